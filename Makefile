@@ -1,0 +1,162 @@
+# modelgate - GNU make build.  `make help` lists the targets.
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+PKGS      = libarchive libcrypto libcjson
+WARN      = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wvla \
+            -Wstrict-prototypes -Wmissing-prototypes
+OPT      ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -Isrc -Icmd -Ifixtures
+CFLAGS   += $(WARN) $(OPT) $(EXTRA_CFLAGS) -MMD -MP -pthread
+ifeq ($(CI),true)
+CFLAGS   += -Werror
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+
+LIB_SRC  = $(wildcard src/*.c)
+CMD_SRC  = $(wildcard cmd/*.c)
+FIX_MAIN = fixtures/mkfixtures.c fixtures/mkbench.c
+FIX_SRC  = $(filter-out $(FIX_MAIN),$(wildcard fixtures/*.c))
+TEST_SRC = $(wildcard tests/*.c)
+
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CMD_OBJ  = $(CMD_SRC:%.c=$(BUILD)/obj/%.o)
+FIX_OBJ  = $(FIX_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+
+BIN      = $(BUILD)/modelgate
+LIB      = $(BUILD)/libmodelgate.a
+RUNNER   = $(BUILD)/test_runner
+MKFIX    = $(BUILD)/mkfixtures
+MKBENCH  = $(BUILD)/mkbench
+FIXDIR   = $(BUILD)/fixtures
+
+.PHONY: all build test check check-tsan fuzz bench lint fixtures demo \
+        install clean help deps _test _demo _check _check-tsan _bench
+
+all: $(BIN)
+
+build: $(BIN)
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(CMD_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIB) $(PKG_LIBS) -lm
+
+$(RUNNER): $(TEST_OBJ) $(FIX_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(FIX_OBJ) $(LIB) \
+	    $(CHECK_LIBS) $(PKG_LIBS) -lm
+
+$(MKFIX): $(BUILD)/obj/fixtures/mkfixtures.o $(FIX_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(MKBENCH): $(BUILD)/obj/fixtures/mkbench.o $(FIX_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+# --- entry points that set up a fresh machine first ----------------------
+deps:
+	@sh ci/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory _test
+
+demo: deps
+	@$(MAKE) --no-print-directory _demo
+
+check: deps
+	@$(MAKE) --no-print-directory _check
+
+check-tsan: deps
+	@$(MAKE) --no-print-directory _check-tsan
+
+bench: deps
+	@$(MAKE) --no-print-directory _bench
+
+fixtures: $(MKFIX)
+	@rm -rf $(FIXDIR)
+	$(MKFIX) $(FIXDIR)
+
+_test: $(BIN) $(RUNNER) fixtures
+	MG_BIN=$(abspath $(BIN)) MG_FIXTURES=$(abspath $(FIXDIR)) \
+	    MG_GOLDEN=$(abspath tests/golden) $(RUNNER)
+
+_demo: $(BIN) $(MKFIX)
+	@rm -rf $(BUILD)/demo
+	$(MKFIX) --demo $(BUILD)/demo
+	./$(BIN) bom --format table $(BUILD)/demo/models
+	./$(BIN) bom $(BUILD)/demo/models/tinyllama-q8_0.gguf
+
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
+      -fno-sanitize-recover=all
+_check:
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g" \
+	    EXTRA_CFLAGS="$(SAN)" LDFLAGS="$(SAN)" _test
+
+_check-tsan:
+	@$(MAKE) --no-print-directory BUILD=build/tsan OPT="-O1 -g" \
+	    EXTRA_CFLAGS="-fsanitize=thread" LDFLAGS="-fsanitize=thread" \
+	    _test
+
+_bench: $(BIN) $(MKBENCH)
+	sh ci/bench.sh $(abspath $(BIN)) $(abspath $(MKBENCH))
+
+FUZZ_CC ?= clang
+FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz: deps
+	@command -v $(FUZZ_CC) >/dev/null || apt-get install -y -qq clang >/dev/null
+	@mkdir -p $(BUILD)/fuzz
+	@for t in $(wildcard tests/fuzz/fuzz_*.c); do \
+	    n=$$(basename $$t .c); \
+	    $(FUZZ_CC) $(CPPFLAGS) -std=c11 -g -O1 \
+	        -fsanitize=fuzzer,address,undefined $$(pkg-config --cflags $(PKGS)) \
+	        $$t $(LIB_SRC) -o $(BUILD)/fuzz/$$n $$(pkg-config --libs $(PKGS)) -lm \
+	        || exit 1; \
+	    echo "built $(BUILD)/fuzz/$$n"; \
+	done
+	@echo "run: $(BUILD)/fuzz/fuzz_<fmt> -max_total_time=60 $(FIXDIR)/<fmt>"
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr -D_GNU_SOURCE -Isrc -Icmd src cmd
+	@echo "lint: clean"
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/modelgate
+	install -m 0644 cmd/modelgate.1 $(DESTDIR)$(PREFIX)/share/man/man1/modelgate.1
+
+clean:
+	rm -rf build
+
+help:
+	@echo "make              build $(BIN)"
+	@echo "make test         install missing deps, build, run the Check suite"
+	@echo "make check        the suite under AddressSanitizer + UBSan"
+	@echo "make check-tsan   the suite under ThreadSanitizer"
+	@echo "make demo         install missing deps, build, run bom on a sample"
+	@echo "make bench        generate a corpus and print throughput figures"
+	@echo "make fuzz         build libFuzzer targets (clang)"
+	@echo "make lint         cppcheck over src/ and cmd/"
+	@echo "make fixtures     regenerate $(FIXDIR)"
+	@echo "make install      install to \$$(DESTDIR)\$$(PREFIX) (default /usr/local)"
+	@echo "make clean        remove build/"
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,261 @@
+#!/bin/sh
+# ci/bench.sh BIN MKBENCH - modelgate throughput benchmark (`make bench`).
+#
+# Generates (or reuses) the corpus written by MKBENCH in
+# ${MG_BENCH_DIR:-build/bench}, warms the page cache, then times
+# `BIN bom` over it with --jobs 1 and --jobs $(nproc), each measurement
+# MG_BENCH_RUNS (default 3) times, and prints the best and median runs
+# against the targets:
+#   - hashing the two 1 GiB files: >= 85% of openssl's single-core
+#     SHA-256 speed times the cores that can work (one per file at most);
+#   - --no-hash over 5,000 small files: >= 20,000 files/s;
+#   - peak RSS while hashing the 1 GiB files: < 64 MiB.
+# A missed target is reported, never fatal: the exit status is 0 unless
+# the generator fails or bom dies on a signal.
+#
+# MG_BENCH_SMALL_ONLY=1 skips the 1 GiB files (quick runs).
+# Units: MB = 10^6 bytes (openssl's convention), MiB = 2^20 bytes.
+# Wall time comes from `date +%s%N` around each run (it includes the
+# exec of /usr/bin/time, about a millisecond); peak RSS from GNU time -v.
+set -u
+
+if [ $# -ne 2 ]; then
+	echo "usage: ci/bench.sh BIN MKBENCH" >&2
+	exit 2
+fi
+BIN=$1
+MKBENCH=$2
+DIR=${MG_BENCH_DIR:-build/bench}
+RUNS=${MG_BENCH_RUNS:-3}
+SMALL_ONLY=${MG_BENCH_SMALL_ONLY:-0}
+CRASHED=0
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mgbench.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT INT TERM
+SUMMARY=$TMP/summary
+
+now_ns() {
+	date +%s%N
+}
+
+# num FORMAT EXPR: awk does the floating point; sh only has integers.
+num() {
+	awk "BEGIN { printf \"$1\", ($2) }"
+}
+
+# test EXPR: 1 when the awk expression holds, else 0.
+test1() {
+	awk "BEGIN { print (($1) ? 1 : 0) }"
+}
+
+# --- 1. corpus ------------------------------------------------------------
+echo "== modelgate bench =="
+echo "corpus: $DIR"
+t0=$(now_ns)
+if [ "$SMALL_ONLY" = 1 ]; then
+	"$MKBENCH" --small-only "$DIR" || { echo "bench: mkbench failed" >&2; exit 1; }
+else
+	"$MKBENCH" "$DIR" || { echo "bench: mkbench failed" >&2; exit 1; }
+fi
+t1=$(now_ns)
+echo "corpus ready in $(num %.2f "($t1 - $t0) / 1e9") s"
+
+# --- 2. machine -----------------------------------------------------------
+NPROC=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+CPU=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
+[ -n "$CPU" ] || CPU=$(uname -m)
+echo
+echo "-- machine --"
+echo "nproc:    $NPROC"
+echo "cpu:      $CPU"
+echo "kernel:   $(uname -sr)"
+echo "openssl:  $(openssl version 2>/dev/null || echo 'not found')"
+echo "modelgate: $("$BIN" --version 2>/dev/null | head -n 1)"
+
+# --- 3. openssl reference -------------------------------------------------
+# One core, 16 KiB buffers; openssl prints 1000s of bytes per second.
+OSSL_MBS=0
+if command -v openssl >/dev/null 2>&1; then
+	OSSL_K=$(openssl speed -evp sha256 -seconds 3 -bytes 16384 2>/dev/null |
+	    awk '$1 == "sha256" || $1 == "SHA256" { v = $NF } END { print v }')
+	OSSL_K=${OSSL_K%k}
+	if [ -n "$OSSL_K" ]; then
+		OSSL_MBS=$(num %.1f "$OSSL_K / 1000")
+	fi
+fi
+echo "openssl speed -evp sha256 (16384-byte blocks, 1 core): $OSSL_MBS MB/s"
+
+# --- GNU time ---------------------------------------------------------------
+TIME=/usr/bin/time
+if ! "$TIME" -v true >/dev/null 2>&1; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
+	echo "bench: installing GNU time for peak RSS" >&2
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time \
+	    >/dev/null 2>&1 || true
+fi
+if ! "$TIME" -v true >/dev/null 2>&1; then
+	echo "bench: GNU time unavailable; peak RSS not measured" >&2
+	TIME=""
+fi
+
+# --- 4. warm the page cache -------------------------------------------------
+find "$DIR" -type f -exec cat {} + >/dev/null
+
+# --- measurement ------------------------------------------------------------
+# measure CMD...: run RUNS times; sets BEST_NS, MED_NS (nanoseconds),
+# BEST_CPU (user + system seconds of the best run, "" when unknown),
+# RSS_KB (largest peak RSS over the runs, "" when unknown) and RC (the
+# last exit status).  A death by signal marks the bench as crashed.
+measure() {
+	: >"$TMP/times"
+	RSS_KB=""
+	i=0
+	while [ "$i" -lt "$RUNS" ]; do
+		s=$(now_ns)
+		if [ -n "$TIME" ]; then
+			"$TIME" -v -o "$TMP/time" "$@" >/dev/null 2>"$TMP/err"
+		else
+			"$@" >/dev/null 2>"$TMP/err"
+		fi
+		RC=$?
+		e=$(now_ns)
+		cpu=-
+		if [ -n "$TIME" ]; then
+			r=$(awk -F': *' '/Maximum resident set size/ { print $2 }' "$TMP/time")
+			if [ -n "$r" ] && { [ -z "$RSS_KB" ] || [ "$r" -gt "$RSS_KB" ]; }; then
+				RSS_KB=$r
+			fi
+			cpu=$(awk -F': *' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$TMP/time")
+			if grep -q "terminated by signal" "$TMP/time"; then
+				RC=$((128 + $(awk '/terminated by signal/ { print $NF }' "$TMP/time")))
+			fi
+		fi
+		echo "$((e - s)) $cpu" >>"$TMP/times"
+		if [ "$RC" -ge 128 ]; then
+			echo "  CRASH: exit $RC: $*" >&2
+			sed 's/^/  | /' "$TMP/err" | head -n 20 >&2
+			CRASHED=1
+		elif [ "$RC" -ne 0 ]; then
+			echo "  note: exit $RC (corpus should scan clean): $*"
+			sed 's/^/  | /' "$TMP/err" | head -n 5
+		fi
+		i=$((i + 1))
+	done
+	BEST_NS=$(sort -n "$TMP/times" | awk 'NR == 1 { print $1 }')
+	BEST_CPU=$(sort -n "$TMP/times" | awk 'NR == 1 && $2 != "-" { print $2 }')
+	MED_NS=$(sort -n "$TMP/times" | awk -v m=$(( (RUNS + 1) / 2 )) 'NR == m { print $1 }')
+}
+
+# cpu_note: ", cpu N s" for the best run when known.
+cpu_note() {
+	[ -n "$BEST_CPU" ] && printf ', cpu %s s' "$BEST_CPU"
+}
+
+ms() {
+	num %.1f "$1 / 1e6"
+}
+
+rss_mib() {
+	if [ -n "$1" ]; then
+		num %.1f "$1 / 1024"
+	else
+		echo "n/a"
+	fi
+}
+
+# result NAME JOBS VALUE TARGET PASS(1/0/-)
+result() {
+	case $5 in
+	1) v=PASS ;;
+	0) v=MISS ;;
+	*) v=n/a ;;
+	esac
+	printf '%-34s %4s  %-18s %-22s %s\n' "$1" "$2" "$3" "$4" "$v" >>"$SUMMARY"
+}
+
+count_files() {
+	find "$1" -type f | wc -l | tr -d ' '
+}
+
+bytes_of() {
+	find "$1" -type f -exec wc -c {} + | awk '$2 != "total" { s += $1 } END { printf "%.0f", s }'
+}
+
+SMALL_N=$(count_files "$DIR/small")
+VOCAB_N=$(count_files "$DIR/vocab")
+SMALL_B=$(bytes_of "$DIR/small")
+if [ "$SMALL_ONLY" != 1 ]; then
+	LARGE_N=$(count_files "$DIR/large")
+	LARGE_B=$(bytes_of "$DIR/large")
+fi
+
+JOBS_LIST=1
+[ "$NPROC" -gt 1 ] && JOBS_LIST="1 $NPROC"
+
+echo
+echo "($RUNS runs each; best / median wall time)"
+for J in $JOBS_LIST; do
+	echo
+	echo "-- --jobs $J --"
+
+	if [ "$SMALL_ONLY" != 1 ]; then
+		measure "$BIN" bom --jobs "$J" "$DIR/large"
+		CORES=$J
+		[ "$CORES" -gt "$LARGE_N" ] && CORES=$LARGE_N
+		MBS=$(num %.1f "$LARGE_B / 1e6 / ($BEST_NS / 1e9)")
+		MBS_MED=$(num %.1f "$LARGE_B / 1e6 / ($MED_NS / 1e9)")
+		if [ "$OSSL_MBS" != 0 ]; then
+			PCT=$(num %.1f "100 * $MBS / ($OSSL_MBS * $CORES)")
+			OK=$(test1 "$PCT >= 85")
+		else
+			PCT=n/a
+			OK=-
+		fi
+		printf 'large hash    %d files %s MB: best %s ms (%s MB/s), median %s ms (%s MB/s)\n' \
+		    "$LARGE_N" "$(num %.0f "$LARGE_B / 1e6")" "$(ms "$BEST_NS")" "$MBS" \
+		    "$(ms "$MED_NS")" "$MBS_MED"
+		printf '              peak RSS %s MiB; %s%% of openssl x %d core(s) (%s MB/s)\n' \
+		    "$(rss_mib "$RSS_KB")" "$PCT" "$CORES" \
+		    "$(num %.1f "$OSSL_MBS * $CORES")"
+		result "hash 2x1GiB vs openssl x $CORES core(s)" "$J" "$PCT% ($MBS MB/s)" ">= 85%" "$OK"
+		if [ -n "$RSS_KB" ]; then
+			OK=$(test1 "$RSS_KB < 64 * 1024")
+		else
+			OK=-
+		fi
+		result "peak RSS hashing 2x1GiB" "$J" "$(rss_mib "$RSS_KB") MiB" "< 64 MiB" "$OK"
+	fi
+
+	measure "$BIN" bom --no-hash --jobs "$J" "$DIR/small"
+	FPS=$(num %.0f "$SMALL_N / ($BEST_NS / 1e9)")
+	FPS_MED=$(num %.0f "$SMALL_N / ($MED_NS / 1e9)")
+	printf 'small no-hash %d files: best %s ms (%s files/s), median %s ms (%s files/s), peak RSS %s MiB\n' \
+	    "$SMALL_N" "$(ms "$BEST_NS")" "$FPS" "$(ms "$MED_NS")" "$FPS_MED" \
+	    "$(rss_mib "$RSS_KB")"
+	OK=$(test1 "$FPS >= 20000")
+	result "small --no-hash" "$J" "$FPS files/s" ">= 20000 files/s" "$OK"
+
+	measure "$BIN" bom --jobs "$J" "$DIR/small"
+	FPS=$(num %.0f "$SMALL_N / ($BEST_NS / 1e9)")
+	FPS_MED=$(num %.0f "$SMALL_N / ($MED_NS / 1e9)")
+	printf 'small hash    %d files %s MB: best %s ms (%s files/s), median %s ms (%s files/s), peak RSS %s MiB\n' \
+	    "$SMALL_N" "$(num %.1f "$SMALL_B / 1e6")" "$(ms "$BEST_NS")" "$FPS" \
+	    "$(ms "$MED_NS")" "$FPS_MED" "$(rss_mib "$RSS_KB")"
+	result "small with hash" "$J" "$FPS files/s" "(none)" -
+
+	measure "$BIN" bom --no-hash --jobs "$J" "$DIR/vocab"
+	printf 'vocab no-hash %d files (32k + 150k tokens): best %s ms, median %s ms, peak RSS %s MiB\n' \
+	    "$VOCAB_N" "$(ms "$BEST_NS")" "$(ms "$MED_NS")" "$(rss_mib "$RSS_KB")"
+	result "vocab headers --no-hash" "$J" "$(ms "$BEST_NS") ms" "(none)" -
+done
+
+echo
+echo "== summary (best of $RUNS) =="
+printf '%-34s %4s  %-18s %-22s %s\n' "measurement" "jobs" "value" "target" "result"
+cat "$SUMMARY"
+if [ "$CRASHED" = 1 ]; then
+	echo "bench: modelgate crashed during a run (see above)" >&2
+	exit 1
+fi
+exit 0

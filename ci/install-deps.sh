@@ -1,0 +1,42 @@
+#!/bin/sh
+# Install modelgate's build and test dependencies on Debian/Ubuntu when
+# they are missing.  Safe to run repeatedly: it does nothing when all is
+# present.
+set -eu
+
+PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev check"
+
+have_all() {
+	command -v cc >/dev/null 2>&1 || return 1
+	command -v make >/dev/null 2>&1 || return 1
+	command -v pkg-config >/dev/null 2>&1 || return 1
+	pkg-config --exists libarchive libcrypto libcjson check 2>/dev/null
+}
+
+if have_all; then
+	exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "install-deps: apt-get not found; install a C compiler, make," >&2
+	echo "install-deps: pkg-config and the development files of libarchive," >&2
+	echo "install-deps: OpenSSL (libcrypto), cJSON and Check, then rerun." >&2
+	exit 1
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		SUDO="sudo -n"
+	else
+		echo "install-deps: missing packages and not root; run:" >&2
+		echo "  sudo apt-get install -y $PKGS" >&2
+		exit 1
+	fi
+fi
+
+echo "install-deps: installing $PKGS" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
+have_all || { echo "install-deps: packages installed but still missing" >&2; exit 1; }

@@ -1,0 +1,228 @@
+/*
+ * cmd_bom.c - `modelgate bom`: the l-bom compatible bill of materials.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "artifact.h"
+#include "cli.h"
+#include "err.h"
+#include "out.h"
+#include "report.h"
+#include "run.h"
+#include "version.h"
+
+static const char bom_usage[] =
+"usage: modelgate bom [options] PATH...\n"
+"\n"
+"Inventory every GGUF and safetensors model under PATH (files or\n"
+"directories, walked recursively) and print a bill of materials.\n"
+"Formats are recognised by content, not by extension.\n"
+"\n"
+"Options:\n"
+"  -f, --format FMT        json (default), spdx, spdx-json, table, hf-readme\n"
+"  -o, --output FILE       write to FILE atomically instead of standard output\n"
+"      --no-hash           skip SHA-256 and read only the headers\n"
+"  -j, --jobs N            worker threads (default: online CPUs)\n"
+"      --follow-symlinks   follow symlinks that stay inside the scan root\n"
+"      --no-sidecars       ignore config.json / tokenizer_config.json\n"
+"      --hf-title TEXT     hf-readme: title (default: general.name or file stem)\n"
+"      --hf-short-description TEXT\n"
+"                          hf-readme: short_description\n"
+"      --hf-sdk SDK        hf-readme: gradio, docker or static\n"
+"      --hf-app-file FILE  hf-readme: app_file\n"
+"      --hf-app-port N     hf-readme: app_port (with --hf-sdk docker)\n"
+"  -h, --help              show this help\n"
+"\n"
+"Exit status: 0 all artifacts read and parsed; 2 usage error; 3 an artifact\n"
+"was unreadable or malformed (see its warnings); 4 no model found.\n";
+
+enum {
+	OPT_NO_HASH = 256, OPT_FOLLOW, OPT_NO_SIDECARS, OPT_HF_TITLE,
+	OPT_HF_DESC, OPT_HF_SDK, OPT_HF_APP_FILE, OPT_HF_APP_PORT
+};
+
+static const struct option bom_opts[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "no-hash", no_argument, NULL, OPT_NO_HASH },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "follow-symlinks", no_argument, NULL, OPT_FOLLOW },
+	{ "no-sidecars", no_argument, NULL, OPT_NO_SIDECARS },
+	{ "hf-title", required_argument, NULL, OPT_HF_TITLE },
+	{ "hf-short-description", required_argument, NULL, OPT_HF_DESC },
+	{ "hf-sdk", required_argument, NULL, OPT_HF_SDK },
+	{ "hf-app-file", required_argument, NULL, OPT_HF_APP_FILE },
+	{ "hf-app-port", required_argument, NULL, OPT_HF_APP_PORT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* An artifact that was not fully read, or whose structure is broken. */
+static int
+is_bad(const struct mg_artifact *a)
+{
+	return !a->complete || mg_artifact_max_sev(a) >= MG_SEV_HIGH;
+}
+
+int
+cmd_bom(int argc, char **argv)
+{
+	const struct mg_bom_writer *w = mg_bom_writer_find("json");
+	struct mg_bom_info info;
+	struct mg_run_opts ro;
+	struct mg_run run;
+	struct mg_out out;
+	const char *output = NULL;
+	char stamp[64], sbuf[512];
+	size_t i, bad = 0;
+	int c, r, single = 0;
+
+	memset(&info, 0, sizeof(info));
+	memset(&ro, 0, sizeof(ro));
+	info.hf_app_port = -1;
+	ro.scan.hash = 1;
+	ro.scan.sidecars = 1;
+	ro.jobs = mg_run_default_jobs();
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:o:j:h", bom_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if ((w = mg_bom_writer_find(optarg)) == NULL) {
+				cli_warn("bom: unknown format '%s' (json, spdx, "
+				    "spdx-json, table, hf-readme)", optarg);
+				return MG_EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_NO_HASH:
+			ro.scan.hash = 0;
+			break;
+		case 'j':
+			if ((ro.jobs = cli_jobs(optarg)) == 0) {
+				cli_warn("bom: --jobs takes a number from 1 to 256");
+				return MG_EXIT_USAGE;
+			}
+			break;
+		case OPT_FOLLOW:
+			ro.scan.follow_symlinks = 1;
+			break;
+		case OPT_NO_SIDECARS:
+			ro.scan.sidecars = 0;
+			break;
+		case OPT_HF_TITLE:
+			info.hf_title = optarg;
+			break;
+		case OPT_HF_DESC:
+			info.hf_short_description = optarg;
+			break;
+		case OPT_HF_SDK:
+			if (strcmp(optarg, "gradio") != 0 &&
+			    strcmp(optarg, "docker") != 0 &&
+			    strcmp(optarg, "static") != 0) {
+				cli_warn("bom: --hf-sdk takes gradio, docker or static");
+				return MG_EXIT_USAGE;
+			}
+			info.hf_sdk = optarg;
+			break;
+		case OPT_HF_APP_FILE:
+			info.hf_app_file = optarg;
+			break;
+		case OPT_HF_APP_PORT: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 65535) {
+				cli_warn("bom: --hf-app-port takes a port number");
+				return MG_EXIT_USAGE;
+			}
+			info.hf_app_port = v;
+			break;
+		}
+		case 'h':
+			fputs(bom_usage, stdout);
+			return MG_EXIT_OK;
+		default:
+			fputs(bom_usage, stderr);
+			return MG_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_warn("bom: no PATH given");
+		fputs(bom_usage, stderr);
+		return MG_EXIT_USAGE;
+	}
+	if (info.hf_app_port != -1 && (info.hf_sdk == NULL ||
+	    strcmp(info.hf_sdk, "docker") != 0)) {
+		cli_warn("bom: --hf-app-port can only be used with --hf-sdk docker");
+		return MG_EXIT_USAGE;
+	}
+	for (i = (size_t)optind; i < (size_t)argc; i++) {
+		struct stat st;
+
+		if (stat(argv[i], &st) != 0) {
+			cli_warn("bom: %s: no such file or directory",
+			    cli_safe(argv[i], sbuf, sizeof(sbuf)));
+			return MG_EXIT_USAGE;
+		}
+		if (argc - optind == 1 && S_ISREG(st.st_mode))
+			single = 1;
+	}
+	if (cli_timestamp(stamp, sizeof(stamp)) != 0) {
+		cli_warn("bom: SOURCE_DATE_EPOCH must be a non-negative integer");
+		return MG_EXIT_USAGE;
+	}
+	info.generated_at = stamp;
+	info.tool_name = MG_NAME;
+	info.tool_version = MG_VERSION;
+	info.single = single;
+	info.color = output == NULL && isatty(STDOUT_FILENO) &&
+	    getenv("NO_COLOR") == NULL;
+
+	r = mg_run_scan(&run, argv + optind, (size_t)(argc - optind), &ro);
+	if (r != MG_OK) {
+		mg_run_free(&run);
+		cli_warn("bom: %s", mg_strerror(r));
+		return cli_exit(MG_EXIT_INCOMPLETE, "the scan could not finish");
+	}
+	if (strcmp(w->name, "hf-readme") == 0 && run.n != 1) {
+		mg_run_free(&run);
+		cli_warn("bom: hf-readme describes exactly one model; %zu found",
+		    run.n);
+		return MG_EXIT_USAGE;
+	}
+	if (mg_out_open(&out, output) != MG_OK) {
+		cli_warn("bom: cannot write %s", cli_safe(output, sbuf,
+		    sizeof(sbuf)));
+		mg_run_free(&run);
+		return MG_EXIT_USAGE;
+	}
+	if ((r = w->write(out.f, run.arts, run.n, &info)) != MG_OK ||
+	    (r = mg_out_commit(&out)) != MG_OK) {
+		mg_out_abort(&out);
+		cli_warn("bom: writing the report failed: %s", mg_strerror(r));
+		mg_run_free(&run);
+		return MG_EXIT_USAGE;
+	}
+	for (i = 0; i < run.nerrs; i++)
+		cli_warn("%s: %s", cli_safe(run.errs[i].path, sbuf, sizeof(sbuf)),
+		    run.errs[i].message);
+	for (i = 0; i < run.n; i++)
+		if (is_bad(run.arts[i]))
+			bad++;
+	if (bad > 0 || run.nerrs > 0)
+		r = cli_exit(MG_EXIT_INCOMPLETE, "%zu of %zu artifacts unreadable "
+		    "or malformed, %zu walk errors", bad, run.n, run.nerrs);
+	else if (run.n == 0)
+		r = cli_exit(MG_EXIT_EMPTY, "no model artifact found");
+	else
+		r = MG_EXIT_OK;
+	mg_run_free(&run);
+	return r;
+}

@@ -1,0 +1,161 @@
+/*
+ * main.c - the modelgate command table and shared front-end helpers.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "version.h"
+
+struct command {
+	const char	*name;
+	int		(*run)(int argc, char **argv);
+	const char	*summary;
+};
+
+static const struct command commands[] = {
+	{ "bom", cmd_bom, "inventory GGUF and safetensors models (l-bom compatible)" },
+	{ "rules", cmd_rules, "list every rule with its id, severity and help" },
+};
+
+static const char usage_text[] =
+"usage: modelgate <command> [options] [PATH...]\n"
+"\n"
+"Commands:\n"
+"%s"
+"  version    print the version\n"
+"  help       show this help (modelgate <command> --help for a command)\n"
+"\n"
+"Exit status:\n"
+"  0  every artifact was read and parsed and nothing failed\n"
+"  1  violations at or above the failing severity (scan)\n"
+"  2  usage error: bad option, missing path, unwritable output\n"
+"  3  incomplete: an artifact could not be read, or is malformed (bom)\n"
+"  4  nothing to scan: no model artifact under the paths\n";
+
+static void
+usage(FILE *f)
+{
+	char list[1024] = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		char line[160];
+
+		snprintf(line, sizeof(line), "  %-10s %s\n", commands[i].name,
+		    commands[i].summary);
+		strncat(list, line, sizeof(list) - strlen(list) - 1);
+	}
+	fprintf(f, usage_text, list);
+}
+
+void
+cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("modelgate: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_exit(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "modelgate: exit %d: ", code);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+unsigned
+cli_jobs(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 256 ||
+	    s[0] == '-')
+		return 0;
+	return (unsigned)v;
+}
+
+int
+cli_timestamp(char *buf, unsigned long len)
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+	time_t t;
+	struct tm tm;
+
+	if (e != NULL && *e != '\0') {
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(e, &end, 10);
+		if (errno != 0 || *end != '\0' || v < 0 || !isdigit((unsigned char)*e))
+			return -1;
+		t = (time_t)v;
+	} else
+		t = time(NULL);
+	if (gmtime_r(&t, &tm) == NULL)
+		return -1;
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+	return 0;
+}
+
+const char *
+cli_safe(const char *s, char *buf, unsigned long len)
+{
+	unsigned long o = 0;
+
+	for (; *s != '\0' && o + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			o += (unsigned long)snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return MG_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return MG_EXIT_OK;
+	}
+	if (strcmp(argv[1], "version") == 0 ||
+	    strcmp(argv[1], "--version") == 0) {
+		printf("%s %s\n", MG_NAME, MG_VERSION);
+		return MG_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	cli_warn("unknown command '%s' (see modelgate --help)", argv[1]);
+	return MG_EXIT_USAGE;
+}

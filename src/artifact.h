@@ -1,0 +1,97 @@
+/*
+ * artifact.h - what a scan learns about one artifact.
+ *
+ * A worker fills one struct mg_artifact per artifact; after the pool has
+ * drained, the results are sorted by path and handed to the reports.  The
+ * path may name a member inside an archive ("bundle.tar!/dir/model.gguf").
+ *
+ * Ownership: every pointer in the struct is owned by it and released by
+ * mg_artifact_free().  Parsers fill the derived fields through the setters
+ * below, which copy their arguments.
+ */
+#ifndef MG_ARTIFACT_H
+#define MG_ARTIFACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "rules.h"
+
+#define MG_FINDING_NO_OFFSET UINT64_MAX
+
+struct mg_finding {
+	enum mg_rule_id	 rule;
+	enum mg_sev	 severity;	/* the rule's default unless policy says */
+	char		*message;	/* owned; valid UTF-8 not guaranteed */
+	char		*key;		/* owned; metadata key or tensor, or NULL */
+	uint64_t	 offset;	/* byte offset, or MG_FINDING_NO_OFFSET */
+};
+
+/* Flags for the optional numeric fields. */
+#define MG_HAVE_PARAMS	0x1u
+#define MG_HAVE_CTX	0x2u
+#define MG_HAVE_VOCAB	0x4u
+
+struct mg_artifact {
+	char		*path;		/* display path: scan argument + below */
+	char		*abspath;	/* absolute path (l-bom's model_path) */
+	char		*filename;	/* last component */
+	const char	*format;	/* static: "gguf", "safetensors", "unknown" */
+	uint64_t	 size;
+	char		 sha256[65];	/* lowercase hex; "" when not hashed */
+
+	/* Derived fields (NULL / flag clear when unknown). */
+	char		*architecture;
+	char		*quantization;
+	char		*dtype;
+	char		*license;
+	char		*base_model;
+	char		*training_framework;
+	uint64_t	 parameter_count;
+	uint64_t	 context_length;
+	uint64_t	 vocab_size;
+	unsigned	 have;		/* MG_HAVE_* */
+
+	/*
+	 * Format-specific report data, in l-bom's "metadata" shape: raw
+	 * key/values, then the parser's summaries.  Owned; may be NULL.
+	 */
+	cJSON		*metadata;
+
+	/* Parser facts that sidecars may fill when the model lacks them. */
+	char		*sidecar_license;	/* owned */
+
+	struct mg_finding *findings;
+	size_t		 nfindings, findings_cap;
+
+	/*
+	 * 1: every byte was read (only the header with --no-hash) and the
+	 * parser finished or stopped at a finding that says why.  0: the
+	 * artifact could not be checked (I/O error, out of memory).
+	 */
+	int		 complete;
+	size_t		 dropped;	/* findings past MG_MAX_FINDINGS */
+	uint64_t	 meta_bytes;	/* bytes copied into metadata so far */
+};
+
+void	mg_artifact_init(struct mg_artifact *a);
+void	mg_artifact_free(struct mg_artifact *a);	/* accepts NULL */
+
+/*
+ * Add a finding with the rule's default severity.  key may be NULL; offset
+ * may be MG_FINDING_NO_OFFSET.  Returns MG_OK or MG_ERR_NOMEM.
+ */
+int	mg_artifact_add(struct mg_artifact *a, enum mg_rule_id rule,
+	    uint64_t offset, const char *key, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+
+/* Replace a string field with a copy of s (n bytes; s may hold any bytes). */
+int	mg_artifact_set(char **field, const char *s, size_t n);
+int	mg_artifact_setz(char **field, const char *s);
+
+/* Highest severity among the findings, or -1 when there are none. */
+int	mg_artifact_max_sev(const struct mg_artifact *a);
+
+#endif /* MG_ARTIFACT_H */

@@ -1,0 +1,58 @@
+/*
+ * fmt.h - the format table.
+ *
+ * Each supported format is one `const struct mg_format` in its own file
+ * (fmt_gguf.c, fmt_safetensors.c, ...) and one line in the table in fmt.c.
+ * The scanner peeks at the first bytes, asks every format's probe for a
+ * score and hands the reader to the highest bidder's parser.
+ */
+#ifndef MG_FMT_H
+#define MG_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mg_rd;
+struct mg_artifact;
+
+#define MG_PROBE_BYTES	64u	/* bytes a probe may look at */
+
+struct mg_format {
+	const char	*name;		/* "gguf": the report's format field */
+	const char *const *exts;	/* lowercase, no dot, NULL-terminated */
+
+	/*
+	 * Score 0 (not this format) to 100 (certain) from the first bytes
+	 * (n <= MG_PROBE_BYTES; fewer only for short files) and the
+	 * declared size.  Must not read past head[n - 1].
+	 */
+	int		(*probe)(const unsigned char *head, size_t n,
+			    uint64_t size);
+
+	/*
+	 * Parse from offset 0.  Fills a->metadata and the derived fields and
+	 * adds findings.  Returns MG_OK when the structure was read to its
+	 * end (findings may still have been added), MG_ERR_FORMAT,
+	 * MG_ERR_TRUNCATED or MG_ERR_LIMIT after adding the finding that
+	 * explains why parsing stopped, or MG_ERR_IO / MG_ERR_NOMEM when
+	 * the reader or an allocation failed.  Reads only what the header
+	 * needs: the caller drains the rest when a digest is wanted.
+	 */
+	int		(*parse)(struct mg_rd *rd, struct mg_artifact *a);
+};
+
+extern const struct mg_format mg_fmt_gguf;
+extern const struct mg_format mg_fmt_safetensors;
+
+/* The highest bidder for these first bytes, or NULL. */
+const struct mg_format *mg_fmt_detect(const unsigned char *head, size_t n,
+	    uint64_t size);
+
+/* The format a file name's extension claims, or NULL (case-insensitive). */
+const struct mg_format *mg_fmt_by_ext(const char *filename);
+
+/* Table access for `modelgate formats` and tests. */
+size_t	mg_fmt_count(void);
+const struct mg_format *mg_fmt_at(size_t i);
+
+#endif /* MG_FMT_H */

@@ -1,0 +1,1711 @@
+/*
+ * fmt_gguf.c - the GGUF header parser and validator.
+ *
+ * Spec followed: ggml docs/gguf.md (v1-v3) with the loader rules of ggml's
+ * gguf.cpp and llama.cpp's model loader on top (see
+ * shared/research/formats-and-attacks.md, sections 1 and 8.1).
+ *
+ * One forward pass over the header: magic, version, counts, the metadata
+ * key/values, the tensor infos.  Tensor data is never read; the caller
+ * drains it for the digest.  After the pass, the tensor byte ranges are
+ * checked against the file size, each other and the alignment, and the
+ * l-bom compatible summary and derived fields are built.
+ *
+ * Invariants:
+ * - every count is checked against its cap and against the bytes left
+ *   divided by the smallest encoding of one element before it drives a
+ *   loop or an allocation;
+ * - only the first MG_ARRAY_PREVIEW elements of an array become JSON; the
+ *   rest are validated as they are skipped, without allocating;
+ * - JSON copied into a->metadata is charged to a->meta_bytes (payload plus
+ *   a fixed per-node overhead) and replaced by a placeholder past
+ *   MG_MAX_META_BYTES;
+ * - one rule produces at most MG_MAX_GGUF_SAME_FINDINGS findings per file,
+ *   then one summary finding saying how many more there were;
+ * - per tensor only what the range checks need is kept (offset, size,
+ *   type, parameter count, a short sanitised name).
+ *
+ * Choices: a tensor with n_dims > 4 stops the parse (MG_ERR_FORMAT).  The
+ * record is outside every loader's grammar, and a garbage n_dims (the usual
+ * cause) would make every later record misparse into a cascade of
+ * meaningless findings.  A value type >= 13 stops it too: its size is
+ * unknown, so nothing after it can be located.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "artifact.h"
+#include "err.h"
+#include "fmt.h"
+#include "gguf_types.h"
+#include "hash.h"
+#include "limits.h"
+#include "rd.h"
+#include "strset.h"
+#include "text.h"
+
+#define GGUF_DEFAULT_ALIGN	32u
+#define NAME_READ_MAX		1024u	/* longer tensor names: skipped */
+#define CHUNK			(64u * 1024u)	/* peek size when skimming */
+#define JSON_NODE_COST		64u	/* meta_bytes charged per JSON node */
+#define FACT_STR_MAX		(64u * 1024u)	/* derived-field strings */
+
+struct num {
+	int		 has_int;	/* coercible to an integer */
+	int		 neg;		/* the integer is negative */
+	uint64_t	 u;		/* its magnitude when !neg, else bits */
+};
+
+/* What the derived fields need from one top-level value. */
+struct kvfacts {
+	uint32_t	 type;
+	struct num	 n;		/* scalars */
+	char		*s;		/* owned raw bytes of a kept string */
+	size_t		 slen;
+	int		 is_arr;
+	uint64_t	 count;		/* arrays */
+	int		 want_str;	/* keep string bytes (<= FACT_STR_MAX) */
+	int		 want_hash;	/* chat template: digest the bytes */
+	char		 hex[65];	/* its digest, "" when none */
+};
+
+struct tinfo {
+	uint64_t	 off;		/* relative to the data section */
+	uint64_t	 nbytes;
+	uint64_t	 params;
+	uint32_t	 type;
+	uint32_t	 name;		/* offset into the name pool */
+	unsigned	 sized : 1;	/* nbytes known (shape and type valid) */
+	unsigned	 counted : 1;	/* params valid */
+};
+
+struct special {
+	const char	*key;
+	int		 have;
+	struct num	 n;
+};
+
+struct gg {
+	struct mg_rd	*rd;
+	struct mg_artifact *a;
+	int		 be, v1;
+	uint32_t	 version;
+	uint64_t	 nkv, nt;
+	int		 nomem;
+	int		 trunc_noted;
+	int		 meta_limited;
+	unsigned	 nsame[MG_R__COUNT];
+	char		 where[96];	/* "metadata entry 3" for messages */
+
+	cJSON		*meta;		/* raw KVs, then the summary */
+	cJSON		*keylist;
+	cJSON		*tmpl;		/* chat_template_sha256, or NULL */
+	struct mg_strset *keyset;	/* raw key bytes */
+	struct mg_strset *jkeyset;	/* sanitised keys present in meta */
+
+	/* current key, for findings */
+	const char	*key;
+	int		 kv_utf8, kv_bool, kv_nest;
+
+	/* facts for the derived fields (first occurrence of each key) */
+	uint32_t	 align;
+	int		 have_ftype, have_ctx, have_ctx_sfx;
+	int		 have_nvocab, have_gvocab, have_vocab_sfx;
+	int		 have_tokens, have_scores, have_ttypes;
+	struct num	 ftype, ctx, ctx_sfx, nvocab, gvocab, vocab_sfx;
+	uint64_t	 ntokens, nscores, nttypes;
+	char		*arch, *license, *bm_url, *bm_name;
+	struct special	 spec[5];
+
+	/* tensors */
+	struct tinfo	*t;
+	uint64_t	 tparsed;
+	char		*pool;
+	size_t		 pool_len, pool_cap;
+	struct mg_strset *tnames;
+	uint64_t	 info_end, data_off;
+	int		 tensors_done;
+};
+
+static const char *const special_keys[5] = {
+	"tokenizer.ggml.bos_token_id",
+	"tokenizer.ggml.eos_token_id",
+	"tokenizer.ggml.unknown_token_id",
+	"tokenizer.ggml.separator_token_id",
+	"tokenizer.ggml.padding_token_id",
+};
+
+/*
+ * Findings.  mg_artifact_add has no va_list form, so the message is
+ * formatted here first.
+ */
+static void
+note(struct gg *g, enum mg_rule_id rule, uint64_t off, const char *key,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+note(struct gg *g, enum mg_rule_id rule, uint64_t off, const char *key,
+    const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	if (g->nsame[rule]++ >= MG_MAX_GGUF_SAME_FINDINGS)
+		return;		/* summarised in finish() */
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (mg_artifact_add(g->a, rule, off, key, "%s", msg) != MG_OK)
+		g->nomem = 1;
+}
+
+static unsigned long long
+ull(uint64_t v)
+{
+	return (unsigned long long)v;
+}
+
+static int
+rd_fail(struct gg *g, int r, uint64_t off, const char *what)
+{
+	if (r == MG_ERR_TRUNCATED && !g->trunc_noted) {
+		g->trunc_noted = 1;
+		note(g, MG_R_GGUF_TRUNC, off, g->key,
+		    "gguf: the file (%llu bytes) ends inside %s: %s at offset "
+		    "%llu needs more than the %llu bytes left",
+		    ull(g->rd->size), g->where, what, ull(off),
+		    ull(g->rd->size > off ? g->rd->size - off : 0));
+	}
+	return r;
+}
+
+static int
+get_u8(struct gg *g, uint8_t *v, const char *what)
+{
+	uint64_t off = mg_rd_tell(g->rd);
+	int r = mg_rd_u8(g->rd, v);
+
+	return r == MG_OK ? r : rd_fail(g, r, off, what);
+}
+
+static int
+get_u16(struct gg *g, uint16_t *v, const char *what)
+{
+	uint64_t off = mg_rd_tell(g->rd);
+	int r = mg_rd_u16(g->rd, g->be, v);
+
+	return r == MG_OK ? r : rd_fail(g, r, off, what);
+}
+
+static int
+get_u32(struct gg *g, uint32_t *v, const char *what)
+{
+	uint64_t off = mg_rd_tell(g->rd);
+	int r = mg_rd_u32(g->rd, g->be, v);
+
+	return r == MG_OK ? r : rd_fail(g, r, off, what);
+}
+
+static int
+get_u64(struct gg *g, uint64_t *v, const char *what)
+{
+	uint64_t off = mg_rd_tell(g->rd);
+	int r = mg_rd_u64(g->rd, g->be, v);
+
+	return r == MG_OK ? r : rd_fail(g, r, off, what);
+}
+
+/* Counts, string lengths and dimensions: u32 in v1, u64 since v2. */
+static int
+get_size(struct gg *g, uint64_t *v, const char *what)
+{
+	uint32_t v32;
+	int r;
+
+	if (!g->v1)
+		return get_u64(g, v, what);
+	r = get_u32(g, &v32, what);
+	*v = v32;
+	return r;
+}
+
+static unsigned
+size_width(const struct gg *g)
+{
+	return g->v1 ? 4u : 8u;
+}
+
+static int
+get_bytes(struct gg *g, void *p, size_t n, const char *what)
+{
+	uint64_t off = mg_rd_tell(g->rd);
+	int r = mg_rd_bytes(g->rd, p, n);
+
+	return r == MG_OK ? r : rd_fail(g, r, off, what);
+}
+
+static int
+skip(struct gg *g, uint64_t n, const char *what)
+{
+	uint64_t off = mg_rd_tell(g->rd);
+	int r = mg_rd_skip(g->rd, n);
+
+	return r == MG_OK ? r : rd_fail(g, r, off, what);
+}
+
+/*
+ * Charge n payload bytes plus one node to the metadata budget.  Returns 1
+ * when the value may be copied, 0 when a placeholder must be used.
+ */
+static int
+charge(struct gg *g, uint64_t n)
+{
+	uint64_t used = g->a->meta_bytes, cost = n;
+
+	if (cost > UINT64_MAX - JSON_NODE_COST)
+		cost = UINT64_MAX;
+	else
+		cost += JSON_NODE_COST;
+	if (used > MG_MAX_META_BYTES || cost > MG_MAX_META_BYTES - used) {
+		if (!g->meta_limited) {
+			g->meta_limited = 1;
+			note(g, MG_R_LIMIT_META, mg_rd_tell(g->rd), g->key,
+			    "gguf: metadata kept for reports reached %llu bytes; "
+			    "later values are elided", ull(MG_MAX_META_BYTES));
+		}
+		return 0;
+	}
+	g->a->meta_bytes = used + cost;
+	return 1;
+}
+
+static cJSON *
+placeholder(uint64_t n)
+{
+	char b[64];
+
+	snprintf(b, sizeof(b), "<elided: %llu bytes>", ull(n));
+	return cJSON_CreateString(b);
+}
+
+/* Attach item to a list (or drop it when list is NULL); NULL item: NOMEM. */
+static int
+add_item(struct gg *g, cJSON *list, cJSON *item)
+{
+	if (item == NULL) {
+		g->nomem = 1;
+		return MG_ERR_NOMEM;
+	}
+	if (list == NULL || !cJSON_AddItemToArray(list, item)) {
+		cJSON_Delete(item);
+		if (list != NULL) {
+			g->nomem = 1;
+			return MG_ERR_NOMEM;
+		}
+	}
+	return MG_OK;
+}
+
+/*
+ * A string's length prefix, checked against the bytes left and a cap.
+ * rule: the rule for a bad length (GGUF-STR).
+ */
+static int
+str_len(struct gg *g, uint64_t cap, const char *what, uint64_t *len)
+{
+	uint64_t off = mg_rd_tell(g->rd);
+	int r;
+
+	if ((r = get_size(g, len, what)) != MG_OK)
+		return r;
+	if (*len > mg_rd_left(g->rd)) {
+		note(g, MG_R_GGUF_STR, off, g->key,
+		    "gguf: %s in %s declares %llu bytes but %llu are left at "
+		    "offset %llu", what, g->where, ull(*len),
+		    ull(mg_rd_left(g->rd)), ull(off));
+		return MG_ERR_TRUNCATED;
+	}
+	if (*len > cap) {
+		note(g, MG_R_GGUF_STR, off, g->key,
+		    "gguf: %s in %s is %llu bytes, over the cap of %llu",
+		    what, g->where, ull(*len), ull(cap));
+		return MG_ERR_LIMIT;
+	}
+	return MG_OK;
+}
+
+static void
+bad_utf8(struct gg *g, uint64_t off)
+{
+	if (g->kv_utf8)
+		return;
+	g->kv_utf8 = 1;
+	note(g, MG_R_GGUF_UTF8, off, g->key,
+	    "gguf: a string in %s is not valid UTF-8 (offset %llu)",
+	    g->where, ull(off));
+}
+
+/*
+ * Read len string bytes (already checked against the bytes left) into a
+ * new NUL-terminated buffer.
+ */
+static int
+str_read(struct gg *g, uint64_t len, char **out)
+{
+	char *b;
+	int r;
+
+	*out = NULL;
+	if (len > SIZE_MAX - 1 || (b = malloc((size_t)len + 1)) == NULL) {
+		g->nomem = 1;
+		return MG_ERR_NOMEM;
+	}
+	if ((r = get_bytes(g, b, (size_t)len, "string bytes")) != MG_OK) {
+		free(b);
+		return r;
+	}
+	b[len] = '\0';
+	*out = b;
+	return MG_OK;
+}
+
+/*
+ * Pass over len string bytes without keeping them: validate UTF-8 when
+ * the string fits one peek, feed the digest when one is given.
+ */
+static int
+str_skim(struct gg *g, uint64_t len, struct mg_hash *h)
+{
+	uint64_t off = mg_rd_tell(g->rd);
+	const unsigned char *p;
+	size_t got;
+	int r;
+
+	if (len <= CHUNK && !g->kv_utf8) {
+		if ((r = mg_rd_peek(g->rd, (size_t)len, &p, &got)) != MG_OK)
+			return rd_fail(g, r, off, "string bytes");
+		if (got == len && !mg_utf8_valid((const char *)p, got))
+			bad_utf8(g, off);
+		if (h != NULL && mg_hash_update(h, p, got) != MG_OK)
+			return MG_ERR_INTERNAL;
+		return skip(g, len, "string bytes");
+	}
+	while (len > 0) {
+		size_t want = len > CHUNK ? CHUNK : (size_t)len;
+
+		if (h != NULL) {
+			if ((r = mg_rd_peek(g->rd, want, &p, &got)) != MG_OK)
+				return rd_fail(g, r, mg_rd_tell(g->rd),
+				    "string bytes");
+			if (got == 0)
+				return rd_fail(g, MG_ERR_TRUNCATED,
+				    mg_rd_tell(g->rd), "string bytes");
+			if (mg_hash_update(h, p, got) != MG_OK)
+				return MG_ERR_INTERNAL;
+			want = got;
+		}
+		if ((r = skip(g, want, "string bytes")) != MG_OK)
+			return r;
+		len -= want;
+	}
+	return MG_OK;
+}
+
+/* One scalar of type t: JSON into *out when out != NULL, number into n. */
+static int
+scalar(struct gg *g, uint32_t t, cJSON **out, struct num *n)
+{
+	uint8_t u8 = 0;
+	uint16_t u16 = 0;
+	uint32_t u32 = 0;
+	uint64_t u64 = 0;
+	int64_t i = 0;
+	uint64_t off = mg_rd_tell(g->rd);
+	cJSON *j = NULL;
+	double d;
+	float f;
+	int r = MG_OK, is_signed = 0, is_float = 0;
+
+	memset(n, 0, sizeof(*n));
+	switch (t) {
+	case MG_GGUF_UINT8:
+	case MG_GGUF_INT8:
+	case MG_GGUF_BOOL:
+		r = get_u8(g, &u8, "a 1-byte value");
+		u64 = u8;
+		i = (int8_t)u8;
+		is_signed = t == MG_GGUF_INT8;
+		break;
+	case MG_GGUF_UINT16:
+	case MG_GGUF_INT16:
+		r = get_u16(g, &u16, "a 2-byte value");
+		u64 = u16;
+		i = (int16_t)u16;
+		is_signed = t == MG_GGUF_INT16;
+		break;
+	case MG_GGUF_UINT32:
+	case MG_GGUF_INT32:
+	case MG_GGUF_FLOAT32:
+		r = get_u32(g, &u32, "a 4-byte value");
+		u64 = u32;
+		i = (int32_t)u32;
+		is_signed = t == MG_GGUF_INT32;
+		is_float = t == MG_GGUF_FLOAT32;
+		break;
+	default:	/* UINT64, INT64, FLOAT64 */
+		r = get_u64(g, &u64, "an 8-byte value");
+		i = (int64_t)u64;
+		is_signed = t == MG_GGUF_INT64;
+		is_float = t == MG_GGUF_FLOAT64;
+		break;
+	}
+	if (r != MG_OK)
+		return r;
+
+	if (t == MG_GGUF_BOOL) {
+		if (u8 > 1 && !g->kv_bool) {
+			g->kv_bool = 1;
+			note(g, MG_R_GGUF_BOOL, off, g->key,
+			    "gguf: a boolean in %s holds 0x%02x at offset %llu "
+			    "(only 0 and 1 are allowed)", g->where, u8, ull(off));
+		}
+		n->has_int = 1;
+		n->u = u8 != 0;
+		if (out != NULL)
+			j = cJSON_CreateBool(u8 != 0);
+	} else if (is_float) {
+		if (t == MG_GGUF_FLOAT32) {
+			memcpy(&f, &u32, sizeof(f));
+			d = f;
+		} else
+			memcpy(&d, &u64, sizeof(d));
+		/* Python's float.is_integer() then int(): integral doubles. */
+		if (d == d && d >= -9223372036854775808.0 &&
+		    d < 9223372036854775808.0 && d == (double)(int64_t)d) {
+			int64_t v = (int64_t)d;
+
+			n->has_int = 1;
+			n->neg = v < 0;
+			n->u = (uint64_t)v;
+		}
+		if (out != NULL)
+			j = mg_json_double(d);
+	} else if (is_signed) {
+		n->has_int = 1;
+		n->neg = i < 0;
+		n->u = (uint64_t)i;
+		if (out != NULL)
+			j = mg_json_i64(i);
+	} else {
+		n->has_int = 1;
+		n->u = u64;
+		if (out != NULL)
+			j = mg_json_u64(u64);
+	}
+	if (out != NULL) {
+		if (j == NULL) {
+			g->nomem = 1;
+			return MG_ERR_NOMEM;
+		}
+		*out = j;
+	}
+	return MG_OK;
+}
+
+static int value(struct gg *, uint32_t, unsigned, cJSON **, struct kvfacts *);
+
+/* Validate (and discard) count bool bytes. */
+static int
+skim_bools(struct gg *g, uint64_t count)
+{
+	const unsigned char *p;
+	size_t got, k;
+	int r;
+
+	while (count > 0) {
+		uint64_t off = mg_rd_tell(g->rd);
+		size_t want = count > CHUNK ? CHUNK : (size_t)count;
+
+		if ((r = mg_rd_peek(g->rd, want, &p, &got)) != MG_OK)
+			return rd_fail(g, r, off, "array elements");
+		if (got < want)
+			return rd_fail(g, MG_ERR_TRUNCATED, off + got,
+			    "array elements");
+		for (k = 0; k < got && !g->kv_bool; k++)
+			if (p[k] > 1) {
+				g->kv_bool = 1;
+				note(g, MG_R_GGUF_BOOL, off + k, g->key,
+				    "gguf: a boolean in %s holds 0x%02x at offset "
+				    "%llu (only 0 and 1 are allowed)", g->where,
+				    p[k], ull(off + k));
+			}
+		if ((r = skip(g, got, "array elements")) != MG_OK)
+			return r;
+		count -= got;
+	}
+	return MG_OK;
+}
+
+/*
+ * An ARRAY value: element type, count, elements.  depth counts the arrays
+ * enclosing this one.
+ */
+static int
+array(struct gg *g, unsigned depth, cJSON **out, struct kvfacts *f)
+{
+	uint64_t off = mg_rd_tell(g->rd), count, minsz, npre, k, need;
+	cJSON *list = NULL, *obj = NULL, *item;
+	uint32_t et;
+	unsigned esz;
+	int r;
+
+	if ((r = get_u32(g, &et, "an array element type")) != MG_OK)
+		return r;
+	if ((r = get_size(g, &count, "an array count")) != MG_OK)
+		return r;
+	if (et >= MG_GGUF_NVTYPES) {
+		note(g, MG_R_GGUF_TYPE, off, g->key,
+		    "gguf: the array in %s has element type %u (types 0-12 are "
+		    "defined); the rest of the header cannot be located",
+		    g->where, et);
+		return MG_ERR_FORMAT;
+	}
+	if (et == MG_GGUF_ARRAY) {
+		if (!g->kv_nest) {
+			g->kv_nest = 1;
+			note(g, MG_R_GGUF_TYPE, off, g->key,
+			    "gguf: %s holds an array of arrays, which the spec "
+			    "allows but ggml rejects (not loadable by ggml)",
+			    g->where);
+		}
+		if (depth + 1 >= MG_MAX_GGUF_NEST) {
+			note(g, MG_R_GGUF_TYPE, off, g->key,
+			    "gguf: arrays in %s nest deeper than %u",
+			    g->where, MG_MAX_GGUF_NEST);
+			return MG_ERR_LIMIT;
+		}
+	}
+	esz = mg_gguf_vtype_size(et);
+	if (et == MG_GGUF_STRING)
+		minsz = size_width(g);
+	else if (et == MG_GGUF_ARRAY)
+		minsz = 4 + size_width(g);
+	else
+		minsz = esz;
+	if (count > MG_MAX_GGUF_ARRAY) {
+		note(g, MG_R_GGUF_COUNT, off, g->key,
+		    "gguf: the array in %s declares %llu elements, over the cap "
+		    "of %llu", g->where, ull(count), ull(MG_MAX_GGUF_ARRAY));
+		return MG_ERR_LIMIT;
+	}
+	if (count > mg_rd_left(g->rd) / minsz) {
+		if (__builtin_mul_overflow(count, minsz, &need))
+			need = UINT64_MAX;
+		note(g, MG_R_GGUF_COUNT, off, g->key,
+		    "gguf: the array in %s declares %llu %s elements needing "
+		    "at least %llu bytes but %llu are left at offset %llu",
+		    g->where, ull(count), mg_gguf_vtype_name(et), ull(need),
+		    ull(mg_rd_left(g->rd)), ull(mg_rd_tell(g->rd)));
+		return MG_ERR_TRUNCATED;
+	}
+	if (f != NULL) {
+		f->is_arr = 1;
+		f->count = count;
+	}
+
+	if (out != NULL) {
+		if (charge(g, 0)) {
+			if ((list = cJSON_CreateArray()) == NULL) {
+				g->nomem = 1;
+				return MG_ERR_NOMEM;
+			}
+		} else
+			*out = NULL;	/* elided below */
+	}
+	npre = count < MG_ARRAY_PREVIEW ? count : MG_ARRAY_PREVIEW;
+	for (k = 0; k < npre; k++) {
+		item = NULL;
+		if ((r = value(g, et, depth + 1, list ? &item : NULL, NULL)) !=
+		    MG_OK)
+			goto out;
+		if (list != NULL && (r = add_item(g, list, item)) != MG_OK)
+			goto out;
+	}
+	count -= npre;
+	if (count > 0) {
+		if (et == MG_GGUF_BOOL)
+			r = skim_bools(g, count);
+		else if (esz > 0)	/* checked: count * esz <= left */
+			r = skip(g, count * esz, "array elements");
+		else {
+			for (k = 0; k < count; k++)
+				if ((r = value(g, et, depth + 1, NULL, NULL)) !=
+				    MG_OK)
+					break;
+		}
+		if (r != MG_OK)
+			goto out;
+	}
+	count += npre;
+
+	if (out != NULL) {
+		if (list == NULL) {
+			*out = placeholder(count);
+			if (*out == NULL)
+				r = MG_ERR_NOMEM;
+		} else if (count <= MG_ARRAY_PREVIEW) {
+			*out = list;	/* transferred */
+			list = NULL;
+		} else {
+			if ((obj = cJSON_CreateObject()) == NULL ||
+			    cJSON_AddStringToObject(obj, "type", "array") == NULL ||
+			    cJSON_AddStringToObject(obj, "element_type",
+			    mg_gguf_vtype_name(et)) == NULL ||
+			    (item = mg_json_u64(count)) == NULL) {
+				r = MG_ERR_NOMEM;
+				goto out;
+			}
+			cJSON_AddItemToObject(obj, "count", item);
+			cJSON_AddItemToObject(obj, "preview", list);
+			list = NULL;	/* transferred */
+			if (cJSON_AddTrueToObject(obj, "truncated") == NULL) {
+				r = MG_ERR_NOMEM;
+				goto out;
+			}
+			*out = obj;
+			obj = NULL;
+		}
+	}
+	r = MG_OK;
+out:
+	if (r == MG_ERR_NOMEM)
+		g->nomem = 1;
+	cJSON_Delete(list);
+	cJSON_Delete(obj);
+	return r;
+}
+
+/*
+ * One value of type t (already known to be 0..12).  out: JSON when not
+ * NULL (placeholder past the metadata cap).  f: facts, top level only.
+ */
+static int
+value(struct gg *g, uint32_t t, unsigned depth, cJSON **out,
+    struct kvfacts *f)
+{
+	struct mg_hash *h = NULL;
+	struct num n;
+	uint64_t len, off;
+	char *s = NULL;
+	int r, keep;
+
+	if (out != NULL)
+		*out = NULL;
+	if (t == MG_GGUF_ARRAY)
+		return array(g, depth, out, f);
+	if (t != MG_GGUF_STRING) {
+		keep = out != NULL && charge(g, 8);
+		if ((r = scalar(g, t, keep ? out : NULL, &n)) != MG_OK)
+			return r;
+		if (f != NULL)
+			f->n = n;
+		if (out != NULL && !keep && (*out = placeholder(8)) == NULL)
+			return MG_ERR_NOMEM;
+		return MG_OK;
+	}
+
+	if ((r = str_len(g, MG_MAX_GGUF_STRING, "a string length", &len)) !=
+	    MG_OK)
+		return r;
+	off = mg_rd_tell(g->rd);
+	keep = out != NULL && charge(g, len);
+	if (keep || (f != NULL && f->want_str && len <= FACT_STR_MAX)) {
+		if ((r = str_read(g, len, &s)) != MG_OK)
+			return r;
+		if (!mg_utf8_valid(s, (size_t)len))
+			bad_utf8(g, off);
+		if (f != NULL && f->want_hash &&
+		    mg_sha256_hex(s, (size_t)len, f->hex) != MG_OK) {
+			r = MG_ERR_INTERNAL;
+			goto out;
+		}
+	} else {
+		if (f != NULL && f->want_hash) {
+			if ((h = mg_hash_new()) == NULL) {
+				r = MG_ERR_NOMEM;
+				goto out;
+			}
+			if (mg_hash_reset(h) != MG_OK) {
+				r = MG_ERR_INTERNAL;
+				goto out;
+			}
+		}
+		if ((r = str_skim(g, len, h)) != MG_OK)
+			goto out;
+		if (h != NULL && mg_hash_final_hex(h, f->hex) != MG_OK) {
+			r = MG_ERR_INTERNAL;
+			goto out;
+		}
+	}
+	if (out != NULL) {
+		*out = keep ? mg_json_str(s, (size_t)len) : placeholder(len);
+		if (*out == NULL) {
+			r = MG_ERR_NOMEM;
+			goto out;
+		}
+	}
+	if (f != NULL && s != NULL) {
+		f->s = s;	/* transferred */
+		f->slen = (size_t)len;
+		s = NULL;
+	}
+	r = MG_OK;
+out:
+	if (r == MG_ERR_NOMEM)
+		g->nomem = 1;
+	mg_hash_free(h);
+	free(s);
+	return r;
+}
+
+static int
+key_is(const char *k, size_t n, const char *lit)
+{
+	return n == strlen(lit) && memcmp(k, lit, n) == 0;
+}
+
+static int
+key_ends(const char *k, size_t n, const char *sfx)
+{
+	size_t m = strlen(sfx);
+
+	return n >= m && memcmp(k + n - m, sfx, m) == 0;
+}
+
+/* "  x " -> "x"; NULL or empty after stripping: unset. */
+static int
+set_stripped(struct gg *g, char **field, const char *s, size_t n)
+{
+	char *t;
+	size_t a = 0, b;
+
+	if (s == NULL)
+		return MG_OK;
+	if ((t = mg_utf8_dup(s, n)) == NULL) {
+		g->nomem = 1;
+		return MG_ERR_NOMEM;
+	}
+	b = strlen(t);
+	while (a < b && strchr(" \t\n\r\v\f", t[a]) != NULL)
+		a++;
+	while (b > a && strchr(" \t\n\r\v\f", t[b - 1]) != NULL)
+		b--;
+	if (b > a && mg_artifact_set(field, t + a, b - a) != MG_OK)
+		g->nomem = 1;
+	free(t);
+	return g->nomem ? MG_ERR_NOMEM : MG_OK;
+}
+
+static char *
+take_str(struct kvfacts *f)
+{
+	char *s = f->s;
+
+	f->s = NULL;
+	return s;
+}
+
+/* Record what the derived fields need from the first value of a key. */
+static void
+collect(struct gg *g, const char *k, size_t kn, struct kvfacts *f,
+    uint64_t off)
+{
+	int str = f->type == MG_GGUF_STRING && f->s != NULL;
+	size_t i;
+
+	if (key_is(k, kn, "general.alignment")) {
+		if (f->type != MG_GGUF_UINT32)
+			note(g, MG_R_GGUF_ALIGN, off, g->key,
+			    "gguf: general.alignment has type %s; ggml requires "
+			    "UINT32 (using %u)", mg_gguf_vtype_name(f->type),
+			    GGUF_DEFAULT_ALIGN);
+		else if (f->n.u == 0 || (f->n.u & (f->n.u - 1)) != 0 ||
+		    f->n.u > MG_MAX_GGUF_ALIGN)
+			note(g, MG_R_GGUF_ALIGN, off, g->key,
+			    "gguf: general.alignment is %llu; it must be a "
+			    "non-zero power of two of at most %u (using %u)",
+			    ull(f->n.u), MG_MAX_GGUF_ALIGN, GGUF_DEFAULT_ALIGN);
+		else
+			g->align = (uint32_t)f->n.u;
+	} else if (key_is(k, kn, "general.architecture") && str)
+		g->arch = take_str(f);
+	else if (key_is(k, kn, "general.license") && str)
+		g->license = take_str(f);
+	else if (key_is(k, kn, "general.base_model.0.repo_url") && str)
+		g->bm_url = take_str(f);
+	else if (key_is(k, kn, "general.base_model.0.name") && str)
+		g->bm_name = take_str(f);
+	else if (key_is(k, kn, "general.file_type")) {
+		g->have_ftype = f->n.has_int;
+		g->ftype = f->n;
+	} else if (key_is(k, kn, "tokenizer.ggml.tokens") && f->is_arr) {
+		g->have_tokens = 1;
+		g->ntokens = f->count;
+	} else if (key_is(k, kn, "tokenizer.ggml.scores") && f->is_arr) {
+		g->have_scores = 1;
+		g->nscores = f->count;
+	} else if (key_is(k, kn, "tokenizer.ggml.token_type") && f->is_arr) {
+		g->have_ttypes = 1;
+		g->nttypes = f->count;
+	} else if (key_is(k, kn, "tokenizer.ggml.n_vocab")) {
+		g->have_nvocab = f->n.has_int;
+		g->nvocab = f->n;
+	} else if (key_is(k, kn, "general.vocab_size")) {
+		g->have_gvocab = f->n.has_int;
+		g->gvocab = f->n;
+	}
+	if (key_is(k, kn, "general.context_length")) {
+		g->have_ctx = f->n.has_int;
+		g->ctx = f->n;
+	}
+	if (!g->have_ctx_sfx && f->n.has_int && !f->n.neg &&
+	    key_ends(k, kn, ".context_length")) {
+		g->have_ctx_sfx = 1;
+		g->ctx_sfx = f->n;
+	}
+	if (!g->have_vocab_sfx && f->n.has_int && !f->n.neg &&
+	    key_ends(k, kn, ".vocab_size")) {
+		g->have_vocab_sfx = 1;
+		g->vocab_sfx = f->n;
+	}
+	for (i = 0; i < 5; i++)
+		if (key_is(k, kn, special_keys[i]) && f->n.has_int) {
+			g->spec[i].have = 1;
+			g->spec[i].n = f->n;
+		}
+	if (f->hex[0] != '\0' && g->tmpl != NULL) {
+		cJSON *h = cJSON_CreateString(f->hex);
+
+		if (h == NULL)
+			g->nomem = 1;
+		else
+			cJSON_AddItemToObject(g->tmpl, g->key, h);
+	}
+}
+
+/* One key/value record. */
+static int
+kv(struct gg *g, uint64_t idx)
+{
+	struct kvfacts f;
+	uint64_t off = mg_rd_tell(g->rd), klen;
+	cJSON *val = NULL;
+	char *k = NULL, *jk = NULL;
+	size_t i;
+	int r, dup = 0, ctl = 0, store;
+
+	memset(&f, 0, sizeof(f));
+	g->key = NULL;
+	g->kv_utf8 = g->kv_bool = g->kv_nest = 0;
+	snprintf(g->where, sizeof(g->where), "metadata entry %llu", ull(idx));
+
+	if ((r = str_len(g, MG_MAX_GGUF_KEY, "the key length", &klen)) !=
+	    MG_OK)
+		goto out;
+	if ((r = str_read(g, klen, &k)) != MG_OK)
+		goto out;
+	if ((jk = mg_utf8_dup(k, (size_t)klen)) == NULL) {
+		r = MG_ERR_NOMEM;
+		goto out;
+	}
+	g->key = jk;
+	snprintf(g->where, sizeof(g->where), "metadata entry %llu (%.48s)",
+	    ull(idx), jk);
+	if (klen == 0)
+		note(g, MG_R_GGUF_KEY, off, NULL,
+		    "gguf: metadata entry %llu has an empty key (offset %llu)",
+		    ull(idx), ull(off));
+	for (i = 0; i < klen; i++)
+		if ((unsigned char)k[i] < 0x20 || k[i] == 0x7f)
+			ctl = 1;
+	if (ctl)
+		note(g, MG_R_GGUF_KEY, off, jk,
+		    "gguf: the key of %s contains control bytes", g->where);
+	if (!mg_utf8_valid(k, (size_t)klen))
+		bad_utf8(g, off);
+	if ((r = mg_strset_add(g->keyset, k, (size_t)klen)) < 0)
+		goto out;
+	if (r == 0) {
+		dup = 1;
+		note(g, MG_R_GGUF_KEY, off, jk,
+		    "gguf: key '%.200s' repeats an earlier key at offset %llu "
+		    "(the first value is kept)", jk, ull(off));
+	}
+
+	if ((r = get_u32(g, &f.type, "the value type")) != MG_OK)
+		goto out;
+	if (f.type >= MG_GGUF_NVTYPES) {
+		note(g, MG_R_GGUF_TYPE, mg_rd_tell(g->rd) - 4, jk,
+		    "gguf: %s has value type %u (types 0-12 are defined); the "
+		    "rest of the header cannot be located", g->where, f.type);
+		r = MG_ERR_FORMAT;
+		goto out;
+	}
+
+	/*
+	 * A key whose sanitised form is already present (a duplicate, or two
+	 * raw keys that sanitise alike) is validated but not stored again.
+	 */
+	store = !dup;
+	if (store) {
+		r = mg_strset_add(g->jkeyset, jk, strlen(jk));
+		if (r < 0)
+			goto out;
+		store = r == 1 && charge(g, klen);
+	}
+	if (!dup) {
+		f.want_str = key_is(k, klen, "general.architecture") ||
+		    key_is(k, klen, "general.license") ||
+		    key_is(k, klen, "general.base_model.0.repo_url") ||
+		    key_is(k, klen, "general.base_model.0.name");
+		f.want_hash = f.type == MG_GGUF_STRING &&
+		    (key_is(k, klen, "tokenizer.chat_template") ||
+		    (klen > 24 && memcmp(k, "tokenizer.chat_template.", 24) ==
+		    0));
+		if (f.want_hash && g->tmpl == NULL &&
+		    (g->tmpl = cJSON_CreateObject()) == NULL) {
+			r = MG_ERR_NOMEM;
+			goto out;
+		}
+	}
+	if ((r = value(g, f.type, 0, store ? &val : NULL, dup ? NULL : &f)) !=
+	    MG_OK)
+		goto out;
+	if (store) {
+		cJSON *kj = cJSON_CreateString(jk);
+
+		if (kj == NULL || !cJSON_AddItemToArray(g->keylist, kj)) {
+			cJSON_Delete(kj);
+			r = MG_ERR_NOMEM;
+			goto out;
+		}
+		cJSON_AddItemToObject(g->meta, jk, val);
+		val = NULL;	/* transferred */
+	}
+	if (!dup)
+		collect(g, k, (size_t)klen, &f, off);
+	r = MG_OK;
+out:
+	if (r == MG_ERR_NOMEM)
+		g->nomem = 1;
+	g->key = NULL;
+	cJSON_Delete(val);
+	free(f.s);
+	free(k);
+	free(jk);
+	return r;
+}
+
+/* Keep a short sanitised copy of a tensor name for later findings. */
+static int
+pool_add(struct gg *g, const char *s, size_t n, uint32_t *at)
+{
+	char *t, *np;
+	size_t m;
+
+	if (n > MG_MAX_GGUF_TNAME + 1)
+		n = MG_MAX_GGUF_TNAME + 1;
+	if ((t = mg_utf8_dup(s, n)) == NULL)
+		return MG_ERR_NOMEM;
+	m = strlen(t) + 1;
+	if (g->pool_len > UINT32_MAX - m) {	/* cannot happen: 1M * 193 */
+		free(t);
+		return MG_ERR_LIMIT;
+	}
+	if (m > g->pool_cap - g->pool_len) {
+		size_t nc = g->pool_cap ? g->pool_cap * 2 : 4096;
+
+		while (nc - g->pool_len < m)
+			nc *= 2;
+		if ((np = realloc(g->pool, nc)) == NULL) {
+			free(t);
+			return MG_ERR_NOMEM;
+		}
+		g->pool = np;
+		g->pool_cap = nc;
+	}
+	memcpy(g->pool + g->pool_len, t, m);
+	*at = (uint32_t)g->pool_len;
+	g->pool_len += m;
+	free(t);
+	return MG_OK;
+}
+
+static const char *
+tname(const struct gg *g, const struct tinfo *t)
+{
+	return g->pool + t->name;
+}
+
+/* One tensor info record. */
+static int
+tensor(struct gg *g, uint64_t idx)
+{
+	struct tinfo *t = &g->t[idx];
+	const struct mg_gguf_ttype *tt;
+	uint64_t off = mg_rd_tell(g->rd), nlen, dim, ne[MG_MAX_GGUF_DIMS];
+	uint64_t nelem = 1, blocks;
+	char nb[NAME_READ_MAX + 1];
+	size_t have;
+	const char *nm;
+	uint32_t ndims, j;
+	int r, shape_ok = 1, type_ok = 1;
+
+	memset(t, 0, sizeof(*t));
+	g->key = NULL;
+	snprintf(g->where, sizeof(g->where), "tensor info %llu", ull(idx));
+	if ((r = str_len(g, MG_MAX_GGUF_STRING, "the tensor name length",
+	    &nlen)) != MG_OK)
+		return r;
+	if (nlen <= NAME_READ_MAX) {
+		if ((r = get_bytes(g, nb, (size_t)nlen, "the tensor name")) !=
+		    MG_OK)
+			return r;
+		have = (size_t)nlen;
+	} else {
+		const unsigned char *p;
+
+		/* Keep the start for messages; skip the rest. */
+		if ((r = mg_rd_peek(g->rd, NAME_READ_MAX, &p, &have)) != MG_OK)
+			return rd_fail(g, r, off, "the tensor name");
+		memcpy(nb, p, have);
+		if ((r = skip(g, nlen, "the tensor name")) != MG_OK)
+			return r;
+	}
+	if ((r = pool_add(g, nb, have, &t->name)) != MG_OK)
+		return r;
+	nm = tname(g, t);
+	g->key = nm;
+	snprintf(g->where, sizeof(g->where), "tensor info %llu (%.48s)",
+	    ull(idx), nm);
+	if (nlen == 0)
+		note(g, MG_R_GGUF_TNAME, off, NULL,
+		    "gguf: tensor info %llu has an empty name (offset %llu)",
+		    ull(idx), ull(off));
+	else if (nlen > MG_MAX_GGUF_TNAME)
+		note(g, MG_R_GGUF_TNAME, off, nm,
+		    "gguf: tensor name '%.64s...' is %llu bytes; ggml allows "
+		    "at most %u", nm, ull(nlen), MG_MAX_GGUF_TNAME);
+	if (nlen <= NAME_READ_MAX) {
+		if (memchr(nb, '\0', (size_t)nlen) != NULL)
+			note(g, MG_R_GGUF_TNAME, off, nm,
+			    "gguf: tensor name '%s' contains a NUL byte", nm);
+		if ((r = mg_strset_add(g->tnames, nb, (size_t)nlen)) < 0)
+			return r;
+		if (r == 0)
+			note(g, MG_R_GGUF_TNAME, off, nm,
+			    "gguf: tensor name '%s' repeats an earlier tensor "
+			    "(offset %llu)", nm, ull(off));
+	}
+
+	off = mg_rd_tell(g->rd);
+	if ((r = get_u32(g, &ndims, "n_dims")) != MG_OK)
+		return r;
+	if (ndims > MG_MAX_GGUF_DIMS) {
+		note(g, MG_R_GGUF_SHAPE, off, nm,
+		    "gguf: tensor '%s' has n_dims %u; ggml allows at most %u",
+		    nm, ndims, MG_MAX_GGUF_DIMS);
+		return MG_ERR_FORMAT;
+	}
+	for (j = 0; j < MG_MAX_GGUF_DIMS; j++)
+		ne[j] = 1;
+	for (j = 0; j < ndims; j++) {
+		off = mg_rd_tell(g->rd);
+		if ((r = get_size(g, &dim, "a tensor dimension")) != MG_OK)
+			return r;
+		ne[j] = dim;
+		if (dim > (uint64_t)INT64_MAX) {
+			shape_ok = 0;
+			note(g, MG_R_GGUF_SHAPE, off, nm,
+			    "gguf: tensor '%s' dimension %u is %llu (negative "
+			    "as int64)", nm, j, ull(dim));
+		}
+	}
+	if (shape_ok) {
+		for (j = 0; j < MG_MAX_GGUF_DIMS; j++)
+			if (__builtin_mul_overflow(nelem, ne[j], &nelem) ||
+			    nelem > (uint64_t)INT64_MAX) {
+				shape_ok = 0;
+				note(g, MG_R_GGUF_SHAPE, off, nm,
+				    "gguf: tensor '%s' element count [%llu, %llu, "
+				    "%llu, %llu] overflows int64", nm, ull(ne[0]),
+				    ull(ne[1]), ull(ne[2]), ull(ne[3]));
+				break;
+			}
+	}
+	if (shape_ok) {
+		t->params = nelem;
+		t->counted = 1;
+		if (nelem == 0)
+			note(g, MG_R_GGUF_EMPTY, off, nm,
+			    "gguf: tensor '%s' has no elements", nm);
+	}
+
+	off = mg_rd_tell(g->rd);
+	if ((r = get_u32(g, &t->type, "the tensor type")) != MG_OK)
+		return r;
+	tt = mg_gguf_ttype(t->type);
+	if (tt == NULL || tt->blck == 0) {
+		type_ok = 0;
+		note(g, MG_R_GGUF_TTYPE, off, nm,
+		    "gguf: tensor '%s' has %s type %u%s%s", nm,
+		    tt == NULL ? "unknown" : "removed", t->type,
+		    tt == NULL ? "" : " ", tt == NULL ? "" : tt->name);
+	} else if (ne[0] % tt->blck != 0) {
+		type_ok = 0;
+		note(g, MG_R_GGUF_TTYPE, off, nm,
+		    "gguf: tensor '%s' has ne0 %llu, not a multiple of the %s "
+		    "block size %u", nm, ull(ne[0]), tt->name, tt->blck);
+	}
+	if (shape_ok && type_ok) {
+		blocks = nelem / tt->blck;	/* exact: ne0 % blck == 0 */
+		if (__builtin_mul_overflow(blocks, (uint64_t)tt->size,
+		    &t->nbytes))
+			note(g, MG_R_GGUF_SHAPE, off, nm,
+			    "gguf: tensor '%s' byte size (%llu blocks of %u) "
+			    "overflows", nm, ull(blocks), tt->size);
+		else
+			t->sized = 1;
+	}
+
+	off = mg_rd_tell(g->rd);
+	if ((r = get_u64(g, &t->off, "the tensor offset")) != MG_OK)
+		return r;
+	if (t->off % g->align != 0)
+		note(g, MG_R_GGUF_OFFSET, off, nm,
+		    "gguf: tensor '%s' offset %llu is not a multiple of the "
+		    "alignment %u", nm, ull(t->off), g->align);
+	g->key = NULL;
+	return MG_OK;
+}
+
+static int
+cmp_off(const void *x, const void *y)
+{
+	const struct tinfo *a = *(const struct tinfo *const *)x;
+	const struct tinfo *b = *(const struct tinfo *const *)y;
+
+	if (a->off != b->off)
+		return a->off < b->off ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/* Byte ranges: inside the file, disjoint; then trailing bytes. */
+static int
+ranges(struct gg *g)
+{
+	struct tinfo **v = NULL;
+	uint64_t size = g->rd->size, i, n = 0, end, maxend = 0, last = 0;
+	uint64_t padded, rem;
+	const struct tinfo *holder = NULL;
+	int r = MG_ERR_NOMEM, have_last = 0;
+
+	if (g->tparsed > 0 &&
+	    (v = malloc((size_t)g->tparsed * sizeof(*v))) == NULL)
+		goto out;
+	for (i = 0; i < g->tparsed; i++) {
+		struct tinfo *t = &g->t[i];
+
+		if (!t->sized)
+			continue;
+		if (__builtin_add_overflow(g->data_off, t->off, &end) ||
+		    __builtin_add_overflow(end, t->nbytes, &end) || end > size) {
+			note(g, MG_R_GGUF_OFFSET, MG_FINDING_NO_OFFSET,
+			    tname(g, t),
+			    "gguf: tensor '%s' data (offset %llu + %llu bytes "
+			    "after the data section at %llu) lies past the end "
+			    "of the file (%llu bytes)", tname(g, t), ull(t->off),
+			    ull(t->nbytes), ull(g->data_off), ull(size));
+			continue;
+		}
+		if (!have_last || end > last)
+			last = end;
+		have_last = 1;
+		if (t->nbytes > 0)
+			v[n++] = t;
+	}
+	if (n > 1)
+		qsort(v, (size_t)n, sizeof(*v), cmp_off);
+	for (i = 0; i < n; i++) {
+		if (holder != NULL && v[i]->off < maxend)
+			note(g, MG_R_GGUF_OFFSET, MG_FINDING_NO_OFFSET,
+			    tname(g, v[i]),
+			    "gguf: tensor '%s' data [%llu, %llu) overlaps tensor "
+			    "'%s' [%llu, %llu)", tname(g, v[i]), ull(v[i]->off),
+			    ull(v[i]->off + v[i]->nbytes), tname(g, holder),
+			    ull(holder->off), ull(holder->off + holder->nbytes));
+		if (v[i]->off + v[i]->nbytes > maxend) {
+			maxend = v[i]->off + v[i]->nbytes;
+			holder = v[i];
+		}
+	}
+
+	/*
+	 * Trailing bytes: past the padded end of the last tensor, or past
+	 * the header when there are no tensors.  When no tensor has a known
+	 * size inside the file there is no end to measure from.
+	 */
+	if (g->tparsed == 0) {
+		padded = g->info_end;
+		have_last = 1;
+	} else {
+		padded = last;
+		rem = last % g->align;
+		if (rem != 0 && g->align - rem <= UINT64_MAX - last)
+			padded = last + (g->align - rem);
+	}
+	if (have_last && size > padded)
+		note(g, MG_R_GGUF_TRAIL, padded, NULL,
+		    "gguf: %llu bytes follow the %s at offset %llu",
+		    ull(size - padded), g->tparsed ? "last tensor" : "header",
+		    ull(padded));
+	r = MG_OK;
+out:
+	free(v);
+	return r;
+}
+
+static int
+vocab_checks(struct gg *g)
+{
+	size_t i;
+
+	if (!g->have_tokens)
+		return MG_OK;
+	if (g->have_scores && g->nscores != g->ntokens)
+		note(g, MG_R_GGUF_VOCAB, MG_FINDING_NO_OFFSET,
+		    "tokenizer.ggml.scores",
+		    "gguf: tokenizer.ggml.scores has %llu entries but "
+		    "tokenizer.ggml.tokens has %llu", ull(g->nscores),
+		    ull(g->ntokens));
+	if (g->have_ttypes && g->nttypes != g->ntokens)
+		note(g, MG_R_GGUF_VOCAB, MG_FINDING_NO_OFFSET,
+		    "tokenizer.ggml.token_type",
+		    "gguf: tokenizer.ggml.token_type has %llu entries but "
+		    "tokenizer.ggml.tokens has %llu", ull(g->nttypes),
+		    ull(g->ntokens));
+	for (i = 0; i < 5; i++)
+		if (g->spec[i].have && !g->spec[i].n.neg &&
+		    g->spec[i].n.u >= g->ntokens)
+			note(g, MG_R_GGUF_VOCAB, MG_FINDING_NO_OFFSET,
+			    special_keys[i],
+			    "gguf: %s is %llu but the vocabulary has %llu "
+			    "tokens", special_keys[i], ull(g->spec[i].n.u),
+			    ull(g->ntokens));
+	return MG_OK;
+}
+
+/* Python-dict semantics for the summary: replace a raw KV of that name. */
+static int
+put(struct gg *g, const char *name, cJSON *v)
+{
+	if (v == NULL) {
+		g->nomem = 1;
+		return MG_ERR_NOMEM;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(g->meta, name) != NULL)
+		cJSON_ReplaceItemInObjectCaseSensitive(g->meta, name, v);
+	else
+		cJSON_AddItemToObject(g->meta, name, v);
+	return MG_OK;
+}
+
+struct tgroup {
+	uint32_t	 type;
+	uint64_t	 first;		/* index of the first tensor */
+	uint64_t	 count, params;
+};
+
+static int
+cmp_type(const void *x, const void *y)
+{
+	const struct tinfo *a = *(const struct tinfo *const *)x;
+	const struct tinfo *b = *(const struct tinfo *const *)y;
+
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+static int
+cmp_first(const void *x, const void *y)
+{
+	const struct tgroup *a = x, *b = y;
+
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+static void
+type_label(uint32_t type, char *buf, size_t n)
+{
+	const struct mg_gguf_ttype *tt = mg_gguf_ttype(type);
+
+	if (tt != NULL && tt->name != NULL)
+		snprintf(buf, n, "%s", tt->name);
+	else
+		snprintf(buf, n, "UNKNOWN_%u", type);
+}
+
+/*
+ * tensor_type_counts / tensor_type_parameter_counts in first-seen order,
+ * the total parameter count and the majority type (ties: first seen).
+ */
+static int
+type_summary(struct gg *g, cJSON *counts, cJSON *params, uint64_t *total,
+    char *major, size_t majorlen)
+{
+	struct tinfo **v = NULL;
+	struct tgroup *gr = NULL;
+	uint64_t i, ng = 0, best = 0;
+	int r = MG_ERR_NOMEM, have_best = 0, sum_ovf = 0;
+	char label[32];
+
+	*total = 0;
+	major[0] = '\0';
+	if (g->tparsed == 0)
+		return MG_OK;
+	if ((v = malloc((size_t)g->tparsed * sizeof(*v))) == NULL ||
+	    (gr = malloc((size_t)g->tparsed * sizeof(*gr))) == NULL)
+		goto out;
+	for (i = 0; i < g->tparsed; i++)
+		v[i] = &g->t[i];
+	qsort(v, (size_t)g->tparsed, sizeof(*v), cmp_type);
+	for (i = 0; i < g->tparsed; i++) {
+		uint64_t p = v[i]->counted ? v[i]->params : 0;
+
+		if (ng == 0 || gr[ng - 1].type != v[i]->type) {
+			gr[ng].type = v[i]->type;
+			gr[ng].first = (uint64_t)(v[i] - g->t);
+			gr[ng].count = gr[ng].params = 0;
+			ng++;
+		}
+		gr[ng - 1].count++;
+		if (__builtin_add_overflow(gr[ng - 1].params, p,
+		    &gr[ng - 1].params)) {
+			gr[ng - 1].params = UINT64_MAX;
+			sum_ovf = 1;
+		}
+		if (__builtin_add_overflow(*total, p, total)) {
+			*total = UINT64_MAX;
+			sum_ovf = 1;
+		}
+	}
+	qsort(gr, (size_t)ng, sizeof(*gr), cmp_first);
+	for (i = 0; i < ng; i++) {
+		cJSON *c, *p;
+
+		type_label(gr[i].type, label, sizeof(label));
+		if (!charge(g, 2 * sizeof(label)))
+			break;
+		if ((c = mg_json_u64(gr[i].count)) == NULL)
+			goto out;
+		cJSON_AddItemToObject(counts, label, c);
+		if ((p = mg_json_u64(gr[i].params)) == NULL)
+			goto out;
+		cJSON_AddItemToObject(params, label, p);
+	}
+	for (i = 0; i < ng; i++)
+		if (!have_best || gr[i].params > best) {
+			have_best = 1;
+			best = gr[i].params;
+			type_label(gr[i].type, major, majorlen);
+		}
+	if (sum_ovf)
+		note(g, MG_R_GGUF_SHAPE, MG_FINDING_NO_OFFSET, NULL,
+		    "gguf: the total parameter count overflows 64 bits");
+	r = MG_OK;
+out:
+	free(v);
+	free(gr);
+	return r;
+}
+
+/* Summary fields and derived fields; runs after any stop. */
+static int
+finish(struct gg *g)
+{
+	struct mg_artifact *a = g->a;
+	cJSON *counts = NULL, *params = NULL;
+	const char *q = NULL;
+	uint64_t total = 0;
+	char major[32];
+	size_t i;
+	int r;
+
+	if ((counts = cJSON_CreateObject()) == NULL ||
+	    (params = cJSON_CreateObject()) == NULL) {
+		r = MG_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = type_summary(g, counts, params, &total, major,
+	    sizeof(major))) != MG_OK)
+		goto out;
+	put(g, "gguf_version", mg_json_u64(g->version));
+	put(g, "endianness", cJSON_CreateString(g->be ? "big" : "little"));
+	put(g, "metadata_keys", g->keylist);
+	g->keylist = NULL;	/* transferred */
+	put(g, "tensor_count", mg_json_u64(g->tparsed));
+	put(g, "tensor_type_counts", counts);
+	put(g, "tensor_type_parameter_counts", params);
+	counts = params = NULL;	/* transferred */
+	put(g, "alignment", mg_json_u64(g->align));
+	if (g->tensors_done)
+		put(g, "data_offset", mg_json_u64(g->data_off));
+	if (g->tmpl != NULL && cJSON_GetArraySize(g->tmpl) > 0) {
+		put(g, "chat_template_sha256", g->tmpl);
+		g->tmpl = NULL;	/* transferred */
+	}
+
+	set_stripped(g, &a->architecture, g->arch,
+	    g->arch ? strlen(g->arch) : 0);
+	set_stripped(g, &a->license, g->license,
+	    g->license ? strlen(g->license) : 0);
+	if (g->bm_url != NULL)
+		set_stripped(g, &a->base_model, g->bm_url, strlen(g->bm_url));
+	else
+		set_stripped(g, &a->base_model, g->bm_name,
+		    g->bm_name ? strlen(g->bm_name) : 0);
+
+	if (total > 0) {
+		a->parameter_count = total;
+		a->have |= MG_HAVE_PARAMS;
+	}
+	if (g->have_ftype && !g->ftype.neg)
+		q = mg_gguf_ftype_label(g->ftype.u);
+	if (q == NULL && major[0] != '\0')
+		q = major;
+	if (q != NULL) {
+		if (mg_artifact_setz(&a->quantization, q) != MG_OK)
+			g->nomem = 1;
+		if ((!strcmp(q, "F16") || !strcmp(q, "F32") ||
+		    !strcmp(q, "F64") || !strcmp(q, "BF16")) &&
+		    mg_artifact_setz(&a->dtype, q) != MG_OK)
+			g->nomem = 1;
+	}
+	if (g->have_ctx && !g->ctx.neg) {
+		a->context_length = g->ctx.u;
+		a->have |= MG_HAVE_CTX;
+	} else if (g->have_ctx_sfx) {
+		a->context_length = g->ctx_sfx.u;
+		a->have |= MG_HAVE_CTX;
+	}
+	if (g->have_tokens) {
+		a->vocab_size = g->ntokens;
+		a->have |= MG_HAVE_VOCAB;
+	} else if (g->have_nvocab && !g->nvocab.neg) {
+		a->vocab_size = g->nvocab.u;
+		a->have |= MG_HAVE_VOCAB;
+	} else if (g->have_gvocab && !g->gvocab.neg) {
+		a->vocab_size = g->gvocab.u;
+		a->have |= MG_HAVE_VOCAB;
+	} else if (g->have_vocab_sfx) {
+		a->vocab_size = g->vocab_sfx.u;
+		a->have |= MG_HAVE_VOCAB;
+	}
+
+	/* Say how many findings the per-rule cap held back. */
+	for (i = 0; i < MG_R__COUNT; i++)
+		if (g->nsame[i] > MG_MAX_GGUF_SAME_FINDINGS &&
+		    mg_artifact_add(a, (enum mg_rule_id)i, MG_FINDING_NO_OFFSET,
+		    NULL, "gguf: %u more findings of this rule were not "
+		    "listed", g->nsame[i] - MG_MAX_GGUF_SAME_FINDINGS) != MG_OK)
+			g->nomem = 1;
+	r = g->nomem ? MG_ERR_NOMEM : MG_OK;
+out:
+	cJSON_Delete(counts);
+	cJSON_Delete(params);
+	return r;
+}
+
+/* Counts: caps first, then bytes left at their smallest encodings. */
+static int
+counts_ok(struct gg *g, uint64_t off)
+{
+	uint64_t left = mg_rd_left(g->rd), w = size_width(g);
+	uint64_t kvmin = w + 4 + 1;		/* empty key, u32 type, u8 */
+	uint64_t tmin = w + 4 + 4 + 8;		/* empty name, 0 dims */
+	uint64_t need_kv, need_t, need;
+
+	if (g->nt > MG_MAX_GGUF_TENSORS) {
+		note(g, MG_R_GGUF_COUNT, off, NULL,
+		    "gguf: tensor_count %llu exceeds the cap of %llu",
+		    ull(g->nt), ull(MG_MAX_GGUF_TENSORS));
+		return MG_ERR_LIMIT;
+	}
+	if (g->nkv > MG_MAX_GGUF_KV) {
+		note(g, MG_R_GGUF_COUNT, off, NULL,
+		    "gguf: metadata_kv_count %llu exceeds the cap of %llu",
+		    ull(g->nkv), ull(MG_MAX_GGUF_KV));
+		return MG_ERR_LIMIT;
+	}
+	/* Both below 2^20 here: the products cannot overflow. */
+	need_kv = g->nkv * kvmin;
+	need_t = g->nt * tmin;
+	need = need_kv + need_t;
+	if (need > left) {
+		note(g, MG_R_GGUF_COUNT, off, NULL,
+		    "gguf: tensor_count %llu and metadata_kv_count %llu need at "
+		    "least %llu bytes but %llu are left at offset %llu",
+		    ull(g->nt), ull(g->nkv), ull(need), ull(left),
+		    ull(mg_rd_tell(g->rd)));
+		return MG_ERR_TRUNCATED;
+	}
+	return MG_OK;
+}
+
+static int
+gguf_probe(const unsigned char *head, size_t n, uint64_t size)
+{
+	(void)size;
+	return n >= 4 && memcmp(head, "GGUF", 4) == 0 ? 100 : 0;
+}
+
+static int
+gguf_parse(struct mg_rd *rd, struct mg_artifact *a)
+{
+	struct gg *g;
+	unsigned char magic[4];
+	uint32_t v;
+	uint64_t i, off;
+	int r = MG_ERR_INTERNAL, r2;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return MG_ERR_NOMEM;
+	g->rd = rd;
+	g->a = a;
+	g->align = GGUF_DEFAULT_ALIGN;
+	snprintf(g->where, sizeof(g->where), "the file header");
+	for (i = 0; i < 5; i++)
+		g->spec[i].key = special_keys[i];
+
+	if (mg_rd_left(rd) < 4) {
+		note(g, MG_R_GGUF_MAGIC, 0, NULL,
+		    "gguf: the file is %llu bytes, too short for the magic",
+		    ull(mg_rd_left(rd)));
+		r = MG_ERR_FORMAT;
+		goto out;
+	}
+	if ((r = get_bytes(g, magic, 4, "the magic")) != MG_OK)
+		goto out;
+	if (memcmp(magic, "GGUF", 4) != 0) {
+		note(g, MG_R_GGUF_MAGIC, 0, NULL,
+		    "gguf: the file starts with %02x %02x %02x %02x, not 'GGUF'",
+		    magic[0], magic[1], magic[2], magic[3]);
+		r = MG_ERR_FORMAT;
+		goto out;
+	}
+	if ((r = get_u32(g, &v, "the version")) != MG_OK)
+		goto out;
+	if (v != 0 && (v & 0xffffu) == 0) {
+		g->be = 1;
+		v = __builtin_bswap32(v);
+		note(g, MG_R_GGUF_ENDIAN, 4, NULL,
+		    "gguf: the version reads 0x%08x little-endian: a "
+		    "big-endian file (version %u); ggml refuses it on "
+		    "little-endian hosts", __builtin_bswap32(v), v);
+	}
+	g->version = v;
+	if ((g->meta = cJSON_CreateObject()) == NULL ||
+	    (g->keylist = cJSON_CreateArray()) == NULL ||
+	    (g->keyset = mg_strset_new()) == NULL ||
+	    (g->jkeyset = mg_strset_new()) == NULL ||
+	    (g->tnames = mg_strset_new()) == NULL) {
+		r = MG_ERR_NOMEM;
+		goto out;
+	}
+	if (v == 0 || v > 3) {
+		note(g, MG_R_GGUF_VERSION, 4, NULL,
+		    "gguf: version %u is not a GGUF version (1-3)", v);
+		r = MG_ERR_FORMAT;
+		goto done;
+	}
+	if (v == 1) {
+		g->v1 = 1;
+		note(g, MG_R_GGUF_VERSION, 4, NULL,
+		    "gguf: legacy version 1 (32-bit counts); current ggml "
+		    "refuses it");
+	}
+
+	off = mg_rd_tell(rd);
+	if ((r = get_size(g, &g->nt, "tensor_count")) != MG_OK ||
+	    (r = get_size(g, &g->nkv, "metadata_kv_count")) != MG_OK)
+		goto done;
+	if ((r = counts_ok(g, off)) != MG_OK)
+		goto done;
+	for (i = 0; i < g->nkv; i++)
+		if ((r = kv(g, i)) != MG_OK)
+			goto done;
+
+	if (g->nt > 0 &&
+	    (g->t = malloc((size_t)g->nt * sizeof(*g->t))) == NULL) {
+		r = MG_ERR_NOMEM;
+		goto done;
+	}
+	for (i = 0; i < g->nt; i++) {
+		if ((r = tensor(g, i)) != MG_OK)
+			goto done;
+		g->tparsed++;
+	}
+	g->key = NULL;
+	g->info_end = mg_rd_tell(rd);
+	g->data_off = g->info_end;
+	if (g->nt > 0 && g->info_end % g->align != 0 &&
+	    __builtin_add_overflow(g->info_end,
+	    g->align - g->info_end % g->align, &g->data_off))
+		g->data_off = UINT64_MAX;
+	g->tensors_done = 1;
+	if ((r = ranges(g)) != MG_OK)
+		goto done;
+	vocab_checks(g);
+	r = MG_OK;
+done:
+	if (r == MG_ERR_NOMEM)
+		g->nomem = 1;
+	r2 = finish(g);
+	if (r == MG_OK || r2 == MG_ERR_NOMEM)
+		r = r2;
+	cJSON_Delete(a->metadata);
+	a->metadata = g->meta;
+	g->meta = NULL;	/* transferred */
+out:
+	if (g->nomem)
+		r = MG_ERR_NOMEM;
+	cJSON_Delete(g->meta);
+	cJSON_Delete(g->keylist);
+	cJSON_Delete(g->tmpl);
+	mg_strset_free(g->keyset);
+	mg_strset_free(g->jkeyset);
+	mg_strset_free(g->tnames);
+	free(g->arch);
+	free(g->license);
+	free(g->bm_url);
+	free(g->bm_name);
+	free(g->t);
+	free(g->pool);
+	free(g);
+	return r;
+}
+
+static const char *const gguf_exts[] = { "gguf", NULL };
+
+const struct mg_format mg_fmt_gguf = {
+	.name = "gguf",
+	.exts = gguf_exts,
+	.probe = gguf_probe,
+	.parse = gguf_parse,
+};

@@ -1,0 +1,46 @@
+/*
+ * limits.h - every cap modelgate applies to untrusted input.
+ *
+ * Hitting a cap is a finding (the rule named beside it), never a silent
+ * skip.  Counts are also checked against the bytes left in the artifact
+ * before anything is allocated from them.
+ */
+#ifndef MG_LIMITS_H
+#define MG_LIMITS_H
+
+/* I/O */
+#define MG_RD_BUFSZ		(256u * 1024u)	/* reader window per worker */
+#define MG_PROBE_MIN_WINDOW	4096u		/* smallest reader window */
+#define MG_MAX_PATH_BYTES	4096u		/* one path, bytes */
+#define MG_MAX_WALK_DEPTH	256u		/* directory nesting */
+
+/* GGUF (GGUF-COUNT, GGUF-STR, GGUF-TYPE) */
+#define MG_MAX_GGUF_TENSORS	1000000ull	/* tensor_count */
+#define MG_MAX_GGUF_KV		1000000ull	/* metadata_kv_count */
+#define MG_MAX_GGUF_KEY		65535ull	/* key bytes (spec) */
+#define MG_MAX_GGUF_STRING	(256ull << 20)	/* one string value, bytes */
+#define MG_MAX_GGUF_ARRAY	(1ull << 30)	/* elements in one array */
+#define MG_MAX_GGUF_NEST	8u		/* array-in-array depth */
+#define MG_MAX_GGUF_TNAME	63u		/* tensor name bytes (ggml) */
+#define MG_MAX_GGUF_DIMS	4u		/* GGML_MAX_DIMS */
+#define MG_MAX_GGUF_ALIGN	(1u << 20)	/* general.alignment */
+#define MG_MAX_GGUF_SAME_FINDINGS 64u	/* per rule per file, then a count */
+
+/* Findings listed per artifact; the rest are counted (LIMIT-FINDINGS). */
+#define MG_MAX_FINDINGS		1000u
+
+/* Metadata kept per artifact for reports; beyond it values are elided. */
+#define MG_MAX_META_BYTES	(128ull << 20)
+#define MG_ARRAY_PREVIEW	16u		/* l-bom's preview length */
+
+/* safetensors (ST-LEN, ST-JSON) */
+#define MG_MAX_ST_HEADER	100000000ull	/* the crate's MAX_HEADER_SIZE */
+#define MG_MAX_ST_DEPTH		4u		/* JSON nesting in a header */
+#define MG_MAX_ST_TENSORS	1000000ull	/* tensor entries */
+#define MG_MAX_ST_DIMS		64u		/* shape rank */
+#define MG_MAX_ST_REPEAT	64u		/* findings kept per rule per file */
+
+/* Sidecar JSON (config.json, tokenizer_config.json) */
+#define MG_MAX_SIDECAR_BYTES	(16u << 20)
+
+#endif /* MG_LIMITS_H */

@@ -1,0 +1,87 @@
+/*
+ * out.c - atomic report files.
+ *
+ * A reader of the destination sees either the previous file or the
+ * complete new one, never a partial report.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "out.h"
+
+int
+mg_out_open(struct mg_out *o, const char *path)
+{
+	int fd;
+
+	memset(o, 0, sizeof(*o));
+	if (path == NULL || strcmp(path, "-") == 0) {
+		o->f = stdout;
+		return MG_OK;
+	}
+	o->path = strdup(path);
+	o->tmp = malloc(strlen(path) + 16);
+	if (o->path == NULL || o->tmp == NULL)
+		goto fail;
+	strcpy(o->tmp, path);
+	strcat(o->tmp, ".tmp.XXXXXX");
+	if ((fd = mkstemp(o->tmp)) < 0)
+		goto fail;
+	(void)fchmod(fd, 0644);
+	if ((o->f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(o->tmp);
+		goto fail;
+	}
+	return MG_OK;
+fail:
+	free(o->path);
+	free(o->tmp);
+	memset(o, 0, sizeof(*o));
+	return MG_ERR_IO;
+}
+
+int
+mg_out_commit(struct mg_out *o)
+{
+	int r = MG_OK;
+
+	if (o->f == NULL)
+		return MG_ERR_IO;
+	if (o->path == NULL) {
+		if (fflush(o->f) != 0 || ferror(o->f))
+			r = MG_ERR_IO;
+		o->f = NULL;
+		return r;
+	}
+	if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0)
+		r = MG_ERR_IO;
+	if (fclose(o->f) != 0)
+		r = MG_ERR_IO;
+	o->f = NULL;
+	if (r == MG_OK && rename(o->tmp, o->path) != 0)
+		r = MG_ERR_IO;
+	if (r != MG_OK)
+		unlink(o->tmp);
+	free(o->path);
+	free(o->tmp);
+	o->path = o->tmp = NULL;
+	return r;
+}
+
+void
+mg_out_abort(struct mg_out *o)
+{
+	if (o->f != NULL && o->path != NULL) {
+		fclose(o->f);
+		unlink(o->tmp);
+	}
+	free(o->path);
+	free(o->tmp);
+	memset(o, 0, sizeof(*o));
+}

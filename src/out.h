@@ -1,0 +1,23 @@
+/*
+ * out.h - report files written atomically: a temporary file in the same
+ * directory, renamed over the destination only once it is complete.
+ */
+#ifndef MG_OUT_H
+#define MG_OUT_H
+
+#include <stdio.h>
+
+struct mg_out {
+	FILE	*f;
+	char	*path;		/* destination; NULL for standard output */
+	char	*tmp;		/* temporary file beside it */
+};
+
+/* Open path for writing, or standard output when path is NULL or "-". */
+int	mg_out_open(struct mg_out *o, const char *path);
+/* Flush, sync and rename into place.  Returns MG_OK or MG_ERR_IO. */
+int	mg_out_commit(struct mg_out *o);
+/* Discard the temporary file. */
+void	mg_out_abort(struct mg_out *o);
+
+#endif /* MG_OUT_H */

@@ -1,0 +1,131 @@
+/*
+ * report_json.c - the l-bom compatible JSON bill of materials.
+ *
+ * Field names, order and shapes follow l-bom's SBOMDocument so that a
+ * consumer can switch tools without changes: one object for a single file
+ * argument, an array otherwise.  modelgate adds `findings` (rule ids and
+ * severities behind each warning) and `complete` after l-bom's fields.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "artifact.h"
+#include "err.h"
+#include "report.h"
+#include "text.h"
+
+static int
+add(cJSON *o, const char *k, cJSON *v)
+{
+	if (v == NULL)
+		return MG_ERR_NOMEM;
+	cJSON_AddItemToObject(o, k, v);
+	return MG_OK;
+}
+
+static cJSON *
+opt_str(const char *s)
+{
+	return s != NULL ? mg_json_strz(s) : cJSON_CreateNull();
+}
+
+static cJSON *
+opt_u64(int have, uint64_t v)
+{
+	return have ? mg_json_u64(v) : cJSON_CreateNull();
+}
+
+cJSON *
+mg_bom_json_doc(const struct mg_artifact *a, const struct mg_bom_info *info)
+{
+	cJSON *d = cJSON_CreateObject(), *w = NULL, *fs = NULL, *md;
+	size_t i;
+	int r = MG_OK;
+
+	if (d == NULL)
+		return NULL;
+	r |= add(d, "sbom_version", cJSON_CreateString("1.0"));
+	r |= add(d, "generated_at", cJSON_CreateString(info->generated_at));
+	r |= add(d, "tool_name", cJSON_CreateString(info->tool_name));
+	r |= add(d, "tool_version", cJSON_CreateString(info->tool_version));
+	r |= add(d, "model_path", mg_json_strz(a->abspath ? a->abspath :
+	    a->path));
+	r |= add(d, "model_filename", mg_json_strz(a->filename));
+	r |= add(d, "file_size_bytes", mg_json_u64(a->size));
+	r |= add(d, "sha256", cJSON_CreateString(a->sha256));
+	r |= add(d, "format", cJSON_CreateString(a->format));
+	r |= add(d, "architecture", opt_str(a->architecture));
+	r |= add(d, "parameter_count", opt_u64(a->have & MG_HAVE_PARAMS,
+	    a->parameter_count));
+	r |= add(d, "quantization", opt_str(a->quantization));
+	r |= add(d, "dtype", opt_str(a->dtype));
+	r |= add(d, "context_length", opt_u64(a->have & MG_HAVE_CTX,
+	    a->context_length));
+	r |= add(d, "vocab_size", opt_u64(a->have & MG_HAVE_VOCAB,
+	    a->vocab_size));
+	r |= add(d, "license", opt_str(a->license));
+	r |= add(d, "base_model", opt_str(a->base_model));
+	r |= add(d, "training_framework", opt_str(a->training_framework));
+	md = a->metadata != NULL ? cJSON_Duplicate(a->metadata, 1) :
+	    cJSON_CreateObject();
+	r |= add(d, "metadata", md);
+	r |= add(d, "warnings", w = cJSON_CreateArray());
+	r |= add(d, "findings", fs = cJSON_CreateArray());
+	for (i = 0; r == MG_OK && i < a->nfindings; i++) {
+		const struct mg_finding *f = &a->findings[i];
+		cJSON *fo = cJSON_CreateObject();
+		cJSON *m = mg_json_strz(f->message);
+
+		if (fo == NULL || m == NULL) {
+			cJSON_Delete(fo);
+			cJSON_Delete(m);
+			r = MG_ERR_NOMEM;
+			break;
+		}
+		cJSON_AddItemToArray(w, m);
+		cJSON_AddItemToArray(fs, fo);
+		r |= add(fo, "rule", cJSON_CreateString(mg_rule_get(f->rule)->id));
+		r |= add(fo, "severity",
+		    cJSON_CreateString(mg_sev_name(f->severity)));
+		r |= add(fo, "message", mg_json_strz(f->message));
+		if (f->key != NULL)
+			r |= add(fo, "key", mg_json_strz(f->key));
+		if (f->offset != MG_FINDING_NO_OFFSET)
+			r |= add(fo, "offset", mg_json_u64(f->offset));
+	}
+	r |= add(d, "complete", cJSON_CreateBool(a->complete));
+	if (r != MG_OK) {
+		cJSON_Delete(d);
+		return NULL;
+	}
+	return d;
+}
+
+int
+mg_report_json(FILE *f, struct mg_artifact *const *arts, size_t n,
+    const struct mg_bom_info *info)
+{
+	cJSON *root = NULL;
+	char *s = NULL;
+	size_t i;
+	int r = MG_ERR_NOMEM;
+
+	if (info->single && n == 1)
+		root = mg_bom_json_doc(arts[0], info);
+	else if ((root = cJSON_CreateArray()) != NULL) {
+		for (i = 0; i < n; i++) {
+			cJSON *d = mg_bom_json_doc(arts[i], info);
+
+			if (d == NULL)
+				goto out;
+			cJSON_AddItemToArray(root, d);
+		}
+	}
+	if (root == NULL || (s = cJSON_Print(root)) == NULL)
+		goto out;
+	r = fputs(s, f) >= 0 && fputc('\n', f) != EOF ? MG_OK : MG_ERR_IO;
+out:
+	free(s);
+	cJSON_Delete(root);
+	return r;
+}

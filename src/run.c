@@ -1,0 +1,298 @@
+/*
+ * run.c - walk the roots, scan artifacts in parallel, sort the results.
+ *
+ * The walker runs in the calling thread and submits one job per regular
+ * file to the pool; the job array is touched only by this thread until the
+ * pool has finished, and each job's artifact only by the worker running
+ * it, so nothing mutable is shared.  Sorting by path afterwards makes the
+ * output identical for any number of workers.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "fmt.h"
+#include "limits.h"
+#include "pool.h"
+#include "run.h"
+#include "walk.h"
+
+struct job {
+	struct mg_artifact	 a;
+	char			*fspath;
+};
+
+struct collect {
+	struct mg_run		*run;
+	struct mg_pool		*pool;
+	struct job		**jobs;
+	size_t			 n, cap;
+	int			 nomem;
+};
+
+/* A worker's scratch and the (read-only) options of the run. */
+struct wctx {
+	struct mg_scan_ctx	 sc;
+	const struct mg_run_opts *o;
+};
+
+static void *
+w_init(void *arg)
+{
+	struct wctx *w = malloc(sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	if (mg_scan_ctx_init(&w->sc) != MG_OK) {
+		free(w);
+		return NULL;
+	}
+	w->o = arg;
+	return w;
+}
+
+static void
+w_fini(void *wp)
+{
+	struct wctx *w = wp;
+
+	mg_scan_ctx_free(&w->sc);
+	free(w);
+}
+
+static void
+w_work(void *wp, void *jp)
+{
+	struct wctx *w = wp;
+	struct job *j = jp;
+
+	if (w == NULL) {
+		mg_artifact_add(&j->a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
+		    "not scanned: worker out of memory");
+		return;
+	}
+	mg_scan_file(&w->sc, &w->o->scan, j->fspath, &j->a);
+}
+
+/* Lexically absolute form of p: cwd prefix, no "." or ".." segments. */
+static char *
+absolutise(const char *p)
+{
+	char cwd[MG_MAX_PATH_BYTES], *buf, *out, *seg, *save = NULL;
+	size_t len, o = 0;
+
+	if (p[0] == '/')
+		cwd[0] = '\0';
+	else if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return strdup(p);
+	len = strlen(cwd) + strlen(p) + 2;
+	if ((buf = malloc(len)) == NULL)
+		return NULL;
+	if ((out = malloc(len + 1)) == NULL) {
+		free(buf);
+		return NULL;
+	}
+	strcpy(buf, cwd);
+	strcat(buf, "/");
+	strcat(buf, p);
+	for (seg = strtok_r(buf, "/", &save); seg != NULL;
+	    seg = strtok_r(NULL, "/", &save)) {
+		if (strcmp(seg, ".") == 0)
+			continue;
+		if (strcmp(seg, "..") == 0) {
+			while (o > 0 && out[--o] != '/')
+				;
+			continue;
+		}
+		out[o++] = '/';
+		strcpy(out + o, seg);
+		o += strlen(seg);
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	free(buf);
+	return out;
+}
+
+static int
+on_file(void *arg, const char *fspath, const char *display)
+{
+	struct collect *c = arg;
+	struct job *j;
+	const char *slash;
+
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 256;
+		struct job **nj = realloc(c->jobs, ncap * sizeof(*nj));
+
+		if (nj == NULL)
+			goto nomem;
+		c->jobs = nj;
+		c->cap = ncap;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		goto nomem;
+	mg_artifact_init(&j->a);
+	slash = strrchr(display, '/');
+	j->fspath = strdup(fspath);
+	j->a.path = strdup(display);
+	j->a.filename = strdup(slash != NULL ? slash + 1 : display);
+	j->a.abspath = absolutise(display);
+	if (j->fspath == NULL || j->a.path == NULL || j->a.filename == NULL ||
+	    j->a.abspath == NULL) {
+		mg_artifact_free(&j->a);
+		free(j->fspath);
+		free(j);
+		goto nomem;
+	}
+	c->jobs[c->n++] = j;
+	mg_pool_submit(c->pool, j);
+	return 0;
+nomem:
+	c->nomem = 1;
+	return MG_ERR_NOMEM;
+}
+
+static int
+add_err(struct mg_run *run, const char *path, const char *msg)
+{
+	if (run->nerrs == run->errs_cap) {
+		size_t ncap = run->errs_cap ? run->errs_cap * 2 : 16;
+		struct mg_walk_error *ne = realloc(run->errs,
+		    ncap * sizeof(*ne));
+
+		if (ne == NULL)
+			return MG_ERR_NOMEM;
+		run->errs = ne;
+		run->errs_cap = ncap;
+	}
+	run->errs[run->nerrs].path = strdup(path);
+	run->errs[run->nerrs].message = strdup(msg);
+	if (run->errs[run->nerrs].path == NULL ||
+	    run->errs[run->nerrs].message == NULL) {
+		free(run->errs[run->nerrs].path);
+		free(run->errs[run->nerrs].message);
+		return MG_ERR_NOMEM;
+	}
+	run->nerrs++;
+	return MG_OK;
+}
+
+static void
+on_error(void *arg, const char *display, const char *msg)
+{
+	struct collect *c = arg;
+
+	if (add_err(c->run, display, msg) != MG_OK)
+		c->nomem = 1;
+}
+
+static int
+cmp_art(const void *a, const void *b)
+{
+	const struct mg_artifact *x = *(struct mg_artifact *const *)a;
+	const struct mg_artifact *y = *(struct mg_artifact *const *)b;
+
+	return strcmp(x->path, y->path);
+}
+
+static int
+is_artifact(const struct mg_artifact *a)
+{
+	return strcmp(a->format, "unknown") != 0 ||
+	    mg_fmt_by_ext(a->filename) != NULL;
+}
+
+unsigned
+mg_run_default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
+int
+mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
+    const struct mg_run_opts *o)
+{
+	struct mg_pool_ops ops = { w_init, w_work, w_fini, NULL };
+	struct mg_walk_ops wops;
+	struct mg_walk_opts wo;
+	struct collect c;
+	struct timespec t0, t1;
+	size_t i, k;
+	int r;
+
+	memset(run, 0, sizeof(*run));
+	memset(&c, 0, sizeof(c));
+	c.run = run;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ops.arg = (void *)(uintptr_t)o;	/* workers only read it */
+	if ((r = mg_pool_new(&c.pool, o->jobs, (size_t)o->jobs * 4, &ops)) !=
+	    MG_OK)
+		return r;
+	wops.file = on_file;
+	wops.error = on_error;
+	wops.arg = &c;
+	wo.follow_symlinks = o->scan.follow_symlinks;
+	for (i = 0; i < nroots && !c.nomem; i++)
+		(void)mg_walk(roots[i], &wo, &wops);
+	r = mg_pool_finish(c.pool);
+	if (r == MG_OK && c.nomem)
+		r = MG_ERR_NOMEM;
+
+	if ((run->arts = calloc(c.n ? c.n : 1, sizeof(*run->arts))) == NULL)
+		r = MG_ERR_NOMEM;
+	for (i = 0, k = 0; i < c.n; i++) {
+		struct job *j = c.jobs[i];
+
+		if (!is_artifact(&j->a) && j->a.nfindings > 0 &&
+		    add_err(run, j->a.path, j->a.findings[0].message) != MG_OK)
+			r = MG_ERR_NOMEM;
+		if (run->arts != NULL && is_artifact(&j->a)) {
+			run->arts[k] = malloc(sizeof(**run->arts));
+			if (run->arts[k] != NULL) {
+				*run->arts[k++] = j->a;	/* transferred */
+				mg_artifact_init(&j->a);
+			} else
+				r = MG_ERR_NOMEM;
+		}
+		mg_artifact_free(&j->a);
+		free(j->fspath);
+		free(j);
+	}
+	free(c.jobs);
+	run->n = k;
+	run->cap = k;
+	if (k > 1)
+		qsort(run->arts, k, sizeof(*run->arts), cmp_art);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	run->seconds = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return r;
+}
+
+void
+mg_run_free(struct mg_run *run)
+{
+	size_t i;
+
+	if (run == NULL)
+		return;
+	for (i = 0; i < run->n; i++) {
+		mg_artifact_free(run->arts[i]);
+		free(run->arts[i]);
+	}
+	free(run->arts);
+	for (i = 0; i < run->nerrs; i++) {
+		free(run->errs[i].path);
+		free(run->errs[i].message);
+	}
+	free(run->errs);
+	memset(run, 0, sizeof(*run));
+}

@@ -1,0 +1,44 @@
+/*
+ * run.h - one scan over several roots: walk, fan out to the pool, collect
+ * and sort.  The CLI and every later front end drive scans through this.
+ */
+#ifndef MG_RUN_H
+#define MG_RUN_H
+
+#include <stddef.h>
+
+#include "artifact.h"
+#include "scan.h"
+
+struct mg_run_opts {
+	struct mg_scan_opts scan;
+	unsigned	 jobs;		/* worker threads, >= 1 */
+};
+
+struct mg_walk_error {
+	char	*path;
+	char	*message;
+};
+
+struct mg_run {
+	struct mg_artifact **arts;	/* sorted by path; owned */
+	size_t		 n, cap;
+	struct mg_walk_error *errs;	/* walk problems, in walk order */
+	size_t		 nerrs, errs_cap;
+	double		 seconds;	/* wall time of the scan */
+};
+
+/*
+ * Scan every root.  Every regular file below the roots is scanned; results
+ * whose format is unknown and whose name claims no model format are
+ * dropped (they are not model artifacts).  Returns MG_OK, or MG_ERR_NOMEM
+ * when the run could not be carried out at all.
+ */
+int	mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
+	    const struct mg_run_opts *o);
+void	mg_run_free(struct mg_run *run);
+
+/* Number of online CPUs, at least 1. */
+unsigned mg_run_default_jobs(void);
+
+#endif /* MG_RUN_H */

@@ -1,0 +1,227 @@
+/*
+ * scan.c - one artifact, one pass: peek, detect, parse, drain, digest.
+ *
+ * The reader feeds the digest as it pulls bytes, so the parser's reads and
+ * the hash share the same single read of the file; draining only pulls
+ * what the parser did not need.  Fail closed: any read error, or a parser
+ * stopping without saying why, leaves a finding and a->complete == 0 or a
+ * high-severity finding, never a silent pass.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "artifact.h"
+#include "err.h"
+#include "fmt.h"
+#include "hash.h"
+#include "limits.h"
+#include "scan.h"
+#include "sidecar.h"
+
+int
+mg_scan_ctx_init(struct mg_scan_ctx *c)
+{
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if ((r = mg_rd_init(&c->rd, MG_RD_BUFSZ)) != MG_OK)
+		return r;
+	if ((c->hash = mg_hash_new()) == NULL) {
+		mg_rd_free(&c->rd);
+		return MG_ERR_NOMEM;
+	}
+	return MG_OK;
+}
+
+void
+mg_scan_ctx_free(struct mg_scan_ctx *c)
+{
+	if (c == NULL)
+		return;
+	mg_rd_free(&c->rd);
+	mg_hash_free(c->hash);
+	c->hash = NULL;
+}
+
+static void
+read_failed(struct mg_artifact *a, const struct mg_rd *rd, const char *what)
+{
+	if (rd->sys_errno != 0)
+		mg_artifact_add(a, MG_R_IO_READ, mg_rd_tell(rd), NULL,
+		    "%s: read failed at offset %llu: %s", what,
+		    (unsigned long long)mg_rd_tell(rd), strerror(rd->sys_errno));
+	else
+		mg_artifact_add(a, MG_R_IO_READ, mg_rd_tell(rd), NULL,
+		    "%s: the file is not %llu bytes long as it was when opened "
+		    "(it changed while it was read)", what,
+		    (unsigned long long)rd->size);
+	a->complete = 0;
+}
+
+static int
+has_ext(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot != NULL && dot != name && dot[1] != '\0';
+}
+
+void
+mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
+    const struct mg_src *src, struct mg_artifact *a)
+{
+	const struct mg_format *fmt, *byext;
+	const unsigned char *head;
+	struct mg_rd *rd = &c->rd;
+	size_t n;
+	size_t before;
+	int r, hashing = o->hash;
+
+	a->complete = 0;
+	a->sha256[0] = '\0';
+	a->size = src->size;
+	if (hashing && mg_hash_reset(c->hash) != MG_OK) {
+		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
+		    "sha256: digest initialisation failed");
+		return;
+	}
+	mg_rd_reset(rd, src, hashing ? c->hash : NULL);
+	if (mg_rd_peek(rd, MG_PROBE_BYTES, &head, &n) != MG_OK) {
+		read_failed(a, rd, "probe");
+		return;
+	}
+	fmt = mg_fmt_detect(head, n, src->size);
+	byext = mg_fmt_by_ext(a->filename != NULL ? a->filename : "");
+	if (fmt == NULL && byext == NULL)
+		return;		/* not a model file: a->format stays unknown */
+	if (fmt != NULL && fmt != byext && a->filename != NULL &&
+	    has_ext(a->filename))
+		mg_artifact_add(a, MG_R_FMT_EXT, 0, NULL,
+		    "content is %s but the extension says %s", fmt->name,
+		    byext != NULL ? byext->name : "otherwise");
+	if (fmt == NULL)
+		fmt = byext;	/* let its parser say precisely what is wrong */
+	a->format = fmt->name;
+
+	before = a->nfindings;
+	r = fmt->parse(rd, a);
+	switch (r) {
+	case MG_OK:
+		break;
+	case MG_ERR_FORMAT:
+	case MG_ERR_TRUNCATED:
+	case MG_ERR_LIMIT:
+	case MG_ERR_UNSUPPORTED:
+		if (mg_artifact_max_sev(a) < MG_SEV_HIGH || a->nfindings == before)
+			mg_artifact_add(a, MG_R_FMT_UNKNOWN, mg_rd_tell(rd),
+			    NULL, "%s: parsing stopped at offset %llu: %s",
+			    fmt->name, (unsigned long long)mg_rd_tell(rd),
+			    mg_strerror(r));
+		break;
+	case MG_ERR_IO:
+		read_failed(a, rd, fmt->name);
+		return;
+	default:
+		mg_artifact_add(a, MG_R_IO_READ, mg_rd_tell(rd), NULL,
+		    "%s: could not be checked: %s", fmt->name, mg_strerror(r));
+		return;
+	}
+	if (!hashing) {
+		mg_artifact_add(a, MG_R_HASH_SKIPPED, MG_FINDING_NO_OFFSET, NULL,
+		    "SHA256 computation skipped by request (--no-hash)");
+		a->complete = 1;
+		return;
+	}
+	/* A parser that asked past the end consumed nothing: drain on. */
+	if (rd->err == MG_ERR_TRUNCATED)
+		rd->err = 0;
+	if (mg_rd_drain(rd) != MG_OK) {
+		read_failed(a, rd, "sha256");
+		return;
+	}
+	if (mg_hash_final_hex(c->hash, a->sha256) != MG_OK) {
+		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
+		    "sha256: digest finalisation failed");
+		return;
+	}
+	a->complete = 1;
+}
+
+struct fd_ctx {
+	int	fd;
+};
+
+static ssize_t
+fd_read(void *ctx, void *buf, size_t n)
+{
+	return read(((struct fd_ctx *)ctx)->fd, buf, n);
+}
+
+static int
+fd_skip(void *ctx, uint64_t n)
+{
+	if (n > (uint64_t)INT64_MAX) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	return lseek(((struct fd_ctx *)ctx)->fd, (off_t)n, SEEK_CUR) < 0 ?
+	    -1 : 0;
+}
+
+void
+mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
+    const char *fspath, struct mg_artifact *a)
+{
+	struct fd_ctx fc;
+	struct mg_src src;
+	struct stat st;
+	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+
+	if (!o->follow_symlinks)
+		flags |= O_NOFOLLOW;
+	fc.fd = open(fspath, flags);
+	if (fc.fd < 0) {
+		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
+		    "cannot open: %s", strerror(errno));
+		a->format = mg_fmt_by_ext(a->filename) ?
+		    mg_fmt_by_ext(a->filename)->name : "unknown";
+		return;
+	}
+	if (fstat(fc.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
+		    "not a regular file when opened");
+		close(fc.fd);
+		return;
+	}
+	/* Regular files ignore O_NONBLOCK; it only guarded the open. */
+	(void)posix_fadvise(fc.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	a->size = (uint64_t)st.st_size;
+	src.read = fd_read;
+	src.skip = fd_skip;
+	src.ctx = &fc;
+	src.size = a->size;
+	mg_scan_src(c, o, &src, a);
+	close(fc.fd);
+
+	if (o->sidecars && strcmp(a->format, "unknown") != 0) {
+		const char *slash = strrchr(fspath, '/');
+		char dir[MG_MAX_PATH_BYTES];
+
+		if (slash == NULL)
+			strcpy(dir, ".");
+		else if ((size_t)(slash - fspath) < sizeof(dir)) {
+			memcpy(dir, fspath, (size_t)(slash - fspath));
+			dir[slash - fspath] = '\0';
+			if (dir[0] == '\0')
+				strcpy(dir, "/");
+		} else
+			return;
+		if (mg_sidecar_apply(dir, a) != MG_OK)
+			mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET,
+			    NULL, "sidecar: out of memory");
+	}
+}

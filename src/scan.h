@@ -1,0 +1,45 @@
+/*
+ * scan.h - the per-artifact pipeline: sniff, parse and hash in one pass.
+ */
+#ifndef MG_SCAN_H
+#define MG_SCAN_H
+
+#include <stdint.h>
+
+#include "rd.h"
+
+struct mg_artifact;
+struct mg_hash;
+
+struct mg_scan_opts {
+	int		 hash;		/* compute SHA-256 (reads whole file) */
+	int		 sidecars;	/* read config.json etc. beside models */
+	int		 follow_symlinks; /* open through a final symlink */
+};
+
+/* Per-worker scratch: one reader window and one digest, reused. */
+struct mg_scan_ctx {
+	struct mg_rd	 rd;
+	struct mg_hash	*hash;
+};
+
+int	mg_scan_ctx_init(struct mg_scan_ctx *c);
+void	mg_scan_ctx_free(struct mg_scan_ctx *c);
+
+/*
+ * Scan one artifact from a source: peek, detect, parse, drain (when
+ * hashing) and finish the digest.  a->path, a->filename and a->size must be
+ * set by the caller; the format, fields, findings and completeness are
+ * filled here.  Never fails: problems become findings and a->complete.
+ */
+void	mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
+	    const struct mg_src *src, struct mg_artifact *a);
+
+/*
+ * Scan a regular file by path (opened O_NOFOLLOW unless follow is set),
+ * then read the sidecars beside it when the options ask.  Never fails.
+ */
+void	mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
+	    const char *fspath, struct mg_artifact *a);
+
+#endif /* MG_SCAN_H */

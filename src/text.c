@@ -1,0 +1,209 @@
+/*
+ * text.c - UTF-8 validation and sanitising, exact JSON numbers.
+ *
+ * Reports must be valid UTF-8 JSON whatever bytes an artifact holds, and
+ * integers must survive exactly (cJSON stores numbers as doubles, which
+ * loses precision past 2^53), so integers are emitted as raw JSON text.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 when invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len, i;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+int
+mg_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = utf8_seq(p + i, n - i)) == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+char *
+mg_utf8_dup(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0, k;
+	char *out;
+
+	/* Worst case: every byte becomes the 3-byte U+FFFD. */
+	if (n > (SIZE_MAX - 1) / 3)
+		return NULL;
+	out = malloc(n * 3 + 1);
+	if (out == NULL)
+		return NULL;
+	while (i < n) {
+		if (p[i] != 0 && (k = utf8_seq(p + i, n - i)) != 0) {
+			memcpy(out + o, p + i, k);
+			o += k;
+			i += k;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+cJSON *
+mg_json_str(const char *s, size_t n)
+{
+	char *t = mg_utf8_dup(s, n);
+	cJSON *j;
+
+	if (t == NULL)
+		return NULL;
+	j = cJSON_CreateString(t);
+	free(t);
+	return j;
+}
+
+cJSON *
+mg_json_strz(const char *s)
+{
+	return mg_json_str(s, strlen(s));
+}
+
+cJSON *
+mg_json_u64(uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "%" PRIu64, v);
+	return cJSON_CreateRaw(b);
+}
+
+cJSON *
+mg_json_i64(int64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "%" PRId64, v);
+	return cJSON_CreateRaw(b);
+}
+
+/*
+ * Python's repr() of a float: the shortest digits that read back to the
+ * same double, in fixed notation when the decimal exponent is in [-4, 16),
+ * else scientific with a sign and at least two exponent digits ("1e-05").
+ * Matching it keeps reports comparable with the Python tools they replace.
+ */
+void
+mg_fmt_double(double v, char *buf, size_t len)
+{
+	char e[40], digits[24], *p, *x;
+	size_t nd = 0, o = 0;
+	int prec, exp10, neg;
+
+	for (prec = 0; prec <= 16; prec++) {
+		snprintf(e, sizeof(e), "%.*e", prec, v);
+		if (strtod(e, NULL) == v)
+			break;
+	}
+	neg = e[0] == '-';
+	for (p = e + neg; *p != '\0' && *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9' && nd < sizeof(digits) - 1)
+			digits[nd++] = *p;
+	digits[nd] = '\0';
+	while (nd > 1 && digits[nd - 1] == '0')
+		digits[--nd] = '\0';
+	x = strchr(e, 'e');
+	exp10 = x != NULL ? atoi(x + 1) : 0;
+	if (len < 32) {
+		snprintf(buf, len, "%.17g", v);
+		return;
+	}
+	if (neg)
+		buf[o++] = '-';
+	if (exp10 >= -4 && exp10 < 16) {
+		int i;
+
+		if (exp10 < 0) {
+			buf[o++] = '0';
+			buf[o++] = '.';
+			for (i = -1; i > exp10; i--)
+				buf[o++] = '0';
+			memcpy(buf + o, digits, nd);
+			o += nd;
+		} else {
+			for (i = 0; i <= exp10; i++)
+				buf[o++] = (size_t)i < nd ? digits[i] : '0';
+			buf[o++] = '.';
+			if ((size_t)exp10 + 1 < nd) {
+				memcpy(buf + o, digits + exp10 + 1,
+				    nd - (size_t)exp10 - 1);
+				o += nd - (size_t)exp10 - 1;
+			} else
+				buf[o++] = '0';
+		}
+		buf[o] = '\0';
+	} else {
+		buf[o++] = digits[0];
+		if (nd > 1) {
+			buf[o++] = '.';
+			memcpy(buf + o, digits + 1, nd - 1);
+			o += nd - 1;
+		}
+		snprintf(buf + o, len - o, "e%c%02d", exp10 < 0 ? '-' : '+',
+		    exp10 < 0 ? -exp10 : exp10);
+	}
+}
+
+cJSON *
+mg_json_double(double v)
+{
+	char b[40];
+
+	if (!isfinite(v))
+		return cJSON_CreateNull();
+	mg_fmt_double(v, b, sizeof(b));
+	return cJSON_CreateRaw(b);
+}

@@ -1,0 +1,287 @@
+/*
+ * walk.c - sorted, symlink-safe recursive walk.
+ *
+ * Each directory is read whole, its names sorted with strcmp, then visited;
+ * subdirectories are opened with openat(O_NOFOLLOW) relative to their
+ * parent's descriptor so a rename race cannot redirect the walk through a
+ * symlink.  With follow_symlinks, a link is resolved with realpath and used
+ * only when the target lies inside the root's real path; directories on the
+ * current branch are remembered by (dev, inode) so loops end.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "limits.h"
+#include "walk.h"
+
+struct ancestor {
+	dev_t	dev;
+	ino_t	ino;
+};
+
+struct walker {
+	const struct mg_walk_opts *o;
+	const struct mg_walk_ops *ops;
+	char		*root_real;	/* with follow_symlinks */
+	size_t		 root_real_len;
+	struct ancestor	 anc[MG_MAX_WALK_DEPTH + 1];
+	unsigned	 depth;
+};
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "what: strerror(e)" to the error callback. */
+static void
+report(struct walker *w, const char *disp, const char *what, int e)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(e));
+	w->ops->error(w->ops->arg, disp, msg);
+}
+
+static int
+join(char *out, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int slash = la > 0 && a[la - 1] != '/';
+
+	if (la + (size_t)slash + lb + 1 > MG_MAX_PATH_BYTES)
+		return -1;
+	memcpy(out, a, la);
+	if (slash)
+		out[la++] = '/';
+	memcpy(out + la, b, lb + 1);
+	return 0;
+}
+
+static int	walk_dir(struct walker *w, int dfd, const char *fs,
+		    const char *disp);
+
+static int
+inside_root(const struct walker *w, const char *real)
+{
+	size_t n = w->root_real_len;
+
+	if (strcmp(w->root_real, "/") == 0)
+		return 1;
+	return strncmp(real, w->root_real, n) == 0 &&
+	    (real[n] == '\0' || real[n] == '/');
+}
+
+static int
+on_branch(const struct walker *w, const struct stat *st)
+{
+	unsigned i;
+
+	for (i = 0; i < w->depth; i++)
+		if (w->anc[i].dev == st->st_dev && w->anc[i].ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
+static int
+enter(struct walker *w, int fd, const char *fs, const char *disp)
+{
+	struct stat st;
+	int r;
+
+	if (fstat(fd, &st) != 0) {
+		report(w, disp, "cannot stat directory", errno);
+		close(fd);
+		return 0;
+	}
+	if (w->depth >= MG_MAX_WALK_DEPTH) {
+		w->ops->error(w->ops->arg, disp,
+		    "directory nesting exceeds the walk depth cap");
+		close(fd);
+		return 0;
+	}
+	if (on_branch(w, &st)) {
+		w->ops->error(w->ops->arg, disp,
+		    "symlink loop: directory already on this branch");
+		close(fd);
+		return 0;
+	}
+	w->anc[w->depth].dev = st.st_dev;
+	w->anc[w->depth].ino = st.st_ino;
+	w->depth++;
+	r = walk_dir(w, fd, fs, disp);
+	w->depth--;
+	return r;
+}
+
+static int
+visit_link(struct walker *w, const char *fs, const char *disp)
+{
+	char *real;
+	struct stat st;
+	int r = 0, fd;
+
+	if (!w->o->follow_symlinks)
+		return 0;
+	if ((real = realpath(fs, NULL)) == NULL) {
+		report(w, disp, "cannot resolve symlink", errno);
+		return 0;
+	}
+	if (!inside_root(w, real)) {
+		w->ops->error(w->ops->arg, disp,
+		    "symlink target is outside the scan root; not followed");
+		goto out;
+	}
+	if (stat(real, &st) != 0) {
+		report(w, disp, "cannot stat symlink target", errno);
+		goto out;
+	}
+	if (S_ISREG(st.st_mode))
+		r = w->ops->file(w->ops->arg, real, disp);
+	else if (S_ISDIR(st.st_mode)) {
+		fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			report(w, disp, "cannot open directory", errno);
+		else
+			r = enter(w, fd, real, disp);
+	}
+out:
+	free(real);
+	return r;
+}
+
+static void
+free_names(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Takes ownership of dfd. */
+static int
+walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
+{
+	char **names = NULL, fs2[MG_MAX_PATH_BYTES], disp2[MG_MAX_PATH_BYTES];
+	size_t n = 0, cap = 0, i;
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if ((d = fdopendir(dfd)) == NULL) {
+		report(w, disp, "cannot read directory", errno);
+		close(dfd);
+		return 0;
+	}
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			char **nn = realloc(names, ncap * sizeof(*nn));
+
+			if (nn == NULL)
+				break;
+			names = nn;
+			cap = ncap;
+		}
+		if ((names[n] = strdup(de->d_name)) == NULL)
+			break;
+		n++;
+		errno = 0;
+	}
+	if (errno != 0)
+		report(w, disp, "error while reading directory", errno);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_names);
+
+	for (i = 0; i < n && r == 0; i++) {
+		struct stat st;
+		int fd;
+
+		if (strcmp(names[i], ".git") == 0)
+			continue;
+		if (join(fs2, fs, names[i]) != 0 ||
+		    join(disp2, disp, names[i]) != 0) {
+			w->ops->error(w->ops->arg, disp,
+			    "an entry's path exceeds the path length cap");
+			continue;
+		}
+		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			report(w, disp2, "cannot stat", errno);
+			continue;
+		}
+		if (S_ISLNK(st.st_mode))
+			r = visit_link(w, fs2, disp2);
+		else if (S_ISDIR(st.st_mode)) {
+			fd = openat(dirfd(d), names[i], O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0)
+				report(w, disp2, "cannot open directory",
+				    errno);
+			else
+				r = enter(w, fd, fs2, disp2);
+		} else if (S_ISREG(st.st_mode))
+			r = w->ops->file(w->ops->arg, fs2, disp2);
+	}
+	free_names(names, n);
+	closedir(d);
+	return r;
+}
+
+int
+mg_walk(const char *root, const struct mg_walk_opts *o,
+    const struct mg_walk_ops *ops)
+{
+	struct walker w;
+	struct stat st;
+	int r = MG_ERR_IO, fd;
+
+	memset(&w, 0, sizeof(w));
+	w.o = o;
+	w.ops = ops;
+	if (strlen(root) >= MG_MAX_PATH_BYTES) {
+		ops->error(ops->arg, root, "path exceeds the path length cap");
+		return MG_ERR_IO;
+	}
+	/* A root named on the command line is followed, as find -H does. */
+	if (stat(root, &st) != 0) {
+		report(&w, root, "cannot stat", errno);
+		return MG_ERR_IO;
+	}
+	if (S_ISREG(st.st_mode))
+		return ops->file(ops->arg, root, root);
+	if (!S_ISDIR(st.st_mode)) {
+		ops->error(ops->arg, root, "not a regular file or directory");
+		return MG_ERR_IO;
+	}
+	if (o->follow_symlinks) {
+		if ((w.root_real = realpath(root, NULL)) == NULL) {
+			report(&w, root, "cannot resolve", errno);
+			return MG_ERR_IO;
+		}
+		w.root_real_len = strlen(w.root_real);
+	}
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		report(&w, root, "cannot open directory", errno);
+		goto out;
+	}
+	r = enter(&w, fd, root, root);
+out:
+	free(w.root_real);
+	return r;
+}

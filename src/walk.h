@@ -1,0 +1,34 @@
+/*
+ * walk.h - the directory walker.
+ *
+ * Walks each root recursively with openat/fstatat (never chdir), visits
+ * entries in byte order, skips `.git`, does not follow symlinks unless
+ * asked and then never outside the root's real path, and keeps going past
+ * unreadable entries and odd names, reporting each through error().
+ */
+#ifndef MG_WALK_H
+#define MG_WALK_H
+
+struct mg_walk_ops {
+	/*
+	 * A regular file.  fspath opens it; display is the root as the user
+	 * wrote it joined with the path below it.  Nonzero return stops.
+	 */
+	int	(*file)(void *arg, const char *fspath, const char *display);
+	void	(*error)(void *arg, const char *display, const char *msg);
+	void	*arg;
+};
+
+struct mg_walk_opts {
+	int	follow_symlinks;
+};
+
+/*
+ * Walk one root (a file or a directory).  Returns MG_OK, MG_ERR_IO when
+ * the root itself cannot be used (after calling error()), or the nonzero
+ * value a file() callback returned.
+ */
+int	mg_walk(const char *root, const struct mg_walk_opts *o,
+	    const struct mg_walk_ops *ops);
+
+#endif /* MG_WALK_H */

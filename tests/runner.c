@@ -1,0 +1,24 @@
+/*
+ * runner.c - runs every Check suite and prints Check's summary line.
+ */
+#include <stdlib.h>
+
+#include <check.h>
+
+#include "suites.h"
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(core_suite());
+	int failed;
+
+	srunner_add_suite(sr, gguf_suite());
+	srunner_add_suite(sr, safetensors_suite());
+	srunner_add_suite(sr, report_suite());
+	srunner_add_suite(sr, cli_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,15 @@
+/*
+ * suites.h - every Check suite the runner knows.
+ */
+#ifndef MG_TEST_SUITES_H
+#define MG_TEST_SUITES_H
+
+#include <check.h>
+
+Suite	*core_suite(void);
+Suite	*gguf_suite(void);
+Suite	*safetensors_suite(void);
+Suite	*cli_suite(void);
+Suite	*report_suite(void);
+
+#endif

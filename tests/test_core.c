@@ -1,0 +1,309 @@
+/*
+ * test_core.c - the reader, text helpers, string set, pool and walker.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "err.h"
+#include "hash.h"
+#include "limits.h"
+#include "pool.h"
+#include "rd.h"
+#include "strset.h"
+#include "suites.h"
+#include "text.h"
+#include "walk.h"
+
+START_TEST(rd_getters_bounds)
+{
+	static const unsigned char b[] = { 1, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0, 0, 4 };
+	struct mg_memsrc m;
+	struct mg_src src;
+	struct mg_rd rd;
+	uint8_t u8;
+	uint16_t u16;
+	uint32_t u32;
+	uint64_t u64;
+
+	ck_assert_int_eq(mg_rd_init(&rd, 4096), MG_OK);
+	mg_src_mem(&src, &m, b, sizeof(b));
+	mg_rd_reset(&rd, &src, NULL);
+	ck_assert_int_eq(mg_rd_u8(&rd, &u8), MG_OK);
+	ck_assert_uint_eq(u8, 1);
+	ck_assert_int_eq(mg_rd_u32(&rd, 0, &u32), MG_OK);
+	ck_assert_uint_eq(u32, 2);
+	ck_assert_int_eq(mg_rd_u32(&rd, 1, &u32), MG_OK);
+	ck_assert_uint_eq(u32, 0x03000000u);
+	ck_assert_int_eq(mg_rd_u64(&rd, 0, &u64), MG_OK);
+	ck_assert(u64 == 0x0400000000000000ull);
+	ck_assert_uint_eq(mg_rd_left(&rd), 0);
+	ck_assert_int_eq(mg_rd_u16(&rd, 0, &u16), MG_ERR_TRUNCATED);
+	/* sticky */
+	ck_assert_int_eq(mg_rd_skip(&rd, 0), MG_ERR_TRUNCATED);
+	mg_rd_free(&rd);
+}
+END_TEST
+
+/* Hashing through the reader equals the one-shot digest, with any mix
+ * of parser reads before the drain, across window boundaries. */
+START_TEST(rd_hash_one_pass)
+{
+	size_t n = 3 * 4096 + 17, i;
+	unsigned char *b = malloc(n);
+	char want[65], got[65];
+	struct mg_hash *h = mg_hash_new();
+	struct mg_memsrc m;
+	struct mg_src src;
+	struct mg_rd rd;
+	unsigned char tmp[5000];
+	uint64_t v;
+
+	ck_assert_ptr_nonnull(b);
+	for (i = 0; i < n; i++)
+		b[i] = (unsigned char)(i * 131 + 7);
+	ck_assert_int_eq(mg_sha256_hex(b, n, want), MG_OK);
+	ck_assert_int_eq(mg_rd_init(&rd, 4096), MG_OK);
+	mg_src_mem(&src, &m, b, n);
+	mg_rd_reset(&rd, &src, h);
+	ck_assert_int_eq(mg_rd_u64(&rd, 0, &v), MG_OK);
+	ck_assert_int_eq(mg_rd_bytes(&rd, tmp, sizeof(tmp)), MG_OK);
+	ck_assert_int_eq(memcmp(tmp, b + 8, sizeof(tmp)), 0);
+	ck_assert_int_eq(mg_rd_skip(&rd, 4000), MG_OK);
+	ck_assert_int_eq(mg_rd_drain(&rd), MG_OK);
+	ck_assert_int_eq(mg_hash_final_hex(h, got), MG_OK);
+	ck_assert_str_eq(got, want);
+	mg_rd_free(&rd);
+	mg_hash_free(h);
+	free(b);
+}
+END_TEST
+
+/* A source that ends before its declared size is an I/O error. */
+START_TEST(rd_source_shrank)
+{
+	static const unsigned char b[16];
+	struct mg_memsrc m;
+	struct mg_src src;
+	struct mg_rd rd;
+
+	ck_assert_int_eq(mg_rd_init(&rd, 4096), MG_OK);
+	mg_src_mem(&src, &m, b, sizeof(b));
+	src.size = 32;		/* claims more than it has */
+	mg_rd_reset(&rd, &src, NULL);
+	ck_assert_int_eq(mg_rd_drain(&rd), MG_ERR_IO);
+	mg_rd_free(&rd);
+}
+END_TEST
+
+START_TEST(utf8_sanitise)
+{
+	char *s;
+
+	ck_assert(mg_utf8_valid("caf\xc3\xa9", 5));
+	ck_assert(!mg_utf8_valid("\xc0\xaf", 2));		/* overlong */
+	ck_assert(!mg_utf8_valid("\xed\xa0\x80", 3));		/* surrogate */
+	ck_assert(!mg_utf8_valid("\xf4\x90\x80\x80", 4));	/* > U+10FFFF */
+	s = mg_utf8_dup("a\xff" "b\0c", 5);
+	ck_assert_str_eq(s, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c");
+	free(s);
+}
+END_TEST
+
+START_TEST(json_numbers_exact)
+{
+	cJSON *j;
+	char *s;
+
+	j = mg_json_u64(UINT64_MAX);
+	s = cJSON_PrintUnformatted(j);
+	ck_assert_str_eq(s, "18446744073709551615");
+	free(s);
+	cJSON_Delete(j);
+	j = mg_json_i64(INT64_MIN);
+	s = cJSON_PrintUnformatted(j);
+	ck_assert_str_eq(s, "-9223372036854775808");
+	free(s);
+	cJSON_Delete(j);
+	j = mg_json_double((double)1e-5f);
+	s = cJSON_PrintUnformatted(j);
+	ck_assert_double_eq(strtod(s, NULL), (double)1e-5f);
+	ck_assert_uint_le(strlen(s), 24);
+	free(s);
+	cJSON_Delete(j);
+	j = mg_json_double(10000.0);
+	s = cJSON_PrintUnformatted(j);
+	ck_assert_str_eq(s, "10000.0");
+	free(s);
+	cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(strset_dups)
+{
+	struct mg_strset *s = mg_strset_new();
+	char k[32];
+	int i;
+
+	ck_assert_ptr_nonnull(s);
+	for (i = 0; i < 5000; i++) {
+		snprintf(k, sizeof(k), "key.%d", i);
+		ck_assert_int_eq(mg_strset_add(s, k, strlen(k)), 1);
+	}
+	ck_assert_int_eq(mg_strset_add(s, "key.42", 6), 0);
+	ck_assert(mg_strset_has(s, "key.4999", 8));
+	ck_assert(!mg_strset_has(s, "key.5000", 8));
+	ck_assert_int_eq(mg_strset_add(s, "", 0), 1);
+	ck_assert_int_eq(mg_strset_add(s, "", 0), 0);
+	ck_assert_uint_eq(mg_strset_count(s), 5001);
+	mg_strset_free(s);
+}
+END_TEST
+
+struct pool_arg {
+	int	dummy;
+};
+
+static void *
+p_init(void *arg)
+{
+	return arg;
+}
+
+static void
+p_work(void *wctx, void *job)
+{
+	(void)wctx;
+	*(int *)job *= 2;
+}
+
+static void
+p_fini(void *wctx)
+{
+	(void)wctx;
+}
+
+START_TEST(pool_runs_every_job)
+{
+	struct pool_arg pa;
+	struct mg_pool_ops ops = { p_init, p_work, p_fini, &pa };
+	struct mg_pool *p;
+	int jobs[1000], i;
+
+	ck_assert_int_eq(mg_pool_new(&p, 3, 2, &ops), MG_OK);
+	for (i = 0; i < 1000; i++) {
+		jobs[i] = i;
+		ck_assert_int_eq(mg_pool_submit(p, &jobs[i]), MG_OK);
+	}
+	ck_assert_int_eq(mg_pool_finish(p), MG_OK);
+	for (i = 0; i < 1000; i++)
+		ck_assert_int_eq(jobs[i], 2 * i);
+}
+END_TEST
+
+struct seen {
+	char	list[8192];
+	int	errors;
+};
+
+static int
+w_file(void *arg, const char *fspath, const char *display)
+{
+	struct seen *s = arg;
+
+	(void)fspath;
+	strncat(s->list, display, sizeof(s->list) - strlen(s->list) - 2);
+	strcat(s->list, "\n");
+	return 0;
+}
+
+static void
+w_err(void *arg, const char *display, const char *msg)
+{
+	struct seen *s = arg;
+
+	(void)display;
+	(void)msg;
+	s->errors++;
+}
+
+static void
+touch(const char *p)
+{
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+}
+
+START_TEST(walk_sorted_no_symlinks)
+{
+	char root[] = "/tmp/mgwalkXXXXXX", p[512];
+	struct mg_walk_ops ops;
+	struct mg_walk_opts wo = { 0 };
+	struct seen s;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	snprintf(p, sizeof(p), "%s/b", root); mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/.git", root); mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/.git/x", root); touch(p);
+	snprintf(p, sizeof(p), "%s/b/z", root); touch(p);
+	snprintf(p, sizeof(p), "%s/a", root); touch(p);
+	snprintf(p, sizeof(p), "%s/new\nline", root); touch(p);
+	snprintf(p, sizeof(p), "%s/bad\xff", root); touch(p);
+	snprintf(p, sizeof(p), "%s/link", root); ck_assert_int_eq(symlink("/etc", p), 0);
+	snprintf(p, sizeof(p), "%s/self", root); ck_assert_int_eq(symlink(".", p), 0);
+
+	memset(&s, 0, sizeof(s));
+	ops.file = w_file;
+	ops.error = w_err;
+	ops.arg = &s;
+	ck_assert_int_eq(mg_walk(root, &wo, &ops), MG_OK);
+	{
+		char want[1024];
+
+		snprintf(want, sizeof(want), "%s/a\n%s/b/z\n%s/bad\xff\n%s/new\nline\n",
+		    root, root, root, root);
+		ck_assert_str_eq(s.list, want);
+	}
+	ck_assert_int_eq(s.errors, 0);
+
+	/* Following: /etc is outside the root, "." loops. */
+	memset(&s, 0, sizeof(s));
+	wo.follow_symlinks = 1;
+	ck_assert_int_eq(mg_walk(root, &wo, &ops), MG_OK);
+	ck_assert_int_eq(s.errors, 2);
+	ck_assert_ptr_null(strstr(s.list, "passwd"));
+	{
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+}
+END_TEST
+
+Suite *
+core_suite(void)
+{
+	Suite *s = suite_create("core");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, rd_getters_bounds);
+	tcase_add_test(tc, rd_hash_one_pass);
+	tcase_add_test(tc, rd_source_shrank);
+	tcase_add_test(tc, utf8_sanitise);
+	tcase_add_test(tc, json_numbers_exact);
+	tcase_add_test(tc, strset_dups);
+	tcase_add_test(tc, pool_runs_every_job);
+	tcase_add_test(tc, walk_sorted_no_symlinks);
+	suite_add_tcase(s, tc);
+	return s;
+}
