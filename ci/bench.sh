@@ -11,7 +11,8 @@
 #   - --no-hash over 5,000 small files: >= 20,000 files/s;
 #   - peak RSS while hashing the 1 GiB files: < 64 MiB.
 # A missed target is reported, never fatal: the exit status is 0 unless
-# the generator fails or bom dies on a signal.
+# the generator fails, bom dies on a signal, or a measurement has no
+# successful run at all.
 #
 # MG_BENCH_SMALL_ONLY=1 skips the 1 GiB files (quick runs).
 # Units: MB = 10^6 bytes (openssl's convention), MiB = 2^20 bytes.
@@ -103,7 +104,8 @@ fi
 find "$DIR" -type f -exec cat {} + >/dev/null
 
 # --- measurement ------------------------------------------------------------
-# measure CMD...: run RUNS times; sets BEST_NS, MED_NS (nanoseconds),
+# measure CMD...: run RUNS times; sets VALID (0: no run succeeded),
+# BEST_NS, MED_NS (nanoseconds),
 # BEST_CPU (user + system seconds of the best run, "" when unknown),
 # RSS_KB (largest peak RSS over the runs, "" when unknown) and RC (the
 # last exit status).  A death by signal marks the bench as crashed.
@@ -131,25 +133,44 @@ measure() {
 				RC=$((128 + $(awk '/terminated by signal/ { print $NF }' "$TMP/time")))
 			fi
 		fi
-		echo "$((e - s)) $cpu" >>"$TMP/times"
 		if [ "$RC" -ge 128 ]; then
 			echo "  CRASH: exit $RC: $*" >&2
 			sed 's/^/  | /' "$TMP/err" | head -n 20 >&2
 			CRASHED=1
-		elif [ "$RC" -ne 0 ]; then
+		elif [ "$RC" -ge 126 ]; then
+			# Not run at all (exec failed): not a timing.
+			echo "  FAILED to run (exit $RC): $*"
+			sed 's/^/  | /' "$TMP/err" | head -n 5
+		else
+			echo "$((e - s)) $cpu" >>"$TMP/times"
+		fi
+		if [ "$RC" -ne 0 ] && [ "$RC" -lt 126 ]; then
 			echo "  note: exit $RC (corpus should scan clean): $*"
 			sed 's/^/  | /' "$TMP/err" | head -n 5
 		fi
 		i=$((i + 1))
 	done
+	VALID=1
+	if [ ! -s "$TMP/times" ]; then
+		echo "  no successful run of: $*" >&2
+		CRASHED=1
+		VALID=0
+		echo "0 -" >"$TMP/times"
+	fi
 	BEST_NS=$(sort -n "$TMP/times" | awk 'NR == 1 { print $1 }')
 	BEST_CPU=$(sort -n "$TMP/times" | awk 'NR == 1 && $2 != "-" { print $2 }')
-	MED_NS=$(sort -n "$TMP/times" | awk -v m=$(( (RUNS + 1) / 2 )) 'NR == m { print $1 }')
+	MED_NS=$(sort -n "$TMP/times" |
+	    awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }')
+	# A zero time (no successful run) would divide by zero below.
+	[ "$BEST_NS" -gt 0 ] || BEST_NS=1
+	[ "$MED_NS" -gt 0 ] || MED_NS=1
 }
 
 # cpu_note: ", cpu N s" for the best run when known.
 cpu_note() {
-	[ -n "$BEST_CPU" ] && printf ', cpu %s s' "$BEST_CPU"
+	if [ -n "$BEST_CPU" ]; then
+		printf ', cpu %s s' "$BEST_CPU"
+	fi
 }
 
 ms() {
@@ -164,14 +185,27 @@ rss_mib() {
 	fi
 }
 
-# result NAME JOBS VALUE TARGET PASS(1/0/-)
+loadavg() {
+	cut -d ' ' -f 1 /proc/loadavg 2>/dev/null || echo "?"
+}
+
+# result NAME JOBS VALUE TARGET VERDICT: one summary row; FAILED when the
+# last measurement had no successful run.
 result() {
-	case $5 in
-	1) v=PASS ;;
-	0) v=MISS ;;
-	*) v=n/a ;;
+	if [ "$VALID" = 1 ]; then
+		printf '%-30s %4s  %-20s %-18s %s\n' "$1" "$2" "$3" "$4" "$5"
+	else
+		printf '%-30s %4s  %-20s %-18s %s\n' "$1" "$2" "-" "$4" "FAILED"
+	fi >>"$SUMMARY"
+}
+
+# verdict OK GAP: "PASS", "MISS (GAP)" or "n/a".
+verdict() {
+	case $1 in
+	1) echo PASS ;;
+	0) echo "MISS ($2)" ;;
+	*) echo "n/a" ;;
 	esac
-	printf '%-34s %4s  %-18s %-22s %s\n' "$1" "$2" "$3" "$4" "$v" >>"$SUMMARY"
 }
 
 count_files() {
@@ -179,7 +213,8 @@ count_files() {
 }
 
 bytes_of() {
-	find "$1" -type f -exec wc -c {} + | awk '$2 != "total" { s += $1 } END { printf "%.0f", s }'
+	find "$1" -type f -exec wc -c {} + |
+	    awk '$2 != "total" { s += $1 } END { printf "%.0f", s }'
 }
 
 SMALL_N=$(count_files "$DIR/small")
@@ -193,69 +228,82 @@ fi
 JOBS_LIST=1
 [ "$NPROC" -gt 1 ] && JOBS_LIST="1 $NPROC"
 
+LOAD0=$(loadavg)
 echo
-echo "($RUNS runs each; best / median wall time)"
+echo "load average before the runs: $LOAD0"
+if [ "$(test1 "$LOAD0 + 0 > 0.5")" = 1 ]; then
+	echo "WARNING: the machine is busy; other processes compete for the CPUs,"
+	echo "WARNING: so wall-clock figures understate modelgate.  'cpu' is the"
+	echo "WARNING: best run's user + system time, which load affects less."
+fi
+echo "($RUNS runs each; best and median wall time; peak RSS is the largest of the runs)"
+
 for J in $JOBS_LIST; do
 	echo
 	echo "-- --jobs $J --"
 
 	if [ "$SMALL_ONLY" != 1 ]; then
 		measure "$BIN" bom --jobs "$J" "$DIR/large"
+		# One file is hashed by one thread: the files bound the cores.
 		CORES=$J
 		[ "$CORES" -gt "$LARGE_N" ] && CORES=$LARGE_N
 		MBS=$(num %.1f "$LARGE_B / 1e6 / ($BEST_NS / 1e9)")
 		MBS_MED=$(num %.1f "$LARGE_B / 1e6 / ($MED_NS / 1e9)")
+		printf 'large  hash     %d files, %s MB: best %s ms = %s MB/s%s; median %s ms = %s MB/s\n' \
+		    "$LARGE_N" "$(num %.0f "$LARGE_B / 1e6")" "$(ms "$BEST_NS")" \
+		    "$MBS" "$(cpu_note)" "$(ms "$MED_NS")" "$MBS_MED"
 		if [ "$OSSL_MBS" != 0 ]; then
 			PCT=$(num %.1f "100 * $MBS / ($OSSL_MBS * $CORES)")
 			OK=$(test1 "$PCT >= 85")
+			printf '                = %s%% of openssl x %d core(s) = %s MB/s' \
+			    "$PCT" "$CORES" "$(num %.1f "$OSSL_MBS * $CORES")"
+			if [ -n "$BEST_CPU" ]; then
+				printf '; per CPU-second %s MB/s = %s%% of openssl' \
+				    "$(num %.1f "$LARGE_B / 1e6 / $BEST_CPU")" \
+				    "$(num %.1f "100 * $LARGE_B / 1e6 / $BEST_CPU / $OSSL_MBS")"
+			fi
+			echo
+			result "hash 2x1GiB / (openssl x $CORES)" "$J" "$PCT% ($MBS MB/s)" ">= 85%" \
+			    "$(verdict "$OK" "$(num %.1f "85 - $PCT") points short")"
 		else
-			PCT=n/a
-			OK=-
+			result "hash 2x1GiB / (openssl x $CORES)" "$J" "$MBS MB/s" ">= 85%" n/a
 		fi
-		printf 'large hash    %d files %s MB: best %s ms (%s MB/s), median %s ms (%s MB/s)\n' \
-		    "$LARGE_N" "$(num %.0f "$LARGE_B / 1e6")" "$(ms "$BEST_NS")" "$MBS" \
-		    "$(ms "$MED_NS")" "$MBS_MED"
-		printf '              peak RSS %s MiB; %s%% of openssl x %d core(s) (%s MB/s)\n' \
-		    "$(rss_mib "$RSS_KB")" "$PCT" "$CORES" \
-		    "$(num %.1f "$OSSL_MBS * $CORES")"
-		result "hash 2x1GiB vs openssl x $CORES core(s)" "$J" "$PCT% ($MBS MB/s)" ">= 85%" "$OK"
-		if [ -n "$RSS_KB" ]; then
-			OK=$(test1 "$RSS_KB < 64 * 1024")
-		else
-			OK=-
-		fi
-		result "peak RSS hashing 2x1GiB" "$J" "$(rss_mib "$RSS_KB") MiB" "< 64 MiB" "$OK"
+		echo "                peak RSS $(rss_mib "$RSS_KB") MiB"
+		OK=-
+		[ -n "$RSS_KB" ] && OK=$(test1 "$RSS_KB < 64 * 1024")
+		result "peak RSS hashing 2x1GiB" "$J" "$(rss_mib "$RSS_KB") MiB" "< 64 MiB" \
+		    "$(verdict "$OK" "$(num %.1f "$RSS_KB / 1024 - 64") MiB over")"
 	fi
 
 	measure "$BIN" bom --no-hash --jobs "$J" "$DIR/small"
 	FPS=$(num %.0f "$SMALL_N / ($BEST_NS / 1e9)")
-	FPS_MED=$(num %.0f "$SMALL_N / ($MED_NS / 1e9)")
-	printf 'small no-hash %d files: best %s ms (%s files/s), median %s ms (%s files/s), peak RSS %s MiB\n' \
-	    "$SMALL_N" "$(ms "$BEST_NS")" "$FPS" "$(ms "$MED_NS")" "$FPS_MED" \
-	    "$(rss_mib "$RSS_KB")"
-	OK=$(test1 "$FPS >= 20000")
-	result "small --no-hash" "$J" "$FPS files/s" ">= 20000 files/s" "$OK"
+	printf 'small  no-hash  %d files: best %s ms = %s files/s%s; median %s ms = %s files/s; peak RSS %s MiB\n' \
+	    "$SMALL_N" "$(ms "$BEST_NS")" "$FPS" "$(cpu_note)" "$(ms "$MED_NS")" \
+	    "$(num %.0f "$SMALL_N / ($MED_NS / 1e9)")" "$(rss_mib "$RSS_KB")"
+	result "small --no-hash" "$J" "$FPS files/s" ">= 20000 files/s" \
+	    "$(verdict "$(test1 "$FPS >= 20000")" "$(num %.0f "100 * $FPS / 20000")% of target")"
 
 	measure "$BIN" bom --jobs "$J" "$DIR/small"
 	FPS=$(num %.0f "$SMALL_N / ($BEST_NS / 1e9)")
-	FPS_MED=$(num %.0f "$SMALL_N / ($MED_NS / 1e9)")
-	printf 'small hash    %d files %s MB: best %s ms (%s files/s), median %s ms (%s files/s), peak RSS %s MiB\n' \
+	printf 'small  hash     %d files, %s MB: best %s ms = %s files/s%s; median %s ms = %s files/s; peak RSS %s MiB\n' \
 	    "$SMALL_N" "$(num %.1f "$SMALL_B / 1e6")" "$(ms "$BEST_NS")" "$FPS" \
-	    "$(ms "$MED_NS")" "$FPS_MED" "$(rss_mib "$RSS_KB")"
-	result "small with hash" "$J" "$FPS files/s" "(none)" -
+	    "$(cpu_note)" "$(ms "$MED_NS")" \
+	    "$(num %.0f "$SMALL_N / ($MED_NS / 1e9)")" "$(rss_mib "$RSS_KB")"
+	result "small with hash" "$J" "$FPS files/s" "-" "-"
 
 	measure "$BIN" bom --no-hash --jobs "$J" "$DIR/vocab"
-	printf 'vocab no-hash %d files (32k + 150k tokens): best %s ms, median %s ms, peak RSS %s MiB\n' \
-	    "$VOCAB_N" "$(ms "$BEST_NS")" "$(ms "$MED_NS")" "$(rss_mib "$RSS_KB")"
-	result "vocab headers --no-hash" "$J" "$(ms "$BEST_NS") ms" "(none)" -
+	printf 'vocab  no-hash  %d files (32k + 150k tokens): best %s ms%s; median %s ms; peak RSS %s MiB\n' \
+	    "$VOCAB_N" "$(ms "$BEST_NS")" "$(cpu_note)" "$(ms "$MED_NS")" \
+	    "$(rss_mib "$RSS_KB")"
+	result "vocab headers --no-hash" "$J" "$(ms "$BEST_NS") ms" "-" "-"
 done
 
 echo
-echo "== summary (best of $RUNS) =="
-printf '%-34s %4s  %-18s %-22s %s\n' "measurement" "jobs" "value" "target" "result"
+echo "== summary: best of $RUNS; load average $LOAD0 before, $(loadavg) after =="
+printf '%-30s %4s  %-20s %-18s %s\n' "measurement" "jobs" "value" "target" "result"
 cat "$SUMMARY"
 if [ "$CRASHED" = 1 ]; then
-	echo "bench: modelgate crashed during a run (see above)" >&2
+	echo "bench: modelgate crashed or could not run (see above)" >&2
 	exit 1
 fi
 exit 0

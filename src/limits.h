@@ -43,4 +43,13 @@
 /* Sidecar JSON (config.json, tokenizer_config.json) */
 #define MG_MAX_SIDECAR_BYTES	(16u << 20)
 
+/* Policy files (a hostile policy is a usage error, MG_ERR_POLICY) */
+#define MG_MAX_POLICY_BYTES	(4u << 20)	/* policy file size */
+#define MG_MAX_POLICY_DEPTH	32u		/* JSON nesting */
+#define MG_MAX_POLICY_NODES	1000000u	/* JSON values in one file */
+#define MG_MAX_POLICY_LIST	100000u		/* entries in one list or map */
+#define MG_MAX_POLICY_STRING	4096u		/* one string value or key */
+#define MG_MAX_GLOB_BYTES	4096u		/* one path glob */
+#define MG_MAX_POLICY_NUMBER	(1ull << 53)	/* largest number in limits */
+
 #endif /* MG_LIMITS_H */

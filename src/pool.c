@@ -17,6 +17,8 @@ struct mg_pool {
 	void		**q;
 	size_t		 qcap, head, count;
 	int		 closing;
+	unsigned	 idle;		/* workers waiting for a job */
+	int		 submitter_waiting;
 	pthread_t	*threads;
 	unsigned	 nthreads;
 	const struct mg_pool_ops *ops;
@@ -38,8 +40,11 @@ worker(void *arg)
 		void *job;
 
 		pthread_mutex_lock(&p->mu);
-		while (p->count == 0 && !p->closing)
+		while (p->count == 0 && !p->closing) {
+			p->idle++;
 			pthread_cond_wait(&p->not_empty, &p->mu);
+			p->idle--;
+		}
 		if (p->count == 0) {
 			pthread_mutex_unlock(&p->mu);
 			break;
@@ -47,7 +52,9 @@ worker(void *arg)
 		job = p->q[p->head];
 		p->head = (p->head + 1) % p->qcap;
 		p->count--;
-		pthread_cond_signal(&p->not_full);
+		/* Wake the walker only once there is room for a batch. */
+		if (p->submitter_waiting && p->count <= p->qcap / 2)
+			pthread_cond_signal(&p->not_full);
 		pthread_mutex_unlock(&p->mu);
 		/* A worker without scratch still drains: work() sees NULL. */
 		p->ops->work(wctx, job);
@@ -99,11 +106,15 @@ int
 mg_pool_submit(struct mg_pool *p, void *job)
 {
 	pthread_mutex_lock(&p->mu);
-	while (p->count == p->qcap)
+	while (p->count == p->qcap) {
+		p->submitter_waiting = 1;
 		pthread_cond_wait(&p->not_full, &p->mu);
+		p->submitter_waiting = 0;
+	}
 	p->q[(p->head + p->count) % p->qcap] = job;
 	p->count++;
-	pthread_cond_signal(&p->not_empty);
+	if (p->idle > 0)
+		pthread_cond_signal(&p->not_empty);
 	pthread_mutex_unlock(&p->mu);
 	return MG_OK;
 }

@@ -23,7 +23,12 @@ mg_rd_init(struct mg_rd *rd, size_t cap)
 	memset(rd, 0, sizeof(*rd));
 	if (cap < MG_PROBE_MIN_WINDOW)
 		cap = MG_PROBE_MIN_WINDOW;
-	rd->buf = malloc(cap);
+	/*
+	 * Page-aligned: the kernel copies into an aligned destination
+	 * several times faster, and the window is where every byte lands.
+	 */
+	cap = (cap + 4095) & ~(size_t)4095;
+	rd->buf = aligned_alloc(4096, cap);
 	if (rd->buf == NULL)
 		return MG_ERR_NOMEM;
 	rd->cap = cap;

@@ -66,9 +66,12 @@ mg_bom_json_doc(const struct mg_artifact *a, const struct mg_bom_info *info)
 	r |= add(d, "license", opt_str(a->license));
 	r |= add(d, "base_model", opt_str(a->base_model));
 	r |= add(d, "training_framework", opt_str(a->training_framework));
-	md = a->metadata != NULL ? cJSON_Duplicate(a->metadata, 1) :
-	    cJSON_CreateObject();
-	r |= add(d, "metadata", md);
+	/* Borrowed, not copied: the document never outlives the artifact. */
+	if (a->metadata != NULL) {
+		md = cJSON_CreateObjectReference(a->metadata->child);
+		r |= add(d, "metadata", md);
+	} else
+		r |= add(d, "metadata", cJSON_CreateObject());
 	r |= add(d, "warnings", w = cJSON_CreateArray());
 	r |= add(d, "findings", fs = cJSON_CreateArray());
 	for (i = 0; r == MG_OK && i < a->nfindings; i++) {
@@ -101,31 +104,37 @@ mg_bom_json_doc(const struct mg_artifact *a, const struct mg_bom_info *info)
 	return d;
 }
 
+/*
+ * Documents are rendered and written one at a time, so memory and time
+ * stay proportional to one artifact, not to the whole tree.
+ */
 int
 mg_report_json(FILE *f, struct mg_artifact *const *arts, size_t n,
     const struct mg_bom_info *info)
 {
-	cJSON *root = NULL;
-	char *s = NULL;
+	int array = !(info->single && n == 1);
 	size_t i;
-	int r = MG_ERR_NOMEM;
 
-	if (info->single && n == 1)
-		root = mg_bom_json_doc(arts[0], info);
-	else if ((root = cJSON_CreateArray()) != NULL) {
-		for (i = 0; i < n; i++) {
-			cJSON *d = mg_bom_json_doc(arts[i], info);
+	if (array && fputs(n > 0 ? "[\n" : "[", f) < 0)
+		return MG_ERR_IO;
+	for (i = 0; i < n; i++) {
+		cJSON *d = mg_bom_json_doc(arts[i], info);
+		char *s;
+		int ok;
 
-			if (d == NULL)
-				goto out;
-			cJSON_AddItemToArray(root, d);
-		}
+		if (d == NULL)
+			return MG_ERR_NOMEM;
+		s = cJSON_Print(d);
+		cJSON_Delete(d);
+		if (s == NULL)
+			return MG_ERR_NOMEM;
+		ok = fputs(s, f) >= 0 &&
+		    fputs(array && i + 1 < n ? ",\n" : "\n", f) >= 0;
+		free(s);
+		if (!ok)
+			return MG_ERR_IO;
 	}
-	if (root == NULL || (s = cJSON_Print(root)) == NULL)
-		goto out;
-	r = fputs(s, f) >= 0 && fputc('\n', f) != EOF ? MG_OK : MG_ERR_IO;
-out:
-	free(s);
-	cJSON_Delete(root);
-	return r;
+	if (array && fputs("]\n", f) < 0)
+		return MG_ERR_IO;
+	return MG_OK;
 }

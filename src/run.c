@@ -24,9 +24,12 @@
 struct job {
 	struct mg_artifact	 a;
 	char			*fspath;
+	int			 sidecars;	/* see mg_walk_ops.file */
 };
 
 struct collect {
+	const struct mg_run_opts *o;
+	char			 cwd[MG_MAX_PATH_BYTES];
 	struct mg_run		*run;
 	struct mg_pool		*pool;
 	struct job		**jobs;
@@ -75,20 +78,19 @@ w_work(void *wp, void *jp)
 		    "not scanned: worker out of memory");
 		return;
 	}
-	mg_scan_file(&w->sc, &w->o->scan, j->fspath, &j->a);
+	mg_scan_file(&w->sc, &w->o->scan, j->fspath, j->sidecars, &j->a);
+	if (w->o->progress != NULL)
+		w->o->progress(w->o->progress_arg, j->a.size);
 }
 
 /* Lexically absolute form of p: cwd prefix, no "." or ".." segments. */
 static char *
-absolutise(const char *p)
+absolutise(const char *cwdir, const char *p)
 {
-	char cwd[MG_MAX_PATH_BYTES], *buf, *out, *seg, *save = NULL;
+	const char *cwd = p[0] == '/' ? "" : cwdir;
+	char *buf, *out, *seg, *save = NULL;
 	size_t len, o = 0;
 
-	if (p[0] == '/')
-		cwd[0] = '\0';
-	else if (getcwd(cwd, sizeof(cwd)) == NULL)
-		return strdup(p);
 	len = strlen(cwd) + strlen(p) + 2;
 	if ((buf = malloc(len)) == NULL)
 		return NULL;
@@ -120,12 +122,18 @@ absolutise(const char *p)
 }
 
 static int
-on_file(void *arg, const char *fspath, const char *display)
+on_file(void *arg, const char *fspath, const char *display, int sidecars)
 {
 	struct collect *c = arg;
 	struct job *j;
 	const char *slash;
 
+	/* "./models/a.gguf" is reported as "models/a.gguf". */
+	while (display[0] == '.' && display[1] == '/' && display[2] != '\0')
+		for (display += 2; *display == '/'; display++)
+			;
+	if (c->o->want != NULL && !c->o->want(c->o->want_arg, display))
+		return 0;
 	if (c->n == c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 256;
 		struct job **nj = realloc(c->jobs, ncap * sizeof(*nj));
@@ -140,9 +148,10 @@ on_file(void *arg, const char *fspath, const char *display)
 	mg_artifact_init(&j->a);
 	slash = strrchr(display, '/');
 	j->fspath = strdup(fspath);
+	j->sidecars = sidecars;
 	j->a.path = strdup(display);
 	j->a.filename = strdup(slash != NULL ? slash + 1 : display);
-	j->a.abspath = absolutise(display);
+	j->a.abspath = absolutise(c->cwd, display);
 	if (j->fspath == NULL || j->a.path == NULL || j->a.filename == NULL ||
 	    j->a.abspath == NULL) {
 		mg_artifact_free(&j->a);
@@ -231,9 +240,12 @@ mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
 	memset(run, 0, sizeof(*run));
 	memset(&c, 0, sizeof(c));
 	c.run = run;
+	c.o = o;
+	if (getcwd(c.cwd, sizeof(c.cwd)) == NULL)
+		c.cwd[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ops.arg = (void *)(uintptr_t)o;	/* workers only read it */
-	if ((r = mg_pool_new(&c.pool, o->jobs, (size_t)o->jobs * 4, &ops)) !=
+	if ((r = mg_pool_new(&c.pool, o->jobs, (size_t)o->jobs * 64, &ops)) !=
 	    MG_OK)
 		return r;
 	wops.file = on_file;

@@ -6,6 +6,7 @@
 #define MG_RUN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "artifact.h"
 #include "scan.h"
@@ -13,6 +14,12 @@
 struct mg_run_opts {
 	struct mg_scan_opts scan;
 	unsigned	 jobs;		/* worker threads, >= 1 */
+	/* Optional: 0 skips a file (policy include/exclude).  Walker thread. */
+	int		(*want)(void *arg, const char *display);
+	void		*want_arg;
+	/* Optional: called by a worker after each file; must be thread-safe. */
+	void		(*progress)(void *arg, uint64_t bytes);
+	void		*progress_arg;
 };
 
 struct mg_walk_error {

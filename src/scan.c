@@ -174,7 +174,7 @@ fd_skip(void *ctx, uint64_t n)
 
 void
 mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
-    const char *fspath, struct mg_artifact *a)
+    const char *fspath, int sidecars, struct mg_artifact *a)
 {
 	struct fd_ctx fc;
 	struct mg_src src;
@@ -198,7 +198,8 @@ mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		return;
 	}
 	/* Regular files ignore O_NONBLOCK; it only guarded the open. */
-	(void)posix_fadvise(fc.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if ((uint64_t)st.st_size > MG_RD_BUFSZ)
+		(void)posix_fadvise(fc.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	a->size = (uint64_t)st.st_size;
 	src.read = fd_read;
 	src.skip = fd_skip;
@@ -207,7 +208,7 @@ mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	mg_scan_src(c, o, &src, a);
 	close(fc.fd);
 
-	if (o->sidecars && strcmp(a->format, "unknown") != 0) {
+	if (o->sidecars && sidecars != 0 && strcmp(a->format, "unknown") != 0) {
 		const char *slash = strrchr(fspath, '/');
 		char dir[MG_MAX_PATH_BYTES];
 

@@ -37,9 +37,11 @@ void	mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 
 /*
  * Scan a regular file by path (opened O_NOFOLLOW unless follow is set),
- * then read the sidecars beside it when the options ask.  Never fails.
+ * then read the sidecars beside it when the options ask.  sidecars: 1 the
+ * directory has some, 0 it has none (skip looking), -1 unknown.  Never
+ * fails.
  */
 void	mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
-	    const char *fspath, struct mg_artifact *a);
+	    const char *fspath, int sidecars, struct mg_artifact *a);
 
 #endif /* MG_SCAN_H */

@@ -4,6 +4,7 @@
  * Invariants: the table size is a power of two and at most 3/4 full; keys
  * are owned copies.  The FNV-1a hash is mixed with a per-set random seed.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,21 @@ hash_bytes(uint64_t seed, const unsigned char *p, size_t n)
 	return h;
 }
 
+/*
+ * One random seed per process, set once before any set exists and only
+ * read afterwards; each set mixes in its own address.
+ */
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
+static uint64_t process_seed;
+
+static void
+seed_init(void)
+{
+	if (getrandom(&process_seed, sizeof(process_seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(process_seed))
+		process_seed = (uint64_t)(uintptr_t)&process_seed ^ 0x5bd1e995ull;
+}
+
 struct mg_strset *
 mg_strset_new(void)
 {
@@ -53,9 +69,8 @@ mg_strset_new(void)
 		free(s);
 		return NULL;
 	}
-	if (getrandom(&s->seed, sizeof(s->seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(s->seed))
-		s->seed = (uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull;
+	pthread_once(&seed_once, seed_init);
+	s->seed = process_seed ^ ((uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull);
 	return s;
 }
 

@@ -4,6 +4,12 @@
  * Reports must be valid UTF-8 JSON whatever bytes an artifact holds, and
  * integers must survive exactly (cJSON stores numbers as doubles, which
  * loses precision past 2^53), so integers are emitted as raw JSON text.
+ *
+ * Invalid UTF-8 becomes one U+FFFD per maximal subpart (The Unicode
+ * Standard, 3.9, "U+FFFD Substitution of Maximal Subparts"; WHATWG
+ * Encoding does the same): a truncated sequence such as E4 B8 is one
+ * replacement, not two.  Python's decoder, and so l-bom, does the same, so
+ * the two tools print the same string for the same bytes.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -65,6 +71,42 @@ mg_utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
+/*
+ * Length of the maximal subpart at s[0..n), where no valid sequence
+ * starts: the lead byte plus the continuation bytes that could still have
+ * completed it.  At least 1.
+ */
+static size_t
+utf8_subpart(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len, k;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;	/* else overlong */
+		else if (c == 0xed)
+			hi = 0x9f;	/* else a surrogate */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;	/* else overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;	/* else past U+10FFFF */
+	} else
+		return 1;
+	for (k = 1; k < len && k < n; k++) {
+		if (s[k] < lo || s[k] > hi)
+			break;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return k;
+}
+
 char *
 mg_utf8_dup(const char *s, size_t n)
 {
@@ -86,7 +128,7 @@ mg_utf8_dup(const char *s, size_t n)
 		} else {
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
-			i++;
+			i += p[i] != 0 ? utf8_subpart(p + i, n - i) : 1;
 		}
 	}
 	out[o] = '\0';

@@ -146,7 +146,7 @@ visit_link(struct walker *w, const char *fs, const char *disp)
 		goto out;
 	}
 	if (S_ISREG(st.st_mode))
-		r = w->ops->file(w->ops->arg, real, disp);
+		r = w->ops->file(w->ops->arg, real, disp, -1);
 	else if (S_ISDIR(st.st_mode)) {
 		fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
@@ -157,6 +157,13 @@ visit_link(struct walker *w, const char *fs, const char *disp)
 out:
 	free(real);
 	return r;
+}
+
+static int
+has_name(char **names, size_t n, const char *name)
+{
+	return n > 0 && bsearch(&name, names, n, sizeof(*names),
+	    cmp_names) != NULL;
 }
 
 static void
@@ -177,7 +184,7 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 	size_t n = 0, cap = 0, i;
 	struct dirent *de;
 	DIR *d;
-	int r = 0;
+	int r = 0, sidecars;
 
 	if ((d = fdopendir(dfd)) == NULL) {
 		report(w, disp, "cannot read directory", errno);
@@ -207,6 +214,9 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 		report(w, disp, "error while reading directory", errno);
 	if (n > 1)
 		qsort(names, n, sizeof(*names), cmp_names);
+	/* Tell the scanner whether to look for sidecars: no probe per file. */
+	sidecars = has_name(names, n, "config.json") ||
+	    has_name(names, n, "tokenizer_config.json");
 
 	for (i = 0; i < n && r == 0; i++) {
 		struct stat st;
@@ -235,7 +245,7 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 			else
 				r = enter(w, fd, fs2, disp2);
 		} else if (S_ISREG(st.st_mode))
-			r = w->ops->file(w->ops->arg, fs2, disp2);
+			r = w->ops->file(w->ops->arg, fs2, disp2, sidecars);
 	}
 	free_names(names, n);
 	closedir(d);
@@ -263,7 +273,7 @@ mg_walk(const char *root, const struct mg_walk_opts *o,
 		return MG_ERR_IO;
 	}
 	if (S_ISREG(st.st_mode))
-		return ops->file(ops->arg, root, root);
+		return ops->file(ops->arg, root, root, -1);
 	if (!S_ISDIR(st.st_mode)) {
 		ops->error(ops->arg, root, "not a regular file or directory");
 		return MG_ERR_IO;

@@ -12,9 +12,13 @@
 struct mg_walk_ops {
 	/*
 	 * A regular file.  fspath opens it; display is the root as the user
-	 * wrote it joined with the path below it.  Nonzero return stops.
+	 * wrote it joined with the path below it; sidecars is 1 when its
+	 * directory holds config.json or tokenizer_config.json, 0 when it
+	 * does not, -1 when unknown (a file named on the command line).
+	 * Nonzero return stops.
 	 */
-	int	(*file)(void *arg, const char *fspath, const char *display);
+	int	(*file)(void *arg, const char *fspath, const char *display,
+		    int sidecars);
 	void	(*error)(void *arg, const char *display, const char *msg);
 	void	*arg;
 };

@@ -117,6 +117,45 @@ START_TEST(utf8_sanitise)
 }
 END_TEST
 
+/*
+ * Parity with l-bom (Python's decoder): one U+FFFD per maximal subpart,
+ * so a truncated sequence is one replacement, not one per byte.
+ */
+START_TEST(utf8_maximal_subparts)
+{
+	static const struct {
+		const char	*in;
+		size_t		 n;
+		const char	*out;
+	} v[] = {
+		{ "a\xe4\xb8" "b", 4, "a\xef\xbf\xbd" "b" },
+		{ "\xf0\x9f\xa6", 3, "\xef\xbf\xbd" },
+		{ "\xf0\x9f\xa6\xf0\x9f\xa6\x99", 7,
+		    "\xef\xbf\xbd\xf0\x9f\xa6\x99" },
+		/* No valid continuation: every byte is its own subpart. */
+		{ "\xed\xa0\x80" "z", 4,
+		    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "z" },
+		{ "\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xe0\x80\x80", 3,
+		    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xf4\x8f\xbf", 3, "\xef\xbf\xbd" },
+		{ "\xf4\x90\x80\x80", 4, "\xef\xbf\xbd\xef\xbf\xbd"
+		    "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xe1\x80\0x", 4, "\xef\xbf\xbd\xef\xbf\xbd" "x" },
+		{ "\xc3", 1, "\xef\xbf\xbd" },
+	};
+	size_t i;
+	char *s;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		s = mg_utf8_dup(v[i].in, v[i].n);
+		ck_assert_ptr_nonnull(s);
+		ck_assert_msg(strcmp(s, v[i].out) == 0, "case %zu", i);
+		free(s);
+	}
+}
+END_TEST
+
 START_TEST(json_numbers_exact)
 {
 	cJSON *j;
@@ -214,11 +253,12 @@ struct seen {
 };
 
 static int
-w_file(void *arg, const char *fspath, const char *display)
+w_file(void *arg, const char *fspath, const char *display, int sidecars)
 {
 	struct seen *s = arg;
 
 	(void)fspath;
+	(void)sidecars;
 	strncat(s->list, display, sizeof(s->list) - strlen(s->list) - 2);
 	strcat(s->list, "\n");
 	return 0;
@@ -300,6 +340,7 @@ core_suite(void)
 	tcase_add_test(tc, rd_hash_one_pass);
 	tcase_add_test(tc, rd_source_shrank);
 	tcase_add_test(tc, utf8_sanitise);
+	tcase_add_test(tc, utf8_maximal_subparts);
 	tcase_add_test(tc, json_numbers_exact);
 	tcase_add_test(tc, strset_dups);
 	tcase_add_test(tc, pool_runs_every_job);
