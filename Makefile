@@ -8,7 +8,7 @@ PKGS      = libarchive libcrypto libcjson
 WARN      = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wvla \
             -Wstrict-prototypes -Wmissing-prototypes
 OPT      ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -Isrc -Icmd -Ifixtures
+CPPFLAGS += -D_GNU_SOURCE -Isrc -Icmd -Ifixtures -Itests
 CFLAGS   += $(WARN) $(OPT) $(EXTRA_CFLAGS) -MMD -MP -pthread
 ifeq ($(CI),true)
 CFLAGS   += -Werror
@@ -36,7 +36,7 @@ MKFIX    = $(BUILD)/mkfixtures
 MKBENCH  = $(BUILD)/mkbench
 FIXDIR   = $(BUILD)/fixtures
 
-.PHONY: all build test check check-tsan fuzz bench lint fixtures demo \
+.PHONY: all build test check check-tsan fuzz bench lint fixtures demo docs \
         install clean help deps _test _demo _check _check-tsan _bench
 
 all: $(BIN)
@@ -56,20 +56,25 @@ $(BUILD)/obj/%.o: %.c
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)$(AR) rcs $@ $^
 
 $(BIN): $(CMD_OBJ) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIB) $(PKG_LIBS) -lm
+		@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIB) $(PKG_LIBS) -lm
 
 $(RUNNER): $(TEST_OBJ) $(FIX_OBJ) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(FIX_OBJ) $(LIB) \
+		@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(FIX_OBJ) $(LIB) \
 	    $(CHECK_LIBS) $(PKG_LIBS) -lm
 
 $(MKFIX): $(BUILD)/obj/fixtures/mkfixtures.o $(FIX_OBJ) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+		@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(MKBENCH): $(BUILD)/obj/fixtures/mkbench.o $(FIX_OBJ) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+		@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # --- entry points that set up a fresh machine first ----------------------
 deps:
@@ -96,13 +101,18 @@ fixtures: $(MKFIX)
 
 _test: $(BIN) $(RUNNER) fixtures
 	MG_BIN=$(abspath $(BIN)) MG_FIXTURES=$(abspath $(FIXDIR)) \
-	    MG_GOLDEN=$(abspath tests/golden) $(RUNNER)
+	    MG_GOLDEN=$(abspath tests/golden) MG_README=$(abspath README.md) \
+	    $(RUNNER)
 
 _demo: $(BIN) $(MKFIX)
 	@rm -rf $(BUILD)/demo
 	$(MKFIX) --demo $(BUILD)/demo
+	@echo "== modelgate scan (embedded default policy) =="
+	cd $(BUILD)/demo && $(abspath $(BIN)) scan models --json report.json \
+	    --sarif report.sarif --junit report.xml --markdown report.md
+	@echo "== reports: $(BUILD)/demo/report.{json,sarif,xml,md} =="
+	@echo "== modelgate bom --format table =="
 	./$(BIN) bom --format table $(BUILD)/demo/models
-	./$(BIN) bom $(BUILD)/demo/models/tinyllama-q8_0.gguf
 
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
       -fno-sanitize-recover=all
@@ -160,3 +170,11 @@ help:
 	@echo "make clean        remove build/"
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# The README's rule table is generated from src/rules.def.
+docs: $(BIN)
+	@awk -v table="$$(./$(BIN) rules --format markdown)" \
+	    '/<!-- rules:begin -->/ { print; print table; skip = 1; next } \
+	     /<!-- rules:end -->/ { skip = 0 } !skip' README.md > README.md.tmp
+	@mv README.md.tmp README.md
+	@echo "docs: README rule table regenerated"

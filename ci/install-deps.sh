@@ -5,12 +5,19 @@
 set -eu
 
 PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev check"
+# Test-only validators: SARIF JSON schema (python3-jsonschema) and JUnit XSD
+# (xmllint from libxml2-utils), used by tests/test_gate_report.c.
+PKGS="$PKGS python3-jsonschema libxml2-utils"
 
 have_all() {
 	command -v cc >/dev/null 2>&1 || return 1
 	command -v make >/dev/null 2>&1 || return 1
 	command -v pkg-config >/dev/null 2>&1 || return 1
-	pkg-config --exists libarchive libcrypto libcjson check 2>/dev/null
+	pkg-config --exists libarchive libcrypto libcjson check 2>/dev/null ||
+	    return 1
+	command -v xmllint >/dev/null 2>&1 || return 1
+	/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 ||
+	    python3 -c 'import jsonschema' >/dev/null 2>&1
 }
 
 if have_all; then
@@ -20,7 +27,8 @@ fi
 if ! command -v apt-get >/dev/null 2>&1; then
 	echo "install-deps: apt-get not found; install a C compiler, make," >&2
 	echo "install-deps: pkg-config and the development files of libarchive," >&2
-	echo "install-deps: OpenSSL (libcrypto), cJSON and Check, then rerun." >&2
+	echo "install-deps: OpenSSL (libcrypto), cJSON and Check, plus xmllint and" >&2
+	echo "install-deps: the jsonschema module of python3 for the tests; rerun." >&2
 	exit 1
 fi
 

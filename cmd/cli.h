@@ -15,8 +15,11 @@ enum mg_exit {
 	MG_EXIT_EMPTY = 4	/* nothing to scan */
 };
 
+int	cmd_scan(int argc, char **argv);
 int	cmd_bom(int argc, char **argv);
+int	cmd_policy(int argc, char **argv);
 int	cmd_rules(int argc, char **argv);
+int	cmd_lock(int argc, char **argv);
 
 /* Print "modelgate: <msg>" to stderr. */
 void	cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -20,8 +20,11 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "scan", cmd_scan, "check models against a policy; SARIF, JUnit, JSON reports" },
 	{ "bom", cmd_bom, "inventory GGUF and safetensors models (l-bom compatible)" },
+	{ "lock", cmd_lock, "pin the SHA-256 of every model in a lock file" },
 	{ "rules", cmd_rules, "list every rule with its id, severity and help" },
+	{ "policy", cmd_policy, "print the embedded default policy, or --check FILE" },
 };
 
 static const char usage_text[] =
@@ -33,11 +36,13 @@ static const char usage_text[] =
 "  help       show this help (modelgate <command> --help for a command)\n"
 "\n"
 "Exit status:\n"
-"  0  every artifact was read and parsed and nothing failed\n"
+"  0  pass (scan); every artifact read and parsed (bom, lock)\n"
 "  1  violations at or above the failing severity (scan)\n"
-"  2  usage error: bad option, missing path, unwritable output\n"
-"  3  incomplete: an artifact could not be read, or is malformed (bom)\n"
-"  4  nothing to scan: no model artifact under the paths\n";
+"  2  usage or policy error: bad option, missing path, a policy, lock,\n"
+"     manifest or baseline that does not parse, an unwritable report\n"
+"  3  incomplete: an artifact could not be read or fully checked and no\n"
+"     violation outranks it (scan); unreadable or malformed (bom, lock)\n"
+"  4  nothing to scan (scan --allow-empty makes it 0)\n";
 
 static void
 usage(FILE *f)

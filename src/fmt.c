@@ -13,6 +13,7 @@
 static const struct mg_format *const formats[] = {
 	&mg_fmt_gguf,
 	&mg_fmt_safetensors,
+	&mg_fmt_lfs,
 };
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))

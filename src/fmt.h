@@ -43,6 +43,7 @@ struct mg_format {
 
 extern const struct mg_format mg_fmt_gguf;
 extern const struct mg_format mg_fmt_safetensors;
+extern const struct mg_format mg_fmt_lfs;
 
 /* The highest bidder for these first bytes, or NULL. */
 const struct mg_format *mg_fmt_detect(const unsigned char *head, size_t n,

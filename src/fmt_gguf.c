@@ -484,7 +484,10 @@ scalar(struct gg *g, uint32_t t, cJSON **out, struct num *n)
 			d = f;
 		} else
 			memcpy(&d, &u64, sizeof(d));
-		/* Python's float.is_integer() then int(): integral doubles. */
+		/*
+		 * Python's float.is_integer() then int(): integral doubles,
+		 * as far as 64 bits hold them (up to 2^64 for positives).
+		 */
 		if (d == d && d >= -9223372036854775808.0 &&
 		    d < 9223372036854775808.0 && d == (double)(int64_t)d) {
 			int64_t v = (int64_t)d;
@@ -492,6 +495,11 @@ scalar(struct gg *g, uint32_t t, cJSON **out, struct num *n)
 			n->has_int = 1;
 			n->neg = v < 0;
 			n->u = (uint64_t)v;
+		} else if (d >= 9223372036854775808.0 &&
+		    d < 18446744073709551616.0) {
+			/* Every double this large is an integer. */
+			n->has_int = 1;
+			n->u = (uint64_t)d;
 		}
 		if (out != NULL)
 			j = mg_json_double(d);

@@ -43,6 +43,9 @@
 /* Sidecar JSON (config.json, tokenizer_config.json) */
 #define MG_MAX_SIDECAR_BYTES	(16u << 20)
 
+/* Baseline reports read by --baseline */
+#define MG_MAX_BASELINE_BYTES	(256ull << 20)
+
 /* Policy files (a hostile policy is a usage error, MG_ERR_POLICY) */
 #define MG_MAX_POLICY_BYTES	(4u << 20)	/* policy file size */
 #define MG_MAX_POLICY_DEPTH	32u		/* JSON nesting */

@@ -98,8 +98,12 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	byext = mg_fmt_by_ext(a->filename != NULL ? a->filename : "");
 	if (fmt == NULL && byext == NULL)
 		return;		/* not a model file: a->format stays unknown */
-	if (fmt != NULL && fmt != byext && a->filename != NULL &&
-	    has_ext(a->filename))
+	/*
+	 * Formats without extensions of their own (a Git LFS pointer) stand
+	 * in for another file by design: their own finding says so.
+	 */
+	if (fmt != NULL && fmt != byext && fmt->exts[0] != NULL &&
+	    a->filename != NULL && has_ext(a->filename))
 		mg_artifact_add(a, MG_R_FMT_EXT, 0, NULL,
 		    "content is %s but the extension says %s", fmt->name,
 		    byext != NULL ? byext->name : "otherwise");

@@ -249,3 +249,52 @@ mg_json_double(double v)
 	mg_fmt_double(v, b, sizeof(b));
 	return cJSON_CreateRaw(b);
 }
+
+char *
+mg_text_printable(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, o = 0, k;
+	char *out;
+
+	if (n > (SIZE_MAX - 8) / 10)
+		return NULL;
+	if ((out = malloc(n * 10 + 8)) == NULL)
+		return NULL;
+	if (p[0] == ':' && p[1] == ':')
+		out[o++] = ' ';
+	while (i < n) {
+		uint32_t cp = 0;
+
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			o += (size_t)sprintf(out + o, "\\x%02x", p[i]);
+			i++;
+			continue;
+		}
+		if (p[i] < 0x80) {
+			out[o++] = (char)p[i++];
+			continue;
+		}
+		if ((k = utf8_seq(p + i, n - i)) == 0) {
+			o += (size_t)sprintf(out + o, "\\x%02x", p[i]);
+			i++;
+			continue;
+		}
+		if (k == 2)
+			cp = ((uint32_t)(p[i] & 0x1f) << 6) | (p[i + 1] & 0x3f);
+		else if (k == 3)
+			cp = ((uint32_t)(p[i] & 0x0f) << 12) |
+			    ((uint32_t)(p[i + 1] & 0x3f) << 6) | (p[i + 2] & 0x3f);
+		/* C1 controls and bidi overrides/isolates: show, never obey. */
+		if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f)
+			o += (size_t)sprintf(out + o, "\\u{%04x}", (unsigned)cp);
+		else {
+			memcpy(out + o, p + i, k);
+			o += k;
+		}
+		i += k;
+	}
+	out[o] = '\0';
+	return out;
+}

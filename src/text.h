@@ -31,6 +31,14 @@ cJSON	*mg_json_u64(uint64_t v);
 cJSON	*mg_json_i64(int64_t v);
 cJSON	*mg_json_double(double v);
 
+/*
+ * A copy safe to print on a terminal or in a CI log: valid UTF-8 kept,
+ * control characters (C0, DEL, C1), invalid bytes and bidirectional
+ * overrides written as \xNN / \u{NNNN}, and a leading "::" (a GitHub
+ * workflow command) defused.  NULL on allocation failure.
+ */
+char	*mg_text_printable(const char *s);
+
 /* Shortest round-trip text of a finite double into buf (>= 32 bytes). */
 void	mg_fmt_double(double v, char *buf, size_t len);
 

@@ -17,6 +17,11 @@ main(void)
 	srunner_add_suite(sr, safetensors_suite());
 	srunner_add_suite(sr, report_suite());
 	srunner_add_suite(sr, cli_suite());
+	srunner_add_suite(sr, policy_suite());
+	srunner_add_suite(sr, lock_suite());
+	srunner_add_suite(sr, gate_report_suite());
+	srunner_add_suite(sr, parity_suite());
+	srunner_add_suite(sr, scan_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

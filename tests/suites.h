@@ -11,5 +11,10 @@ Suite	*gguf_suite(void);
 Suite	*safetensors_suite(void);
 Suite	*cli_suite(void);
 Suite	*report_suite(void);
+Suite	*scan_suite(void);
+Suite	*policy_suite(void);
+Suite	*lock_suite(void);
+Suite	*gate_report_suite(void);
+Suite	*parity_suite(void);
 
 #endif

@@ -18,107 +18,19 @@
 #include <cjson/cJSON.h>
 
 #include "suites.h"
-
-struct res {
-	int	 status;
-	char	*out;
-	size_t	 len;
-	char	*err;
-};
-
-static const char *
-env(const char *k)
-{
-	const char *v = getenv(k);
-
-	ck_assert_msg(v != NULL, "%s is not set (run through make test)", k);
-	return v;
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b = NULL;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(b);
-	ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	b[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return b;
-}
-
-/* Run MG_BIN with args (NULL-terminated); capture stdout and stderr. */
-static struct res
-run(const char *const *args)
-{
-	char outp[] = "/tmp/mgoutXXXXXX", errp[] = "/tmp/mgerrXXXXXX";
-	const char *argv[64];
-	struct res r;
-	int fo = mkstemp(outp), fe = mkstemp(errp), st, i;
-	pid_t pid;
-
-	ck_assert(fo >= 0 && fe >= 0);
-	argv[0] = env("MG_BIN");
-	for (i = 0; args[i] != NULL && i < 62; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(fo, 1);
-		dup2(fe, 2);
-		setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	close(fo);
-	close(fe);
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	r.out = slurp(outp, &r.len);
-	r.err = slurp(errp, NULL);
-	unlink(outp);
-	unlink(errp);
-	return r;
-}
-
-static void
-res_free(struct res *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
-static char *
-fix(const char *rel)
-{
-	static char p[4096];
-
-	snprintf(p, sizeof(p), "%s/%s", env("MG_FIXTURES"), rel);
-	return p;
-}
+#include "tutil.h"
 
 START_TEST(cli_valid_tree_exit0_and_sorted)
 {
 	const char *b[] = { "bom", "--jobs", "2", NULL, NULL, NULL };
-	struct res r;
+	struct tres r;
 	cJSON *j, *e;
 	const char *prev = "";
 	int n = 0;
 
-	b[3] = strdup(fix("gguf/valid"));
-	b[4] = strdup(fix("safetensors/valid"));
-	r = run(b);
+	b[3] = strdup(tu_fix("gguf/valid"));
+	b[4] = strdup(tu_fix("safetensors/valid"));
+	r = tu_run(NULL, b);
 	free((char *)b[3]);
 	free((char *)b[4]);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
@@ -137,7 +49,7 @@ START_TEST(cli_valid_tree_exit0_and_sorted)
 	}
 	ck_assert_int_gt(n, 4);
 	cJSON_Delete(j);
-	res_free(&r);
+	tu_free(&r);
 }
 END_TEST
 
@@ -145,33 +57,33 @@ START_TEST(cli_jobs_deterministic)
 {
 	const char *a1[] = { "bom", "--jobs", "1", NULL, NULL };
 	const char *a8[] = { "bom", "--jobs", "8", NULL, NULL };
-	struct res r1, r8;
+	struct tres r1, r8;
 
-	a1[3] = a8[3] = env("MG_FIXTURES");
-	r1 = run(a1);
-	r8 = run(a8);
+	a1[3] = a8[3] = tu_env("MG_FIXTURES");
+	r1 = tu_run(NULL, a1);
+	r8 = tu_run(NULL, a8);
 	ck_assert_int_eq(r1.status, r8.status);
 	ck_assert_uint_eq(r1.len, r8.len);
 	ck_assert_int_eq(memcmp(r1.out, r8.out, r1.len), 0);
-	res_free(&r1);
-	res_free(&r8);
+	tu_free(&r1);
+	tu_free(&r8);
 }
 END_TEST
 
 START_TEST(cli_hostile_exit3)
 {
 	const char *a[] = { "bom", NULL, NULL };
-	struct res r;
+	struct tres r;
 
-	a[1] = fix("gguf/hostile");
-	r = run(a);
+	a[1] = tu_fix("gguf/hostile");
+	r = tu_run(NULL, a);
 	ck_assert_msg(r.status == 3, "exit %d", r.status);
 	ck_assert_ptr_nonnull(strstr(r.err, "modelgate: exit 3"));
-	res_free(&r);
-	a[1] = fix("safetensors/hostile");
-	r = run(a);
+	tu_free(&r);
+	a[1] = tu_fix("safetensors/hostile");
+	r = tu_run(NULL, a);
 	ck_assert_msg(r.status == 3, "exit %d", r.status);
-	res_free(&r);
+	tu_free(&r);
 }
 END_TEST
 
@@ -183,26 +95,26 @@ START_TEST(cli_usage_and_empty)
 	const char *noarg[] = { "bom", NULL };
 	const char *empty[] = { "bom", NULL, NULL };
 	char dir[] = "/tmp/mgemptyXXXXXX";
-	struct res r;
+	struct tres r;
 
-	r = run(missing);
+	r = tu_run(NULL, missing);
 	ck_assert_int_eq(r.status, 2);
-	res_free(&r);
-	r = run(badopt);
+	tu_free(&r);
+	r = tu_run(NULL, badopt);
 	ck_assert_int_eq(r.status, 2);
-	res_free(&r);
-	r = run(badjobs);
+	tu_free(&r);
+	r = tu_run(NULL, badjobs);
 	ck_assert_int_eq(r.status, 2);
-	res_free(&r);
-	r = run(noarg);
+	tu_free(&r);
+	r = tu_run(NULL, noarg);
 	ck_assert_int_eq(r.status, 2);
-	res_free(&r);
+	tu_free(&r);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	empty[1] = dir;
-	r = run(empty);
+	r = tu_run(NULL, empty);
 	ck_assert_int_eq(r.status, 4);
 	ck_assert_ptr_nonnull(strstr(r.err, "exit 4"));
-	res_free(&r);
+	tu_free(&r);
 	rmdir(dir);
 }
 END_TEST
@@ -214,17 +126,17 @@ START_TEST(cli_single_object_and_output)
 	const char *a[] = { "bom", "--output", NULL, NULL, NULL };
 	const char *nodir[] = { "bom", "--output", "/nonexistent/dir/x.json",
 	    NULL, NULL };
-	struct res r;
+	struct tres r;
 	cJSON *j;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(out, sizeof(out), "%s/bom.json", dir);
 	a[2] = out;
-	a[3] = strdup(fix("safetensors/valid/one-tensor.safetensors"));
-	r = run(a);
+	a[3] = strdup(tu_fix("safetensors/valid/one-tensor.safetensors"));
+	r = tu_run(NULL, a);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	ck_assert_uint_eq(r.len, 0);
-	body = slurp(out, NULL);
+	body = tu_slurp(out, NULL);
 	ck_assert_ptr_nonnull(body);
 	j = cJSON_Parse(body);
 	ck_assert(cJSON_IsObject(j));
@@ -232,11 +144,11 @@ START_TEST(cli_single_object_and_output)
 	    "safetensors");
 	cJSON_Delete(j);
 	free(body);
-	res_free(&r);
+	tu_free(&r);
 	nodir[3] = a[3];
-	r = run(nodir);
+	r = tu_run(NULL, nodir);
 	ck_assert_int_eq(r.status, 2);
-	res_free(&r);
+	tu_free(&r);
 	free((char *)a[3]);
 	unlink(out);
 	rmdir(dir);
@@ -248,15 +160,15 @@ START_TEST(cli_content_not_extension)
 {
 	char dir[] = "/tmp/mgextXXXXXX", cmd[8400];
 	const char *a[] = { "bom", NULL, NULL };
-	struct res r;
+	struct tres r;
 	cJSON *j, *w;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(cmd, sizeof(cmd), "cp '%s' '%s/weights.bin'",
-	    fix("safetensors/valid/one-tensor.safetensors"), dir);
+	    tu_fix("safetensors/valid/one-tensor.safetensors"), dir);
 	ck_assert_int_eq(system(cmd), 0);
 	a[1] = dir;
-	r = run(a);
+	r = tu_run(NULL, a);
 	j = cJSON_Parse(r.out);
 	ck_assert(cJSON_IsArray(j));
 	ck_assert_int_eq(cJSON_GetArraySize(j), 1);
@@ -266,9 +178,29 @@ START_TEST(cli_content_not_extension)
 	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(w, 0),
 	    "rule")->valuestring, "FMT-EXT");
 	cJSON_Delete(j);
-	res_free(&r);
+	tu_free(&r);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* The README's rule table is `modelgate rules --format markdown`. */
+START_TEST(cli_readme_rule_table_current)
+{
+	const char *a[] = { "rules", "--format", "markdown", NULL };
+	struct tres r = tu_run(NULL, a);
+	char *readme = tu_slurp(tu_env("MG_README"), NULL), *b, *e;
+
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(readme);
+	b = strstr(readme, "<!-- rules:begin -->\n");
+	e = strstr(readme, "<!-- rules:end -->");
+	ck_assert(b != NULL && e != NULL && e > b);
+	b += strlen("<!-- rules:begin -->\n");
+	ck_assert_msg((size_t)(e - b) == r.len && memcmp(b, r.out, r.len) == 0,
+	    "README rule table is stale: run make docs");
+	free(readme);
+	tu_free(&r);
 }
 END_TEST
 
@@ -285,6 +217,7 @@ cli_suite(void)
 	tcase_add_test(tc, cli_usage_and_empty);
 	tcase_add_test(tc, cli_single_object_and_output);
 	tcase_add_test(tc, cli_content_not_extension);
+	tcase_add_test(tc, cli_readme_rule_table_current);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -597,6 +597,39 @@ START_TEST(big_vocab_fast)
 }
 END_TEST
 
+/*
+ * Parity with l-bom: a FLOAT64 count past 2^63 is still an integer
+ * (Python's int(1e19)), so it becomes context_length.
+ */
+START_TEST(float_count_past_2p63)
+{
+	struct mg_artifact a;
+	struct gguf_b g;
+	struct fbuf b;
+
+	gguf_b_init(&g, 3, 0);
+	gguf_kv_str(&g, "general.architecture", "llama");
+	gguf_kv_f64(&g, "general.context_length", 1e19);
+	fbuf_init(&b);
+	gguf_b_out(&g, &b);
+	scan_mem(b.p, b.len, &a);
+	ck_assert(a.have & MG_HAVE_CTX);
+	ck_assert_uint_eq(a.context_length, 10000000000000000000ull);
+	mg_artifact_free(&a);
+	b.len = 0;
+	gguf_b_free(&g);
+	/* 2^64 and beyond do not fit: no context length, no crash. */
+	gguf_b_init(&g, 3, 0);
+	gguf_kv_f64(&g, "general.context_length", 18446744073709551616.0);
+	gguf_b_out(&g, &b);
+	scan_mem(b.p, b.len, &a);
+	ck_assert(!(a.have & MG_HAVE_CTX));
+	mg_artifact_free(&a);
+	gguf_b_free(&g);
+	fbuf_free(&b);
+}
+END_TEST
+
 Suite *
 gguf_suite(void)
 {
@@ -617,6 +650,7 @@ gguf_suite(void)
 	tcase_add_test(tc, bitflip_q4km);
 	tcase_add_test(tc, bitflip_v2);
 	tcase_add_test(tc, big_vocab_fast);
+	tcase_add_test(tc, float_count_past_2p63);
 	suite_add_tcase(s, tc);
 	return s;
 }

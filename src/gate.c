@@ -1,0 +1,770 @@
+/*
+ * gate.c - verdicts from scanned artifacts and a policy.
+ *
+ * Invariants: the gate never touches artifact bytes; it only reads the
+ * results the workers produced (after the pool has finished), the policy
+ * (immutable) and the lock, manifest and baseline files named in the
+ * options.  Everything it adds (policy findings, synthetic artifacts for
+ * missing files, the policy file's own findings) is added in sorted order,
+ * so reports are identical for any number of workers.
+ *
+ * Fail closed: an artifact that was not read completely, or whose pinned
+ * digest could not be checked, is an error whatever the policy says about
+ * rule severities; only a violation outranks it in the exit code.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+#include "gate.h"
+#include "glob.h"
+#include "hash.h"
+#include "limits.h"
+#include "lockfile.h"
+#include "policy.h"
+#include "spdx.h"
+#include "strset.h"
+
+/* Per-suppression bookkeeping; the policy itself stays immutable. */
+struct supp_use {
+	size_t	matched;
+	int	expired;
+};
+
+struct ctx {
+	struct mg_gate		*g;
+	const struct mg_policy	*pol;
+	const struct mg_gate_opts *o;
+	struct mg_artifact	**extra;	/* synthetic artifacts, owned */
+	size_t			 nextra, extra_cap;
+	struct supp_use		*use;
+	struct mg_strset	*baseline;
+	char			*err;
+	size_t			 errlen;
+};
+
+const char *
+mg_verdict_name(enum mg_verdict v)
+{
+	switch (v) {
+	case MG_V_PASS:		return "pass";
+	case MG_V_FAIL:		return "fail";
+	case MG_V_ERROR:	return "error";
+	}
+	return "error";
+}
+
+const char *
+mg_run_verdict_name(enum mg_run_verdict v)
+{
+	switch (v) {
+	case MG_RV_PASS:	return "pass";
+	case MG_RV_EMPTY:	return "empty";
+	case MG_RV_INCOMPLETE:	return "incomplete";
+	case MG_RV_FAIL:	return "fail";
+	}
+	return "incomplete";
+}
+
+static int
+add_extra(struct ctx *c, struct mg_artifact *a)
+{
+	if (c->nextra == c->extra_cap) {
+		size_t ncap = c->extra_cap ? c->extra_cap * 2 : 8;
+		struct mg_artifact **n = realloc(c->extra, ncap * sizeof(*n));
+
+		if (n == NULL)
+			return MG_ERR_NOMEM;
+		c->extra = n;
+		c->extra_cap = ncap;
+	}
+	c->extra[c->nextra++] = a;
+	return MG_OK;
+}
+
+/* A synthetic artifact for a path that is not a scanned file. */
+static struct mg_artifact *
+synth(struct ctx *c, const char *path, const char *format)
+{
+	struct mg_artifact *a = malloc(sizeof(*a));
+	const char *slash = strrchr(path, '/');
+
+	if (a == NULL)
+		return NULL;
+	mg_artifact_init(a);
+	a->format = format;
+	a->complete = 1;
+	a->path = strdup(path);
+	a->abspath = strdup(path);
+	a->filename = strdup(slash != NULL ? slash + 1 : path);
+	if (a->path == NULL || a->abspath == NULL || a->filename == NULL ||
+	    add_extra(c, a) != MG_OK) {
+		mg_artifact_free(a);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* ---- digest pins --------------------------------------------------------- */
+
+static int
+verify(struct ctx *c, struct mg_run *run, const struct mg_lock *l,
+    int all_listed)
+{
+	struct mg_artifact **missing = NULL;
+	size_t nmissing = 0, i;
+	int r;
+
+	r = mg_lock_verify(l, run->arts, run->n, all_listed, c->o->roots,
+	    c->o->nroots, &missing, &nmissing);
+	for (i = 0; i < nmissing; i++) {
+		if (r == MG_OK && add_extra(c, missing[i]) == MG_OK)
+			continue;
+		mg_artifact_free(missing[i]);
+		free(missing[i]);
+		r = MG_ERR_NOMEM;
+	}
+	free(missing);
+	return r;
+}
+
+static int
+check_pins(struct ctx *c, struct mg_run *run)
+{
+	const struct mg_policy *p = c->pol;
+	struct mg_lock l;
+	const char *lockfile;
+	size_t i;
+	int r = MG_OK;
+
+	if (p->npins > 0) {
+		const char **paths = calloc(p->npins, sizeof(*paths));
+		const char **hexes = calloc(p->npins, sizeof(*hexes));
+
+		r = MG_ERR_NOMEM;
+		if (paths != NULL && hexes != NULL) {
+			for (i = 0; i < p->npins; i++) {
+				paths[i] = p->pins[i].path;
+				hexes[i] = p->pins[i].sha256;
+			}
+			r = mg_lock_from_pins(&l, p->source, paths, hexes, NULL,
+			    p->npins);
+		}
+		free(paths);
+		free(hexes);
+		if (r != MG_OK)
+			return r;
+		r = verify(c, run, &l, 0);
+		mg_lock_free(&l);
+		if (r != MG_OK)
+			return r;
+	}
+	lockfile = c->o->lock != NULL ? c->o->lock : p->lock;
+	if (lockfile != NULL) {
+		if ((r = mg_lock_read(&l, lockfile, c->err, c->errlen)) != MG_OK)
+			return r;
+		r = verify(c, run, &l, 1);
+		mg_lock_free(&l);
+		if (r != MG_OK)
+			return r;
+	}
+	if (c->o->manifest != NULL) {
+		if ((r = mg_manifest_read(&l, c->o->manifest, c->err,
+		    c->errlen)) != MG_OK)
+			return r;
+		r = verify(c, run, &l, 0);
+		mg_lock_free(&l);
+	}
+	return r;
+}
+
+/* ---- policy checks ------------------------------------------------------- */
+
+static int
+in_list(const struct mg_strv *v, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (strcmp(v->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* SPDX ids compare case-insensitively (the SPDX specification says so). */
+static int
+in_list_ci(const struct mg_strv *v, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (strcasecmp(v->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_real(const struct mg_artifact *a)
+{
+	return strcmp(a->format, "missing") != 0 &&
+	    strcmp(a->format, "manifest") != 0 &&
+	    strcmp(a->format, "policy") != 0 &&
+	    strcmp(a->format, "unreadable") != 0;
+}
+
+static void
+check_value(struct mg_artifact *a, int have, const struct mg_strv *allow,
+    const char *what, const char *v)
+{
+	if (!have || allow->n == 0)	/* an empty allowlist restricts nothing */
+		return;
+	if (v == NULL)
+		mg_artifact_add(a, MG_R_POLICY_VALUE, MG_FINDING_NO_OFFSET, what,
+		    "%s is unknown; the policy allows only listed values", what);
+	else if (!in_list(allow, v))
+		mg_artifact_add(a, MG_R_POLICY_VALUE, MG_FINDING_NO_OFFSET, what,
+		    "%s '%.200s' is not in the policy's allowlist", what, v);
+}
+
+/*
+ * A bound: an unknown value fails a minimum (the policy asks for at least
+ * something it cannot see) but not a maximum.
+ */
+static void
+check_bound(struct mg_artifact *a, const struct mg_bound *b, const char *what,
+    int have, uint64_t v)
+{
+	if (b->have_min && !have)
+		mg_artifact_add(a, MG_R_POLICY_LIMIT, MG_FINDING_NO_OFFSET, what,
+		    "%s is unknown; the policy requires at least %llu", what,
+		    (unsigned long long)b->min);
+	if (!have)
+		return;
+	if (b->have_min && v < b->min)
+		mg_artifact_add(a, MG_R_POLICY_LIMIT, MG_FINDING_NO_OFFSET, what,
+		    "%s %llu is below the policy minimum %llu", what,
+		    (unsigned long long)v, (unsigned long long)b->min);
+	if (b->have_max && v > b->max)
+		mg_artifact_add(a, MG_R_POLICY_LIMIT, MG_FINDING_NO_OFFSET, what,
+		    "%s %llu exceeds the policy maximum %llu", what,
+		    (unsigned long long)v, (unsigned long long)b->max);
+}
+
+static void
+check_license(struct mg_artifact *a, const struct mg_scope *s)
+{
+	char norm[512], ids[512], *id, *save = NULL;
+	int valid;
+
+	if (a->license == NULL) {
+		if (s->lic_required == 1 || (s->have_lic_allow &&
+		    s->lic_allow.n > 0))
+			mg_artifact_add(a, MG_R_POLICY_LICENSE,
+			    MG_FINDING_NO_OFFSET, "license",
+			    "no licence declared; the policy requires one");
+		return;
+	}
+	valid = mg_spdx_normalize(a->license, norm, sizeof(norm));
+	if (!valid) {
+		if (s->lic_required == 1 || (s->have_lic_allow &&
+		    s->lic_allow.n > 0))
+			mg_artifact_add(a, MG_R_POLICY_LICENSE,
+			    MG_FINDING_NO_OFFSET, "license",
+			    "licence '%.200s' is not a valid SPDX expression",
+			    a->license);
+		return;
+	}
+	/*
+	 * Conservative reading of expressions: every id must be allowed
+	 * (when an allowlist exists) and none may be denied, whatever the
+	 * AND/OR structure.
+	 */
+	snprintf(ids, sizeof(ids), "%s", norm);
+	for (id = strtok_r(ids, " ()", &save); id != NULL;
+	    id = strtok_r(NULL, " ()", &save)) {
+		if (strcmp(id, "AND") == 0 || strcmp(id, "OR") == 0 ||
+		    strcmp(id, "WITH") == 0)
+			continue;
+		if (s->have_lic_deny && in_list_ci(&s->lic_deny, id))
+			mg_artifact_add(a, MG_R_POLICY_LICENSE,
+			    MG_FINDING_NO_OFFSET, "license",
+			    "licence %s is denied by the policy", id);
+		else if (s->have_lic_allow && s->lic_allow.n > 0 &&
+		    !in_list_ci(&s->lic_allow, id))
+			mg_artifact_add(a, MG_R_POLICY_LICENSE,
+			    MG_FINDING_NO_OFFSET, "license",
+			    "licence %s is not in the policy's allowlist", id);
+	}
+}
+
+static void
+check_policy(struct mg_artifact *a, const struct mg_scope *s)
+{
+	const cJSON *tc;
+	size_t i, k;
+
+	if (s->have_formats_allow && s->formats_allow.n > 0 &&
+	    !in_list(&s->formats_allow, a->format))
+		mg_artifact_add(a, MG_R_POLICY_FORMAT, MG_FINDING_NO_OFFSET,
+		    NULL, "format %s is not in the policy's formats.allow",
+		    a->format);
+	if (s->have_formats_deny && in_list(&s->formats_deny, a->format))
+		mg_artifact_add(a, MG_R_POLICY_FORMAT, MG_FINDING_NO_OFFSET,
+		    NULL, "format %s is denied by the policy", a->format);
+	for (i = 0; i < s->nrequire; i++) {
+		const struct mg_require *rq = &s->require[i];
+
+		if (strcmp(rq->format, a->format) != 0)
+			continue;
+		for (k = 0; k < rq->keys.n; k++)
+			if (a->metadata == NULL ||
+			    cJSON_GetObjectItemCaseSensitive(a->metadata,
+			    rq->keys.v[k]) == NULL)
+				mg_artifact_add(a, MG_R_POLICY_KEY,
+				    MG_FINDING_NO_OFFSET, rq->keys.v[k],
+				    "required metadata key '%.200s' is missing",
+				    rq->keys.v[k]);
+	}
+	check_value(a, s->have_arch, &s->allow_arch, "architecture",
+	    a->architecture);
+	check_value(a, s->have_quant, &s->allow_quant, "quantization",
+	    a->quantization);
+	check_value(a, s->have_dtype, &s->allow_dtype, "dtype", a->dtype);
+	check_bound(a, &s->file_size, "file_size", 1, a->size);
+	check_bound(a, &s->parameter_count, "parameter_count",
+	    (a->have & MG_HAVE_PARAMS) != 0, a->parameter_count);
+	check_bound(a, &s->context_length, "context_length",
+	    (a->have & MG_HAVE_CTX) != 0, a->context_length);
+	tc = a->metadata != NULL ?
+	    cJSON_GetObjectItemCaseSensitive(a->metadata, "tensor_count") : NULL;
+	check_bound(a, &s->tensor_count, "tensor_count",
+	    tc != NULL && (cJSON_IsNumber(tc) || cJSON_IsRaw(tc)),
+	    tc == NULL ? 0 : cJSON_IsRaw(tc) ?
+	    strtoull(tc->valuestring, NULL, 10) : (uint64_t)tc->valuedouble);
+	check_license(a, s);
+}
+
+/* ---- findings: settings, fingerprints, suppressions, baseline ------------ */
+
+static void
+fingerprint(const char *rule, const char *path, const char *evidence,
+    unsigned occurrence, char out[65])
+{
+	size_t lr = strlen(rule), lp = strlen(path), le = strlen(evidence);
+	char *buf = malloc(lr + lp + le + 32), *p;
+
+	out[0] = '\0';
+	if (buf == NULL)
+		return;
+	p = buf;
+	memcpy(p, rule, lr);
+	p += lr;
+	*p++ = '\n';
+	memcpy(p, path, lp);
+	p += lp;
+	*p++ = '\n';
+	memcpy(p, evidence, le);
+	p += le;
+	p += sprintf(p, "\n%u", occurrence);
+	mg_sha256_hex(buf, (size_t)(p - buf), out);
+	free(buf);
+}
+
+static int
+expired(const struct mg_suppression *s, const char *today)
+{
+	return s->expires[0] != '\0' && today != NULL &&
+	    strcmp(s->expires, today) < 0;
+}
+
+static const struct mg_suppression *
+suppressed_by(struct ctx *c, const char *rule, const char *path,
+    const char *fp)
+{
+	size_t i;
+
+	for (i = 0; i < c->pol->nsupps; i++) {
+		const struct mg_suppression *s = &c->pol->supps[i];
+
+		if (s->rule != NULL && strcmp(s->rule, rule) != 0)
+			continue;
+		if (s->path != NULL && !mg_glob_match(s->path, path))
+			continue;
+		if (s->fingerprint != NULL && strcmp(s->fingerprint, fp) != 0)
+			continue;
+		if (c->use[i].expired)
+			continue;
+		c->use[i].matched++;
+		return s;
+	}
+	return NULL;
+}
+
+/* Order within an artifact: severity first, then rule, then position. */
+static int
+cmp_gf(const void *x, const void *y)
+{
+	const struct mg_gate_finding *a = x, *b = y;
+	int r;
+
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1;
+	r = strcmp(mg_rule_get(a->f->rule)->id, mg_rule_get(b->f->rule)->id);
+	if (r != 0)
+		return r;
+	return a->f < b->f ? -1 : a->f > b->f;
+}
+
+static int
+is_incomplete_rule(enum mg_rule_id r)
+{
+	return r == MG_R_IO_READ || r == MG_R_HASH_UNVERIFIED;
+}
+
+static int
+judge(struct ctx *c, struct mg_gate_artifact *ga)
+{
+	struct mg_artifact *a = ga->a;
+	struct mg_scope s;
+	struct mg_strset *seen = NULL;
+	size_t i, n = 0;
+	int fail_on, errored = !a->complete, failed = 0;
+
+	mg_policy_effective(c->pol, a->path, &s);
+	fail_on = c->o->fail_on >= 0 ? c->o->fail_on :
+	    s.fail_on >= 0 ? s.fail_on : c->pol->fail_on;
+	ga->fail_on = fail_on;
+	if (a->nfindings > 0) {
+		ga->findings = calloc(a->nfindings, sizeof(*ga->findings));
+		if (ga->findings == NULL || (seen = mg_strset_new()) == NULL) {
+			mg_strset_free(seen);
+			return MG_ERR_NOMEM;
+		}
+	}
+	for (i = 0; i < a->nfindings; i++) {
+		const struct mg_finding *f = &a->findings[i];
+		const struct mg_rule_cfg *rc = &s.rules[f->rule];
+		struct mg_gate_finding *gf = &ga->findings[n];
+		const char *rid = mg_rule_get(f->rule)->id;
+		const struct mg_suppression *sp;
+		char occ[1024];
+		unsigned k = 0;
+
+		/* Reading failures are never switched off: fail closed. */
+		if (rc->enabled == 0 && f->rule != MG_R_IO_READ)
+			continue;
+		gf->f = f;
+		gf->severity = rc->severity >= 0 ?
+		    (enum mg_sev)rc->severity : f->severity;
+		/* Occurrence number among identical (rule, evidence) pairs. */
+		for (;;) {
+			int added;
+
+			snprintf(occ, sizeof(occ), "%s\n%.900s\n%u", rid,
+			    f->key != NULL ? f->key : "", k);
+			added = mg_strset_add(seen, occ, strlen(occ));
+			if (added < 0) {
+				mg_strset_free(seen);
+				return MG_ERR_NOMEM;
+			}
+			if (added == 1)
+				break;
+			k++;
+		}
+		fingerprint(rid, a->path, f->key != NULL ? f->key : "", k,
+		    gf->fingerprint);
+		gf->state = MG_FS_ACTIVE;
+		if (f->rule != MG_R_POLICY_SUPPRESS_EXPIRED &&
+		    f->rule != MG_R_POLICY_SUPPRESS_UNUSED &&
+		    (sp = suppressed_by(c, rid, a->path, gf->fingerprint)) !=
+		    NULL) {
+			gf->state = MG_FS_SUPPRESSED;
+			gf->reason = sp->reason;
+		} else if (c->baseline != NULL &&
+		    mg_strset_has(c->baseline, gf->fingerprint, 64))
+			gf->state = MG_FS_BASELINED;
+		if (is_incomplete_rule(f->rule) && gf->state == MG_FS_ACTIVE)
+			errored = 1;
+		gf->counts = gf->state == MG_FS_ACTIVE &&
+		    !is_incomplete_rule(f->rule) && (int)gf->severity >= fail_on;
+		if (gf->counts)
+			failed = 1;
+		n++;
+	}
+	mg_strset_free(seen);
+	ga->nfindings = n;
+	if (n > 1)
+		qsort(ga->findings, n, sizeof(*ga->findings), cmp_gf);
+	ga->verdict = failed ? MG_V_FAIL : errored ? MG_V_ERROR : MG_V_PASS;
+	return MG_OK;
+}
+
+/* ---- baseline ------------------------------------------------------------ */
+
+static int
+load_baseline(struct ctx *c)
+{
+	FILE *f = fopen(c->o->baseline, "rb");
+	cJSON *root = NULL;
+	const cJSON *arts, *a, *fs, *fi, *fp;
+	char *buf = NULL;
+	long n;
+	int r = MG_ERR_USAGE;
+
+	if (f == NULL) {
+		snprintf(c->err, c->errlen, "%s: cannot open baseline",
+		    c->o->baseline);
+		return MG_ERR_USAGE;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    (uint64_t)n > MG_MAX_BASELINE_BYTES || fseek(f, 0, SEEK_SET) != 0) {
+		snprintf(c->err, c->errlen, "%s: unreadable or larger than %llu "
+		    "bytes", c->o->baseline,
+		    (unsigned long long)MG_MAX_BASELINE_BYTES);
+		goto out;
+	}
+	if ((buf = malloc((size_t)n + 1)) == NULL) {
+		r = MG_ERR_NOMEM;
+		goto out;
+	}
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		snprintf(c->err, c->errlen, "%s: read error", c->o->baseline);
+		goto out;
+	}
+	root = cJSON_ParseWithLength(buf, (size_t)n);
+	arts = cJSON_GetObjectItemCaseSensitive(root, "artifacts");
+	if (!cJSON_IsArray(arts)) {
+		snprintf(c->err, c->errlen, "%s: not a modelgate --json report "
+		    "(no \"artifacts\" array)", c->o->baseline);
+		goto out;
+	}
+	if ((c->baseline = mg_strset_new()) == NULL) {
+		r = MG_ERR_NOMEM;
+		goto out;
+	}
+	cJSON_ArrayForEach(a, arts) {
+		fs = cJSON_GetObjectItemCaseSensitive(a, "findings");
+		cJSON_ArrayForEach(fi, fs) {
+			fp = cJSON_GetObjectItemCaseSensitive(fi, "fingerprint");
+			if (cJSON_IsString(fp) && strlen(fp->valuestring) == 64 &&
+			    mg_strset_add(c->baseline, fp->valuestring, 64) < 0) {
+				r = MG_ERR_NOMEM;
+				goto out;
+			}
+		}
+	}
+	r = MG_OK;
+out:
+	cJSON_Delete(root);
+	free(buf);
+	fclose(f);
+	return r;
+}
+
+/* ---- the whole evaluation ------------------------------------------------ */
+
+static int
+cmp_ga(const void *x, const void *y)
+{
+	return strcmp(((const struct mg_gate_artifact *)x)->a->path,
+	    ((const struct mg_gate_artifact *)y)->a->path);
+}
+
+static int
+policy_findings(struct ctx *c)
+{
+	struct mg_artifact *pa = NULL;
+	size_t i;
+
+	for (i = 0; i < c->pol->nsupps; i++) {
+		const struct mg_suppression *s = &c->pol->supps[i];
+		int ex = c->use[i].expired, unused = !ex &&
+		    c->use[i].matched == 0;
+
+		if (!ex && !unused)
+			continue;
+		if (pa == NULL && (pa = synth(c, c->pol->source, "policy")) ==
+		    NULL)
+			return MG_ERR_NOMEM;
+		if (ex)
+			mg_artifact_add(pa, MG_R_POLICY_SUPPRESS_EXPIRED,
+			    MG_FINDING_NO_OFFSET, s->reason,
+			    "suppression at line %zu (rule %s, path %s) expired "
+			    "on %s and no longer applies", s->line,
+			    s->rule ? s->rule : "any", s->path ? s->path : "any",
+			    s->expires);
+		else
+			mg_artifact_add(pa, MG_R_POLICY_SUPPRESS_UNUSED,
+			    MG_FINDING_NO_OFFSET, s->reason,
+			    "suppression at line %zu (rule %s, path %s) matched "
+			    "no finding", s->line, s->rule ? s->rule : "any",
+			    s->path ? s->path : "any");
+	}
+	return MG_OK;
+}
+
+int
+mg_gate_eval(struct mg_gate *g, struct mg_run *run,
+    const struct mg_policy *pol, const struct mg_gate_opts *o, char *err,
+    size_t errlen)
+{
+	struct ctx c;
+	size_t i, k, nreal;
+	int r;
+
+	memset(g, 0, sizeof(*g));
+	memset(&c, 0, sizeof(c));
+	c.g = g;
+	c.pol = pol;
+	c.o = o;
+	c.err = err;
+	c.errlen = errlen;
+	err[0] = '\0';
+	if (pol->nsupps > 0 &&
+	    (c.use = calloc(pol->nsupps, sizeof(*c.use))) == NULL)
+		return MG_ERR_NOMEM;
+	for (i = 0; i < pol->nsupps; i++)
+		c.use[i].expired = expired(&pol->supps[i], o->today);
+	if (o->baseline != NULL && (r = load_baseline(&c)) != MG_OK)
+		goto fail;
+
+	/* Walk problems are artifacts that could not be checked. */
+	for (i = 0; i < run->nerrs; i++) {
+		struct mg_artifact *a = synth(&c, run->errs[i].path,
+		    "unreadable");
+
+		if (a == NULL) {
+			r = MG_ERR_NOMEM;
+			goto fail;
+		}
+		a->complete = 0;
+		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
+		    "%s", run->errs[i].message);
+	}
+	if ((r = check_pins(&c, run)) != MG_OK)
+		goto fail;
+	for (i = 0; i < run->n; i++) {
+		struct mg_scope s;
+
+		mg_policy_effective(pol, run->arts[i]->path, &s);
+		check_policy(run->arts[i], &s);
+	}
+
+	nreal = run->n;
+	g->n = nreal + c.nextra;
+	g->arts = calloc(g->n ? g->n : 1, sizeof(*g->arts));
+	if (g->arts == NULL) {
+		r = MG_ERR_NOMEM;
+		goto fail;
+	}
+	for (i = 0; i < nreal; i++)
+		g->arts[i].a = run->arts[i];
+	for (k = 0; k < c.nextra; k++) {
+		g->arts[nreal + k].a = c.extra[k];
+		g->arts[nreal + k].synthetic = 1;
+	}
+	c.nextra = 0;	/* transferred to the gate */
+	for (i = 0; i < g->n; i++)
+		if ((r = judge(&c, &g->arts[i])) != MG_OK)
+			goto fail;
+	/* Suppression bookkeeping is complete only now. */
+	{
+		size_t before = c.nextra;
+
+		if ((r = policy_findings(&c)) != MG_OK)
+			goto fail;
+		if (c.nextra > before) {
+			struct mg_gate_artifact *na = realloc(g->arts,
+			    (g->n + 1) * sizeof(*na));
+
+			if (na == NULL) {
+				r = MG_ERR_NOMEM;
+				goto fail;
+			}
+			g->arts = na;
+			memset(&g->arts[g->n], 0, sizeof(*na));
+			g->arts[g->n].a = c.extra[before];
+			g->arts[g->n].synthetic = 1;
+			c.nextra = before;
+			g->n++;
+			if ((r = judge(&c, &g->arts[g->n - 1])) != MG_OK)
+				goto fail;
+		}
+	}
+	if (g->n > 1)
+		qsort(g->arts, g->n, sizeof(*g->arts), cmp_ga);
+
+	for (i = 0; i < g->n; i++) {
+		const struct mg_gate_artifact *ga = &g->arts[i];
+
+		if (is_real(ga->a))
+			g->sum.bytes += ga->a->size;
+		g->sum.artifacts++;
+		if (ga->verdict == MG_V_PASS)
+			g->sum.pass++;
+		else if (ga->verdict == MG_V_FAIL)
+			g->sum.fail++;
+		else
+			g->sum.error++;
+		for (k = 0; k < ga->nfindings; k++) {
+			const struct mg_gate_finding *gf = &ga->findings[k];
+
+			if (gf->state == MG_FS_SUPPRESSED)
+				g->sum.suppressed++;
+			else if (gf->state == MG_FS_BASELINED)
+				g->sum.baselined++;
+			else
+				g->sum.by_sev[gf->severity]++;
+		}
+	}
+	g->sum.seconds = run->seconds;
+	g->incomplete = g->sum.error > 0;
+	if (g->sum.fail > 0) {
+		g->verdict = MG_RV_FAIL;
+		g->exit_code = MG_EXIT_FAIL;
+	} else if (g->sum.error > 0) {
+		g->verdict = MG_RV_INCOMPLETE;
+		g->exit_code = MG_EXIT_INCOMPLETE;
+	} else if (run->n == 0) {
+		g->verdict = MG_RV_EMPTY;
+		g->exit_code = o->allow_empty ? MG_EXIT_PASS : MG_EXIT_EMPTY;
+	} else {
+		g->verdict = MG_RV_PASS;
+		g->exit_code = MG_EXIT_PASS;
+	}
+	r = MG_OK;
+fail:
+	for (i = 0; i < c.nextra; i++) {
+		mg_artifact_free(c.extra[i]);
+		free(c.extra[i]);
+	}
+	free(c.extra);
+	free(c.use);
+	mg_strset_free(c.baseline);
+	if (r != MG_OK && err[0] == '\0')
+		snprintf(err, errlen, "%s", mg_strerror(r));
+	return r;
+}
+
+void
+mg_gate_free(struct mg_gate *g)
+{
+	size_t i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->n; i++) {
+		free(g->arts[i].findings);
+		if (g->arts[i].synthetic) {
+			mg_artifact_free(g->arts[i].a);
+			free(g->arts[i].a);
+		}
+	}
+	free(g->arts);
+	memset(g, 0, sizeof(*g));
+}

@@ -1,0 +1,115 @@
+/*
+ * gate.h - the gate: turn scanned artifacts plus a policy into verdicts.
+ *
+ * Evaluation runs once, single-threaded, over the sorted results of a
+ * scan (no I/O except reading the lock, manifest and baseline files given
+ * in the options), so its output is deterministic for any --jobs.
+ *
+ * Order: digest pins (policy digests, --lock, --manifest) add findings and
+ * synthesise artifacts for missing files; policy checks add POLICY-*
+ * findings; then per finding the effective rule settings apply (disabled
+ * rules are dropped, severities overridden), fingerprints are computed,
+ * suppressions and the baseline mark findings that no longer count; last,
+ * each artifact gets a verdict and the run a summary and exit code.
+ */
+#ifndef MG_GATE_H
+#define MG_GATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "artifact.h"
+#include "run.h"
+
+struct mg_policy;
+
+enum mg_verdict {
+	MG_V_PASS = 0,	/* no counting finding at or above fail_on */
+	MG_V_FAIL,	/* a counting finding at or above fail_on */
+	MG_V_ERROR	/* could not be read or fully checked: fail closed */
+};
+
+/* Run-level verdicts, in the order they outrank each other (low first). */
+enum mg_run_verdict {
+	MG_RV_PASS = 0,
+	MG_RV_EMPTY,		/* nothing to scan */
+	MG_RV_INCOMPLETE,	/* an artifact errored, no violation outranks */
+	MG_RV_FAIL		/* violations */
+};
+
+/* Exit codes: the documented contract. */
+#define MG_EXIT_PASS		0
+#define MG_EXIT_FAIL		1
+#define MG_EXIT_USAGE		2
+#define MG_EXIT_INCOMPLETE	3
+#define MG_EXIT_EMPTY		4
+
+/* Per-finding state after the gate (struct mg_gate_finding.state). */
+enum mg_fstate {
+	MG_FS_ACTIVE = 0,	/* counts toward the verdict if >= fail_on */
+	MG_FS_SUPPRESSED,	/* matched a live suppression */
+	MG_FS_BASELINED		/* fingerprint present in the baseline */
+};
+
+struct mg_gate_finding {
+	const struct mg_finding *f;	/* borrowed from the artifact */
+	enum mg_sev	 severity;	/* after policy overrides */
+	enum mg_fstate	 state;
+	int		 counts;	/* active and >= the artifact's fail_on */
+	char		 fingerprint[65]; /* sha256 hex of rule|path|evidence */
+	const char	*reason;	/* suppression reason (borrowed) */
+};
+
+struct mg_gate_artifact {
+	struct mg_artifact *a;		/* borrowed (or owned synthetic) */
+	enum mg_verdict	 verdict;
+	int		 fail_on;	/* enum mg_sev in force for it */
+	struct mg_gate_finding *findings;	/* sorted: severity desc, rule, offset */
+	size_t		 nfindings;
+	int		 synthetic;	/* 1: made by the gate (missing file,
+					   policy file); a is owned */
+};
+
+struct mg_gate_summary {
+	size_t		 artifacts;
+	size_t		 pass, fail, error;
+	size_t		 by_sev[MG_SEV_CRIT + 1];	/* counting findings */
+	size_t		 suppressed, baselined;
+	uint64_t	 bytes;
+	double		 seconds;
+};
+
+struct mg_gate_opts {
+	const char	*lock;		/* --lock FILE, or NULL */
+	const char	*manifest;	/* --manifest FILE (sha256sum), or NULL */
+	const char	*baseline;	/* --baseline OLD.json, or NULL */
+	int		 fail_on;	/* --fail-on, or -1: the policy's */
+	int		 allow_empty;	/* --allow-empty */
+	const char	*today;		/* "YYYY-MM-DD" for suppression expiry */
+	char *const	*roots;		/* scan arguments (for lock coverage) */
+	size_t		 nroots;
+};
+
+struct mg_gate {
+	struct mg_gate_artifact *arts;	/* sorted by path */
+	size_t		 n;
+	struct mg_gate_summary sum;
+	enum mg_run_verdict verdict;
+	int		 exit_code;
+	int		 incomplete;	/* any artifact errored */
+};
+
+/*
+ * Evaluate.  On a usage problem (unreadable lock, manifest or baseline)
+ * returns MG_ERR_USAGE with a message in err.  The gate borrows the run's
+ * artifacts: free the gate before the run.
+ */
+int	mg_gate_eval(struct mg_gate *g, struct mg_run *run,
+	    const struct mg_policy *pol, const struct mg_gate_opts *o,
+	    char *err, size_t errlen);
+void	mg_gate_free(struct mg_gate *g);
+
+const char *mg_verdict_name(enum mg_verdict v);		/* "pass" ... */
+const char *mg_run_verdict_name(enum mg_run_verdict v);	/* "pass", "fail", "incomplete", "empty" */
+
+#endif /* MG_GATE_H */

@@ -1,0 +1,1424 @@
+/*
+ * lockfile.c - pinned digests: the JSON lock file `modelgate lock` writes,
+ * sha256sum manifests, and verification of scanned artifacts against them.
+ *
+ * Formats followed: the lock document is modelgate's own (version 1, see
+ * the README); manifests are GNU coreutils sha256sum output in text
+ * ("<hex>  path") and binary ("<hex> *path") mode, with coreutils' escaped
+ * lines ('\' prefix; "\\", "\n" and "\r" in the name), and BSD tag lines
+ * ("SHA256 (path) = <hex>") as written by `sha256sum --tag` and
+ * `shasum -a 256 --tag` (research notes 6.2).
+ *
+ * Invariants:
+ * - files are read whole but bounded (LOCK_MAX_BYTES); manifests line by
+ *   line with a cap on line length and count;
+ * - before cJSON sees a lock document a pre-scan bounds its nesting depth
+ *   and its number of values (cJSON recurses and allocates one node per
+ *   value), rejects U+0000 and raw control bytes in strings (cJSON would
+ *   truncate at a NUL) and notes the line of each "artifacts" element;
+ * - entries are normalised (leading "./" removed, hex lower-cased), sorted
+ *   by path and unique; a duplicate with the same digest is merged, one
+ *   with a different digest is a problem and the first entry is kept;
+ * - problems are capped at LOCK_MAX_PROBLEMS, the last saying how many
+ *   more there were.
+ *
+ * Choice: manifest paths must be relative without ".." (they are written
+ * relative to a model directory), but lock paths are the scan arguments
+ * as the user wrote them and may legitimately be absolute or start with
+ * "..": the lock only compares them with scanned paths and never opens
+ * them, so there is nothing for a hostile path to escape to.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "artifact.h"
+#include "err.h"
+#include "lockfile.h"
+#include "text.h"
+#include "version.h"
+
+#define LOCK_MAX_BYTES		(64u << 20)	/* lock file or manifest */
+#define LOCK_MAX_DEPTH		8u		/* JSON nesting of a lock */
+#define LOCK_MAX_VALUES		4000000u	/* JSON values in a lock */
+#define LOCK_MAX_ENTRIES	1000000u	/* pinned paths */
+#define LOCK_MAX_LINE		8192u		/* manifest line, bytes */
+#define LOCK_MAX_LINES		2000000u	/* manifest lines */
+#define LOCK_MAX_PROBLEMS	256u		/* listed, then counted */
+#define LOCK_SHOW		200u		/* path bytes quoted in a message */
+#define LOCK_INT_LIMIT		9007199254740992.0	/* 2^53 */
+
+#define LOCK_VERSION		1
+
+static const char fmt_missing[] = "missing";
+static const char fmt_manifest[] = "manifest";
+
+/* An entry under construction with its source order for stable sorting. */
+struct pend {
+	struct mg_lock_entry	 e;
+	size_t			 ord;
+};
+
+struct build {
+	struct mg_lock		*l;
+	struct pend		*p;
+	size_t			 n, cap;
+	size_t			 dropped;	/* problems past the cap */
+};
+
+static int
+is_hex(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+static size_t
+hex_run(const char *s)
+{
+	size_t i = 0;
+
+	while (is_hex((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+/* Copy 64 hex digits lower-cased into out[65]. */
+static void
+hex_lower(char out[65], const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		out[i] = (s[i] >= 'A' && s[i] <= 'F') ? (char)(s[i] - 'A' + 'a') :
+		    s[i];
+	out[64] = '\0';
+}
+
+/* The path with every leading "./" removed (and the slashes after it). */
+static const char *
+strip_dot(const char *p)
+{
+	while (p[0] == '.' && p[1] == '/') {
+		p += 2;
+		while (*p == '/')
+			p++;
+	}
+	return p;
+}
+
+static const char *
+basename_of(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s != NULL && s[1] != '\0' ? s + 1 : p;
+}
+
+static int
+add_problem(struct build *b, size_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+add_problem(struct build *b, size_t line, const char *fmt, ...)
+{
+	struct mg_lock *l = b->l;
+	struct mg_lock_problem *np;
+	char msg[1024];
+	va_list ap;
+
+	if (l->nbad >= LOCK_MAX_PROBLEMS) {
+		b->dropped++;
+		return MG_OK;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	np = realloc(l->bad, (l->nbad + 1) * sizeof(*np));
+	if (np == NULL)
+		return MG_ERR_NOMEM;
+	l->bad = np;
+	if ((np[l->nbad].message = strdup(msg)) == NULL)
+		return MG_ERR_NOMEM;
+	np[l->nbad].line = line;
+	l->nbad++;
+	return MG_OK;
+}
+
+/* Record the count of problems that did not fit. */
+static int
+close_problems(struct build *b)
+{
+	struct mg_lock *l = b->l;
+	struct mg_lock_problem *np;
+	char msg[128];
+
+	if (b->dropped == 0)
+		return MG_OK;
+	snprintf(msg, sizeof(msg), "%zu more problems not listed",
+	    b->dropped);
+	np = realloc(l->bad, (l->nbad + 1) * sizeof(*np));
+	if (np == NULL)
+		return MG_ERR_NOMEM;
+	l->bad = np;
+	if ((np[l->nbad].message = strdup(msg)) == NULL)
+		return MG_ERR_NOMEM;
+	np[l->nbad].line = 0;
+	l->nbad++;
+	return MG_OK;
+}
+
+/* Take ownership of path (n bytes, no NUL inside) as a pending entry. */
+static int
+add_entry(struct build *b, const char *path, size_t n, const char *hex,
+    int have_size, uint64_t size, size_t line)
+{
+	struct pend *pe;
+
+	if (b->n >= LOCK_MAX_ENTRIES)
+		return add_problem(b, line, "more than %u entries; the rest "
+		    "are ignored", LOCK_MAX_ENTRIES);
+	if (b->n == b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 64;
+		struct pend *np;
+
+		if (ncap > SIZE_MAX / sizeof(*np))
+			return MG_ERR_NOMEM;
+		if ((np = realloc(b->p, ncap * sizeof(*np))) == NULL)
+			return MG_ERR_NOMEM;
+		b->p = np;
+		b->cap = ncap;
+	}
+	pe = &b->p[b->n];
+	memset(pe, 0, sizeof(*pe));
+	if ((pe->e.path = malloc(n + 1)) == NULL)
+		return MG_ERR_NOMEM;
+	memcpy(pe->e.path, path, n);
+	pe->e.path[n] = '\0';
+	hex_lower(pe->e.sha256, hex);
+	pe->e.have_size = have_size;
+	pe->e.size = size;
+	pe->e.line = line;
+	pe->ord = b->n;
+	b->n++;
+	return MG_OK;
+}
+
+static int
+cmp_pend(const void *x, const void *y)
+{
+	const struct pend *a = x, *b = y;
+	int c = strcmp(a->e.path, b->e.path);
+
+	if (c != 0)
+		return c;
+	return a->ord < b->ord ? -1 : a->ord > b->ord;
+}
+
+/* A short printable quote of a path for messages. */
+static void
+quote(char *out, size_t len, const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n > LOCK_SHOW)
+		snprintf(out, len, "%.*s...", (int)LOCK_SHOW, p);
+	else
+		snprintf(out, len, "%s", p);
+}
+
+/* Sort, merge duplicates and move the entries into the lock. */
+static int
+finish(struct build *b)
+{
+	struct mg_lock *l = b->l;
+	size_t i, k = 0;
+	char q[LOCK_SHOW + 8];
+	int r = MG_OK;
+
+	if (b->n > 1)
+		qsort(b->p, b->n, sizeof(*b->p), cmp_pend);
+	if ((l->e = calloc(b->n ? b->n : 1, sizeof(*l->e))) == NULL)
+		return MG_ERR_NOMEM;
+	for (i = 0; i < b->n; i++) {
+		struct mg_lock_entry *e = &b->p[i].e;
+
+		if (k > 0 && strcmp(l->e[k - 1].path, e->path) == 0) {
+			if (r == MG_OK &&
+			    strcmp(l->e[k - 1].sha256, e->sha256) != 0) {
+				quote(q, sizeof(q), e->path);
+				r = add_problem(b, e->line, "'%s' is pinned "
+				    "again with a different digest (first at "
+				    "line %zu); the first pin is kept", q,
+				    l->e[k - 1].line);
+			}
+			free(e->path);
+			continue;
+		}
+		l->e[k++] = *e;		/* transferred */
+	}
+	b->n = 0;
+	l->n = k;
+	if (r == MG_OK)
+		r = close_problems(b);
+	return r;
+}
+
+static void
+build_free(struct build *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		free(b->p[i].e.path);
+	free(b->p);
+	b->p = NULL;
+	b->n = b->cap = 0;
+}
+
+/*
+ * Read a whole file, at most LOCK_MAX_BYTES, NUL-terminated at buf[len].
+ * Works for pipes too (--manifest <(...)); the cap is enforced on what is
+ * read, not on what fstat says.
+ */
+static int
+read_all(const char *file, char **out, size_t *outlen, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0, cap;
+	int fd, r = MG_ERR_USAGE;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		snprintf(err, errlen, "%s: cannot open: %s", file,
+		    strerror(errno));
+		return MG_ERR_USAGE;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory", file);
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > LOCK_MAX_BYTES) {
+		snprintf(err, errlen, "%s: %llu bytes is over the limit of %u",
+		    file, (unsigned long long)st.st_size, LOCK_MAX_BYTES);
+		goto out;
+	}
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 64 * 1024;
+	if ((buf = malloc(cap)) == NULL) {
+		r = MG_ERR_NOMEM;
+		snprintf(err, errlen, "%s: out of memory", file);
+		goto out;
+	}
+	for (;;) {
+		ssize_t got;
+
+		if (len == cap) {
+			size_t ncap = cap * 2;
+			char *nb;
+
+			if ((nb = realloc(buf, ncap)) == NULL) {
+				r = MG_ERR_NOMEM;
+				snprintf(err, errlen, "%s: out of memory", file);
+				goto out;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		got = read(fd, buf + len, cap - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			snprintf(err, errlen, "%s: read failed: %s", file,
+			    strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+		if (len > LOCK_MAX_BYTES) {
+			snprintf(err, errlen, "%s: more than %u bytes", file,
+			    LOCK_MAX_BYTES);
+			goto out;
+		}
+	}
+	buf[len] = '\0';	/* len < cap: the loop grows before reading */
+	*out = buf;		/* transferred */
+	buf = NULL;
+	*outlen = len;
+	r = MG_OK;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+static int
+lock_init(struct mg_lock *out, const char *file)
+{
+	memset(out, 0, sizeof(*out));
+	if ((out->source = strdup(file)) == NULL)
+		return MG_ERR_NOMEM;
+	return MG_OK;
+}
+
+/* ---- lock file ---------------------------------------------------------- */
+
+/*
+ * What the pre-scan learns: where the first top-level "artifacts" array's
+ * elements start (lines[i] for element i), or an error with its line.
+ */
+struct prescan {
+	size_t	*lines;
+	size_t	 nlines, cap;
+	int	 nomem;
+	size_t	 err_line;
+	char	 err[160];
+};
+
+static size_t
+line_at(const char *buf, size_t off)
+{
+	size_t i, line = 1;
+
+	for (i = 0; i < off; i++)
+		if (buf[i] == '\n')
+			line++;
+	return line;
+}
+
+static void
+ps_note(struct prescan *ps, size_t line)
+{
+	if (ps->nomem || ps->nlines >= LOCK_MAX_ENTRIES)
+		return;
+	if (ps->nlines == ps->cap) {
+		size_t ncap = ps->cap ? ps->cap * 2 : 64;
+		size_t *nl = realloc(ps->lines, ncap * sizeof(*nl));
+
+		if (nl == NULL) {
+			ps->nomem = 1;
+			return;
+		}
+		ps->lines = nl;
+		ps->cap = ncap;
+	}
+	ps->lines[ps->nlines++] = line;
+}
+
+/*
+ * One pass over the raw document: string state, depth and line only, so
+ * it is linear and allocation-free (except the element lines).  Returns
+ * 0, or -1 with ps->err set.  Syntax errors are left to cJSON.
+ */
+static int
+prescan(const char *buf, size_t len, struct prescan *ps)
+{
+	size_t i, depth = 0, line = 1, values = 1;
+	size_t key_off = 0, key_len = 0;
+	int in_str = 0, esc = 0, want_elem = 0, arr = 0, arr_done = 0;
+	int key_next = 0;	/* the next string at depth 1 is a key */
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '\n')
+			line++;
+		if (in_str) {
+			if (esc) {
+				esc = 0;
+				if (c == 'u' && len - i > 4 &&
+				    memcmp(buf + i + 1, "0000", 4) == 0) {
+					ps->err_line = line;
+					snprintf(ps->err, sizeof(ps->err),
+					    "a string contains \\u0000");
+					return -1;
+				}
+			} else if (c == '\\')
+				esc = 1;
+			else if (c < 0x20) {
+				/* JSON forbids them; cJSON would keep a NUL. */
+				ps->err_line = line - (c == '\n');
+				snprintf(ps->err, sizeof(ps->err),
+				    "a control character inside a string");
+				return -1;
+			} else if (c == '"') {
+				in_str = 0;
+				if (key_next && depth == 1) {
+					key_len = i - key_off;
+					key_next = 0;
+				}
+			}
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (arr && want_elem && depth == 2 && c != ']') {
+			ps_note(ps, line);
+			want_elem = 0;
+		}
+		switch (c) {
+		case '"':
+			in_str = 1;
+			if (key_next && depth == 1)
+				key_off = i + 1;
+			break;
+		case '{':
+		case '[':
+			if (++depth > LOCK_MAX_DEPTH) {
+				ps->err_line = line;
+				snprintf(ps->err, sizeof(ps->err),
+				    "nested deeper than %u levels",
+				    LOCK_MAX_DEPTH);
+				return -1;
+			}
+			if (depth == 1 && c == '{')
+				key_next = 1;
+			if (depth == 2 && c == '[' && !arr_done && key_len == 9 &&
+			    memcmp(buf + key_off, "artifacts", 9) == 0) {
+				arr = 1;
+				want_elem = 1;
+			}
+			break;
+		case '}':
+		case ']':
+			if (depth > 0)
+				depth--;
+			if (arr && depth == 1) {
+				arr = 0;
+				arr_done = 1;
+			}
+			break;
+		case ',':
+			if (++values > LOCK_MAX_VALUES) {
+				ps->err_line = line;
+				snprintf(ps->err, sizeof(ps->err),
+				    "more than %u JSON values", LOCK_MAX_VALUES);
+				return -1;
+			}
+			if (depth == 1) {
+				key_next = 1;
+				key_len = 0;
+			}
+			if (arr && depth == 2)
+				want_elem = 1;
+			break;
+		default:
+			break;
+		}
+		if (c == '{' || c == '[') {
+			if (++values > LOCK_MAX_VALUES) {
+				ps->err_line = line;
+				snprintf(ps->err, sizeof(ps->err),
+				    "more than %u JSON values", LOCK_MAX_VALUES);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * A JSON number that is a non-negative integer: 1 with *out set when it is
+ * below 2^53, 0 when larger (cJSON holds numbers as doubles, so the value
+ * may not be what the file says: the caller treats it as unknown), -1 when
+ * it is not a non-negative integer at all.
+ */
+static int
+json_uint(const cJSON *v, uint64_t *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return -1;
+	d = v->valuedouble;
+	if (!(d >= 0 && d <= 1.8e19))
+		return -1;
+	if (d >= LOCK_INT_LIMIT)
+		return 0;
+	if (d != (double)(uint64_t)d)
+		return -1;
+	*out = (uint64_t)d;
+	return 1;
+}
+
+/* One element of "artifacts": an entry, or a problem. */
+static int
+lock_entry(struct build *b, const cJSON *o, size_t idx, size_t line)
+{
+	static const char *const strkeys[] = { "format", "architecture",
+	    "quantization", "dtype", "license", NULL };
+	const cJSON *m, *path = NULL, *sha = NULL, *size = NULL;
+	const char *p;
+	uint64_t sz = 0;
+	size_t k;
+	char q[LOCK_SHOW + 8];
+	int have;
+
+	if (!cJSON_IsObject(o))
+		return add_problem(b, line, "artifacts[%zu] is not an object",
+		    idx);
+	for (m = o->child; m != NULL; m = m->next) {
+		const cJSON **slot = NULL;
+
+		if (strcmp(m->string, "path") == 0)
+			slot = &path;
+		else if (strcmp(m->string, "sha256") == 0)
+			slot = &sha;
+		else if (strcmp(m->string, "size") == 0)
+			slot = &size;
+		if (slot != NULL) {
+			if (*slot != NULL)
+				return add_problem(b, line, "artifacts[%zu] "
+				    "repeats \"%s\"", idx, m->string);
+			*slot = m;
+			continue;
+		}
+		for (k = 0; strkeys[k] != NULL; k++)
+			if (strcmp(m->string, strkeys[k]) == 0 &&
+			    !cJSON_IsString(m))
+				return add_problem(b, line, "artifacts[%zu]: "
+				    "\"%s\" is not a string", idx, m->string);
+		if (strcmp(m->string, "parameter_count") == 0 &&
+		    json_uint(m, &sz) < 0)
+			return add_problem(b, line, "artifacts[%zu]: "
+			    "\"parameter_count\" is not a non-negative integer",
+			    idx);
+		/* Other members are ignored: later writers may add some. */
+	}
+	if (path == NULL || !cJSON_IsString(path))
+		return add_problem(b, line, "artifacts[%zu] has no \"path\" "
+		    "string", idx);
+	p = strip_dot(path->valuestring);
+	if (*p == '\0')
+		return add_problem(b, line, "artifacts[%zu] has an empty path",
+		    idx);
+	quote(q, sizeof(q), p);
+	if (sha == NULL || !cJSON_IsString(sha))
+		return add_problem(b, line, "'%s' has no \"sha256\" string", q);
+	if (strlen(sha->valuestring) != 64 ||
+	    hex_run(sha->valuestring) != 64)
+		return add_problem(b, line, "'%s': \"sha256\" is not 64 hex "
+		    "digits", q);
+	sz = 0;
+	have = size != NULL ? json_uint(size, &sz) : 0;
+	if (have < 0)
+		return add_problem(b, line, "'%s': \"size\" is not a "
+		    "non-negative integer", q);
+	return add_entry(b, p, strlen(p), sha->valuestring, have, sz, line);
+}
+
+int
+mg_lock_read(struct mg_lock *out, const char *file, char *err, size_t errlen)
+{
+	struct prescan ps;
+	struct build b;
+	cJSON *doc = NULL;
+	const cJSON *m, *version = NULL, *arts = NULL, *tool = NULL,
+	    *gen = NULL, *el;
+	const char *end = NULL;
+	char *buf = NULL;
+	size_t len, idx;
+	int r;
+
+	memset(&ps, 0, sizeof(ps));
+	memset(&b, 0, sizeof(b));
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((r = lock_init(out, file)) != MG_OK)
+		return r;
+	b.l = out;
+	if ((r = read_all(file, &buf, &len, err, errlen)) != MG_OK)
+		goto out;
+	r = MG_ERR_USAGE;
+	if (prescan(buf, len, &ps) != 0) {
+		snprintf(err, errlen, "%s:%zu: %s", file, ps.err_line, ps.err);
+		goto out;
+	}
+	if (ps.nomem) {
+		r = MG_ERR_NOMEM;
+		goto out;
+	}
+	doc = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+	if (doc == NULL) {
+		size_t off = end != NULL && end >= buf && end <= buf + len ?
+		    (size_t)(end - buf) : 0;
+
+		snprintf(err, errlen, "%s:%zu: not valid JSON", file,
+		    line_at(buf, off));
+		goto out;
+	}
+	if (end != NULL) {
+		size_t off = (size_t)(end - buf);
+
+		while (off < len && (buf[off] == ' ' || buf[off] == '\t' ||
+		    buf[off] == '\r' || buf[off] == '\n'))
+			off++;
+		if (off < len) {
+			snprintf(err, errlen, "%s:%zu: text after the JSON "
+			    "document", file, line_at(buf, off));
+			goto out;
+		}
+	}
+	if (!cJSON_IsObject(doc)) {
+		snprintf(err, errlen, "%s:1: not a modelgate lock file (the "
+		    "document is not a JSON object)", file);
+		goto out;
+	}
+	for (m = doc->child; m != NULL; m = m->next) {
+		const cJSON **slot = NULL;
+
+		if (strcmp(m->string, "version") == 0)
+			slot = &version;
+		else if (strcmp(m->string, "artifacts") == 0)
+			slot = &arts;
+		else if (strcmp(m->string, "tool") == 0)
+			slot = &tool;
+		else if (strcmp(m->string, "generated_at") == 0)
+			slot = &gen;
+		if (slot == NULL)
+			continue;
+		if (*slot != NULL) {
+			snprintf(err, errlen, "%s:1: \"%s\" appears twice",
+			    file, m->string);
+			goto out;
+		}
+		*slot = m;
+	}
+	if (version == NULL || !cJSON_IsNumber(version)) {
+		snprintf(err, errlen, "%s:1: not a modelgate lock file (no "
+		    "numeric \"version\")", file);
+		goto out;
+	}
+	if (version->valuedouble != LOCK_VERSION) {
+		snprintf(err, errlen, "%s:1: lock file version %g is not "
+		    "supported (expected %d)", file, version->valuedouble,
+		    LOCK_VERSION);
+		goto out;
+	}
+	if (tool != NULL && !cJSON_IsObject(tool)) {
+		snprintf(err, errlen, "%s:1: \"tool\" is not an object", file);
+		goto out;
+	}
+	if (gen != NULL && !cJSON_IsString(gen)) {
+		snprintf(err, errlen, "%s:1: \"generated_at\" is not a string",
+		    file);
+		goto out;
+	}
+	if (arts == NULL || !cJSON_IsArray(arts)) {
+		snprintf(err, errlen, "%s:1: \"artifacts\" is missing or not "
+		    "an array", file);
+		goto out;
+	}
+	/* Element lines are only trusted when the pre-scan saw them all. */
+	if ((size_t)cJSON_GetArraySize(arts) != ps.nlines)
+		ps.nlines = 0;
+	idx = 0;
+	for (el = arts->child; el != NULL; el = el->next, idx++) {
+		size_t line = idx < ps.nlines ? ps.lines[idx] : 0;
+
+		if ((r = lock_entry(&b, el, idx, line)) != MG_OK)
+			goto out;
+	}
+	if ((r = finish(&b)) != MG_OK)
+		goto out;
+	out->expect_match = 1;
+	r = MG_OK;
+out:
+	if (r == MG_ERR_NOMEM)
+		snprintf(err, errlen, "%s: out of memory", file);
+	build_free(&b);
+	cJSON_Delete(doc);
+	free(ps.lines);
+	free(buf);
+	if (r != MG_OK)
+		mg_lock_free(out);
+	return r;
+}
+
+/* ---- sha256sum manifests ------------------------------------------------ */
+
+/* Why a manifest path is unsafe, or NULL. */
+static const char *
+unsafe_path(const char *p)
+{
+	const char *s;
+
+	if (*p == '\0')
+		return "empty path";
+	if (*p == '/')
+		return "absolute path";
+	if (((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) &&
+	    p[1] == ':')
+		return "drive-letter path";
+	for (s = p; *s != '\0';) {
+		size_t n = strcspn(s, "/");
+
+		if (n == 2 && s[0] == '.' && s[1] == '.')
+			return "path with a '..' component";
+		s += n;
+		if (*s == '/')
+			s++;
+	}
+	return NULL;
+}
+
+/*
+ * Undo coreutils' name escaping in place: "\\" -> '\', "\n" -> LF,
+ * "\r" -> CR.  Returns NULL or what is wrong.
+ */
+static const char *
+unescape(char *s, size_t *len)
+{
+	size_t i, o = 0, n = *len;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] != '\\') {
+			s[o++] = s[i];
+			continue;
+		}
+		if (n - i < 2)
+			return "a lone backslash ends the name";
+		switch (s[++i]) {
+		case '\\':
+			s[o++] = '\\';
+			break;
+		case 'n':
+			s[o++] = '\n';
+			break;
+		case 'r':
+			s[o++] = '\r';
+			break;
+		default:
+			return "unknown escape in the name (only \\\\, \\n and "
+			    "\\r are defined)";
+		}
+	}
+	*len = o;
+	s[o] = '\0';
+	return NULL;
+}
+
+/* Common tail of both line styles: unescape, check, add. */
+static int
+manifest_add(struct build *b, size_t line, char *path, size_t plen,
+    const char *hex, int escaped)
+{
+	const char *why, *p;
+	char q[LOCK_SHOW + 8];
+
+	if (escaped && (why = unescape(path, &plen)) != NULL)
+		return add_problem(b, line, "%s", why);
+	path[plen] = '\0';
+	p = strip_dot(path);
+	if ((why = unsafe_path(p)) != NULL) {
+		quote(q, sizeof(q), p);
+		return add_problem(b, line, "%s '%s' is not allowed (paths "
+		    "must be relative, without '..')", why, q);
+	}
+	return add_entry(b, p, strlen(p), hex, 0, 0, line);
+}
+
+/* Digest lengths of common algorithms, for a clearer message. */
+static const char *
+algo_of(size_t hexlen)
+{
+	switch (hexlen) {
+	case 32:
+		return "MD5";
+	case 40:
+		return "SHA-1";
+	case 56:
+		return "SHA-224";
+	case 96:
+		return "SHA-384";
+	case 128:
+		return "SHA-512 or BLAKE2b";
+	default:
+		return NULL;
+	}
+}
+
+/* "ALGO (path) = hex".  s is after the optional '\'; tok is ALGO's end. */
+static int
+manifest_bsd(struct build *b, size_t line, char *s, size_t toklen,
+    size_t len, int escaped)
+{
+	char *close = NULL, *q;
+	size_t hl, plen;
+
+	/* The digest follows the last ") = ": names may contain the text. */
+	for (q = s + toklen + 2; (size_t)(q - s) + 4 <= len; q++)
+		if (memcmp(q, ") = ", 4) == 0)
+			close = q;
+	if (close == NULL)
+		return add_problem(b, line, "malformed BSD-style line (expected "
+		    "\"SHA256 (path) = digest\")");
+	hl = len - (size_t)(close + 4 - s);
+	if (!((toklen == 6 && strncasecmp(s, "SHA256", 6) == 0) ||
+	    (toklen == 8 && strncasecmp(s, "SHA2-256", 8) == 0)))
+		return add_problem(b, line, "%.*s digest: only SHA-256 "
+		    "digests are accepted", (int)(toklen > 16 ? 16 : toklen), s);
+	if (hl != 64 || hex_run(close + 4) != 64)
+		return add_problem(b, line, "the digest is not 64 hex digits");
+	plen = (size_t)(close - (s + toklen + 2));
+	return manifest_add(b, line, s + toklen + 2, plen, close + 4, escaped);
+}
+
+/* One manifest line, NUL-terminated at len, without its line end. */
+static int
+manifest_line(struct build *b, size_t line, char *s, size_t len)
+{
+	size_t tok, hl;
+	int escaped = 0;
+	const char *algo;
+
+	if (memchr(s, '\0', len) != NULL)
+		return add_problem(b, line, "the line contains a NUL byte");
+	if (s[0] == '\\') {
+		escaped = 1;
+		s++;
+		len--;
+	}
+	/* BSD tag style: a token of letters, digits and '-' then " (". */
+	tok = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_");
+	if (tok > 0 && tok <= 32 && s[tok] == ' ' && s[tok + 1] == '(')
+		return manifest_bsd(b, line, s, tok, len, escaped);
+
+	hl = hex_run(s);
+	if (hl != 64) {
+		if (hl > 0 && (s[hl] == ' ' || s[hl] == '\0') &&
+		    (algo = algo_of(hl)) != NULL)
+			return add_problem(b, line, "a %zu-digit digest (%s?) is "
+			    "not SHA-256; only SHA-256 digests are accepted",
+			    hl, algo);
+		return add_problem(b, line, "not a sha256sum line (expected "
+		    "64 hex digits, two spaces or ' *', and a path)");
+	}
+	if (s[64] == '\0')
+		return add_problem(b, line, "a digest without a path");
+	if (s[64] != ' ' || (s[65] != ' ' && s[65] != '*'))
+		return add_problem(b, line, "expected two spaces (text mode) or "
+		    "' *' (binary mode) between the digest and the path");
+	return manifest_add(b, line, s + 66, len - 66, s, escaped);
+}
+
+int
+mg_manifest_read(struct mg_lock *out, const char *file, char *err,
+    size_t errlen)
+{
+	struct build b;
+	char *buf = NULL, *s;
+	size_t len, off, line = 0;
+	int r;
+
+	memset(&b, 0, sizeof(b));
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((r = lock_init(out, file)) != MG_OK)
+		return r;
+	b.l = out;
+	if ((r = read_all(file, &buf, &len, err, errlen)) != MG_OK)
+		goto out;
+	off = 0;
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		off = 3;	/* a UTF-8 byte order mark from an editor */
+	while (off < len) {
+		char *nl = memchr(buf + off, '\n', len - off);
+		size_t n = nl != NULL ? (size_t)(nl - (buf + off)) : len - off;
+
+		s = buf + off;
+		off += n + (nl != NULL);
+		if (++line > LOCK_MAX_LINES) {
+			snprintf(err, errlen, "%s:%zu: more than %u lines", file,
+			    line, LOCK_MAX_LINES);
+			r = MG_ERR_USAGE;
+			goto out;
+		}
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		s[n] = '\0';	/* overwrites the '\n' or the CR */
+		if (n > LOCK_MAX_LINE) {
+			if ((r = add_problem(&b, line, "line longer than %u "
+			    "bytes", LOCK_MAX_LINE)) != MG_OK)
+				goto out;
+			continue;
+		}
+		if (strspn(s, " \t") == n || s[0] == '#')
+			continue;
+		if ((r = manifest_line(&b, line, s, n)) != MG_OK)
+			goto out;
+	}
+	if (b.n == 0) {
+		if (out->nbad > 0)
+			snprintf(err, errlen, "%s:%zu: no usable SHA-256 line; "
+			    "first problem: %s", file, out->bad[0].line,
+			    out->bad[0].message);
+		else
+			snprintf(err, errlen, "%s: no SHA-256 lines (expected "
+			    "sha256sum output)", file);
+		r = MG_ERR_USAGE;
+		goto out;
+	}
+	if ((r = finish(&b)) != MG_OK)
+		goto out;
+	out->expect_match = 1;
+	r = MG_OK;
+out:
+	if (r == MG_ERR_NOMEM)
+		snprintf(err, errlen, "%s: out of memory", file);
+	build_free(&b);
+	free(buf);
+	if (r != MG_OK)
+		mg_lock_free(out);
+	return r;
+}
+
+/* ---- building pins in code, lookup, freeing ----------------------------- */
+
+int
+mg_lock_from_pins(struct mg_lock *out, const char *source,
+    const char *const *paths, const char *const *hexes, const size_t *lines,
+    size_t n)
+{
+	struct build b;
+	char q[LOCK_SHOW + 8];
+	size_t i;
+	int r;
+
+	memset(&b, 0, sizeof(b));
+	if ((r = lock_init(out, source)) != MG_OK)
+		return r;
+	b.l = out;
+	for (i = 0; i < n; i++) {
+		const char *p = strip_dot(paths[i]);
+		size_t line = lines != NULL ? lines[i] : 0;
+
+		quote(q, sizeof(q), p);
+		if (*p == '\0')
+			r = add_problem(&b, line, "an empty path is pinned");
+		else if (strlen(hexes[i]) != 64 || hex_run(hexes[i]) != 64)
+			r = add_problem(&b, line, "'%s': the digest is not 64 "
+			    "hex digits", q);
+		else
+			r = add_entry(&b, p, strlen(p), hexes[i], 0, 0, line);
+		if (r != MG_OK)
+			goto out;
+	}
+	r = finish(&b);
+out:
+	build_free(&b);
+	if (r != MG_OK)
+		mg_lock_free(out);
+	return r;
+}
+
+void
+mg_lock_free(struct mg_lock *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		free(l->e[i].path);
+	free(l->e);
+	for (i = 0; i < l->nbad; i++)
+		free(l->bad[i].message);
+	free(l->bad);
+	free(l->source);
+	memset(l, 0, sizeof(*l));
+}
+
+static const struct mg_lock_entry *
+find_idx(const struct mg_lock *l, const char *path, size_t *idx)
+{
+	size_t lo = 0, hi = l->n;
+
+	path = strip_dot(path);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(path, l->e[mid].path);
+
+		if (c == 0) {
+			if (idx != NULL)
+				*idx = mid;
+			return &l->e[mid];
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+const struct mg_lock_entry *
+mg_lock_find(const struct mg_lock *l, const char *path)
+{
+	return find_idx(l, path, NULL);
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static int
+cmp_norm(const void *x, const void *y)
+{
+	const struct mg_artifact *a = *(struct mg_artifact *const *)x;
+	const struct mg_artifact *b = *(struct mg_artifact *const *)y;
+
+	return strcmp(strip_dot(a->path), strip_dot(b->path));
+}
+
+/* Add a string member when the value is known; 0 or -1 (no memory). */
+static int
+put_str(cJSON *o, const char *k, const char *v)
+{
+	cJSON *j;
+
+	if (v == NULL)
+		return 0;
+	if ((j = mg_json_strz(v)) == NULL)
+		return -1;
+	cJSON_AddItemToObject(o, k, j);
+	return 0;
+}
+
+static int
+put_u64(cJSON *o, const char *k, uint64_t v)
+{
+	cJSON *j;
+
+	if ((j = mg_json_u64(v)) == NULL)
+		return -1;
+	cJSON_AddItemToObject(o, k, j);
+	return 0;
+}
+
+int
+mg_lock_write(FILE *f, struct mg_artifact *const *arts, size_t n,
+    const char *generated_at)
+{
+	struct mg_artifact **v = NULL;
+	cJSON *doc = NULL, *tool, *list;
+	char *text = NULL;
+	size_t i;
+	int r = MG_ERR_NOMEM, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *p = strip_dot(arts[i]->path);
+
+		if (*p == '\0' || !mg_utf8_valid(p, strlen(p)) ||
+		    strlen(arts[i]->sha256) != 64)
+			return MG_ERR_FORMAT;
+	}
+	if ((v = malloc((n ? n : 1) * sizeof(*v))) == NULL)
+		return MG_ERR_NOMEM;
+	memcpy(v, arts, n * sizeof(*v));
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_norm);
+
+	if ((doc = cJSON_CreateObject()) == NULL)
+		goto out;
+	bad |= put_u64(doc, "version", LOCK_VERSION);
+	if ((tool = cJSON_AddObjectToObject(doc, "tool")) == NULL)
+		goto out;
+	bad |= put_str(tool, "name", MG_NAME);
+	bad |= put_str(tool, "version", MG_VERSION);
+	bad |= put_str(doc, "generated_at", generated_at);
+	if ((list = cJSON_AddArrayToObject(doc, "artifacts")) == NULL)
+		goto out;
+	for (i = 0; i < n && !bad; i++) {
+		const struct mg_artifact *a = v[i];
+		const char *p = strip_dot(a->path);
+		cJSON *e;
+
+		/* The same file named twice (two overlapping roots). */
+		if (i > 0 && strcmp(p, strip_dot(v[i - 1]->path)) == 0)
+			continue;
+		if ((e = cJSON_CreateObject()) == NULL)
+			goto out;
+		cJSON_AddItemToArray(list, e);
+		bad |= put_str(e, "path", p);
+		bad |= put_u64(e, "size", a->size);
+		bad |= put_str(e, "sha256", a->sha256);
+		bad |= put_str(e, "format", a->format);
+		bad |= put_str(e, "architecture", a->architecture);
+		bad |= put_str(e, "quantization", a->quantization);
+		bad |= put_str(e, "dtype", a->dtype);
+		if (a->have & MG_HAVE_PARAMS)
+			bad |= put_u64(e, "parameter_count", a->parameter_count);
+		bad |= put_str(e, "license", a->license);
+	}
+	if (bad || (text = cJSON_Print(doc)) == NULL)
+		goto out;
+	r = MG_ERR_IO;
+	if (fputs(text, f) == EOF || fputc('\n', f) == EOF || ferror(f))
+		goto out;
+	r = MG_OK;
+out:
+	free(text);
+	cJSON_Delete(doc);
+	free(v);
+	return r;
+}
+
+/* ---- verification -------------------------------------------------------- */
+
+/* Does the root (a scan argument) cover this pinned path? */
+static int
+covers(const char *root, const char *path)
+{
+	size_t n;
+
+	root = strip_dot(root);
+	n = strlen(root);
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (n == 0 || (n == 1 && root[0] == '.'))
+		return path[0] != '/';
+	if (n == 1 && root[0] == '/')
+		return path[0] == '/';
+	return strncmp(root, path, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/');
+}
+
+static struct mg_artifact *
+synth(const char *path, const char *format)
+{
+	struct mg_artifact *a = malloc(sizeof(*a));
+
+	if (a == NULL)
+		return NULL;
+	mg_artifact_init(a);
+	a->format = format;
+	a->complete = 1;	/* fully checked: the verdict is the finding */
+	if ((a->path = strdup(path)) == NULL ||
+	    (a->abspath = strdup(path)) == NULL ||
+	    (a->filename = strdup(basename_of(path))) == NULL) {
+		mg_artifact_free(a);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static int
+push(struct mg_artifact ***v, size_t *n, struct mg_artifact *a)
+{
+	struct mg_artifact **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return MG_ERR_NOMEM;
+	*v = nv;
+	nv[(*n)++] = a;
+	return MG_OK;
+}
+
+/* What the pins are called in messages (a lock built by hand: none). */
+static const char *
+src_name(const struct mg_lock *l)
+{
+	return l->source != NULL ? l->source : "the policy's digests";
+}
+
+/* "FILE line N" or "FILE" for messages. */
+static void
+where(char *buf, size_t len, const struct mg_lock *l, size_t line)
+{
+	if (line > 0)
+		snprintf(buf, len, "%s line %zu", src_name(l), line);
+	else
+		snprintf(buf, len, "%s", src_name(l));
+}
+
+/* The LFS oid of a pointer artifact, or NULL. */
+static const char *
+lfs_oid(const struct mg_artifact *a)
+{
+	const cJSON *o;
+
+	if (strcmp(a->format, "lfs-pointer") != 0 || a->metadata == NULL)
+		return NULL;
+	o = cJSON_GetObjectItemCaseSensitive(a->metadata, "lfs_oid");
+	return cJSON_IsString(o) ? o->valuestring : NULL;
+}
+
+static int
+check_one(const struct mg_lock *l, struct mg_artifact *a,
+    const struct mg_lock_entry *e)
+{
+	char w[512], extra[160] = "";
+	const char *oid;
+
+	where(w, sizeof(w), l, e->line);
+	if (a->sha256[0] == '\0')
+		return mg_artifact_add(a, MG_R_HASH_UNVERIFIED,
+		    MG_FINDING_NO_OFFSET, NULL, "pinned in %s (sha256 %s) but "
+		    "its SHA-256 was not computed, so the pin was not checked",
+		    w, e->sha256);
+	if (strcmp(a->sha256, e->sha256) == 0)
+		return MG_OK;
+	if (e->have_size && e->size != a->size)
+		snprintf(extra, sizeof(extra), "; size %llu bytes, pinned %llu",
+		    (unsigned long long)a->size, (unsigned long long)e->size);
+	else if ((oid = lfs_oid(a)) != NULL && strcmp(oid, e->sha256) == 0)
+		snprintf(extra, sizeof(extra), "; the file is a Git LFS "
+		    "pointer to the pinned content, which was not fetched");
+	return mg_artifact_add(a, MG_R_HASH_MISMATCH, MG_FINDING_NO_OFFSET,
+	    NULL, "SHA-256 %.12s... differs from the pin %.12s... in %s "
+	    "(expected %s, found %s%s)", a->sha256, e->sha256, w, e->sha256,
+	    a->sha256, extra);
+}
+
+/* Why a pinned path the scan did not report is missing, or NULL. */
+static const char *
+absent(const char *path, char *buf, size_t len)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0) {
+		snprintf(buf, len, "%s", strerror(errno));
+		return buf;
+	}
+	if (!S_ISREG(st.st_mode))
+		return S_ISLNK(st.st_mode) ? "it is a symbolic link (not "
+		    "followed)" : "it is not a regular file";
+	return NULL;	/* a regular file that is not a model artifact */
+}
+
+static int
+cmp_art(const void *x, const void *y)
+{
+	const struct mg_artifact *a = *(struct mg_artifact *const *)x;
+	const struct mg_artifact *b = *(struct mg_artifact *const *)y;
+
+	return strcmp(a->path, b->path);
+}
+
+int
+mg_lock_verify(const struct mg_lock *l, struct mg_artifact *const *arts,
+    size_t n, int all_listed, char *const *roots, size_t nroots,
+    struct mg_artifact ***missing, size_t *nmissing)
+{
+	struct mg_artifact **out = NULL, *a = NULL;
+	unsigned char *seen = NULL;
+	size_t i, j, nout = 0, ncovered = 0;
+	int nothing;
+	char w[512], why[256];
+	int r = MG_ERR_NOMEM;
+
+	*missing = NULL;
+	*nmissing = 0;
+	if ((seen = calloc(l->n ? l->n : 1, 1)) == NULL)
+		return MG_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		const struct mg_lock_entry *e;
+		size_t k;
+
+		/* Artifacts made by an earlier verification are not files. */
+		if (strcmp(arts[i]->format, fmt_missing) == 0 ||
+		    strcmp(arts[i]->format, fmt_manifest) == 0)
+			continue;
+		if ((e = find_idx(l, arts[i]->path, &k)) != NULL) {
+			seen[k] = 1;
+			if ((r = check_one(l, arts[i], e)) != MG_OK)
+				goto out;
+		} else if (all_listed) {
+			if ((r = mg_artifact_add(arts[i], MG_R_HASH_EXTRA,
+			    MG_FINDING_NO_OFFSET, NULL, "not listed in %s",
+			    src_name(l))) != MG_OK)
+				goto out;
+		}
+	}
+	r = MG_ERR_NOMEM;
+	for (i = 0; i < l->n; i++) {
+		const struct mg_lock_entry *e = &l->e[i];
+		const char *reason;
+
+		if (seen[i]) {
+			ncovered++;
+			continue;
+		}
+		for (j = 0; j < nroots; j++)
+			if (covers(roots[j], e->path))
+				break;
+		if (j == nroots)
+			continue;
+		ncovered++;
+		if ((reason = absent(e->path, why, sizeof(why))) == NULL)
+			continue;
+		where(w, sizeof(w), l, e->line);
+		if ((a = synth(e->path, fmt_missing)) == NULL ||
+		    mg_artifact_add(a, MG_R_HASH_MISSING, MG_FINDING_NO_OFFSET,
+		    NULL, "pinned in %s (sha256 %s) but not found: %s", w,
+		    e->sha256, reason) != MG_OK ||
+		    push(&out, &nout, a) != MG_OK)
+			goto out;
+		a = NULL;	/* transferred */
+	}
+	nothing = l->expect_match && l->n > 0 && ncovered == 0;
+	if (l->nbad > 0 || nothing) {
+		if ((a = synth(src_name(l), fmt_manifest)) == NULL)
+			goto out;
+		if (nothing && mg_artifact_add(a, MG_R_HASH_MANIFEST,
+		    MG_FINDING_NO_OFFSET, NULL, "none of the %zu pinned paths "
+		    "is a scanned artifact or lies under a scanned path, so "
+		    "nothing was verified (paths are compared as written on "
+		    "the command line: scan from the directory the pins are "
+		    "relative to)", l->n) != MG_OK)
+			goto out;
+		for (i = 0; i < l->nbad; i++) {
+			int rr;
+
+			if (l->bad[i].line > 0)
+				rr = mg_artifact_add(a, MG_R_HASH_MANIFEST,
+				    MG_FINDING_NO_OFFSET, NULL, "line %zu: %s",
+				    l->bad[i].line, l->bad[i].message);
+			else
+				rr = mg_artifact_add(a, MG_R_HASH_MANIFEST,
+				    MG_FINDING_NO_OFFSET, NULL, "%s",
+				    l->bad[i].message);
+			if (rr != MG_OK)
+				goto out;
+		}
+		if (push(&out, &nout, a) != MG_OK)
+			goto out;
+		a = NULL;	/* transferred */
+	}
+	if (nout > 1)
+		qsort(out, nout, sizeof(*out), cmp_art);
+	*missing = out;		/* transferred */
+	*nmissing = nout;
+	out = NULL;
+	nout = 0;
+	r = MG_OK;
+out:
+	if (a != NULL) {
+		mg_artifact_free(a);
+		free(a);
+	}
+	for (i = 0; out != NULL && i < nout; i++) {
+		mg_artifact_free(out[i]);
+		free(out[i]);
+	}
+	free(out);
+	free(seen);
+	return r;
+}

@@ -1,0 +1,180 @@
+/*
+ * report_gate_json.c - the complete machine report of `modelgate scan`.
+ *
+ * Shape (documented in the README): tool, verdict, exit_code, policy,
+ * fail_on, generated_at, summary, artifacts[] sorted by path, each with its
+ * findings (rule, severity, message, fingerprint, state, counts, key,
+ * offset, reason).  Integers are exact; strings are sanitised UTF-8.  With
+ * SOURCE_DATE_EPOCH set the duration is written as 0 so that the report is
+ * reproducible byte for byte.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "artifact.h"
+#include "err.h"
+#include "gate.h"
+#include "gate_report.h"
+#include "text.h"
+
+static const char *
+state_name(enum mg_fstate s)
+{
+	switch (s) {
+	case MG_FS_ACTIVE:	return "active";
+	case MG_FS_SUPPRESSED:	return "suppressed";
+	case MG_FS_BASELINED:	return "baselined";
+	}
+	return "active";
+}
+
+static int
+put(cJSON *o, const char *k, cJSON *v)
+{
+	if (v == NULL)
+		return MG_ERR_NOMEM;
+	cJSON_AddItemToObject(o, k, v);
+	return MG_OK;
+}
+
+static cJSON *
+finding_json(const struct mg_gate_finding *gf)
+{
+	const struct mg_finding *f = gf->f;
+	cJSON *o = cJSON_CreateObject();
+	int r = MG_OK;
+
+	if (o == NULL)
+		return NULL;
+	r |= put(o, "rule", cJSON_CreateString(mg_rule_get(f->rule)->id));
+	r |= put(o, "severity", cJSON_CreateString(mg_sev_name(gf->severity)));
+	r |= put(o, "message", mg_json_strz(f->message));
+	r |= put(o, "fingerprint", cJSON_CreateString(gf->fingerprint));
+	r |= put(o, "state", cJSON_CreateString(state_name(gf->state)));
+	r |= put(o, "counts", cJSON_CreateBool(gf->counts));
+	if (f->key != NULL)
+		r |= put(o, "key", mg_json_strz(f->key));
+	if (f->offset != MG_FINDING_NO_OFFSET)
+		r |= put(o, "offset", mg_json_u64(f->offset));
+	if (gf->reason != NULL)
+		r |= put(o, "reason", mg_json_strz(gf->reason));
+	if (r != MG_OK) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static cJSON *
+artifact_json(const struct mg_gate_artifact *ga)
+{
+	const struct mg_artifact *a = ga->a;
+	cJSON *o = cJSON_CreateObject(), *fs;
+	size_t i;
+	int r = MG_OK;
+
+	if (o == NULL)
+		return NULL;
+	r |= put(o, "path", mg_json_strz(a->path));
+	r |= put(o, "format", cJSON_CreateString(a->format));
+	r |= put(o, "size", mg_json_u64(a->size));
+	r |= put(o, "sha256", cJSON_CreateString(a->sha256));
+	r |= put(o, "verdict", cJSON_CreateString(mg_verdict_name(ga->verdict)));
+	r |= put(o, "fail_on", cJSON_CreateString(mg_sev_name(
+	    (enum mg_sev)ga->fail_on)));
+	r |= put(o, "findings", fs = cJSON_CreateArray());
+	for (i = 0; r == MG_OK && i < ga->nfindings; i++) {
+		cJSON *f = finding_json(&ga->findings[i]);
+
+		if (f == NULL)
+			r = MG_ERR_NOMEM;
+		else
+			cJSON_AddItemToArray(fs, f);
+	}
+	if (r == MG_OK && a->dropped > 0)
+		r |= put(o, "findings_omitted", mg_json_u64(a->dropped));
+	if (r != MG_OK) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static cJSON *
+summary_json(const struct mg_gate *g, const struct mg_gate_info *info)
+{
+	const struct mg_gate_summary *s = &g->sum;
+	cJSON *o = cJSON_CreateObject(), *v, *f;
+	int r = MG_OK, sev;
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+
+	(void)info;
+	if (o == NULL)
+		return NULL;
+	r |= put(o, "artifacts", mg_json_u64(s->artifacts));
+	r |= put(o, "verdicts", v = cJSON_CreateObject());
+	if (v != NULL) {
+		r |= put(v, "pass", mg_json_u64(s->pass));
+		r |= put(v, "fail", mg_json_u64(s->fail));
+		r |= put(v, "error", mg_json_u64(s->error));
+	}
+	r |= put(o, "findings", f = cJSON_CreateObject());
+	for (sev = MG_SEV_CRIT; f != NULL && sev >= MG_SEV_INFO; sev--)
+		r |= put(f, mg_sev_name((enum mg_sev)sev),
+		    mg_json_u64(s->by_sev[sev]));
+	r |= put(o, "suppressed", mg_json_u64(s->suppressed));
+	r |= put(o, "baselined", mg_json_u64(s->baselined));
+	r |= put(o, "bytes", mg_json_u64(s->bytes));
+	r |= put(o, "duration_seconds", sde != NULL && *sde != '\0' ?
+	    cJSON_CreateRaw("0.0") : mg_json_double(
+	    (double)(long long)(s->seconds * 1000) / 1000.0));
+	if (r != MG_OK) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+int
+mg_report_gate_json(FILE *out, const struct mg_gate *g,
+    const struct mg_gate_info *info)
+{
+	cJSON *root = cJSON_CreateObject(), *t, *arts;
+	char *s = NULL;
+	size_t i;
+	int r = MG_OK;
+
+	if (root == NULL)
+		return MG_ERR_NOMEM;
+	r |= put(root, "tool", t = cJSON_CreateObject());
+	if (t != NULL) {
+		r |= put(t, "name", cJSON_CreateString(info->tool_name));
+		r |= put(t, "version", cJSON_CreateString(info->tool_version));
+	}
+	r |= put(root, "verdict",
+	    cJSON_CreateString(mg_run_verdict_name(g->verdict)));
+	r |= put(root, "exit_code", mg_json_i64(g->exit_code));
+	r |= put(root, "policy", mg_json_strz(info->policy_source));
+	r |= put(root, "fail_on",
+	    cJSON_CreateString(mg_sev_name((enum mg_sev)info->fail_on)));
+	r |= put(root, "generated_at", cJSON_CreateString(info->generated_at));
+	r |= put(root, "summary", summary_json(g, info));
+	r |= put(root, "artifacts", arts = cJSON_CreateArray());
+	for (i = 0; r == MG_OK && i < g->n; i++) {
+		cJSON *a = artifact_json(&g->arts[i]);
+
+		if (a == NULL)
+			r = MG_ERR_NOMEM;
+		else
+			cJSON_AddItemToArray(arts, a);
+	}
+	if (r == MG_OK && (s = cJSON_Print(root)) == NULL)
+		r = MG_ERR_NOMEM;
+	if (r == MG_OK && (fputs(s, out) < 0 || fputc('\n', out) == EOF))
+		r = MG_ERR_IO;
+	free(s);
+	cJSON_Delete(root);
+	return r == MG_OK ? MG_OK : r < 0 ? r : MG_ERR_NOMEM;
+}

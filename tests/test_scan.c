@@ -1,0 +1,648 @@
+/*
+ * test_scan.c - `modelgate scan` end to end: every exit code, every policy
+ * field, suppressions (expired and unused), lock and manifest verification,
+ * baselines, and golden JSON/SARIF/JUnit reports that must be identical for
+ * --jobs 1 and --jobs 8.  UPDATE=1 rewrites the golden files.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <cjson/cJSON.h>
+
+#include "suites.h"
+#include "tutil.h"
+
+/*
+ * A scratch tree:
+ *   models/llama-q8_0.gguf        valid GGUF (llama, Q8_0, apache-2.0)
+ *   models/multi-pt.safetensors   valid safetensors
+ *   models/legacy/overlap.gguf    hostile: overlapping tensors (high)
+ */
+static char *
+make_tree(int with_hostile)
+{
+	char *d = tu_tmpdir();
+
+	tu_sh("mkdir -p '%s/models/legacy'", d);
+	tu_sh("cp '%s' '%s/models/'", tu_fix("gguf/valid/llama-q8_0.gguf"), d);
+	tu_sh("cp '%s' '%s/models/'",
+	    tu_fix("safetensors/valid/multi-pt.safetensors"), d);
+	if (with_hostile)
+		tu_sh("cp '%s' '%s/models/legacy/'",
+		    tu_fix("gguf/hostile/overlap.gguf"), d);
+	return d;
+}
+
+/* Parse dir/name as JSON; fails the test when it does not parse. */
+static cJSON *
+load_json(const char *dir, const char *name)
+{
+	char p[4096], *s;
+	cJSON *j;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	s = tu_slurp(p, NULL);
+	ck_assert_msg(s != NULL, "%s was not written", p);
+	j = cJSON_Parse(s);
+	ck_assert_msg(j != NULL, "%s is not JSON", p);
+	free(s);
+	return j;
+}
+
+/* The first finding of rule (on path, when given) in a --json report. */
+static const cJSON *
+find(const cJSON *rep, const char *rule, const char *path)
+{
+	const cJSON *a, *f;
+
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(rep, "artifacts")) {
+		if (path != NULL && strcmp(cJSON_GetObjectItem(a,
+		    "path")->valuestring, path) != 0)
+			continue;
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(a, "findings"))
+			if (strcmp(cJSON_GetObjectItem(f, "rule")->valuestring,
+			    rule) == 0)
+				return f;
+	}
+	return NULL;
+}
+
+static const char *
+last_line(const char *s)
+{
+	const char *p = s + strlen(s);
+
+	while (p > s && p[-1] == '\n')
+		p--;
+	while (p > s && p[-1] != '\n')
+		p--;
+	return p;
+}
+
+/* scan in dir with a policy text (NULL: embedded) and extra args. */
+static struct tres
+scan(const char *dir, const char *policy, const char *const *extra)
+{
+	const char *args[40];
+	int n = 0, i;
+
+	args[n++] = "scan";
+	args[n++] = "-q";
+	args[n++] = "--json";
+	args[n++] = "report.json";
+	if (policy != NULL) {
+		tu_write(dir, "policy.json", policy);
+		args[n++] = "--policy";
+		args[n++] = "policy.json";
+	}
+	for (i = 0; extra != NULL && extra[i] != NULL && n < 38; i++)
+		args[n++] = extra[i];
+	if (extra == NULL || extra[0] == NULL || strcmp(args[n - 1], "models") != 0)
+		args[n++] = "models";
+	args[n] = NULL;
+	return tu_run(dir, args);
+}
+
+START_TEST(scan_exit0_benign)
+{
+	char *d = make_tree(0);
+	struct tres r = scan(d, NULL, NULL);
+	cJSON *j;
+
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(last_line(r.err), "modelgate: exit 0: pass\n");
+	j = load_json(d, "report.json");
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "verdict")->valuestring, "pass");
+	ck_assert_int_eq(cJSON_GetObjectItem(j, "exit_code")->valueint, 0);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j,
+	    "artifacts")), 2);
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(j, "artifacts"), 0), "path")->valuestring,
+	    "models/llama-q8_0.gguf");
+	cJSON_Delete(j);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* The embedded policy: 0 for every benign fixture, 1 for the hostile. */
+START_TEST(scan_embedded_policy_fixture_sets)
+{
+	const char *ok[] = { "scan", "-q", "gguf/valid", "safetensors/valid",
+	    NULL };
+	const char *bad[] = { "scan", "-q", "gguf/hostile", NULL };
+	const char *bad2[] = { "scan", "-q", "safetensors/hostile", NULL };
+	struct tres r;
+
+	r = tu_run(tu_env("MG_FIXTURES"), ok);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	r = tu_run(tu_env("MG_FIXTURES"), bad);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(last_line(r.err),
+	    "modelgate: exit 1: violations at or above high\n");
+	tu_free(&r);
+	r = tu_run(tu_env("MG_FIXTURES"), bad2);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+}
+END_TEST
+
+START_TEST(scan_exit2_usage_and_policy)
+{
+	static const struct {
+		const char	*policy;
+		const char	*needle;	/* in stderr */
+	} cases[] = {
+		{ "{\"version\": 1,\n \"fail_on\": \"high\",\n \"bogus\": 1}\n",
+		    "policy.json:3:" },
+		{ "{\"version\": 1, \"rules\": {\"NOPE-1\": \"off\"}}", "NOPE-1" },
+		{ "{\"version\": 1, \"fail_on\": 7}", "policy.json:1:" },
+		{ "{\"version\": 1,", "policy.json:1:" },
+		{ "[1,2,3]", "policy.json" },
+		{ "{\"version\": 1, \"include\": [\"models/[ab\"]}", "policy.json:1:" },
+		{ "{\"version\": 1, \"limits\": {\"file_size\": {\"max\": 1e400}}}",
+		    "policy.json:1:" },
+		{ "{\"version\": 1, \"suppressions\": [{\"rule\": \"GGUF-TRAIL\"}]}",
+		    "reason" },
+	};
+	const char *badfail[] = { "--fail-on", "severe", NULL };
+	char *d = make_tree(0), deep[6000];
+	struct tres r;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = scan(d, cases[i].policy, NULL);
+		ck_assert_msg(r.status == 2, "case %zu: exit %d", i, r.status);
+		ck_assert_msg(strstr(r.err, cases[i].needle) != NULL,
+		    "case %zu: '%s' not in: %s", i, cases[i].needle, r.err);
+		ck_assert_str_eq(last_line(r.err),
+		    "modelgate: exit 2: policy error\n");
+		tu_free(&r);
+	}
+	/* 2,000 levels of nesting: refused, not a stack overflow. */
+	memset(deep, '[', 2000);
+	strcpy(deep + 2000, "]");
+	r = scan(d, deep, NULL);
+	ck_assert_int_eq(r.status, 2);
+	tu_free(&r);
+	r = scan(d, NULL, badfail);
+	ck_assert_int_eq(r.status, 2);
+	tu_free(&r);
+	{
+		const char *missing[] = { "scan", "no/such/dir", NULL };
+
+		r = tu_run(d, missing);
+		ck_assert_int_eq(r.status, 2);
+		ck_assert_str_eq(last_line(r.err),
+		    "modelgate: exit 2: usage error\n");
+		tu_free(&r);
+	}
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+START_TEST(scan_exit3_incomplete)
+{
+	char *d = make_tree(0), pol[512];
+	const char *nohash[] = { "--no-hash", NULL };
+	const char *follow[] = { "--follow-symlinks", NULL };
+	struct tres r;
+	cJSON *j;
+
+	/* A pinned digest that --no-hash leaves unverified. */
+	snprintf(pol, sizeof(pol), "{\"version\": 1, \"digests\": "
+	    "{\"models/llama-q8_0.gguf\": \"%064d\"}}", 0);
+	r = scan(d, pol, nohash);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(last_line(r.err), "exit 3: incomplete"));
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "HASH-UNVERIFIED", NULL));
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "verdict")->valuestring,
+	    "incomplete");
+	cJSON_Delete(j);
+	tu_free(&r);
+
+	/* A symlink leaving the root cannot be followed: not checked. */
+	tu_sh("ln -s /etc/hostname '%s/models/outside.gguf'", d);
+	r = scan(d, NULL, follow);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "IO-READ", "models/outside.gguf"));
+	cJSON_Delete(j);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+START_TEST(scan_exit4_empty)
+{
+	char *d = tu_tmpdir();
+	const char *allow[] = { "--allow-empty", NULL };
+	struct tres r;
+
+	tu_sh("mkdir '%s/models' && echo hi > '%s/models/readme.txt'", d, d);
+	r = scan(d, NULL, NULL);
+	ck_assert_int_eq(r.status, 4);
+	ck_assert_ptr_nonnull(strstr(last_line(r.err), "exit 4"));
+	tu_free(&r);
+	r = scan(d, NULL, allow);
+	ck_assert_int_eq(r.status, 0);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* Every policy field: the rule it raises, or the exit it changes. */
+START_TEST(scan_policy_fields)
+{
+	static const struct {
+		const char	*policy;
+		int		 exit;
+		const char	*rule;		/* expected in the report, or NULL */
+		const char	*path;
+	} cases[] = {
+		{ "{\"version\":1,\"formats\":{\"deny\":[\"safetensors\"]}}", 1,
+		    "POLICY-FORMAT", "models/multi-pt.safetensors" },
+		{ "{\"version\":1,\"formats\":{\"allow\":[\"gguf\"]}}", 1,
+		    "POLICY-FORMAT", "models/multi-pt.safetensors" },
+		{ "{\"version\":1,\"require_keys\":{\"gguf\":[\"general.name\","
+		    "\"general.author\"]}}", 1, "POLICY-KEY",
+		    "models/llama-q8_0.gguf" },
+		{ "{\"version\":1,\"allow\":{\"architectures\":[\"qwen2\"]}}", 1,
+		    "POLICY-VALUE", "models/llama-q8_0.gguf" },
+		{ "{\"version\":1,\"allow\":{\"quantizations\":[\"Q4_K_M\"]}}", 1,
+		    "POLICY-VALUE", "models/llama-q8_0.gguf" },
+		{ "{\"version\":1,\"allow\":{\"dtypes\":[\"F32\"]}}", 1,
+		    "POLICY-VALUE", NULL },
+		{ "{\"version\":1,\"limits\":{\"file_size\":{\"max\":100}}}", 1,
+		    "POLICY-LIMIT", NULL },
+		{ "{\"version\":1,\"limits\":{\"parameter_count\":{\"min\":"
+		    "1000000000}}}", 1, "POLICY-LIMIT", NULL },
+		{ "{\"version\":1,\"limits\":{\"context_length\":{\"max\":16}}}", 1,
+		    "POLICY-LIMIT", "models/llama-q8_0.gguf" },
+		{ "{\"version\":1,\"limits\":{\"tensor_count\":{\"max\":1}}}", 1,
+		    "POLICY-LIMIT", NULL },
+		{ "{\"version\":1,\"licenses\":{\"deny\":[\"Apache-2.0\"]}}", 1,
+		    "POLICY-LICENSE", "models/llama-q8_0.gguf" },
+		{ "{\"version\":1,\"licenses\":{\"allow\":[\"MIT\"]}}", 1,
+		    "POLICY-LICENSE", "models/llama-q8_0.gguf" },
+		{ "{\"version\":1,\"licenses\":{\"required\":true}}", 1,
+		    "POLICY-LICENSE", "models/multi-pt.safetensors" },
+		/* Severity override below fail_on: reported, not failing. */
+		{ "{\"version\":1,\"rules\":{\"POLICY-KEY\":\"low\"},"
+		    "\"require_keys\":{\"gguf\":[\"general.author\"]}}", 0,
+		    "POLICY-KEY", NULL },
+		/* --fail-on equivalent in the policy. */
+		{ "{\"version\":1,\"fail_on\":\"low\",\"rules\":{\"POLICY-KEY\":"
+		    "\"low\"},\"require_keys\":{\"gguf\":[\"general.author\"]}}",
+		    1, "POLICY-KEY", NULL },
+		/* Rule switched off: no finding at all. */
+		{ "{\"version\":1,\"rules\":{\"POLICY-FORMAT\":\"off\"},"
+		    "\"formats\":{\"deny\":[\"gguf\"]}}", 0, NULL, NULL },
+		/* Scoped by path: only the gguf directory is constrained. */
+		{ "{\"version\":1,\"overrides\":[{\"paths\":[\"**/*.safetensors\"],"
+		    "\"formats\":{\"deny\":[\"safetensors\"]},\"fail_on\":"
+		    "\"critical\"}]}", 0, "POLICY-FORMAT", NULL },
+		/* include/exclude: the excluded file is not scanned. */
+		{ "{\"version\":1,\"exclude\":[\"**/*.gguf\"],\"formats\":"
+		    "{\"deny\":[\"gguf\"]}}", 0, NULL, NULL },
+		{ "{\"version\":1,\"include\":[\"models/*.gguf\"],\"formats\":"
+		    "{\"deny\":[\"safetensors\"]}}", 0, NULL, NULL },
+		/* A pinned digest that does not match. */
+		{ "{\"version\":1,\"digests\":{\"models/llama-q8_0.gguf\":"
+		    "\"0000000000000000000000000000000000000000000000000000000000000000\"}}",
+		    1, "HASH-MISMATCH", "models/llama-q8_0.gguf" },
+		{ "{\"version\":1,\"digests\":{\"models/gone.gguf\":"
+		    "\"0000000000000000000000000000000000000000000000000000000000000000\"}}",
+		    1, "HASH-MISSING", "models/gone.gguf" },
+	};
+	char *d = make_tree(0);
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tres r = scan(d, cases[i].policy, NULL);
+		cJSON *j;
+
+		ck_assert_msg(r.status == cases[i].exit, "case %zu: exit %d, "
+		    "want %d: %s", i, r.status, cases[i].exit, r.err);
+		j = load_json(d, "report.json");
+		if (cases[i].rule != NULL)
+			ck_assert_msg(find(j, cases[i].rule, cases[i].path) !=
+			    NULL, "case %zu: no %s", i, cases[i].rule);
+		else
+			ck_assert_msg(find(j, "POLICY-FORMAT", NULL) == NULL,
+			    "case %zu: unexpected POLICY-FORMAT", i);
+		cJSON_Delete(j);
+		tu_free(&r);
+	}
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+START_TEST(scan_fail_on_flag_overrides)
+{
+	char *d = make_tree(0);
+	const char *low[] = { "--fail-on", "low", NULL };
+	const char *pol = "{\"version\":1,\"rules\":{\"POLICY-KEY\":\"low\"},"
+	    "\"require_keys\":{\"gguf\":[\"general.author\"]}}";
+	struct tres r;
+
+	r = scan(d, pol, NULL);
+	ck_assert_int_eq(r.status, 0);
+	tu_free(&r);
+	r = scan(d, pol, low);
+	ck_assert_int_eq(r.status, 1);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+START_TEST(scan_suppressions)
+{
+	char *d = make_tree(1);
+	struct tres r;
+	const cJSON *f;
+	cJSON *j;
+
+	/* Live: the hostile file's findings stop counting. */
+	r = scan(d, "{\"version\":1,\"suppressions\":[{\"path\":"
+	    "\"models/legacy/**\",\"reason\":\"vendor file, ticket 7\","
+	    "\"expires\":\"2099-12-31\"}]}", NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	f = find(j, "GGUF-OFFSET", "models/legacy/overlap.gguf");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(cJSON_GetObjectItem(f, "state")->valuestring,
+	    "suppressed");
+	ck_assert_str_eq(cJSON_GetObjectItem(f, "reason")->valuestring,
+	    "vendor file, ticket 7");
+	ck_assert_ptr_null(find(j, "POLICY-SUPPRESS-UNUSED", NULL));
+	cJSON_Delete(j);
+	tu_free(&r);
+
+	/* Expired (SOURCE_DATE_EPOCH is 2023-11-14): applies no more. */
+	r = scan(d, "{\"version\":1,\"suppressions\":[{\"path\":"
+	    "\"models/legacy/**\",\"reason\":\"old\",\"expires\":"
+	    "\"2023-01-31\"}]}", NULL);
+	ck_assert_int_eq(r.status, 1);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "POLICY-SUPPRESS-EXPIRED", "policy.json"));
+	ck_assert_str_eq(cJSON_GetObjectItem(find(j, "GGUF-OFFSET", NULL),
+	    "state")->valuestring, "active");
+	cJSON_Delete(j);
+	tu_free(&r);
+
+	/* Unused: reported at low severity, does not fail the gate. */
+	r = scan(d, "{\"version\":1,\"suppressions\":[{\"rule\":\"GGUF-TRAIL\","
+	    "\"path\":\"nowhere/**\",\"reason\":\"stale\"}]}", NULL);
+	ck_assert_int_eq(r.status, 1);	/* the hostile file still fails */
+	j = load_json(d, "report.json");
+	f = find(j, "POLICY-SUPPRESS-UNUSED", "policy.json");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(cJSON_GetObjectItem(f, "severity")->valuestring, "low");
+	cJSON_Delete(j);
+	tu_free(&r);
+
+	/* By fingerprint, taken from a previous report. */
+	r = scan(d, NULL, NULL);
+	j = load_json(d, "report.json");
+	{
+		char pol[512];
+		const cJSON *ff = find(j, "GGUF-OFFSET", NULL);
+		const cJSON *a;
+		int n = 0;
+
+		ck_assert_ptr_nonnull(ff);
+		/* Only one GGUF-OFFSET finding is suppressed this way. */
+		cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "artifacts")) {
+			const cJSON *x;
+
+			cJSON_ArrayForEach(x, cJSON_GetObjectItem(a, "findings"))
+				n++;
+		}
+		snprintf(pol, sizeof(pol), "{\"version\":1,\"suppressions\":"
+		    "[{\"fingerprint\":\"%s\",\"reason\":\"known\"}]}",
+		    cJSON_GetObjectItem(ff, "fingerprint")->valuestring);
+		tu_free(&r);
+		cJSON_Delete(j);
+		r = scan(d, pol, NULL);
+		j = load_json(d, "report.json");
+		ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j,
+		    "summary"), "suppressed")->valueint, 1);
+		ck_assert_int_gt(n, 0);
+	}
+	cJSON_Delete(j);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+START_TEST(scan_lock_verification)
+{
+	char *d = make_tree(0);
+	const char *lock[] = { "lock", "-o", "modelgate.lock", "models", NULL };
+	const char *withlock[] = { "--lock", "modelgate.lock", NULL };
+	struct tres r;
+	cJSON *j;
+
+	r = tu_run(d, lock);
+	ck_assert_msg(r.status == 0, "lock: exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	r = scan(d, NULL, withlock);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+
+	/* One modified byte. */
+	tu_sh("printf 'X' | dd of='%s/models/multi-pt.safetensors' bs=1 "
+	    "seek=200 conv=notrunc status=none", d);
+	r = scan(d, NULL, withlock);
+	ck_assert_int_eq(r.status, 1);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "HASH-MISMATCH",
+	    "models/multi-pt.safetensors"));
+	cJSON_Delete(j);
+	tu_free(&r);
+
+	/* A deleted file and an added one. */
+	tu_sh("rm '%s/models/multi-pt.safetensors' && cp '%s' '%s/models/new.gguf'",
+	    d, tu_fix("gguf/valid/llama-q4_k_m.gguf"), d);
+	r = scan(d, NULL, withlock);
+	ck_assert_int_eq(r.status, 1);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "HASH-MISSING",
+	    "models/multi-pt.safetensors"));
+	ck_assert_ptr_nonnull(find(j, "HASH-EXTRA", "models/new.gguf"));
+	cJSON_Delete(j);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+START_TEST(scan_manifest_verification)
+{
+	char *d = make_tree(0);
+	const char *man[] = { "--manifest", "SHA256SUMS", NULL };
+	struct tres r;
+	cJSON *j;
+
+	/* Text mode and binary mode lines, as sha256sum writes them. */
+	tu_sh("cd '%s' && sha256sum models/llama-q8_0.gguf > SHA256SUMS && "
+	    "sha256sum -b models/multi-pt.safetensors >> SHA256SUMS", d);
+	r = scan(d, NULL, man);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_sh("printf 'X' | dd of='%s/models/llama-q8_0.gguf' bs=1 seek=100 "
+	    "conv=notrunc status=none", d);
+	r = scan(d, NULL, man);
+	ck_assert_int_eq(r.status, 1);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "HASH-MISMATCH", "models/llama-q8_0.gguf"));
+	cJSON_Delete(j);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+START_TEST(scan_baseline)
+{
+	char *d = make_tree(1);
+	const char *base[] = { "--baseline", "base.json", NULL };
+	struct tres r;
+	cJSON *j;
+
+	r = scan(d, NULL, NULL);
+	ck_assert_int_eq(r.status, 1);
+	tu_free(&r);
+	tu_sh("cp '%s/report.json' '%s/base.json'", d, d);
+	r = scan(d, NULL, base);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	ck_assert_int_gt(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "summary"),
+	    "baselined")->valueint, 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(find(j, "GGUF-OFFSET", NULL),
+	    "state")->valuestring, "baselined");
+	cJSON_Delete(j);
+	tu_free(&r);
+	/* A new problem still counts. */
+	tu_sh("cp '%s' '%s/models/legacy/'", tu_fix("gguf/hostile/dup-tensor-name.gguf"),
+	    d);
+	r = scan(d, NULL, base);
+	ck_assert_int_eq(r.status, 1);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+START_TEST(scan_lfs_pointer_is_a_finding)
+{
+	char *d = make_tree(0);
+	struct tres r;
+	cJSON *j;
+
+	tu_write(d, "models/big.gguf", "version https://git-lfs.github.com/spec/v1\n"
+	    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+	    "size 12345\n");
+	r = scan(d, NULL, NULL);
+	ck_assert_int_eq(r.status, 1);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "HASH-LFS", "models/big.gguf"));
+	cJSON_Delete(j);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
+ * Golden reports: the same tree gives byte-identical JSON, SARIF and
+ * JUnit for --jobs 1 and --jobs 8, equal to tests/golden/scan/.
+ */
+START_TEST(scan_golden_reports_jobs_1_and_8)
+{
+	static const char *const names[] = { "report.json", "report.sarif",
+	    "report.xml", "report.md" };
+	const char *a1[] = { "scan", "-q", "--jobs", "1", "--json", "j1/report.json",
+	    "--sarif", "j1/report.sarif", "--junit", "j1/report.xml",
+	    "--markdown", "j1/report.md", "gguf/valid", "gguf/hostile",
+	    "safetensors/valid", "safetensors/invalid", NULL };
+	const char *a8[] = { "scan", "-q", "--jobs", "8", "--json", "j8/report.json",
+	    "--sarif", "j8/report.sarif", "--junit", "j8/report.xml",
+	    "--markdown", "j8/report.md", "gguf/valid", "gguf/hostile",
+	    "safetensors/valid", "safetensors/invalid", NULL };
+	const char *fx = tu_env("MG_FIXTURES"), *golden = tu_env("MG_GOLDEN");
+	struct tres r1, r8;
+	size_t i;
+
+	tu_sh("rm -rf '%s/j1' '%s/j8' && mkdir '%s/j1' '%s/j8'", fx, fx, fx, fx);
+	r1 = tu_run(fx, a1);
+	r8 = tu_run(fx, a8);
+	ck_assert_int_eq(r1.status, 1);
+	ck_assert_int_eq(r8.status, 1);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char p1[4096], p8[4096], pg[4096], *b1, *b8, *bg;
+		size_t l1, l8, lg;
+
+		snprintf(p1, sizeof(p1), "%s/j1/%s", fx, names[i]);
+		snprintf(p8, sizeof(p8), "%s/j8/%s", fx, names[i]);
+		snprintf(pg, sizeof(pg), "%s/scan/%s", golden, names[i]);
+		b1 = tu_slurp(p1, &l1);
+		b8 = tu_slurp(p8, &l8);
+		ck_assert_ptr_nonnull(b1);
+		ck_assert_ptr_nonnull(b8);
+		ck_assert_msg(l1 == l8 && memcmp(b1, b8, l1) == 0,
+		    "%s differs between --jobs 1 and --jobs 8", names[i]);
+		if (getenv("UPDATE") != NULL && strcmp(getenv("UPDATE"), "1") == 0)
+			tu_sh("mkdir -p '%s/scan' && cp '%s' '%s'", golden, p1, pg);
+		bg = tu_slurp(pg, &lg);
+		ck_assert_msg(bg != NULL, "missing golden %s (make test UPDATE=1)",
+		    pg);
+		ck_assert_msg(lg == l1 && memcmp(bg, b1, l1) == 0,
+		    "%s differs from the golden file %s (UPDATE=1 regenerates)",
+		    p1, pg);
+		free(b1);
+		free(b8);
+		free(bg);
+	}
+	tu_free(&r1);
+	tu_free(&r8);
+}
+END_TEST
+
+Suite *
+scan_suite(void)
+{
+	Suite *s = suite_create("scan");
+	TCase *tc = tcase_create("scan");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, scan_exit0_benign);
+	tcase_add_test(tc, scan_embedded_policy_fixture_sets);
+	tcase_add_test(tc, scan_exit2_usage_and_policy);
+	tcase_add_test(tc, scan_exit3_incomplete);
+	tcase_add_test(tc, scan_exit4_empty);
+	tcase_add_test(tc, scan_policy_fields);
+	tcase_add_test(tc, scan_fail_on_flag_overrides);
+	tcase_add_test(tc, scan_suppressions);
+	tcase_add_test(tc, scan_lock_verification);
+	tcase_add_test(tc, scan_manifest_verification);
+	tcase_add_test(tc, scan_baseline);
+	tcase_add_test(tc, scan_lfs_pointer_is_a_finding);
+	tcase_add_test(tc, scan_golden_reports_jobs_1_and_8);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,39 @@
+/*
+ * tutil.h - helpers shared by the end-to-end tests: run the modelgate
+ * binary, read files, make scratch directories.
+ */
+#ifndef MG_TUTIL_H
+#define MG_TUTIL_H
+
+#include <stddef.h>
+
+struct tres {
+	int	 status;	/* exit status, or 128 + signal */
+	char	*out;		/* standard output (NUL-terminated) */
+	size_t	 len;
+	char	*err;		/* standard error */
+};
+
+/* $k, failing the test when unset (run through make test). */
+const char *tu_env(const char *k);
+
+/*
+ * Run MG_BIN with args (NULL-terminated) in directory cwd (NULL: the
+ * current one), SOURCE_DATE_EPOCH=1700000000, NO_COLOR=1.
+ */
+struct tres tu_run(const char *cwd, const char *const *args);
+void	tu_free(struct tres *r);
+
+/* A file's bytes (NUL-terminated), or NULL; *len may be NULL. */
+char	*tu_slurp(const char *path, size_t *len);
+/* Write a string to dir/name. */
+void	tu_write(const char *dir, const char *name, const char *text);
+/* A fresh directory under /tmp; tu_rmrf removes it. */
+char	*tu_tmpdir(void);
+void	tu_rmrf(const char *dir);
+/* MG_FIXTURES/rel in a static buffer (one at a time). */
+const char *tu_fix(const char *rel);
+/* Run a shell command; fail the test when it fails. */
+void	tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
