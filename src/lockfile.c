@@ -43,6 +43,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "hash.h"
 #include "lockfile.h"
 #include "text.h"
 #include "version.h"
@@ -60,6 +61,7 @@
 #define LOCK_VERSION		1
 
 static const char fmt_missing[] = "missing";
+static const char fmt_file[] = "file";	/* a pinned file that is no model */
 static const char fmt_manifest[] = "manifest";
 
 /* An entry under construction with its source order for stable sorting. */
@@ -1303,6 +1305,70 @@ absent(const char *path, char *buf, size_t len)
 	return NULL;	/* a regular file that is not a model artifact */
 }
 
+/*
+ * A pinned regular file that the scan did not take for a model (a README,
+ * a tokenizer, a config) is still verified: hash it here, once, and report
+ * it as an artifact of format "file".  Returns NULL on allocation failure.
+ */
+static struct mg_artifact *
+check_plain(const struct mg_lock *l, const struct mg_lock_entry *e)
+{
+	struct mg_artifact *a;
+	struct mg_hash *h = NULL;
+	unsigned char *buf = NULL;
+	struct stat st;
+	uint64_t got = 0;
+	int fd = -1, ok = 0;
+	ssize_t k;
+
+	if ((a = synth(e->path, fmt_file)) == NULL)
+		return NULL;
+	a->complete = 0;
+	fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
+		    "pinned file cannot be read: %s", fd < 0 ? strerror(errno) :
+		    "not a regular file");
+		goto out;
+	}
+	a->size = (uint64_t)st.st_size;
+	if ((h = mg_hash_new()) == NULL || (buf = malloc(1u << 16)) == NULL)
+		goto nomem;
+	while ((k = read(fd, buf, 1u << 16)) != 0) {
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 || mg_hash_update(h, buf, (size_t)k) != MG_OK) {
+			mg_artifact_add(a, MG_R_IO_READ, got, NULL,
+			    "pinned file: read failed at offset %llu",
+			    (unsigned long long)got);
+			goto out;
+		}
+		got += (uint64_t)k;
+	}
+	if (got != a->size || mg_hash_final_hex(h, a->sha256) != MG_OK) {
+		a->sha256[0] = '\0';
+		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
+		    "pinned file changed while it was read");
+		goto out;
+	}
+	a->complete = 1;
+	if (check_one(l, a, e) != MG_OK)
+		goto nomem;
+out:
+	ok = 1;
+nomem:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	mg_hash_free(h);
+	if (!ok) {
+		mg_artifact_free(a);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
 static int
 cmp_art(const void *x, const void *y)
 {
@@ -1362,8 +1428,13 @@ mg_lock_verify(const struct mg_lock *l, struct mg_artifact *const *arts,
 		if (j == nroots)
 			continue;
 		ncovered++;
-		if ((reason = absent(e->path, why, sizeof(why))) == NULL)
+		if ((reason = absent(e->path, why, sizeof(why))) == NULL) {
+			if ((a = check_plain(l, e)) == NULL ||
+			    push(&out, &nout, a) != MG_OK)
+				goto out;
+			a = NULL;	/* transferred */
 			continue;
+		}
 		where(w, sizeof(w), l, e->line);
 		if ((a = synth(e->path, fmt_missing)) == NULL ||
 		    mg_artifact_add(a, MG_R_HASH_MISSING, MG_FINDING_NO_OFFSET,

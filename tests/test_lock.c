@@ -755,7 +755,10 @@ START_TEST(verify_tree)
 	mg_run_free(&run);
 	mg_lock_free(&l);
 
-	/* A pinned regular file that is not a model is not "missing". */
+	/*
+	 * A pinned regular file that is not a model is not "missing": it is
+	 * hashed and verified as an artifact of format "file".
+	 */
 	{
 		const char *pp[1], *ph[1] = { H1 };
 
@@ -765,7 +768,11 @@ START_TEST(verify_tree)
 		    MG_OK);
 		ck_assert_int_eq(mg_lock_verify(&l, NULL, 0, 0, roots, 1,
 		    &miss, &nmiss), MG_OK);
-		ck_assert_uint_eq(nmiss, 0);
+		ck_assert_uint_eq(nmiss, 1);
+		ck_assert_str_eq(miss[0]->format, "file");
+		ck_assert_uint_eq(count_rule(miss[0], MG_R_HASH_MISSING), 0);
+		ck_assert_uint_eq(count_rule(miss[0], MG_R_HASH_MISMATCH), 1);
+		fake_free(miss, nmiss);
 		ck_assert_int_eq(unlink(pp[0]), 0);
 		ck_assert_int_eq(mkdir(pp[0], 0700), 0);	/* not a file */
 		ck_assert_int_eq(mg_lock_verify(&l, NULL, 0, 0, roots, 1,

@@ -499,11 +499,21 @@ START_TEST(scan_manifest_verification)
 	cJSON *j;
 
 	/* Text mode and binary mode lines, as sha256sum writes them. */
-	tu_sh("cd '%s' && sha256sum models/llama-q8_0.gguf > SHA256SUMS && "
+	tu_sh("cd '%s' && echo '{}' > models/config.json && "
+	    "sha256sum models/llama-q8_0.gguf models/config.json > SHA256SUMS && "
 	    "sha256sum -b models/multi-pt.safetensors >> SHA256SUMS", d);
 	r = scan(d, NULL, man);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	tu_free(&r);
+	/* A listed file that is not a model is verified as well. */
+	tu_sh("echo '{\"x\": 1}' > '%s/models/config.json'", d);
+	r = scan(d, NULL, man);
+	ck_assert_int_eq(r.status, 1);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "HASH-MISMATCH", "models/config.json"));
+	cJSON_Delete(j);
+	tu_free(&r);
+	tu_sh("echo '{}' > '%s/models/config.json'", d);
 	tu_sh("printf 'X' | dd of='%s/models/llama-q8_0.gguf' bs=1 seek=100 "
 	    "conv=notrunc status=none", d);
 	r = scan(d, NULL, man);
