@@ -15,6 +15,35 @@ enum mg_exit {
 	MG_EXIT_EMPTY = 4	/* nothing to scan */
 };
 
+struct mg_run_opts;
+
+/* Long options every scanning command shares (getopt codes >= 1000). */
+enum {
+	CLI_OPT_NO_HASH = 1000,
+	CLI_OPT_FOLLOW,
+	CLI_OPT_NO_SIDECARS
+};
+#define CLI_RUN_LONGOPTS \
+	{ "jobs", required_argument, NULL, 'j' }, \
+	{ "follow-symlinks", no_argument, NULL, CLI_OPT_FOLLOW }, \
+	{ "no-sidecars", no_argument, NULL, CLI_OPT_NO_SIDECARS }
+
+/* Defaults: hashing, sidecars, one worker per online CPU. */
+void	cli_run_defaults(struct mg_run_opts *ro);
+/*
+ * Apply a shared option (-j, --no-hash, --follow-symlinks,
+ * --no-sidecars).  Returns 1 when handled, 0 when c is not one of them,
+ * -1 after printing why the value is wrong.
+ */
+int	cli_run_option(const char *cmd, int c, const char *arg,
+	    struct mg_run_opts *ro);
+/*
+ * Check that PATH arguments argv[first..argc) exist (at least one).
+ * Returns 0, or -1 after printing the problem and the usage text.
+ */
+int	cli_check_paths(const char *cmd, int argc, char **argv, int first,
+	    const char *usage);
+
 int	cmd_scan(int argc, char **argv);
 int	cmd_bom(int argc, char **argv);
 int	cmd_policy(int argc, char **argv);

@@ -42,17 +42,15 @@ static const char bom_usage[] =
 "was unreadable or malformed (see its warnings); 4 no model found.\n";
 
 enum {
-	OPT_NO_HASH = 256, OPT_FOLLOW, OPT_NO_SIDECARS, OPT_HF_TITLE,
-	OPT_HF_DESC, OPT_HF_SDK, OPT_HF_APP_FILE, OPT_HF_APP_PORT
+	OPT_HF_TITLE = 256, OPT_HF_DESC, OPT_HF_SDK, OPT_HF_APP_FILE,
+	OPT_HF_APP_PORT
 };
 
 static const struct option bom_opts[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
-	{ "no-hash", no_argument, NULL, OPT_NO_HASH },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "follow-symlinks", no_argument, NULL, OPT_FOLLOW },
-	{ "no-sidecars", no_argument, NULL, OPT_NO_SIDECARS },
+	{ "no-hash", no_argument, NULL, CLI_OPT_NO_HASH },
+	CLI_RUN_LONGOPTS,
 	{ "hf-title", required_argument, NULL, OPT_HF_TITLE },
 	{ "hf-short-description", required_argument, NULL, OPT_HF_DESC },
 	{ "hf-sdk", required_argument, NULL, OPT_HF_SDK },
@@ -83,13 +81,15 @@ cmd_bom(int argc, char **argv)
 	int c, r, single = 0;
 
 	memset(&info, 0, sizeof(info));
-	memset(&ro, 0, sizeof(ro));
 	info.hf_app_port = -1;
-	ro.scan.hash = 1;
-	ro.scan.sidecars = 1;
-	ro.jobs = mg_run_default_jobs();
+	cli_run_defaults(&ro);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "f:o:j:h", bom_opts, NULL)) != -1) {
+		if ((r = cli_run_option("bom", c, optarg, &ro)) != 0) {
+			if (r < 0)
+				return MG_EXIT_USAGE;
+			continue;
+		}
 		switch (c) {
 		case 'f':
 			if ((w = mg_bom_writer_find(optarg)) == NULL) {
@@ -100,21 +100,6 @@ cmd_bom(int argc, char **argv)
 			break;
 		case 'o':
 			output = optarg;
-			break;
-		case OPT_NO_HASH:
-			ro.scan.hash = 0;
-			break;
-		case 'j':
-			if ((ro.jobs = cli_jobs(optarg)) == 0) {
-				cli_warn("bom: --jobs takes a number from 1 to 256");
-				return MG_EXIT_USAGE;
-			}
-			break;
-		case OPT_FOLLOW:
-			ro.scan.follow_symlinks = 1;
-			break;
-		case OPT_NO_SIDECARS:
-			ro.scan.sidecars = 0;
 			break;
 		case OPT_HF_TITLE:
 			info.hf_title = optarg;
@@ -153,26 +138,17 @@ cmd_bom(int argc, char **argv)
 			return MG_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		cli_warn("bom: no PATH given");
-		fputs(bom_usage, stderr);
+	if (cli_check_paths("bom", argc, argv, optind, bom_usage) != 0)
 		return MG_EXIT_USAGE;
-	}
 	if (info.hf_app_port != -1 && (info.hf_sdk == NULL ||
 	    strcmp(info.hf_sdk, "docker") != 0)) {
 		cli_warn("bom: --hf-app-port can only be used with --hf-sdk docker");
 		return MG_EXIT_USAGE;
 	}
-	for (i = (size_t)optind; i < (size_t)argc; i++) {
+	if (argc - optind == 1) {
 		struct stat st;
 
-		if (stat(argv[i], &st) != 0) {
-			cli_warn("bom: %s: no such file or directory",
-			    cli_safe(argv[i], sbuf, sizeof(sbuf)));
-			return MG_EXIT_USAGE;
-		}
-		if (argc - optind == 1 && S_ISREG(st.st_mode))
-			single = 1;
+		single = stat(argv[optind], &st) == 0 && S_ISREG(st.st_mode);
 	}
 	if (cli_timestamp(stamp, sizeof(stamp)) != 0) {
 		cli_warn("bom: SOURCE_DATE_EPOCH must be a non-negative integer");

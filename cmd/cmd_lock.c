@@ -48,15 +48,9 @@ static const char lock_usage[] =
 "artifact could not be read or hashed (nothing is written); 4 no model\n"
 "artifact found (nothing is written).\n";
 
-enum {
-	OPT_FOLLOW = 256, OPT_NO_SIDECARS
-};
-
 static const struct option lock_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "follow-symlinks", no_argument, NULL, OPT_FOLLOW },
-	{ "no-sidecars", no_argument, NULL, OPT_NO_SIDECARS },
+	CLI_RUN_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -90,13 +84,16 @@ cmd_lock(int argc, char **argv)
 	size_t i, bad = 0;
 	int c, r;
 
-	memset(&ro, 0, sizeof(ro));
 	memset(&run, 0, sizeof(run));
-	ro.scan.hash = 1;
-	ro.scan.sidecars = 1;
-	ro.jobs = mg_run_default_jobs();
+	cli_run_defaults(&ro);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:j:h", lock_opts, NULL)) != -1) {
+		/* A lock always hashes: --no-hash is not among its options. */
+		if ((r = cli_run_option("lock", c, optarg, &ro)) != 0) {
+			if (r < 0)
+				return MG_EXIT_USAGE;
+			continue;
+		}
 		switch (c) {
 		case 'o':
 			if (*optarg == '\0') {
@@ -104,18 +101,6 @@ cmd_lock(int argc, char **argv)
 				return MG_EXIT_USAGE;
 			}
 			output = optarg;
-			break;
-		case 'j':
-			if ((ro.jobs = cli_jobs(optarg)) == 0) {
-				cli_warn("lock: --jobs takes a number from 1 to 256");
-				return MG_EXIT_USAGE;
-			}
-			break;
-		case OPT_FOLLOW:
-			ro.scan.follow_symlinks = 1;
-			break;
-		case OPT_NO_SIDECARS:
-			ro.scan.sidecars = 0;
 			break;
 		case 'h':
 			fputs(lock_usage, stdout);
@@ -125,20 +110,8 @@ cmd_lock(int argc, char **argv)
 			return MG_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		cli_warn("lock: no PATH given");
-		fputs(lock_usage, stderr);
+	if (cli_check_paths("lock", argc, argv, optind, lock_usage) != 0)
 		return MG_EXIT_USAGE;
-	}
-	for (i = (size_t)optind; i < (size_t)argc; i++) {
-		struct stat st;
-
-		if (stat(argv[i], &st) != 0) {
-			cli_warn("lock: %s: no such file or directory",
-			    cli_safe(argv[i], sbuf, sizeof(sbuf)));
-			return MG_EXIT_USAGE;
-		}
-	}
 	if (cli_timestamp(stamp, sizeof(stamp)) != 0) {
 		cli_warn("lock: SOURCE_DATE_EPOCH must be a non-negative integer");
 		return MG_EXIT_USAGE;

@@ -62,7 +62,7 @@ static const char scan_usage[] =
 enum {
 	OPT_FAIL_ON = 256, OPT_LOCK, OPT_MANIFEST, OPT_BASELINE,
 	OPT_ALLOW_EMPTY, OPT_JSON, OPT_SARIF, OPT_JUNIT, OPT_MARKDOWN,
-	OPT_AUTOMATION, OPT_NO_HASH, OPT_FOLLOW, OPT_NO_SIDECARS
+	OPT_AUTOMATION
 };
 
 static const struct option scan_opts[] = {
@@ -78,10 +78,8 @@ static const struct option scan_opts[] = {
 	{ "markdown", required_argument, NULL, OPT_MARKDOWN },
 	{ "automation-id", required_argument, NULL, OPT_AUTOMATION },
 	{ "quiet", no_argument, NULL, 'q' },
-	{ "no-hash", no_argument, NULL, OPT_NO_HASH },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "follow-symlinks", no_argument, NULL, OPT_FOLLOW },
-	{ "no-sidecars", no_argument, NULL, OPT_NO_SIDECARS },
+	{ "no-hash", no_argument, NULL, CLI_OPT_NO_HASH },
+	CLI_RUN_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -168,15 +166,17 @@ cmd_scan(int argc, char **argv)
 	enum mg_sev sev;
 
 	memset(&go, 0, sizeof(go));
-	memset(&ro, 0, sizeof(ro));
 	memset(&info, 0, sizeof(info));
 	memset(&g, 0, sizeof(g));
-	ro.scan.hash = 1;
-	ro.scan.sidecars = 1;
-	ro.jobs = mg_run_default_jobs();
+	cli_run_defaults(&ro);
 	info.automation_id = "modelgate/scan/";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:qj:h", scan_opts, NULL)) != -1) {
+		if ((r = cli_run_option("scan", c, optarg, &ro)) != 0) {
+			if (r < 0)
+				return cli_exit(MG_EXIT_USAGE, "usage error");
+			continue;
+		}
 		switch (c) {
 		case 'p':
 			policy_file = optarg;
@@ -230,21 +230,6 @@ cmd_scan(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
-		case OPT_NO_HASH:
-			ro.scan.hash = 0;
-			break;
-		case 'j':
-			if ((ro.jobs = cli_jobs(optarg)) == 0) {
-				cli_warn("scan: --jobs takes a number from 1 to 256");
-				return MG_EXIT_USAGE;
-			}
-			break;
-		case OPT_FOLLOW:
-			ro.scan.follow_symlinks = 1;
-			break;
-		case OPT_NO_SIDECARS:
-			ro.scan.sidecars = 0;
-			break;
 		case 'h':
 			fputs(scan_usage, stdout);
 			return MG_EXIT_OK;
@@ -253,20 +238,8 @@ cmd_scan(int argc, char **argv)
 			return MG_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		cli_warn("scan: no PATH given");
-		fputs(scan_usage, stderr);
+	if (cli_check_paths("scan", argc, argv, optind, scan_usage) != 0)
 		return cli_exit(MG_EXIT_USAGE, "usage error");
-	}
-	for (i = (size_t)optind; i < (size_t)argc; i++) {
-		struct stat st;
-
-		if (stat(argv[i], &st) != 0) {
-			cli_warn("scan: %s: no such file or directory",
-			    cli_safe(argv[i], sbuf, sizeof(sbuf)));
-			return cli_exit(MG_EXIT_USAGE, "usage error");
-		}
-	}
 	if (cli_timestamp(stamp, sizeof(stamp)) != 0 || today(day) != 0) {
 		cli_warn("scan: SOURCE_DATE_EPOCH must be a non-negative integer");
 		return cli_exit(MG_EXIT_USAGE, "usage error");

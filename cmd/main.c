@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
+#include "run.h"
 #include "version.h"
 
 struct command {
@@ -120,6 +122,63 @@ cli_timestamp(char *buf, unsigned long len)
 	if (gmtime_r(&t, &tm) == NULL)
 		return -1;
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+	return 0;
+}
+
+void
+cli_run_defaults(struct mg_run_opts *ro)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->scan.hash = 1;
+	ro->scan.sidecars = 1;
+	ro->jobs = mg_run_default_jobs();
+}
+
+int
+cli_run_option(const char *cmd, int c, const char *arg,
+    struct mg_run_opts *ro)
+{
+	switch (c) {
+	case 'j':
+		if ((ro->jobs = cli_jobs(arg)) == 0) {
+			cli_warn("%s: --jobs takes a number from 1 to 256", cmd);
+			return -1;
+		}
+		return 1;
+	case CLI_OPT_NO_HASH:
+		ro->scan.hash = 0;
+		return 1;
+	case CLI_OPT_FOLLOW:
+		ro->scan.follow_symlinks = 1;
+		return 1;
+	case CLI_OPT_NO_SIDECARS:
+		ro->scan.sidecars = 0;
+		return 1;
+	}
+	return 0;
+}
+
+int
+cli_check_paths(const char *cmd, int argc, char **argv, int first,
+    const char *usage)
+{
+	char sbuf[512];
+	int i;
+
+	if (first >= argc) {
+		cli_warn("%s: no PATH given", cmd);
+		fputs(usage, stderr);
+		return -1;
+	}
+	for (i = first; i < argc; i++) {
+		struct stat st;
+
+		if (stat(argv[i], &st) != 0) {
+			cli_warn("%s: %s: %s", cmd, cli_safe(argv[i], sbuf,
+			    sizeof(sbuf)), strerror(errno));
+			return -1;
+		}
+	}
 	return 0;
 }
 
