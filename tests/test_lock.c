@@ -31,6 +31,7 @@
 #include "run.h"
 #include "scan.h"
 #include "suites.h"
+#include "tutil.h"
 
 #define H1 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define H1U "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"
@@ -93,28 +94,6 @@ static void
 put_text(const char *path, const char *s)
 {
 	put_file(path, s, strlen(s));
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(b);
-	ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	b[n] = '\0';
-	fclose(f);
-	if (len != NULL)
-		*len = (size_t)n;
-	return b;
 }
 
 static size_t
@@ -217,7 +196,7 @@ START_TEST(lock_roundtrip)
 	v[2] = fake("models/b.gguf", H2);	/* same file via two roots */
 	write_lock(tp("x.lock"), v, 3);
 
-	text = slurp(tp("x.lock"), NULL);
+	text = tu_slurp(tp("x.lock"), NULL);
 	ck_assert_ptr_nonnull(strstr(text, "9007199254740993"));
 	doc = cJSON_Parse(text);
 	ck_assert_ptr_nonnull(doc);
@@ -675,7 +654,7 @@ START_TEST(verify_tree)
 	mg_run_free(&run);
 
 	/* One modified byte, one deleted file, one added file. */
-	buf = slurp(tp("safetensors/valid/one-tensor.safetensors"), &len);
+	buf = tu_slurp(tp("safetensors/valid/one-tensor.safetensors"), &len);
 	ck_assert_ptr_nonnull(buf);
 	buf[len - 1] ^= 0x01;
 	put_file(tp("safetensors/valid/one-tensor.safetensors"), buf, len);
@@ -1128,56 +1107,6 @@ END_TEST
 
 /* ---- modelgate lock, end to end ---------------------------------------- */
 
-struct res {
-	int	 status;
-	char	*out, *err;
-};
-
-/* Run MG_BIN in dir with args (NULL-terminated). */
-static struct res
-run_bin(const char *dir, const char *const *args)
-{
-	char outp[] = "/tmp/mglkoXXXXXX", errp[] = "/tmp/mglkeXXXXXX";
-	const char *bin = getenv("MG_BIN"), *argv[32];
-	struct res r;
-	int fo = mkstemp(outp), fe = mkstemp(errp), st, i;
-	pid_t pid;
-
-	ck_assert_msg(bin != NULL, "MG_BIN is not set (run through make test)");
-	ck_assert(fo >= 0 && fe >= 0);
-	argv[0] = bin;
-	for (i = 0; args[i] != NULL && i < 30; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(fo, 1);
-		dup2(fe, 2);
-		if (chdir(dir) != 0)
-			_exit(126);
-		setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	close(fo);
-	close(fe);
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	r.out = slurp(outp, NULL);
-	r.err = slurp(errp, NULL);
-	unlink(outp);
-	unlink(errp);
-	return r;
-}
-
-static void
-res_free(struct res *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
 START_TEST(cli_lock_writes_readable_lock)
 {
 	const char *a1[] = { "lock", "gguf/valid", NULL };
@@ -1185,18 +1114,18 @@ START_TEST(cli_lock_writes_readable_lock)
 	    NULL };
 	const char *a3[] = { "lock", "--jobs", "8", "--output", "eight.lock",
 	    "gguf/valid/", NULL };
-	struct res r;
+	struct tres r;
 	struct mg_lock l;
 	char err[512], *x, *y, *z;
 	size_t i;
 
 	mk_tmp();
 	mg_gen_gguf(tmpdir);
-	r = run_bin(tmpdir, a1);
+	r = tu_run(tmpdir, a1);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	ck_assert_ptr_nonnull(strstr(r.err, "modelgate: locked "));
 	ck_assert_ptr_nonnull(strstr(r.err, " artifacts to modelgate.lock"));
-	res_free(&r);
+	tu_free(&r);
 	ck_assert_int_eq(mg_lock_read(&l, tp("modelgate.lock"), err,
 	    sizeof(err)), MG_OK);
 	ck_assert_uint_ge(l.n, 3);
@@ -1209,15 +1138,15 @@ START_TEST(cli_lock_writes_readable_lock)
 	mg_lock_free(&l);
 
 	/* Same bytes for any --jobs and spelling of the root. */
-	r = run_bin(tmpdir, a2);
+	r = tu_run(tmpdir, a2);
 	ck_assert_int_eq(r.status, 0);
-	res_free(&r);
-	r = run_bin(tmpdir, a3);
+	tu_free(&r);
+	r = tu_run(tmpdir, a3);
 	ck_assert_int_eq(r.status, 0);
-	res_free(&r);
-	x = slurp(tp("modelgate.lock"), NULL);
-	y = slurp(tp("one.lock"), NULL);
-	z = slurp(tp("eight.lock"), NULL);
+	tu_free(&r);
+	x = tu_slurp(tp("modelgate.lock"), NULL);
+	y = tu_slurp(tp("one.lock"), NULL);
+	z = tu_slurp(tp("eight.lock"), NULL);
 	ck_assert_str_eq(x, y);
 	ck_assert_str_eq(x, z);
 	ck_assert_ptr_nonnull(strstr(x, "\"generated_at\":\t\"2023-11-14T22:13:20+00:00\""));
@@ -1237,44 +1166,44 @@ START_TEST(cli_lock_exit_codes)
 	const char *jobs0[] = { "lock", "-j", "0", ".", NULL };
 	const char *help[] = { "lock", "--help", NULL };
 	const char *unread[] = { "lock", "-o", "u.lock", "gguf/valid", NULL };
-	struct res r;
+	struct tres r;
 
 	mk_tmp();
 	ck_assert_int_eq(mkdir(tp("emptydir"), 0700), 0);
 	put_text(tp("emptydir/readme.txt"), "not a model\n");
-	r = run_bin(tmpdir, empty);
+	r = tu_run(tmpdir, empty);
 	ck_assert_int_eq(r.status, 4);
 	ck_assert_int_ne(access(tp("e.lock"), F_OK), 0);
 	ck_assert_ptr_nonnull(strstr(r.err, "exit 4"));
-	res_free(&r);
+	tu_free(&r);
 
-	r = run_bin(tmpdir, noargs);
+	r = tu_run(tmpdir, noargs);
 	ck_assert_int_eq(r.status, 2);
-	res_free(&r);
-	r = run_bin(tmpdir, badopt);
+	tu_free(&r);
+	r = tu_run(tmpdir, badopt);
 	ck_assert_int_eq(r.status, 2);
-	res_free(&r);
-	r = run_bin(tmpdir, nopath);
+	tu_free(&r);
+	r = tu_run(tmpdir, nopath);
 	ck_assert_int_eq(r.status, 2);
-	res_free(&r);
-	r = run_bin(tmpdir, jobs0);
+	tu_free(&r);
+	r = tu_run(tmpdir, jobs0);
 	ck_assert_int_eq(r.status, 2);
-	res_free(&r);
-	r = run_bin(tmpdir, help);
+	tu_free(&r);
+	r = tu_run(tmpdir, help);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "usage: modelgate lock"));
-	res_free(&r);
+	tu_free(&r);
 
 	/* An unreadable model: fail closed, write nothing (not as root). */
 	if (geteuid() != 0) {
 		mg_gen_gguf(tmpdir);
 		ck_assert_int_eq(chmod(tp("gguf/valid/llama-q8_0.gguf"), 0), 0);
-		r = run_bin(tmpdir, unread);
+		r = tu_run(tmpdir, unread);
 		ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
 		ck_assert_int_ne(access(tp("u.lock"), F_OK), 0);
 		ck_assert_ptr_nonnull(strstr(r.err, "cannot pin"));
 		ck_assert_ptr_nonnull(strstr(r.err, "no lock written"));
-		res_free(&r);
+		tu_free(&r);
 	}
 	rm_tmp();
 }
