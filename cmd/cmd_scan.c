@@ -124,15 +124,20 @@ progress_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Today's date (UTC) for suppression expiry.  The real clock, never
+ * SOURCE_DATE_EPOCH: a reproducible build must not revive an expired
+ * suppression.
+ */
 static int
 today(char out[11])
 {
-	char stamp[64];
+	time_t t = time(NULL);
+	struct tm tm;
 
-	if (cli_timestamp(stamp, sizeof(stamp)) != 0)
+	if (gmtime_r(&t, &tm) == NULL)
 		return -1;
-	memcpy(out, stamp, 10);
-	out[10] = '\0';
+	strftime(out, 11, "%Y-%m-%d", &tm);
 	return 0;
 }
 
@@ -215,6 +220,9 @@ cmd_scan(int argc, char **argv)
 				cli_warn("scan: each report may be given once");
 				return MG_EXIT_USAGE;
 			}
+			/* A report on standard output replaces the text one. */
+			if (strcmp(optarg, "-") == 0)
+				quiet = 1;
 			reqs[nreq].path = optarg;
 			reqs[nreq].fn = c == OPT_JSON ? mg_report_gate_json :
 			    c == OPT_SARIF ? mg_report_sarif :
@@ -297,6 +305,8 @@ cmd_scan(int argc, char **argv)
 			code = MG_EXIT_USAGE;
 			continue;
 		}
+		if (o.f == stdout)
+			quiet = 1;	/* the report is the standard output */
 		if ((r = reqs[i].fn(o.f, &g, &info)) != MG_OK ||
 		    (r = mg_out_commit(&o)) != MG_OK) {
 			mg_out_abort(&o);
@@ -308,8 +318,12 @@ cmd_scan(int argc, char **argv)
 	}
 	if (!quiet) {
 		info.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-		(void)mg_report_gate_text(stdout, &g, &info);
-		fflush(stdout);
+		if (mg_report_gate_text(stdout, &g, &info) != MG_OK ||
+		    fflush(stdout) != 0 || ferror(stdout)) {
+			cli_warn("scan: writing the text report to standard "
+			    "output failed");
+			code = MG_EXIT_USAGE;
+		}
 	}
 	if (code == MG_EXIT_USAGE)
 		code = cli_exit(code, "a report could not be written");

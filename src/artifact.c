@@ -54,11 +54,11 @@ mg_artifact_add(struct mg_artifact *a, enum mg_rule_id rule, uint64_t offset,
 
 	if (ru == NULL)
 		return MG_ERR_INTERNAL;
-	if (a->nfindings >= MG_MAX_FINDINGS) {
+	/* Once the gate adds (uncapped), findings decide verdicts: keep all. */
+	if (!a->uncapped && a->nfindings >= MG_MAX_FINDINGS) {
 		a->dropped++;
 		return MG_OK;
-	}
-	if (a->nfindings == MG_MAX_FINDINGS - 1) {
+	} else if (!a->uncapped && a->nfindings == MG_MAX_FINDINGS - 1) {
 		/* The last slot says that the cap was reached. */
 		a->dropped++;
 		rule = MG_R_LIMIT_FINDINGS;

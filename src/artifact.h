@@ -73,6 +73,7 @@ struct mg_artifact {
 	 */
 	int		 complete;
 	size_t		 dropped;	/* findings past MG_MAX_FINDINGS */
+	int		 uncapped;	/* 1: the gate adds; the cap is off */
 	uint64_t	 meta_bytes;	/* bytes copied into metadata so far */
 };
 

@@ -271,11 +271,14 @@ check_license(struct mg_artifact *a, const struct mg_scope *s)
 	}
 	valid = mg_spdx_normalize(a->license, norm, sizeof(norm));
 	if (!valid) {
+		/* Unreadable licence text cannot be shown to pass any list. */
 		if (s->lic_required == 1 || (s->have_lic_allow &&
-		    s->lic_allow.n > 0))
+		    s->lic_allow.n > 0) || (s->have_lic_deny &&
+		    s->lic_deny.n > 0))
 			mg_artifact_add(a, MG_R_POLICY_LICENSE,
 			    MG_FINDING_NO_OFFSET, "license",
-			    "licence '%.200s' is not a valid SPDX expression",
+			    "licence '%.200s' is not a valid SPDX expression, so "
+			    "the policy's licence rules cannot be checked",
 			    a->license);
 		return;
 	}
@@ -455,8 +458,11 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 		char occ[1024];
 		unsigned k = 0;
 
-		/* Reading failures are never switched off: fail closed. */
-		if (rc->enabled == 0 && f->rule != MG_R_IO_READ)
+		/*
+		 * Work not done is never switched off, suppressed away or
+		 * baselined into a pass: fail closed.
+		 */
+		if (rc->enabled == 0 && !is_incomplete_rule(f->rule))
 			continue;
 		gf->f = f;
 		gf->severity = rc->severity >= 0 ?
@@ -488,7 +494,7 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 		} else if (c->baseline != NULL &&
 		    mg_strset_has(c->baseline, gf->fingerprint, 64))
 			gf->state = MG_FS_BASELINED;
-		if (is_incomplete_rule(f->rule) && gf->state == MG_FS_ACTIVE)
+		if (is_incomplete_rule(f->rule))
 			errored = 1;
 		gf->counts = gf->state == MG_FS_ACTIVE &&
 		    !is_incomplete_rule(f->rule) && (int)gf->severity >= fail_on;
@@ -646,6 +652,9 @@ mg_gate_eval(struct mg_gate *g, struct mg_run *run,
 		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
 		    "%s", run->errs[i].message);
 	}
+	/* The per-artifact cap bounds parsers, never the gate's verdicts. */
+	for (i = 0; i < run->n; i++)
+		run->arts[i]->uncapped = 1;
 	if ((r = check_pins(&c, run)) != MG_OK)
 		goto fail;
 	for (i = 0; i < run->n; i++) {
@@ -656,12 +665,12 @@ mg_gate_eval(struct mg_gate *g, struct mg_run *run,
 	}
 
 	nreal = run->n;
-	g->n = nreal + c.nextra;
-	g->arts = calloc(g->n ? g->n : 1, sizeof(*g->arts));
+	g->arts = calloc(nreal + c.nextra + 1, sizeof(*g->arts));
 	if (g->arts == NULL) {
 		r = MG_ERR_NOMEM;
 		goto fail;
 	}
+	g->n = nreal + c.nextra;
 	for (i = 0; i < nreal; i++)
 		g->arts[i].a = run->arts[i];
 	for (k = 0; k < c.nextra; k++) {

@@ -17,11 +17,33 @@
 int
 mg_out_open(struct mg_out *o, const char *path)
 {
+	struct stat st;
 	int fd;
 
 	memset(o, 0, sizeof(*o));
 	if (path == NULL || strcmp(path, "-") == 0) {
 		o->f = stdout;
+		return MG_OK;
+	}
+	/*
+	 * A destination that exists and is not a regular file (a terminal,
+	 * a pipe, /dev/stdout, /dev/fd/N), or is a symlink, is written
+	 * through in place: renaming over it would replace the link or the
+	 * device node instead of writing to what it names.
+	 */
+	if (lstat(path, &st) == 0 && (S_ISLNK(st.st_mode) ||
+	    !S_ISREG(st.st_mode))) {
+		struct stat so, sp;
+
+		/* Our own standard output by another name: share the stream. */
+		if (fstat(STDOUT_FILENO, &so) == 0 && stat(path, &sp) == 0 &&
+		    so.st_dev == sp.st_dev && so.st_ino == sp.st_ino) {
+			o->f = stdout;
+			return MG_OK;
+		}
+		if ((o->f = fopen(path, "w")) == NULL)
+			return MG_ERR_IO;
+		o->direct = 1;
 		return MG_OK;
 	}
 	o->path = strdup(path);
@@ -56,7 +78,10 @@ mg_out_commit(struct mg_out *o)
 	if (o->path == NULL) {
 		if (fflush(o->f) != 0 || ferror(o->f))
 			r = MG_ERR_IO;
+		if (o->direct && fclose(o->f) != 0)
+			r = MG_ERR_IO;
 		o->f = NULL;
+		o->direct = 0;
 		return r;
 	}
 	if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0)
@@ -80,7 +105,8 @@ mg_out_abort(struct mg_out *o)
 	if (o->f != NULL && o->path != NULL) {
 		fclose(o->f);
 		unlink(o->tmp);
-	}
+	} else if (o->f != NULL && o->direct)
+		fclose(o->f);
 	free(o->path);
 	free(o->tmp);
 	memset(o, 0, sizeof(*o));

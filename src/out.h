@@ -11,9 +11,14 @@ struct mg_out {
 	FILE	*f;
 	char	*path;		/* destination; NULL for standard output */
 	char	*tmp;		/* temporary file beside it */
+	int	 direct;	/* 1: a device or pipe, written in place */
 };
 
-/* Open path for writing, or standard output when path is NULL or "-". */
+/*
+ * Open path for writing, or standard output when path is NULL or "-".  A
+ * path that names an existing non-regular file (a pipe, /dev/stdout) or a
+ * symlink is written in place, since renaming over it would replace it.
+ */
 int	mg_out_open(struct mg_out *o, const char *path);
 /* Flush, sync and rename into place.  Returns MG_OK or MG_ERR_IO. */
 int	mg_out_commit(struct mg_out *o);

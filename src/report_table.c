@@ -45,49 +45,18 @@ struct rows {
 };
 
 /*
- * A copy of s[0..n) that is safe to print on a terminal.  NULL on
- * allocation failure.  mg_utf8_dup at most triples the bytes; an escape
- * at most quadruples what it replaces.
+ * A copy of s[0..n) that is safe to print on a terminal or CI log (see
+ * mg_text_printable: controls escaped, workflow commands defused).  NULL
+ * on allocation failure.
  */
 static char *
 term_safe(const char *s, size_t n)
 {
-	char *u = NULL, *out = NULL;
-	const unsigned char *p;
-	size_t i, o = 0, len, cap;
+	char *u = mg_utf8_dup(s, n), *out;
 
-	if (n > SIZE_MAX / 12 - 1 || (u = mg_utf8_dup(s, n)) == NULL)
+	if (u == NULL)
 		return NULL;
-	len = strlen(u);
-	cap = len * 4 + 1;
-	if ((out = malloc(cap)) == NULL)
-		goto out;
-	p = (const unsigned char *)u;
-	for (i = 0; i < len; i++) {
-		unsigned c = p[i], cp = 0;
-
-		if (c < 0x20 || c == 0x7f) {
-			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
-			continue;
-		}
-		if (c == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 &&
-		    p[i + 1] <= 0x9f)
-			cp = p[i + 1];
-		else if (c == 0xe2 && i + 2 < len && p[i + 1] == 0x80 &&
-		    p[i + 2] >= 0xa8 && p[i + 2] <= 0xae)
-			cp = 0x2000 | (p[i + 2] & 0x3f);
-		else if (c == 0xe2 && i + 2 < len && p[i + 1] == 0x81 &&
-		    p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)
-			cp = 0x2040 | (p[i + 2] & 0x3f);
-		if (cp != 0) {
-			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", cp);
-			i += cp < 0x100 ? 1 : 2;
-			continue;
-		}
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-out:
+	out = mg_text_printable(u);
 	free(u);
 	return out;
 }

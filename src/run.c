@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +26,8 @@ struct job {
 	struct mg_artifact	 a;
 	char			*fspath;
 	int			 sidecars;	/* see mg_walk_ops.file */
+	dev_t			 dev;		/* identity the walker saw */
+	ino_t			 ino;
 };
 
 struct collect {
@@ -78,7 +81,8 @@ w_work(void *wp, void *jp)
 		    "not scanned: worker out of memory");
 		return;
 	}
-	mg_scan_file(&w->sc, &w->o->scan, j->fspath, j->sidecars, &j->a);
+	mg_scan_file(&w->sc, &w->o->scan, j->fspath, j->sidecars, j->dev,
+	    j->ino, &j->a);
 	if (w->o->progress != NULL)
 		w->o->progress(w->o->progress_arg, j->a.size);
 }
@@ -122,7 +126,8 @@ absolutise(const char *cwdir, const char *p)
 }
 
 static int
-on_file(void *arg, const char *fspath, const char *display, int sidecars)
+on_file(void *arg, const char *fspath, const char *display, int sidecars,
+    const struct stat *st)
 {
 	struct collect *c = arg;
 	struct job *j;
@@ -149,9 +154,13 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars)
 	slash = strrchr(display, '/');
 	j->fspath = strdup(fspath);
 	j->sidecars = sidecars;
+	j->dev = st->st_dev;
+	j->ino = st->st_ino;
 	j->a.path = strdup(display);
 	j->a.filename = strdup(slash != NULL ? slash + 1 : display);
-	j->a.abspath = absolutise(c->cwd, display);
+	/* Without a working directory, the path as found is all we have. */
+	j->a.abspath = c->cwd[0] != '\0' || display[0] == '/' ?
+	    absolutise(c->cwd, display) : strdup(display);
 	if (j->fspath == NULL || j->a.path == NULL || j->a.filename == NULL ||
 	    j->a.abspath == NULL) {
 		mg_artifact_free(&j->a);
@@ -196,6 +205,15 @@ static void
 on_error(void *arg, const char *display, const char *msg)
 {
 	struct collect *c = arg;
+	char dir[MG_MAX_PATH_BYTES + 2];
+
+	/* A problem in a part of the tree the policy excludes is no concern. */
+	if (c->o->want != NULL) {
+		snprintf(dir, sizeof(dir), "%s/", display);
+		if (!c->o->want(c->o->want_arg, display) ||
+		    !c->o->want(c->o->want_arg, dir))
+			return;
+	}
 
 	if (add_err(c->run, display, msg) != MG_OK)
 		c->nomem = 1;
@@ -234,7 +252,7 @@ mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
 	struct mg_walk_opts wo;
 	struct collect c;
 	struct timespec t0, t1;
-	size_t i, k;
+	size_t i, k, u;
 	int r;
 
 	memset(run, 0, sizeof(*run));
@@ -279,10 +297,19 @@ mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
 		free(j);
 	}
 	free(c.jobs);
-	run->n = k;
-	run->cap = k;
 	if (k > 1)
 		qsort(run->arts, k, sizeof(*run->arts), cmp_art);
+	/* Overlapping roots ("models models/a.gguf") report a file once. */
+	for (i = 1, u = k > 0 ? 1 : 0; i < k; i++) {
+		if (strcmp(run->arts[i]->path, run->arts[u - 1]->path) == 0) {
+			mg_artifact_free(run->arts[i]);
+			free(run->arts[i]);
+			continue;
+		}
+		run->arts[u++] = run->arts[i];
+	}
+	run->n = u;
+	run->cap = u;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	run->seconds = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

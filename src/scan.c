@@ -178,7 +178,8 @@ fd_skip(void *ctx, uint64_t n)
 
 void
 mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
-    const char *fspath, int sidecars, struct mg_artifact *a)
+    const char *fspath, int sidecars, dev_t dev, ino_t ino,
+    struct mg_artifact *a)
 {
 	struct fd_ctx fc;
 	struct mg_src src;
@@ -198,6 +199,12 @@ mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	if (fstat(fc.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
 		    "not a regular file when opened");
+		close(fc.fd);
+		return;
+	}
+	if (st.st_dev != dev || st.st_ino != ino) {
+		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
+		    "the file was replaced between the walk and the scan");
 		close(fc.fd);
 		return;
 	}

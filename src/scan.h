@@ -5,6 +5,7 @@
 #define MG_SCAN_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "rd.h"
 
@@ -38,10 +39,12 @@ void	mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 /*
  * Scan a regular file by path (opened O_NOFOLLOW unless follow is set),
  * then read the sidecars beside it when the options ask.  sidecars: 1 the
- * directory has some, 0 it has none (skip looking), -1 unknown.  Never
- * fails.
+ * directory has some, 0 it has none (skip looking), -1 unknown.  dev and
+ * ino are the file the walker saw: a different file at that path when it
+ * is opened (swapped in a race) is not scanned.  Never fails.
  */
 void	mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
-	    const char *fspath, int sidecars, struct mg_artifact *a);
+	    const char *fspath, int sidecars, dev_t dev, ino_t ino,
+	    struct mg_artifact *a);
 
 #endif /* MG_SCAN_H */

@@ -130,8 +130,18 @@ visit_link(struct walker *w, const char *fs, const char *disp)
 	struct stat st;
 	int r = 0, fd;
 
-	if (!w->o->follow_symlinks)
+	if (!w->o->follow_symlinks) {
+		/*
+		 * Skipping a link to a file or directory silently would let
+		 * a linked model pass unchecked: say what was not scanned.
+		 */
+		if (stat(fs, &st) == 0 && (S_ISREG(st.st_mode) ||
+		    S_ISDIR(st.st_mode)))
+			w->ops->error(w->ops->arg, disp, "symlink not followed "
+			    "(--follow-symlinks follows links inside the scan "
+			    "root)");
 		return 0;
+	}
 	if ((real = realpath(fs, NULL)) == NULL) {
 		report(w, disp, "cannot resolve symlink", errno);
 		return 0;
@@ -146,7 +156,7 @@ visit_link(struct walker *w, const char *fs, const char *disp)
 		goto out;
 	}
 	if (S_ISREG(st.st_mode))
-		r = w->ops->file(w->ops->arg, real, disp, -1);
+		r = w->ops->file(w->ops->arg, real, disp, -1, &st);
 	else if (S_ISDIR(st.st_mode)) {
 		fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
@@ -245,7 +255,10 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 			else
 				r = enter(w, fd, fs2, disp2);
 		} else if (S_ISREG(st.st_mode))
-			r = w->ops->file(w->ops->arg, fs2, disp2, sidecars);
+			r = w->ops->file(w->ops->arg, fs2, disp2, sidecars, &st);
+		else
+			w->ops->error(w->ops->arg, disp2, "not a regular file "
+			    "(a pipe, socket or device); not scanned");
 	}
 	free_names(names, n);
 	closedir(d);
@@ -272,8 +285,22 @@ mg_walk(const char *root, const struct mg_walk_opts *o,
 		report(&w, root, "cannot stat", errno);
 		return MG_ERR_IO;
 	}
-	if (S_ISREG(st.st_mode))
-		return ops->file(ops->arg, root, root, -1);
+	if (S_ISREG(st.st_mode)) {
+		struct stat lst;
+		char *real;
+
+		/* A file named on the command line is used through a link. */
+		if (lstat(root, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+			if ((real = realpath(root, NULL)) == NULL) {
+				report(&w, root, "cannot resolve", errno);
+				return MG_ERR_IO;
+			}
+			r = ops->file(ops->arg, real, root, -1, &st);
+			free(real);
+			return r;
+		}
+		return ops->file(ops->arg, root, root, -1, &st);
+	}
 	if (!S_ISDIR(st.st_mode)) {
 		ops->error(ops->arg, root, "not a regular file or directory");
 		return MG_ERR_IO;

@@ -9,16 +9,19 @@
 #ifndef MG_WALK_H
 #define MG_WALK_H
 
+#include <sys/stat.h>
+
 struct mg_walk_ops {
 	/*
 	 * A regular file.  fspath opens it; display is the root as the user
 	 * wrote it joined with the path below it; sidecars is 1 when its
 	 * directory holds config.json or tokenizer_config.json, 0 when it
-	 * does not, -1 when unknown (a file named on the command line).
-	 * Nonzero return stops.
+	 * does not, -1 when unknown (a file named on the command line);
+	 * st is what the walker saw (the scanner checks that the file it
+	 * opens is the same one).  Nonzero return stops.
 	 */
 	int	(*file)(void *arg, const char *fspath, const char *display,
-		    int sidecars);
+		    int sidecars, const struct stat *st);
 	void	(*error)(void *arg, const char *display, const char *msg);
 	void	*arg;
 };

@@ -156,6 +156,20 @@ START_TEST(utf8_maximal_subparts)
 }
 END_TEST
 
+/* Terminal and CI-log safety of untrusted text. */
+START_TEST(printable_defuses_controls_and_workflow_commands)
+{
+	char *s;
+
+	s = mg_text_printable("::error::pwned\n\033[2J\xe2\x80\xae" "x\xff");
+	ck_assert_str_eq(s, " ::error::pwned\\x0a\\x1b[2J\\u{202e}x\\xff");
+	free(s);
+	s = mg_text_printable("caf\xc3\xa9 ok");
+	ck_assert_str_eq(s, "caf\xc3\xa9 ok");
+	free(s);
+}
+END_TEST
+
 START_TEST(json_numbers_exact)
 {
 	cJSON *j;
@@ -253,12 +267,14 @@ struct seen {
 };
 
 static int
-w_file(void *arg, const char *fspath, const char *display, int sidecars)
+w_file(void *arg, const char *fspath, const char *display, int sidecars,
+    const struct stat *st)
 {
 	struct seen *s = arg;
 
 	(void)fspath;
 	(void)sidecars;
+	(void)st;
 	strncat(s->list, display, sizeof(s->list) - strlen(s->list) - 2);
 	strcat(s->list, "\n");
 	return 0;
@@ -313,7 +329,8 @@ START_TEST(walk_sorted_no_symlinks)
 		    root, root, root, root);
 		ck_assert_str_eq(s.list, want);
 	}
-	ck_assert_int_eq(s.errors, 0);
+	/* Links not followed are reported, never skipped in silence. */
+	ck_assert_int_eq(s.errors, 2);
 
 	/* Following: /etc is outside the root, "." loops. */
 	memset(&s, 0, sizeof(s));
@@ -342,6 +359,7 @@ core_suite(void)
 	tcase_add_test(tc, utf8_sanitise);
 	tcase_add_test(tc, utf8_maximal_subparts);
 	tcase_add_test(tc, json_numbers_exact);
+	tcase_add_test(tc, printable_defuses_controls_and_workflow_commands);
 	tcase_add_test(tc, strset_dups);
 	tcase_add_test(tc, pool_runs_every_job);
 	tcase_add_test(tc, walk_sorted_no_symlinks);

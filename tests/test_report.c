@@ -807,11 +807,11 @@ START_TEST(table_escapes_and_aligns)
 		    "raw control 0x%02x at %zu", (unsigned char)s[i], i);
 	ck_assert(strstr(s, "evil\\x1b]0;pwned\\x07\\x1b[2J\\x0d\\x08.gguf") !=
 	    NULL);
-	ck_assert(strstr(s, "\\u009b") != NULL);
+	ck_assert(strstr(s, "\\u{009b}") != NULL);
 	/* The widest field set here is file_size_bytes (15 columns). */
 	ck_assert(strstr(s, "\nformat           gguf\n") != NULL);
 	ck_assert(strstr(s, "\nmodel_filename   evil") != NULL);
-	ck_assert(strstr(s, "\ndtype            f\xc3\xa4\\u009b\n") != NULL);
+	ck_assert(strstr(s, "\ndtype            f\xc3\xa4\\u{009b}\n") != NULL);
 	ck_assert(strstr(s, "\nwarnings         IO-READ (high): read failed "
 	    "\\x1b[31mred\n") != NULL);
 	ck_assert(strstr(s, "\nmetadata         3 keys\n") != NULL);

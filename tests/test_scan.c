@@ -229,6 +229,34 @@ START_TEST(scan_exit3_incomplete)
 	cJSON_Delete(j);
 	tu_free(&r);
 
+	/* Pins that cannot be verified are never switched off or suppressed. */
+	snprintf(pol, sizeof(pol), "{\"version\": 1, \"rules\": "
+	    "{\"HASH-UNVERIFIED\": \"off\"}, \"suppressions\": [{\"rule\": "
+	    "\"HASH-UNVERIFIED\", \"reason\": \"try to hide it\"}], "
+	    "\"digests\": {\"models/llama-q8_0.gguf\": \"%064d\"}}", 0);
+	r = scan(d, pol, nohash);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+
+	/* A symlink not followed is reported, not skipped in silence. */
+	tu_sh("ln -s llama-q8_0.gguf '%s/models/alias.gguf'", d);
+	r = scan(d, NULL, NULL);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "IO-READ", "models/alias.gguf"));
+	cJSON_Delete(j);
+	tu_free(&r);
+	/* ... unless the policy excludes that part of the tree. */
+	r = scan(d, "{\"version\": 1, \"exclude\": [\"**/alias.gguf\"]}",
+	    NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	/* ... or it is followed. */
+	r = scan(d, NULL, follow);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_sh("rm '%s/models/alias.gguf'", d);
+
 	/* A symlink leaving the root cannot be followed: not checked. */
 	tu_sh("ln -s /etc/hostname '%s/models/outside.gguf'", d);
 	r = scan(d, NULL, follow);
@@ -236,6 +264,52 @@ START_TEST(scan_exit3_incomplete)
 	j = load_json(d, "report.json");
 	ck_assert_ptr_nonnull(find(j, "IO-READ", "models/outside.gguf"));
 	cJSON_Delete(j);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* A licence that is not SPDX cannot slip past a deny list. */
+START_TEST(scan_license_not_spdx_vs_deny)
+{
+	char *d = make_tree(0);
+	struct tres r;
+	cJSON *j;
+
+	tu_write(d, "models/config.json", "{\"license\": \"CC-BY-NC-4.0 OR\"}");
+	r = scan(d, "{\"version\":1,\"licenses\":{\"deny\":[\"CC-BY-NC-4.0\"]}}",
+	    NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "POLICY-LICENSE",
+	    "models/multi-pt.safetensors"));
+	cJSON_Delete(j);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* Reports reach devices and links; a file argument may be a symlink. */
+START_TEST(scan_report_to_stdout_and_symlinked_root)
+{
+	char *d = make_tree(0);
+	const char *a[] = { "scan", "--json", "/dev/stdout", "models/link.gguf",
+	    NULL };
+	struct tres r;
+	cJSON *j;
+	struct stat st;
+
+	tu_sh("ln -s llama-q8_0.gguf '%s/models/link.gguf'", d);
+	r = tu_run(d, a);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	j = cJSON_Parse(r.out);
+	ck_assert_msg(j != NULL, "stdout is not the JSON report: %s", r.out);
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "verdict")->valuestring, "pass");
+	cJSON_Delete(j);
+	ck_assert_int_eq(lstat("/dev/stdout", &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
 	tu_free(&r);
 	tu_rmrf(d);
 	free(d);
@@ -645,6 +719,8 @@ scan_suite(void)
 	tcase_add_test(tc, scan_exit2_usage_and_policy);
 	tcase_add_test(tc, scan_exit3_incomplete);
 	tcase_add_test(tc, scan_exit4_empty);
+	tcase_add_test(tc, scan_license_not_spdx_vs_deny);
+	tcase_add_test(tc, scan_report_to_stdout_and_symlinked_root);
 	tcase_add_test(tc, scan_policy_fields);
 	tcase_add_test(tc, scan_fail_on_flag_overrides);
 	tcase_add_test(tc, scan_suppressions);
