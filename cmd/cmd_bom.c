@@ -67,6 +67,13 @@ is_bad(const struct mg_artifact *a)
 	return !a->complete || mg_artifact_max_sev(a) >= MG_SEV_HIGH;
 }
 
+/* Workers render their own JSON documents; a failure leaves it to the writer. */
+static void
+prerender(void *arg, struct mg_artifact *a)
+{
+	(void)mg_bom_json_prerender(a, arg);
+}
+
 int
 cmd_bom(int argc, char **argv)
 {
@@ -161,6 +168,10 @@ cmd_bom(int argc, char **argv)
 	info.color = output == NULL && isatty(STDOUT_FILENO) &&
 	    getenv("NO_COLOR") == NULL;
 
+	if (strcmp(w->name, "json") == 0) {
+		ro.post = prerender;
+		ro.post_arg = &info;
+	}
 	r = mg_run_scan(&run, argv + optind, (size_t)(argc - optind), &ro);
 	if (r != MG_OK) {
 		mg_run_free(&run);

@@ -34,6 +34,7 @@ mg_artifact_free(struct mg_artifact *a)
 	free(a->base_model);
 	free(a->training_framework);
 	free(a->sidecar_license);
+	free(a->rendered);
 	cJSON_Delete(a->metadata);
 	for (i = 0; i < a->nfindings; i++) {
 		free(a->findings[i].message);

@@ -74,6 +74,7 @@ struct mg_artifact {
 	int		 complete;
 	size_t		 dropped;	/* findings past MG_MAX_FINDINGS */
 	int		 uncapped;	/* 1: the gate adds; the cap is off */
+	char		*rendered;	/* a report entry made by a worker */
 	uint64_t	 meta_bytes;	/* bytes copied into metadata so far */
 };
 

@@ -40,6 +40,14 @@ const struct mg_bom_writer *mg_bom_writer_find(const char *name);
 size_t	mg_bom_writer_count(void);
 const struct mg_bom_writer *mg_bom_writer_at(size_t i);
 
+/*
+ * Render an artifact's JSON document into a->rendered (workers call this
+ * in parallel; mg_report_json then only concatenates) and drop its
+ * metadata tree, which the document now holds as text.
+ */
+int	mg_bom_json_prerender(struct mg_artifact *a,
+	    const struct mg_bom_info *info);
+
 /* The l-bom shaped JSON document of one artifact (for json writers). */
 cJSON	*mg_bom_json_doc(const struct mg_artifact *a,
 	    const struct mg_bom_info *info);

@@ -104,9 +104,26 @@ mg_bom_json_doc(const struct mg_artifact *a, const struct mg_bom_info *info)
 	return d;
 }
 
+int
+mg_bom_json_prerender(struct mg_artifact *a, const struct mg_bom_info *info)
+{
+	cJSON *d = mg_bom_json_doc(a, info);
+
+	if (d == NULL)
+		return MG_ERR_NOMEM;
+	free(a->rendered);
+	a->rendered = cJSON_Print(d);
+	cJSON_Delete(d);
+	if (a->rendered == NULL)
+		return MG_ERR_NOMEM;
+	cJSON_Delete(a->metadata);
+	a->metadata = NULL;
+	return MG_OK;
+}
+
 /*
- * Documents are rendered and written one at a time, so memory and time
- * stay proportional to one artifact, not to the whole tree.
+ * Documents are written one at a time (rendered by the workers when they
+ * were asked to), so memory and time stay proportional to one artifact.
  */
 int
 mg_report_json(FILE *f, struct mg_artifact *const *arts, size_t n,
@@ -118,19 +135,23 @@ mg_report_json(FILE *f, struct mg_artifact *const *arts, size_t n,
 	if (array && fputs(n > 0 ? "[\n" : "[", f) < 0)
 		return MG_ERR_IO;
 	for (i = 0; i < n; i++) {
-		cJSON *d = mg_bom_json_doc(arts[i], info);
-		char *s;
+		char *s = arts[i]->rendered;
 		int ok;
 
-		if (d == NULL)
-			return MG_ERR_NOMEM;
-		s = cJSON_Print(d);
-		cJSON_Delete(d);
-		if (s == NULL)
-			return MG_ERR_NOMEM;
+		if (s == NULL) {
+			cJSON *d = mg_bom_json_doc(arts[i], info);
+
+			if (d == NULL)
+				return MG_ERR_NOMEM;
+			s = cJSON_Print(d);
+			cJSON_Delete(d);
+			if (s == NULL)
+				return MG_ERR_NOMEM;
+		}
 		ok = fputs(s, f) >= 0 &&
 		    fputs(array && i + 1 < n ? ",\n" : "\n", f) >= 0;
-		free(s);
+		if (s != arts[i]->rendered)
+			free(s);
 		if (!ok)
 			return MG_ERR_IO;
 	}

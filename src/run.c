@@ -83,6 +83,8 @@ w_work(void *wp, void *jp)
 	}
 	mg_scan_file(&w->sc, &w->o->scan, j->fspath, j->sidecars, j->dev,
 	    j->ino, &j->a);
+	if (w->o->post != NULL)
+		w->o->post(w->o->post_arg, &j->a);
 	if (w->o->progress != NULL)
 		w->o->progress(w->o->progress_arg, j->a.size);
 }

@@ -17,6 +17,13 @@ struct mg_run_opts {
 	/* Optional: 0 skips a file (policy include/exclude).  Walker thread. */
 	int		(*want)(void *arg, const char *display);
 	void		*want_arg;
+	/*
+	 * Optional: called by the worker right after it scanned an artifact
+	 * (e.g. to render its report entry in parallel); must be
+	 * thread-safe and touch only that artifact.
+	 */
+	void		(*post)(void *arg, struct mg_artifact *a);
+	void		*post_arg;
 	/* Optional: called by a worker after each file; must be thread-safe. */
 	void		(*progress)(void *arg, uint64_t bytes);
 	void		*progress_arg;
