@@ -114,6 +114,14 @@ mg_utf8_dup(const char *s, size_t n)
 	size_t i = 0, o = 0, k;
 	char *out;
 
+	/* The common case, clean text: one exact copy. */
+	if (memchr(s, '\0', n) == NULL && mg_utf8_valid(s, n)) {
+		if ((out = malloc(n + 1)) == NULL)
+			return NULL;
+		memcpy(out, s, n);
+		out[n] = '\0';
+		return out;
+	}
 	/* Worst case: every byte becomes the 3-byte U+FFFD. */
 	if (n > (SIZE_MAX - 1) / 3)
 		return NULL;
@@ -143,8 +151,17 @@ mg_json_str(const char *s, size_t n)
 
 	if (t == NULL)
 		return NULL;
-	j = cJSON_CreateString(t);
-	free(t);
+	/*
+	 * Hand the sanitised copy to the node instead of copying it again:
+	 * cJSON allocates with malloc() unless hooks are installed, and this
+	 * program installs none.
+	 */
+	if ((j = cJSON_CreateString("")) == NULL) {
+		free(t);
+		return NULL;
+	}
+	cJSON_free(j->valuestring);
+	j->valuestring = t;
 	return j;
 }
 
