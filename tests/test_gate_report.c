@@ -35,8 +35,9 @@
 #include "gate_report.h"
 #include "rules.h"
 #include "strset.h"
+#include "suites.h"
+#include "tutil.h"
 
-Suite	*gate_report_suite(void);
 
 /* ---- building gates by hand ------------------------------------------- */
 
@@ -278,85 +279,6 @@ save(const char *name, const char *doc, size_t len)
 	return path;
 }
 
-/* tests/schema/NAME, found beside MG_GOLDEN or from the current directory. */
-static const char *
-schema_path(const char *name)
-{
-	static char path[4096];
-	const char *g = getenv("MG_GOLDEN");
-	char *slash;
-
-	if (g != NULL && strlen(g) < sizeof(path) - 64) {
-		snprintf(path, sizeof(path), "%s", g);
-		if ((slash = strrchr(path, '/')) != NULL) {
-			snprintf(slash, sizeof(path) - (size_t)(slash - path),
-			    "/schema/%s", name);
-			if (access(path, R_OK) == 0)
-				return path;
-		}
-	}
-	snprintf(path, sizeof(path), "tests/schema/%s", name);
-	ck_assert_msg(access(path, R_OK) == 0, "%s missing", path);
-	return path;
-}
-
-/* A Python that has jsonschema: Debian's first, then the PATH's. */
-static const char *
-python_with_jsonschema(void)
-{
-	static const char *const cands[] = { "/usr/bin/python3", "python3" };
-	char cmd[256];
-	size_t i;
-
-	for (i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
-		snprintf(cmd, sizeof(cmd), "%s -c 'import jsonschema' "
-		    ">/dev/null 2>&1", cands[i]);
-		if (system(cmd) == 0)
-			return cands[i];
-	}
-	ck_abort_msg("no python3 with jsonschema: run ci/install-deps.sh "
-	    "(Debian package python3-jsonschema)");
-	return NULL;
-}
-
-static void
-sarif_schema_ok(const char *file)
-{
-	const char *py = python_with_jsonschema();
-	char cmd[8192];
-	int rc;
-
-	snprintf(cmd, sizeof(cmd), "%s -c '"
-	    "import json, sys, jsonschema\n"
-	    "s = json.load(open(sys.argv[1]))\n"
-	    "d = json.load(open(sys.argv[2], encoding=\"utf-8\"))\n"
-	    "v = jsonschema.validators.validator_for(s)(s)\n"
-	    "errs = sorted(v.iter_errors(d), key=lambda e: list(e.path))\n"
-	    "[print(\"sarif schema:\", list(e.path), e.message[:300], "
-	    "file=sys.stderr) for e in errs[:10]]\n"
-	    "sys.exit(1 if errs else 0)' '%s' '%s'",
-	    py, schema_path("sarif-schema-2.1.0.json"), file);
-	rc = system(cmd);
-	ck_assert_msg(rc == 0, "%s does not validate against the SARIF 2.1.0 "
-	    "schema (rc %d)", file, rc);
-}
-
-static void
-junit_xsd_ok(const char *file)
-{
-	char cmd[8192];
-	int rc;
-
-	ck_assert_msg(system("xmllint --version >/dev/null 2>&1") == 0,
-	    "xmllint missing: run ci/install-deps.sh (Debian libxml2-utils)");
-	snprintf(cmd, sizeof(cmd), "xmllint --noout --schema '%s' '%s' "
-	    ">/dev/null 2>%s/xmllint.err || { cat %s/xmllint.err >&2; "
-	    "exit 1; }", schema_path("junit-10.xsd"), file, tmpdir, tmpdir);
-	rc = system(cmd);
-	ck_assert_msg(rc == 0, "%s does not validate against junit-10.xsd",
-	    file);
-}
-
 /* ---- SARIF checks ------------------------------------------------------- */
 
 static const cJSON *
@@ -519,7 +441,7 @@ START_TEST(sarif_mixed)
 	tg_mixed(&t);
 	info_init(&info);
 	doc = render(mg_report_sarif, &t.g, &info, &len);
-	sarif_schema_ok(save("mixed.sarif", doc, len));
+	tu_sarif_schema_ok(save("mixed.sarif", doc, len));
 	d = sarif_check(doc, &t.g);
 
 	/* Every finding is a result, in the gate's order. */
@@ -623,7 +545,7 @@ START_TEST(sarif_pass_and_empty)
 	tg_art(&t, "m/x.gguf", "gguf", MG_V_PASS);
 	tg_done(&t, MG_RV_PASS, MG_EXIT_PASS);
 	doc = render(mg_report_sarif, &t.g, &info, &len);
-	sarif_schema_ok(save("pass.sarif", doc, len));
+	tu_sarif_schema_ok(save("pass.sarif", doc, len));
 	d = sarif_check(doc, &t.g);
 	ck_assert_int_eq(cJSON_GetArraySize(get(d, "runs.0.results")), 0);
 	ck_assert_int_eq(cJSON_GetArraySize(get(d,
@@ -643,7 +565,7 @@ START_TEST(sarif_pass_and_empty)
 	info.generated_at = NULL;
 	info.automation_id = "modelgate/scan/";
 	doc = render(mg_report_sarif, &t.g, &info, &len);
-	sarif_schema_ok(save("empty.sarif", doc, len));
+	tu_sarif_schema_ok(save("empty.sarif", doc, len));
 	d = sarif_check(doc, &t.g);
 	ck_assert_str_eq(gets_(d, "runs.0.properties.verdict"), "empty");
 	ck_assert_int_eq(get(d, "runs.0.invocations.0.exitCode")->valueint, 4);
@@ -691,7 +613,7 @@ START_TEST(sarif_hostile)
 	    NULL);
 	tg_done(&t, MG_RV_FAIL, MG_EXIT_FAIL);
 	doc = render(mg_report_sarif, &t.g, &info, &len);
-	sarif_schema_ok(save("hostile.sarif", doc, len));
+	tu_sarif_schema_ok(save("hostile.sarif", doc, len));
 	d = sarif_check(doc, &t.g);
 
 	ck_assert_str_eq(uri_of(d, 0),
@@ -723,7 +645,7 @@ START_TEST(sarif_hostile)
 	    NULL);
 	tg_done(&t, MG_RV_FAIL, MG_EXIT_FAIL);
 	doc = render(mg_report_sarif, &t.g, &info, &len);
-	sarif_schema_ok(save("outside-root.sarif", doc, len));
+	tu_sarif_schema_ok(save("outside-root.sarif", doc, len));
 	d = cJSON_Parse(doc);
 	ck_assert_ptr_nonnull(d);
 	/* Outside the root: "../" per directory of cwd, never file://. */
@@ -854,7 +776,7 @@ START_TEST(sarif_truncated)
 			cJSON_DeleteItemFromArray(res, 100);
 		small = cJSON_Print(d);
 		ck_assert_ptr_nonnull(small);
-		sarif_schema_ok(save("truncated-trimmed.sarif", small,
+		tu_sarif_schema_ok(save("truncated-trimmed.sarif", small,
 		    strlen(small)));
 		free(small);
 	}
@@ -1024,7 +946,7 @@ START_TEST(junit_mixed)
 	tg_mixed(&t);
 	info_init(&info);
 	doc = render(mg_report_junit, &t.g, &info, &len);
-	junit_xsd_ok(save("mixed.junit.xml", doc, len));
+	tu_junit_xsd_ok(save("mixed.junit.xml", doc, len));
 	/* scan x4, a: HASH-MISMATCH GGUF-COUNT GGUF-TRAIL GGUF-UTF8
 	 * GGUF-EMPTY, b: ST-DUPKEY POLICY-LICENSE, c: IO-READ. */
 	ck_assert_uint_eq(junit_check(doc), 12);
@@ -1095,7 +1017,7 @@ START_TEST(junit_hostile)
 	tg_art(&t, "m/<&>\"'.gguf", "weird<fmt>&", MG_V_ERROR);
 	tg_done(&t, MG_RV_INCOMPLETE, MG_EXIT_INCOMPLETE);
 	doc = render(mg_report_junit, &t.g, &info, &len);
-	junit_xsd_ok(save("hostile.junit.xml", doc, len));
+	tu_junit_xsd_ok(save("hostile.junit.xml", doc, len));
 	ck_assert_uint_eq(junit_check(doc), 6);
 	ck_assert_ptr_nonnull(strstr(doc, "classname=\"m/a\xef\xbf\xbd.gguf\""));
 	ck_assert_ptr_nonnull(strstr(doc,
@@ -1131,14 +1053,14 @@ START_TEST(junit_empty_and_pass)
 	tg_init(&t, 1);
 	tg_done(&t, MG_RV_EMPTY, MG_EXIT_EMPTY);
 	doc = render(mg_report_junit, &t.g, &info, &len);
-	junit_xsd_ok(save("empty.junit.xml", doc, len));
+	tu_junit_xsd_ok(save("empty.junit.xml", doc, len));
 	ck_assert_uint_eq(junit_check(doc), 1);
 	ck_assert_ptr_nonnull(strstr(doc, "<error message=\"Nothing to scan"));
 	free(doc);
 	/* --allow-empty: exit 0, a skipped testcase. */
 	t.g.exit_code = MG_EXIT_PASS;
 	doc = render(mg_report_junit, &t.g, &info, &len);
-	junit_xsd_ok(save("empty-allowed.junit.xml", doc, len));
+	tu_junit_xsd_ok(save("empty-allowed.junit.xml", doc, len));
 	ck_assert_uint_eq(junit_check(doc), 1);
 	ck_assert_ptr_nonnull(strstr(doc, "<skipped message=\"Nothing"));
 	free(doc);
@@ -1151,7 +1073,7 @@ START_TEST(junit_empty_and_pass)
 	tg_art(&t, "b.gguf", "gguf", MG_V_PASS);
 	tg_done(&t, MG_RV_PASS, MG_EXIT_PASS);
 	doc = render(mg_report_junit, &t.g, &info, &len);
-	junit_xsd_ok(save("pass.junit.xml", doc, len));
+	tu_junit_xsd_ok(save("pass.junit.xml", doc, len));
 	ck_assert_uint_eq(junit_check(doc), 3);
 	ck_assert_ptr_null(strstr(doc, "<failure"));
 	ck_assert_ptr_null(strstr(doc, "<error"));
@@ -1181,7 +1103,7 @@ START_TEST(junit_big_body)
 		    NULL, i, NULL);
 	tg_done(&t, MG_RV_FAIL, MG_EXIT_FAIL);
 	doc = render(mg_report_junit, &t.g, &info, &len);
-	junit_xsd_ok(save("big.junit.xml", doc, len));
+	tu_junit_xsd_ok(save("big.junit.xml", doc, len));
 	ck_assert_uint_eq(junit_check(doc), 2);
 	ck_assert_uint_lt(len, 80u * 1024);
 	ck_assert_ptr_nonnull(strstr(doc, "more findings"));

@@ -702,6 +702,15 @@ START_TEST(scan_golden_reports_jobs_1_and_8)
 		free(b8);
 		free(bg);
 	}
+	/* The real consumers' formats: the SARIF schema and the JUnit XSD. */
+	{
+		char p[4096];
+
+		snprintf(p, sizeof(p), "%s/j1/report.sarif", fx);
+		tu_sarif_schema_ok(p);
+		snprintf(p, sizeof(p), "%s/j1/report.xml", fx);
+		tu_junit_xsd_ok(p);
+	}
 	tu_free(&r1);
 	tu_free(&r8);
 }

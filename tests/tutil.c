@@ -139,3 +139,82 @@ tu_fix(const char *rel)
 	snprintf(p, sizeof(p), "%s/%s", tu_env("MG_FIXTURES"), rel);
 	return p;
 }
+
+/* tests/schema/NAME, found beside MG_GOLDEN or from the current directory. */
+static const char *
+schema_path(const char *name)
+{
+	static char path[4096];
+	const char *g = getenv("MG_GOLDEN");
+	char *slash;
+
+	if (g != NULL && strlen(g) < sizeof(path) - 64) {
+		snprintf(path, sizeof(path), "%s", g);
+		if ((slash = strrchr(path, '/')) != NULL) {
+			snprintf(slash, sizeof(path) - (size_t)(slash - path),
+			    "/schema/%s", name);
+			if (access(path, R_OK) == 0)
+				return path;
+		}
+	}
+	snprintf(path, sizeof(path), "tests/schema/%s", name);
+	ck_assert_msg(access(path, R_OK) == 0, "%s missing", path);
+	return path;
+}
+
+/* A Python that has jsonschema: Debian's first, then the PATH's. */
+static const char *
+python_with_jsonschema(void)
+{
+	static const char *const cands[] = { "/usr/bin/python3", "python3" };
+	char cmd[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "%s -c 'import jsonschema' "
+		    ">/dev/null 2>&1", cands[i]);
+		if (system(cmd) == 0)
+			return cands[i];
+	}
+	ck_abort_msg("no python3 with jsonschema: run ci/install-deps.sh "
+	    "(Debian package python3-jsonschema)");
+	return NULL;
+}
+
+void
+tu_sarif_schema_ok(const char *file)
+{
+	const char *py = python_with_jsonschema();
+	char cmd[8192];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "%s -c '"
+	    "import json, sys, jsonschema\n"
+	    "s = json.load(open(sys.argv[1]))\n"
+	    "d = json.load(open(sys.argv[2], encoding=\"utf-8\"))\n"
+	    "v = jsonschema.validators.validator_for(s)(s)\n"
+	    "errs = sorted(v.iter_errors(d), key=lambda e: list(e.path))\n"
+	    "[print(\"sarif schema:\", list(e.path), e.message[:300], "
+	    "file=sys.stderr) for e in errs[:10]]\n"
+	    "sys.exit(1 if errs else 0)' '%s' '%s'",
+	    py, schema_path("sarif-schema-2.1.0.json"), file);
+	rc = system(cmd);
+	ck_assert_msg(rc == 0, "%s does not validate against the SARIF 2.1.0 "
+	    "schema (rc %d)", file, rc);
+}
+
+void
+tu_junit_xsd_ok(const char *file)
+{
+	char cmd[8192];
+	int rc;
+
+	ck_assert_msg(system("xmllint --version >/dev/null 2>&1") == 0,
+	    "xmllint missing: run ci/install-deps.sh (Debian libxml2-utils)");
+	snprintf(cmd, sizeof(cmd), "xmllint --noout --schema '%s' '%s' "
+	    ">/dev/null 2>%s/mg-xmllint.err || { cat %s/mg-xmllint.err >&2; "
+	    "exit 1; }", schema_path("junit-10.xsd"), file, "/tmp", "/tmp");
+	rc = system(cmd);
+	ck_assert_msg(rc == 0, "%s does not validate against junit-10.xsd",
+	    file);
+}

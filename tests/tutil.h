@@ -36,4 +36,12 @@ const char *tu_fix(const char *rel);
 /* Run a shell command; fail the test when it fails. */
 void	tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Validate a SARIF file against the vendored SARIF 2.1.0 schema (Debian's
+ * python3-jsonschema) and a JUnit file against the vendored junit-10.xsd
+ * (xmllint); a missing validator fails the test, never skips it.
+ */
+void	tu_sarif_schema_ok(const char *file);
+void	tu_junit_xsd_ok(const char *file);
+
 #endif
