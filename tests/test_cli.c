@@ -184,6 +184,40 @@ START_TEST(cli_content_not_extension)
 }
 END_TEST
 
+/* --no-hash and a broken sidecar: reported, neither fails the BOM. */
+START_TEST(cli_no_hash_and_bad_sidecar)
+{
+	char *d = tu_tmpdir();
+	const char *a[] = { "bom", "--no-hash", NULL, NULL };
+	struct tres r;
+	const cJSON *f;
+	cJSON *j, *doc;
+	int hs = 0, sc = 0;
+
+	tu_sh("cp '%s' '%s/'", tu_fix("gguf/valid/llama-q8_0.gguf"), d);
+	tu_write(d, "config.json", "{\"model_type\": ");
+	a[2] = d;
+	r = tu_run(NULL, a);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	j = cJSON_Parse(r.out);
+	ck_assert(cJSON_IsArray(j));
+	doc = cJSON_GetArrayItem(j, 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(doc, "sha256")->valuestring, "");
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(doc, "findings")) {
+		const char *rule = cJSON_GetObjectItem(f, "rule")->valuestring;
+
+		hs += strcmp(rule, "HASH-SKIPPED") == 0;
+		sc += strcmp(rule, "SIDECAR-JSON") == 0;
+	}
+	ck_assert_int_eq(hs, 1);
+	ck_assert_int_eq(sc, 1);
+	cJSON_Delete(j);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* The README's rule table is `modelgate rules --format markdown`. */
 START_TEST(cli_readme_rule_table_current)
 {
@@ -218,6 +252,7 @@ cli_suite(void)
 	tcase_add_test(tc, cli_single_object_and_output);
 	tcase_add_test(tc, cli_content_not_extension);
 	tcase_add_test(tc, cli_readme_rule_table_current);
+	tcase_add_test(tc, cli_no_hash_and_bad_sidecar);
 	suite_add_tcase(s, tc);
 	return s;
 }

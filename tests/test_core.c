@@ -11,6 +11,7 @@
 
 #include <check.h>
 
+#include "artifact.h"
 #include "err.h"
 #include "hash.h"
 #include "limits.h"
@@ -167,6 +168,31 @@ START_TEST(printable_defuses_controls_and_workflow_commands)
 	s = mg_text_printable("caf\xc3\xa9 ok");
 	ck_assert_str_eq(s, "caf\xc3\xa9 ok");
 	free(s);
+}
+END_TEST
+
+/* The per-artifact findings cap: the last slot says so, the gate is exempt. */
+START_TEST(findings_cap_and_limit_rule)
+{
+	struct mg_artifact a;
+	unsigned i;
+
+	mg_artifact_init(&a);
+	for (i = 0; i < MG_MAX_FINDINGS + 500; i++)
+		ck_assert_int_eq(mg_artifact_add(&a, MG_R_GGUF_KEY, i, "k",
+		    "finding %u", i), MG_OK);
+	ck_assert_uint_eq(a.nfindings, MG_MAX_FINDINGS);
+	ck_assert_int_eq(a.findings[MG_MAX_FINDINGS - 1].rule,
+	    MG_R_LIMIT_FINDINGS);
+	ck_assert_uint_eq(a.dropped, 501);
+	ck_assert_ptr_nonnull(strstr(a.findings[MG_MAX_FINDINGS - 1].message,
+	    "rest are omitted"));
+	a.uncapped = 1;
+	ck_assert_int_eq(mg_artifact_add(&a, MG_R_HASH_MISMATCH,
+	    MG_FINDING_NO_OFFSET, NULL, "gate"), MG_OK);
+	ck_assert_uint_eq(a.nfindings, MG_MAX_FINDINGS + 1);
+	ck_assert_int_eq(a.findings[MG_MAX_FINDINGS].rule, MG_R_HASH_MISMATCH);
+	mg_artifact_free(&a);
 }
 END_TEST
 
@@ -359,6 +385,7 @@ core_suite(void)
 	tcase_add_test(tc, utf8_sanitise);
 	tcase_add_test(tc, utf8_maximal_subparts);
 	tcase_add_test(tc, json_numbers_exact);
+	tcase_add_test(tc, findings_cap_and_limit_rule);
 	tcase_add_test(tc, printable_defuses_controls_and_workflow_commands);
 	tcase_add_test(tc, strset_dups);
 	tcase_add_test(tc, pool_runs_every_job);
