@@ -137,6 +137,11 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	if (!hashing) {
 		mg_artifact_add(a, MG_R_HASH_SKIPPED, MG_FINDING_NO_OFFSET, NULL,
 		    "SHA256 computation skipped by request (--no-hash)");
+		/* Never complete over a read error a parser did not pass on. */
+		if (rd->err == MG_ERR_IO) {
+			read_failed(a, rd, fmt->name);
+			return;
+		}
 		a->complete = 1;
 		return;
 	}

@@ -36,8 +36,12 @@ load(const char *dir, const char *name, struct mg_artifact *a)
 	int fd;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    sizeof(path))
+	    sizeof(path)) {
+		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
+		    "sidecar %s: the directory path is too long to look for it",
+		    name);
 		return NULL;
+	}
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno != ENOENT && errno != ENOTDIR)
@@ -55,8 +59,12 @@ load(const char *dir, const char *name, struct mg_artifact *a)
 		goto out;
 	}
 	buf = malloc((size_t)st.st_size + 1);
-	if (buf == NULL)
+	if (buf == NULL) {
+		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
+		    "sidecar %s: out of memory reading %lld bytes", name,
+		    (long long)st.st_size);
 		goto out;
+	}
 	while (got < (size_t)st.st_size) {
 		ssize_t k = read(fd, buf + got, (size_t)st.st_size - got);
 
@@ -243,8 +251,10 @@ mg_sidecar_apply(const char *dir, struct mg_artifact *a)
 
 	if (cJSON_GetArraySize(meta) > 0) {
 		if (a->metadata == NULL &&
-		    (a->metadata = cJSON_CreateObject()) == NULL)
+		    (a->metadata = cJSON_CreateObject()) == NULL) {
+			r = MG_ERR_NOMEM;
 			goto out;
+		}
 		cJSON_AddItemToObject(a->metadata, "sidecar_config", meta);
 		meta = NULL;	/* transferred */
 	}
