@@ -48,6 +48,7 @@ int	cmd_scan(int argc, char **argv);
 int	cmd_bom(int argc, char **argv);
 int	cmd_policy(int argc, char **argv);
 int	cmd_rules(int argc, char **argv);
+int	cmd_formats(int argc, char **argv);
 int	cmd_lock(int argc, char **argv);
 
 /* Print "modelgate: <msg>" to stderr. */

@@ -1,5 +1,6 @@
 /*
- * cmd_rules.c - `modelgate rules`: the rule table, as text or JSON.
+ * cmd_rules.c - `modelgate rules` and `modelgate formats`: the tables a
+ * policy names, printed for people and machines.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "fmt.h"
 #include "rules.h"
 
 int
@@ -67,6 +69,36 @@ cmd_rules(int argc, char **argv)
 	} else {
 		cli_warn("rules: unknown format '%s'", fmt);
 		return MG_EXIT_USAGE;
+	}
+	return MG_EXIT_OK;
+}
+
+/* `modelgate formats`: the format table, as policies name the formats. */
+int
+cmd_formats(int argc, char **argv)
+{
+	size_t i, k;
+
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)) {
+		puts("usage: modelgate formats\n"
+		    "List the formats modelgate recognises by content, with the "
+		    "extensions that claim them.");
+		return MG_EXIT_OK;
+	}
+	if (argc != 1) {
+		cli_warn("usage: modelgate formats");
+		return MG_EXIT_USAGE;
+	}
+	for (i = 0; i < mg_fmt_count(); i++) {
+		const struct mg_format *f = mg_fmt_at(i);
+
+		printf("%-14s", f->name);
+		for (k = 0; f->exts[k] != NULL; k++)
+			printf("%s.%s", k > 0 ? " " : "", f->exts[k]);
+		if (k == 0)
+			fputs("(recognised by content only)", stdout);
+		putchar('\n');
 	}
 	return MG_EXIT_OK;
 }

@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "lock", cmd_lock, "pin the SHA-256 of every model in a lock file" },
 	{ "rules", cmd_rules, "list every rule with its id, severity and help" },
 	{ "policy", cmd_policy, "print the embedded default policy, or --check FILE" },
+	{ "formats", cmd_formats, "list the formats recognised by content" },
 };
 
 static const char usage_text[] =

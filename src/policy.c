@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -895,25 +896,70 @@ sec_rules(struct ld *L, struct jv v, const char *where, struct mg_scope *sc)
 	return MG_OK;
 }
 
+/*
+ * Sections made of named string lists and flags (formats, allow,
+ * licenses) are read from tables: a list sets its "have" flag so that an
+ * override can replace the inherited list; a flag is a boolean.
+ */
+enum field_kind { FK_LIST, FK_BOOL };
+
+struct field {
+	const char	*key;
+	enum field_kind	 kind;
+	enum strkind	 strs;		/* FK_LIST: what the strings are */
+	size_t		 off;		/* mg_strv or int in struct mg_scope */
+	size_t		 have_off;	/* FK_LIST: its int "have" flag */
+};
+
+#define LIST(k, sk, f, h) \
+	{ k, FK_LIST, sk, offsetof(struct mg_scope, f), \
+	    offsetof(struct mg_scope, h) }
+#define FLAG(k, f) { k, FK_BOOL, SK_ANY, offsetof(struct mg_scope, f), 0 }
+
+static const struct field formats_fields[] = {
+	LIST("allow", SK_FORMAT, formats_allow, have_formats_allow),
+	LIST("deny", SK_FORMAT, formats_deny, have_formats_deny),
+	{ NULL, FK_BOOL, SK_ANY, 0, 0 }
+};
+
+static const struct field allow_fields[] = {
+	LIST("architectures", SK_ANY, allow_arch, have_arch),
+	LIST("quantizations", SK_ANY, allow_quant, have_quant),
+	LIST("dtypes", SK_ANY, allow_dtype, have_dtype),
+	{ NULL, FK_BOOL, SK_ANY, 0, 0 }
+};
+
+static const struct field licenses_fields[] = {
+	LIST("allow", SK_LICENSE, lic_allow, have_lic_allow),
+	LIST("deny", SK_LICENSE, lic_deny, have_lic_deny),
+	FLAG("required", lic_required),
+	{ NULL, FK_BOOL, SK_ANY, 0, 0 }
+};
+
 static int
-sec_formats(struct ld *L, struct jv v, const char *where, struct mg_scope *sc)
+sec_fields(struct ld *L, struct jv v, const char *where, struct mg_scope *sc,
+    const struct field *fields)
 {
+	const struct field *f;
 	char w[256];
 	struct jv c;
-	int r;
+	int r, b;
 
 	if ((r = want(L, v, cJSON_IsObject(v.j), where, "an object")) != MG_OK)
 		return r;
 	for (c = jv_child(v); c.j != NULL; c = jv_next(L, c)) {
+		for (f = fields; f->key != NULL; f++)
+			if (strcmp(c.j->string, f->key) == 0)
+				break;
+		if (f->key == NULL)
+			return unknown(L, c, where);
 		path2(w, sizeof(w), where, c.j->string);
-		if (strcmp(c.j->string, "allow") == 0) {
-			r = get_strv(L, c, w, SK_FORMAT, &sc->formats_allow);
-			sc->have_formats_allow = 1;
-		} else if (strcmp(c.j->string, "deny") == 0) {
-			r = get_strv(L, c, w, SK_FORMAT, &sc->formats_deny);
-			sc->have_formats_deny = 1;
-		} else
-			r = unknown(L, c, where);
+		if (f->kind == FK_LIST) {
+			r = get_strv(L, c, w, f->strs, (struct mg_strv *)
+			    (void *)((char *)sc + f->off));
+			*(int *)(void *)((char *)sc + f->have_off) = 1;
+		} else if ((r = get_bool(L, c, w, &b)) == MG_OK)
+			*(int *)(void *)((char *)sc + f->off) = b;
 		if (r != MG_OK)
 			return r;
 	}
@@ -946,34 +992,6 @@ sec_require(struct ld *L, struct jv v, const char *where, struct mg_scope *sc)
 		sc->nrequire++;
 		path2(w, sizeof(w), where, c.j->string);
 		if ((r = get_strv(L, c, w, SK_ANY, &rq->keys)) != MG_OK)
-			return r;
-	}
-	return MG_OK;
-}
-
-static int
-sec_allow(struct ld *L, struct jv v, const char *where, struct mg_scope *sc)
-{
-	char w[256];
-	struct jv c;
-	int r;
-
-	if ((r = want(L, v, cJSON_IsObject(v.j), where, "an object")) != MG_OK)
-		return r;
-	for (c = jv_child(v); c.j != NULL; c = jv_next(L, c)) {
-		path2(w, sizeof(w), where, c.j->string);
-		if (strcmp(c.j->string, "architectures") == 0) {
-			r = get_strv(L, c, w, SK_ANY, &sc->allow_arch);
-			sc->have_arch = 1;
-		} else if (strcmp(c.j->string, "quantizations") == 0) {
-			r = get_strv(L, c, w, SK_ANY, &sc->allow_quant);
-			sc->have_quant = 1;
-		} else if (strcmp(c.j->string, "dtypes") == 0) {
-			r = get_strv(L, c, w, SK_ANY, &sc->allow_dtype);
-			sc->have_dtype = 1;
-		} else
-			r = unknown(L, c, where);
-		if (r != MG_OK)
 			return r;
 	}
 	return MG_OK;
@@ -1037,34 +1055,6 @@ sec_limits(struct ld *L, struct jv v, const char *where, struct mg_scope *sc)
 	return MG_OK;
 }
 
-static int
-sec_licenses(struct ld *L, struct jv v, const char *where, struct mg_scope *sc)
-{
-	char w[256];
-	struct jv c;
-	int r, b;
-
-	if ((r = want(L, v, cJSON_IsObject(v.j), where, "an object")) != MG_OK)
-		return r;
-	for (c = jv_child(v); c.j != NULL; c = jv_next(L, c)) {
-		path2(w, sizeof(w), where, c.j->string);
-		if (strcmp(c.j->string, "allow") == 0) {
-			r = get_strv(L, c, w, SK_LICENSE, &sc->lic_allow);
-			sc->have_lic_allow = 1;
-		} else if (strcmp(c.j->string, "deny") == 0) {
-			r = get_strv(L, c, w, SK_LICENSE, &sc->lic_deny);
-			sc->have_lic_deny = 1;
-		} else if (strcmp(c.j->string, "required") == 0) {
-			if ((r = get_bool(L, c, w, &b)) == MG_OK)
-				sc->lic_required = b;
-		} else
-			r = unknown(L, c, where);
-		if (r != MG_OK)
-			return r;
-	}
-	return MG_OK;
-}
-
 /*
  * A key that may appear at the top level and in an override.  Returns
  * 1 (via *done) when key was one of them.
@@ -1087,15 +1077,15 @@ scope_key(struct ld *L, struct jv c, const char *where, struct mg_scope *sc,
 	if (strcmp(k, "rules") == 0)
 		return sec_rules(L, c, w, sc);
 	if (strcmp(k, "formats") == 0)
-		return sec_formats(L, c, w, sc);
+		return sec_fields(L, c, w, sc, formats_fields);
 	if (strcmp(k, "require_keys") == 0)
 		return sec_require(L, c, w, sc);
 	if (strcmp(k, "allow") == 0)
-		return sec_allow(L, c, w, sc);
+		return sec_fields(L, c, w, sc, allow_fields);
 	if (strcmp(k, "limits") == 0)
 		return sec_limits(L, c, w, sc);
 	if (strcmp(k, "licenses") == 0)
-		return sec_licenses(L, c, w, sc);
+		return sec_fields(L, c, w, sc, licenses_fields);
 	*done = 0;
 	return MG_OK;
 }
