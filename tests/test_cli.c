@@ -184,6 +184,24 @@ START_TEST(cli_content_not_extension)
 }
 END_TEST
 
+/* The format table, as policies name the formats. */
+START_TEST(cli_formats_lists_the_table)
+{
+	const char *a[] = { "formats", NULL };
+	const char *bad[] = { "formats", "extra", NULL };
+	struct tres r = tu_run(NULL, a);
+
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "gguf          .gguf\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "safetensors   .safetensors\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "lfs-pointer"));
+	tu_free(&r);
+	r = tu_run(NULL, bad);
+	ck_assert_int_eq(r.status, 2);
+	tu_free(&r);
+}
+END_TEST
+
 /* --no-hash and a broken sidecar: reported, neither fails the BOM. */
 START_TEST(cli_no_hash_and_bad_sidecar)
 {
@@ -253,6 +271,7 @@ cli_suite(void)
 	tcase_add_test(tc, cli_content_not_extension);
 	tcase_add_test(tc, cli_readme_rule_table_current);
 	tcase_add_test(tc, cli_no_hash_and_bad_sidecar);
+	tcase_add_test(tc, cli_formats_lists_the_table);
 	suite_add_tcase(s, tc);
 	return s;
 }
