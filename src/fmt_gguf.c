@@ -47,6 +47,7 @@
 #include "limits.h"
 #include "rd.h"
 #include "strset.h"
+#include "template.h"
 #include "text.h"
 
 #define GGUF_DEFAULT_ALIGN	32u
@@ -416,6 +417,19 @@ str_skim(struct gg *g, uint64_t len, struct mg_hash *h)
 	return MG_OK;
 }
 
+/* Lexical injection check of a chat template (never rendered). */
+static void
+template_check(struct gg *g, const char *s, size_t n, uint64_t off)
+{
+	const char *what;
+	size_t at;
+
+	if (mg_template_suspicious(s, n, &what, &at))
+		note(g, MG_R_GGUF_TEMPLATE, off + at, g->key,
+		    "gguf: %s contains %s at byte %zu of the template, a "
+		    "marker of template injection", g->where, what, at);
+}
+
 /* One scalar of type t: JSON into *out when out != NULL, number into n. */
 static int
 scalar(struct gg *g, uint32_t t, cJSON **out, struct num *n)
@@ -732,7 +746,8 @@ value(struct gg *g, uint32_t t, unsigned depth, cJSON **out,
 		return r;
 	off = mg_rd_tell(g->rd);
 	keep = out != NULL && charge(g, len);
-	if (keep || (f != NULL && f->want_str && len <= FACT_STR_MAX)) {
+	if (keep || (f != NULL && f->want_str && len <= FACT_STR_MAX) ||
+	    (f != NULL && f->want_hash && len <= MG_MAX_TEMPLATE)) {
 		if ((r = str_read(g, len, &s)) != MG_OK)
 			return r;
 		if (!mg_utf8_valid(s, (size_t)len))
@@ -742,7 +757,14 @@ value(struct gg *g, uint32_t t, unsigned depth, cJSON **out,
 			r = MG_ERR_INTERNAL;
 			goto out;
 		}
+		if (f != NULL && f->want_hash)
+			template_check(g, s, (size_t)len, off);
 	} else {
+		if (f != NULL && f->want_hash)
+			note(g, MG_R_GGUF_TEMPLATE, off, g->key,
+			    "gguf: %s is a %llu-byte template, over the %u-byte "
+			    "cap for checking templates; it was not checked",
+			    g->where, ull(len), MG_MAX_TEMPLATE);
 		if (f != NULL && f->want_hash) {
 			if ((h = mg_hash_new()) == NULL) {
 				r = MG_ERR_NOMEM;
@@ -1214,6 +1236,45 @@ cmp_off(const void *x, const void *y)
 }
 
 /* Byte ranges: inside the file, disjoint; then trailing bytes. */
+/*
+ * ggml loads tensors only when each offset equals the running total of
+ * the previous tensors' sizes, each padded to the alignment, in
+ * declaration order.  A file that breaks it is refused by the reference
+ * loader; a gap can also hold bytes no loader reads.  Report the first
+ * break only: every later offset would differ too.
+ */
+static void
+contiguity(struct gg *g)
+{
+	uint64_t expect = 0, padded, rem, i;
+
+	for (i = 0; i < g->tparsed; i++) {
+		const struct tinfo *t = &g->t[i];
+
+		if (!t->sized)
+			return;		/* unknown size: nothing to compare */
+		if (t->off != expect) {
+			note(g, MG_R_GGUF_OFFSET, MG_FINDING_NO_OFFSET,
+			    tname(g, t),
+			    "gguf: tensor '%s' starts at data offset %llu but "
+			    "ggml requires %llu (%s): tensors must follow each "
+			    "other in declaration order, each padded to %u "
+			    "bytes", tname(g, t), ull(t->off), ull(expect),
+			    t->off > expect ? "a gap holds bytes no earlier "
+			    "tensor owns" : "out of order or overlapping",
+			    (unsigned)g->align);
+			return;
+		}
+		padded = t->nbytes;
+		rem = padded % g->align;
+		if (rem != 0 && __builtin_add_overflow(padded,
+		    g->align - rem, &padded))
+			return;
+		if (__builtin_add_overflow(expect, padded, &expect))
+			return;
+	}
+}
+
 static int
 ranges(struct gg *g)
 {
@@ -1247,6 +1308,7 @@ ranges(struct gg *g)
 		if (t->nbytes > 0)
 			v[n++] = t;
 	}
+	contiguity(g);
 	if (n > 1)
 		qsort(v, (size_t)n, sizeof(*v), cmp_off);
 	for (i = 0; i < n; i++) {
@@ -1659,6 +1721,19 @@ gguf_parse(struct mg_rd *rd, struct mg_artifact *a)
 		if ((r = kv(g, i)) != MG_OK)
 			goto done;
 
+	/*
+	 * The metadata has been read since counts_ok(): check the tensor
+	 * count against what is left now, before allocating from it.
+	 */
+	if (g->nt > 0 && g->nt > mg_rd_left(rd) / (size_width(g) + 16)) {
+		note(g, MG_R_GGUF_COUNT, mg_rd_tell(rd), NULL,
+		    "gguf: tensor_count %llu needs at least %llu bytes of tensor "
+		    "infos but %llu are left at offset %llu", ull(g->nt),
+		    ull(g->nt * (size_width(g) + 16)), ull(mg_rd_left(rd)),
+		    ull(mg_rd_tell(rd)));
+		r = MG_ERR_TRUNCATED;
+		goto done;
+	}
 	if (g->nt > 0 &&
 	    (g->t = malloc((size_t)g->nt * sizeof(*g->t))) == NULL) {
 		r = MG_ERR_NOMEM;

@@ -79,6 +79,8 @@ struct st {
 	int		 meta_full;	/* LIMIT-META already reported */
 	cJSON		*meta;		/* __metadata__ entries, then ours */
 	cJSON		*lnames, *tdtypes;
+	/* Keys already in meta and tdtypes: cJSON lookups are linear. */
+	struct mg_strset *meta_keys, *tdtype_keys;
 	char		*format;	/* __metadata__["format"], or NULL */
 	size_t		 formatn;
 
@@ -665,9 +667,10 @@ obj_put(cJSON *obj, const char *key, cJSON *item)
 
 /* Add obj[sanitised key] = sanitised value, keeping the first of a name. */
 static int
-obj_put_str(struct st *s, cJSON *obj, const char *k, size_t kn,
-    const char *v, size_t vn)
+obj_put_str(struct st *s, cJSON *obj, struct mg_strset *keys, const char *k,
+    size_t kn, const char *v, size_t vn)
 {
+	int added;
 	char *key = NULL;
 	cJSON *item = NULL;
 	int r = MG_ERR_NOMEM;
@@ -676,7 +679,9 @@ obj_put_str(struct st *s, cJSON *obj, const char *k, size_t kn,
 		return r;
 	if ((key = mg_utf8_dup(k, kn)) == NULL)
 		goto out;
-	if (cJSON_GetObjectItemCaseSensitive(obj, key) != NULL) {
+	if ((added = mg_strset_add(keys, key, strlen(key))) < 0)
+		goto out;
+	if (added == 0) {
 		r = MG_OK;	/* sanitising merged two names: keep first */
 		goto out;
 	}
@@ -750,7 +755,7 @@ parse_meta(struct st *s, int first)
 			    MG_OK)
 				goto out;
 			if (first && added) {
-				if ((r = obj_put_str(s, s->meta, key, keyn, val,
+				if ((r = obj_put_str(s, s->meta, s->meta_keys, key, keyn, val,
 				    valn)) != MG_OK)
 					goto out;
 				if (keyn == 6 && memcmp(key, "format", 6) == 0) {
@@ -1035,7 +1040,7 @@ tensor_record(struct st *s, struct st_ent *e, const char *name, size_t namen)
 	} else if (r != MG_OK)
 		return r;
 	if (e->dtype != NULL) {
-		if ((r = obj_put_str(s, s->tdtypes, name, namen, e->dtype,
+		if ((r = obj_put_str(s, s->tdtypes, s->tdtype_keys, name, namen, e->dtype,
 		    e->dtypen)) != MG_OK)
 			return r;
 		if ((r = mg_strset_add(s->dtypes, e->dtype, e->dtypen)) < 0)
@@ -1441,6 +1446,8 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 	    (s.tdtypes = cJSON_CreateObject()) == NULL ||
 	    (s.names = mg_strset_new()) == NULL ||
 	    (s.dtypes = mg_strset_new()) == NULL ||
+	    (s.meta_keys = mg_strset_new()) == NULL ||
+	    (s.tdtype_keys = mg_strset_new()) == NULL ||
 	    (hdr = malloc(hlen ? (size_t)hlen : 1)) == NULL) {
 		r = MG_ERR_NOMEM;
 		goto out;
@@ -1473,6 +1480,8 @@ out:
 	cJSON_Delete(s.tdtypes);
 	mg_strset_free(s.names);
 	mg_strset_free(s.dtypes);
+	mg_strset_free(s.meta_keys);
+	mg_strset_free(s.tdtype_keys);
 	for (k = 0; k < s.nt; k++)
 		free(s.t[k].disp);
 	free(s.t);

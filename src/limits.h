@@ -24,6 +24,7 @@
 #define MG_MAX_GGUF_TNAME	63u		/* tensor name bytes (ggml) */
 #define MG_MAX_GGUF_DIMS	4u		/* GGML_MAX_DIMS */
 #define MG_MAX_GGUF_ALIGN	(1u << 20)	/* general.alignment */
+#define MG_MAX_TEMPLATE		(1u << 20)	/* chat template checked (GGUF-TEMPLATE) */
 #define MG_MAX_GGUF_SAME_FINDINGS 64u	/* per rule per file, then a count */
 
 /* Findings listed per artifact; the rest are counted (LIMIT-FINDINGS). */

@@ -19,6 +19,7 @@
 #include "rd.h"
 #include "strset.h"
 #include "suites.h"
+#include "template.h"
 #include "text.h"
 #include "walk.h"
 
@@ -193,6 +194,46 @@ START_TEST(findings_cap_and_limit_rule)
 	ck_assert_uint_eq(a.nfindings, MG_MAX_FINDINGS + 1);
 	ck_assert_int_eq(a.findings[MG_MAX_FINDINGS].rule, MG_R_HASH_MISMATCH);
 	mg_artifact_free(&a);
+}
+END_TEST
+
+/* Chat templates: real ones pass, injection markers do not. */
+START_TEST(template_markers)
+{
+	static const char *const clean[] = {
+		"{% set loop_messages = messages %}{% for message in "
+		"loop_messages %}{% set content = '<|start_header_id|>' + "
+		"message['role'] + '<|end_header_id|>\\n\\n' + "
+		"message['content'] | trim + '<|eot_id|>' %}{{ content }}"
+		"{% endfor %}",
+		"{%- set ns = namespace(found=false) -%}{%- if "
+		"message['tool_calls'] -%}{{ raise_exception('x') }}{%- endif "
+		"-%}{{ strftime_now('%Y') }}{{ name | replace('_', ' ') }}",
+	};
+	static const struct {
+		const char	*t;
+		const char	*what;
+	} bad[] = {
+		{ "{{ ''.__class__.__mro__[1].__subclasses__() }}", "dunder" },
+		{ "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+		    "dunder" },
+		{ "{{ x|attr('\\x5f\\x5fclass\\x5f\\x5f') }}", "attr" },
+		{ "{{ x | attr ('a') }}", "attr" },
+		{ "{{ lipsum['\\137\\137globals\\137\\137'] }}", "escaped" },
+		{ "{{ request.application.subprocess }}", "subprocess" },
+	};
+	const char *what;
+	size_t i, at;
+
+	for (i = 0; i < sizeof(clean) / sizeof(clean[0]); i++)
+		ck_assert_msg(!mg_template_suspicious(clean[i], strlen(clean[i]),
+		    &what, &at), "clean template %zu flagged: %s", i, what);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(mg_template_suspicious(bad[i].t, strlen(bad[i].t),
+		    &what, &at), "attack %zu not flagged", i);
+		ck_assert_msg(strstr(what, bad[i].what) != NULL,
+		    "attack %zu: %s", i, what);
+	}
 }
 END_TEST
 
@@ -385,6 +426,7 @@ core_suite(void)
 	tcase_add_test(tc, utf8_sanitise);
 	tcase_add_test(tc, utf8_maximal_subparts);
 	tcase_add_test(tc, json_numbers_exact);
+	tcase_add_test(tc, template_markers);
 	tcase_add_test(tc, findings_cap_and_limit_rule);
 	tcase_add_test(tc, printable_defuses_controls_and_workflow_commands);
 	tcase_add_test(tc, strset_dups);

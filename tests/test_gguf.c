@@ -630,6 +630,56 @@ START_TEST(float_count_past_2p63)
 }
 END_TEST
 
+/*
+ * ggml's contiguity rule: offsets follow declaration order, each tensor
+ * padded to the alignment.  A gap (bytes no tensor owns) and a reordered
+ * table are both refused by ggml and reported.
+ */
+START_TEST(tensors_must_be_contiguous_in_order)
+{
+	static const uint64_t dims[1] = { 8 };	/* F32 [8]: 32 bytes */
+	static const struct {
+		uint64_t	off_a, off_b, data;
+		const char	*why;
+	} cases[] = {
+		{ 0, 32, 64, NULL },		/* contiguous: clean */
+		{ 0, 64, 96, "offset 64 but ggml requires 32 (a gap" },
+		{ 32, 0, 64, "offset 32 but ggml requires 0" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct gguf_b g;
+		struct fbuf b;
+		struct mg_artifact a;
+		size_t k, hits = 0;
+
+		gguf_b_init(&g, 3, 0);
+		gguf_kv_str(&g, "general.architecture", "llama");
+		gguf_tensor_at(&g, "a", 1, dims, GGML_T_F32, cases[i].off_a);
+		gguf_tensor_at(&g, "b", 1, dims, GGML_T_F32, cases[i].off_b);
+		fbuf_zeros(&g.data, (size_t)cases[i].data);
+		fbuf_init(&b);
+		gguf_b_out(&g, &b);
+		scan_mem(b.p, b.len, &a);
+		for (k = 0; k < a.nfindings; k++)
+			if (a.findings[k].rule == MG_R_GGUF_OFFSET &&
+			    cases[i].why != NULL && strstr(a.findings[k].message,
+			    cases[i].why) != NULL)
+				hits++;
+		if (cases[i].why == NULL)
+			ck_assert_msg(count_rule(&a, "GGUF-OFFSET") == 0,
+			    "case %zu: unexpected GGUF-OFFSET", i);
+		else
+			ck_assert_msg(hits == 1, "case %zu: no '%s' finding", i,
+			    cases[i].why);
+		mg_artifact_free(&a);
+		fbuf_free(&b);
+		gguf_b_free(&g);
+	}
+}
+END_TEST
+
 Suite *
 gguf_suite(void)
 {
@@ -651,6 +701,7 @@ gguf_suite(void)
 	tcase_add_test(tc, bitflip_v2);
 	tcase_add_test(tc, big_vocab_fast);
 	tcase_add_test(tc, float_count_past_2p63);
+	tcase_add_test(tc, tensors_must_be_contiguous_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
