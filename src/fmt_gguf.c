@@ -1237,6 +1237,44 @@ cmp_off(const void *x, const void *y)
 
 /* Byte ranges: inside the file, disjoint; then trailing bytes. */
 /*
+ * The padding between the tensor infos and the data section (up to the
+ * alignment, which may be 1 MiB) is read by no loader: it must be zeros,
+ * or it is a place to hide bytes.  The bytes are in the stream anyway (the
+ * digest needs them), so they are looked at, not skipped.
+ */
+static void
+pad_check(struct gg *g)
+{
+	uint64_t start = mg_rd_tell(g->rd), off = start, left;
+	const unsigned char *p;
+	size_t got, i;
+
+	if (g->data_off == UINT64_MAX || g->data_off <= start ||
+	    g->data_off > g->rd->size)
+		return;		/* past the end: ranges() reports the data */
+	left = g->data_off - start;
+	while (left > 0) {
+		size_t want = left > CHUNK ? CHUNK : (size_t)left;
+
+		if (mg_rd_peek(g->rd, want, &p, &got) != MG_OK || got == 0)
+			return;
+		for (i = 0; i < got; i++)
+			if (p[i] != 0) {
+				note(g, MG_R_GGUF_TRAIL, off + i, NULL,
+				    "gguf: the %llu bytes of padding before the "
+				    "data section hold a non-zero byte at offset "
+				    "%llu", ull(g->data_off - start),
+				    ull(off + i));
+				return;
+			}
+		if (skip(g, got, "padding") != MG_OK)
+			return;
+		off += got;
+		left -= got;
+	}
+}
+
+/*
  * ggml loads tensors only when each offset equals the running total of
  * the previous tensors' sizes, each padded to the alignment, in
  * declaration order.  A file that breaks it is refused by the reference
@@ -1752,6 +1790,7 @@ gguf_parse(struct mg_rd *rd, struct mg_artifact *a)
 	    g->align - g->info_end % g->align, &g->data_off))
 		g->data_off = UINT64_MAX;
 	g->tensors_done = 1;
+	pad_check(g);
 	if ((r = ranges(g)) != MG_OK)
 		goto done;
 	vocab_checks(g);

@@ -680,6 +680,29 @@ START_TEST(tensors_must_be_contiguous_in_order)
 }
 END_TEST
 
+/* Padding before the data section must be zeros: nothing may hide there. */
+START_TEST(padding_before_data_is_zero)
+{
+	struct mg_artifact a;
+	struct fbuf b;
+	uint64_t data_off;
+
+	build("llama-q8_0.gguf", &b);
+	scan_mem(b.p, b.len, &a);
+	ck_assert_uint_eq(count_rule(&a, "GGUF-TRAIL"), 0);
+	data_off = (uint64_t)strtoull(meta(&a, "data_offset")->valuestring,
+	    NULL, 10);
+	mg_artifact_free(&a);
+	ck_assert_uint_gt(data_off, 0);
+	ck_assert_uint_eq(b.p[data_off - 1], 0);	/* a padding byte */
+	b.p[data_off - 1] = 0x5a;
+	scan_mem(b.p, b.len, &a);
+	ck_assert_uint_eq(count_rule(&a, "GGUF-TRAIL"), 1);
+	mg_artifact_free(&a);
+	fbuf_free(&b);
+}
+END_TEST
+
 Suite *
 gguf_suite(void)
 {
@@ -702,6 +725,7 @@ gguf_suite(void)
 	tcase_add_test(tc, big_vocab_fast);
 	tcase_add_test(tc, float_count_past_2p63);
 	tcase_add_test(tc, tensors_must_be_contiguous_in_order);
+	tcase_add_test(tc, padding_before_data_is_zero);
 	suite_add_tcase(s, tc);
 	return s;
 }
