@@ -70,6 +70,17 @@ mg_run_verdict_name(enum mg_run_verdict v)
 	return "incomplete";
 }
 
+const char *
+mg_fstate_name(enum mg_fstate s)
+{
+	switch (s) {
+	case MG_FS_ACTIVE:	return "active";
+	case MG_FS_SUPPRESSED:	return "suppressed";
+	case MG_FS_BASELINED:	return "baselined";
+	}
+	return "active";
+}
+
 static int
 add_extra(struct ctx *c, struct mg_artifact *a)
 {

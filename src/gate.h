@@ -111,5 +111,6 @@ void	mg_gate_free(struct mg_gate *g);
 
 const char *mg_verdict_name(enum mg_verdict v);		/* "pass" ... */
 const char *mg_run_verdict_name(enum mg_run_verdict v);	/* "pass", "fail", "incomplete", "empty" */
+const char *mg_fstate_name(enum mg_fstate s);	/* "active", "suppressed", "baselined" */
 
 #endif /* MG_GATE_H */

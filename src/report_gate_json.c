@@ -19,17 +19,6 @@
 #include "gate_report.h"
 #include "text.h"
 
-static const char *
-state_name(enum mg_fstate s)
-{
-	switch (s) {
-	case MG_FS_ACTIVE:	return "active";
-	case MG_FS_SUPPRESSED:	return "suppressed";
-	case MG_FS_BASELINED:	return "baselined";
-	}
-	return "active";
-}
-
 static int
 put(cJSON *o, const char *k, cJSON *v)
 {
@@ -52,7 +41,7 @@ finding_json(const struct mg_gate_finding *gf)
 	r |= put(o, "severity", cJSON_CreateString(mg_sev_name(gf->severity)));
 	r |= put(o, "message", mg_json_strz(f->message));
 	r |= put(o, "fingerprint", cJSON_CreateString(gf->fingerprint));
-	r |= put(o, "state", cJSON_CreateString(state_name(gf->state)));
+	r |= put(o, "state", cJSON_CreateString(mg_fstate_name(gf->state)));
 	r |= put(o, "counts", cJSON_CreateBool(gf->counts));
 	if (f->key != NULL)
 		r |= put(o, "key", mg_json_strz(f->key));

@@ -55,73 +55,6 @@ struct suite {
 	struct counts c;
 };
 
-/* Decode one code point of valid UTF-8 at s; returns its length. */
-static size_t
-utf8_cp(const unsigned char *s, uint32_t *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] < 0xe0) {
-		*cp = ((uint32_t)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
-		return 2;
-	}
-	if (s[0] < 0xf0) {
-		*cp = ((uint32_t)(s[0] & 0x0f) << 12) |
-		    ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
-		return 3;
-	}
-	*cp = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
-	    ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
-	return 4;
-}
-
-/*
- * A copy of s that XML 1.0 readers accept: valid UTF-8, and the characters
- * the spec forbids or discourages (C0 controls other than tab and newline,
- * DEL, C1, U+FFFE, U+FFFF) replaced by U+FFFD.  At most cap bytes of it
- * are kept; a longer string ends with an ellipsis.  NULL on failure.
- */
-static char *
-xml_clean(const char *s, size_t cap)
-{
-	char *t, *o;
-	const unsigned char *p;
-	size_t used = 0, k, n;
-	uint32_t cp;
-
-	if (s == NULL)
-		s = "";
-	if ((t = mg_utf8_dup(s, strlen(s))) == NULL)
-		return NULL;
-	n = strlen(t);
-	/* Each output character is at most 3 bytes per input byte. */
-	if (n > (SIZE_MAX - 4) / 3 || (o = malloc(n * 3 + 4)) == NULL) {
-		free(t);
-		return NULL;
-	}
-	for (p = (const unsigned char *)t; *p != '\0'; p += k) {
-		k = utf8_cp(p, &cp);
-		if (k > cap - used) {
-			memcpy(o + used, "\xe2\x80\xa6", 3);
-			used += 3;
-			break;
-		}
-		if ((cp < 0x20 && cp != '\t' && cp != '\n') ||
-		    (cp >= 0x7f && cp <= 0x9f) || cp == 0xfffe || cp == 0xffff) {
-			memcpy(o + used, "\xef\xbf\xbd", 3);
-			used += 3;
-		} else {
-			memcpy(o + used, p, k);
-			used += k;
-		}
-	}
-	o[used] = '\0';
-	free(t);
-	return o;
-}
-
 /*
  * Write s escaped for XML; attr selects attribute form (tab and newline
  * as character references, which attribute normalisation would eat).
@@ -129,7 +62,7 @@ xml_clean(const char *s, size_t cap)
 static void
 xml_put(FILE *f, const char *s, int attr, size_t cap)
 {
-	char *t = xml_clean(s, cap);
+	char *t = mg_text_clean(s, cap);
 	const char *p;
 
 	if (t == NULL) {
@@ -175,19 +108,6 @@ rule_id(const struct mg_gate_finding *gf)
 	return ru != NULL ? ru->id : "UNKNOWN";
 }
 
-static const char *
-state_name(enum mg_fstate s)
-{
-	switch (s) {
-	case MG_FS_SUPPRESSED:
-		return "suppressed";
-	case MG_FS_BASELINED:
-		return "baselined";
-	default:
-		return "active";
-	}
-}
-
 /*
  * One body line per finding, until the body cap: "[high] message (key k)
  * (offset 12) (suppressed: reason)".
@@ -218,7 +138,7 @@ body_lines(FILE *f, const struct mg_gate_artifact *ga, const size_t *ix,
 			fprintf(f, " (offset %llu)",
 			    (unsigned long long)gf->f->offset);
 		if (gf->state != MG_FS_ACTIVE) {
-			fprintf(f, " (%s", state_name(gf->state));
+			fprintf(f, " (%s", mg_fstate_name(gf->state));
 			if (gf->state == MG_FS_SUPPRESSED &&
 			    gf->reason != NULL) {
 				fputs(": ", f);
@@ -350,7 +270,7 @@ artifact_cases(FILE *f, const struct mg_gate_artifact *ga,
 static char *
 unique_name(struct mg_strset *seen, const char *path)
 {
-	char *base = xml_clean(path, SIZE_MAX), *name = NULL;
+	char *base = mg_text_clean(path, SIZE_MAX), *name = NULL;
 	size_t n, len;
 	int r;
 

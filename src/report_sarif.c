@@ -125,45 +125,16 @@ cmp_sev(const void *pa, const void *pb, void *arg)
 	return 0;
 }
 
-/*
- * Sanitised plain text: valid UTF-8, controls other than tab and newline
- * shown as U+FFFD, at most cap bytes (cut on a character boundary, with an
- * ellipsis).  Returns a cJSON string or NULL.
- */
+/* Sanitised plain text (see mg_text_clean) as a cJSON string, or NULL. */
 static cJSON *
 text_json(const char *s, size_t cap)
 {
-	char *t, *o;
-	size_t i, n, k, len;
-	cJSON *j = NULL;
+	char *t = mg_text_clean(s, cap);
+	cJSON *j;
 
-	if (s == NULL)
-		s = "";
-	len = strlen(s);
-	if ((t = mg_utf8_dup(s, len)) == NULL)
+	if (t == NULL)
 		return NULL;
-	n = strlen(t);
-	if (n > (SIZE_MAX - 8) / 3 || (o = malloc(n * 3 + 8)) == NULL) {
-		free(t);
-		return NULL;
-	}
-	for (i = 0, k = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)t[i];
-
-		if ((ch >= 0xc0 || ch < 0x80) && k >= cap) {
-			memcpy(o + k, "\xe2\x80\xa6", 3);	/* U+2026 */
-			k += 3;
-			break;
-		}
-		if ((ch < 0x20 && ch != '\t' && ch != '\n') || ch == 0x7f) {
-			memcpy(o + k, "\xef\xbf\xbd", 3);
-			k += 3;
-		} else
-			o[k++] = (char)ch;
-	}
-	o[k] = '\0';
-	j = cJSON_CreateString(o);
-	free(o);
+	j = cJSON_CreateString(t);
 	free(t);
 	return j;
 }
@@ -214,41 +185,11 @@ normalise(const char *path, char *out)
 	return escaped;
 }
 
-static int
-unreserved(unsigned char ch)
-{
-	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-	    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
-	    ch == '_' || ch == '~' || ch == '/';
-}
-
-/* "prefix" + percent-encoded s, malloc'd. */
+/* A URI path: RFC 3986 unreserved characters and '/' kept. */
 static char *
 pct_encode(const char *prefix, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t pl = strlen(prefix), n = strlen(s), k;
-	char *o;
-
-	if (n > (SIZE_MAX - pl - 1) / 3)
-		return NULL;
-	if ((o = malloc(pl + n * 3 + 1)) == NULL)
-		return NULL;
-	memcpy(o, prefix, pl);
-	k = pl;
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (unreserved(ch))
-			o[k++] = (char)ch;
-		else {
-			o[k++] = '%';
-			o[k++] = hex[ch >> 4];
-			o[k++] = hex[ch & 15];
-		}
-	}
-	o[k] = '\0';
-	return o;
+	return mg_pct_encode(prefix, s, "/");
 }
 
 /*
@@ -530,19 +471,6 @@ rule_desc(const struct mg_rule *ru)
 	return d;
 }
 
-static const char *
-state_name(enum mg_fstate s)
-{
-	switch (s) {
-	case MG_FS_SUPPRESSED:
-		return "suppressed";
-	case MG_FS_BASELINED:
-		return "baselined";
-	default:
-		return "active";
-	}
-}
-
 static cJSON *
 result(const struct ctx *c, const struct mg_gate_artifact *ga,
     const struct mg_gate_finding *gf, int rule_index)
@@ -585,7 +513,7 @@ result(const struct ctx *c, const struct mg_gate_artifact *ga,
 	if (o != NULL) {
 		r |= add(o, "severity", cJSON_CreateString(
 		    mg_sev_name(gf->severity)));
-		r |= add(o, "state", cJSON_CreateString(state_name(
+		r |= add(o, "state", cJSON_CreateString(mg_fstate_name(
 		    gf->state)));
 		r |= add(o, "counts", cJSON_CreateBool(gf->counts));
 		if (gf->f->key != NULL)

@@ -63,58 +63,38 @@ is_alnum(int c)
 }
 
 /*
- * A single-line, valid UTF-8 copy of s[0..n).  NULL on allocation failure.
- * Worst case: mg_utf8_dup triples the bytes, an escape then turns a
- * 1-byte control into 4 bytes or a 2/3-byte code point into 6.
+ * A single-line, valid UTF-8 copy of s[0..n) (mg_text_printable: controls,
+ * C1 and bidi overrides escaped), in which "<text>" and "</text>" cannot
+ * close an SPDX text block.  NULL on allocation failure.
  */
 static char *
 oneline(const char *s, size_t n)
 {
-	char *u = NULL, *out = NULL;
-	const unsigned char *p;
-	size_t i, o = 0, cap, len;
+	char *u, *p, *out, *q;
+	size_t extra = 0;
 
-	if (n > SIZE_MAX / 12 - 1)
-		return NULL;
 	if ((u = mg_utf8_dup(s, n)) == NULL)
 		return NULL;
-	len = strlen(u);
-	cap = len * 4 + 1;
-	if ((out = malloc(cap)) == NULL)
-		goto out;
-	p = (const unsigned char *)u;
-	for (i = 0; i < len; i++) {
-		unsigned c = p[i];
-		unsigned cp = 0;
-
-		if (c < 0x20 || c == 0x7f) {
-			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
-			continue;
-		}
-		if (c == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 &&
-		    p[i + 1] <= 0x9f)
-			cp = p[i + 1];
-		else if (c == 0xe2 && i + 2 < len && p[i + 1] == 0x80 &&
-		    ((p[i + 2] >= 0xa8 && p[i + 2] <= 0xae)))
-			cp = 0x2000 | (p[i + 2] & 0x3f);
-		else if (c == 0xe2 && i + 2 < len && p[i + 1] == 0x81 &&
-		    p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)
-			cp = 0x2040 | (p[i + 2] & 0x3f);
-		if (cp != 0) {
-			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", cp);
-			i += cp < 0x100 ? 1 : 2;
-			continue;
-		}
-		if (c == '<' && (strncasecmp(u + i + 1, "text>", 5) == 0 ||
-		    strncasecmp(u + i + 1, "/text>", 6) == 0)) {
-			o += (size_t)snprintf(out + o, cap - o, "\\x3c");
-			continue;
-		}
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-out:
+	p = mg_text_printable(u);
 	free(u);
+	if (p == NULL)
+		return NULL;
+	for (q = p; (q = strchr(q, '<')) != NULL; q++)
+		extra += 3;
+	if ((out = malloc(strlen(p) + extra + 1)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	for (q = p, n = 0; *q != '\0'; q++) {
+		if (*q == '<' && (strncasecmp(q + 1, "text>", 5) == 0 ||
+		    strncasecmp(q + 1, "/text>", 6) == 0)) {
+			memcpy(out + n, "\\x3c", 4);
+			n += 4;
+		} else
+			out[n++] = *q;
+	}
+	out[n] = '\0';
+	free(p);
 	return out;
 }
 
@@ -155,27 +135,6 @@ spdx_idstring(const char *s)
 	return out;
 }
 
-/* s with every byte but ALPHA / DIGIT / "._-~" percent-encoded. */
-static char *
-pct_encode(const char *s)
-{
-	size_t n = strlen(s), i, o = 0;
-	char *out;
-
-	if (n > (SIZE_MAX - 1) / 3 || (out = malloc(n * 3 + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (is_alnum(c) || c == '.' || c == '_' || c == '-' || c == '~')
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, n * 3 + 1 - o, "%%%02X", c);
-	}
-	out[o] = '\0';
-	return out;
-}
-
 static char *
 purl(const char *kind, const char *value)
 {
@@ -184,7 +143,7 @@ purl(const char *kind, const char *value)
 
 	if (value == NULL || *value == '\0')
 		return NULL;
-	if ((enc = pct_encode(value)) == NULL)
+	if ((enc = mg_pct_encode("", value, "")) == NULL)
 		return NULL;
 	len = strlen(kind) + strlen(enc) + 32;
 	if ((out = malloc(len)) != NULL)

@@ -315,3 +315,93 @@ mg_text_printable(const char *s)
 	out[o] = '\0';
 	return out;
 }
+
+/* Decode one code point of valid UTF-8 at s; returns its length. */
+static size_t
+utf8_cp(const unsigned char *s, uint32_t *cp)
+{
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] < 0xe0) {
+		*cp = ((uint32_t)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+		return 2;
+	}
+	if (s[0] < 0xf0) {
+		*cp = ((uint32_t)(s[0] & 0x0f) << 12) |
+		    ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+		return 3;
+	}
+	*cp = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
+	    ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+	return 4;
+}
+
+/* XML 1.0 forbids or discourages what this replaces; SARIF viewers too. */
+char *
+mg_text_clean(const char *s, size_t cap)
+{
+	char *t, *o;
+	const unsigned char *p;
+	size_t used = 0, k, n;
+	uint32_t cp;
+
+	if (s == NULL)
+		s = "";
+	if ((t = mg_utf8_dup(s, strlen(s))) == NULL)
+		return NULL;
+	n = strlen(t);
+	/* Each output character is at most 3 bytes per input byte. */
+	if (n > (SIZE_MAX - 4) / 3 || (o = malloc(n * 3 + 4)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	for (p = (const unsigned char *)t; *p != '\0'; p += k) {
+		k = utf8_cp(p, &cp);
+		if (k > cap - used) {
+			memcpy(o + used, "\xe2\x80\xa6", 3);
+			used += 3;
+			break;
+		}
+		if ((cp < 0x20 && cp != '\t' && cp != '\n') ||
+		    (cp >= 0x7f && cp <= 0x9f) || cp == 0xfffe || cp == 0xffff) {
+			memcpy(o + used, "\xef\xbf\xbd", 3);
+			used += 3;
+		} else {
+			memcpy(o + used, p, k);
+			used += k;
+		}
+	}
+	o[used] = '\0';
+	free(t);
+	return o;
+}
+
+char *
+mg_pct_encode(const char *prefix, const char *s, const char *keep)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t pl = strlen(prefix), n = strlen(s), k;
+	char *o;
+
+	if (n > (SIZE_MAX - pl - 1) / 3 || (o = malloc(pl + n * 3 + 1)) == NULL)
+		return NULL;
+	memcpy(o, prefix, pl);
+	k = pl;
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
+		    ch == '_' || ch == '~' || (ch != 0 && strchr(keep, ch) != NULL))
+			o[k++] = (char)ch;
+		else {
+			o[k++] = '%';
+			o[k++] = hex[ch >> 4];
+			o[k++] = hex[ch & 15];
+		}
+	}
+	o[k] = '\0';
+	return o;
+}

@@ -39,6 +39,20 @@ cJSON	*mg_json_double(double v);
  */
 char	*mg_text_printable(const char *s);
 
+/*
+ * A copy of s for documents that must stay plain text (XML 1.0, SARIF
+ * messages): valid UTF-8, every control other than tab and newline, DEL,
+ * C1, U+FFFE and U+FFFF replaced by U+FFFD; at most cap bytes, cut on a
+ * character boundary and ended with an ellipsis.  NULL on failure.
+ */
+char	*mg_text_clean(const char *s, size_t cap);
+
+/*
+ * prefix + s with every byte but RFC 3986's unreserved characters
+ * (ALPHA / DIGIT / "-._~") and those in keep percent-encoded.
+ */
+char	*mg_pct_encode(const char *prefix, const char *s, const char *keep);
+
 /* Shortest round-trip text of a finite double into buf (>= 32 bytes). */
 void	mg_fmt_double(double v, char *buf, size_t len);
 

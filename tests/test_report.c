@@ -469,7 +469,7 @@ START_TEST(spdx_hostile_values)
 	ck_assert(strstr(s, "</text>\\") == NULL);
 	v = tag_value(s, "PackageFileName");
 	ck_assert_str_eq(v, "evil\\x0aPackageName: pwned\\x0d\\x1b[2J\\x3c/text>"
-	    "\\u0085\\u202e.gguf");
+	    "\\u{0085}\\u{202e}.gguf");
 	free(v);
 	ck_assert(strstr(s, "pkg:generic/llm-architecture@llama%202%2Fx%3Fy\n")
 	    != NULL);
