@@ -51,7 +51,7 @@ int	cmd_rules(int argc, char **argv);
 int	cmd_formats(int argc, char **argv);
 int	cmd_lock(int argc, char **argv);
 
-/* Print "modelgate: <msg>" to stderr. */
+/* Print "modelgate: <msg>" to stderr, control characters escaped. */
 void	cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print the closing "modelgate: exit N: reason" line and return N. */
 int	cli_exit(int code, const char *fmt, ...)
@@ -60,7 +60,5 @@ int	cli_exit(int code, const char *fmt, ...)
 unsigned cli_jobs(const char *s);
 /* ISO-8601 UTC generation time, honouring SOURCE_DATE_EPOCH; -1 on error. */
 int	cli_timestamp(char *buf, unsigned long len);
-/* Printable form of a path for terminal messages (escapes controls). */
-const char *cli_safe(const char *s, char *buf, unsigned long len);
 
 #endif

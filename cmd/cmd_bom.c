@@ -83,7 +83,7 @@ cmd_bom(int argc, char **argv)
 	struct mg_run run;
 	struct mg_out out;
 	const char *output = NULL;
-	char stamp[64], sbuf[512];
+	char stamp[64];
 	size_t i, bad = 0;
 	int c, r, single = 0;
 
@@ -185,8 +185,7 @@ cmd_bom(int argc, char **argv)
 		return MG_EXIT_USAGE;
 	}
 	if (mg_out_open(&out, output) != MG_OK) {
-		cli_warn("bom: cannot write %s", cli_safe(output, sbuf,
-		    sizeof(sbuf)));
+		cli_warn("bom: cannot write %s", output);
 		mg_run_free(&run);
 		return MG_EXIT_USAGE;
 	}
@@ -198,7 +197,7 @@ cmd_bom(int argc, char **argv)
 		return MG_EXIT_USAGE;
 	}
 	for (i = 0; i < run.nerrs; i++)
-		cli_warn("%s: %s", cli_safe(run.errs[i].path, sbuf, sizeof(sbuf)),
+		cli_warn("%s: %s", run.errs[i].path,
 		    run.errs[i].message);
 	for (i = 0; i < run.n; i++)
 		if (is_bad(run.arts[i]))

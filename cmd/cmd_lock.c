@@ -80,7 +80,7 @@ cmd_lock(int argc, char **argv)
 	struct mg_run run;
 	struct mg_out out;
 	const char *output = LOCK_DEFAULT_OUTPUT, *why;
-	char stamp[64], sbuf[512], sbuf2[512];
+	char stamp[64];
 	size_t i, bad = 0;
 	int c, r;
 
@@ -125,21 +125,18 @@ cmd_lock(int argc, char **argv)
 		    "no lock written");
 	}
 	for (i = 0; i < run.nerrs; i++)
-		cli_warn("%s: %s", cli_safe(run.errs[i].path, sbuf, sizeof(sbuf)),
+		cli_warn("%s: %s", run.errs[i].path,
 		    run.errs[i].message);
 	for (i = 0; i < run.n; i++) {
 		const struct mg_artifact *a = run.arts[i];
 
 		if ((why = unpinnable(a)) != NULL) {
-			cli_warn("lock: %s: cannot pin: %s", cli_safe(a->path,
-			    sbuf, sizeof(sbuf)), cli_safe(why, sbuf2,
-			    sizeof(sbuf2)));
+			cli_warn("lock: %s: cannot pin: %s", a->path, why);
 			bad++;
 		} else if (strcmp(a->format, "lfs-pointer") == 0) {
 			cli_warn("lock: %s: is a Git LFS pointer, not model "
 			    "content; its pin is the pointer's digest (run "
-			    "`git lfs pull` first)", cli_safe(a->path, sbuf,
-			    sizeof(sbuf)));
+			    "`git lfs pull` first)", a->path);
 		}
 	}
 	if (bad > 0 || run.nerrs > 0) {
@@ -154,22 +151,20 @@ cmd_lock(int argc, char **argv)
 		goto done;
 	}
 	if (mg_out_open(&out, output) != MG_OK) {
-		cli_warn("lock: cannot write %s", cli_safe(output, sbuf,
-		    sizeof(sbuf)));
+		cli_warn("lock: cannot write %s", output);
 		r = MG_EXIT_USAGE;
 		goto done;
 	}
 	if ((r = mg_lock_write(out.f, run.arts, run.n, stamp)) != MG_OK ||
 	    (r = mg_out_commit(&out)) != MG_OK) {
 		mg_out_abort(&out);
-		cli_warn("lock: writing %s failed: %s", cli_safe(output, sbuf,
-		    sizeof(sbuf)), mg_strerror(r));
+		cli_warn("lock: writing %s failed: %s", output, mg_strerror(r));
 		r = MG_EXIT_USAGE;
 		goto done;
 	}
 	cli_warn("locked %zu artifacts to %s", run.n,
 	    strcmp(output, "-") == 0 ? "standard output" :
-	    cli_safe(output, sbuf, sizeof(sbuf)));
+	    output);
 	r = MG_EXIT_OK;
 done:
 	mg_run_free(&run);

@@ -165,7 +165,7 @@ cmd_scan(int argc, char **argv)
 	struct mg_gate g;
 	struct progress prog;
 	const char *policy_file = NULL;
-	char stamp[64], day[11], err[1024], sbuf[512];
+	char stamp[64], day[11], err[1024];
 	size_t nreq = 0, i;
 	int c, r, quiet = 0, fail_on = -1, code, progress_on = 0;
 	enum mg_sev sev;
@@ -213,7 +213,7 @@ cmd_scan(int argc, char **argv)
 			for (i = 0; i < nreq; i++)
 				if (strcmp(reqs[i].path, optarg) == 0) {
 					cli_warn("scan: two reports to one file: %s",
-					    cli_safe(optarg, sbuf, sizeof(sbuf)));
+					    optarg);
 					return MG_EXIT_USAGE;
 				}
 			if (nreq == 4) {
@@ -301,7 +301,7 @@ cmd_scan(int argc, char **argv)
 
 		if (mg_out_open(&o, reqs[i].path) != MG_OK) {
 			cli_warn("scan: cannot write %s report to %s", reqs[i].what,
-			    cli_safe(reqs[i].path, sbuf, sizeof(sbuf)));
+			    reqs[i].path);
 			code = MG_EXIT_USAGE;
 			continue;
 		}
@@ -311,8 +311,7 @@ cmd_scan(int argc, char **argv)
 		    (r = mg_out_commit(&o)) != MG_OK) {
 			mg_out_abort(&o);
 			cli_warn("scan: writing the %s report to %s failed: %s",
-			    reqs[i].what, cli_safe(reqs[i].path, sbuf,
-			    sizeof(sbuf)), mg_strerror(r));
+			    reqs[i].what, reqs[i].path, mg_strerror(r));
 			code = MG_EXIT_USAGE;
 		}
 	}
@@ -364,7 +363,7 @@ cmd_policy(int argc, char **argv)
 			return cli_exit(MG_EXIT_USAGE, "policy error");
 		}
 		mg_policy_free(pol);
-		fprintf(stderr, "modelgate: %s: policy is valid\n", argv[2]);
+		cli_warn("%s: policy is valid", argv[2]);
 		return MG_EXIT_OK;
 	}
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "run.h"
+#include "text.h"
 #include "version.h"
 
 struct command {
@@ -63,28 +64,43 @@ usage(FILE *f)
 	fprintf(f, usage_text, list);
 }
 
+/*
+ * Messages quote paths, policy keys and manifest lines: any of them may
+ * carry terminal escapes or a forged CI workflow command, so every line
+ * goes out through mg_text_printable().
+ */
+static void
+vsay(const char *prefix, const char *fmt, va_list ap)
+{
+	char msg[4096], *safe;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	safe = mg_text_printable(msg);
+	fprintf(stderr, "modelgate: %s%s\n", prefix, safe != NULL ? safe :
+	    "(out of memory)");
+	free(safe);
+}
+
 void
 cli_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("modelgate: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int
 cli_exit(int code, const char *fmt, ...)
 {
+	char prefix[32];
 	va_list ap;
 
-	fprintf(stderr, "modelgate: exit %d: ", code);
+	snprintf(prefix, sizeof(prefix), "exit %d: ", code);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(prefix, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return code;
 }
 
@@ -163,7 +179,6 @@ int
 cli_check_paths(const char *cmd, int argc, char **argv, int first,
     const char *usage)
 {
-	char sbuf[512];
 	int i;
 
 	if (first >= argc) {
@@ -175,29 +190,11 @@ cli_check_paths(const char *cmd, int argc, char **argv, int first,
 		struct stat st;
 
 		if (stat(argv[i], &st) != 0) {
-			cli_warn("%s: %s: %s", cmd, cli_safe(argv[i], sbuf,
-			    sizeof(sbuf)), strerror(errno));
+			cli_warn("%s: %s: %s", cmd, argv[i], strerror(errno));
 			return -1;
 		}
 	}
 	return 0;
-}
-
-const char *
-cli_safe(const char *s, char *buf, unsigned long len)
-{
-	unsigned long o = 0;
-
-	for (; *s != '\0' && o + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			o += (unsigned long)snprintf(buf + o, len - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	buf[o] = '\0';
-	return buf;
 }
 
 int

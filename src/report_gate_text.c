@@ -40,12 +40,12 @@ mg_report_gate_text(FILE *f, const struct mg_gate *g,
     const struct mg_gate_info *info)
 {
 	size_t i, k, clean = 0;
+	char *path;
 	int sev;
 
 	for (i = 0; i < g->n; i++) {
 		const struct mg_gate_artifact *ga = &g->arts[i];
 		size_t shown = 0;
-		char *path;
 		const char *tag, *c;
 
 		for (k = 0; k < ga->nfindings; k++)
@@ -93,8 +93,11 @@ mg_report_gate_text(FILE *f, const struct mg_gate *g,
 		    mg_sev_name((enum mg_sev)sev), sev > MG_SEV_INFO ? "," : "");
 	fprintf(f, "; %zu suppressed, %zu baselined\n", g->sum.suppressed,
 	    g->sum.baselined);
+	if ((path = mg_text_printable(info->policy_source)) == NULL)
+		return MG_ERR_NOMEM;
 	fprintf(f, "verdict: %s (fail on %s and above; policy %s)\n",
 	    mg_run_verdict_name(g->verdict),
-	    mg_sev_name((enum mg_sev)info->fail_on), info->policy_source);
+	    mg_sev_name((enum mg_sev)info->fail_on), path);
+	free(path);
 	return ferror(f) ? MG_ERR_IO : MG_OK;
 }
