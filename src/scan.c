@@ -28,6 +28,7 @@ mg_scan_ctx_init(struct mg_scan_ctx *c)
 	int r;
 
 	memset(c, 0, sizeof(*c));
+	mg_sidecars_init(&c->side);
 	if ((r = mg_rd_init(&c->rd, MG_RD_BUFSZ)) != MG_OK)
 		return r;
 	if ((c->hash = mg_hash_new()) == NULL) {
@@ -45,6 +46,7 @@ mg_scan_ctx_free(struct mg_scan_ctx *c)
 	mg_rd_free(&c->rd);
 	mg_hash_free(c->hash);
 	c->hash = NULL;
+	mg_sidecars_free(&c->side);
 }
 
 static void
@@ -237,7 +239,7 @@ mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 				strcpy(dir, "/");
 		} else
 			return;
-		if (mg_sidecar_apply(dir, a) != MG_OK)
+		if (mg_sidecar_apply(&c->side, dir, a) != MG_OK)
 			mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET,
 			    NULL, "sidecar: out of memory");
 	}

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "rd.h"
+#include "sidecar.h"
 
 struct mg_artifact;
 struct mg_hash;
@@ -22,6 +23,7 @@ struct mg_scan_opts {
 struct mg_scan_ctx {
 	struct mg_rd	 rd;
 	struct mg_hash	*hash;
+	struct mg_sidecars side;	/* the last directory's sidecars */
 };
 
 int	mg_scan_ctx_init(struct mg_scan_ctx *c);

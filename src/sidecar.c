@@ -6,7 +6,8 @@
  * ("transformers <version>" whenever a sidecar exists).  Licence and base
  * model come from the model first (GGUF general.license), then the sidecar.
  * Files are opened O_NOFOLLOW, must be regular and are capped at
- * MG_MAX_SIDECAR_BYTES; cJSON parses only that bounded buffer.
+ * MG_MAX_SIDECAR_BYTES; cJSON parses only that bounded buffer.  Each
+ * directory's sidecars are read once per worker, not once per model.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -170,21 +171,65 @@ add_str(cJSON *o, const char *k, const char *s, size_t n)
 	return MG_OK;
 }
 
+void
+mg_sidecars_init(struct mg_sidecars *c)
+{
+	memset(c, 0, sizeof(*c));
+	mg_artifact_init(&c->probs);
+}
+
+void
+mg_sidecars_free(struct mg_sidecars *c)
+{
+	if (c == NULL)
+		return;
+	free(c->dir);
+	cJSON_Delete(c->cfg);
+	cJSON_Delete(c->tok);
+	mg_artifact_free(&c->probs);
+	mg_sidecars_init(c);
+}
+
+/* Make c hold dir's sidecars. */
+static int
+cache_load(struct mg_sidecars *c, const char *dir)
+{
+	if (c->dir != NULL && strcmp(c->dir, dir) == 0)
+		return MG_OK;
+	mg_sidecars_free(c);
+	if ((c->dir = strdup(dir)) == NULL)
+		return MG_ERR_NOMEM;
+	c->cfg = load(dir, "config.json", &c->probs);
+	c->tok = load(dir, "tokenizer_config.json", &c->probs);
+	return MG_OK;
+}
+
 int
-mg_sidecar_apply(const char *dir, struct mg_artifact *a)
+mg_sidecar_apply(struct mg_sidecars *c, const char *dir,
+    struct mg_artifact *a)
 {
 	static const char *const base_keys[] = {
 		"base_model", "base_model_name_or_path", "base_model_name",
 		"base_model_repo_id", "_name_or_path", "source_model", NULL
 	};
-	cJSON *cfg, *tok, *meta = NULL, *archs = NULL;
+	const cJSON *cfg, *tok;
+	cJSON *meta = NULL, *archs = NULL;
 	const char *s, *arch0 = NULL, *mtype;
 	size_t n = 0, arch0n = 0, mtypen = 0, i;
 	int r = MG_ERR_NOMEM;
 	char tf[256];
 
-	cfg = load(dir, "config.json", a);
-	tok = load(dir, "tokenizer_config.json", a);
+	if (cache_load(c, dir) != MG_OK)
+		return MG_ERR_NOMEM;
+	for (i = 0; i < c->probs.nfindings; i++) {
+		const struct mg_finding *f = &c->probs.findings[i];
+
+		if (mg_artifact_add(a, f->rule, f->offset, f->key, "%s",
+		    f->message) != MG_OK)
+			return MG_ERR_NOMEM;
+	}
+	cfg = c->cfg;
+	tok = c->tok;
 	if (cfg == NULL && tok == NULL)
 		return MG_OK;
 	if ((meta = cJSON_CreateObject()) == NULL)
@@ -192,7 +237,7 @@ mg_sidecar_apply(const char *dir, struct mg_artifact *a)
 
 	mtype = as_str(get(cfg, "model_type"), &mtypen);
 	{
-		const cJSON *av = get(cfg, "architectures"), *c;
+		const cJSON *av = get(cfg, "architectures"), *e;
 
 		if ((archs = cJSON_CreateArray()) == NULL)
 			goto out;
@@ -201,8 +246,8 @@ mg_sidecar_apply(const char *dir, struct mg_artifact *a)
 			arch0n = strlen(arch0);
 			cJSON_AddItemToArray(archs, mg_json_strz(arch0));
 		} else if (cJSON_IsArray(av)) {
-			for (c = av->child; c != NULL; c = c->next) {
-				if ((s = as_str(c, &n)) == NULL)
+			for (e = av->child; e != NULL; e = e->next) {
+				if ((s = as_str(e, &n)) == NULL)
 					continue;
 				if (arch0 == NULL) {
 					arch0 = s;
@@ -262,7 +307,5 @@ mg_sidecar_apply(const char *dir, struct mg_artifact *a)
 out:
 	cJSON_Delete(archs);
 	cJSON_Delete(meta);
-	cJSON_Delete(cfg);
-	cJSON_Delete(tok);
 	return r;
 }

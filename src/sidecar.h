@@ -8,13 +8,30 @@
 #ifndef MG_SIDECAR_H
 #define MG_SIDECAR_H
 
-struct mg_artifact;
+#include <cjson/cJSON.h>
+
+#include "artifact.h"
 
 /*
- * Read the sidecars in directory `dir` and merge them into a.  Unreadable
- * or malformed sidecars become SIDECAR-JSON findings.  Returns MG_OK or
- * MG_ERR_NOMEM.
+ * The sidecars of one directory, parsed once and reused for every model
+ * in it (a worker keeps one; models of a directory arrive together).
  */
-int	mg_sidecar_apply(const char *dir, struct mg_artifact *a);
+struct mg_sidecars {
+	char			*dir;		/* NULL: nothing loaded yet */
+	cJSON			*cfg, *tok;	/* parsed objects, or NULL */
+	struct mg_artifact	 probs;		/* their SIDECAR-JSON findings */
+};
+
+void	mg_sidecars_init(struct mg_sidecars *c);
+void	mg_sidecars_free(struct mg_sidecars *c);	/* accepts NULL */
+
+/*
+ * Merge the sidecars in directory `dir` into a, reading them only when c
+ * holds another directory's.  Unreadable or malformed sidecars become
+ * SIDECAR-JSON findings on every model of the directory.  Returns MG_OK
+ * or MG_ERR_NOMEM.
+ */
+int	mg_sidecar_apply(struct mg_sidecars *c, const char *dir,
+	    struct mg_artifact *a);
 
 #endif /* MG_SIDECAR_H */

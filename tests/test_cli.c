@@ -184,6 +184,49 @@ START_TEST(cli_content_not_extension)
 }
 END_TEST
 
+/*
+ * Sidecars are read once per directory and reused: every model of a
+ * directory gets that directory's values and findings, never another's.
+ */
+START_TEST(cli_sidecars_per_directory)
+{
+	char *d = tu_tmpdir();
+	const char *a[] = { "bom", "--jobs", "1", NULL, NULL };
+	struct tres r;
+	cJSON *j, *e;
+	int n = 0;
+
+	tu_sh("cd '%s' && mkdir a b && for x in a b; do cp '%s' $x/m1.safetensors"
+	    " && cp $x/m1.safetensors $x/m2.safetensors; done", d,
+	    tu_fix("safetensors/valid/multi-pt.safetensors"));
+	tu_sh("echo '{\"model_type\": \"alpha\"}' > '%s/a/config.json' && "
+	    "echo '{\"model_type\":' > '%s/b/config.json'", d, d);
+	a[3] = d;
+	r = tu_run(NULL, a);
+	j = cJSON_Parse(r.out);
+	ck_assert(cJSON_IsArray(j));
+	cJSON_ArrayForEach(e, j) {
+		const cJSON *arch = cJSON_GetObjectItem(e, "architecture");
+		const cJSON *fs = cJSON_GetObjectItem(e, "findings");
+
+		if (n < 2) {	/* a/: the good sidecar */
+			ck_assert_str_eq(arch->valuestring, "alpha");
+			ck_assert_int_eq(cJSON_GetArraySize(fs), 0);
+		} else {	/* b/: the broken one, on both models */
+			ck_assert(cJSON_IsNull(arch));
+			ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(
+			    fs, 0), "rule")->valuestring, "SIDECAR-JSON");
+		}
+		n++;
+	}
+	ck_assert_int_eq(n, 4);
+	cJSON_Delete(j);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* The format table, as policies name the formats. */
 START_TEST(cli_formats_lists_the_table)
 {
@@ -272,6 +315,7 @@ cli_suite(void)
 	tcase_add_test(tc, cli_readme_rule_table_current);
 	tcase_add_test(tc, cli_no_hash_and_bad_sidecar);
 	tcase_add_test(tc, cli_formats_lists_the_table);
+	tcase_add_test(tc, cli_sidecars_per_directory);
 	suite_add_tcase(s, tc);
 	return s;
 }
