@@ -11,6 +11,7 @@
 /* I/O */
 #define MG_RD_BUFSZ		(256u * 1024u)	/* reader window per worker */
 #define MG_PROBE_MIN_WINDOW	4096u		/* smallest reader window */
+#define MG_PROBE_READ		4096u		/* first read of a file */
 #define MG_MAX_PATH_BYTES	4096u		/* one path, bytes */
 #define MG_MAX_WALK_DEPTH	256u		/* directory nesting */
 
@@ -43,6 +44,7 @@
 
 /* Sidecar JSON (config.json, tokenizer_config.json) */
 #define MG_MAX_SIDECAR_BYTES	(16u << 20)
+#define MG_MAX_SIDECAR_VALUES	1000000u	/* JSON values (cJSON nodes) */
 
 /* Baseline reports read by --baseline */
 #define MG_MAX_BASELINE_BYTES	(256ull << 20)

@@ -86,6 +86,13 @@ fill(struct mg_rd *rd, size_t want)
 
 		if (room > rest)
 			room = (size_t)rest;
+		/*
+		 * The first read only has to answer the format probe: most files
+		 * in a tree are not models, and a large one should cost one
+		 * small read, not a whole window.
+		 */
+		if (rd->pulled == 0 && room > MG_PROBE_READ && want <= MG_PROBE_READ)
+			room = MG_PROBE_READ;
 		got = rd->src->read(rd->src->ctx, rd->buf + rd->hi, room);
 		if (got < 0) {
 			if (errno == EINTR)

@@ -25,6 +25,32 @@
 #include "sidecar.h"
 #include "text.h"
 
+/*
+ * An upper bound on the values (so cJSON nodes) in a JSON text: one plus
+ * the separators and openers outside strings.  cJSON allocates a node per
+ * value, so a 16 MiB "[0,0,0,..." would otherwise cost gigabytes.
+ */
+static size_t
+json_values(const char *p, size_t n)
+{
+	size_t i, count = 1;
+	int in_str = 0;
+
+	for (i = 0; i < n; i++) {
+		if (in_str) {
+			if (p[i] == '\\')
+				i++;
+			else if (p[i] == '"')
+				in_str = 0;
+		} else if (p[i] == '"')
+			in_str = 1;
+		else if (p[i] == ',' || p[i] == '[' || p[i] == '{' ||
+		    p[i] == ':')
+			count++;
+	}
+	return count;
+}
+
 /* Returns a parsed object, or NULL (absent, or a finding was added). */
 static cJSON *
 load(const char *dir, const char *name, struct mg_artifact *a)
@@ -79,6 +105,12 @@ load(const char *dir, const char *name, struct mg_artifact *a)
 		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
 		    "sidecar %s: short read (%zu of %lld bytes)", name, got,
 		    (long long)st.st_size);
+		goto out;
+	}
+	if (json_values(buf, got) > MG_MAX_SIDECAR_VALUES) {
+		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
+		    "sidecar %s: more than %u JSON values; not parsed", name,
+		    MG_MAX_SIDECAR_VALUES);
 		goto out;
 	}
 	j = cJSON_ParseWithLength(buf, got);

@@ -201,6 +201,11 @@ START_TEST(cli_sidecars_per_directory)
 	    tu_fix("safetensors/valid/multi-pt.safetensors"));
 	tu_sh("echo '{\"model_type\": \"alpha\"}' > '%s/a/config.json' && "
 	    "echo '{\"model_type\":' > '%s/b/config.json'", d, d);
+	/* A value bomb is refused before cJSON builds a node per value. */
+	tu_sh("printf '{\"x\": [' > '%s/b/tokenizer_config.json' && "
+	    "head -c 1100000 /dev/zero | tr '\\0' '0' | sed 's/0/0,/g' "
+	    ">> '%s/b/tokenizer_config.json' && printf '0]}' >> "
+	    "'%s/b/tokenizer_config.json'", d, d, d);
 	a[3] = d;
 	r = tu_run(NULL, a);
 	j = cJSON_Parse(r.out);
@@ -214,8 +219,12 @@ START_TEST(cli_sidecars_per_directory)
 			ck_assert_int_eq(cJSON_GetArraySize(fs), 0);
 		} else {	/* b/: the broken one, on both models */
 			ck_assert(cJSON_IsNull(arch));
+			ck_assert_int_eq(cJSON_GetArraySize(fs), 2);
 			ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(
 			    fs, 0), "rule")->valuestring, "SIDECAR-JSON");
+			ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItem(
+			    cJSON_GetArrayItem(fs, 1), "message")->valuestring,
+			    "JSON values"));
 		}
 		n++;
 	}

@@ -621,6 +621,15 @@ START_TEST(scan_baseline)
 	    "state")->valuestring, "baselined");
 	cJSON_Delete(j);
 	tu_free(&r);
+	/* Anything but a report is a usage error, not an empty baseline. */
+	tu_write(d, "bad.json", "[\"fingerprint\"]");
+	{
+		const char *bad[] = { "--baseline", "bad.json", NULL };
+
+		tu_free(&r);
+		r = scan(d, NULL, bad);
+		ck_assert_int_eq(r.status, 2);
+	}
 	/* A new problem still counts. */
 	tu_sh("cp '%s' '%s/models/legacy/'", tu_fix("gguf/hostile/dup-tensor-name.gguf"),
 	    d);
