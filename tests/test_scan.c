@@ -626,9 +626,9 @@ START_TEST(scan_baseline)
 	{
 		const char *bad[] = { "--baseline", "bad.json", NULL };
 
-		tu_free(&r);
 		r = scan(d, NULL, bad);
 		ck_assert_int_eq(r.status, 2);
+		tu_free(&r);
 	}
 	/* A new problem still counts. */
 	tu_sh("cp '%s' '%s/models/legacy/'", tu_fix("gguf/hostile/dup-tensor-name.gguf"),
