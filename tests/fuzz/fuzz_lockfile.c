@@ -31,6 +31,7 @@
 #include "artifact.h"
 #include "err.h"
 #include "lockfile.h"
+#include "fuzz_file.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,32 +45,6 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char fake_sha[] =
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-static const char *
-tmp_path(void)
-{
-	static char path[64];
-
-	if (path[0] == '\0')
-		snprintf(path, sizeof(path), "/tmp/mg_fuzz_lockfile.%ld",
-		    (long)getpid());
-	return path;
-}
-
-/* Write the whole input to path; 0 or -1. */
-static int
-write_file(const char *path, const uint8_t *data, size_t size)
-{
-	FILE *f;
-	int ok;
-
-	if ((f = fopen(path, "wb")) == NULL)
-		return -1;
-	ok = size == 0 || fwrite(data, 1, size, f) == size;
-	if (fclose(f) != 0)
-		ok = 0;
-	return ok ? 0 : -1;
-}
 
 /* Fill a the way a scan would have, steered by sel; MG_OK or an error. */
 static int
@@ -145,7 +120,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mg_lock l;
-	const char *path = tmp_path();
+	const char *path = fuzz_tmp_path("lockfile");
 	char err[512];
 	unsigned sel;
 	int r;
@@ -153,7 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	sel = data[0];
-	if (write_file(path, data + 1, size - 1) != 0) {
+	if (fuzz_write_file(path, data + 1, size - 1) != 0) {
 		unlink(path);
 		return 0;
 	}

@@ -16,6 +16,7 @@
 
 #include "err.h"
 #include "policy.h"
+#include "fuzz_file.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,33 +29,6 @@ static const char *const probe_paths[] = {
 	"./x/\xc3\xa9t\xc3\xa9.gguf",
 	"",
 };
-
-/* The per-process file name; built once. */
-static const char *
-tmp_path(void)
-{
-	static char path[64];
-
-	if (path[0] == '\0')
-		snprintf(path, sizeof(path), "/tmp/mg_fuzz_policy.%ld",
-		    (long)getpid());
-	return path;
-}
-
-/* Write the whole input to path; 0 or -1. */
-static int
-write_file(const char *path, const uint8_t *data, size_t size)
-{
-	FILE *f;
-	int ok;
-
-	if ((f = fopen(path, "wb")) == NULL)
-		return -1;
-	ok = size == 0 || fwrite(data, 1, size, f) == size;
-	if (fclose(f) != 0)
-		ok = 0;
-	return ok ? 0 : -1;
-}
 
 /* Query a loaded policy the way the gate does for each artifact. */
 static void
@@ -73,11 +47,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mg_policy *p = NULL;
-	const char *path = tmp_path();
+	const char *path = fuzz_tmp_path("policy");
 	char err[512];
 	int r;
 
-	if (write_file(path, data, size) != 0) {
+	if (fuzz_write_file(path, data, size) != 0) {
 		unlink(path);
 		return 0;
 	}
