@@ -27,6 +27,20 @@ struct mg_finding {
 	char		*message;	/* owned; valid UTF-8 not guaranteed */
 	char		*key;		/* owned; metadata key or tensor, or NULL */
 	uint64_t	 offset;	/* byte offset, or MG_FINDING_NO_OFFSET */
+	uint64_t	 length;	/* bytes the finding is about, or 0 */
+	char		*evidence;	/* owned; the offending value, or NULL */
+};
+
+/*
+ * One stored tensor type of an artifact (GGUF ggml type, safetensors
+ * dtype): what the tensors really are, whatever the labels say.
+ */
+struct mg_ttype {
+	char		 name[16];	/* "Q8_0", "F16", "BF16", ... */
+	uint64_t	 count;		/* tensors of this type */
+	uint64_t	 params;	/* their elements */
+	unsigned	 bpw_milli;	/* bits per weight x 1000; 0: unknown */
+	int		 quantized;	/* 1: a block-quantized ggml type */
 };
 
 /* Flags for the optional numeric fields. */
@@ -60,6 +74,15 @@ struct mg_artifact {
 	 */
 	cJSON		*metadata;
 
+	/*
+	 * Stored tensor types in first-seen order (filled by the parser),
+	 * and the index of the one holding the most elements (ties: first
+	 * seen), or -1 when there are none.
+	 */
+	struct mg_ttype	*ttypes;
+	size_t		 nttypes;
+	int		 ttype_major;
+
 	/* Parser facts that sidecars may fill when the model lacks them. */
 	char		*sidecar_license;	/* owned */
 
@@ -88,6 +111,24 @@ void	mg_artifact_free(struct mg_artifact *a);	/* accepts NULL */
 int	mg_artifact_add(struct mg_artifact *a, enum mg_rule_id rule,
 	    uint64_t offset, const char *key, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
+
+/*
+ * mg_artifact_add with the extent of the bytes the finding is about
+ * (length, 0 when none) and the offending value (evidence, may be NULL,
+ * copied up to 256 bytes).  Both feed the finding's fingerprint, so a
+ * baseline never forgives different content at the same place.
+ */
+int	mg_artifact_addx(struct mg_artifact *a, enum mg_rule_id rule,
+	    uint64_t offset, uint64_t length, const char *key,
+	    const char *evidence, const char *fmt, ...)
+	    __attribute__((format(printf, 7, 8)));
+
+/*
+ * Count n tensors of params elements under a stored type name (adds the
+ * type on first use and keeps ttype_major current).  MG_OK or NOMEM.
+ */
+int	mg_artifact_add_ttype(struct mg_artifact *a, const char *name,
+	    uint64_t n, uint64_t params, unsigned bpw_milli, int quantized);
 
 /* Replace a string field with a copy of s (n bytes; s may hold any bytes). */
 int	mg_artifact_set(char **field, const char *s, size_t n);

@@ -8,6 +8,8 @@
  * File types: llama.cpp include/llama.h, enum llama_ftype; the removed
  * values 4-6 and 33-35 are absent.
  */
+#include <string.h>
+
 #include "gguf_types.h"
 
 static const char *const vtype_names[MG_GGUF_NVTYPES] = {
@@ -136,4 +138,64 @@ mg_gguf_ftype_label(uint64_t ft)
 	if (ft >= sizeof(ftype_labels) / sizeof(ftype_labels[0]))
 		return NULL;
 	return ftype_labels[ft];
+}
+
+unsigned
+mg_gguf_ttype_bpw_milli(uint32_t id, int *quantized)
+{
+	const struct mg_gguf_ttype *t = mg_gguf_ttype(id);
+
+	if (quantized != NULL)
+		*quantized = 0;
+	if (t == NULL || t->blck == 0)
+		return 0;
+	if (quantized != NULL)
+		*quantized = t->blck > 1;
+	return (unsigned)((uint64_t)t->size * 8000u / t->blck);
+}
+
+/* llama.cpp src/llama-quant.cpp: the default type of each file type. */
+static const signed char ftype_base[] = {
+	[0] = 0, [1] = 1, [2] = 2, [3] = 3, [7] = 8, [8] = 6, [9] = 7,
+	[10] = 10, [11] = 11, [12] = 11, [13] = 11, [14] = 12, [15] = 12,
+	[16] = 13, [17] = 13, [18] = 14, [19] = 16, [20] = 17, [21] = 10,
+	[22] = 21, [23] = 18, [24] = 19, [25] = 20, [26] = 21, [27] = 21,
+	[28] = 17, [29] = 22, [30] = 23, [31] = 29, [32] = 30, [36] = 34,
+	[37] = 35, [38] = 39, [39] = 40, [40] = 41, [41] = 42,
+};
+
+int
+mg_gguf_ftype_base(uint64_t ft)
+{
+	if (ft >= sizeof(ftype_base) / sizeof(ftype_base[0]) ||
+	    mg_gguf_ftype_label(ft) == NULL)
+		return -1;
+	return ftype_base[ft];
+}
+
+int
+mg_gguf_label_base(const char *label)
+{
+	size_t i;
+
+	if (label == NULL)
+		return -1;
+	for (i = 0; i < sizeof(ftype_labels) / sizeof(ftype_labels[0]); i++)
+		if (ftype_labels[i] != NULL && strcmp(ftype_labels[i], label) == 0)
+			return mg_gguf_ftype_base(i);
+	return -1;
+}
+
+int
+mg_gguf_ttype_by_name(const char *name)
+{
+	uint32_t i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < NTTYPES; i++)
+		if (ttypes[i].name != NULL && ttypes[i].blck != 0 &&
+		    strcmp(ttypes[i].name, name) == 0)
+			return (int)i;
+	return -1;
 }

@@ -49,4 +49,22 @@ uint32_t mg_gguf_ttype_count(void);
 /* The label of a general.file_type value ("Q4_K_M"), or NULL. */
 const char *mg_gguf_ftype_label(uint64_t ft);
 
+/*
+ * Bits per weight of a tensor type, times 1000 (Q8_0: 8500), or 0 for an
+ * unknown or removed id.  1 in *quantized for block-quantized types (not
+ * F32, F16, BF16, F64 or the integer types).
+ */
+unsigned mg_gguf_ttype_bpw_milli(uint32_t id, int *quantized);
+
+/*
+ * The tensor type that llama.cpp's quantizer uses for the bulk of a
+ * model of this file type (Q4_K_M: Q4_K), by value or by label; -1 when
+ * unknown.  Tensors it stores otherwise are only ever more precise.
+ */
+int	mg_gguf_ftype_base(uint64_t ft);
+int	mg_gguf_label_base(const char *label);
+
+/* The tensor type id of a name ("Q8_0"), or -1. */
+int	mg_gguf_ttype_by_name(const char *name);
+
 #endif /* MG_GGUF_TYPES_H */
