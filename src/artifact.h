@@ -91,8 +91,9 @@ struct mg_artifact {
 
 	/*
 	 * 1: every byte was read (only the header with --no-hash) and the
-	 * parser finished or stopped at a finding that says why.  0: the
-	 * artifact could not be checked (I/O error, out of memory).
+	 * parser reached the end of the structure.  0: the artifact was not
+	 * fully checked (an I/O error, out of memory, or a parser that had
+	 * to stop early; a finding says why).  Never depends on severities.
 	 */
 	int		 complete;
 	size_t		 dropped;	/* findings past MG_MAX_FINDINGS */

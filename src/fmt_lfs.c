@@ -225,7 +225,7 @@ lfs_parse(struct mg_rd *rd, struct mg_artifact *a)
 	uint64_t left = mg_rd_left(rd);
 	size_t n, vl;
 	cJSON *md = NULL, *j;
-	int r;
+	int r, whole = left <= LFS_MAX_BYTES;
 
 	memset(&s, 0, sizeof(s));
 	if (left > LFS_MAX_BYTES) {
@@ -271,7 +271,9 @@ lfs_parse(struct mg_rd *rd, struct mg_artifact *a)
 	}
 	r = mg_artifact_add(a, MG_R_HASH_LFS, 0, NULL, "Git LFS pointer "
 	    "(malformed: %s): content not fetched", s.why);
-	return r != MG_OK ? r : MG_ERR_FORMAT;
+	/* A malformed pointer read whole was checked whole; a longer file
+	 * was not. */
+	return r != MG_OK ? r : whole ? MG_OK : MG_ERR_FORMAT;
 nomem:
 	cJSON_Delete(md);
 	return MG_ERR_NOMEM;

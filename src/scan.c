@@ -81,7 +81,7 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	struct mg_rd *rd = &c->rd;
 	size_t n;
 	size_t before;
-	int r, hashing = o->hash;
+	int r, hashing = o->hash, stopped = 0;
 
 	a->complete = 0;
 	a->sha256[0] = '\0';
@@ -122,7 +122,14 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	case MG_ERR_TRUNCATED:
 	case MG_ERR_LIMIT:
 	case MG_ERR_UNSUPPORTED:
-		if (mg_artifact_max_sev(a) < MG_SEV_HIGH || a->nfindings == before)
+		/*
+		 * The parser stopped before the end of the structure: what
+		 * follows was never checked.  That is a fact of the artifact
+		 * (complete stays 0 below), whatever the severity of the
+		 * finding that explains it and whatever a policy makes of it.
+		 */
+		stopped = 1;
+		if (a->nfindings == before)
 			mg_artifact_add(a, MG_R_FMT_UNKNOWN, mg_rd_tell(rd),
 			    NULL, "%s: parsing stopped at offset %llu: %s",
 			    fmt->name, (unsigned long long)mg_rd_tell(rd),
@@ -144,7 +151,7 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 			read_failed(a, rd, fmt->name);
 			return;
 		}
-		a->complete = 1;
+		a->complete = !stopped;
 		return;
 	}
 	/* A parser that asked past the end consumed nothing: drain on. */
@@ -159,7 +166,7 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		    "sha256: digest finalisation failed");
 		return;
 	}
-	a->complete = 1;
+	a->complete = !stopped;
 }
 
 struct fd_ctx {
