@@ -147,6 +147,12 @@ want(void *arg, const char *display)
 	return mg_policy_wants(arg, display);
 }
 
+static int
+excluded(void *arg, const char *display)
+{
+	return mg_policy_excludes(arg, display);
+}
+
 struct report_req {
 	const char		*path;
 	mg_gate_writer_fn	 fn;
@@ -258,6 +264,7 @@ cmd_scan(int argc, char **argv)
 	}
 
 	ro.want = want;
+	ro.excluded = excluded;
 	ro.want_arg = pol;
 	memset(&prog, 0, sizeof(prog));
 	if (isatty(STDERR_FILENO)) {

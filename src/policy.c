@@ -1640,6 +1640,12 @@ mg_policy_wants(const struct mg_policy *p, const char *path)
 	return !any_match(&p->exclude, path);
 }
 
+int
+mg_policy_excludes(const struct mg_policy *p, const char *path)
+{
+	return any_match(&p->exclude, path);
+}
+
 static void
 merge_bound(struct mg_bound *to, const struct mg_bound *from)
 {

@@ -110,6 +110,8 @@ const char *mg_policy_default_text(void);
 
 /* 1 when the display path is to be scanned (include/exclude). */
 int	mg_policy_wants(const struct mg_policy *p, const char *path);
+/* 1 when an exclude glob names the display path. */
+int	mg_policy_excludes(const struct mg_policy *p, const char *path);
 
 /*
  * The settings in force for one path: base, then every override whose

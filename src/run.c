@@ -229,11 +229,15 @@ on_error(void *arg, const char *display, const char *msg)
 	struct collect *c = arg;
 	char dir[MG_MAX_PATH_BYTES + 2];
 
-	/* A problem in a part of the tree the policy excludes is no concern. */
-	if (c->o->want != NULL) {
+	/*
+	 * A problem in a part of the tree the policy excludes is no concern;
+	 * one that an include list merely fails to name is: what lies behind
+	 * an unreadable directory or an unfollowed link is unknown.
+	 */
+	if (c->o->excluded != NULL) {
 		snprintf(dir, sizeof(dir), "%s/", display);
-		if (!c->o->want(c->o->want_arg, display) ||
-		    !c->o->want(c->o->want_arg, dir))
+		if (c->o->excluded(c->o->want_arg, display) ||
+		    c->o->excluded(c->o->want_arg, dir))
 			return;
 	}
 

@@ -16,6 +16,13 @@ struct mg_run_opts {
 	unsigned	 jobs;		/* worker threads, >= 1 */
 	/* Optional: 0 skips a file (policy include/exclude).  Walker thread. */
 	int		(*want)(void *arg, const char *display);
+	/*
+	 * Optional: 1 when a path the walk could not enter, follow or read
+	 * is excluded on purpose (policy exclude).  Anything else the walk
+	 * could not see stays a walk error: an include list never hides it,
+	 * since a directory or link never matches a file glob.
+	 */
+	int		(*excluded)(void *arg, const char *display);
 	void		*want_arg;
 	/*
 	 * Optional: called by the worker right after it scanned an artifact

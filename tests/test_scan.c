@@ -210,7 +210,7 @@ END_TEST
 
 START_TEST(scan_exit3_incomplete)
 {
-	char *d = make_tree(0), pol[512];
+	char *d = make_tree(0), pol[512], *out;
 	const char *nohash[] = { "--no-hash", NULL };
 	const char *follow[] = { "--follow-symlinks", NULL };
 	struct tres r;
@@ -258,12 +258,60 @@ START_TEST(scan_exit3_incomplete)
 	tu_sh("rm '%s/models/alias.gguf'", d);
 
 	/* A symlink leaving the root cannot be followed: not checked. */
-	tu_sh("ln -s /etc/hostname '%s/models/outside.gguf'", d);
+	out = tu_tmpdir();
+	tu_write(out, "elsewhere.gguf", "GGUF");
+	tu_sh("ln -s '%s/elsewhere.gguf' '%s/models/outside.gguf'", out, d);
 	r = scan(d, NULL, follow);
 	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
 	j = load_json(d, "report.json");
 	ck_assert_ptr_nonnull(find(j, "IO-READ", "models/outside.gguf"));
 	cJSON_Delete(j);
+	tu_free(&r);
+	tu_rmrf(out);
+	free(out);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
+ * hole01: an include list names files; a directory the walk could not
+ * enter or a link it did not follow never matches a file glob, and must
+ * not vanish because of that.  Only an exclude may drop it.
+ */
+START_TEST(hole01_walk_errors_under_include)
+{
+	static const char inc[] = "{\"version\": 1, \"include\": "
+	    "[\"**/*.gguf\"]}";
+	static const char inc_ex[] = "{\"version\": 1, \"include\": "
+	    "[\"**/*.gguf\"], \"exclude\": [\"models/locked/**\", "
+	    "\"**/alias.gguf\"]}";
+	char *d = make_tree(0);
+	struct tres r;
+	cJSON *j;
+
+	/* An unfollowed symlink to a model. */
+	tu_sh("ln -s llama-q8_0.gguf '%s/models/alias.gguf'", d);
+	r = scan(d, inc, NULL);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "IO-READ", "models/alias.gguf"));
+	cJSON_Delete(j);
+	tu_free(&r);
+
+	/* A link to a directory that is not followed. */
+	tu_sh("mkdir -p '%s/models/locked' && "
+	    "ln -s ../legacy '%s/models/locked/up'", d, d);
+	r = scan(d, inc, NULL);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "IO-READ", "models/locked/up"));
+	cJSON_Delete(j);
+	tu_free(&r);
+
+	/* Excluded on purpose: no longer a concern. */
+	r = scan(d, inc_ex, NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	tu_free(&r);
 	tu_rmrf(d);
 	free(d);
@@ -747,6 +795,7 @@ scan_suite(void)
 	tcase_add_test(tc, scan_baseline);
 	tcase_add_test(tc, scan_lfs_pointer_is_a_finding);
 	tcase_add_test(tc, scan_golden_reports_jobs_1_and_8);
+	tcase_add_test(tc, hole01_walk_errors_under_include);
 	suite_add_tcase(s, tc);
 	return s;
 }
