@@ -1493,8 +1493,14 @@ out:
 
 /*
  * A plausible header: N > 0 and '{' at offset 8 after optional JSON
- * whitespace.  N is not checked against the size: a short file routed
- * here by its extension gets ST-LEN from parse().
+ * whitespace.  N is not checked against the size then: a short file
+ * routed here by its extension gets ST-LEN from parse().
+ *
+ * The reference loader accepts any amount of leading whitespace inside
+ * the header, so a header whose first bytes are all whitespace is still
+ * a bid when N is within the loader's limit and the file holds it (the
+ * probe sees only the first bytes; the parser says what follows).  A
+ * lower score than a seen '{' lets a format that is certain win.
  */
 static int
 st_probe(const unsigned char *head, size_t n, uint64_t size)
@@ -1502,7 +1508,6 @@ st_probe(const unsigned char *head, size_t n, uint64_t size)
 	uint64_t hlen = 0;
 	size_t k;
 
-	(void)size;
 	if (n < 9)
 		return 0;
 	for (k = 0; k < 8; k++)
@@ -1511,7 +1516,13 @@ st_probe(const unsigned char *head, size_t n, uint64_t size)
 		return 0;
 	for (k = 8; k < n && is_ws(head[k]); k++)
 		;
-	return k < n && head[k] == '{' ? 90 : 0;
+	if (k < n)
+		return head[k] == '{' ? 90 : 0;
+	/* Only whitespace so far: it must all lie inside the header. */
+	if (hlen < n - 8 || hlen > MG_MAX_ST_HEADER || size < 8 ||
+	    hlen > size - 8)
+		return 0;
+	return 60;
 }
 
 static const char *const st_exts[] = { "safetensors", NULL };

@@ -318,6 +318,84 @@ START_TEST(hole01_walk_errors_under_include)
 }
 END_TEST
 
+/*
+ * hole02: the safetensors loader accepts any whitespace before the header
+ * object, so recognition must too, however long the padding: as a model
+ * under another name, in bom, and as an unlisted file under --lock.
+ */
+static void
+write_padded_st(const char *dir, const char *name, size_t pad)
+{
+	static const char js[] = "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],"
+	    "\"data_offsets\":[0,4]}}";
+	unsigned char *b;
+	size_t hl = pad + sizeof(js) - 1, n = 8 + hl + 4, k;
+
+	b = calloc(1, n);
+	ck_assert_ptr_nonnull(b);
+	for (k = 0; k < 8; k++)
+		b[k] = (unsigned char)(hl >> (8 * k));
+	memset(b + 8, ' ', pad);
+	memcpy(b + 8 + pad, js, sizeof(js) - 1);
+	tu_write_bytes(dir, name, b, n);
+	free(b);
+}
+
+START_TEST(hole02_padded_safetensors_recognised)
+{
+	const char *bom[] = { "bom", "models/weights.bin", NULL };
+	const char *lockw[] = { "lock", "-o", "models.lock", "models", NULL };
+	const char *locked[] = { "--lock", "models.lock", NULL };
+	char *d = make_tree(0);
+	struct tres r;
+	const cJSON *f;
+	cJSON *j;
+
+	write_padded_st(d, "models/weights.bin", 200);
+	r = tu_run(d, bom);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	j = cJSON_Parse(r.out);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "format")->valuestring,
+	    "safetensors");
+	cJSON_Delete(j);
+	tu_free(&r);
+	r = scan(d, NULL, NULL);
+	j = load_json(d, "report.json");
+	f = find(j, "FMT-EXT", "models/weights.bin");
+	ck_assert_ptr_nonnull(f);
+	cJSON_Delete(j);
+	tu_free(&r);
+
+	/* Pinned without it, then it appears: not in the lock. */
+	tu_sh("mv '%s/models/weights.bin' '%s/weights.bin'", d, d);
+	r = tu_run(d, lockw);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_sh("mv '%s/weights.bin' '%s/models/weights.bin'", d, d);
+	r = scan(d, NULL, locked);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "HASH-EXTRA", "models/weights.bin"));
+	cJSON_Delete(j);
+	tu_free(&r);
+
+	/* Whitespace past the declared header is not a header. */
+	{
+		unsigned char b[128];
+
+		memset(b, ' ', sizeof(b));
+		memcpy(b, "\x0a\0\0\0\0\0\0\0", 8);
+		tu_write_bytes(d, "models/weights.bin", b, sizeof(b));
+	}
+	r = tu_run(d, bom);
+	ck_assert_int_eq(r.status, 4);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* A licence that is not SPDX cannot slip past a deny list. */
 START_TEST(scan_license_not_spdx_vs_deny)
 {
@@ -796,6 +874,7 @@ scan_suite(void)
 	tcase_add_test(tc, scan_lfs_pointer_is_a_finding);
 	tcase_add_test(tc, scan_golden_reports_jobs_1_and_8);
 	tcase_add_test(tc, hole01_walk_errors_under_include);
+	tcase_add_test(tc, hole02_padded_safetensors_recognised);
 	suite_add_tcase(s, tc);
 	return s;
 }

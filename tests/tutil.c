@@ -92,13 +92,19 @@ tu_free(struct tres *r)
 void
 tu_write(const char *dir, const char *name, const char *text)
 {
-	char p[4096];
+	tu_write_bytes(dir, name, text, strlen(text));
+}
+
+void
+tu_write_bytes(const char *dir, const char *name, const void *p, size_t n)
+{
+	char path[4096];
 	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	f = fopen(p, "w");
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
 	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
+	ck_assert_uint_eq(fwrite(p, 1, n, f), n);
 	ck_assert_int_eq(fclose(f), 0);
 }
 

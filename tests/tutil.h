@@ -26,8 +26,10 @@ void	tu_free(struct tres *r);
 
 /* A file's bytes (NUL-terminated), or NULL; *len may be NULL. */
 char	*tu_slurp(const char *path, size_t *len);
-/* Write a string to dir/name. */
+/* Write a string, or n bytes, to dir/name. */
 void	tu_write(const char *dir, const char *name, const char *text);
+void	tu_write_bytes(const char *dir, const char *name, const void *p,
+	    size_t n);
 /* A fresh directory under /tmp; tu_rmrf removes it. */
 char	*tu_tmpdir(void);
 void	tu_rmrf(const char *dir);
