@@ -70,6 +70,7 @@ artifact_json(const struct mg_gate_artifact *ga)
 	r |= put(o, "format", cJSON_CreateString(a->format));
 	r |= put(o, "size", mg_json_u64(a->size));
 	r |= put(o, "sha256", cJSON_CreateString(a->sha256));
+	r |= put(o, "complete", cJSON_CreateBool(a->complete));
 	r |= put(o, "verdict", cJSON_CreateString(mg_verdict_name(ga->verdict)));
 	r |= put(o, "fail_on", cJSON_CreateString(mg_sev_name(
 	    (enum mg_sev)ga->fail_on)));

@@ -396,6 +396,57 @@ START_TEST(hole02_padded_safetensors_recognised)
 }
 END_TEST
 
+/*
+ * hole03: whether an artifact was parsed to its end is a fact of the
+ * artifact.  A file that stops the parser (version 7, then noise) is not
+ * fully checked whatever the policy makes of the rule that says why.
+ */
+START_TEST(hole03_stopped_parse_is_incomplete)
+{
+	static const char lowered[] = "{\"version\": 1, \"rules\": "
+	    "{\"GGUF-VERSION\": \"low\", \"GGUF-TYPE\": \"off\"}}";
+	const char *crit[] = { "--fail-on", "critical", NULL };
+	unsigned char b[4096];
+	char *d = make_tree(0);
+	const cJSON *a;
+	struct tres r;
+	cJSON *j;
+	size_t k;
+
+	memcpy(b, "GGUF\x07\0\0\0", 8);
+	for (k = 8; k < sizeof(b); k++)
+		b[k] = (unsigned char)(k * 2654435761u >> 13);
+	tu_write_bytes(d, "models/noise.gguf", b, sizeof(b));
+	r = scan(d, lowered, NULL);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	r = scan(d, NULL, crit);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "artifacts"))
+		if (strcmp(cJSON_GetObjectItem(a, "path")->valuestring,
+		    "models/noise.gguf") == 0) {
+			ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(a,
+			    "complete")));
+			ck_assert_str_eq(cJSON_GetObjectItem(a,
+			    "verdict")->valuestring, "error");
+		}
+	cJSON_Delete(j);
+	tu_free(&r);
+
+	/* An unknown value type stops the parse too; lowering it is no pass. */
+	memcpy(b, "GGUF\x03\0\0\0\0\0\0\0\0\0\0\0\x01\0\0\0\0\0\0\0"
+	    "\x01\0\0\0\0\0\0\0k\x63\0\0\0", 37);
+	tu_write_bytes(d, "models/noise.gguf", b, sizeof(b));
+	r = scan(d, "{\"version\": 1, \"rules\": {\"GGUF-TYPE\": \"info\"}}",
+	    NULL);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* A licence that is not SPDX cannot slip past a deny list. */
 START_TEST(scan_license_not_spdx_vs_deny)
 {
@@ -875,6 +926,7 @@ scan_suite(void)
 	tcase_add_test(tc, scan_golden_reports_jobs_1_and_8);
 	tcase_add_test(tc, hole01_walk_errors_under_include);
 	tcase_add_test(tc, hole02_padded_safetensors_recognised);
+	tcase_add_test(tc, hole03_stopped_parse_is_incomplete);
 	suite_add_tcase(s, tc);
 	return s;
 }
