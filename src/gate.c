@@ -170,6 +170,8 @@ check_pins(struct ctx *c, struct mg_run *run)
 		free(hexes);
 		if (r != MG_OK)
 			return r;
+		/* Pins from any source are held to the same account. */
+		l.expect_match = 1;
 		r = verify(c, run, &l, 0);
 		mg_lock_free(&l);
 		if (r != MG_OK)

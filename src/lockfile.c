@@ -45,6 +45,7 @@
 #include "err.h"
 #include "hash.h"
 #include "lockfile.h"
+#include "path.h"
 #include "text.h"
 #include "version.h"
 
@@ -185,6 +186,7 @@ add_entry(struct build *b, const char *path, size_t n, const char *hex,
     int have_size, uint64_t size, size_t line)
 {
 	struct pend *pe;
+	char *raw;
 
 	if (b->n >= LOCK_MAX_ENTRIES)
 		return add_problem(b, line, "more than %u entries; the rest "
@@ -202,10 +204,14 @@ add_entry(struct build *b, const char *path, size_t n, const char *hex,
 	}
 	pe = &b->p[b->n];
 	memset(pe, 0, sizeof(*pe));
-	if ((pe->e.path = malloc(n + 1)) == NULL)
+	if ((raw = malloc(n + 1)) == NULL)
 		return MG_ERR_NOMEM;
-	memcpy(pe->e.path, path, n);
-	pe->e.path[n] = '\0';
+	memcpy(raw, path, n);
+	raw[n] = '\0';
+	pe->e.path = mg_path_key(b->l->cwd, raw);
+	free(raw);
+	if (pe->e.path == NULL)
+		return MG_ERR_NOMEM;
 	hex_lower(pe->e.sha256, hex);
 	pe->e.have_size = have_size;
 	pe->e.size = size;
@@ -376,6 +382,8 @@ lock_init(struct mg_lock *out, const char *file)
 	memset(out, 0, sizeof(*out));
 	if ((out->source = strdup(file)) == NULL)
 		return MG_ERR_NOMEM;
+	/* Without a working directory, paths match as written. */
+	out->cwd = getcwd(NULL, 0);
 	return MG_OK;
 }
 
@@ -1045,47 +1053,60 @@ mg_lock_free(struct mg_lock *l)
 		free(l->bad[i].message);
 	free(l->bad);
 	free(l->source);
+	free(l->cwd);
 	memset(l, 0, sizeof(*l));
 }
 
+/* The entry for a path as the scan spelled it; *nomem on failure. */
 static const struct mg_lock_entry *
-find_idx(const struct mg_lock *l, const char *path, size_t *idx)
+find_idx(const struct mg_lock *l, const char *path, size_t *idx, int *nomem)
 {
+	const struct mg_lock_entry *e = NULL;
 	size_t lo = 0, hi = l->n;
+	char *key = mg_path_key(l->cwd, path);
 
-	path = strip_dot(path);
+	if (key == NULL) {
+		if (nomem != NULL)
+			*nomem = 1;
+		return NULL;
+	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(path, l->e[mid].path);
+		int c = strcmp(key, l->e[mid].path);
 
 		if (c == 0) {
 			if (idx != NULL)
 				*idx = mid;
-			return &l->e[mid];
+			e = &l->e[mid];
+			break;
 		}
 		if (c < 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
-	return NULL;
+	free(key);
+	return e;
 }
 
 const struct mg_lock_entry *
 mg_lock_find(const struct mg_lock *l, const char *path)
 {
-	return find_idx(l, path, NULL);
+	return find_idx(l, path, NULL, NULL);
 }
 
 /* ---- writing ------------------------------------------------------------ */
 
-static int
-cmp_norm(const void *x, const void *y)
-{
-	const struct mg_artifact *a = *(struct mg_artifact *const *)x;
-	const struct mg_artifact *b = *(struct mg_artifact *const *)y;
+struct keyed {
+	char			*key;
+	const struct mg_artifact *a;
+};
 
-	return strcmp(strip_dot(a->path), strip_dot(b->path));
+static int
+cmp_keyed(const void *x, const void *y)
+{
+	return strcmp(((const struct keyed *)x)->key,
+	    ((const struct keyed *)y)->key);
 }
 
 /* Add a string member when the value is known; 0 or -1 (no memory). */
@@ -1117,24 +1138,31 @@ int
 mg_lock_write(FILE *f, struct mg_artifact *const *arts, size_t n,
     const char *generated_at)
 {
-	struct mg_artifact **v = NULL;
+	struct keyed *v = NULL;
 	cJSON *doc = NULL, *tool, *list;
-	char *text = NULL;
-	size_t i;
+	char *text = NULL, *cwd = getcwd(NULL, 0);
+	size_t i, nv = 0;
 	int r = MG_ERR_NOMEM, bad = 0;
 
-	for (i = 0; i < n; i++) {
-		const char *p = strip_dot(arts[i]->path);
+	/* Pins are written by key: relative to the working directory. */
+	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
+		goto out;
+	for (nv = 0; nv < n; nv++) {
+		const char *p;
 
-		if (*p == '\0' || !mg_utf8_valid(p, strlen(p)) ||
-		    strlen(arts[i]->sha256) != 64)
-			return MG_ERR_FORMAT;
+		if ((v[nv].key = mg_path_key(cwd, arts[nv]->path)) == NULL)
+			goto out;
+		v[nv].a = arts[nv];
+		p = v[nv].key;
+		if (strcmp(p, ".") == 0 || !mg_utf8_valid(p, strlen(p)) ||
+		    strlen(arts[nv]->sha256) != 64) {
+			nv++;
+			r = MG_ERR_FORMAT;
+			goto out;
+		}
 	}
-	if ((v = malloc((n ? n : 1) * sizeof(*v))) == NULL)
-		return MG_ERR_NOMEM;
-	memcpy(v, arts, n * sizeof(*v));
 	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_norm);
+		qsort(v, n, sizeof(*v), cmp_keyed);
 
 	if ((doc = cJSON_CreateObject()) == NULL)
 		goto out;
@@ -1147,12 +1175,12 @@ mg_lock_write(FILE *f, struct mg_artifact *const *arts, size_t n,
 	if ((list = cJSON_AddArrayToObject(doc, "artifacts")) == NULL)
 		goto out;
 	for (i = 0; i < n && !bad; i++) {
-		const struct mg_artifact *a = v[i];
-		const char *p = strip_dot(a->path);
+		const struct mg_artifact *a = v[i].a;
+		const char *p = v[i].key;
 		cJSON *e;
 
 		/* The same file named twice (two overlapping roots). */
-		if (i > 0 && strcmp(p, strip_dot(v[i - 1]->path)) == 0)
+		if (i > 0 && strcmp(p, v[i - 1].key) == 0)
 			continue;
 		if ((e = cJSON_CreateObject()) == NULL)
 			goto out;
@@ -1177,28 +1205,27 @@ mg_lock_write(FILE *f, struct mg_artifact *const *arts, size_t n,
 out:
 	free(text);
 	cJSON_Delete(doc);
+	for (i = 0; i < nv; i++)
+		free(v[i].key);
 	free(v);
+	free(cwd);
 	return r;
 }
 
 /* ---- verification -------------------------------------------------------- */
 
-/* Does the root (a scan argument) cover this pinned path? */
+/* Does the root (a scan argument) cover this pinned path?  -1: NOMEM. */
 static int
-covers(const char *root, const char *path)
+covers(const struct mg_lock *l, const char *root, const char *path)
 {
-	size_t n;
+	char *key = mg_path_key(l->cwd, root);
+	int r;
 
-	root = strip_dot(root);
-	n = strlen(root);
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	if (n == 0 || (n == 1 && root[0] == '.'))
-		return path[0] != '/';
-	if (n == 1 && root[0] == '/')
-		return path[0] == '/';
-	return strncmp(root, path, n) == 0 &&
-	    (path[n] == '\0' || path[n] == '/');
+	if (key == NULL)
+		return -1;
+	r = mg_path_key_covers(key, path);
+	free(key);
+	return r;
 }
 
 static struct mg_artifact *
@@ -1386,7 +1413,7 @@ mg_lock_verify(const struct mg_lock *l, struct mg_artifact *const *arts,
 	struct mg_artifact **out = NULL, *a = NULL;
 	unsigned char *seen = NULL;
 	size_t i, j, nout = 0, ncovered = 0;
-	int nothing;
+	int nothing, nomem = 0;
 	char w[512], why[256];
 	int r = MG_ERR_NOMEM;
 
@@ -1402,10 +1429,13 @@ mg_lock_verify(const struct mg_lock *l, struct mg_artifact *const *arts,
 		if (strcmp(arts[i]->format, fmt_missing) == 0 ||
 		    strcmp(arts[i]->format, fmt_manifest) == 0)
 			continue;
-		if ((e = find_idx(l, arts[i]->path, &k)) != NULL) {
+		if ((e = find_idx(l, arts[i]->path, &k, &nomem)) != NULL) {
 			seen[k] = 1;
 			if ((r = check_one(l, arts[i], e)) != MG_OK)
 				goto out;
+		} else if (nomem) {
+			r = MG_ERR_NOMEM;
+			goto out;
 		} else if (all_listed) {
 			if ((r = mg_artifact_add(arts[i], MG_R_HASH_EXTRA,
 			    MG_FINDING_NO_OFFSET, NULL, "not listed in %s",
@@ -1422,9 +1452,14 @@ mg_lock_verify(const struct mg_lock *l, struct mg_artifact *const *arts,
 			ncovered++;
 			continue;
 		}
-		for (j = 0; j < nroots; j++)
-			if (covers(roots[j], e->path))
+		for (j = 0; j < nroots; j++) {
+			int c = covers(l, roots[j], e->path);
+
+			if (c < 0)
+				goto out;
+			if (c > 0)
 				break;
+		}
 		if (j == nroots)
 			continue;
 		ncovered++;

@@ -2,9 +2,10 @@
  * lockfile.h - pinned digests: modelgate's JSON lock file and sha256sum
  * manifests (GNU text and binary mode lines, BSD tag lines).
  *
- * Paths are compared as the gate displays them: the scan argument as the
- * user wrote it joined with the path below it, with a leading "./"
- * removed.  Entries are kept sorted by path for lookup.
+ * Paths are compared by their key (path.h): pinned paths are relative to
+ * the working directory, and an artifact matches whatever spelling of
+ * its root the scan was given ("models", "./models", "models/../models"
+ * or the absolute path).  Entries are kept sorted by key for lookup.
  */
 #ifndef MG_LOCKFILE_H
 #define MG_LOCKFILE_H
@@ -30,6 +31,7 @@ struct mg_lock_problem {
 
 struct mg_lock {
 	char		*source;	/* file it came from */
+	char		*cwd;		/* pins are relative to it (path.h) */
 	struct mg_lock_entry *e;	/* sorted by path, unique */
 	size_t		 n;
 	struct mg_lock_problem *bad;	/* unsafe or malformed entries */

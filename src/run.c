@@ -18,6 +18,7 @@
 #include "err.h"
 #include "fmt.h"
 #include "limits.h"
+#include "path.h"
 #include "pool.h"
 #include "run.h"
 #include "walk.h"
@@ -89,44 +90,6 @@ w_work(void *wp, void *jp)
 		w->o->progress(w->o->progress_arg, j->a.size);
 }
 
-/* Lexically absolute form of p: cwd prefix, no "." or ".." segments. */
-static char *
-absolutise(const char *cwdir, const char *p)
-{
-	const char *cwd = p[0] == '/' ? "" : cwdir;
-	char *buf, *out, *seg, *save = NULL;
-	size_t len, o = 0;
-
-	len = strlen(cwd) + strlen(p) + 2;
-	if ((buf = malloc(len)) == NULL)
-		return NULL;
-	if ((out = malloc(len + 1)) == NULL) {
-		free(buf);
-		return NULL;
-	}
-	strcpy(buf, cwd);
-	strcat(buf, "/");
-	strcat(buf, p);
-	for (seg = strtok_r(buf, "/", &save); seg != NULL;
-	    seg = strtok_r(NULL, "/", &save)) {
-		if (strcmp(seg, ".") == 0)
-			continue;
-		if (strcmp(seg, "..") == 0) {
-			while (o > 0 && out[--o] != '/')
-				;
-			continue;
-		}
-		out[o++] = '/';
-		strcpy(out + o, seg);
-		o += strlen(seg);
-	}
-	if (o == 0)
-		out[o++] = '/';
-	out[o] = '\0';
-	free(buf);
-	return out;
-}
-
 static int
 on_file(void *arg, const char *fspath, const char *display, int sidecars,
     const struct stat *st)
@@ -182,7 +145,7 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars,
 	j->a.filename = strdup(slash != NULL ? slash + 1 : display);
 	/* Without a working directory, the path as found is all we have. */
 	j->a.abspath = c->cwd[0] != '\0' || display[0] == '/' ?
-	    absolutise(c->cwd, display) : strdup(display);
+	    mg_path_abs(c->cwd, display) : strdup(display);
 	if (j->fspath == NULL || j->a.path == NULL || j->a.filename == NULL ||
 	    j->a.abspath == NULL) {
 		mg_artifact_free(&j->a);

@@ -447,6 +447,50 @@ START_TEST(hole03_stopped_parse_is_incomplete)
 }
 END_TEST
 
+/*
+ * hole04: a pin in the policy's digests matches the file however the
+ * scan root is spelled, as a lock file's does, and a pin list that
+ * matched nothing is reported instead of passing.
+ */
+START_TEST(hole04_policy_pins_any_root_spelling)
+{
+	char *d = make_tree(0), pol[512], absroot[4200];
+	const char *roots[][3] = {
+		{ "models/../models", NULL, NULL },
+		{ "./models//", NULL, NULL },
+		{ absroot, NULL, NULL },
+	};
+	struct tres r;
+	cJSON *j;
+	size_t i;
+
+	snprintf(absroot, sizeof(absroot), "%s/models", d);
+	snprintf(pol, sizeof(pol), "{\"version\": 1, \"digests\": "
+	    "{\"models/llama-q8_0.gguf\": \"%064d\"}}", 0);
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		r = scan(d, pol, roots[i]);
+		ck_assert_msg(r.status == 1, "%s: exit %d: %s", roots[i][0],
+		    r.status, r.err);
+		j = load_json(d, "report.json");
+		ck_assert_msg(find(j, "HASH-MISMATCH", NULL) != NULL, "%s",
+		    roots[i][0]);
+		cJSON_Delete(j);
+		tu_free(&r);
+	}
+	/* Pins that match no scanned file and lie under no root. */
+	snprintf(pol, sizeof(pol), "{\"version\": 1, \"digests\": "
+	    "{\"elsewhere/llama-q8_0.gguf\": \"%064d\"}}", 0);
+	r = scan(d, pol, NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "HASH-MANIFEST", NULL));
+	cJSON_Delete(j);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* A licence that is not SPDX cannot slip past a deny list. */
 START_TEST(scan_license_not_spdx_vs_deny)
 {
@@ -927,6 +971,7 @@ scan_suite(void)
 	tcase_add_test(tc, hole01_walk_errors_under_include);
 	tcase_add_test(tc, hole02_padded_safetensors_recognised);
 	tcase_add_test(tc, hole03_stopped_parse_is_incomplete);
+	tcase_add_test(tc, hole04_policy_pins_any_root_spelling);
 	suite_add_tcase(s, tc);
 	return s;
 }

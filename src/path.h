@@ -1,0 +1,32 @@
+/*
+ * path.h - one spelling per path.
+ *
+ * A path reaches modelgate as a scan argument joined with names below it,
+ * as a pin in a policy, a lock file or a manifest, or as a report entry.
+ * Pins and artifacts are matched through one key, so that "models",
+ * "./models", "models/../models" and the absolute path of the same
+ * directory name the same files.
+ */
+#ifndef MG_PATH_H
+#define MG_PATH_H
+
+#include <stddef.h>
+
+/*
+ * The lexically absolute form of p against cwd: "." and ".." segments and
+ * repeated slashes removed ("/" at least).  With cwd NULL or empty and p
+ * relative, p is only cleaned.  Returns a new string or NULL (no memory).
+ */
+char	*mg_path_abs(const char *cwd, const char *p);
+
+/*
+ * The matching key of p: its lexically absolute form, made relative to
+ * cwd when it lies below cwd ("." for cwd itself).  Returns a new string
+ * or NULL.
+ */
+char	*mg_path_key(const char *cwd, const char *p);
+
+/* 1 when the key `path` is at or below the key `root`. */
+int	mg_path_key_covers(const char *root, const char *path);
+
+#endif /* MG_PATH_H */
