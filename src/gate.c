@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -25,6 +26,7 @@
 #include "hash.h"
 #include "limits.h"
 #include "lockfile.h"
+#include "path.h"
 #include "policy.h"
 #include "spdx.h"
 #include "strset.h"
@@ -43,6 +45,7 @@ struct ctx {
 	size_t			 nextra, extra_cap;
 	struct supp_use		*use;
 	struct mg_strset	*baseline;
+	char			*cwd;		/* for path keys; may be NULL */
 	char			*err;
 	size_t			 errlen;
 };
@@ -367,28 +370,49 @@ check_policy(struct mg_artifact *a, const struct mg_scope *s)
 
 /* ---- findings: settings, fingerprints, suppressions, baseline ------------ */
 
+/*
+ * A finding's fingerprint: SHA-256 over the rule, the artifact's path key
+ * (path.h: the same for any spelling of the scan root), the metadata key,
+ * the byte extent and the evidence the finding is about, the artifact's
+ * own digest, and the occurrence number among findings that agree on all
+ * of these.  Different content never shares a fingerprint with the
+ * findings a baseline or suppression recorded, whatever the message says.
+ */
 static void
-fingerprint(const char *rule, const char *path, const char *evidence,
-    unsigned occurrence, char out[65])
+fingerprint(const char *rule, const char *pathkey, const struct mg_finding *f,
+    const char *digest, unsigned occurrence, char out[65])
 {
-	size_t lr = strlen(rule), lp = strlen(path), le = strlen(evidence);
-	char *buf = malloc(lr + lp + le + 32), *p;
+	struct mg_hash *h = NULL;
+	char num[64];
 
 	out[0] = '\0';
-	if (buf == NULL)
-		return;
-	p = buf;
-	memcpy(p, rule, lr);
-	p += lr;
-	*p++ = '\n';
-	memcpy(p, path, lp);
-	p += lp;
-	*p++ = '\n';
-	memcpy(p, evidence, le);
-	p += le;
-	p += sprintf(p, "\n%u", occurrence);
-	mg_sha256_hex(buf, (size_t)(p - buf), out);
-	free(buf);
+	if ((h = mg_hash_new()) == NULL || mg_hash_reset(h) != MG_OK)
+		goto out;
+#define PART(s) do { \
+	const char *p_ = (s); \
+	if (mg_hash_update(h, p_, strlen(p_) + 1) != MG_OK) \
+		goto out; \
+} while (0)
+	PART(rule);
+	PART(pathkey);
+	PART(f->key != NULL ? f->key : "");
+	if (f->offset != MG_FINDING_NO_OFFSET)
+		snprintf(num, sizeof(num), "%llu+%llu",
+		    (unsigned long long)f->offset,
+		    (unsigned long long)f->length);
+	else
+		snprintf(num, sizeof(num), "-+%llu",
+		    (unsigned long long)f->length);
+	PART(num);
+	PART(f->evidence != NULL ? f->evidence : "");
+	PART(digest);
+	snprintf(num, sizeof(num), "%u", occurrence);
+	PART(num);
+#undef PART
+	if (mg_hash_final_hex(h, out) != MG_OK)
+		out[0] = '\0';
+out:
+	mg_hash_free(h);
 }
 
 static int
@@ -448,19 +472,20 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 	struct mg_artifact *a = ga->a;
 	struct mg_scope s;
 	struct mg_strset *seen = NULL;
+	char *pathkey = NULL;
 	size_t i, n = 0;
-	int fail_on, errored = !a->complete, failed = 0;
+	int fail_on, errored = !a->complete, failed = 0, r = MG_ERR_NOMEM;
 
 	mg_policy_effective(c->pol, a->path, &s);
 	fail_on = c->o->fail_on >= 0 ? c->o->fail_on :
 	    s.fail_on >= 0 ? s.fail_on : c->pol->fail_on;
 	ga->fail_on = fail_on;
+	if ((pathkey = mg_path_key(c->cwd, a->path)) == NULL)
+		goto out;
 	if (a->nfindings > 0) {
 		ga->findings = calloc(a->nfindings, sizeof(*ga->findings));
-		if (ga->findings == NULL || (seen = mg_strset_new()) == NULL) {
-			mg_strset_free(seen);
-			return MG_ERR_NOMEM;
-		}
+		if (ga->findings == NULL || (seen = mg_strset_new()) == NULL)
+			goto out;
 	}
 	for (i = 0; i < a->nfindings; i++) {
 		const struct mg_finding *f = &a->findings[i];
@@ -480,23 +505,23 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 		gf->f = f;
 		gf->severity = rc->severity >= 0 ?
 		    (enum mg_sev)rc->severity : f->severity;
-		/* Occurrence number among identical (rule, evidence) pairs. */
+		/* Occurrence number among findings with the same evidence. */
 		for (;;) {
 			int added;
 
-			snprintf(occ, sizeof(occ), "%s\n%.900s\n%u", rid,
-			    f->key != NULL ? f->key : "", k);
+			snprintf(occ, sizeof(occ), "%s\n%.300s\n%llu+%llu\n"
+			    "%.300s\n%u", rid, f->key != NULL ? f->key : "",
+			    (unsigned long long)f->offset,
+			    (unsigned long long)f->length,
+			    f->evidence != NULL ? f->evidence : "", k);
 			added = mg_strset_add(seen, occ, strlen(occ));
-			if (added < 0) {
-				mg_strset_free(seen);
-				return MG_ERR_NOMEM;
-			}
+			if (added < 0)
+				goto out;
 			if (added == 1)
 				break;
 			k++;
 		}
-		fingerprint(rid, a->path, f->key != NULL ? f->key : "", k,
-		    gf->fingerprint);
+		fingerprint(rid, pathkey, f, a->sha256, k, gf->fingerprint);
 		gf->state = MG_FS_ACTIVE;
 		if (f->rule != MG_R_POLICY_SUPPRESS_EXPIRED &&
 		    f->rule != MG_R_POLICY_SUPPRESS_UNUSED &&
@@ -515,12 +540,15 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 			failed = 1;
 		n++;
 	}
-	mg_strset_free(seen);
 	ga->nfindings = n;
 	if (n > 1)
 		qsort(ga->findings, n, sizeof(*ga->findings), cmp_gf);
 	ga->verdict = failed ? MG_V_FAIL : errored ? MG_V_ERROR : MG_V_PASS;
-	return MG_OK;
+	r = MG_OK;
+out:
+	mg_strset_free(seen);
+	free(pathkey);
+	return r;
 }
 
 /* ---- baseline ------------------------------------------------------------ */
@@ -655,6 +683,7 @@ mg_gate_eval(struct mg_gate *g, struct mg_run *run,
 	c.o = o;
 	c.err = err;
 	c.errlen = errlen;
+	c.cwd = getcwd(NULL, 0);
 	err[0] = '\0';
 	if (pol->nsupps > 0 &&
 	    (c.use = calloc(pol->nsupps, sizeof(*c.use))) == NULL)
@@ -779,6 +808,7 @@ fail:
 	}
 	free(c.extra);
 	free(c.use);
+	free(c.cwd);
 	mg_strset_free(c.baseline);
 	if (r != MG_OK && err[0] == '\0')
 		snprintf(err, errlen, "%s", mg_strerror(r));

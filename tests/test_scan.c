@@ -491,6 +491,60 @@ START_TEST(hole04_policy_pins_any_root_spelling)
 }
 END_TEST
 
+/*
+ * hole05: a baseline forgives the findings it recorded, on the content
+ * it recorded: the same rule at the same path about other bytes counts.
+ */
+START_TEST(hole05_baseline_fingerprints_content)
+{
+	const char *base[] = { "--baseline", "base.json", NULL };
+	const char *lockw[] = { "lock", "-o", "models.lock", "models", NULL };
+	const char *locked[] = { "--lock", "models.lock", "--baseline",
+	    "base.json", NULL };
+	char *d = make_tree(0);
+	struct tres r;
+
+	/* Trailing bytes, baselined; then a bigger payload at the same spot. */
+	tu_sh("printf 'PK\\003\\004trail' >> '%s/models/llama-q8_0.gguf'", d);
+	r = scan(d, NULL, NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_sh("cp '%s/report.json' '%s/base.json'", d, d);
+	r = scan(d, NULL, base);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_sh("head -c 1048576 /dev/zero | tr '\\0' 'A' >> "
+	    "'%s/models/llama-q8_0.gguf'", d);
+	r = scan(d, NULL, base);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+
+	/* A digest mismatch, baselined; then other content again. */
+	tu_sh("rm -f '%s/models/llama-q8_0.gguf' && cp '%s' '%s/models/'", d,
+	    tu_fix("gguf/valid/llama-q8_0.gguf"), d);
+	r = tu_run(d, lockw);
+	ck_assert_int_eq(r.status, 0);
+	tu_free(&r);
+	tu_sh("printf 'x' | dd of='%s/models/multi-pt.safetensors' bs=1 "
+	    "seek=200 conv=notrunc 2>/dev/null", d);
+	tu_write(d, "base.json", "{\"artifacts\": []}");
+	r = scan(d, NULL, locked);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_sh("cp '%s/report.json' '%s/base.json'", d, d);
+	r = scan(d, NULL, locked);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_sh("printf 'y' | dd of='%s/models/multi-pt.safetensors' bs=1 "
+	    "seek=200 conv=notrunc 2>/dev/null", d);
+	r = scan(d, NULL, locked);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* A licence that is not SPDX cannot slip past a deny list. */
 START_TEST(scan_license_not_spdx_vs_deny)
 {
@@ -972,6 +1026,7 @@ scan_suite(void)
 	tcase_add_test(tc, hole02_padded_safetensors_recognised);
 	tcase_add_test(tc, hole03_stopped_parse_is_incomplete);
 	tcase_add_test(tc, hole04_policy_pins_any_root_spelling);
+	tcase_add_test(tc, hole05_baseline_fingerprints_content);
 	suite_add_tcase(s, tc);
 	return s;
 }
