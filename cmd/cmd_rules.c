@@ -82,8 +82,8 @@ cmd_formats(int argc, char **argv)
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)) {
 		puts("usage: modelgate formats\n"
-		    "List the formats modelgate recognises by content, with the "
-		    "extensions that claim them.");
+		    "List the formats modelgate recognises by content, whether "
+		    "it checks them\nyet, and the extensions that claim them.");
 		return MG_EXIT_OK;
 	}
 	if (argc != 1) {
@@ -93,7 +93,8 @@ cmd_formats(int argc, char **argv)
 	for (i = 0; i < mg_fmt_count(); i++) {
 		const struct mg_format *f = mg_fmt_at(i);
 
-		printf("%-14s", f->name);
+		printf("%-13s %-9s ", f->name, f->parse != NULL ? "checked" :
+		    "unchecked");
 		for (k = 0; f->exts[k] != NULL; k++)
 			printf("%s.%s", k > 0 ? " " : "", f->exts[k]);
 		if (k == 0)

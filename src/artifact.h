@@ -96,6 +96,8 @@ struct mg_artifact {
 	 * to stop early; a finding says why).  Never depends on severities.
 	 */
 	int		 complete;
+	int		 unsupported;	/* 1: recognised, no parser yet
+					   (FMT-UNSUPPORTED); complete is 0 */
 	size_t		 dropped;	/* findings past MG_MAX_FINDINGS */
 	int		 uncapped;	/* 1: the gate adds; the cap is off */
 	char		*rendered;	/* a report entry made by a worker */

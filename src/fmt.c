@@ -14,6 +14,15 @@ static const struct mg_format *const formats[] = {
 	&mg_fmt_gguf,
 	&mg_fmt_safetensors,
 	&mg_fmt_lfs,
+	&mg_fmt_pytorch,
+	&mg_fmt_torchscript,
+	&mg_fmt_pickle,
+	&mg_fmt_numpy,
+	&mg_fmt_keras,
+	&mg_fmt_hdf5,
+	&mg_fmt_tflite,
+	&mg_fmt_onnx,
+	&mg_fmt_coreml,
 };
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))

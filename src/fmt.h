@@ -15,7 +15,7 @@
 struct mg_rd;
 struct mg_artifact;
 
-#define MG_PROBE_BYTES	64u	/* bytes a probe may look at */
+#define MG_PROBE_BYTES	512u	/* bytes a probe may look at */
 
 struct mg_format {
 	const char	*name;		/* "gguf": the report's format field */
@@ -37,6 +37,8 @@ struct mg_format {
 	 * explains why parsing stopped, or MG_ERR_IO / MG_ERR_NOMEM when
 	 * the reader or an allocation failed.  Reads only what the header
 	 * needs: the caller drains the rest when a digest is wanted.
+	 * NULL: the format is recognised but not checked yet; its files are
+	 * hashed and reported FMT-UNSUPPORTED, never as checked.
 	 */
 	int		(*parse)(struct mg_rd *rd, struct mg_artifact *a);
 };
@@ -44,6 +46,16 @@ struct mg_format {
 extern const struct mg_format mg_fmt_gguf;
 extern const struct mg_format mg_fmt_safetensors;
 extern const struct mg_format mg_fmt_lfs;
+/* Recognised, not checked yet (fmt_sniff.c). */
+extern const struct mg_format mg_fmt_pickle;
+extern const struct mg_format mg_fmt_pytorch;
+extern const struct mg_format mg_fmt_torchscript;
+extern const struct mg_format mg_fmt_numpy;
+extern const struct mg_format mg_fmt_keras;
+extern const struct mg_format mg_fmt_hdf5;
+extern const struct mg_format mg_fmt_tflite;
+extern const struct mg_format mg_fmt_onnx;
+extern const struct mg_format mg_fmt_coreml;
 
 /* The highest bidder for these first bytes, or NULL. */
 const struct mg_format *mg_fmt_detect(const unsigned char *head, size_t n,

@@ -23,6 +23,7 @@
 #include "err.h"
 #include "gate.h"
 #include "glob.h"
+#include "gguf_types.h"
 #include "hash.h"
 #include "limits.h"
 #include "lockfile.h"
@@ -243,8 +244,91 @@ check_value(struct mg_artifact *a, int have, const struct mg_strv *allow,
 		mg_artifact_add(a, MG_R_POLICY_VALUE, MG_FINDING_NO_OFFSET, what,
 		    "%s is unknown; the policy allows only listed values", what);
 	else if (!in_list(allow, v))
-		mg_artifact_add(a, MG_R_POLICY_VALUE, MG_FINDING_NO_OFFSET, what,
-		    "%s '%.200s' is not in the policy's allowlist", what, v);
+		mg_artifact_addx(a, MG_R_POLICY_VALUE, MG_FINDING_NO_OFFSET, 0,
+		    what, v, "%s '%.200s' is not in the policy's allowlist",
+		    what, v);
+}
+
+/*
+ * allow.dtypes: a label is the file's own claim, so the type that really
+ * holds most of the parameters is checked as well (a GGUF labelled F16
+ * whose tensors are F32).  A derived "mixed" is no claim.
+ */
+static void
+check_dtype(struct mg_artifact *a, const struct mg_scope *s)
+{
+	const struct mg_ttype *m;
+
+	if (!s->have_dtype || s->allow_dtype.n == 0)
+		return;
+	if (a->ttype_major < 0 || (a->dtype != NULL &&
+	    strcmp(a->dtype, "mixed") != 0))
+		check_value(a, 1, &s->allow_dtype, "dtype", a->dtype);
+	if (a->ttype_major < 0)
+		return;
+	m = &a->ttypes[a->ttype_major];
+	if (!in_list(&s->allow_dtype, m->name))
+		mg_artifact_addx(a, MG_R_POLICY_VALUE, MG_FINDING_NO_OFFSET, 0,
+		    "dtype", m->name, "most parameters (%llu in %llu tensors) "
+		    "are stored as %s, which is not in the policy's dtype "
+		    "allowlist%s%s%s", (unsigned long long)m->params,
+		    (unsigned long long)m->count, m->name,
+		    a->dtype != NULL ? " (the file says " : "",
+		    a->dtype != NULL ? a->dtype : "",
+		    a->dtype != NULL ? ")" : "");
+}
+
+/* Bits per weight of the bulk type of an allowed quantization name. */
+static unsigned
+quant_floor(const char *name)
+{
+	int t = mg_gguf_label_base(name);
+
+	if (t < 0)
+		t = mg_gguf_ttype_by_name(name);
+	return t < 0 ? 0 : mg_gguf_ttype_bpw_milli((uint32_t)t, NULL);
+}
+
+/*
+ * allow.quantizations: the label (general.file_type) must be allowed,
+ * and every block-quantized type really stored must be one an allowed
+ * quantization could have produced: named in the list, or at least as
+ * precise as the bulk type of an allowed label (llama.cpp's quantizers
+ * only ever store sensitive tensors more precisely).  A file labelled
+ * Q8_0 whose tensors are IQ1_S fails whatever its label says.
+ */
+static void
+check_quant(struct mg_artifact *a, const struct mg_scope *s)
+{
+	unsigned floor_bpw = 0, f;
+	size_t i;
+
+	if (!s->have_quant || s->allow_quant.n == 0)
+		return;
+	if (a->quantization != NULL || a->nttypes == 0)
+		check_value(a, 1, &s->allow_quant, "quantization",
+		    a->quantization);
+	for (i = 0; i < s->allow_quant.n; i++)
+		if ((f = quant_floor(s->allow_quant.v[i])) > 0 &&
+		    (floor_bpw == 0 || f < floor_bpw))
+			floor_bpw = f;
+	for (i = 0; i < a->nttypes; i++) {
+		const struct mg_ttype *t = &a->ttypes[i];
+
+		if (!t->quantized || in_list(&s->allow_quant, t->name))
+			continue;
+		if (floor_bpw > 0 && t->bpw_milli >= floor_bpw)
+			continue;
+		mg_artifact_addx(a, MG_R_POLICY_VALUE, MG_FINDING_NO_OFFSET, 0,
+		    "quantization", t->name, "%llu tensors (%llu parameters) "
+		    "are stored as %s (%u.%03u bits per weight), which no "
+		    "quantization in the policy's allowlist produces%s%s",
+		    (unsigned long long)t->count,
+		    (unsigned long long)t->params, t->name, t->bpw_milli / 1000,
+		    t->bpw_milli % 1000, a->quantization != NULL ?
+		    "; the file says " : "", a->quantization != NULL ?
+		    a->quantization : "");
+	}
 }
 
 /*
@@ -351,9 +435,8 @@ check_policy(struct mg_artifact *a, const struct mg_scope *s)
 	}
 	check_value(a, s->have_arch, &s->allow_arch, "architecture",
 	    a->architecture);
-	check_value(a, s->have_quant, &s->allow_quant, "quantization",
-	    a->quantization);
-	check_value(a, s->have_dtype, &s->allow_dtype, "dtype", a->dtype);
+	check_quant(a, s);
+	check_dtype(a, s);
 	check_bound(a, &s->file_size, "file_size", 1, a->size);
 	check_bound(a, &s->parameter_count, "parameter_count",
 	    (a->have & MG_HAVE_PARAMS) != 0, a->parameter_count);
@@ -474,7 +557,9 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 	struct mg_strset *seen = NULL;
 	char *pathkey = NULL;
 	size_t i, n = 0;
-	int fail_on, errored = !a->complete, failed = 0, r = MG_ERR_NOMEM;
+	/* An unsupported format is decided by its finding, below. */
+	int fail_on, errored = !a->complete && !a->unsupported, failed = 0;
+	int r = MG_ERR_NOMEM, waived;
 
 	mg_policy_effective(c->pol, a->path, &s);
 	fail_on = c->o->fail_on >= 0 ? c->o->fail_on :
@@ -534,8 +619,23 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 			gf->state = MG_FS_BASELINED;
 		if (is_incomplete_rule(f->rule))
 			errored = 1;
+		/*
+		 * A format that is not checked yet fails closed unless the
+		 * policy accepts it unchecked for this path (the rule off, a
+		 * suppression with its reason, or the format in
+		 * formats.unchecked); a baseline does not.  It is never a
+		 * violation.
+		 */
+		waived = f->rule == MG_R_FMT_UNSUPPORTED &&
+		    s.have_formats_unchecked &&
+		    in_list(&s.formats_unchecked, a->format);
+		if (f->rule == MG_R_FMT_UNSUPPORTED && !waived &&
+		    gf->state != MG_FS_SUPPRESSED)
+			errored = 1;
 		gf->counts = gf->state == MG_FS_ACTIVE &&
-		    !is_incomplete_rule(f->rule) && (int)gf->severity >= fail_on;
+		    !is_incomplete_rule(f->rule) &&
+		    f->rule != MG_R_FMT_UNSUPPORTED &&
+		    (int)gf->severity >= fail_on;
 		if (gf->counts)
 			failed = 1;
 		n++;

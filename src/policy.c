@@ -919,6 +919,8 @@ struct field {
 static const struct field formats_fields[] = {
 	LIST("allow", SK_FORMAT, formats_allow, have_formats_allow),
 	LIST("deny", SK_FORMAT, formats_deny, have_formats_deny),
+	LIST("unchecked", SK_FORMAT, formats_unchecked,
+	    have_formats_unchecked),
 	{ NULL, FK_BOOL, SK_ANY, 0, 0 }
 };
 
@@ -1112,6 +1114,7 @@ scope_free(struct mg_scope *sc)
 	strv_free(&sc->paths);
 	strv_free(&sc->formats_allow);
 	strv_free(&sc->formats_deny);
+	strv_free(&sc->formats_unchecked);
 	for (i = 0; i < sc->nrequire; i++) {
 		free(sc->require[i].format);
 		strv_free(&sc->require[i].keys);
@@ -1688,6 +1691,10 @@ mg_policy_effective(const struct mg_policy *p, const char *path,
 		if (o->have_formats_deny) {
 			out->have_formats_deny = 1;
 			out->formats_deny = o->formats_deny;
+		}
+		if (o->have_formats_unchecked) {
+			out->have_formats_unchecked = 1;
+			out->formats_unchecked = o->formats_unchecked;
 		}
 		if (o->have_require) {
 			out->have_require = 1;

@@ -53,6 +53,8 @@ struct mg_scope {
 	int		 fail_on;	/* -1 or enum mg_sev */
 	int		 have_formats_allow, have_formats_deny;
 	struct mg_strv	 formats_allow, formats_deny;
+	int		 have_formats_unchecked;
+	struct mg_strv	 formats_unchecked;	/* may pass unchecked */
 	struct mg_require *require;
 	size_t		 nrequire;
 	int		 have_require;

@@ -105,7 +105,8 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	 * in for another file by design: their own finding says so.
 	 */
 	if (fmt != NULL && fmt != byext && fmt->exts[0] != NULL &&
-	    a->filename != NULL && has_ext(a->filename))
+	    a->filename != NULL && has_ext(a->filename) &&
+	    !(fmt->parse == NULL && byext != NULL && byext->parse == NULL))
 		mg_artifact_add(a, MG_R_FMT_EXT, 0, NULL,
 		    "content is %s but the extension says %s", fmt->name,
 		    byext != NULL ? byext->name : "otherwise");
@@ -114,7 +115,21 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	a->format = fmt->name;
 
 	before = a->nfindings;
-	r = fmt->parse(rd, a);
+	if (fmt->parse == NULL) {
+		/*
+		 * Recognised, not checkable yet: hashed below, reported, and
+		 * never complete, so it cannot pass as checked.
+		 */
+		a->unsupported = 1;
+		stopped = 1;
+		mg_artifact_add(a, MG_R_FMT_UNSUPPORTED, MG_FINDING_NO_OFFSET,
+		    NULL, "%s %s; modelgate does not check this format yet, "
+		    "so nothing in it was checked", fmt->probe(head, n,
+		    src->size) > 0 ? "the content is" : "the name says it is",
+		    fmt->name);
+		r = MG_OK;
+	} else
+		r = fmt->parse(rd, a);
 	switch (r) {
 	case MG_OK:
 		break;

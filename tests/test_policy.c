@@ -724,10 +724,10 @@ static const struct {
 	/* unknown names */
 	{ "{\"version\": 1,\n\"rules\": {\n\"NO-SUCH-RULE\": \"off\"}}", 3,
 	    "unknown rule \"NO-SUCH-RULE\"" },
-	{ "{\"version\": 1,\n\"formats\": {\"deny\": [\n\"pickle\"]}}", 3,
-	    "unknown format \"pickle\"" },
-	{ "{\"version\": 1,\n\"require_keys\": {\n\"onnx\": []}}", 3,
-	    "unknown format \"onnx\"" },
+	{ "{\"version\": 1,\n\"formats\": {\"deny\": [\n\"pickel\"]}}", 3,
+	    "unknown format \"pickel\"" },
+	{ "{\"version\": 1,\n\"require_keys\": {\n\"onnyx\": []}}", 3,
+	    "unknown format \"onnyx\"" },
 	{ "{\"version\": 1,\n\"suppressions\": [{\"rule\":\n\"NOPE\", "
 	    "\"reason\": \"r\"}]}", 3, "unknown rule \"NOPE\"" },
 	{ "{\"version\": 1,\n\"fail_on\": \"severe\"}", 2,

@@ -13,6 +13,8 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 
+#include "buf.h"
+#include "gguf_build.h"
 #include "suites.h"
 #include "tutil.h"
 
@@ -545,6 +547,171 @@ START_TEST(hole05_baseline_fingerprints_content)
 }
 END_TEST
 
+/* A GGUF whose label says one type while its tensors are another. */
+static void
+write_labelled(const char *dir, const char *name, int64_t file_type,
+    uint32_t stored)
+{
+	struct gguf_model m;
+	struct fbuf b;
+
+	memset(&m, 0, sizeof(m));
+	m.file_type = file_type;
+	m.n_tensors = 4;
+	m.ttypes = &stored;
+	m.n_ttypes = 1;
+	m.ne0 = 256;
+	m.ne1 = 4;
+	m.license = "apache-2.0";
+	fbuf_init(&b);
+	gguf_build_model(&m, &b);
+	tu_write_bytes(dir, name, b.p, b.len);
+	fbuf_free(&b);
+}
+
+/*
+ * hole06: allowlists check the tensors as stored, not the file's label:
+ * Q2_K tensors labelled Q8_0, F32 tensors labelled F16.
+ */
+START_TEST(hole06_allowlists_check_stored_types)
+{
+	static const char q8[] = "{\"version\": 1, \"allow\": "
+	    "{\"quantizations\": [\"Q8_0\"]}}";
+	static const char f16[] = "{\"version\": 1, \"allow\": "
+	    "{\"dtypes\": [\"F16\"]}}";
+	static const char q4km[] = "{\"version\": 1, \"allow\": "
+	    "{\"quantizations\": [\"Q4_K_M\"]}}";
+	char *d = tu_tmpdir();
+	struct tres r;
+	cJSON *j;
+
+	tu_sh("mkdir -p '%s/models'", d);
+	write_labelled(d, "models/m.gguf", 7, 10);	/* "Q8_0", Q2_K */
+	r = scan(d, q8, NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "POLICY-VALUE", "models/m.gguf"));
+	cJSON_Delete(j);
+	tu_free(&r);
+	/* Honestly labelled Q8_0: passes. */
+	write_labelled(d, "models/m.gguf", 7, 8);
+	r = scan(d, q8, NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	/* Q4_K_M: the bulk Q4_K and the more precise Q6_K are its own. */
+	write_labelled(d, "models/m.gguf", 15, 14);
+	r = scan(d, q4km, NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+
+	write_labelled(d, "models/m.gguf", 1, 0);	/* "F16", F32 */
+	r = scan(d, f16, NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	write_labelled(d, "models/m.gguf", 1, 1);
+	r = scan(d, f16, NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* A one-member stored zip, as torch.save lays out its first record. */
+static void
+write_zip1(const char *dir, const char *name, const char *member,
+    const void *data, size_t n)
+{
+	unsigned char h[30];
+	size_t ml = strlen(member), k;
+	unsigned char *b;
+
+	memset(h, 0, sizeof(h));
+	memcpy(h, "PK\003\004", 4);
+	h[4] = 20;
+	for (k = 0; k < 4; k++) {
+		h[18 + k] = (unsigned char)(n >> (8 * k));	/* sizes */
+		h[22 + k] = (unsigned char)(n >> (8 * k));
+	}
+	h[26] = (unsigned char)ml;
+	h[27] = (unsigned char)(ml >> 8);
+	b = malloc(sizeof(h) + ml + n);
+	ck_assert_ptr_nonnull(b);
+	memcpy(b, h, sizeof(h));
+	memcpy(b + sizeof(h), member, ml);
+	memcpy(b + sizeof(h) + ml, data, n);
+	tu_write_bytes(dir, name, b, sizeof(h) + ml + n);
+	free(b);
+}
+
+/*
+ * hole11: model files modelgate cannot check yet are reported as not
+ * checked, with the format they look like, and the run is incomplete;
+ * only the policy can accept them unchecked.
+ */
+START_TEST(hole11_unsupported_formats_never_vanish)
+{
+	/* A protocol 2 pickle naming os.system (never run: only read). */
+	static const char pkl[] = "\x80\x02" "cos\nsystem\nq\x00X\x04\x00\x00"
+	    "\x00trueq\x01\x85q\x02Rq\x03.";
+	static const unsigned char onnx[] = { 0x08, 0x07, 0x12, 0x07, 'p', 'y',
+	    't', 'o', 'r', 'c', 'h', 0x3a, 0x02, 0x0a, 0x00 };
+	static const char accept[] = "{\"version\": 1, \"formats\": "
+	    "{\"unchecked\": [\"pytorch\", \"onnx\", \"pickle\"]}}";
+	const cJSON *a, *f;
+	char *d = tu_tmpdir();
+	struct tres r;
+	cJSON *j;
+	int seen = 0;
+
+	tu_sh("mkdir -p '%s/models/onnx' && cp '%s' '%s/models/'", d,
+	    tu_fix("safetensors/valid/multi-pt.safetensors"), d);
+	write_zip1(d, "models/model.pt", "model/data.pkl", pkl,
+	    sizeof(pkl) - 1);
+	tu_write_bytes(d, "models/onnx/model.onnx", onnx, sizeof(onnx));
+	tu_write_bytes(d, "models/weights", pkl, sizeof(pkl) - 1);
+	r = scan(d, NULL, NULL);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "artifacts")) {
+		const char *p = cJSON_GetObjectItem(a, "path")->valuestring;
+		const char *fm = cJSON_GetObjectItem(a, "format")->valuestring;
+
+		if (strcmp(p, "models/multi-pt.safetensors") == 0)
+			continue;
+		seen++;
+		ck_assert_msg(strcmp(p, "models/model.pt") == 0 ?
+		    strcmp(fm, "pytorch") == 0 : strcmp(p,
+		    "models/onnx/model.onnx") == 0 ? strcmp(fm, "onnx") == 0 :
+		    strcmp(fm, "pickle") == 0, "%s is %s", p, fm);
+		ck_assert_str_eq(cJSON_GetObjectItem(a, "verdict")->valuestring,
+		    "error");
+		ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(a, "complete")));
+	}
+	ck_assert_int_eq(seen, 3);
+	ck_assert_ptr_nonnull(f = find(j, "FMT-UNSUPPORTED", "models/model.pt"));
+	cJSON_Delete(j);
+	tu_free(&r);
+
+	/* The policy may accept them unchecked ... */
+	r = scan(d, accept, NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	/* ... or turn the rule off for a path, or deny the format. */
+	r = scan(d, "{\"version\": 1, \"formats\": {\"unchecked\": "
+	    "[\"pickle\"]}, \"overrides\": [{\"paths\": [\"models/**\"], "
+	    "\"rules\": {\"FMT-UNSUPPORTED\": \"off\"}}]}", NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	r = scan(d, "{\"version\": 1, \"formats\": {\"deny\": [\"pickle\"], "
+	    "\"unchecked\": [\"pytorch\", \"onnx\", \"pickle\"]}}", NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* A licence that is not SPDX cannot slip past a deny list. */
 START_TEST(scan_license_not_spdx_vs_deny)
 {
@@ -1027,6 +1194,8 @@ scan_suite(void)
 	tcase_add_test(tc, hole03_stopped_parse_is_incomplete);
 	tcase_add_test(tc, hole04_policy_pins_any_root_spelling);
 	tcase_add_test(tc, hole05_baseline_fingerprints_content);
+	tcase_add_test(tc, hole06_allowlists_check_stored_types);
+	tcase_add_test(tc, hole11_unsupported_formats_never_vanish);
 	suite_add_tcase(s, tc);
 	return s;
 }

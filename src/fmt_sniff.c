@@ -1,0 +1,254 @@
+/*
+ * fmt_sniff.c - formats recognised by content that modelgate cannot check
+ * yet: pickle, PyTorch checkpoints (zip and legacy), TorchScript, NumPy,
+ * ONNX, HDF5, Keras, TFLite and Core ML.
+ *
+ * Each is a table entry with a probe and no parser.  A file that one of
+ * them claims is read (and hashed) like any other, reported with the
+ * format it looks like and FMT-UNSUPPORTED, and never counts as checked:
+ * a folder of pickles must not scan as an empty, passing tree.  When a
+ * parser for one of these lands, its entry moves to a file of its own.
+ *
+ * Magic numbers (research notes sections 3 and 4): pickle protocol 2+
+ * opens with PROTO (0x80, version); torch's legacy format with the pickled
+ * magic number 0x1950a86a20f9469cfc6c; torch.load takes any "PK\3\4" as a
+ * zip and finds the root in the first entry's name; NumPy "\x93NUMPY";
+ * HDF5 "\x89HDF\r\n\x1a\n"; TFLite's FlatBuffer identifier "TFL3" at 4;
+ * ONNX is a protobuf ModelProto whose first field is ir_version.
+ */
+#include <string.h>
+
+#include "fmt.h"
+
+/* Opcodes a pickle may start with after PROTO (protocols 2 to 5). */
+static int
+pickle_opcode(unsigned char c)
+{
+	static const char ops[] = "(.0123FIJKLMNPQRSTUVXabcdeghijlopqrstu}])"
+	    "BCG";
+
+	return (c >= 0x80 && c <= 0x98) || (c != 0 && strchr(ops, c) != NULL);
+}
+
+static int
+pickle_probe(const unsigned char *head, size_t n, uint64_t size)
+{
+	(void)size;
+	return n >= 3 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5 &&
+	    pickle_opcode(head[2]) ? 70 : 0;
+}
+
+static const unsigned char torch_magic[] = {
+	0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8,
+	0x50, 0x19
+};
+
+/* The first zip entry's name, when the local header is in view. */
+static int
+zip_first(const unsigned char *head, size_t n, const unsigned char **name,
+    size_t *len)
+{
+	size_t nl;
+
+	if (n < 30 || memcmp(head, "PK\003\004", 4) != 0)
+		return 0;
+	nl = (size_t)head[26] | (size_t)head[27] << 8;
+	if (nl == 0 || nl > n - 30)
+		return 0;
+	*name = head + 30;
+	*len = nl;
+	return 1;
+}
+
+static int
+ends_with(const unsigned char *s, size_t n, const char *sfx)
+{
+	size_t m = strlen(sfx);
+
+	return n >= m && memcmp(s + n - m, sfx, m) == 0;
+}
+
+static int
+has(const unsigned char *s, size_t n, const char *sub)
+{
+	size_t m = strlen(sub), i;
+
+	for (i = 0; m <= n && i <= n - m; i++)
+		if (memcmp(s + i, sub, m) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+pytorch_probe(const unsigned char *head, size_t n, uint64_t size)
+{
+	const unsigned char *nm;
+	size_t nl;
+
+	(void)size;
+	if (n >= sizeof(torch_magic) &&
+	    memcmp(head, torch_magic, sizeof(torch_magic)) == 0)
+		return 95;
+	if (zip_first(head, n, &nm, &nl) && memchr(nm, '/', nl) != NULL &&
+	    !has(nm, nl, "/code/") && (ends_with(nm, nl, "/data.pkl") ||
+	    ends_with(nm, nl, "/.format_version") ||
+	    ends_with(nm, nl, "/byteorder") || ends_with(nm, nl, "/version")))
+		return 90;
+	return 0;
+}
+
+static int
+torchscript_probe(const unsigned char *head, size_t n, uint64_t size)
+{
+	const unsigned char *nm;
+	size_t nl;
+
+	(void)size;
+	if (zip_first(head, n, &nm, &nl) && memchr(nm, '/', nl) != NULL &&
+	    (has(nm, nl, "/code/") || ends_with(nm, nl, "/constants.pkl") ||
+	    ends_with(nm, nl, "/bytecode.pkl")))
+		return 92;
+	return 0;
+}
+
+static int
+numpy_probe(const unsigned char *head, size_t n, uint64_t size)
+{
+	const unsigned char *nm;
+	size_t nl;
+
+	(void)size;
+	if (n >= 6 && memcmp(head, "\x93NUMPY", 6) == 0)
+		return 95;
+	if (zip_first(head, n, &nm, &nl) && ends_with(nm, nl, ".npy"))
+		return 80;		/* .npz: a zip of .npy members */
+	return 0;
+}
+
+static int
+keras_probe(const unsigned char *head, size_t n, uint64_t size)
+{
+	const unsigned char *nm;
+	size_t nl;
+
+	(void)size;
+	if (!zip_first(head, n, &nm, &nl))
+		return 0;
+	if ((nl == 13 && memcmp(nm, "metadata.json", 13) == 0) ||
+	    (nl == 11 && memcmp(nm, "config.json", 11) == 0) ||
+	    (nl == 16 && memcmp(nm, "model.weights.h5", 16) == 0))
+		return 80;
+	return 0;
+}
+
+static int
+hdf5_probe(const unsigned char *head, size_t n, uint64_t size)
+{
+	(void)size;
+	return n >= 8 && memcmp(head, "\x89HDF\r\n\x1a\n", 8) == 0 ? 95 : 0;
+}
+
+static int
+tflite_probe(const unsigned char *head, size_t n, uint64_t size)
+{
+	(void)size;
+	return n >= 8 && memcmp(head + 4, "TFL3", 4) == 0 ? 90 : 0;
+}
+
+/* A protobuf varint at p[*i..n); 0 when it does not end in view. */
+static int
+varint(const unsigned char *p, size_t n, size_t *i, uint64_t *v)
+{
+	unsigned shift = 0;
+
+	*v = 0;
+	while (*i < n && shift < 64) {
+		unsigned char b = p[(*i)++];
+
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if ((b & 0x80) == 0)
+			return 1;
+		shift += 7;
+	}
+	return 0;
+}
+
+/*
+ * ModelProto: ir_version (field 1, varint, 1 to 64) first, as every
+ * writer emits it, then fields of ModelProto with their wire types and
+ * lengths that fit the file, as far as the bytes in view go.
+ */
+static int
+onnx_probe(const unsigned char *head, size_t n, uint64_t size)
+{
+	size_t i = 0, fields = 0;
+	uint64_t key, v, at;
+
+	if (!varint(head, n, &i, &key) || key != 0x08 ||
+	    !varint(head, n, &i, &v) || v < 1 || v > 64)
+		return 0;
+	while (i < n) {
+		at = i;
+		if (!varint(head, n, &i, &key))
+			break;
+		switch (key) {
+		case 0x28:		/* model_version */
+			if (!varint(head, n, &i, &v))
+				return fields > 0 ? 60 : 0;
+			break;
+		case 0x12: case 0x1a: case 0x22: case 0x32: case 0x3a:
+		case 0x42: case 0x72: case 0xa2: case 0xca:
+			/* strings, graph, opset_import, metadata, functions */
+			if (key == 0xa2 || key == 0xca)
+				i++;	/* two-byte tags: 20 and 25 */
+			if (!varint(head, n, &i, &v))
+				return fields > 0 ? 60 : 0;
+			if (v > size || at + v > size)
+				return 0;
+			if (v > n - i)
+				return 60;	/* runs past the view: fine */
+			i += (size_t)v;
+			break;
+		default:
+			return 0;
+		}
+		fields++;
+	}
+	return fields > 0 ? 60 : 0;
+}
+
+static int
+never(const unsigned char *head, size_t n, uint64_t size)
+{
+	(void)head;
+	(void)n;
+	(void)size;
+	return 0;
+}
+
+static const char *const pickle_exts[] = { "pkl", "pickle", "joblib",
+	"dill", NULL };
+static const char *const pytorch_exts[] = { "pt", "pth", "ckpt", NULL };
+static const char *const torchscript_exts[] = { "ptl", NULL };
+static const char *const numpy_exts[] = { "npy", "npz", NULL };
+static const char *const keras_exts[] = { "keras", NULL };
+static const char *const hdf5_exts[] = { "h5", "hdf5", NULL };
+static const char *const tflite_exts[] = { "tflite", NULL };
+static const char *const onnx_exts[] = { "onnx", NULL };
+static const char *const coreml_exts[] = { "mlmodel", NULL };
+
+const struct mg_format mg_fmt_pickle = { "pickle", pickle_exts,
+	pickle_probe, NULL };
+const struct mg_format mg_fmt_pytorch = { "pytorch", pytorch_exts,
+	pytorch_probe, NULL };
+const struct mg_format mg_fmt_torchscript = { "torchscript",
+	torchscript_exts, torchscript_probe, NULL };
+const struct mg_format mg_fmt_numpy = { "numpy", numpy_exts, numpy_probe,
+	NULL };
+const struct mg_format mg_fmt_keras = { "keras", keras_exts, keras_probe,
+	NULL };
+const struct mg_format mg_fmt_hdf5 = { "hdf5", hdf5_exts, hdf5_probe, NULL };
+const struct mg_format mg_fmt_tflite = { "tflite", tflite_exts, tflite_probe,
+	NULL };
+const struct mg_format mg_fmt_onnx = { "onnx", onnx_exts, onnx_probe, NULL };
+const struct mg_format mg_fmt_coreml = { "coreml", coreml_exts, never, NULL };
