@@ -244,9 +244,12 @@ START_TEST(cli_formats_lists_the_table)
 	struct tres r = tu_run(NULL, a);
 
 	ck_assert_int_eq(r.status, 0);
-	ck_assert_ptr_nonnull(strstr(r.out, "gguf          .gguf\n"));
-	ck_assert_ptr_nonnull(strstr(r.out, "safetensors   .safetensors\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "gguf          checked   .gguf\n"));
+	ck_assert_ptr_nonnull(strstr(r.out,
+	    "safetensors   checked   .safetensors\n"));
 	ck_assert_ptr_nonnull(strstr(r.out, "lfs-pointer"));
+	ck_assert_ptr_nonnull(strstr(r.out,
+	    "pytorch       unchecked .pt .pth .ckpt\n"));
 	tu_free(&r);
 	r = tu_run(NULL, bad);
 	ck_assert_int_eq(r.status, 2);
