@@ -16,6 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
+#include "artifact.h"
 #include "cli.h"
 #include "err.h"
 #include "gate.h"
@@ -153,6 +156,19 @@ excluded(void *arg, const char *display)
 	return mg_policy_excludes(arg, display);
 }
 
+/*
+ * In the worker, right after the scan: the policy checks that need the
+ * metadata, then the metadata goes.  What the reports need stays; memory
+ * no longer grows with every artifact's metadata until the run ends.
+ */
+static void
+check_in_worker(void *arg, struct mg_artifact *a)
+{
+	mg_gate_check_artifact(arg, a);
+	cJSON_Delete(a->metadata);
+	a->metadata = NULL;
+}
+
 struct report_req {
 	const char		*path;
 	mg_gate_writer_fn	 fn;
@@ -266,6 +282,8 @@ cmd_scan(int argc, char **argv)
 	ro.want = want;
 	ro.excluded = excluded;
 	ro.want_arg = pol;
+	ro.post = check_in_worker;
+	ro.post_arg = pol;
 	memset(&prog, 0, sizeof(prog));
 	if (isatty(STDERR_FILENO)) {
 		ro.progress = progress_tick;

@@ -47,6 +47,7 @@ struct mg_ttype {
 #define MG_HAVE_PARAMS	0x1u
 #define MG_HAVE_CTX	0x2u
 #define MG_HAVE_VOCAB	0x4u
+#define MG_HAVE_TENSORS	0x8u
 
 struct mg_artifact {
 	char		*path;		/* display path: scan argument + below */
@@ -66,7 +67,9 @@ struct mg_artifact {
 	uint64_t	 parameter_count;
 	uint64_t	 context_length;
 	uint64_t	 vocab_size;
+	uint64_t	 tensor_count;	/* tensors the parser listed */
 	unsigned	 have;		/* MG_HAVE_* */
+	char		 lfs_oid[65];	/* a Git LFS pointer's oid, or "" */
 
 	/*
 	 * Format-specific report data, in l-bom's "metadata" shape: raw
@@ -100,6 +103,7 @@ struct mg_artifact {
 					   (FMT-UNSUPPORTED); complete is 0 */
 	size_t		 dropped;	/* findings past MG_MAX_FINDINGS */
 	int		 uncapped;	/* 1: the gate adds; the cap is off */
+	int		 policy_checked; /* mg_gate_check_artifact ran */
 	char		*rendered;	/* a report entry made by a worker */
 	uint64_t	 meta_bytes;	/* bytes copied into metadata so far */
 };

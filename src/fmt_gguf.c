@@ -1568,6 +1568,8 @@ finish(struct gg *g)
 	put(g, "metadata_keys", g->keylist);
 	g->keylist = NULL;	/* transferred */
 	put(g, "tensor_count", mg_json_u64(g->tparsed));
+	a->tensor_count = g->tparsed;
+	a->have |= MG_HAVE_TENSORS;
 	put(g, "tensor_type_counts", counts);
 	put(g, "tensor_type_parameter_counts", params);
 	counts = params = NULL;	/* transferred */

@@ -253,6 +253,7 @@ lfs_parse(struct mg_rd *rd, struct mg_artifact *a)
 		if ((j = mg_json_strz(s.oid)) == NULL)
 			goto nomem;
 		cJSON_AddItemToObject(md, "lfs_oid", j);
+		snprintf(a->lfs_oid, sizeof(a->lfs_oid), "%s", s.oid);
 	}
 	if (s.have_size) {
 		if ((j = mg_json_u64(s.size)) == NULL)

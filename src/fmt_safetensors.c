@@ -1388,6 +1388,8 @@ finish(struct st *s, uint64_t hlen, int whole)
 		return r;
 	if (!whole)
 		return MG_OK;
+	s->a->tensor_count = s->ntensors;
+	s->a->have |= MG_HAVE_TENSORS;
 	if (!s->params_ovf && s->params > 0) {
 		s->a->parameter_count = s->params;
 		s->a->have |= MG_HAVE_PARAMS;

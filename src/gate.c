@@ -408,7 +408,6 @@ check_license(struct mg_artifact *a, const struct mg_scope *s)
 static void
 check_policy(struct mg_artifact *a, const struct mg_scope *s)
 {
-	const cJSON *tc;
 	size_t i, k;
 
 	if (s->have_formats_allow && s->formats_allow.n > 0 &&
@@ -442,13 +441,22 @@ check_policy(struct mg_artifact *a, const struct mg_scope *s)
 	    (a->have & MG_HAVE_PARAMS) != 0, a->parameter_count);
 	check_bound(a, &s->context_length, "context_length",
 	    (a->have & MG_HAVE_CTX) != 0, a->context_length);
-	tc = a->metadata != NULL ?
-	    cJSON_GetObjectItemCaseSensitive(a->metadata, "tensor_count") : NULL;
 	check_bound(a, &s->tensor_count, "tensor_count",
-	    tc != NULL && (cJSON_IsNumber(tc) || cJSON_IsRaw(tc)),
-	    tc == NULL ? 0 : cJSON_IsRaw(tc) ?
-	    strtoull(tc->valuestring, NULL, 10) : (uint64_t)tc->valuedouble);
+	    (a->have & MG_HAVE_TENSORS) != 0, a->tensor_count);
 	check_license(a, s);
+}
+
+void
+mg_gate_check_artifact(const struct mg_policy *pol, struct mg_artifact *a)
+{
+	struct mg_scope s;
+
+	if (a->policy_checked)
+		return;
+	a->policy_checked = 1;
+	a->uncapped = 1;	/* policy findings decide verdicts */
+	mg_policy_effective(pol, a->path, &s);
+	check_policy(a, &s);
 }
 
 /* ---- findings: settings, fingerprints, suppressions, baseline ------------ */
@@ -811,12 +819,8 @@ mg_gate_eval(struct mg_gate *g, struct mg_run *run,
 		run->arts[i]->uncapped = 1;
 	if ((r = check_pins(&c, run)) != MG_OK)
 		goto fail;
-	for (i = 0; i < run->n; i++) {
-		struct mg_scope s;
-
-		mg_policy_effective(pol, run->arts[i]->path, &s);
-		check_policy(run->arts[i], &s);
-	}
+	for (i = 0; i < run->n; i++)
+		mg_gate_check_artifact(pol, run->arts[i]);
 
 	nreal = run->n;
 	g->arts = calloc(nreal + c.nextra + 1, sizeof(*g->arts));

@@ -109,6 +109,17 @@ int	mg_gate_eval(struct mg_gate *g, struct mg_run *run,
 	    char *err, size_t errlen);
 void	mg_gate_free(struct mg_gate *g);
 
+/*
+ * The policy checks of one artifact (formats, required keys, allowlists,
+ * bounds, licences), adding POLICY-* findings.  Touches only that
+ * artifact and reads the immutable policy, so workers call it right after
+ * the scan; the artifact's metadata tree may then be dropped, since
+ * nothing after it reads metadata.  mg_gate_eval runs it for artifacts
+ * that have not had it.
+ */
+void	mg_gate_check_artifact(const struct mg_policy *pol,
+	    struct mg_artifact *a);
+
 const char *mg_verdict_name(enum mg_verdict v);		/* "pass" ... */
 const char *mg_run_verdict_name(enum mg_run_verdict v);	/* "pass", "fail", "incomplete", "empty" */
 const char *mg_fstate_name(enum mg_fstate s);	/* "active", "suppressed", "baselined" */

@@ -1277,18 +1277,6 @@ where(char *buf, size_t len, const struct mg_lock *l, size_t line)
 		snprintf(buf, len, "%s", src_name(l));
 }
 
-/* The LFS oid of a pointer artifact, or NULL. */
-static const char *
-lfs_oid(const struct mg_artifact *a)
-{
-	const cJSON *o;
-
-	if (strcmp(a->format, "lfs-pointer") != 0 || a->metadata == NULL)
-		return NULL;
-	o = cJSON_GetObjectItemCaseSensitive(a->metadata, "lfs_oid");
-	return cJSON_IsString(o) ? o->valuestring : NULL;
-}
-
 static int
 check_one(const struct mg_lock *l, struct mg_artifact *a,
     const struct mg_lock_entry *e)
@@ -1307,7 +1295,7 @@ check_one(const struct mg_lock *l, struct mg_artifact *a,
 	if (e->have_size && e->size != a->size)
 		snprintf(extra, sizeof(extra), "; size %llu bytes, pinned %llu",
 		    (unsigned long long)a->size, (unsigned long long)e->size);
-	else if ((oid = lfs_oid(a)) != NULL && strcmp(oid, e->sha256) == 0)
+	else if (strcmp((oid = a->lfs_oid), e->sha256) == 0)
 		snprintf(extra, sizeof(extra), "; the file is a Git LFS "
 		    "pointer to the pinned content, which was not fetched");
 	return mg_artifact_add(a, MG_R_HASH_MISMATCH, MG_FINDING_NO_OFFSET,
