@@ -506,11 +506,15 @@ out:
 	mg_hash_free(h);
 }
 
-static int
-expired(const struct mg_suppression *s, const char *today)
+/*
+ * An expiry date is the first day (UTC) on which the suppression no
+ * longer applies, the usual reading of "expires on".
+ */
+int
+mg_gate_expired(const char *expires, const char *today)
 {
-	return s->expires[0] != '\0' && today != NULL &&
-	    strcmp(s->expires, today) < 0;
+	return expires[0] != '\0' && today != NULL &&
+	    strcmp(expires, today) <= 0;
 }
 
 static const struct mg_suppression *
@@ -797,7 +801,8 @@ mg_gate_eval(struct mg_gate *g, struct mg_run *run,
 	    (c.use = calloc(pol->nsupps, sizeof(*c.use))) == NULL)
 		return MG_ERR_NOMEM;
 	for (i = 0; i < pol->nsupps; i++)
-		c.use[i].expired = expired(&pol->supps[i], o->today);
+		c.use[i].expired = mg_gate_expired(pol->supps[i].expires,
+		    o->today);
 	if (o->baseline != NULL && (r = load_baseline(&c)) != MG_OK)
 		goto fail;
 

@@ -120,6 +120,12 @@ void	mg_gate_free(struct mg_gate *g);
 void	mg_gate_check_artifact(const struct mg_policy *pol,
 	    struct mg_artifact *a);
 
+/*
+ * 1 when a suppression with this expiry ("YYYY-MM-DD", "" for none) no
+ * longer applies on today ("YYYY-MM-DD", UTC): from its expiry day on.
+ */
+int	mg_gate_expired(const char *expires, const char *today);
+
 const char *mg_verdict_name(enum mg_verdict v);		/* "pass" ... */
 const char *mg_run_verdict_name(enum mg_run_verdict v);	/* "pass", "fail", "incomplete", "empty" */
 const char *mg_fstate_name(enum mg_fstate s);	/* "active", "suppressed", "baselined" */

@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "gate.h"
 #include "gguf_build.h"
 #include "suites.h"
 #include "tutil.h"
@@ -712,6 +714,43 @@ START_TEST(hole11_unsupported_formats_never_vanish)
 }
 END_TEST
 
+/* On its expiry day (UTC) a suppression no longer applies; the day before
+ * it still does. */
+START_TEST(suppression_expiry_boundary)
+{
+	ck_assert_int_eq(mg_gate_expired("2027-01-31", "2027-01-30"), 0);
+	ck_assert_int_eq(mg_gate_expired("2027-01-31", "2027-01-31"), 1);
+	ck_assert_int_eq(mg_gate_expired("2027-01-31", "2027-02-01"), 1);
+	ck_assert_int_eq(mg_gate_expired("2026-12-31", "2027-01-01"), 1);
+	ck_assert_int_eq(mg_gate_expired("", "2027-01-31"), 0);
+
+	/* End to end, on the real clock: today expired, tomorrow live. */
+	{
+		char *d = make_tree(1), pol[512], day[16];
+		time_t t = time(NULL);
+		struct tm tm;
+		struct tres r;
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			time_t u = t + k * 86400;
+
+			gmtime_r(&u, &tm);
+			strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+			snprintf(pol, sizeof(pol), "{\"version\": 1, "
+			    "\"suppressions\": [{\"path\": \"models/legacy/**\","
+			    " \"reason\": \"old\", \"expires\": \"%s\"}]}", day);
+			r = scan(d, pol, NULL);
+			ck_assert_msg(r.status == (k == 0 ? 1 : 0), "%s: exit %d: "
+			    "%s", day, r.status, r.err);
+			tu_free(&r);
+		}
+		tu_rmrf(d);
+		free(d);
+	}
+}
+END_TEST
+
 /* A licence that is not SPDX cannot slip past a deny list. */
 START_TEST(scan_license_not_spdx_vs_deny)
 {
@@ -1196,6 +1235,7 @@ scan_suite(void)
 	tcase_add_test(tc, hole05_baseline_fingerprints_content);
 	tcase_add_test(tc, hole06_allowlists_check_stored_types);
 	tcase_add_test(tc, hole11_unsupported_formats_never_vanish);
+	tcase_add_test(tc, suppression_expiry_boundary);
 	suite_add_tcase(s, tc);
 	return s;
 }
