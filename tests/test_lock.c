@@ -1198,17 +1198,20 @@ START_TEST(cli_lock_exit_codes)
 	ck_assert_ptr_nonnull(strstr(r.out, "usage: modelgate lock"));
 	tu_free(&r);
 
-	/* An unreadable model: fail closed, write nothing (not as root). */
-	if (geteuid() != 0) {
-		mg_gen_gguf(tmpdir);
-		ck_assert_int_eq(chmod(tp("gguf/valid/llama-q8_0.gguf"), 0), 0);
-		r = tu_run(tmpdir, unread);
-		ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
-		ck_assert_int_ne(access(tp("u.lock"), F_OK), 0);
-		ck_assert_ptr_nonnull(strstr(r.err, "cannot pin"));
-		ck_assert_ptr_nonnull(strstr(r.err, "no lock written"));
-		tu_free(&r);
-	}
+	/*
+	 * An unreadable model: fail closed, write nothing.  Run without
+	 * privileges so that it holds as root too; the tree is open to all
+	 * but the one model.
+	 */
+	mg_gen_gguf(tmpdir);
+	tu_sh("chmod -R a+rwX '%s'", tmpdir);
+	ck_assert_int_eq(chmod(tp("gguf/valid/llama-q8_0.gguf"), 0), 0);
+	r = tu_run_unprivileged(tmpdir, unread);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	ck_assert_int_ne(access(tp("u.lock"), F_OK), 0);
+	ck_assert_ptr_nonnull(strstr(r.err, "cannot pin"));
+	ck_assert_ptr_nonnull(strstr(r.err, "no lock written"));
+	tu_free(&r);
 	rm_tmp();
 }
 END_TEST

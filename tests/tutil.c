@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <grp.h>
 
 #include <check.h>
 
@@ -44,8 +45,31 @@ tu_slurp(const char *path, size_t *len)
 	return b;
 }
 
+static struct tres run(const char *cwd, const char *const *args,
+    const char *bin, int as_nobody);
+
 struct tres
 tu_run(const char *cwd, const char *const *args)
+{
+	return run(cwd, args, tu_env("MG_BIN"), 0);
+}
+
+struct tres
+tu_run_unprivileged(const char *cwd, const char *const *args)
+{
+	char bin[4096];
+	struct tres r;
+
+	/* A copy every user can run, wherever the build tree lives. */
+	snprintf(bin, sizeof(bin), "%s/.modelgate-unpriv", cwd);
+	tu_sh("cp '%s' '%s' && chmod 0755 '%s'", tu_env("MG_BIN"), bin, bin);
+	r = run(cwd, args, bin, 1);
+	unlink(bin);
+	return r;
+}
+
+static struct tres
+run(const char *cwd, const char *const *args, const char *bin, int as_nobody)
 {
 	char outp[] = "/tmp/mgoutXXXXXX", errp[] = "/tmp/mgerrXXXXXX";
 	const char *argv[64];
@@ -54,7 +78,7 @@ tu_run(const char *cwd, const char *const *args)
 	pid_t pid;
 
 	ck_assert(fo >= 0 && fe >= 0);
-	argv[0] = tu_env("MG_BIN");
+	argv[0] = bin;
 	for (i = 0; args[i] != NULL && i < 62; i++)
 		argv[i + 1] = args[i];
 	argv[i + 1] = NULL;
@@ -67,6 +91,10 @@ tu_run(const char *cwd, const char *const *args)
 		setenv("NO_COLOR", "1", 1);
 		if (cwd != NULL && chdir(cwd) != 0)
 			_exit(126);
+		/* Root reads every file: become nobody (65534) first. */
+		if (as_nobody && geteuid() == 0 && (setgroups(0, NULL) != 0 ||
+		    setgid(65534) != 0 || setuid(65534) != 0))
+			_exit(125);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}

@@ -22,6 +22,12 @@ const char *tu_env(const char *k);
  * current one), SOURCE_DATE_EPOCH=1700000000, NO_COLOR=1.
  */
 struct tres tu_run(const char *cwd, const char *const *args);
+/*
+ * The same, but as an unprivileged user: as root, the child drops to
+ * nobody (uid and gid 65534) before it runs a copy of MG_BIN placed in
+ * cwd, so that permission tests hold when the suite runs as root.
+ */
+struct tres tu_run_unprivileged(const char *cwd, const char *const *args);
 void	tu_free(struct tres *r);
 
 /* A file's bytes (NUL-terminated), or NULL; *len may be NULL. */
