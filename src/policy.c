@@ -51,7 +51,7 @@ static const char default_text[] =
 	"  \"include\": [],\n"
 	"  \"exclude\": [],\n"
 	"  \"rules\": {},\n"
-	"  \"formats\": { \"allow\": [], \"deny\": [] },\n"
+	"  \"formats\": { \"allow\": [], \"deny\": [], \"unchecked\": [] },\n"
 	"  \"require_keys\": {},\n"
 	"  \"allow\": { \"architectures\": [], \"quantizations\": [], "
 	"\"dtypes\": [] },\n"
