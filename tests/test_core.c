@@ -15,6 +15,7 @@
 #include "err.h"
 #include "hash.h"
 #include "limits.h"
+#include "path.h"
 #include "pool.h"
 #include "rd.h"
 #include "strset.h"
@@ -414,6 +415,50 @@ START_TEST(walk_sorted_no_symlinks)
 }
 END_TEST
 
+/* One key per path, whatever the spelling; purely lexical. */
+START_TEST(path_keys)
+{
+	static const struct {
+		const char *cwd, *in, *abs, *key;
+	} t[] = {
+		{ "/w", "models", "/w/models", "models" },
+		{ "/w", "./models//a.gguf", "/w/models/a.gguf", "models/a.gguf" },
+		{ "/w", "models/../models/a", "/w/models/a", "models/a" },
+		{ "/w", "/w/models/a", "/w/models/a", "models/a" },
+		{ "/w", ".", "/w", "." },
+		{ "/w", "/w", "/w", "." },
+		{ "/w", "../x/a", "/x/a", "/x/a" },
+		{ "/w", "/wx/a", "/wx/a", "/wx/a" },
+		{ "/", "a/b", "/a/b", "a/b" },
+		{ "/w", "/../../a", "/a", "/a" },
+		{ "/w/sub", "a/./b/", "/w/sub/a/b", "a/b" },
+		{ NULL, "./a//b/../c", "a/c", "a/c" },
+		{ NULL, "../a", "../a", "../a" },
+		{ NULL, "a/../../b", "../b", "../b" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *a = mg_path_abs(t[i].cwd, t[i].in);
+		char *k = mg_path_key(t[i].cwd, t[i].in);
+
+		ck_assert_msg(a != NULL && strcmp(a, t[i].abs) == 0,
+		    "abs(%s, %s) = %s", t[i].cwd, t[i].in, a);
+		ck_assert_msg(k != NULL && strcmp(k, t[i].key) == 0,
+		    "key(%s, %s) = %s", t[i].cwd, t[i].in, k);
+		free(a);
+		free(k);
+	}
+	ck_assert(mg_path_key_covers(".", "models/a"));
+	ck_assert(!mg_path_key_covers(".", "/abs/a"));
+	ck_assert(!mg_path_key_covers(".", "../a"));
+	ck_assert(mg_path_key_covers("models", "models"));
+	ck_assert(mg_path_key_covers("models", "models/a"));
+	ck_assert(!mg_path_key_covers("models", "models2/a"));
+	ck_assert(mg_path_key_covers("/", "/x"));
+}
+END_TEST
+
 Suite *
 core_suite(void)
 {
@@ -430,6 +475,7 @@ core_suite(void)
 	tcase_add_test(tc, findings_cap_and_limit_rule);
 	tcase_add_test(tc, printable_defuses_controls_and_workflow_commands);
 	tcase_add_test(tc, strset_dups);
+	tcase_add_test(tc, path_keys);
 	tcase_add_test(tc, pool_runs_every_job);
 	tcase_add_test(tc, walk_sorted_no_symlinks);
 	suite_add_tcase(s, tc);
