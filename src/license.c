@@ -334,9 +334,10 @@ term_make(struct mg_lic_term *t, const char *w, int pluses)
 	}
 	/* Not a licence we know: kept as written, if it is a word at all. */
 	t->kind = MG_LIC_UNKNOWN;
+	if (pluses)
+		return -1;	/* "+" follows list ids only */
 	if (rest != NULL) {
-		/* "+" follows list ids only. */
-		if (*rest == '\0' || pluses)
+		if (*rest == '\0')
 			return -1;
 		snprintf(t->name, sizeof(t->name), "LicenseRef-%.*s",
 		    (int)(sizeof(t->name) - 12), rest);
@@ -345,7 +346,7 @@ term_make(struct mg_lic_term *t, const char *w, int pluses)
 			;
 		if (i == n || !is_alnum((unsigned char)w[0]))
 			return -1;
-		copy(t->name, full);
+		copy(t->name, w);
 	}
 	copy(t->key, t->name);
 	return 0;
