@@ -313,7 +313,7 @@ check_license(struct mg_artifact *a, const struct mg_scope *s)
 			    a->license);
 		if (state == MG_LIC_TOOLONG)
 			snprintf(msg, sizeof(msg), "licence text is longer than "
-			    "%u bytes", MG_LIC_MAX_IN);
+			    "%u bytes", (unsigned)MG_LIC_MAX_IN);
 		else
 			snprintf(msg, sizeof(msg), "licence '%.200s' is not an "
 			    "SPDX expression or a known licence", a->license);

@@ -499,8 +499,9 @@ parse(struct parse *p, const char *in)
 int
 mg_license_parse(struct mg_lic_expr *e, const char *in)
 {
-	struct parse p = { e, NULL, 0, 0, 0 };
+	struct parse p = { NULL, NULL, 0, 0, 0 };
 
+	p.e = e;	/* filled by parse(), never read before */
 	return parse(&p, in);
 }
 
