@@ -363,6 +363,48 @@ START_TEST(parse_caps)
 }
 END_TEST
 
+/*
+ * Every prefix and every single-bit flip of some expressions: a state, no
+ * crash, and a declared one that normalises reads back as itself.
+ */
+START_TEST(parse_truncate_and_flip)
+{
+	static const char *const seeds[] = {
+		"(GPL-2.0-or-later WITH Classpath-exception-2.0 OR mit) AND "
+		    "LicenseRef-Llama-3.1",
+		"openrail++ OR (cc-by-nc-4.0 AND bsd) OR apache-2.0+",
+	};
+	struct mg_lic_expr e;
+	char buf[256], out[512], again[512];
+	size_t k, i, n;
+	int bit, st;
+
+	for (k = 0; k < sizeof(seeds) / sizeof(seeds[0]); k++) {
+		n = strlen(seeds[k]);
+		for (i = 0; i <= n; i++) {
+			memcpy(buf, seeds[k], i);
+			buf[i] = '\0';
+			st = mg_license_parse(&e, buf);
+			ck_assert(st >= MG_LIC_DECLARED && st <= MG_LIC_TOOLONG);
+		}
+		for (i = 0; i < n; i++)
+			for (bit = 0; bit < 8; bit++) {
+				memcpy(buf, seeds[k], n + 1);
+				buf[i] ^= (char)(1 << bit);
+				st = mg_license_parse(&e, buf);
+				ck_assert(st >= MG_LIC_DECLARED &&
+				    st <= MG_LIC_TOOLONG);
+				ck_assert_uint_le(e.n, MG_LIC_MAX_TERMS);
+				if (!mg_license_normalize(buf, out, sizeof(out)))
+					continue;
+				ck_assert_int_eq(mg_license_normalize(out, again,
+				    sizeof(again)), 1);
+				ck_assert_str_eq(again, out);
+			}
+	}
+}
+END_TEST
+
 /* Hugging Face's documented model card licence ids. */
 static const char *const hf_ids[] = {
 	"apache-2.0", "mit", "openrail", "openrail++",
@@ -692,6 +734,7 @@ license_suite(void)
 	tcase_add_loop_test(tc, parse_table, 0,
 	    (int)(sizeof(parse_cases) / sizeof(parse_cases[0])));
 	tcase_add_test(tc, parse_caps);
+	tcase_add_test(tc, parse_truncate_and_flip);
 	tcase_add_loop_test(tc, hf_ids_known, 0,
 	    (int)(sizeof(hf_ids) / sizeof(hf_ids[0])));
 	tcase_add_loop_test(tc, normalize_table, 0,
