@@ -25,11 +25,11 @@
 #include "glob.h"
 #include "gguf_types.h"
 #include "hash.h"
+#include "license.h"
 #include "limits.h"
 #include "lockfile.h"
 #include "path.h"
 #include "policy.h"
-#include "spdx.h"
 #include "strset.h"
 
 /* Per-suppression bookkeeping; the policy itself stays immutable. */
@@ -213,18 +213,6 @@ in_list(const struct mg_strv *v, const char *s)
 	return 0;
 }
 
-/* SPDX ids compare case-insensitively (the SPDX specification says so). */
-static int
-in_list_ci(const struct mg_strv *v, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < v->n; i++)
-		if (strcasecmp(v->v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 static int
 is_real(const struct mg_artifact *a)
 {
@@ -355,53 +343,90 @@ check_bound(struct mg_artifact *a, const struct mg_bound *b, const char *what,
 		    (unsigned long long)v, (unsigned long long)b->max);
 }
 
+/* LICENSE-UNKNOWN: high when the policy lists licences, else low. */
+static void
+license_unknown(struct mg_artifact *a, int listed, const char *evidence,
+    const char *msg)
+{
+	if (mg_artifact_addx(a, MG_R_LICENSE_UNKNOWN, MG_FINDING_NO_OFFSET, 0,
+	    "license", evidence, "%s", msg) == MG_OK && listed &&
+	    a->nfindings > 0 &&
+	    a->findings[a->nfindings - 1].rule == MG_R_LICENSE_UNKNOWN)
+		a->findings[a->nfindings - 1].severity = MG_SEV_HIGH;
+}
+
+/*
+ * Licences compare as licences, not strings (license.h): every licence in
+ * the expression must be allowed (when an allowlist exists) and none may
+ * be denied, whatever the AND/OR structure.  A licence nobody can identify
+ * is LICENSE-UNKNOWN unless the policy names it.
+ */
 static void
 check_license(struct mg_artifact *a, const struct mg_scope *s)
 {
-	char norm[512], ids[512], *id, *save = NULL;
-	int valid;
+	const struct mg_license_set *allow = NULL, *deny = NULL;
+	struct mg_lic_expr e;
+	char msg[512];
+	size_t i;
+	int state, listed;
 
-	if (a->license == NULL) {
-		if (s->lic_required == 1 || (s->have_lic_allow &&
-		    s->lic_allow.n > 0))
-			mg_artifact_add(a, MG_R_POLICY_LICENSE,
-			    MG_FINDING_NO_OFFSET, "license",
-			    "no licence declared; the policy requires one");
+	if (s->have_lic_allow && s->lic_allow.n > 0)
+		allow = s->lic_allow_set;
+	if (s->have_lic_deny && s->lic_deny.n > 0)
+		deny = s->lic_deny_set;
+	listed = allow != NULL || deny != NULL;
+	state = mg_license_parse(&e, a->license);
+	if (state == MG_LIC_VOID) {
+		if (s->lic_required == 1 || allow != NULL) {
+			if (a->license == NULL)
+				mg_artifact_add(a, MG_R_POLICY_LICENSE,
+				    MG_FINDING_NO_OFFSET, "license",
+				    "no licence declared; the policy requires "
+				    "one");
+			else
+				mg_artifact_add(a, MG_R_POLICY_LICENSE,
+				    MG_FINDING_NO_OFFSET, "license",
+				    "licence '%.200s' declares no licence; the "
+				    "policy requires one", a->license);
+		}
 		return;
 	}
-	valid = mg_spdx_normalize(a->license, norm, sizeof(norm));
-	if (!valid) {
+	if (state != MG_LIC_DECLARED) {
 		/* Unreadable licence text cannot be shown to pass any list. */
-		if (s->lic_required == 1 || (s->have_lic_allow &&
-		    s->lic_allow.n > 0) || (s->have_lic_deny &&
-		    s->lic_deny.n > 0))
+		if (s->lic_required == 1 || listed)
 			mg_artifact_add(a, MG_R_POLICY_LICENSE,
 			    MG_FINDING_NO_OFFSET, "license",
 			    "licence '%.200s' is not a valid SPDX expression, so "
 			    "the policy's licence rules cannot be checked",
 			    a->license);
+		if (state == MG_LIC_TOOLONG)
+			snprintf(msg, sizeof(msg), "licence text is longer than "
+			    "%u bytes", (unsigned)MG_LIC_MAX_IN);
+		else
+			snprintf(msg, sizeof(msg), "licence '%.200s' is not an "
+			    "SPDX expression or a known licence", a->license);
+		license_unknown(a, listed, a->license, msg);
 		return;
 	}
-	/*
-	 * Conservative reading of expressions: every id must be allowed
-	 * (when an allowlist exists) and none may be denied, whatever the
-	 * AND/OR structure.
-	 */
-	snprintf(ids, sizeof(ids), "%s", norm);
-	for (id = strtok_r(ids, " ()", &save); id != NULL;
-	    id = strtok_r(NULL, " ()", &save)) {
-		if (strcmp(id, "AND") == 0 || strcmp(id, "OR") == 0 ||
-		    strcmp(id, "WITH") == 0)
-			continue;
-		if (s->have_lic_deny && in_list_ci(&s->lic_deny, id))
+	for (i = 0; i < e.n; i++) {
+		const struct mg_lic_term *t = &e.t[i];
+
+		if (mg_license_denied(deny, t))
 			mg_artifact_add(a, MG_R_POLICY_LICENSE,
 			    MG_FINDING_NO_OFFSET, "license",
-			    "licence %s is denied by the policy", id);
-		else if (s->have_lic_allow && s->lic_allow.n > 0 &&
-		    !in_list_ci(&s->lic_allow, id))
+			    "licence %s%s%s is denied by the policy", t->name,
+			    t->exc[0] != '\0' ? " WITH " : "", t->exc);
+		else if (allow != NULL && !mg_license_allowed(allow, t))
 			mg_artifact_add(a, MG_R_POLICY_LICENSE,
 			    MG_FINDING_NO_OFFSET, "license",
-			    "licence %s is not in the policy's allowlist", id);
+			    "licence %s%s%s is not in the policy's allowlist",
+			    t->name, t->exc[0] != '\0' ? " WITH " : "", t->exc);
+		if (t->kind == MG_LIC_UNKNOWN && !mg_license_listed(allow, t) &&
+		    !mg_license_listed(deny, t)) {
+			snprintf(msg, sizeof(msg), "licence '%s' is neither an "
+			    "SPDX id nor a known Hugging Face licence", t->name);
+			license_unknown(a, listed, t->name, msg);
+		}
 	}
 }
 
@@ -600,7 +625,13 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 		if (rc->enabled == 0 && !is_incomplete_rule(f->rule))
 			continue;
 		gf->f = f;
-		gf->severity = rc->severity >= 0 ?
+		/*
+		 * A severity the policy names wins; otherwise a finding
+		 * raised above or below its rule's default by its context
+		 * (LICENSE-UNKNOWN) keeps its own.
+		 */
+		gf->severity = rc->severity >= 0 && (rc->named ||
+		    f->severity == mg_rule_get(f->rule)->severity) ?
 		    (enum mg_sev)rc->severity : f->severity;
 		/* Occurrence number among findings with the same evidence. */
 		for (;;) {

@@ -762,7 +762,7 @@ entry(struct ld *L, struct jv v, const char *where, enum strkind kind,
 			    q(s, qb, sizeof(qb)));
 		break;
 	case SK_LICENSE:
-		if (!mg_spdx_normalize(s, buf, sizeof(buf)))
+		if (!mg_license_normalize(s, buf, sizeof(buf)))
 			return fail(L, voff(L, v), "%s: \"%s\" is not a valid "
 			    "SPDX license expression", where,
 			    q(s, qb, sizeof(qb)));
@@ -852,6 +852,7 @@ rule_value(struct ld *L, struct jv v, const char *where, struct mg_rule_cfg *rc)
 		if ((r = get_sev(L, v, where, &sev)) != MG_OK)
 			return r;
 		rc->severity = (signed char)sev;
+		rc->named = 1;
 		return MG_OK;
 	}
 	if ((r = want(L, v, cJSON_IsObject(v.j), where, "\"off\", \"on\", a "
@@ -867,6 +868,7 @@ rule_value(struct ld *L, struct jv v, const char *where, struct mg_rule_cfg *rc)
 			if ((r = get_sev(L, c, w, &sev)) != MG_OK)
 				return r;
 			rc->severity = (signed char)sev;
+			rc->named = 1;
 		} else
 			return unknown(L, c, where);
 	}
@@ -937,6 +939,21 @@ static const struct field licenses_fields[] = {
 	FLAG("required", lic_required),
 	{ NULL, FK_BOOL, SK_ANY, 0, 0 }
 };
+
+/* Compile the licence lists once, for the gate's comparisons. */
+static int
+lic_compile(struct ld *L, struct mg_scope *sc)
+{
+	int r = MG_OK;
+
+	if (sc->lic_allow.n > 0 && sc->lic_allow_set == NULL)
+		r = mg_license_set_new(&sc->lic_allow_set, sc->lic_allow.v,
+		    sc->lic_allow.n);
+	if (r == MG_OK && sc->lic_deny.n > 0 && sc->lic_deny_set == NULL)
+		r = mg_license_set_new(&sc->lic_deny_set, sc->lic_deny.v,
+		    sc->lic_deny.n);
+	return r == MG_ERR_NOMEM ? nomem(L) : r;
+}
 
 static int
 sec_fields(struct ld *L, struct jv v, const char *where, struct mg_scope *sc,
@@ -1086,8 +1103,11 @@ scope_key(struct ld *L, struct jv c, const char *where, struct mg_scope *sc,
 		return sec_fields(L, c, w, sc, allow_fields);
 	if (strcmp(k, "limits") == 0)
 		return sec_limits(L, c, w, sc);
-	if (strcmp(k, "licenses") == 0)
-		return sec_fields(L, c, w, sc, licenses_fields);
+	if (strcmp(k, "licenses") == 0) {
+		if ((r = sec_fields(L, c, w, sc, licenses_fields)) != MG_OK)
+			return r;
+		return lic_compile(L, sc);
+	}
 	*done = 0;
 	return MG_OK;
 }
@@ -1125,6 +1145,8 @@ scope_free(struct mg_scope *sc)
 	strv_free(&sc->allow_dtype);
 	strv_free(&sc->lic_allow);
 	strv_free(&sc->lic_deny);
+	mg_license_set_free(sc->lic_allow_set);
+	mg_license_set_free(sc->lic_deny_set);
 }
 
 /* ---- top-level sections ------------------------------------------------ */
@@ -1679,8 +1701,10 @@ mg_policy_effective(const struct mg_policy *p, const char *path,
 		for (k = 0; k < MG_R__COUNT; k++) {
 			if (o->rules[k].enabled >= 0)
 				out->rules[k].enabled = o->rules[k].enabled;
-			if (o->rules[k].severity >= 0)
+			if (o->rules[k].severity >= 0) {
 				out->rules[k].severity = o->rules[k].severity;
+				out->rules[k].named = o->rules[k].named;
+			}
 		}
 		if (o->fail_on >= 0)
 			out->fail_on = o->fail_on;
@@ -1720,10 +1744,12 @@ mg_policy_effective(const struct mg_policy *p, const char *path,
 		if (o->have_lic_allow) {
 			out->have_lic_allow = 1;
 			out->lic_allow = o->lic_allow;
+			out->lic_allow_set = o->lic_allow_set;
 		}
 		if (o->have_lic_deny) {
 			out->have_lic_deny = 1;
 			out->lic_deny = o->lic_deny;
+			out->lic_deny_set = o->lic_deny_set;
 		}
 		if (o->lic_required >= 0)
 			out->lic_required = o->lic_required;

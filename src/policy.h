@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "license.h"
 #include "rules.h"
 
 struct mg_strv {
@@ -28,6 +29,8 @@ struct mg_strv {
 struct mg_rule_cfg {
 	signed char	enabled;	/* -1, 0, 1 */
 	signed char	severity;	/* -1 or enum mg_sev */
+	signed char	named;		/* 1: the policy sets severity (not
+					   the rule's default) */
 };
 
 struct mg_bound {
@@ -63,9 +66,12 @@ struct mg_scope {
 	struct mg_bound	 file_size, parameter_count, context_length,
 			 tensor_count;
 	int		 have_lic_allow, have_lic_deny;
-	struct mg_strv	 lic_allow, lic_deny;	/* SPDX expressions in
-						   mg_spdx_normalize() form;
-						   compare with strcasecmp */
+	struct mg_strv	 lic_allow, lic_deny;	/* licence expressions in
+						   mg_license_normalize()
+						   form */
+	struct mg_license_set *lic_allow_set, *lic_deny_set;	/* the same,
+						   compiled; NULL when the
+						   list is empty */
 	int		 lic_required;	/* -1, 0, 1 */
 };
 
