@@ -481,8 +481,8 @@ pop(struct an *a)
 	up->nroot += f->kind == K_SUB ? 0 : f->nroot;
 	if (f->kind == K_CALL)
 		up->fl |= F_CALL;
-	else if (f->kind == K_LIST || f->kind == K_DICT)
-		up->fl |= F_OTHER;
+	else if (f->kind != K_GROUP)
+		up->fl |= F_OTHER;	/* a literal, or an item of something */
 	up->ntok++;
 	a->grp_stringy = f->kind == K_GROUP && (f->fl & (F_STRINGY |
 	    F_JOIN)) != 0;
