@@ -161,7 +161,7 @@ mg_report_gate_json(FILE *out, const struct mg_gate *g,
 		else
 			cJSON_AddItemToArray(arts, a);
 	}
-	if (r == MG_OK && (s = cJSON_Print(root)) == NULL)
+	if (r == MG_OK && (s = mg_json_defuse(cJSON_Print(root))) == NULL)
 		r = MG_ERR_NOMEM;
 	if (r == MG_OK && (fputs(s, out) < 0 || fputc('\n', out) == EOF))
 		r = MG_ERR_IO;

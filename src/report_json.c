@@ -115,7 +115,7 @@ mg_bom_json_prerender(struct mg_artifact *a, const struct mg_bom_info *info)
 	if (d == NULL)
 		return MG_ERR_NOMEM;
 	free(a->rendered);
-	a->rendered = cJSON_Print(d);
+	a->rendered = mg_json_defuse(cJSON_Print(d));
 	cJSON_Delete(d);
 	if (a->rendered == NULL)
 		return MG_ERR_NOMEM;
@@ -146,7 +146,7 @@ mg_report_json(FILE *f, struct mg_artifact *const *arts, size_t n,
 
 			if (d == NULL)
 				return MG_ERR_NOMEM;
-			s = cJSON_Print(d);
+			s = mg_json_defuse(cJSON_Print(d));
 			cJSON_Delete(d);
 			if (s == NULL)
 				return MG_ERR_NOMEM;

@@ -804,7 +804,7 @@ mg_report_sarif(FILE *f, const struct mg_gate *g,
 		if ((doc = build(&c, dropped)) == NULL)
 			goto out;
 		if (!compact) {
-			if ((s = cJSON_Print(doc)) == NULL)
+			if ((s = mg_json_defuse(cJSON_Print(doc))) == NULL)
 				goto out;
 			if ((len = strlen(s)) < MG_SARIF_MAX_BYTES)
 				break;
@@ -812,7 +812,8 @@ mg_report_sarif(FILE *f, const struct mg_gate *g,
 			/* Fewer results only ever shrink it: stay compact. */
 			compact = 1;
 		}
-		if ((s = cJSON_PrintUnformatted(doc)) == NULL)
+		if ((s = mg_json_defuse(cJSON_PrintUnformatted(doc))) ==
+		    NULL)
 			goto out;
 		if ((len = strlen(s)) < MG_SARIF_MAX_BYTES)
 			break;

@@ -406,6 +406,36 @@ mg_text_escape(const char *s, size_t n)
 }
 
 char *
+mg_json_defuse(char *s)
+{
+	size_t n, k = 0, o = 0, i;
+	const char *p;
+	char *t;
+
+	if (s == NULL)
+		return NULL;
+	for (p = s; (p = strstr(p, "##[")) != NULL; p += 2)
+		k++;
+	if (k == 0)
+		return s;
+	n = strlen(s);
+	if ((t = malloc(n + k * 5 + 1)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (s[i] == '#' && i > 0 && s[i - 1] == '#' && s[i + 1] == '[') {
+			memcpy(t + o, "\\u0023", 6);
+			o += 6;
+		} else
+			t[o++] = s[i];
+	}
+	t[o] = '\0';
+	free(s);
+	return t;
+}
+
+char *
 mg_text_printable(const char *s)
 {
 	return mg_text_escape(s, strlen(s));

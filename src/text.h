@@ -74,6 +74,17 @@ cJSON	*mg_json_bytesz(const char *s);
  */
 char	*mg_text_escape(const char *s, size_t n);
 
+/*
+ * JSON text (from cJSON_Print) with every "##[" written "#\u0023[".  '#'
+ * occurs only inside strings in JSON, so the document reads back the same,
+ * but a CI log that shows it (bom --format json on standard output) no
+ * longer holds the runner's legacy "##[command]" form.  A "::" inside a
+ * JSON string never starts a line.  Takes s and returns the text to use:
+ * s itself, or a new copy and s freed; NULL on allocation failure (s
+ * freed too).
+ */
+char	*mg_json_defuse(char *s);
+
 /* mg_text_escape(s, strlen(s)). */
 char	*mg_text_printable(const char *s);
 

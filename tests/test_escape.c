@@ -235,6 +235,29 @@ START_TEST(hole10_escape_defuses_workflow_commands)
 }
 END_TEST
 
+/* JSON documents: "##[" only ever inside strings, written #\u0023[. */
+START_TEST(hole10_json_defuses_legacy_commands)
+{
+	char *s = strdup("{\"a\":\"x##[error]y ###[z\",\"##[\":1}");
+	cJSON *j;
+
+	s = mg_json_defuse(s);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s, "{\"a\":\"x#\\u0023[error]y ##\\u0023[z\","
+	    "\"#\\u0023[\":1}");
+	j = cJSON_Parse(s);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "a")->valuestring,
+	    "x##[error]y ###[z");
+	ck_assert_ptr_nonnull(cJSON_GetObjectItem(j, "##["));
+	cJSON_Delete(j);
+	free(s);
+	s = strdup("{\"plain\":\"#[x] ## [y]\"}");
+	ck_assert_str_eq(mg_json_defuse(s), "{\"plain\":\"#[x] ## [y]\"}");
+	free(s);
+}
+END_TEST
+
 /* Random byte strings: no command, no new line, never a raw control. */
 START_TEST(hole10_escape_never_emits_commands)
 {
@@ -819,6 +842,7 @@ escape_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, hole10_escape_defuses_workflow_commands);
 	tcase_add_test(tc, hole10_escape_never_emits_commands);
+	tcase_add_test(tc, hole10_json_defuses_legacy_commands);
 	tcase_add_test(tc, hole15_text_escape_injective);
 	tcase_add_test(tc, hole15_json_bytes_injective);
 	tcase_add_test(tc, hole08_template_join_dunder);

@@ -1272,11 +1272,13 @@ workflow_command(const char *s)
 START_TEST(hole10_reports_defuse_workflow_commands)
 {
 	static const mg_gate_writer_fn logs[] = {
-		mg_report_gate_text, mg_report_markdown
+		mg_report_gate_text, mg_report_markdown, mg_report_gate_json,
+		mg_report_sarif
 	};
 	/* Markdown escapes the backslash of the text escape once more. */
 	static const char *const shown[] = {
-		"title=x:\\x3aAll models", "title=x:\\\\x3aAll models"
+		"title=x:\\x3aAll models", "title=x:\\\\x3aAll models",
+		"\"m/#\\u0023[error]x.gguf\"", "m/%23%23%5Berror%5Dx.gguf"
 	};
 	struct tg t;
 	struct mg_gate_info info;
