@@ -173,8 +173,9 @@ help:
 
 # The README's rule table is generated from src/rules.def.
 docs: $(BIN)
-	@awk -v table="$$(./$(BIN) rules --format markdown)" \
-	    '/<!-- rules:begin -->/ { print; print table; skip = 1; next } \
-	     /<!-- rules:end -->/ { skip = 0 } !skip' README.md > README.md.tmp
+	@MG_RULES_TABLE="$$(./$(BIN) rules --format markdown)" awk \
+	    '/<!-- rules:begin -->/ { print; print ENVIRON["MG_RULES_TABLE"]; \
+	     skip = 1; next } /<!-- rules:end -->/ { skip = 0 } !skip' \
+	    README.md > README.md.tmp
 	@mv README.md.tmp README.md
 	@echo "docs: README rule table regenerated"

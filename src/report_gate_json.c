@@ -4,7 +4,9 @@
  * Shape (documented in the README): tool, verdict, exit_code, policy,
  * fail_on, generated_at, summary, artifacts[] sorted by path, each with its
  * findings (rule, severity, message, fingerprint, state, counts, key,
- * offset, reason).  Integers are exact; strings are sanitised UTF-8.  With
+ * offset, reason).  Integers are exact.  Paths and keys are exact
+ * (mg_json_bytes: bytes that are not UTF-8 as \udcNN escapes), other
+ * strings sanitised UTF-8.  With
  * SOURCE_DATE_EPOCH set the duration is written as 0 so that the report is
  * reproducible byte for byte.
  */
@@ -44,7 +46,7 @@ finding_json(const struct mg_gate_finding *gf)
 	r |= put(o, "state", cJSON_CreateString(mg_fstate_name(gf->state)));
 	r |= put(o, "counts", cJSON_CreateBool(gf->counts));
 	if (f->key != NULL)
-		r |= put(o, "key", mg_json_strz(f->key));
+		r |= put(o, "key", mg_json_bytesz(f->key));
 	if (f->offset != MG_FINDING_NO_OFFSET)
 		r |= put(o, "offset", mg_json_u64(f->offset));
 	if (gf->reason != NULL)
@@ -66,7 +68,7 @@ artifact_json(const struct mg_gate_artifact *ga)
 
 	if (o == NULL)
 		return NULL;
-	r |= put(o, "path", mg_json_strz(a->path));
+	r |= put(o, "path", mg_json_bytesz(a->path));
 	r |= put(o, "format", cJSON_CreateString(a->format));
 	r |= put(o, "size", mg_json_u64(a->size));
 	r |= put(o, "sha256", cJSON_CreateString(a->sha256));
@@ -160,7 +162,7 @@ mg_report_gate_json(FILE *out, const struct mg_gate *g,
 		else
 			cJSON_AddItemToArray(arts, a);
 	}
-	if (r == MG_OK && (s = cJSON_Print(root)) == NULL)
+	if (r == MG_OK && (s = mg_json_defuse(cJSON_Print(root))) == NULL)
 		r = MG_ERR_NOMEM;
 	if (r == MG_OK && (fputs(s, out) < 0 || fputc('\n', out) == EOF))
 		r = MG_ERR_IO;

@@ -5,6 +5,9 @@
  * consumer can switch tools without changes: one object for a single file
  * argument, an array otherwise.  modelgate adds `findings` (rule ids and
  * severities behind each warning) and `complete` after l-bom's fields.
+ * Paths and finding keys are exact (mg_json_bytes): a file name that is not
+ * UTF-8 carries its bytes as \udcNN escapes, as Python's json module
+ * writes a surrogate-escaped os.fsdecode() name.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,9 +51,9 @@ mg_bom_json_doc(const struct mg_artifact *a, const struct mg_bom_info *info)
 	r |= add(d, "generated_at", cJSON_CreateString(info->generated_at));
 	r |= add(d, "tool_name", cJSON_CreateString(info->tool_name));
 	r |= add(d, "tool_version", cJSON_CreateString(info->tool_version));
-	r |= add(d, "model_path", mg_json_strz(a->abspath ? a->abspath :
+	r |= add(d, "model_path", mg_json_bytesz(a->abspath ? a->abspath :
 	    a->path));
-	r |= add(d, "model_filename", mg_json_strz(a->filename));
+	r |= add(d, "model_filename", mg_json_bytesz(a->filename));
 	r |= add(d, "file_size_bytes", mg_json_u64(a->size));
 	r |= add(d, "sha256", cJSON_CreateString(a->sha256));
 	r |= add(d, "format", cJSON_CreateString(a->format));
@@ -92,7 +95,7 @@ mg_bom_json_doc(const struct mg_artifact *a, const struct mg_bom_info *info)
 		    cJSON_CreateString(mg_sev_name(f->severity)));
 		r |= add(fo, "message", mg_json_strz(f->message));
 		if (f->key != NULL)
-			r |= add(fo, "key", mg_json_strz(f->key));
+			r |= add(fo, "key", mg_json_bytesz(f->key));
 		if (f->offset != MG_FINDING_NO_OFFSET)
 			r |= add(fo, "offset", mg_json_u64(f->offset));
 	}
@@ -112,7 +115,7 @@ mg_bom_json_prerender(struct mg_artifact *a, const struct mg_bom_info *info)
 	if (d == NULL)
 		return MG_ERR_NOMEM;
 	free(a->rendered);
-	a->rendered = cJSON_Print(d);
+	a->rendered = mg_json_defuse(cJSON_Print(d));
 	cJSON_Delete(d);
 	if (a->rendered == NULL)
 		return MG_ERR_NOMEM;
@@ -143,7 +146,7 @@ mg_report_json(FILE *f, struct mg_artifact *const *arts, size_t n,
 
 			if (d == NULL)
 				return MG_ERR_NOMEM;
-			s = cJSON_Print(d);
+			s = mg_json_defuse(cJSON_Print(d));
 			cJSON_Delete(d);
 			if (s == NULL)
 				return MG_ERR_NOMEM;

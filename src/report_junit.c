@@ -100,6 +100,16 @@ xml_put(FILE *f, const char *s, int attr, size_t cap)
 	free(t);
 }
 
+/* Names (keys) written exactly: mg_text_escape() form, never cut. */
+static void
+xml_put_exact(FILE *f, const char *s, int attr)
+{
+	char *t = mg_text_printable(s);
+
+	xml_put(f, t != NULL ? t : "\xef\xbf\xbd", attr, SIZE_MAX);
+	free(t);
+}
+
 static const char *
 rule_id(const struct mg_gate_finding *gf)
 {
@@ -131,7 +141,7 @@ body_lines(FILE *f, const struct mg_gate_artifact *ga, const size_t *ix,
 		xml_put(f, gf->f->message, 0, MG_JUNIT_MAX_TEXT);
 		if (gf->f->key != NULL) {
 			fputs(" (key ", f);
-			xml_put(f, gf->f->key, 0, MG_JUNIT_MAX_TEXT);
+			xml_put_exact(f, gf->f->key, 0);
 			fputs(")", f);
 		}
 		if (gf->f->offset != MG_FINDING_NO_OFFSET)
@@ -264,13 +274,15 @@ artifact_cases(FILE *f, const struct mg_gate_artifact *ga,
 }
 
 /*
- * A classname not used before: the path as readers will see it (cleaned
- * for XML), with " (2)", " (3)", ... when two paths clean to one text.
+ * A classname not used before: the path in the escaped form of
+ * mg_text_escape(), which is injective, so distinct paths give distinct
+ * names; " (2)", " (3)", ... only guard against a path that already ends
+ * like that.
  */
 static char *
 unique_name(struct mg_strset *seen, const char *path)
 {
-	char *base = mg_text_clean(path, SIZE_MAX), *name = NULL;
+	char *base = mg_text_printable(path), *name = NULL;
 	size_t n, len;
 	int r;
 

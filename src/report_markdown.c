@@ -10,13 +10,18 @@
  *
  * Untrusted text (paths, messages) goes only into table cells and list
  * items, escaped so that it cannot end a cell, open code or emphasis, form
- * a link, mention a user or team, or inject HTML: invalid UTF-8 and
- * control characters become U+FFFD, newlines a space; '|' and the
- * punctuation that opens code, emphasis, links, mentions, math or strike
- * (` * _ [ ] ~ @ # ! $ \) a backslash escape; '<' '>' '&' entities.  Each
- * cell is capped, so the document stays far below MG_MD_MAX_BYTES (GitHub
- * comments take 65,536 characters); a final check cuts it at a line
- * boundary if it ever does not.
+ * a link, mention a user or team, inject HTML or forge a workflow command
+ * in a log that echoes the file.  Two layers: first mg_text_escape()
+ * (controls, newlines and invalid bytes as \xNN, a backslash as \\,
+ * "::" and "##[" broken up), which is injective, so distinct paths stay
+ * distinct; then '|' and the punctuation that opens code, emphasis,
+ * links, mentions, math or strike (` * _ [ ] ~ @ # ! $ \) get a
+ * backslash escape and '<' '>' '&' entities, so the rendered cell shows
+ * exactly the first layer.  Each cell is capped (a longer text is cut and
+ * ends with an ellipsis: the JSON and SARIF reports carry the full path),
+ * so the document stays far below MG_MD_MAX_BYTES (GitHub comments take
+ * 65,536 characters); a final check cuts it at a line boundary if it ever
+ * does not.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -76,7 +81,7 @@ md_put(FILE *f, const char *s, size_t cap)
 
 	if (s == NULL)
 		s = "";
-	if ((t = mg_utf8_dup(s, strlen(s))) == NULL) {
+	if ((t = mg_text_printable(s)) == NULL) {
 		fputs("\xef\xbf\xbd", f);
 		return;
 	}

@@ -13,8 +13,11 @@
  * unreserved set and "/", under uriBaseId %SRCROOT%; a path that leaves the
  * root is written with "../" segments (GitHub refuses a whole upload over
  * one file:// URI).  Model files are binary, so the region is
- * line 1.  partialFingerprints carries the gate's own fingerprint, never
- * anything derived from messages or offsets.
+ * line 1.  Percent-encoding covers '%' itself, so distinct paths give
+ * distinct URIs.  Message texts are sanitised and may be lossy;
+ * properties.key is exact, in the escaped form of mg_text_escape().
+ * partialFingerprints carries the gate's own fingerprint, never anything
+ * derived from messages or offsets.
  *
  * Limits: at most MG_SARIF_MAX_RESULTS results and MG_SARIF_MAX_BYTES
  * bytes.  When a run would exceed them the most severe results are kept
@@ -130,6 +133,23 @@ static cJSON *
 text_json(const char *s, size_t cap)
 {
 	char *t = mg_text_clean(s, cap);
+	cJSON *j;
+
+	if (t == NULL)
+		return NULL;
+	j = cJSON_CreateString(t);
+	free(t);
+	return j;
+}
+
+/*
+ * A name (a key) exactly, in the injective escaped form of mg_text_escape():
+ * a plain string that every JSON parser takes, unlike a lone surrogate.
+ */
+static cJSON *
+exact_json(const char *s)
+{
+	char *t = mg_text_printable(s);
 	cJSON *j;
 
 	if (t == NULL)
@@ -517,8 +537,7 @@ result(const struct ctx *c, const struct mg_gate_artifact *ga,
 		    gf->state)));
 		r |= add(o, "counts", cJSON_CreateBool(gf->counts));
 		if (gf->f->key != NULL)
-			r |= add(o, "key", text_json(gf->f->key,
-			    MG_SARIF_MAX_TEXT));
+			r |= add(o, "key", exact_json(gf->f->key));
 		if (gf->f->offset != MG_FINDING_NO_OFFSET)
 			r |= add(o, "offset", mg_json_u64(gf->f->offset));
 	}
@@ -785,7 +804,7 @@ mg_report_sarif(FILE *f, const struct mg_gate *g,
 		if ((doc = build(&c, dropped)) == NULL)
 			goto out;
 		if (!compact) {
-			if ((s = cJSON_Print(doc)) == NULL)
+			if ((s = mg_json_defuse(cJSON_Print(doc))) == NULL)
 				goto out;
 			if ((len = strlen(s)) < MG_SARIF_MAX_BYTES)
 				break;
@@ -793,7 +812,8 @@ mg_report_sarif(FILE *f, const struct mg_gate *g,
 			/* Fewer results only ever shrink it: stay compact. */
 			compact = 1;
 		}
-		if ((s = cJSON_PrintUnformatted(doc)) == NULL)
+		if ((s = mg_json_defuse(cJSON_PrintUnformatted(doc))) ==
+		    NULL)
 			goto out;
 		if ((len = strlen(s)) < MG_SARIF_MAX_BYTES)
 			break;

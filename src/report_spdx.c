@@ -574,7 +574,7 @@ mg_report_spdx_json(FILE *f, struct mg_artifact *const *arts, size_t n,
 			cJSON_AddItemToArray(root, doc);
 	}
 	r = MG_ERR_NOMEM;
-	if ((s = cJSON_Print(root)) == NULL)
+	if ((s = mg_json_defuse(cJSON_Print(root))) == NULL)
 		goto out;
 	r = fputs(s, f) >= 0 && fputc('\n', f) != EOF ? MG_OK : MG_ERR_IO;
 out:

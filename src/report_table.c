@@ -45,20 +45,14 @@ struct rows {
 };
 
 /*
- * A copy of s[0..n) that is safe to print on a terminal or CI log (see
- * mg_text_printable: controls escaped, workflow commands defused).  NULL
- * on allocation failure.
+ * A copy of s[0..n) that is safe to print on a terminal or CI log, exact
+ * for names (mg_text_escape: controls and invalid bytes escaped, workflow
+ * commands defused).  NULL on allocation failure.
  */
 static char *
 term_safe(const char *s, size_t n)
 {
-	char *u = mg_utf8_dup(s, n), *out;
-
-	if (u == NULL)
-		return NULL;
-	out = mg_text_printable(u);
-	free(u);
-	return out;
+	return mg_text_escape(s, n);
 }
 
 /* Display width: code points of a valid UTF-8 string. */

@@ -10,6 +10,7 @@
  * pass with bounded look-ahead.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "template.h"
@@ -58,9 +59,9 @@ attr_filter(const char *s, size_t n, size_t i)
 	return j < n && s[j] == '(';
 }
 
-int
-mg_template_suspicious(const char *s, size_t n, const char **what,
-    size_t *at)
+/* The literal markers, anywhere in the source. */
+static int
+markers(const char *s, size_t n, const char **what, size_t *at)
 {
 	size_t i, k;
 
@@ -96,4 +97,727 @@ mg_template_suspicious(const char *s, size_t n, const char **what,
 		return 0;
 	*at = i;
 	return 1;
+}
+
+/* ---- names reached at render time --------------------------------------- */
+
+#define TPL_MAX_DEPTH	32	/* open brackets in one expression */
+#define TPL_MAX_NAMES	128	/* variables assigned in one template */
+
+enum tok { T_EOF, T_START, T_END, T_IDENT, T_NUM, T_STR, T_OP };
+
+struct tk {
+	enum tok	 t;
+	size_t		 at, len;	/* a string: its text without quotes */
+	char		 op[3];
+};
+
+struct lx {
+	const char	*s;
+	size_t		 n, i;
+	int		 in;		/* '}' or '%' inside a block, else 0 */
+	size_t		 brace;		/* '{' open inside the block */
+};
+
+enum kind { K_TOP, K_SUB, K_LIST, K_CALL, K_GROUP, K_DICT };
+
+#define F_STR		0x001	/* a string literal */
+#define F_NUM		0x002	/* a number, true/false/none, loop.index... */
+#define F_JOIN		0x004	/* ~ * % ** */
+#define F_ARITH		0x008	/* binary - / // */
+#define F_NUMFILT	0x010	/* |length |count |int |abs |round */
+#define F_FILT		0x020	/* any other filter */
+#define F_CALL		0x040	/* a call */
+#define F_OTHER		0x080	/* comparison, logic, conditional, literal */
+#define F_SLICE		0x100	/* ':' at the top of a subscript */
+#define F_TUPLE		0x200	/* ',' */
+#define F_STRINGY	0x400	/* |string, |pprint or ~: an object's text */
+#define F_BADROOT	0x800	/* a variable the template itself assigns */
+#define F_PLUS		0x1000	/* + : numbers, or strings joined */
+
+struct frame {
+	enum kind	 kind;
+	size_t		 at;		/* the opening bracket */
+	unsigned	 fl;
+	size_t		 ntok, nstr, nroot;
+	int		 attrarg;	/* a call whose first argument is a name */
+	int		 stringy;	/* the chain so far is an object's text */
+};
+
+struct names {
+	size_t		 n;
+	int		 full;
+	size_t		 at[TPL_MAX_NAMES], len[TPL_MAX_NAMES];
+};
+
+struct an {
+	const char	*s;
+	int		 collect;	/* first pass: only collect names */
+	struct names	 assigned;	/* set / with, for over built values */
+	struct frame	 st[TPL_MAX_DEPTH];
+	int		 d;		/* index of the innermost frame */
+	/* the statement: 0, or 'f' for, 's' set, 'w' with, 'm' macro */
+	int		 stmt;
+	int		 part;		/* for: 1 targets, 2 iterable, 3 rest */
+	int		 iterbad, seen_eq;
+	size_t		 tgt_at[8], tgt_len[8], ntgt;
+	int		 grp_stringy;	/* the ')' just read closed such a group */
+	const char	*what;
+	size_t		 where;
+};
+
+static int
+is_ident0(unsigned char c)
+{
+	return isalpha(c) || c == '_';
+}
+
+static void
+lex_skip_raw(struct lx *l)
+{
+	const char *e = memmem(l->s + l->i, l->n - l->i, "endraw", 6), *c;
+
+	if (e == NULL) {
+		l->i = l->n;
+		return;
+	}
+	c = memmem(e, (size_t)(l->s + l->n - e), "}", 1);
+	l->i = c != NULL ? (size_t)(c - l->s) + 1 : l->n;
+	l->in = 0;
+}
+
+static void
+lex(struct lx *l, struct tk *t)
+{
+	const char *s = l->s, *p;
+	size_t n = l->n, i = l->i, j;
+	unsigned char c;
+
+	memset(t, 0, sizeof(*t));
+	while (!l->in) {
+		if (i >= n || (p = memchr(s + i, '{', n - i)) == NULL) {
+			l->i = n;
+			t->t = T_EOF;
+			t->at = n;
+			return;
+		}
+		i = (size_t)(p - s);
+		if (n - i >= 2 && s[i + 1] == '#') {
+			p = n - i > 2 ? memmem(s + i + 2, n - i - 2, "#}", 2) :
+			    NULL;
+			i = p != NULL ? (size_t)(p - s) + 2 : n;
+			continue;
+		}
+		if (n - i < 2 || (s[i + 1] != '{' && s[i + 1] != '%')) {
+			i++;
+			continue;
+		}
+		t->t = T_START;
+		t->at = i;
+		t->op[0] = s[i + 1];
+		l->in = s[i + 1] == '{' ? '}' : '%';
+		l->brace = 0;
+		i += 2;
+		if (i < n && (s[i] == '-' || s[i] == '+'))
+			i++;
+		for (j = i; j < n && isspace((unsigned char)s[j]); j++)
+			;
+		l->i = i;
+		if (l->in == '%' && n - j >= 3 && memcmp(s + j, "raw", 3) == 0 &&
+		    (n - j == 3 || !isalnum((unsigned char)s[j + 3])))
+			lex_skip_raw(l);
+		return;
+	}
+	while (i < n && isspace((unsigned char)s[i]))
+		i++;
+	t->at = i;
+	if (i >= n) {
+		l->i = n;
+		t->t = T_EOF;
+		return;
+	}
+	c = (unsigned char)s[i];
+	if (l->brace == 0 && n - i >= 2 && c == l->in && s[i + 1] == '}') {
+		l->in = 0;
+		l->i = i + 2;
+		t->t = T_END;
+		return;
+	}
+	if (is_ident0(c)) {
+		for (j = i; j < n && ident((unsigned char)s[j]); j++)
+			;
+		t->t = T_IDENT;
+		t->len = j - i;
+	} else if (isdigit(c)) {
+		for (j = i; j < n && (ident((unsigned char)s[j]) ||
+		    (s[j] == '.' && j + 1 < n && isdigit((unsigned char)
+		    s[j + 1]))); j++)
+			;
+		t->t = T_NUM;
+		t->len = j - i;
+	} else if (c == '\'' || c == '"') {
+		for (j = i + 1; j < n && s[j] != (char)c; j++)
+			if (s[j] == '\\' && j + 1 < n)
+				j++;
+		t->t = T_STR;
+		t->at = i + 1;
+		t->len = (j < n ? j : n) - (i + 1);
+		j = j < n ? j + 1 : n;
+	} else {
+		t->t = T_OP;
+		t->op[0] = (char)c;
+		j = i + 1;
+		if (j < n && ((strchr("=!<>", c) != NULL && s[j] == '=') ||
+		    (c == '/' && s[j] == '/') || (c == '*' && s[j] == '*'))) {
+			t->op[1] = s[j];
+			j++;
+		}
+		if (c == '{')
+			l->brace++;
+		else if (c == '}' && l->brace > 0)
+			l->brace--;
+		t->len = j - i;
+	}
+	l->i = j;
+}
+
+static int
+tk_is(const struct an *a, const struct tk *t, const char *w)
+{
+	size_t l = strlen(w);
+
+	if (t->t == T_OP)
+		return strcmp(t->op, w) == 0;
+	return t->t == T_IDENT && t->len == l && memcmp(a->s + t->at, w, l) ==
+	    0;
+}
+
+static int
+tk_in(const struct an *a, const struct tk *t, const char *const *set)
+{
+	for (; *set != NULL; set++)
+		if (tk_is(a, t, *set))
+			return 1;
+	return 0;
+}
+
+static const char *const keywords[] = {
+	"in", "and", "or", "not", "if", "else", "elif", "is", "for", "set",
+	"with", "as", "import", "from", "print", "do", "recursive", "macro",
+	"call", "filter", "include", "extends", "block", "endfor", "endif",
+	"endmacro", "endset", "endwith", "endcall", "endfilter", "endblock",
+	NULL
+};
+
+/*
+ * Jinja2's default globals that are Python functions or classes
+ * (cycler, joiner, lipsum, namespace: their __init__ / __globals__ reach
+ * the os module), the template reference self, and Flask's request and
+ * config.  range and dict are builtins whose attributes lead nowhere
+ * without a dunder name, which is a marker of its own.
+ */
+static const char *const gadgets[] = {
+	"cycler", "joiner", "lipsum", "namespace", "self", NULL
+};
+static const char *const flask[] = { "request", "config", NULL };
+
+static const char *const numfilt[] = {
+	"length", "count", "int", "abs", "round", NULL
+};
+/* Filters and methods that only reshape what a for statement walks. */
+static const char *const iterfilt[] = {
+	"items", "list", "dictsort", "sort", "reverse", "unique", "reject",
+	"select", "rejectattr", "selectattr", "batch", "slice", "keys",
+	"values", "groupby", NULL
+};
+static const char *const extract[] = {
+	"list", "first", "last", "batch", "slice", "random", "reverse", "map",
+	"join", "unique", "sort", NULL
+};
+static const char *const loopnum[] = {
+	"index", "index0", "revindex", "revindex0", "length", "depth",
+	"depth0", NULL
+};
+static const char *const literals[] = {
+	"true", "false", "none", "True", "False", "None", NULL
+};
+
+static int
+names_has(const struct an *a, const struct names *ns, size_t at, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++)
+		if (ns->len[i] == len && memcmp(a->s + ns->at[i], a->s + at,
+		    len) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+names_add(struct an *a, struct names *ns, size_t at, size_t len)
+{
+	if (names_has(a, ns, at, len))
+		return;
+	if (ns->n == TPL_MAX_NAMES) {
+		ns->full = 1;
+		return;
+	}
+	ns->at[ns->n] = at;
+	ns->len[ns->n] = len;
+	ns->n++;
+}
+
+static void
+flag(struct an *a, const char *what, size_t at)
+{
+	if (a->what == NULL && !a->collect) {
+		a->what = what;
+		a->where = at;
+	}
+}
+
+/* 1 when a string literal holds "__" or starts or ends with '_'. */
+static int
+underscored(const char *s, size_t n)
+{
+	return n > 0 && (s[0] == '_' || s[n - 1] == '_' ||
+	    memmem(s, n, "__", 2) != NULL);
+}
+
+/* A printf %c or a str.format {:c} / {!c} conversion in a literal. */
+static int
+char_code(const char *s, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i + 1 < n; i++) {
+		if (s[i] == '%') {
+			for (j = i + 1; j < n && strchr("-+ #0123456789.*",
+			    s[j]) != NULL; j++)
+				;
+			if (j < n && s[j] == 'c')
+				return 1;
+		}
+		if (s[i] == ':' && s[i + 1] == 'c' && i + 2 < n && s[i + 2] == '}')
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when the innermost frames include a call's argument list. */
+static int
+in_call(const struct an *a)
+{
+	int i;
+
+	for (i = a->d; i > 0; i--)
+		if (a->st[i].kind == K_CALL)
+			return 1;
+	return 0;
+}
+
+static int
+postfix(const struct an *a, const struct tk *prev)
+{
+	return (prev->t == T_IDENT && !tk_in(a, prev, keywords)) ||
+	    prev->t == T_STR || tk_is(a, prev, ")") || tk_is(a, prev, "]") ||
+	    tk_is(a, prev, "}");
+}
+
+static void
+push(struct an *a, enum kind k, size_t at)
+{
+	if (a->d + 1 >= TPL_MAX_DEPTH) {
+		flag(a, "brackets nested too deeply to check", at);
+		return;
+	}
+	a->d++;
+	memset(&a->st[a->d], 0, sizeof(a->st[a->d]));
+	a->st[a->d].kind = k;
+	a->st[a->d].at = at;
+}
+
+/* The key of a subscript just closed: is it a name built at render time? */
+static void
+key_check(struct an *a, const struct frame *f)
+{
+	unsigned fl = f->fl;
+
+	if (f->ntok == 0 || (fl & (F_SLICE | F_TUPLE)) != 0)
+		return;		/* a slice or a tuple never names an attribute */
+	if (f->nroot == 0 && (fl & (F_JOIN | F_PLUS | F_FILT | F_NUMFILT |
+	    F_CALL | F_OTHER | F_STRINGY)) == 0 && (f->nstr == 0 ||
+	    f->ntok == 1))
+		return;		/* one literal, checked where it was read */
+	if (f->nstr == 0 && (fl & (F_JOIN | F_FILT | F_CALL | F_OTHER |
+	    F_STRINGY)) == 0 && (fl & (F_NUM | F_ARITH | F_NUMFILT)) != 0)
+		return;		/* arithmetic: a number */
+	if (f->nroot == 1 && f->nstr == 0 && (fl & ~(unsigned)F_NUM) == 0)
+		return;		/* data: a variable the template never sets */
+	flag(a, "a subscript whose key is computed at render time", f->at);
+}
+
+static void
+pop(struct an *a)
+{
+	struct frame *f, *up;
+	unsigned keep;
+
+	if (a->d == 0)
+		return;
+	f = &a->st[a->d];
+	up = &a->st[a->d - 1];
+	a->d--;
+	if (f->kind == K_SUB)
+		key_check(a, f);
+	/* What the bracket contained shows in its parent's expression. */
+	keep = f->fl & (F_STR | F_JOIN | F_PLUS | F_FILT | F_CALL | F_OTHER |
+	    F_STRINGY | F_BADROOT);
+	if (f->kind == K_SUB)
+		keep &= ~(unsigned)(F_STR | F_OTHER);
+	up->fl |= keep;
+	up->nstr += f->kind == K_SUB ? 0 : f->nstr;
+	up->nroot += f->kind == K_SUB ? 0 : f->nroot;
+	if (f->kind == K_CALL)
+		up->fl |= F_CALL;
+	else if (f->kind != K_GROUP)
+		up->fl |= F_OTHER;	/* a literal, or an item of something */
+	up->ntok++;
+	a->grp_stringy = f->kind == K_GROUP && (f->fl & (F_STRINGY |
+	    F_JOIN)) != 0;
+}
+
+static void
+stmt_end(struct an *a)
+{
+	size_t i;
+
+	if (a->stmt == 'f' && a->iterbad)
+		for (i = 0; i < a->ntgt; i++)
+			names_add(a, &a->assigned, a->tgt_at[i], a->tgt_len[i]);
+	a->stmt = 0;
+	a->part = 0;
+	a->ntgt = 0;
+	a->iterbad = 0;
+	a->seen_eq = 0;
+	a->d = 0;
+	memset(&a->st[0], 0, sizeof(a->st[0]));
+}
+
+static void
+on_ident(struct an *a, const struct tk *p2, const struct tk *prev,
+    const struct tk *cur, const struct tk *nxt, int first)
+{
+	struct frame *f = &a->st[a->d];
+	const char *w = a->s + cur->at;
+
+	if (tk_is(a, prev, ".")) {
+		/* An attribute name. */
+		if (w[0] == '_')
+			flag(a, "a private attribute name (._name)", cur->at);
+		if (p2->t == T_IDENT && tk_is(a, p2, "loop") &&
+		    tk_in(a, cur, loopnum))
+			f->fl |= F_NUM;
+		if (a->part == 2 && tk_is(a, nxt, "(") && !tk_in(a, cur,
+		    iterfilt))
+			a->iterbad = 1;
+		f->ntok++;
+		return;
+	}
+	if (tk_is(a, prev, "|")) {
+		/* A filter name. */
+		if (tk_in(a, cur, numfilt))
+			f->fl |= F_NUMFILT;
+		else
+			f->fl |= F_FILT;
+		if (tk_is(a, cur, "string") || tk_is(a, cur, "pprint")) {
+			f->fl |= F_STRINGY;
+			f->stringy = 1;
+		} else if (tk_in(a, cur, extract) && (f->stringy ||
+		    (tk_is(a, p2, ")") && a->grp_stringy)))
+			flag(a, "characters taken from an object's text", cur->at);
+		if (a->part == 2 && !tk_in(a, cur, iterfilt))
+			a->iterbad = 1;
+		f->ntok++;
+		return;
+	}
+	if (tk_is(a, prev, "is")) {
+		f->ntok++;
+		return;		/* a test name */
+	}
+	if (first) {
+		a->stmt = tk_is(a, cur, "for") ? 'f' : tk_is(a, cur, "set") ?
+		    's' : tk_is(a, cur, "with") ? 'w' : tk_is(a, cur, "macro") ?
+		    'm' : 0;
+		a->part = a->stmt == 'f' ? 1 : 0;
+		return;
+	}
+	if (tk_in(a, cur, keywords)) {
+		if (a->stmt == 'f' && a->part == 1 && tk_is(a, cur, "in")) {
+			a->part = 2;
+			return;
+		}
+		if (a->stmt == 'f' && a->part == 2 && a->d == 0 &&
+		    (tk_is(a, cur, "if") || tk_is(a, cur, "recursive")))
+			a->part = 3;
+		f->fl |= F_OTHER;
+		f->ntok++;
+		return;
+	}
+	if (tk_in(a, cur, literals)) {
+		f->fl |= F_NUM;
+		f->ntok++;
+		return;
+	}
+	/* A keyword argument's name: dict(_x=1)|first is the text "_x". */
+	if (tk_is(a, nxt, "=") && f->kind == K_CALL) {
+		if (w[0] == '_' || memmem(w, cur->len, "__", 2) != NULL)
+			flag(a, "an underscore name turned into a string",
+			    cur->at);
+		if (tk_is(a, cur, "attribute"))
+			f->attrarg = 2;
+		return;
+	}
+	/* Names the template binds. */
+	if (a->stmt == 'f' && a->part == 1) {
+		if (a->ntgt < 8) {
+			a->tgt_at[a->ntgt] = cur->at;
+			a->tgt_len[a->ntgt++] = cur->len;
+		} else
+			a->iterbad = 1;
+		return;
+	}
+	if ((a->stmt == 's' && !a->seen_eq && a->d == 0) ||
+	    (a->stmt == 'w' && a->d == 0 && tk_is(a, nxt, "="))) {
+		if (a->collect)
+			names_add(a, &a->assigned, cur->at, cur->len);
+		return;
+	}
+	if (a->stmt == 'm' && a->d == 0)
+		return;		/* the macro's name */
+	/* A variable. */
+	if (tk_in(a, cur, gadgets) && !tk_is(a, nxt, "("))
+		flag(a, "a Jinja global that reaches Python internals used as "
+		    "an object (cycler, joiner, lipsum, namespace, self)",
+		    cur->at);
+	if (tk_in(a, cur, flask) && (tk_is(a, nxt, ".") || tk_is(a, nxt,
+	    "[") || tk_is(a, nxt, "|")))
+		flag(a, "a Flask global used as an object (request, config)",
+		    cur->at);
+	if (a->assigned.full || names_has(a, &a->assigned, cur->at, cur->len))
+		f->fl |= F_BADROOT;
+	if (a->part == 2 && (a->assigned.full || names_has(a, &a->assigned,
+	    cur->at, cur->len)))
+		a->iterbad = 1;
+	f->nroot++;
+	f->ntok++;
+}
+
+static void
+on_str(struct an *a, const struct tk *prev, const struct tk *cur,
+    const struct tk *nxt, int first)
+{
+	struct frame *f = &a->st[a->d];
+	const char *w = a->s + cur->at;
+	int key = tk_is(a, prev, "[") && tk_is(a, nxt, "]");
+	int arg = f->kind == K_CALL && (tk_is(a, prev, "(") || tk_is(a, prev,
+	    ",") || tk_is(a, prev, "=")) && (tk_is(a, nxt, ")") ||
+	    tk_is(a, nxt, ","));
+
+	(void)first;
+	f->fl |= F_STR;
+	f->nstr++;
+	f->ntok++;
+	if (key && f->kind == K_SUB) {
+		if (cur->len > 0 && w[0] == '_')
+			flag(a, "a subscript with a private or dunder name "
+			    "(['_name'])", cur->at);
+	} else if (underscored(w, cur->len) && !(prev->t == T_START &&
+	    nxt->t == T_END) && !(arg && memmem(w, cur->len, "__", 2) ==
+	    NULL))
+		flag(a, "an underscore string joined into a name at render "
+		    "time", cur->at);
+	if (f->kind == K_CALL && f->attrarg != 0 && ((f->attrarg == 2 &&
+	    tk_is(a, prev, "=")) || (f->attrarg == 1 && tk_is(a, prev, "(")))) {
+		if (cur->len > 0 && w[0] == '_')
+			flag(a, "a private attribute name (attribute='_name')",
+			    cur->at);
+		f->attrarg = 0;
+	}
+	if (cur->len == 4 && memcmp(w, "attr", 4) == 0 && f->kind == K_CALL)
+		flag(a, "the attr filter by name", cur->at);
+	if (char_code(w, cur->len) && (tk_is(a, nxt, "%") || tk_is(a, nxt,
+	    "|") || tk_is(a, nxt, ".")))
+		flag(a, "a character code formatted into a string (%c)",
+		    cur->at);
+	if (a->part == 2 && !in_call(a) && !(key && f->kind == K_SUB))
+		a->iterbad = 1;
+}
+
+static void
+on_op(struct an *a, const struct tk *prev, const struct tk *cur,
+    const struct tk *nxt)
+{
+	struct frame *f = &a->st[a->d];
+	char c = cur->op[0];
+	int was_stringy = a->grp_stringy;
+
+	if (c != '|') {
+		a->grp_stringy = 0;
+		f->stringy = 0;
+	}
+	/* attribute= with a name that is not one literal. */
+	if (f->kind == K_CALL && f->attrarg == 2 && tk_is(a, cur, "=") &&
+	    nxt->t != T_STR)
+		flag(a, "an attribute name computed at render time "
+		    "(attribute=)", cur->at);
+	switch (c) {
+	case '[':
+		if (postfix(a, prev)) {
+			if (was_stringy && tk_is(a, prev, ")"))
+				flag(a, "characters taken from an object's text",
+				    cur->at);
+			push(a, K_SUB, cur->at);
+		} else {
+			if (a->part == 2 && !in_call(a))
+				a->iterbad = 1;
+			push(a, K_LIST, cur->at);
+		}
+		return;
+	case '(':
+		if (postfix(a, prev)) {
+			int ga = prev->t == T_IDENT && (tk_is(a, prev,
+			    "groupby") || tk_is(a, prev, "selectattr") ||
+			    tk_is(a, prev, "rejectattr"));
+
+			push(a, K_CALL, cur->at);
+			if (ga && a->d > 0 && a->st[a->d].kind == K_CALL) {
+				a->st[a->d].attrarg = 1;
+				if (nxt->t != T_STR && !tk_is(a, nxt, ")"))
+					flag(a, "an attribute name computed at "
+					    "render time (attribute=)", cur->at);
+			}
+		} else
+			push(a, K_GROUP, cur->at);
+		return;
+	case '{':
+		if (a->part == 2)
+			a->iterbad = 1;
+		push(a, K_DICT, cur->at);
+		return;
+	case ']':
+	case ')':
+	case '}':
+		pop(a);
+		return;
+	}
+	f->ntok++;
+	if (c == '~' || c == '+' || c == '%' || c == '*') {
+		f->fl |= c == '+' ? F_PLUS : F_JOIN;
+		if (c == '~')
+			f->fl |= F_STRINGY;
+		if (a->part == 2)
+			a->iterbad = 1;
+	} else if (c == '-' || c == '/') {
+		if (postfix(a, prev) || prev->t == T_NUM)
+			f->fl |= F_ARITH;
+	} else if (c == ':') {
+		if (f->kind == K_SUB)
+			f->fl |= F_SLICE;
+	} else if (c == ',') {
+		f->fl |= F_TUPLE;
+		if (a->part == 2 && f->kind == K_GROUP)
+			a->iterbad = 1;
+	} else if (c == '=' && cur->op[1] == '\0') {
+		if (a->stmt == 's' && a->d == 0)
+			a->seen_eq = 1;
+	} else if (c != '.' && c != '|')
+		f->fl |= F_OTHER;
+}
+
+static void
+analyse(struct an *a, const char *s, size_t n)
+{
+	struct lx l;
+	struct tk p2, prev, cur, nxt;
+	int first = 0;
+
+	memset(&l, 0, sizeof(l));
+	l.s = s;
+	l.n = n;
+	a->s = s;
+	a->d = 0;
+	memset(&a->st[0], 0, sizeof(a->st[0]));
+	memset(&p2, 0, sizeof(p2));
+	memset(&prev, 0, sizeof(prev));
+	lex(&l, &cur);
+	lex(&l, &nxt);
+	while (cur.t != T_EOF && a->what == NULL) {
+		switch (cur.t) {
+		case T_START:
+			stmt_end(a);
+			first = cur.op[0] == '%';
+			break;
+		case T_END:
+			stmt_end(a);
+			break;
+		case T_IDENT:
+			on_ident(a, &p2, &prev, &cur, &nxt, first);
+			first = 0;
+			break;
+		case T_STR:
+			on_str(a, &prev, &cur, &nxt, first);
+			first = 0;
+			break;
+		case T_NUM:
+			a->st[a->d].fl |= F_NUM;
+			a->st[a->d].ntok++;
+			first = 0;
+			break;
+		case T_OP:
+			if (!(first && (tk_is(a, &cur, "-") || tk_is(a, &cur,
+			    "+"))))
+				on_op(a, &prev, &cur, &nxt);
+			first = 0;
+			break;
+		default:
+			break;
+		}
+		/* A closed group's text is seen by the next '[' or filter. */
+		if (cur.t != T_OP || (cur.op[0] != ')' && cur.op[0] != '|'))
+			a->grp_stringy = 0;
+		p2 = prev;
+		prev = cur;
+		cur = nxt;
+		lex(&l, &nxt);
+	}
+	stmt_end(a);
+}
+
+int
+mg_template_suspicious(const char *s, size_t n, const char **what,
+    size_t *at)
+{
+	struct an *a;
+
+	if (markers(s, n, what, at))
+		return 1;
+	/*
+	 * Two passes over the expressions: the first learns which names the
+	 * template assigns, the second judges every name access.
+	 */
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		*what = "a template that could not be checked (out of memory)";
+		*at = 0;
+		return 1;
+	}
+	a->collect = 1;
+	analyse(a, s, n);
+	a->collect = 0;
+	analyse(a, s, n);
+	*what = a->what;
+	*at = a->where;
+	free(a);
+	return *what != NULL;
 }

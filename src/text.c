@@ -171,6 +171,70 @@ mg_json_strz(const char *s)
 	return mg_json_str(s, strlen(s));
 }
 
+/*
+ * The common case, valid UTF-8 without NUL, is an ordinary cJSON string,
+ * printed exactly as before.  Otherwise the JSON text is written here with
+ * cJSON's escapes for the valid parts, so both print the same bytes for
+ * the same valid input.
+ */
+cJSON *
+mg_json_bytes(const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0, k;
+	cJSON *j;
+	char *t;
+
+	if (memchr(s, '\0', n) == NULL && mg_utf8_valid(s, n))
+		return mg_json_str(s, n);
+	/* At most 6 bytes per input byte ("\udcNN", "\u00NN"), 2 quotes. */
+	if (n > (SIZE_MAX - 3) / 6 || (t = malloc(n * 6 + 3)) == NULL)
+		return NULL;
+	t[o++] = '"';
+	while (i < n) {
+		unsigned c = p[i];
+		const char *e = NULL;
+
+		k = c < 0x80 ? 1 : utf8_seq(p + i, n - i);
+		switch (c) {
+		case '"':  e = "\\\""; break;
+		case '\\': e = "\\\\"; break;
+		case '\b': e = "\\b"; break;
+		case '\f': e = "\\f"; break;
+		case '\n': e = "\\n"; break;
+		case '\r': e = "\\r"; break;
+		case '\t': e = "\\t"; break;
+		}
+		if (e != NULL) {
+			memcpy(t + o, e, 2);
+			o += 2;
+		} else if (c < 0x20 || k == 0) {
+			/* A control as cJSON writes it; a lone byte escaped. */
+			memcpy(t + o, c < 0x20 ? "\\u00" : "\\udc", 4);
+			o += 4;
+			t[o++] = hex[c >> 4];
+			t[o++] = hex[c & 15];
+			k = 1;
+		} else {
+			memcpy(t + o, p + i, k);
+			o += k;
+		}
+		i += k;
+	}
+	t[o++] = '"';
+	t[o] = '\0';
+	j = cJSON_CreateRaw(t);
+	free(t);
+	return j;
+}
+
+cJSON *
+mg_json_bytesz(const char *s)
+{
+	return mg_json_bytes(s, strlen(s));
+}
+
 cJSON *
 mg_json_u64(uint64_t v)
 {
@@ -267,55 +331,6 @@ mg_json_double(double v)
 	return cJSON_CreateRaw(b);
 }
 
-char *
-mg_text_printable(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, o = 0, k;
-	char *out;
-
-	if (n > (SIZE_MAX - 8) / 10)
-		return NULL;
-	if ((out = malloc(n * 10 + 8)) == NULL)
-		return NULL;
-	if (p[0] == ':' && p[1] == ':')
-		out[o++] = ' ';
-	while (i < n) {
-		uint32_t cp = 0;
-
-		if (p[i] < 0x20 || p[i] == 0x7f) {
-			o += (size_t)sprintf(out + o, "\\x%02x", p[i]);
-			i++;
-			continue;
-		}
-		if (p[i] < 0x80) {
-			out[o++] = (char)p[i++];
-			continue;
-		}
-		if ((k = utf8_seq(p + i, n - i)) == 0) {
-			o += (size_t)sprintf(out + o, "\\x%02x", p[i]);
-			i++;
-			continue;
-		}
-		if (k == 2)
-			cp = ((uint32_t)(p[i] & 0x1f) << 6) | (p[i + 1] & 0x3f);
-		else if (k == 3)
-			cp = ((uint32_t)(p[i] & 0x0f) << 12) |
-			    ((uint32_t)(p[i + 1] & 0x3f) << 6) | (p[i + 2] & 0x3f);
-		/* C1 controls and bidi overrides/isolates: show, never obey. */
-		if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
-		    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f)
-			o += (size_t)sprintf(out + o, "\\u{%04x}", (unsigned)cp);
-		else {
-			memcpy(out + o, p + i, k);
-			o += k;
-		}
-		i += k;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* Decode one code point of valid UTF-8 at s; returns its length. */
 static size_t
 utf8_cp(const unsigned char *s, uint32_t *cp)
@@ -336,6 +351,94 @@ utf8_cp(const unsigned char *s, uint32_t *cp)
 	*cp = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
 	    ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
 	return 4;
+}
+
+/* Code points shown as \u{NNNN}: C1 controls, line separators, bidi controls. */
+static int
+invisible(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x61c ||
+	    cp == 0x200e || cp == 0x200f || cp == 0x2028 || cp == 0x2029 ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/*
+ * One pass.  At most 4 output bytes per input byte: "\xNN" for one byte,
+ * "\u{NNNN}" (8 bytes) for a code point of 2 or 3 bytes, "\\" for one.
+ */
+char *
+mg_text_escape(const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0, k;
+	int colon = 0;		/* the last byte written is a literal ':' */
+	uint32_t cp;
+	char *out;
+
+	if (n > (SIZE_MAX - 1) / 4 || (out = malloc(n * 4 + 1)) == NULL)
+		return NULL;
+	while (i < n) {
+		unsigned c = p[i];
+
+		k = c < 0x80 ? 1 : utf8_seq(p + i, n - i);
+		if (c == '\\') {
+			out[o++] = '\\';
+			out[o++] = '\\';
+		} else if (k == 0 || c < 0x20 || c == 0x7f ||
+		    (c == ':' && colon) || (c == '#' && i > 0 &&
+		    p[i - 1] == '#' && n - i > 1 && p[i + 1] == '[')) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else if (k > 1 && utf8_cp(p + i, &cp) && invisible(cp)) {
+			o += (size_t)sprintf(out + o, "\\u{%04x}", (unsigned)cp);
+		} else {
+			memcpy(out + o, p + i, k);
+			o += k;
+		}
+		colon = k == 1 && c == ':' && out[o - 1] == ':';
+		i += k != 0 ? k : 1;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+char *
+mg_json_defuse(char *s)
+{
+	size_t n, k = 0, o = 0, i;
+	const char *p;
+	char *t;
+
+	if (s == NULL)
+		return NULL;
+	for (p = s; (p = strstr(p, "##[")) != NULL; p += 2)
+		k++;
+	if (k == 0)
+		return s;
+	n = strlen(s);
+	if ((t = malloc(n + k * 5 + 1)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (s[i] == '#' && i > 0 && s[i - 1] == '#' && s[i + 1] == '[') {
+			memcpy(t + o, "\\u0023", 6);
+			o += 6;
+		} else
+			t[o++] = s[i];
+	}
+	t[o] = '\0';
+	free(s);
+	return t;
+}
+
+char *
+mg_text_printable(const char *s)
+{
+	return mg_text_escape(s, strlen(s));
 }
 
 /* XML 1.0 forbids or discourages what this replaces; SARIF viewers too. */

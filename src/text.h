@@ -32,11 +32,60 @@ cJSON	*mg_json_i64(int64_t v);
 cJSON	*mg_json_double(double v);
 
 /*
- * A copy safe to print on a terminal or in a CI log: valid UTF-8 kept,
- * control characters (C0, DEL, C1), invalid bytes and bidirectional
- * overrides written as \xNN / \u{NNNN}, and a leading "::" (a GitHub
- * workflow command) defused.  NULL on allocation failure.
+ * An exact JSON string for s[0..n), for names that identify things (paths,
+ * keys): distinct byte strings give distinct JSON strings.  Valid UTF-8 is
+ * written as mg_json_str() writes it; each byte that is not part of a
+ * valid UTF-8 sequence is written as the escape of a lone low surrogate,
+ * \udc80 to \udcff (the byte plus 0xdc00, Python's "surrogateescape"
+ * convention), and NUL as \u0000.  A lone surrogate escape is legal JSON
+ * text (RFC 8259, 8.2) and is never produced by valid input, so the form
+ * is injective: in Python os.fsencode(json.loads(text)) gives the bytes
+ * back.  Such a string is a cJSON_Raw node; only printing reads it.
+ * Returns NULL on allocation failure.
  */
+cJSON	*mg_json_bytes(const char *s, size_t n);
+cJSON	*mg_json_bytesz(const char *s);
+
+/*
+ * The one text escape for terminals, CI logs and documents that cannot
+ * carry arbitrary bytes (text and table reports, stderr, Markdown, JUnit
+ * names).  A NUL-terminated copy of s[0..n) in which:
+ *
+ *   \                   is written "\\";
+ *   a byte of C0 (0x00-0x1f) or DEL, or a byte that is not part of a valid
+ *                       UTF-8 sequence, is written "\xNN" (two lowercase
+ *                       hex digits), so no newline or CR from data can
+ *                       start a new line;
+ *   C1 controls U+0080-U+009F, U+061C, U+200E, U+200F, U+2028, U+2029,
+ *   U+202A-U+202E and U+2066-U+2069 (line separators and bidirectional
+ *                       controls) are written "\u{NNNN}" (four lowercase
+ *                       hex digits);
+ *   a ':' right after a literal ':' is written "\x3a", so the result never
+ *                       holds "::" (a GitHub workflow command, which the
+ *                       runner honours after leading whitespace);
+ *   a '#' between a '#' and a '[' is written "\x23", so the result never
+ *                       holds "##[" (the legacy form, honoured anywhere in
+ *                       a line);
+ *
+ * and everything else, valid UTF-8, is kept as it is.  Because '\' itself
+ * is escaped the mapping is injective: reading "\\", "\xNN" and "\u{N}"
+ * back gives the original bytes, so distinct inputs never print alike.
+ * Returns NULL on allocation failure.
+ */
+char	*mg_text_escape(const char *s, size_t n);
+
+/*
+ * JSON text (from cJSON_Print) with every "##[" written "#\u0023[".  '#'
+ * occurs only inside strings in JSON, so the document reads back the same,
+ * but a CI log that shows it (bom --format json on standard output) no
+ * longer holds the runner's legacy "##[command]" form.  A "::" inside a
+ * JSON string never starts a line.  Takes s and returns the text to use:
+ * s itself, or a new copy and s freed; NULL on allocation failure (s
+ * freed too).
+ */
+char	*mg_json_defuse(char *s);
+
+/* mg_text_escape(s, strlen(s)). */
 char	*mg_text_printable(const char *s);
 
 /*

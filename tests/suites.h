@@ -17,5 +17,6 @@ Suite	*lock_suite(void);
 Suite	*gate_report_suite(void);
 Suite	*parity_suite(void);
 Suite	*license_suite(void);
+Suite	*escape_suite(void);
 
 #endif

@@ -165,7 +165,7 @@ START_TEST(printable_defuses_controls_and_workflow_commands)
 	char *s;
 
 	s = mg_text_printable("::error::pwned\n\033[2J\xe2\x80\xae" "x\xff");
-	ck_assert_str_eq(s, " ::error::pwned\\x0a\\x1b[2J\\u{202e}x\\xff");
+	ck_assert_str_eq(s, ":\\x3aerror:\\x3apwned\\x0a\\x1b[2J\\u{202e}x\\xff");
 	free(s);
 	s = mg_text_printable("caf\xc3\xa9 ok");
 	ck_assert_str_eq(s, "caf\xc3\xa9 ok");

@@ -625,8 +625,8 @@ START_TEST(sarif_hostile)
 	ck_assert_str_eq(gets_(r, "message.text"),
 	    "key \xef\xbf\xbd[31mred\xef\xbf\xbd[0m \xef\xbf\xbd( <b>&amp; "
 	    "]]> | `x`\xef\xbf\xbd");
-	ck_assert_str_eq(gets_(r, "properties.key"),
-	    "k\xef\xbf\xbd\xef\xbf\xbd");
+	/* The key exactly, in the escaped text form. */
+	ck_assert_str_eq(gets_(r, "properties.key"), "k\\x01\\xff");
 	cJSON_Delete(d);
 	free(doc);
 	tg_free(&t);
@@ -1005,7 +1005,7 @@ START_TEST(junit_hostile)
 	tmp_setup();
 	info_init(&info);
 	tg_init(&t, 6);
-	/* Two paths that differ only in invalid bytes clean to one text. */
+	/* Paths that differ only in invalid bytes keep distinct names. */
 	tg_artn(&t, "m/a\xff.gguf", 9, "gguf", MG_V_FAIL);
 	tg_find(&t, MG_R_GGUF_KEY, MG_SEV_HIGH, MG_FS_ACTIVE,
 	    "key \x1b[31m \"q\" 'a' <x> & ]]> \xef\xbf\xbe \xc2\x85 \r\x01 "
@@ -1019,11 +1019,10 @@ START_TEST(junit_hostile)
 	doc = render(mg_report_junit, &t.g, &info, &len);
 	tu_junit_xsd_ok(save("hostile.junit.xml", doc, len));
 	ck_assert_uint_eq(junit_check(doc), 6);
+	ck_assert_ptr_nonnull(strstr(doc, "classname=\"m/a\\xff.gguf\""));
+	ck_assert_ptr_nonnull(strstr(doc, "classname=\"m/a\\xfe.gguf\""));
 	ck_assert_ptr_nonnull(strstr(doc, "classname=\"m/a\xef\xbf\xbd.gguf\""));
-	ck_assert_ptr_nonnull(strstr(doc,
-	    "classname=\"m/a\xef\xbf\xbd.gguf (2)\""));
-	ck_assert_ptr_nonnull(strstr(doc,
-	    "classname=\"m/a\xef\xbf\xbd.gguf (3)\""));
+	ck_assert_ptr_null(strstr(doc, ".gguf (2)"));
 	ck_assert_ptr_nonnull(strstr(doc,
 	    "classname=\"m/&lt;&amp;&gt;&quot;&apos;.gguf\""));
 	ck_assert_ptr_nonnull(strstr(doc,
@@ -1246,6 +1245,139 @@ START_TEST(markdown_hostile_and_capped)
 }
 END_TEST
 
+/* 1 when some line of s, after leading blanks, is a workflow command. */
+static int
+workflow_command(const char *s)
+{
+	const char *p = s;
+
+	if (strstr(s, "##[") != NULL)
+		return 1;
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (p[0] == ':' && p[1] == ':')
+			return 1;
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
+}
+
+/*
+ * Names and messages that forge GitHub workflow commands: the runner
+ * trims leading whitespace before "::" and honours "##[" anywhere.
+ */
+START_TEST(hole10_reports_defuse_workflow_commands)
+{
+	static const mg_gate_writer_fn logs[] = {
+		mg_report_gate_text, mg_report_markdown, mg_report_gate_json,
+		mg_report_sarif
+	};
+	/* Markdown escapes the backslash of the text escape once more. */
+	static const char *const shown[] = {
+		"title=x:\\x3aAll models", "title=x:\\\\x3aAll models",
+		"\"m/#\\u0023[error]x.gguf\"", "m/%23%23%5Berror%5Dx.gguf"
+	};
+	struct tg t;
+	struct mg_gate_info info;
+	char *doc;
+	size_t len, i;
+
+	tmp_setup();
+	info_init(&info);
+	info.policy_source = "::error::policy ##[warning]p";
+	tg_init(&t, 4);
+	tg_art(&t, "::error title=x::All models verified.gguf", "gguf",
+	    MG_V_FAIL);
+	tg_find(&t, MG_R_GGUF_KEY, MG_SEV_HIGH, MG_FS_ACTIVE,
+	    "key\n::warning::forged\r\n  ::notice::x ##[error]y",
+	    "k##[group]", 3, NULL);
+	tg_art(&t, "m/##[error]x.gguf", "gguf", MG_V_ERROR);
+	tg_find(&t, MG_R_IO_READ, MG_SEV_HIGH, MG_FS_ACTIVE,
+	    " ::add-mask::secret", NULL, MG_FINDING_NO_OFFSET, NULL);
+	tg_done(&t, MG_RV_FAIL, MG_EXIT_FAIL);
+	for (i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+		doc = render(logs[i], &t.g, &info, &len);
+		ck_assert_msg(!workflow_command(doc), "writer %zu:\n%s", i, doc);
+		ck_assert_ptr_null(strchr(doc, '\r'));
+		ck_assert_ptr_nonnull(strstr(doc, shown[i]));
+		free(doc);
+	}
+	tg_free(&t);
+	tmp_teardown();
+}
+END_TEST
+
+/*
+ * Two files whose names differ only in bytes that are not UTF-8 stay
+ * two distinct names in every report.
+ */
+START_TEST(hole15_reports_keep_distinct_paths)
+{
+	struct tg t;
+	struct mg_gate_info info;
+	char *doc;
+	size_t len;
+
+	tmp_setup();
+	info_init(&info);
+	tg_init(&t, 4);
+	tg_artn(&t, "m/a\xff.gguf", 9, "gguf", MG_V_FAIL);
+	tg_find(&t, MG_R_GGUF_KEY, MG_SEV_HIGH, MG_FS_ACTIVE, "m", "k\xff", 1,
+	    NULL);
+	tg_artn(&t, "m/a\xfe.gguf", 9, "gguf", MG_V_FAIL);
+	tg_find(&t, MG_R_GGUF_KEY, MG_SEV_HIGH, MG_FS_ACTIVE, "m", "k\xfe", 1,
+	    NULL);
+	tg_art(&t, "m/a\xef\xbf\xbd.gguf", "gguf", MG_V_PASS);
+	tg_find(&t, MG_R_GGUF_KEY, MG_SEV_LOW, MG_FS_ACTIVE, "m", NULL, 1,
+	    NULL);
+	tg_done(&t, MG_RV_FAIL, MG_EXIT_FAIL);
+
+	doc = render(mg_report_gate_json, &t.g, &info, &len);
+	save("distinct.json", doc, len);
+	ck_assert_ptr_nonnull(strstr(doc, "\"m/a\\udcff.gguf\""));
+	ck_assert_ptr_nonnull(strstr(doc, "\"m/a\\udcfe.gguf\""));
+	ck_assert_ptr_nonnull(strstr(doc, "\"m/a\xef\xbf\xbd.gguf\""));
+	ck_assert_ptr_nonnull(strstr(doc, "\"k\\udcff\""));
+	ck_assert_ptr_nonnull(strstr(doc, "\"k\\udcfe\""));
+	free(doc);
+
+	doc = render(mg_report_sarif, &t.g, &info, &len);
+	tu_sarif_schema_ok(save("distinct.sarif", doc, len));
+	ck_assert_ptr_nonnull(strstr(doc, "\"m/a%FF.gguf\""));
+	ck_assert_ptr_nonnull(strstr(doc, "\"m/a%FE.gguf\""));
+	ck_assert_ptr_nonnull(strstr(doc, "\"m/a%EF%BF%BD.gguf\""));
+	ck_assert_ptr_nonnull(strstr(doc, "\"k\\\\xff\""));
+	ck_assert_ptr_nonnull(strstr(doc, "\"k\\\\xfe\""));
+	free(doc);
+
+	doc = render(mg_report_junit, &t.g, &info, &len);
+	tu_junit_xsd_ok(save("distinct.junit.xml", doc, len));
+	ck_assert_ptr_nonnull(strstr(doc, "classname=\"m/a\\xff.gguf\""));
+	ck_assert_ptr_nonnull(strstr(doc, "classname=\"m/a\\xfe.gguf\""));
+	ck_assert_ptr_nonnull(strstr(doc,
+	    "classname=\"m/a\xef\xbf\xbd.gguf\""));
+	ck_assert_ptr_null(strstr(doc, "(2)"));
+	free(doc);
+
+	/* Markdown shows the escaped text; '\' itself is escaped for it. */
+	doc = render(mg_report_markdown, &t.g, &info, &len);
+	ck_assert_ptr_nonnull(strstr(doc, "m/a\\\\xff.gguf"));
+	ck_assert_ptr_nonnull(strstr(doc, "m/a\\\\xfe.gguf"));
+	free(doc);
+
+	doc = render(mg_report_gate_text, &t.g, &info, &len);
+	ck_assert_ptr_nonnull(strstr(doc, " m/a\\xff.gguf (gguf)\n"));
+	ck_assert_ptr_nonnull(strstr(doc, " m/a\\xfe.gguf (gguf)\n"));
+	ck_assert_ptr_nonnull(strstr(doc, " m/a\xef\xbf\xbd.gguf (gguf)\n"));
+	free(doc);
+	tg_free(&t);
+	tmp_teardown();
+}
+END_TEST
+
 Suite *
 gate_report_suite(void)
 {
@@ -1268,6 +1400,8 @@ gate_report_suite(void)
 	tc = tcase_create("markdown");
 	tcase_add_test(tc, markdown_mixed);
 	tcase_add_test(tc, markdown_hostile_and_capped);
+	tcase_add_test(tc, hole10_reports_defuse_workflow_commands);
+	tcase_add_test(tc, hole15_reports_keep_distinct_paths);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -837,6 +837,63 @@ START_TEST(table_escapes_and_aligns)
 }
 END_TEST
 
+/* The table is printed to terminals and CI logs: no forged commands. */
+START_TEST(hole10_table_defuses_workflow_commands)
+{
+	struct mg_bom_info info;
+	struct mg_artifact a;
+	const char *p;
+	char *s;
+
+	info_init(&info);
+	art_init(&a, "::error title=x::All models verified.gguf", "mit");
+	ck_assert_int_eq(mg_artifact_setz(&a.architecture, "##[error]x"),
+	    MG_OK);
+	ck_assert_int_eq(mg_artifact_add(&a, MG_R_GGUF_KEY, 1, NULL,
+	    "key\n  ::warning::forged"), MG_OK);
+	s = render1(mg_report_table, &a, &info);
+	ck_assert_ptr_null(strstr(s, "##["));
+	for (p = s; p != NULL; p = strchr(p, '\n')) {
+		while (*p == '\n' || *p == ' ')
+			p++;
+		ck_assert_msg(strncmp(p, "::", 2) != 0, "%s", s);
+	}
+	ck_assert_ptr_nonnull(strstr(s, ":\\x3aerror title=x:\\x3aAll models"));
+	ck_assert_ptr_nonnull(strstr(s, "#\\x23[error]x"));
+	free(s);
+	mg_artifact_free(&a);
+}
+END_TEST
+
+/*
+ * The JSON bill of materials: names that are not UTF-8 keep their bytes
+ * (\udcNN), valid names print as before.
+ */
+START_TEST(hole15_bom_json_exact_names)
+{
+	struct mg_bom_info info;
+	struct mg_artifact a, b;
+	struct mg_artifact *arts[2] = { &a, &b };
+	char *s;
+
+	info_init(&info);
+	art_init(&a, "a\xff.gguf", "mit");
+	art_init(&b, "a\xfe.gguf", "mit");
+	ck_assert_int_eq(mg_artifact_add(&a, MG_R_GGUF_KEY, 1, "k\xff", "m"),
+	    MG_OK);
+	s = render(mg_report_json, arts, 2, &info);
+	ck_assert_ptr_nonnull(strstr(s, "\"/models/a\\udcff.gguf\""));
+	ck_assert_ptr_nonnull(strstr(s, "\"/models/a\\udcfe.gguf\""));
+	ck_assert_ptr_nonnull(strstr(s, "\"a\\udcff.gguf\""));
+	ck_assert_ptr_nonnull(strstr(s, "\"a\\udcfe.gguf\""));
+	ck_assert_ptr_nonnull(strstr(s, "\"k\\udcff\""));
+	ck_assert_ptr_null(strstr(s, "\xef\xbf\xbd.gguf"));
+	free(s);
+	mg_artifact_free(&a);
+	mg_artifact_free(&b);
+}
+END_TEST
+
 START_TEST(table_empty_and_many)
 {
 	struct mg_bom_info info;
@@ -1031,6 +1088,8 @@ report_suite(void)
 	tcase_add_test(tc, spdx_json_schema);
 	tcase_add_test(tc, table_escapes_and_aligns);
 	tcase_add_test(tc, table_empty_and_many);
+	tcase_add_test(tc, hole10_table_defuses_workflow_commands);
+	tcase_add_test(tc, hole15_bom_json_exact_names);
 	tcase_add_test(tc, hfreadme_hostile_title);
 	tcase_add_test(tc, hfreadme_options_and_hash_title);
 	suite_add_tcase(s, tc);
