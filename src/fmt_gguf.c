@@ -1506,6 +1506,25 @@ ranges(struct gg *g)
 		have_last = 1;
 	} else
 		padded = align_up(g, last);
+	if (g->tparsed > 0 && have_last) {
+		/*
+		 * Writers pad the last tensor too (gguf-py, ggml), and ggml's
+		 * reader reads the padded data section whole: a file that
+		 * ends inside that padding is refused by it.
+		 */
+		if (size < padded)
+			notex(g, MG_R_GGUF_TRUNC, size, padded - size, NULL,
+			    NULL, "gguf: the file (%llu bytes) ends %llu bytes "
+			    "into the padding after the last tensor, %llu bytes "
+			    "before the end of the data section at %llu; ggml "
+			    "reads the padded data section and refuses it",
+			    ull(size), ull(size - last), ull(padded - size),
+			    ull(padded));
+		/* The padding after the last tensor must be zeros too. */
+		if (last >= mg_rd_tell(g->rd) &&
+		    skip(g, last - mg_rd_tell(g->rd), "tensor data") == MG_OK)
+			pad_check(g, padded);
+	}
 	if (have_last && size > padded)
 		notex(g, MG_R_GGUF_TRAIL, padded, size - padded, NULL, NULL,
 		    "gguf: %llu bytes follow the %s at offset %llu",
