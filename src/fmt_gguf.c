@@ -54,6 +54,8 @@
 #define NAME_READ_MAX		1024u	/* longer tensor names: skipped */
 #define CHUNK			(64u * 1024u)	/* peek size when skimming */
 #define FACT_STR_MAX		(64u * 1024u)	/* derived-field strings */
+#define GGML_Q8_1		9u	/* activation-only ggml types */
+#define GGML_Q8_K		15u
 
 struct num {
 	int		 has_int;	/* coercible to an integer */
@@ -1301,7 +1303,12 @@ tensor(struct gg *g, uint64_t idx)
 		note(g, MG_R_GGUF_TTYPE, off, nm,
 		    "gguf: tensor '%s' has ne0 %llu, not a multiple of the %s "
 		    "block size %u", nm, ull(ne[0]), tt->name, tt->blck);
-	}
+	} else if (t->type == GGML_Q8_1 || t->type == GGML_Q8_K)
+		/* The size is known: the ranges are still checked. */
+		note(g, MG_R_GGUF_TTYPE, off, nm,
+		    "gguf: tensor '%s' is stored as %s, a format ggml uses only "
+		    "for activations: it has no conversion back to floats and "
+		    "no quantizer writes weights in it", nm, tt->name);
 	if (shape_ok && type_ok) {
 		blocks = nelem / tt->blck;	/* exact: ne0 % blck == 0 */
 		if (__builtin_mul_overflow(blocks, (uint64_t)tt->size,
