@@ -17,13 +17,19 @@
  *   loop or an allocation;
  * - only the first MG_ARRAY_PREVIEW elements of an array become JSON; the
  *   rest are validated as they are skipped, without allocating;
- * - JSON copied into a->metadata is charged to a->meta_bytes (payload plus
- *   a fixed per-node overhead) and replaced by a placeholder past
- *   MG_MAX_META_BYTES;
+ * - JSON copied into a->metadata is charged to a->meta_bytes at the memory
+ *   it takes (see charge()), together with the duplicate-key table, and
+ *   replaced by a placeholder past MG_MAX_META_BYTES;
+ * - every key is checked for duplicates through a table of keyed digests
+ *   sized once from the checked key count, past the budget too;
  * - one rule produces at most MG_MAX_GGUF_SAME_FINDINGS findings per file,
  *   then one summary finding saying how many more there were;
  * - per tensor only what the range checks need is kept (offset, size,
  *   type, parameter count, a short sanitised name).
+ *
+ * Padding: writers pad the header to the alignment whether or not there
+ * are tensors, and pad the last tensor too.  Zeros there are padding;
+ * anything else, and anything past it, is GGUF-TRAIL with its extent.
  *
  * Choices: a tensor with n_dims > 4 stops the parse (MG_ERR_FORMAT).  The
  * record is outside every loader's grammar, and a garbage n_dims (the usual
