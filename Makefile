@@ -37,7 +37,8 @@ MKBENCH  = $(BUILD)/mkbench
 FIXDIR   = $(BUILD)/fixtures
 
 .PHONY: all build test check check-tsan fuzz bench lint fixtures demo docs \
-        install clean help deps _test _demo _check _check-tsan _bench
+        install clean help deps _test _demo _check _check-tsan _bench \
+        npm-fixtures
 
 all: $(BIN)
 
@@ -99,8 +100,14 @@ fixtures: $(MKFIX)
 	@rm -rf $(FIXDIR)
 	$(MKFIX) $(FIXDIR)
 
-_test: $(BIN) $(RUNNER) fixtures
+# GGUF files written by @huggingface/gguf (pinned in tests/npm) at test time.
+NPMFIX = $(BUILD)/writers/hf-gguf
+npm-fixtures:
+	@sh tests/npm/make-fixtures.sh $(BUILD)/npm $(NPMFIX)
+
+_test: $(BIN) $(RUNNER) fixtures npm-fixtures
 	MG_BIN=$(abspath $(BIN)) MG_FIXTURES=$(abspath $(FIXDIR)) \
+	    MG_NPM_FIXTURES=$(abspath $(NPMFIX)) MG_SRCDIR=$(abspath .) \
 	    MG_GOLDEN=$(abspath tests/golden) MG_README=$(abspath README.md) \
 	    $(RUNNER)
 

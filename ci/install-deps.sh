@@ -8,6 +8,8 @@ PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev check"
 # Test-only validators: SARIF JSON schema (python3-jsonschema) and JUnit XSD
 # (xmllint from libxml2-utils), used by tests/test_gate_report.c.
 PKGS="$PKGS python3-jsonschema libxml2-utils"
+# Test-only: node and npm install @huggingface/gguf to write GGUF fixtures.
+PKGS="$PKGS nodejs npm"
 
 have_all() {
 	command -v cc >/dev/null 2>&1 || return 1
@@ -16,6 +18,8 @@ have_all() {
 	pkg-config --exists libarchive libcrypto libcjson check 2>/dev/null ||
 	    return 1
 	command -v xmllint >/dev/null 2>&1 || return 1
+	command -v node >/dev/null 2>&1 || return 1
+	command -v npm >/dev/null 2>&1 || return 1
 	/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 ||
 	    python3 -c 'import jsonschema' >/dev/null 2>&1
 }

@@ -17,13 +17,19 @@
  *   loop or an allocation;
  * - only the first MG_ARRAY_PREVIEW elements of an array become JSON; the
  *   rest are validated as they are skipped, without allocating;
- * - JSON copied into a->metadata is charged to a->meta_bytes (payload plus
- *   a fixed per-node overhead) and replaced by a placeholder past
- *   MG_MAX_META_BYTES;
+ * - JSON copied into a->metadata is charged to a->meta_bytes at the memory
+ *   it takes (see charge()), together with the duplicate-key table, and
+ *   replaced by a placeholder past MG_MAX_META_BYTES;
+ * - every key is checked for duplicates through a table of keyed digests
+ *   sized once from the checked key count, past the budget too;
  * - one rule produces at most MG_MAX_GGUF_SAME_FINDINGS findings per file,
  *   then one summary finding saying how many more there were;
  * - per tensor only what the range checks need is kept (offset, size,
  *   type, parameter count, a short sanitised name).
+ *
+ * Padding: writers pad the header to the alignment whether or not there
+ * are tensors, and pad the last tensor too.  Zeros there are padding;
+ * anything else, and anything past it, is GGUF-TRAIL with its extent.
  *
  * Choices: a tensor with n_dims > 4 stops the parse (MG_ERR_FORMAT).  The
  * record is outside every loader's grammar, and a garbage n_dims (the usual
@@ -53,8 +59,9 @@
 #define GGUF_DEFAULT_ALIGN	32u
 #define NAME_READ_MAX		1024u	/* longer tensor names: skipped */
 #define CHUNK			(64u * 1024u)	/* peek size when skimming */
-#define JSON_NODE_COST		64u	/* meta_bytes charged per JSON node */
 #define FACT_STR_MAX		(64u * 1024u)	/* derived-field strings */
+#define GGML_Q8_1		9u	/* activation-only ggml types */
+#define GGML_Q8_K		15u
 
 struct num {
 	int		 has_int;	/* coercible to an integer */
@@ -65,6 +72,7 @@ struct num {
 /* What the derived fields need from one top-level value. */
 struct kvfacts {
 	uint32_t	 type;
+	uint32_t	 etype;		/* arrays: the element type */
 	struct num	 n;		/* scalars */
 	char		*s;		/* owned raw bytes of a kept string */
 	size_t		 slen;
@@ -106,8 +114,9 @@ struct gg {
 	cJSON		*meta;		/* raw KVs, then the summary */
 	cJSON		*keylist;
 	cJSON		*tmpl;		/* chat_template_sha256, or NULL */
-	struct mg_strset *keyset;	/* raw key bytes */
-	struct mg_strset *jkeyset;	/* sanitised keys present in meta */
+	struct mg_keyset *keyset;	/* digests of every raw key */
+	struct mg_keyset *dirty;	/* sanitised forms of stored keys
+					   that sanitising changed */
 
 	/* current key, for findings */
 	const char	*key;
@@ -120,6 +129,8 @@ struct gg {
 	int		 have_tokens, have_scores, have_ttypes;
 	struct num	 ftype, ctx, ctx_sfx, nvocab, gvocab, vocab_sfx;
 	uint64_t	 ntokens, nscores, nttypes;
+	uint32_t	 tokens_et, scores_et, ttypes_et;
+	uint64_t	 tokens_off, scores_off, ttypes_off, ftype_off;
 	char		*arch, *license, *bm_url, *bm_name;
 	struct special	 spec[5];
 
@@ -128,7 +139,7 @@ struct gg {
 	uint64_t	 tparsed;
 	char		*pool;
 	size_t		 pool_len, pool_cap;
-	struct mg_strset *tnames;
+	struct mg_keyset *tnames;
 	uint64_t	 info_end, data_off;
 	int		 tensors_done;
 };
@@ -162,6 +173,29 @@ note(struct gg *g, enum mg_rule_id rule, uint64_t off, const char *key,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (mg_artifact_add(g->a, rule, off, key, "%s", msg) != MG_OK)
+		g->nomem = 1;
+}
+
+/* note() with the extent of the bytes and the offending value. */
+static void
+notex(struct gg *g, enum mg_rule_id rule, uint64_t off, uint64_t len,
+    const char *key, const char *evidence, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+static void
+notex(struct gg *g, enum mg_rule_id rule, uint64_t off, uint64_t len,
+    const char *key, const char *evidence, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	if (g->nsame[rule]++ >= MG_MAX_GGUF_SAME_FINDINGS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (mg_artifact_addx(g->a, rule, off, len, key, evidence, "%s",
+	    msg) != MG_OK)
 		g->nomem = 1;
 }
 
@@ -260,18 +294,47 @@ skip(struct gg *g, uint64_t n, const char *what)
 }
 
 /*
- * Charge n payload bytes plus one node to the metadata budget.  Returns 1
- * when the value may be copied, 0 when a placeholder must be used.
+ * The metadata budget counts real memory: what malloc hands out for each
+ * JSON node and string (glibc: the request plus an 8-byte header, rounded
+ * up to 16, 32 at least), and the duplicate-key table.
+ *
+ * Every value that gets a place in the report (a stored key, an element of
+ * a kept array preview) is charged SLOT_COST when its place is made: a node
+ * and a short text, enough for any number and for the placeholder that
+ * replaces the value when its own cost does not fit.  Strings and array
+ * previews charge what they need beyond that.  So whatever the file holds,
+ * the JSON built from it stays within MG_MAX_META_BYTES plus the few fixed
+ * summary nodes added by finish().
+ */
+static uint64_t
+mchunk(uint64_t n)
+{
+	if (n > UINT64_MAX - 64)
+		return UINT64_MAX / 2;
+	n = (n + 8 + 15) & ~(uint64_t)15;
+	return n < 32 ? 32 : n;
+}
+
+#define NODE_COST	mchunk(sizeof(cJSON))
+#define SLOT_COST	(NODE_COST + mchunk(48))
+/* The {type, element_type, count, preview, truncated} object of a long array. */
+#define WRAP_COST	(6 * NODE_COST + 8 * mchunk(24))
+
+static uint64_t
+add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/*
+ * Charge cost bytes to the metadata budget.  Returns 1 when the value may
+ * be copied, 0 when a placeholder must be used.
  */
 static int
-charge(struct gg *g, uint64_t n)
+charge(struct gg *g, uint64_t cost)
 {
-	uint64_t used = g->a->meta_bytes, cost = n;
+	uint64_t used = g->a->meta_bytes;
 
-	if (cost > UINT64_MAX - JSON_NODE_COST)
-		cost = UINT64_MAX;
-	else
-		cost += JSON_NODE_COST;
 	if (used > MG_MAX_META_BYTES || cost > MG_MAX_META_BYTES - used) {
 		if (!g->meta_limited) {
 			g->meta_limited = 1;
@@ -638,10 +701,14 @@ array(struct gg *g, unsigned depth, cJSON **out, struct kvfacts *f)
 	if (f != NULL) {
 		f->is_arr = 1;
 		f->count = count;
+		f->etype = et;
 	}
 
+	npre = count < MG_ARRAY_PREVIEW ? count : MG_ARRAY_PREVIEW;
 	if (out != NULL) {
-		if (charge(g, 0)) {
+		/* The list itself takes this value's slot. */
+		if (charge(g, npre * SLOT_COST +
+		    (count > MG_ARRAY_PREVIEW ? WRAP_COST : 0))) {
 			if ((list = cJSON_CreateArray()) == NULL) {
 				g->nomem = 1;
 				return MG_ERR_NOMEM;
@@ -649,7 +716,6 @@ array(struct gg *g, unsigned depth, cJSON **out, struct kvfacts *f)
 		} else
 			*out = NULL;	/* elided below */
 	}
-	npre = count < MG_ARRAY_PREVIEW ? count : MG_ARRAY_PREVIEW;
 	for (k = 0; k < npre; k++) {
 		item = NULL;
 		if ((r = value(g, et, depth + 1, list ? &item : NULL, NULL)) !=
@@ -731,13 +797,11 @@ value(struct gg *g, uint32_t t, unsigned depth, cJSON **out,
 	if (t == MG_GGUF_ARRAY)
 		return array(g, depth, out, f);
 	if (t != MG_GGUF_STRING) {
-		keep = out != NULL && charge(g, 8);
-		if ((r = scalar(g, t, keep ? out : NULL, &n)) != MG_OK)
+		/* A number or a boolean fits the slot its parent charged. */
+		if ((r = scalar(g, t, out, &n)) != MG_OK)
 			return r;
 		if (f != NULL)
 			f->n = n;
-		if (out != NULL && !keep && (*out = placeholder(8)) == NULL)
-			return MG_ERR_NOMEM;
 		return MG_OK;
 	}
 
@@ -745,7 +809,14 @@ value(struct gg *g, uint32_t t, unsigned depth, cJSON **out,
 	    MG_OK)
 		return r;
 	off = mg_rd_tell(g->rd);
-	keep = out != NULL && charge(g, len);
+	if (out != NULL) {
+		/* A node and a copy that sanitising may triple. */
+		uint64_t cost = NODE_COST + mchunk(len > UINT64_MAX / 4 ?
+		    UINT64_MAX / 4 : 3 * len + 1);
+
+		keep = charge(g, cost > SLOT_COST ? cost - SLOT_COST : 0);
+	} else
+		keep = 0;
 	if (keep || (f != NULL && f->want_str && len <= FACT_STR_MAX) ||
 	    (f != NULL && f->want_hash && len <= MG_MAX_TEMPLATE)) {
 		if ((r = str_read(g, len, &s)) != MG_OK)
@@ -864,12 +935,11 @@ collect(struct gg *g, const char *k, size_t kn, struct kvfacts *f,
 			    "gguf: general.alignment has type %s; ggml requires "
 			    "UINT32 (using %u)", mg_gguf_vtype_name(f->type),
 			    GGUF_DEFAULT_ALIGN);
-		else if (f->n.u == 0 || (f->n.u & (f->n.u - 1)) != 0 ||
-		    f->n.u > MG_MAX_GGUF_ALIGN)
+		else if (f->n.u == 0 || (f->n.u & (f->n.u - 1)) != 0)
 			note(g, MG_R_GGUF_ALIGN, off, g->key,
 			    "gguf: general.alignment is %llu; it must be a "
-			    "non-zero power of two of at most %u (using %u)",
-			    ull(f->n.u), MG_MAX_GGUF_ALIGN, GGUF_DEFAULT_ALIGN);
+			    "non-zero power of two (using %u)",
+			    ull(f->n.u), GGUF_DEFAULT_ALIGN);
 		else
 			g->align = (uint32_t)f->n.u;
 	} else if (key_is(k, kn, "general.architecture") && str)
@@ -883,15 +953,22 @@ collect(struct gg *g, const char *k, size_t kn, struct kvfacts *f,
 	else if (key_is(k, kn, "general.file_type")) {
 		g->have_ftype = f->n.has_int;
 		g->ftype = f->n;
-	} else if (key_is(k, kn, "tokenizer.ggml.tokens") && f->is_arr) {
-		g->have_tokens = 1;
-		g->ntokens = f->count;
-	} else if (key_is(k, kn, "tokenizer.ggml.scores") && f->is_arr) {
-		g->have_scores = 1;
-		g->nscores = f->count;
-	} else if (key_is(k, kn, "tokenizer.ggml.token_type") && f->is_arr) {
-		g->have_ttypes = 1;
-		g->nttypes = f->count;
+		g->ftype_off = off;
+	} else if (key_is(k, kn, "tokenizer.ggml.tokens")) {
+		g->have_tokens = f->is_arr;
+		g->ntokens = f->is_arr ? f->count : 0;
+		g->tokens_et = f->is_arr ? f->etype : MG_GGUF_NVTYPES;
+		g->tokens_off = off;
+	} else if (key_is(k, kn, "tokenizer.ggml.scores")) {
+		g->have_scores = f->is_arr;
+		g->nscores = f->is_arr ? f->count : 0;
+		g->scores_et = f->is_arr ? f->etype : MG_GGUF_NVTYPES;
+		g->scores_off = off;
+	} else if (key_is(k, kn, "tokenizer.ggml.token_type")) {
+		g->have_ttypes = f->is_arr;
+		g->nttypes = f->is_arr ? f->count : 0;
+		g->ttypes_et = f->is_arr ? f->etype : MG_GGUF_NVTYPES;
+		g->ttypes_off = off;
 	} else if (key_is(k, kn, "tokenizer.ggml.n_vocab")) {
 		g->have_nvocab = f->n.has_int;
 		g->nvocab = f->n;
@@ -918,7 +995,8 @@ collect(struct gg *g, const char *k, size_t kn, struct kvfacts *f,
 			g->spec[i].have = 1;
 			g->spec[i].n = f->n;
 		}
-	if (f->hex[0] != '\0' && g->tmpl != NULL) {
+	if (f->hex[0] != '\0' && g->tmpl != NULL &&
+	    charge(g, NODE_COST + mchunk(65) + mchunk(strlen(g->key) + 1))) {
 		cJSON *h = cJSON_CreateString(f->hex);
 
 		if (h == NULL)
@@ -926,6 +1004,39 @@ collect(struct gg *g, const char *k, size_t kn, struct kvfacts *f,
 		else
 			cJSON_AddItemToObject(g->tmpl, g->key, h);
 	}
+}
+
+/*
+ * Whether a first-seen key gets a place in the report.  Report keys are
+ * sanitised copies, and two raw keys may sanitise alike; only the first
+ * is stored.  Two clean keys (unchanged by sanitising) are alike only
+ * when equal, which the raw-key set has already caught, so only the
+ * sanitised forms of changed keys need keeping, and a changed key is
+ * compared with every raw key seen.
+ */
+static int
+store_key(struct gg *g, const char *k, size_t kn, const char *jk,
+    int *store)
+{
+	size_t jn = strlen(jk);
+	uint64_t cost, grow = 0;
+	int clean = kn == jn && memcmp(k, jk, kn) == 0, r;
+
+	*store = 0;
+	if (mg_keyset_has(g->dirty, jk, jn) ||
+	    (!clean && mg_keyset_has(g->keyset, jk, jn)))
+		return MG_OK;
+	/* Its object name, its metadata_keys entry, its value's slot. */
+	cost = mchunk(jn + 1) + NODE_COST + mchunk(jn + 1) + SLOT_COST;
+	if (!clean)
+		grow = mg_keyset_bytes_next(g->dirty) -
+		    mg_keyset_bytes(g->dirty);
+	if (!charge(g, cost + grow))
+		return MG_OK;
+	if (!clean && (r = mg_keyset_add(g->dirty, jk, jn)) < 0)
+		return r;
+	*store = 1;
+	return MG_OK;
 }
 
 /* One key/value record. */
@@ -968,7 +1079,7 @@ kv(struct gg *g, uint64_t idx)
 		    "gguf: the key of %s contains control bytes", g->where);
 	if (!mg_utf8_valid(k, (size_t)klen))
 		bad_utf8(g, off);
-	if ((r = mg_strset_add(g->keyset, k, (size_t)klen)) < 0)
+	if ((r = mg_keyset_add(g->keyset, k, (size_t)klen)) < 0)
 		goto out;
 	if (r == 0) {
 		dup = 1;
@@ -992,12 +1103,9 @@ kv(struct gg *g, uint64_t idx)
 	 * raw keys that sanitise alike) is validated but not stored again.
 	 */
 	store = !dup;
-	if (store) {
-		r = mg_strset_add(g->jkeyset, jk, strlen(jk));
-		if (r < 0)
-			goto out;
-		store = r == 1 && charge(g, klen);
-	}
+	if (store && (r = store_key(g, k, (size_t)klen, jk, &store)) !=
+	    MG_OK)
+		goto out;
 	if (!dup) {
 		f.want_str = key_is(k, klen, "general.architecture") ||
 		    key_is(k, klen, "general.license") ||
@@ -1135,7 +1243,7 @@ tensor(struct gg *g, uint64_t idx)
 		if (memchr(nb, '\0', (size_t)nlen) != NULL)
 			note(g, MG_R_GGUF_TNAME, off, nm,
 			    "gguf: tensor name '%s' contains a NUL byte", nm);
-		if ((r = mg_strset_add(g->tnames, nb, (size_t)nlen)) < 0)
+		if ((r = mg_keyset_add(g->tnames, nb, (size_t)nlen)) < 0)
 			return r;
 		if (r == 0)
 			note(g, MG_R_GGUF_TNAME, off, nm,
@@ -1201,7 +1309,12 @@ tensor(struct gg *g, uint64_t idx)
 		note(g, MG_R_GGUF_TTYPE, off, nm,
 		    "gguf: tensor '%s' has ne0 %llu, not a multiple of the %s "
 		    "block size %u", nm, ull(ne[0]), tt->name, tt->blck);
-	}
+	} else if (t->type == GGML_Q8_1 || t->type == GGML_Q8_K)
+		/* The size is known: the ranges are still checked. */
+		note(g, MG_R_GGUF_TTYPE, off, nm,
+		    "gguf: tensor '%s' is stored as %s, a format ggml uses only "
+		    "for activations: it has no conversion back to floats and "
+		    "no quantizer writes weights in it", nm, tt->name);
 	if (shape_ok && type_ok) {
 		blocks = nelem / tt->blck;	/* exact: ne0 % blck == 0 */
 		if (__builtin_mul_overflow(blocks, (uint64_t)tt->size,
@@ -1235,24 +1348,39 @@ cmp_off(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* Byte ranges: inside the file, disjoint; then trailing bytes. */
+/* Hex of up to 16 bytes, for a finding's evidence. */
+static void
+hexdump(const unsigned char *p, size_t n, char *out, size_t outlen)
+{
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n && i < 16 && o + 3 <= outlen; i++)
+		o += (size_t)snprintf(out + o, outlen - o, "%02x", p[i]);
+}
+
 /*
- * The padding between the tensor infos and the data section (up to the
- * alignment, which may be 1 MiB) is read by no loader: it must be zeros,
+ * The padding up to end (the data section, or the alignment boundary
+ * after a header without tensors) is read by no loader: it must be zeros,
  * or it is a place to hide bytes.  The bytes are in the stream anyway (the
- * digest needs them), so they are looked at, not skipped.
+ * digest needs them), so they are looked at, not skipped.  Padding is at
+ * most one alignment and never more than the file holds.
  */
 static void
-pad_check(struct gg *g)
+pad_check(struct gg *g, uint64_t end)
 {
 	uint64_t start = mg_rd_tell(g->rd), off = start, left;
 	const unsigned char *p;
 	size_t got, i;
+	char ev[40];
 
-	if (g->data_off == UINT64_MAX || g->data_off <= start ||
-	    g->data_off > g->rd->size)
-		return;		/* past the end: ranges() reports the data */
-	left = g->data_off - start;
+	if (end == UINT64_MAX || end <= start)
+		return;
+	if (end > g->rd->size)
+		end = g->rd->size;	/* ranges() reports what is missing */
+	if (end <= start)
+		return;
+	left = end - start;
 	while (left > 0) {
 		size_t want = left > CHUNK ? CHUNK : (size_t)left;
 
@@ -1260,11 +1388,14 @@ pad_check(struct gg *g)
 			return;
 		for (i = 0; i < got; i++)
 			if (p[i] != 0) {
-				note(g, MG_R_GGUF_TRAIL, off + i, NULL,
-				    "gguf: the %llu bytes of padding before the "
-				    "data section hold a non-zero byte at offset "
-				    "%llu", ull(g->data_off - start),
-				    ull(off + i));
+				hexdump(p + i, got - i, ev, sizeof(ev));
+				notex(g, MG_R_GGUF_TRAIL, off + i,
+				    end - (off + i), NULL, ev,
+				    "gguf: the %llu bytes of padding at offset "
+				    "%llu hold non-zero bytes from offset %llu "
+				    "(%llu bytes to the end of the padding)",
+				    ull(end - start), ull(start), ull(off + i),
+				    ull(end - (off + i)));
 				return;
 			}
 		if (skip(g, got, "padding") != MG_OK)
@@ -1272,6 +1403,18 @@ pad_check(struct gg *g)
 		off += got;
 		left -= got;
 	}
+}
+
+/* v rounded up to the alignment, or UINT64_MAX when it overflows. */
+static uint64_t
+align_up(const struct gg *g, uint64_t v)
+{
+	uint64_t rem = v % g->align;
+
+	if (rem == 0)
+		return v;
+	return g->align - rem > UINT64_MAX - v ? UINT64_MAX :
+	    v + (g->align - rem);
 }
 
 /*
@@ -1318,7 +1461,7 @@ ranges(struct gg *g)
 {
 	struct tinfo **v = NULL;
 	uint64_t size = g->rd->size, i, n = 0, end, maxend = 0, last = 0;
-	uint64_t padded, rem;
+	uint64_t padded;
 	const struct tinfo *holder = NULL;
 	int r = MG_ERR_NOMEM, have_last = 0;
 
@@ -1365,48 +1508,106 @@ ranges(struct gg *g)
 
 	/*
 	 * Trailing bytes: past the padded end of the last tensor, or past
-	 * the header when there are no tensors.  When no tensor has a known
-	 * size inside the file there is no end to measure from.
+	 * the padded header when there are no tensors (gguf-py, ggml's
+	 * gguf_write_to_buf and @huggingface/gguf pad the header to the
+	 * alignment whatever the tensor count; pad_check() has looked at
+	 * that padding).  When no tensor has a known size inside the file
+	 * there is no end to measure from.
 	 */
 	if (g->tparsed == 0) {
-		padded = g->info_end;
+		padded = align_up(g, g->info_end);
 		have_last = 1;
-	} else {
-		padded = last;
-		rem = last % g->align;
-		if (rem != 0 && g->align - rem <= UINT64_MAX - last)
-			padded = last + (g->align - rem);
+	} else
+		padded = align_up(g, last);
+	if (g->tparsed > 0 && have_last) {
+		/*
+		 * Writers pad the last tensor too (gguf-py, ggml), and ggml's
+		 * reader reads the padded data section whole: a file that
+		 * ends inside that padding is refused by it.
+		 */
+		if (size < padded)
+			notex(g, MG_R_GGUF_TRUNC, size, padded - size, NULL,
+			    NULL, "gguf: the file (%llu bytes) ends %llu bytes "
+			    "into the padding after the last tensor, %llu bytes "
+			    "before the end of the data section at %llu; ggml "
+			    "reads the padded data section and refuses it",
+			    ull(size), ull(size - last), ull(padded - size),
+			    ull(padded));
+		/* The padding after the last tensor must be zeros too. */
+		if (last >= mg_rd_tell(g->rd) &&
+		    skip(g, last - mg_rd_tell(g->rd), "tensor data") == MG_OK)
+			pad_check(g, padded);
 	}
 	if (have_last && size > padded)
-		note(g, MG_R_GGUF_TRAIL, padded, NULL,
+		notex(g, MG_R_GGUF_TRAIL, padded, size - padded, NULL, NULL,
 		    "gguf: %llu bytes follow the %s at offset %llu",
-		    ull(size - padded), g->tparsed ? "last tensor" : "header",
-		    ull(padded));
+		    ull(size - padded), g->tparsed ? "last tensor" :
+		    "padded header", ull(padded));
 	r = MG_OK;
 out:
 	free(v);
 	return r;
 }
 
+/*
+ * llama.cpp's vocabulary loader takes the token count from
+ * tokenizer.ggml.tokens (read as strings) and then indexes
+ * tokenizer.ggml.scores as float32 and tokenizer.ggml.token_type as int32
+ * by token id through gguf_get_arr_data(), which checks neither the
+ * element type nor the count.  A shorter array, or one of narrower
+ * elements with the right count, makes it read past the array.
+ */
+struct vocab_arr {
+	const char	*key;
+	uint32_t	 want;		/* element type */
+	const char	*as;
+};
+
+static void
+vocab_arr_check(struct gg *g, const struct vocab_arr *v, int seen,
+    uint64_t off, uint32_t et, uint64_t n)
+{
+	char ev[64];
+	const char *tn;
+
+	if (!seen)
+		return;
+	tn = et < MG_GGUF_NVTYPES ? mg_gguf_vtype_name(et) : NULL;
+	if (tn == NULL)
+		snprintf(ev, sizeof(ev), "not an array");
+	else
+		snprintf(ev, sizeof(ev), "%s[%llu]", tn, ull(n));
+	if (et != v->want)
+		notex(g, MG_R_GGUF_VOCAB, off, 0, v->key, ev,
+		    "gguf: %s is %s%s; llama.cpp reads it as an array of %s "
+		    "indexed by token id", v->key, tn ? "an array of " : "",
+		    tn ? tn : "not an array", v->as);
+	else if (g->have_tokens && n != g->ntokens)
+		notex(g, MG_R_GGUF_VOCAB, off, 0, v->key, ev,
+		    "gguf: %s has %llu entries but tokenizer.ggml.tokens has "
+		    "%llu; a loader indexing it by token id reads past its end",
+		    v->key, ull(n), ull(g->ntokens));
+}
+
 static int
 vocab_checks(struct gg *g)
 {
+	static const struct vocab_arr tokens = {
+		"tokenizer.ggml.tokens", MG_GGUF_STRING, "strings" };
+	static const struct vocab_arr scores = {
+		"tokenizer.ggml.scores", MG_GGUF_FLOAT32, "FLOAT32" };
+	static const struct vocab_arr ttypes = {
+		"tokenizer.ggml.token_type", MG_GGUF_INT32, "INT32" };
 	size_t i;
 
+	vocab_arr_check(g, &tokens, g->tokens_off != 0, g->tokens_off,
+	    g->tokens_et, g->ntokens);
 	if (!g->have_tokens)
 		return MG_OK;
-	if (g->have_scores && g->nscores != g->ntokens)
-		note(g, MG_R_GGUF_VOCAB, MG_FINDING_NO_OFFSET,
-		    "tokenizer.ggml.scores",
-		    "gguf: tokenizer.ggml.scores has %llu entries but "
-		    "tokenizer.ggml.tokens has %llu", ull(g->nscores),
-		    ull(g->ntokens));
-	if (g->have_ttypes && g->nttypes != g->ntokens)
-		note(g, MG_R_GGUF_VOCAB, MG_FINDING_NO_OFFSET,
-		    "tokenizer.ggml.token_type",
-		    "gguf: tokenizer.ggml.token_type has %llu entries but "
-		    "tokenizer.ggml.tokens has %llu", ull(g->nttypes),
-		    ull(g->ntokens));
+	vocab_arr_check(g, &scores, g->scores_off != 0, g->scores_off,
+	    g->scores_et, g->nscores);
+	vocab_arr_check(g, &ttypes, g->ttypes_off != 0, g->ttypes_off,
+	    g->ttypes_et, g->nttypes);
 	for (i = 0; i < 5; i++)
 		if (g->spec[i].have && !g->spec[i].n.neg &&
 		    g->spec[i].n.u >= g->ntokens)
@@ -1515,10 +1716,21 @@ type_summary(struct gg *g, cJSON *counts, cJSON *params, uint64_t *total,
 	}
 	qsort(gr, (size_t)ng, sizeof(*gr), cmp_first);
 	for (i = 0; i < ng; i++) {
+		unsigned bpw;
+		int q;
+
+		type_label(gr[i].type, label, sizeof(label));
+		bpw = mg_gguf_ttype_bpw_milli(gr[i].type, &q);
+		if (mg_artifact_add_ttype(g->a, label, gr[i].count,
+		    gr[i].params, bpw, q) != MG_OK)
+			goto out;
+	}
+	for (i = 0; i < ng; i++) {
 		cJSON *c, *p;
 
 		type_label(gr[i].type, label, sizeof(label));
-		if (!charge(g, 2 * sizeof(label)))
+		if (!charge(g, 2 * (NODE_COST + mchunk(24) +
+		    mchunk(sizeof(label)))))
 			break;
 		if ((c = mg_json_u64(gr[i].count)) == NULL)
 			goto out;
@@ -1543,6 +1755,44 @@ out:
 	return r;
 }
 
+/*
+ * general.file_type is the file's own claim about its precision.  A
+ * block-quantized tensor stored with fewer bits per weight than the
+ * claimed type's base type contradicts it (labelled Q8_0, stored IQ1_S).
+ * More precise tensors are normal: quantizers keep norms in F32 and some
+ * layers in wider types.
+ */
+static void
+ftype_check(struct gg *g)
+{
+	const struct mg_artifact *a = g->a;
+	const char *label;
+	unsigned base_bpw;
+	int base;
+	size_t i;
+
+	if (!g->have_ftype || g->ftype.neg ||
+	    (label = mg_gguf_ftype_label(g->ftype.u)) == NULL ||
+	    (base = mg_gguf_ftype_base(g->ftype.u)) < 0 ||
+	    (base_bpw = mg_gguf_ttype_bpw_milli((uint32_t)base, NULL)) == 0)
+		return;
+	for (i = 0; i < a->nttypes; i++) {
+		const struct mg_ttype *t = &a->ttypes[i];
+
+		if (!t->quantized || t->bpw_milli == 0 ||
+		    t->bpw_milli >= base_bpw)
+			continue;
+		notex(g, MG_R_GGUF_FTYPE, g->ftype_off, 0,
+		    "general.file_type", t->name,
+		    "gguf: general.file_type %llu says %s (%s, %u.%03u bits "
+		    "per weight) but %llu tensors (%llu parameters) are stored "
+		    "as %s (%u.%03u bits per weight)", ull(g->ftype.u), label,
+		    mg_gguf_ttype(base)->name, base_bpw / 1000,
+		    base_bpw % 1000, ull(t->count), ull(t->params), t->name,
+		    t->bpw_milli / 1000, t->bpw_milli % 1000);
+	}
+}
+
 /* Summary fields and derived fields; runs after any stop. */
 static int
 finish(struct gg *g)
@@ -1563,6 +1813,7 @@ finish(struct gg *g)
 	if ((r = type_summary(g, counts, params, &total, major,
 	    sizeof(major))) != MG_OK)
 		goto out;
+	ftype_check(g);
 	put(g, "gguf_version", mg_json_u64(g->version));
 	put(g, "endianness", cJSON_CreateString(g->be ? "big" : "little"));
 	put(g, "metadata_keys", g->keylist);
@@ -1732,12 +1983,11 @@ gguf_parse(struct mg_rd *rd, struct mg_artifact *a)
 	g->version = v;
 	if ((g->meta = cJSON_CreateObject()) == NULL ||
 	    (g->keylist = cJSON_CreateArray()) == NULL ||
-	    (g->keyset = mg_strset_new()) == NULL ||
-	    (g->jkeyset = mg_strset_new()) == NULL ||
-	    (g->tnames = mg_strset_new()) == NULL) {
+	    (g->dirty = mg_keyset_new(0)) == NULL) {
 		r = MG_ERR_NOMEM;
 		goto out;
 	}
+	a->meta_bytes = add_sat(a->meta_bytes, mg_keyset_bytes(g->dirty));
 	if (v == 0 || v > 3) {
 		note(g, MG_R_GGUF_VERSION, 4, NULL,
 		    "gguf: version %u is not a GGUF version (1-3)", v);
@@ -1757,6 +2007,15 @@ gguf_parse(struct mg_rd *rd, struct mg_artifact *a)
 		goto done;
 	if ((r = counts_ok(g, off)) != MG_OK)
 		goto done;
+	/*
+	 * Sized once from the checked count: every key is looked up, past
+	 * the budget too.  Charged first, so the JSON gets what is left.
+	 */
+	if ((g->keyset = mg_keyset_new((size_t)g->nkv)) == NULL) {
+		r = MG_ERR_NOMEM;
+		goto done;
+	}
+	a->meta_bytes = add_sat(a->meta_bytes, mg_keyset_bytes(g->keyset));
 	for (i = 0; i < g->nkv; i++)
 		if ((r = kv(g, i)) != MG_OK)
 			goto done;
@@ -1775,7 +2034,8 @@ gguf_parse(struct mg_rd *rd, struct mg_artifact *a)
 		goto done;
 	}
 	if (g->nt > 0 &&
-	    (g->t = malloc((size_t)g->nt * sizeof(*g->t))) == NULL) {
+	    ((g->t = malloc((size_t)g->nt * sizeof(*g->t))) == NULL ||
+	    (g->tnames = mg_keyset_new((size_t)g->nt)) == NULL)) {
 		r = MG_ERR_NOMEM;
 		goto done;
 	}
@@ -1786,13 +2046,10 @@ gguf_parse(struct mg_rd *rd, struct mg_artifact *a)
 	}
 	g->key = NULL;
 	g->info_end = mg_rd_tell(rd);
-	g->data_off = g->info_end;
-	if (g->nt > 0 && g->info_end % g->align != 0 &&
-	    __builtin_add_overflow(g->info_end,
-	    g->align - g->info_end % g->align, &g->data_off))
-		g->data_off = UINT64_MAX;
+	/* ggml seeks to the data section only when there are tensors. */
+	g->data_off = g->nt > 0 ? align_up(g, g->info_end) : g->info_end;
 	g->tensors_done = 1;
-	pad_check(g);
+	pad_check(g, align_up(g, g->info_end));
 	if ((r = ranges(g)) != MG_OK)
 		goto done;
 	vocab_checks(g);
@@ -1812,9 +2069,9 @@ out:
 	cJSON_Delete(g->meta);
 	cJSON_Delete(g->keylist);
 	cJSON_Delete(g->tmpl);
-	mg_strset_free(g->keyset);
-	mg_strset_free(g->jkeyset);
-	mg_strset_free(g->tnames);
+	mg_keyset_free(g->keyset);
+	mg_keyset_free(g->dirty);
+	mg_keyset_free(g->tnames);
 	free(g->arch);
 	free(g->license);
 	free(g->bm_url);

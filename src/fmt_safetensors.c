@@ -90,6 +90,12 @@ struct st {
 	uint64_t	 params;
 	int		 params_ovf;
 	int		 cover_partial;	/* a tensor's range is unknown */
+
+	/* Per known dtype: tensors, elements, first-seen order. */
+	uint64_t	 dt_n[sizeof(st_dtypes) / sizeof(st_dtypes[0])];
+	uint64_t	 dt_params[sizeof(st_dtypes) / sizeof(st_dtypes[0])];
+	unsigned char	 dt_order[sizeof(st_dtypes) / sizeof(st_dtypes[0])];
+	size_t		 ndt;
 };
 
 /* The kind of the JSON value starting with byte c, for messages. */
@@ -1054,6 +1060,16 @@ tensor_record(struct st *s, struct st_ent *e, const char *name, size_t namen)
 		    __builtin_add_overflow(s->params, e->nelem, &s->params))
 			s->params_ovf = 1;
 	}
+	if (e->dtype_idx >= 0) {
+		size_t d = (size_t)e->dtype_idx;
+
+		if (s->dt_n[d]++ == 0)
+			s->dt_order[s->ndt++] = (unsigned char)d;
+		if (e->have_shape && e->shape_ok && !e->nelem_ovf &&
+		    __builtin_add_overflow(s->dt_params[d], e->nelem,
+		    &s->dt_params[d]))
+			s->dt_params[d] = UINT64_MAX;
+	}
 	if (e->off_ok) {
 		struct st_rec *t;
 
@@ -1363,6 +1379,7 @@ static int
 finish(struct st *s, uint64_t hlen, int whole)
 {
 	cJSON *m = s->meta;
+	size_t k;
 	int r;
 
 	if (!whole) {
@@ -1390,6 +1407,14 @@ finish(struct st *s, uint64_t hlen, int whole)
 		return MG_OK;
 	s->a->tensor_count = s->ntensors;
 	s->a->have |= MG_HAVE_TENSORS;
+	for (k = 0; k < s->ndt; k++) {
+		size_t d = s->dt_order[k];
+
+		if ((r = mg_artifact_add_ttype(s->a, st_dtypes[d].name,
+		    s->dt_n[d], s->dt_params[d], st_dtypes[d].bits * 1000u,
+		    0)) != MG_OK)
+			return r;
+	}
 	if (!s->params_ovf && s->params > 0) {
 		s->a->parameter_count = s->params;
 		s->a->have |= MG_HAVE_PARAMS;

@@ -24,15 +24,19 @@
 #define MG_MAX_GGUF_NEST	8u		/* array-in-array depth */
 #define MG_MAX_GGUF_TNAME	63u		/* tensor name bytes (ggml) */
 #define MG_MAX_GGUF_DIMS	4u		/* GGML_MAX_DIMS */
-#define MG_MAX_GGUF_ALIGN	(1u << 20)	/* general.alignment */
+#define MG_MAX_GGUF_ALIGN	(1u << 31)	/* every u32 power of two (ggml) */
 #define MG_MAX_TEMPLATE		(1u << 20)	/* chat template checked (GGUF-TEMPLATE) */
 #define MG_MAX_GGUF_SAME_FINDINGS 64u	/* per rule per file, then a count */
 
 /* Findings listed per artifact; the rest are counted (LIMIT-FINDINGS). */
 #define MG_MAX_FINDINGS		1000u
 
-/* Metadata kept per artifact for reports; beyond it values are elided. */
-#define MG_MAX_META_BYTES	(128ull << 20)
+/*
+ * Metadata kept per artifact for reports, counted as the memory it takes
+ * (JSON nodes, string copies, the duplicate-key table); beyond it values
+ * are elided.  Two parses of a 1M-key GGUF stay well under 256 MiB.
+ */
+#define MG_MAX_META_BYTES	(64ull << 20)
 #define MG_ARRAY_PREVIEW	16u		/* l-bom's preview length */
 
 /* safetensors (ST-LEN, ST-JSON) */

@@ -3,6 +3,13 @@
  *
  * Invariants: the table size is a power of two and at most 3/4 full; keys
  * are owned copies.  The FNV-1a hash is mixed with a per-set random seed.
+ *
+ * mg_keyset keeps no strings, only SipHash-2-4 digests (128-bit output)
+ * under a random 128-bit key per set.  SipHash is a PRF: without the key,
+ * no input can be crafted to collide, so for n distinct strings a false
+ * "already present" has probability at most n^2 / 2^129, about 2^-89 for
+ * the 2^20 keys a GGUF file may hold.  A table at most half full (open
+ * addressing, linear probing) costs 32 bytes per expected key.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -157,4 +164,194 @@ size_t
 mg_strset_count(const struct mg_strset *s)
 {
 	return s->count;
+}
+
+/* SipHash-2-4 with a 128-bit output (Aumasson and Bernstein). */
+#define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND do {							\
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);	\
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;				\
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;				\
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
+} while (0)
+
+static uint64_t
+le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+siphash128(const uint64_t key[2], const unsigned char *p, size_t n,
+    uint64_t out[2])
+{
+	uint64_t v0 = 0x736f6d6570736575ull ^ key[0];
+	uint64_t v1 = 0x646f72616e646f6dull ^ key[1] ^ 0xee;
+	uint64_t v2 = 0x6c7967656e657261ull ^ key[0];
+	uint64_t v3 = 0x7465646279746573ull ^ key[1];
+	uint64_t m, b = (uint64_t)n << 56;
+	size_t i, left = n & 7;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		m = le64(p + i);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	while (left > 0) {
+		left--;
+		b |= (uint64_t)p[i + left] << (8 * left);
+	}
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xee;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	out[0] = v0 ^ v1 ^ v2 ^ v3;
+	v1 ^= 0xdd;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	out[1] = v0 ^ v1 ^ v2 ^ v3;
+}
+
+struct mg_keyset {
+	uint64_t	(*t)[2];	/* {0, 0}: empty */
+	size_t		 cap, count;
+	uint64_t	 key[2];
+};
+
+static size_t
+keyset_cap(size_t expect)
+{
+	size_t cap = 16;
+
+	while (cap / 2 < expect && cap <= SIZE_MAX / 4 / sizeof(uint64_t[2]))
+		cap *= 2;
+	return cap;
+}
+
+struct mg_keyset *
+mg_keyset_new(size_t expect)
+{
+	struct mg_keyset *k = calloc(1, sizeof(*k));
+
+	if (k == NULL)
+		return NULL;
+	k->cap = keyset_cap(expect);
+	if ((k->t = calloc(k->cap, sizeof(*k->t))) == NULL ||
+	    getrandom(k->key, sizeof(k->key), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(k->key)) {
+		/* No entropy yet: the process seed and the set's address. */
+		pthread_once(&seed_once, seed_init);
+		k->key[0] = process_seed;
+		k->key[1] = (uint64_t)(uintptr_t)k * 0x9e3779b97f4a7c15ull;
+	}
+	if (k->t == NULL) {
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void
+mg_keyset_free(struct mg_keyset *k)
+{
+	if (k == NULL)
+		return;
+	free(k->t);
+	free(k);
+}
+
+static void
+digest(const struct mg_keyset *k, const void *p, size_t n, uint64_t d[2])
+{
+	siphash128(k->key, p, n, d);
+	if (d[0] == 0 && d[1] == 0)
+		d[0] = 1;	/* {0, 0} marks an empty slot */
+}
+
+static uint64_t *
+kfind(const struct mg_keyset *k, const uint64_t d[2])
+{
+	size_t i = (size_t)d[0] & (k->cap - 1);
+
+	for (;;) {
+		uint64_t *sl = k->t[i];
+
+		if ((sl[0] == 0 && sl[1] == 0) ||
+		    (sl[0] == d[0] && sl[1] == d[1]))
+			return sl;
+		i = (i + 1) & (k->cap - 1);
+	}
+}
+
+size_t
+mg_keyset_bytes(const struct mg_keyset *k)
+{
+	return k->cap * sizeof(*k->t);
+}
+
+size_t
+mg_keyset_bytes_next(const struct mg_keyset *k)
+{
+	if (k->count + 1 > k->cap / 2)
+		return 2 * k->cap * sizeof(*k->t);
+	return k->cap * sizeof(*k->t);
+}
+
+int
+mg_keyset_add(struct mg_keyset *k, const void *p, size_t n)
+{
+	uint64_t d[2], *sl;
+	size_t i;
+
+	if (k->count + 1 > k->cap / 2) {
+		uint64_t (*old)[2] = k->t;
+		size_t oldcap = k->cap;
+
+		if (k->cap > SIZE_MAX / 2 / sizeof(*k->t))
+			return MG_ERR_NOMEM;
+		if ((k->t = calloc(k->cap * 2, sizeof(*k->t))) == NULL) {
+			k->t = old;
+			return MG_ERR_NOMEM;
+		}
+		k->cap *= 2;
+		for (i = 0; i < oldcap; i++)
+			if (old[i][0] != 0 || old[i][1] != 0) {
+				sl = kfind(k, old[i]);
+				sl[0] = old[i][0];
+				sl[1] = old[i][1];
+			}
+		free(old);
+	}
+	digest(k, p, n, d);
+	sl = kfind(k, d);
+	if (sl[0] != 0 || sl[1] != 0)
+		return 0;
+	sl[0] = d[0];
+	sl[1] = d[1];
+	k->count++;
+	return 1;
+}
+
+int
+mg_keyset_has(const struct mg_keyset *k, const void *p, size_t n)
+{
+	uint64_t d[2], *sl;
+
+	digest(k, p, n, d);
+	sl = kfind(k, d);
+	return sl[0] != 0 || sl[1] != 0;
 }

@@ -21,4 +21,25 @@ int	mg_strset_add(struct mg_strset *s, const void *p, size_t n);
 int	mg_strset_has(const struct mg_strset *s, const void *p, size_t n);
 size_t	mg_strset_count(const struct mg_strset *s);
 
+/*
+ * A set of keyed 128-bit digests of byte strings: duplicate detection over
+ * up to millions of keys in one table of plain integers (16 bytes a slot,
+ * no copy of the strings, no allocation per entry).  Two distinct strings
+ * collide with probability about 2^-128 per pair under a random key, so
+ * the set answers like an exact one (see strset.c).
+ */
+struct mg_keyset;
+
+/* A set sized for expect entries without growing; NULL on failure. */
+struct mg_keyset *mg_keyset_new(size_t expect);
+void	mg_keyset_free(struct mg_keyset *k);		/* accepts NULL */
+
+/* 1: added, 0: already present, MG_ERR_NOMEM. */
+int	mg_keyset_add(struct mg_keyset *k, const void *p, size_t n);
+int	mg_keyset_has(const struct mg_keyset *k, const void *p, size_t n);
+
+/* Bytes held now; bytes the table would hold after the next add. */
+size_t	mg_keyset_bytes(const struct mg_keyset *k);
+size_t	mg_keyset_bytes_next(const struct mg_keyset *k);
+
 #endif /* MG_STRSET_H */

@@ -3,7 +3,8 @@
  * through mg_scan_src() as an in-memory file named model.gguf, so inputs
  * whose magic is wrong still reach the GGUF parser.  Hashing alternates
  * with the input length to exercise both the skip and the digest paths of
- * the reader.  A crash, sanitizer report, leak or timeout is a bug.
+ * the reader.  A crash, sanitizer report, leak or timeout is a bug, and
+ * so is metadata kept past its memory budget.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "limits.h"
 #include "rd.h"
 #include "scan.h"
 
@@ -39,6 +41,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    mg_artifact_setz(&art.filename, "model.gguf") == MG_OK) {
 		mg_src_mem(&src, &mem, data, size);
 		mg_scan_src(&sc, &opts, &src, &art);
+		if (art.meta_bytes > MG_MAX_META_BYTES)
+			__builtin_trap();
 	}
 	mg_artifact_free(&art);
 	return 0;
