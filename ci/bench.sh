@@ -9,7 +9,9 @@
 #   - hashing the two 1 GiB files: >= 85% of openssl's single-core
 #     SHA-256 speed times the cores that can work (one per file at most);
 #   - --no-hash over 5,000 small files: >= 20,000 files/s;
-#   - peak RSS while hashing the 1 GiB files: < 64 MiB.
+#   - peak RSS while hashing the 1 GiB files: < 64 MiB;
+#   - peak RSS of `scan --jobs 2` over six GGUFs of one million keys
+#     each: < 256 MiB (memory bounded by jobs x the per-artifact cap).
 # A missed target is reported, never fatal: the exit status is 0 unless
 # the generator fails, bom dies on a signal, or a measurement has no
 # successful run at all.
@@ -306,6 +308,28 @@ for J in $JOBS_LIST; do
 	    "$(rss_mib "$RSS_KB")"
 	result "vocab headers --no-hash" "$J" "$(ms "$BEST_NS") ms" "-" "-"
 done
+
+# --- many keys: memory stays bounded by jobs x the per-artifact cap --------
+# Six copies of a GGUF of one million tiny key/values, scanned with
+# --jobs 2: peak RSS must stay under 256 MiB whatever the number of files.
+MANY="$DIR/manykeys"
+if [ ! -s "$MANY/m0.gguf" ]; then
+	mkdir -p "$MANY" && "$MKBENCH" --many-keys 1000000 "$MANY/m0.gguf" ||
+	    { echo "bench: mkbench --many-keys failed" >&2; exit 1; }
+	for i in 1 2 3 4 5; do
+		cp "$MANY/m0.gguf" "$MANY/m$i.gguf" || exit 1
+	done
+fi
+echo
+echo "-- memory: scan of 6 GGUFs of 1,000,000 keys each --"
+measure "$BIN" scan -q --jobs 2 "$MANY"
+printf 'many keys scan  6 x %s MB: best %s ms%s; peak RSS %s MiB\n' \
+    "$(num %.1f "$(wc -c <"$MANY/m0.gguf") / 1e6")" "$(ms "$BEST_NS")" \
+    "$(cpu_note)" "$(rss_mib "$RSS_KB")"
+OK=-
+[ -n "$RSS_KB" ] && OK=$(test1 "$RSS_KB < 256 * 1024")
+result "peak RSS scan 6x1M-key GGUF" 2 "$(rss_mib "$RSS_KB") MiB" "< 256 MiB" \
+    "$(verdict "$OK" "$(num %.1f "${RSS_KB:-0} / 1024 - 256") MiB over")"
 
 echo
 echo "== summary: best of $RUNS; load average $LOAD0 before, $(loadavg) after =="
