@@ -1,0 +1,68 @@
+/*
+ * merge.h - shards of a scan back into one gate.
+ *
+ * `modelgate scan --shard I/N --json F` writes one JSON report per shard;
+ * mg_merge_load reads N of them back into one struct mg_gate made of
+ * synthetic artifacts and findings, so the ordinary writers (SARIF,
+ * JUnit, JSON, Markdown, code quality, annotations) produce what one
+ * unsharded scan would have produced, and the exit code is recomputed.
+ *
+ * The reports are our own but may have been tampered with on the way
+ * (CI artifacts): each is capped at MG_MERGE_MAX_BYTES, every member is
+ * type-checked, and anything unexpected is a usage error naming the file.
+ */
+#ifndef MG_MERGE_H
+#define MG_MERGE_H
+
+#include <stddef.h>
+
+#include "gate.h"
+#include "shard.h"
+
+#define MG_MERGE_MAX_BYTES	(256ull * 1024 * 1024)
+
+struct mg_merge {
+	struct mg_gate	 g;		/* every artifact synthetic (owned) */
+	char		 tool_version[64];
+	char		*policy;	/* policy source of the shards */
+	char		 policy_sha256[65];
+	int		 fail_on;	/* enum mg_sev */
+	unsigned	 total;		/* shards */
+	char		 list_sha256[65];
+	char		**strs;		/* strings the gate borrows */
+	size_t		 nstrs, strs_cap;
+};
+
+/*
+ * Read n shard reports, check that they are shards 1..N of one scan (same
+ * tree digest, total, tool version, policy and fail_on; none missing or
+ * repeated) and build the merged gate.  allow_empty: exit 0 instead of 4
+ * when no shard found an artifact.  MG_ERR_USAGE with the reason in err
+ * ("shard 2/3 missing", ...), or MG_ERR_NOMEM.
+ */
+int	mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
+	    int allow_empty, char *err, size_t errlen);
+void	mg_merge_free(struct mg_merge *m);	/* accepts NULL */
+
+/*
+ * Recount a gate's summary, run verdict and exit code from its
+ * artifacts' verdicts and findings (as mg_gate_eval does).  nreal is the
+ * number of scanned (not synthetic) artifacts; empty_exit the exit code
+ * when it is 0 and nothing failed or errored.  seconds is kept.
+ */
+void	mg_gate_retally(struct mg_gate *g, size_t nreal, int empty_exit);
+
+/*
+ * In a shard: drop the synthetic artifacts (a missing pinned file, a
+ * walk error, a malformed lock or manifest) that another shard owns, so
+ * that each is reported once across shards.  The policy file's own
+ * findings stay in every shard; merging reconciles them.  Then retally.
+ * Returns the number of scanned artifacts left (for empty_exit).
+ */
+void	mg_gate_shard_filter(struct mg_gate *g, const struct mg_shard *s,
+	    const struct mg_listing *l, int empty_exit);
+
+/* 1 for artifacts the gate made up ("missing", "policy", ...). */
+int	mg_gate_is_synthetic_format(const char *format);
+
+#endif /* MG_MERGE_H */
