@@ -27,6 +27,7 @@
 #include "policy.h"
 #include "filelist.h"
 #include "hash.h"
+#include "lockfile.h"
 #include "merge.h"
 #include "run.h"
 #include "shard.h"
@@ -189,6 +190,17 @@ struct narrow {
 	int			 nomem;
 };
 
+/* 1 when this run scans the listed path (its shard, its selection). */
+static int
+scanned(void *arg, const char *path)
+{
+	struct narrow *n = arg;
+
+	if (n->only != NULL && !mg_filelist_has(n->only, path))
+		return 0;
+	return mg_shard_owns(n->shard, n->listing, path);
+}
+
 static int
 want(void *arg, const char *display)
 {
@@ -203,15 +215,59 @@ want(void *arg, const char *display)
 			n->nomem = 1;
 		return 0;
 	}
-	if (n->only != NULL && !mg_filelist_has(n->only, display))
-		return 0;
-	return mg_shard_owns(n->shard, n->listing, display);
+	return scanned(n, display);
 }
 
 static int
 excluded(void *arg, const char *display)
 {
 	return mg_policy_excludes(((struct narrow *)arg)->pol, display);
+}
+
+/*
+ * Placeholders for the pinned files this run leaves out.  The pin lists
+ * are read here only to find digests; the gate reads them again and
+ * reports their problems.
+ */
+static int
+placeholders(struct mg_run *run, struct narrow *nw, const struct mg_policy *pol,
+    const struct mg_gate_opts *go)
+{
+	struct mg_lock l[3];
+	const struct mg_lock *pins[3] = { NULL, NULL, NULL };
+	const char *lockfile = go->lock != NULL ? go->lock : pol->lock;
+	char err[256];
+	size_t i;
+	int r;
+
+	memset(l, 0, sizeof(l));
+	if (lockfile != NULL && mg_lock_read(&l[0], lockfile, err,
+	    sizeof(err)) == MG_OK)
+		pins[0] = &l[0];
+	if (go->manifest != NULL && mg_manifest_read(&l[1], go->manifest, err,
+	    sizeof(err)) == MG_OK)
+		pins[1] = &l[1];
+	if (pol->npins > 0) {
+		const char **paths = calloc(pol->npins, sizeof(*paths));
+		const char **hexes = calloc(pol->npins, sizeof(*hexes));
+
+		if (paths != NULL && hexes != NULL) {
+			for (i = 0; i < pol->npins; i++) {
+				paths[i] = pol->pins[i].path;
+				hexes[i] = pol->pins[i].sha256;
+			}
+			if (mg_lock_from_pins(&l[2], pol->source, paths, hexes,
+			    NULL, pol->npins) == MG_OK)
+				pins[2] = &l[2];
+		}
+		free(paths);
+		free(hexes);
+	}
+	r = mg_run_add_placeholders(run, nw->listing, scanned, nw, pins, 3);
+	for (i = 0; i < 3; i++)
+		if (pins[i] != NULL)
+			mg_lock_free(&l[i]);
+	return r;
 }
 
 /* SHA-256 of the policy text, so that a merge can tell policies apart. */
@@ -476,7 +532,7 @@ cmd_scan(int argc, char **argv)
 	 * A shard first lists the whole tree (a walk, no reads) for the
 	 * listing digest and, in size mode, the bin packing.
 	 */
-	if (shard.total > 0) {
+	if (shard.total > 0 || only != NULL) {
 		struct mg_run lr;
 
 		nw.listing_pass = 1;
@@ -514,6 +570,12 @@ cmd_scan(int argc, char **argv)
 		goto out_run;
 	}
 
+	if ((shard.total > 0 || only != NULL) &&
+	    placeholders(&run, &nw, pol, &go) != MG_OK) {
+		cli_warn("scan: %s", mg_strerror(MG_ERR_NOMEM));
+		code = cli_exit(MG_EXIT_INCOMPLETE, "the scan could not finish");
+		goto out_run;
+	}
 	go.fail_on = fail_on;
 	go.today = day;
 	go.roots = argv + optind;

@@ -20,6 +20,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "lockfile.h"
 #include "merge.h"
 #include "rules.h"
 
@@ -79,6 +80,65 @@ mg_gate_retally(struct mg_gate *g, size_t nreal, int empty_exit)
 	}
 }
 
+const char mg_unscanned_format[] = "unscanned";
+
+static int
+cmp_art(const void *a, const void *b)
+{
+	return strcmp((*(struct mg_artifact *const *)a)->path,
+	    (*(struct mg_artifact *const *)b)->path);
+}
+
+int
+mg_run_add_placeholders(struct mg_run *run, const struct mg_listing *l,
+    int (*scanned)(void *arg, const char *path), void *arg,
+    const struct mg_lock *const *pins, size_t npins)
+{
+	size_t i, k;
+
+	for (i = 0; i < l->n; i++) {
+		const struct mg_lock_entry *e = NULL;
+		struct mg_artifact *a;
+		const char *slash;
+
+		if (scanned(arg, l->paths[i]))
+			continue;
+		for (k = 0; k < npins && e == NULL; k++)
+			if (pins[k] != NULL)
+				e = mg_lock_find(pins[k], l->paths[i]);
+		if (e == NULL)
+			continue;
+		if (run->n == run->cap) {
+			size_t ncap = run->cap ? run->cap * 2 : 64;
+			struct mg_artifact **na = realloc(run->arts,
+			    ncap * sizeof(*na));
+
+			if (na == NULL)
+				return MG_ERR_NOMEM;
+			run->arts = na;
+			run->cap = ncap;
+		}
+		if ((a = malloc(sizeof(*a))) == NULL)
+			return MG_ERR_NOMEM;
+		mg_artifact_init(a);
+		run->arts[run->n++] = a;
+		a->format = mg_unscanned_format;
+		a->complete = 1;
+		a->policy_checked = 1;	/* nothing to judge: never read */
+		a->size = e->have_size ? e->size : l->sizes[i];
+		memcpy(a->sha256, e->sha256, sizeof(a->sha256));
+		slash = strrchr(l->paths[i], '/');
+		a->path = strdup(l->paths[i]);
+		a->abspath = strdup(l->paths[i]);
+		a->filename = strdup(slash != NULL ? slash + 1 : l->paths[i]);
+		if (a->path == NULL || a->abspath == NULL || a->filename == NULL)
+			return MG_ERR_NOMEM;
+	}
+	if (run->n > 1)
+		qsort(run->arts, run->n, sizeof(*run->arts), cmp_art);
+	return MG_OK;
+}
+
 void
 mg_gate_shard_filter(struct mg_gate *g, const struct mg_shard *s,
     const struct mg_listing *l, int empty_exit)
@@ -87,7 +147,13 @@ mg_gate_shard_filter(struct mg_gate *g, const struct mg_shard *s,
 
 	for (i = 0; i < g->n; i++) {
 		struct mg_gate_artifact *ga = &g->arts[i];
-		int drop = ga->synthetic &&
+		int drop;
+
+		if (ga->a->format == mg_unscanned_format) {
+			free(ga->findings);	/* the run owns the artifact */
+			continue;
+		}
+		drop = ga->synthetic &&
 		    strcmp(ga->a->format, "policy") != 0 &&
 		    !mg_shard_owns(s, l, ga->a->path);
 

@@ -16,5 +16,7 @@ Suite	*policy_suite(void);
 Suite	*lock_suite(void);
 Suite	*gate_report_suite(void);
 Suite	*parity_suite(void);
+Suite	*merge_suite(void);
+Suite	*ci_suite(void);
 
 #endif
