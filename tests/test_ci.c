@@ -8,9 +8,11 @@
  * test.  The sample is the demo's failing tree, whose hostile model has a
  * file name and metadata that try to forge workflow commands.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -182,6 +184,333 @@ START_TEST(github_annotations_escape_and_cap)
 }
 END_TEST
 
+/* ---- the action, the GitLab template, the pre-deploy script ---------- */
+
+/* The repository root (MG_README is its README.md). */
+static const char *
+repo(void)
+{
+	static char root[4096];
+	char *slash;
+
+	snprintf(root, sizeof(root), "%s", tu_env("MG_README"));
+	if ((slash = strrchr(root, '/')) != NULL)
+		*slash = '\0';
+	return root;
+}
+
+/* A python3 with PyYAML: Debian's first, then the PATH's. */
+static const char *
+python_yaml(void)
+{
+	if (system("/usr/bin/python3 -c 'import yaml' >/dev/null 2>&1") == 0)
+		return "/usr/bin/python3";
+	ck_assert_msg(system("python3 -c 'import yaml' >/dev/null 2>&1") == 0,
+	    "no python3 with PyYAML: run ci/install-deps.sh (python3-yaml)");
+	return "python3";
+}
+
+static int sh_rc(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+sh_rc(const char *fmt, ...)
+{
+	char cmd[16384];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+}
+
+START_TEST(action_and_templates_are_well_formed)
+{
+	char cmd[8192];
+
+	snprintf(cmd, sizeof(cmd), "cd '%s' && %s tests/action_harness.py lint "
+	    "action.yml ci/gitlab/modelgate.gitlab-ci.yml", repo(),
+	    python_yaml());
+	ck_assert_msg(system(cmd) == 0, "action.yml or the GitLab template "
+	    "fails the lint");
+	snprintf(cmd, sizeof(cmd), "cd '%s' && %s -c 'import sys, yaml\n"
+	    "for f in sys.argv[1:]:\n"
+	    "    d = yaml.safe_load(open(f))\n"
+	    "    assert isinstance(d, dict) and \"on\" in d or True in d or "
+	    "d.get(\"kind\") == \"Job\", f\n' .github/workflows/ci.yml "
+	    "ci/k8s/modelgate-scan-job.yaml ci/k8s/modelgate-merge-job.yaml",
+	    repo(), python_yaml());
+	ck_assert_msg(system(cmd) == 0, "a workflow or Kubernetes file is not "
+	    "well-formed YAML");
+}
+END_TEST
+
+static void
+action_run(const char *dir, const char *inputs)
+{
+	char cmd[16384];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/out' && mkdir -p '%s/out' && "
+	    "cd '%s' && %s tests/action_harness.py run action.yml \"$PWD\" "
+	    "'%s' '%s/out' '%s' %s", dir, dir, repo(), python_yaml(), dir, dir,
+	    tu_env("MG_BIN"), inputs);
+	ck_assert_msg(system(cmd) == 0, "the harness failed: %s", cmd);
+}
+
+/*
+ * The commands a runner obeys in the step's output: only the stop and
+ * resume around modelgate's own output and the annotations; nothing in
+ * legacy "##[" form, whatever the model's name and metadata say.
+ */
+static int
+commands_ok(const char *dir, size_t *nerrors)
+{
+	char *s = in(dir, "out/commands.json");
+	cJSON *j = cJSON_Parse(s), *c;
+	int stops = 0;
+
+	free(s);
+	ck_assert(cJSON_IsArray(j));
+	*nerrors = 0;
+	cJSON_ArrayForEach(c, j) {
+		const char *cmd = cJSON_GetStringValue(cJSON_GetObjectItem(c,
+		    "cmd"));
+		const cJSON *props = cJSON_GetObjectItem(c, "props");
+
+		ck_assert_ptr_null(cJSON_GetObjectItem(c, "legacy"));
+		ck_assert_ptr_nonnull(cmd);
+		if (strcmp(cmd, "stop-commands") == 0 ||
+		    strcmp(cmd, "resume-commands") == 0) {
+			stops++;
+			continue;
+		}
+		ck_assert_msg(strcmp(cmd, "error") == 0 ||
+		    strcmp(cmd, "warning") == 0 || strcmp(cmd, "notice") == 0,
+		    "unexpected workflow command %s", cmd);
+		if (strcmp(cmd, "notice") != 0) {
+			const char *file = cJSON_GetStringValue(
+			    cJSON_GetObjectItem(props, "file"));
+
+			ck_assert_ptr_nonnull(file);
+			ck_assert_ptr_nonnull(strstr(file, "models/"));
+			ck_assert_ptr_null(strchr(file, ':'));
+			ck_assert_ptr_null(strchr(file, ','));
+		}
+		*nerrors += strcmp(cmd, "error") == 0;
+	}
+	cJSON_Delete(j);
+	return stops;
+}
+
+/* Every stdout line that starts with "::" is an intended command. */
+static void
+stdout_lines_ok(const char *dir)
+{
+	char *s = in(dir, "out/stdout"), *p = s;
+
+	while (p != NULL && *p != '\0') {
+		char *nl = strchr(p, '\n');
+		const char *t = p;
+
+		while (*t == ' ' || *t == '\t')
+			t++;
+		if (strncmp(t, "::", 2) == 0)
+			ck_assert_msg(t == p && (strncmp(p, "::error file=", 13) == 0 ||
+			    strncmp(p, "::warning file=", 15) == 0 ||
+			    strncmp(p, "::notice title=modelgate::", 26) == 0 ||
+			    strncmp(p, "::stop-commands::mg", 19) == 0 ||
+			    strncmp(p, "::mg", 4) == 0),
+			    "stray command line: %.*s", nl ? (int)(nl - p) : 80, p);
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	free(s);
+}
+
+START_TEST(action_scan_step_runs_like_a_runner)
+{
+	char *root = tu_tmpdir(), bad[4200], good[4200], p[4300], *s;
+	size_t nerr;
+
+	mg_gen_demo(root);	/* root/models passes; root/bad does not */
+	snprintf(bad, sizeof(bad), "%s/bad", root);
+	snprintf(good, sizeof(good), "%s", root);
+
+	action_run(bad, "paths=models policy=policy.json lock=modelgate.lock "
+	    "'annotations=5'");
+	s = in(bad, "out/rc");
+	ck_assert_str_eq(s, "1\n");
+	free(s);
+	s = in(bad, "out/github_output");
+	ck_assert_ptr_nonnull(strstr(s, "exit-code=1\n"));
+	ck_assert_ptr_nonnull(strstr(s, "verdict=fail\n"));
+	ck_assert_ptr_nonnull(strstr(s, "critical=1\n"));
+	ck_assert_ptr_nonnull(strstr(s, "\nmodelgate.sarif\n"));
+	ck_assert_ptr_nonnull(strstr(s, "\nmodelgate.junit.xml\n"));
+	ck_assert_ptr_nonnull(strstr(s, "\nmodelgate.json\n"));
+	free(s);
+	s = in(bad, "out/step_summary.md");
+	ck_assert_ptr_nonnull(strstr(s, "fail"));
+	ck_assert_ptr_nonnull(strstr(s, "HASH-MISMATCH"));
+	free(s);
+	ck_assert_int_eq(commands_ok(bad, &nerr), 2);
+	ck_assert_uint_ge(nerr, 1);
+	ck_assert_uint_le(nerr, 5);
+	stdout_lines_ok(bad);
+	snprintf(p, sizeof(p), "%s/modelgate.sarif", bad);
+	tu_sarif_schema_ok(p);
+
+	/* Multi-line paths input and a tree that passes. */
+	action_run(good, "'paths=models\\nmodels/bert-mini' upload-sarif=false");
+	s = in(good, "out/rc");
+	ck_assert_str_eq(s, "0\n");
+	free(s);
+	s = in(good, "out/github_output");
+	ck_assert_ptr_nonnull(strstr(s, "exit-code=0\n"));
+	ck_assert_ptr_nonnull(strstr(s, "verdict=pass\n"));
+	ck_assert_ptr_nonnull(strstr(s, "high=0\n"));
+	free(s);
+	s = in(good, "out/step_summary.md");
+	ck_assert_ptr_nonnull(strstr(s, "pass"));
+	free(s);
+	ck_assert_int_eq(commands_ok(good, &nerr), 2);
+	ck_assert_uint_eq(nerr, 0);
+	stdout_lines_ok(good);
+	tu_rmrf(root);
+	free(root);
+}
+END_TEST
+
+/* The cache key is a digest of the sources; a hit builds nothing. */
+START_TEST(action_build_reuses_a_cached_binary)
+{
+	char *t = tu_tmpdir(), *s, *s2;
+
+	ck_assert_int_eq(sh_rc("cd '%s' && GITHUB_OUTPUT='%s/o1' RUNNER_TEMP='%s' "
+	    "MG_ACTION_PATH=\"$PWD\" bash ci/action-build.sh key", repo(), t, t),
+	    0);
+	ck_assert_int_eq(sh_rc("cd '%s' && GITHUB_OUTPUT='%s/o2' RUNNER_TEMP='%s' "
+	    "MG_ACTION_PATH=\"$PWD\" bash ci/action-build.sh key", repo(), t, t),
+	    0);
+	s = in(t, "o1");
+	s2 = in(t, "o2");
+	ck_assert_str_eq(s, s2);
+	ck_assert_ptr_nonnull(strstr(s, "key=modelgate-"));
+	ck_assert_ptr_nonnull(strstr(s, "bin-dir="));
+	free(s);
+	free(s2);
+	tu_sh("mkdir -p '%s/bin' && cp '%s' '%s/bin/modelgate'", t,
+	    tu_env("MG_BIN"), t);
+	ck_assert_int_eq(sh_rc("cd '%s' && RUNNER_TEMP='%s' MG_ACTION_PATH=\"$PWD\" "
+	    "MG_BIN_DIR='%s/bin' MG_CACHE_HIT=true bash ci/action-build.sh build "
+	    ">'%s/log' 2>&1", repo(), t, t, t), 0);
+	s = in(t, "log");
+	ck_assert_ptr_nonnull(strstr(s, "cached build"));
+	free(s);
+	ck_assert_int_ne(access("modelgate-build", F_OK), 0);
+	{
+		char p[4200];
+
+		snprintf(p, sizeof(p), "%s/modelgate-build", t);
+		ck_assert_int_ne(access(p, F_OK), 0);
+	}
+	tu_rmrf(t);
+	free(t);
+}
+END_TEST
+
+static int
+gitlab_job(const char *dir, const char *job, const char *vars)
+{
+	char cmd[16384];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "cd '%s' && %s tests/action_harness.py "
+	    "gitlab ci/gitlab/modelgate.gitlab-ci.yml '%s' \"$PWD\" '%s' "
+	    "MODELGATE_BIN='%s' %s >/dev/null 2>&1", repo(), python_yaml(),
+	    job, dir, tu_env("MG_BIN"), vars);
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+}
+
+START_TEST(gitlab_scan_job_succeeds_and_gate_fails)
+{
+	char *root = tu_tmpdir(), d[4200], *s;
+	static const char vars[] = "MODELGATE_PATHS=models "
+	    "MODELGATE_POLICY=policy.json MODELGATE_LOCK=modelgate.lock";
+	char v[512];
+
+	mg_gen_demo_bad(root);
+	snprintf(d, sizeof(d), "%s/bad", root);
+	ck_assert_int_eq(gitlab_job(d, "modelgate-scan", vars), 0);
+	s = in(d, "modelgate-reports/exit-code");
+	ck_assert_str_eq(s, "1\n");
+	free(s);
+	free(in(d, "modelgate-reports/modelgate.junit.xml"));
+	free(in(d, "modelgate-reports/modelgate.codequality.json"));
+	ck_assert_int_eq(gitlab_job(d, "modelgate-gate", ""), 1);
+
+	/* parallel: 3 shards, the merge, the gate. */
+	tu_sh("rm -rf '%s/modelgate-reports'", d);
+	for (int i = 1; i <= 3; i++) {
+		snprintf(v, sizeof(v), "%s CI_NODE_INDEX=%d CI_NODE_TOTAL=3",
+		    vars, i);
+		ck_assert_int_eq(gitlab_job(d, ".modelgate-scan-shard", v), 0);
+	}
+	ck_assert_int_eq(gitlab_job(d, ".modelgate-merge", ""), 0);
+	s = in(d, "modelgate-reports/exit-code");
+	ck_assert_str_eq(s, "1\n");
+	free(s);
+	free(in(d, "modelgate-reports/modelgate.junit.xml"));
+	ck_assert_int_eq(gitlab_job(d, "modelgate-gate", ""), 1);
+	/* No recorded code: the gate does not pass. */
+	tu_sh("rm -rf '%s/modelgate-reports'", d);
+	ck_assert_int_eq(gitlab_job(d, "modelgate-gate", ""), 3);
+	tu_rmrf(root);
+	free(root);
+}
+END_TEST
+
+START_TEST(pre_deploy_prints_one_verdict)
+{
+	char *root = tu_tmpdir(), d[4200], *s;
+	char cmd[16384];
+	int rc;
+
+	mg_gen_demo(root);
+	snprintf(d, sizeof(d), "%s/bad", root);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && MODELGATE_BIN='%s' sh '%s/ci/"
+	    "pre-deploy.sh' -p policy.json -r reports models >out.txt 2>&1",
+	    d, tu_env("MG_BIN"), repo());
+	rc = system(cmd);
+	ck_assert_int_eq(WEXITSTATUS(rc), 1);
+	s = in(d, "out.txt");
+	ck_assert_msg(strncmp(s, "pre-deploy: FAIL (exit 1): ", 27) == 0 &&
+	    strchr(s, '\n') == s + strlen(s) - 1, "%s", s);
+	free(s);
+	free(in(d, "reports/modelgate.sarif"));
+	/* The passing tree, locked. */
+	snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' lock -o m.lock models "
+	    "2>/dev/null && MODELGATE_BIN='%s' sh '%s/ci/pre-deploy.sh' -l m.lock "
+	    "models >out.txt 2>&1", root, tu_env("MG_BIN"), tu_env("MG_BIN"),
+	    repo());
+	rc = system(cmd);
+	ck_assert_int_eq(WEXITSTATUS(rc), 0);
+	s = in(root, "out.txt");
+	ck_assert_msg(strncmp(s, "pre-deploy: PASS (exit 0): ", 27) == 0, "%s", s);
+	free(s);
+	/* No lock: refused. */
+	snprintf(cmd, sizeof(cmd), "cd '%s' && MODELGATE_BIN='%s' sh '%s/ci/"
+	    "pre-deploy.sh' -l none.lock models >/dev/null 2>&1", root,
+	    tu_env("MG_BIN"), repo());
+	rc = system(cmd);
+	ck_assert_int_eq(WEXITSTATUS(rc), 2);
+	tu_rmrf(root);
+	free(root);
+}
+END_TEST
+
 Suite *
 ci_suite(void)
 {
@@ -191,6 +520,11 @@ ci_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, codequality_fields_and_selection);
 	tcase_add_test(tc, github_annotations_escape_and_cap);
+	tcase_add_test(tc, action_and_templates_are_well_formed);
+	tcase_add_test(tc, action_scan_step_runs_like_a_runner);
+	tcase_add_test(tc, action_build_reuses_a_cached_binary);
+	tcase_add_test(tc, gitlab_scan_job_succeeds_and_gate_fails);
+	tcase_add_test(tc, pre_deploy_prints_one_verdict);
 	suite_add_tcase(s, tc);
 	return s;
 }
