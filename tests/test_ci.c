@@ -511,6 +511,135 @@ START_TEST(pre_deploy_prints_one_verdict)
 }
 END_TEST
 
+/* ---- CycloneDX ------------------------------------------------------- */
+
+static void
+cyclonedx_schema_ok(const char *file)
+{
+	char cmd[16384], dir[4096], *slash;
+	const char *py = system("/usr/bin/python3 -c 'import jsonschema' "
+	    ">/dev/null 2>&1") == 0 ? "/usr/bin/python3" : "python3";
+
+	snprintf(dir, sizeof(dir), "%s", tu_env("MG_GOLDEN"));
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	snprintf(cmd, sizeof(cmd), "%s '%s/schema/cyclonedx_validate.py' "
+	    "'%s/schema' '%s'", py, dir, dir, file);
+	ck_assert_msg(system(cmd) == 0, "%s does not validate against the "
+	    "CycloneDX 1.6 schema", file);
+}
+
+static void
+gguf_with_license(const char *dir, const char *name, const char *lic)
+{
+	/* The demo's models carry apache-2.0 and mit; a copy with another
+	 * licence is made by rewriting the string in place (same length). */
+	char src[4300], dst[4300];
+	size_t n;
+	char *b;
+
+	snprintf(src, sizeof(src), "%s/models/tinyllama-q8_0.gguf", dir);
+	snprintf(dst, sizeof(dst), "%s/models/%s", dir, name);
+	b = tu_slurp(src, &n);
+	ck_assert_ptr_nonnull(b);
+	{
+		char *p = memmem(b, n, "apache-2.0", 10);
+
+		ck_assert_ptr_nonnull(p);
+		memcpy(p, lic, 10);
+	}
+	{
+		FILE *f = fopen(dst, "wb");
+
+		ck_assert_ptr_nonnull(f);
+		ck_assert_uint_eq(fwrite(b, 1, n, f), n);
+		fclose(f);
+	}
+	free(b);
+}
+
+START_TEST(cyclonedx_bom_validates_and_is_reproducible)
+{
+	char *root = tu_tmpdir(), *s, *s2, p[4300];
+	struct tres r;
+	cJSON *j, *c;
+	int models = 0, ids = 0, exprs = 0, names = 0, cards = 0;
+	const char *const args[] = { "bom", "--format", "cyclonedx", "-o",
+	    "bom.cdx.json", "models", NULL };
+	const char *const args2[] = { "bom", "--format", "cyclonedx", "-o",
+	    "bom2.cdx.json", "models", NULL };
+
+	mg_gen_demo(root);
+	gguf_with_license(root, "dual.gguf", "MIT OR ISC");
+	gguf_with_license(root, "odd.gguf", "Acme 1.0!!");
+	r = tu_run(root, args);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	snprintf(p, sizeof(p), "%s/bom.cdx.json", root);
+	cyclonedx_schema_ok(p);
+	r = tu_run(root, args2);
+	tu_free(&r);
+	s = in(root, "bom.cdx.json");
+	s2 = in(root, "bom2.cdx.json");
+	ck_assert_str_eq(s, s2);	/* serialNumber and timestamp too */
+	free(s2);
+	j = cJSON_Parse(s);
+	free(s);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j,
+	    "specVersion")), "1.6");
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(j, "metadata"), "timestamp")),
+	    "2023-11-14T22:13:20+00:00");
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(j, "components")) {
+		const cJSON *h = cJSON_GetArrayItem(cJSON_GetObjectItem(c,
+		    "hashes"), 0);
+		const cJSON *lic = cJSON_GetArrayItem(cJSON_GetObjectItem(c,
+		    "licenses"), 0);
+		const cJSON *mc = cJSON_GetObjectItem(c, "modelCard");
+
+		ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(c,
+		    "type")), "machine-learning-model");
+		ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(h,
+		    "alg")), "SHA-256");
+		ck_assert_uint_eq(strlen(cJSON_GetStringValue(
+		    cJSON_GetObjectItem(h, "content"))), 64);
+		models++;
+		if (cJSON_GetObjectItem(lic, "expression") != NULL)
+			exprs++;
+		else if (cJSON_GetObjectItem(cJSON_GetObjectItem(lic,
+		    "license"), "id") != NULL)
+			ids++;
+		else if (cJSON_GetObjectItem(cJSON_GetObjectItem(lic,
+		    "license"), "name") != NULL)
+			names++;
+		if (cJSON_GetObjectItem(cJSON_GetObjectItem(mc,
+		    "modelParameters"), "architectureFamily") != NULL &&
+		    cJSON_GetArraySize(cJSON_GetObjectItem(mc, "properties")) >= 2)
+			cards++;
+	}
+	ck_assert_int_eq(models, 5);
+	ck_assert_int_eq(exprs, 1);	/* MIT OR ISC */
+	ck_assert_int_ge(ids, 3);	/* Apache-2.0, MIT */
+	ck_assert_int_eq(names, 1);	/* not an SPDX expression */
+	ck_assert_int_ge(cards, 4);
+	cJSON_Delete(j);
+
+	/* Another model, another serial number. */
+	tu_sh("printf x >> '%s/models/odd.gguf'", root);
+	r = tu_run(root, args2);
+	tu_free(&r);
+	s = in(root, "bom.cdx.json");
+	s2 = in(root, "bom2.cdx.json");
+	ck_assert_ptr_nonnull(strstr(s, "urn:uuid:"));
+	ck_assert_int_ne(strncmp(strstr(s, "urn:uuid:"), strstr(s2,
+	    "urn:uuid:"), 45), 0);
+	free(s);
+	free(s2);
+	tu_rmrf(root);
+	free(root);
+}
+END_TEST
+
 Suite *
 ci_suite(void)
 {
@@ -525,6 +654,7 @@ ci_suite(void)
 	tcase_add_test(tc, action_build_reuses_a_cached_binary);
 	tcase_add_test(tc, gitlab_scan_job_succeeds_and_gate_fails);
 	tcase_add_test(tc, pre_deploy_prints_one_verdict);
+	tcase_add_test(tc, cyclonedx_bom_validates_and_is_reproducible);
 	suite_add_tcase(s, tc);
 	return s;
 }
