@@ -640,6 +640,56 @@ START_TEST(cyclonedx_bom_validates_and_is_reproducible)
 }
 END_TEST
 
+/* ---- documentation ------------------------------------------------- */
+
+/* Every long option of scan and merge --help is in the README and man page. */
+START_TEST(help_readme_and_man_page_agree)
+{
+	static const char *const cmds[] = { "scan", "merge", "bom" };
+	char *readme = tu_slurp(tu_env("MG_README"), NULL), man[4200], *page;
+	size_t i;
+
+	snprintf(man, sizeof(man), "%s/cmd/modelgate.1", repo());
+	page = tu_slurp(man, NULL);
+	ck_assert_ptr_nonnull(readme);
+	ck_assert_ptr_nonnull(page);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		const char *const args[] = { cmds[i], "--help", NULL };
+		struct tres r = tu_run(NULL, args);
+		const char *p = r.out;
+
+		ck_assert_int_eq(r.status, 0);
+		while ((p = strstr(p, "--")) != NULL) {
+			char opt[64], esc[160];
+			size_t n = 2, k, e = 0;
+
+			while (p[n] != '\0' && (p[n] == '-' || (p[n] >= 'a' &&
+			    p[n] <= 'z') || (p[n] >= '0' && p[n] <= '9')) &&
+			    n < sizeof(opt) - 1)
+				n++;
+			memcpy(opt, p, n);
+			opt[n] = '\0';
+			p += n;
+			if (n <= 2 || strcmp(opt, "--help") == 0)
+				continue;
+			ck_assert_msg(strstr(readme, opt) != NULL,
+			    "%s %s is not in the README", cmds[i], opt);
+			for (k = 0; k < n; k++) {
+				if (opt[k] == '-')
+					esc[e++] = '\\';
+				esc[e++] = opt[k];
+			}
+			esc[e] = '\0';
+			ck_assert_msg(strstr(page, esc) != NULL,
+			    "%s %s is not in modelgate.1", cmds[i], opt);
+		}
+		tu_free(&r);
+	}
+	free(readme);
+	free(page);
+}
+END_TEST
+
 Suite *
 ci_suite(void)
 {
@@ -655,6 +705,7 @@ ci_suite(void)
 	tcase_add_test(tc, gitlab_scan_job_succeeds_and_gate_fails);
 	tcase_add_test(tc, pre_deploy_prints_one_verdict);
 	tcase_add_test(tc, cyclonedx_bom_validates_and_is_reproducible);
+	tcase_add_test(tc, help_readme_and_man_page_agree);
 	suite_add_tcase(s, tc);
 	return s;
 }
