@@ -60,6 +60,7 @@ licenses(const char *declared)
 
 	if (arr == NULL)
 		return NULL;
+	memset(&e, 0, sizeof(e));
 	valid = mg_spdx_parse(&e, declared);
 	if ((o = cJSON_CreateObject()) == NULL) {
 		cJSON_Delete(arr);

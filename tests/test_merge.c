@@ -104,7 +104,7 @@ static void
 sharded_equals_unsharded(const char *mode)
 {
 	char *d = bad_tree();
-	char json[3][32], spec[3][8];
+	char json[3][32], spec[3][16];
 	struct tres r;
 	int i, u, missing = 0;
 
