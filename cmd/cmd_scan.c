@@ -529,8 +529,9 @@ cmd_scan(int argc, char **argv)
 	ro.excluded = excluded;
 	ro.want_arg = &nw;
 	/*
-	 * A shard first lists the whole tree (a walk, no reads) for the
-	 * listing digest and, in size mode, the bin packing.
+	 * A shard or a file selection first lists the whole tree (a walk, no
+	 * reads): the listing digest, the bin packing of size mode, and the
+	 * files whose pins are taken as they are.
 	 */
 	if (shard.total > 0 || only != NULL) {
 		struct mg_run lr;

@@ -56,8 +56,9 @@ void	mg_gate_retally(struct mg_gate *g, size_t nreal, int empty_exit);
  * In a shard: drop the synthetic artifacts (a missing pinned file, a
  * walk error, a malformed lock or manifest) that another shard owns, so
  * that each is reported once across shards.  The policy file's own
- * findings stay in every shard; merging reconciles them.  Then retally.
- * Returns the number of scanned artifacts left (for empty_exit).
+ * findings stay in every shard; merging reconciles them.  Placeholders
+ * (mg_run_add_placeholders) go too.  Then retally, with empty_exit as the
+ * exit code when no scanned artifact is left.
  */
 void	mg_gate_shard_filter(struct mg_gate *g, const struct mg_shard *s,
 	    const struct mg_listing *l, int empty_exit);
