@@ -120,6 +120,12 @@ _demo: $(BIN) $(MKFIX)
 	@echo "== reports: $(BUILD)/demo/report.{json,sarif,xml,md} =="
 	@echo "== modelgate bom --format table =="
 	./$(BIN) bom --format table $(BUILD)/demo/models
+	@echo "== modelgate scan: a tampered and a hostile model (this one fails) =="
+	@cd $(BUILD)/demo/bad && { $(abspath $(BIN)) scan --policy policy.json \
+	    --lock modelgate.lock models --json report.json --sarif report.sarif \
+	    --junit report.xml --markdown report.md; code=$$?; \
+	    echo "== exit status $$code (1: violations; make demo itself succeeds) =="; }
+	@echo "== reports: $(BUILD)/demo/bad/report.{json,sarif,xml,md} =="
 
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
       -fno-sanitize-recover=all
@@ -168,7 +174,7 @@ help:
 	@echo "make test         install missing deps, build, run the Check suite"
 	@echo "make check        the suite under AddressSanitizer + UBSan"
 	@echo "make check-tsan   the suite under ThreadSanitizer"
-	@echo "make demo         install missing deps, build, run bom on a sample"
+	@echo "make demo         install missing deps, build, scan a passing and a failing sample"
 	@echo "make bench        generate a corpus and print throughput figures"
 	@echo "make fuzz         build libFuzzer targets (clang)"
 	@echo "make lint         cppcheck over src/ and cmd/"

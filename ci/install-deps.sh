@@ -10,8 +10,32 @@ PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev check"
 PKGS="$PKGS python3-jsonschema libxml2-utils"
 # Test-only: node and npm install @huggingface/gguf to write GGUF fixtures.
 PKGS="$PKGS nodejs npm"
+# tests/test_ci.c parses action.yml and the GitLab template (python3-yaml)
+# and tests/test_merge.c runs --changed-since in a scratch repository (git).
+PKGS="$PKGS python3-yaml git"
+
+# --build: only what building modelgate needs (the GitHub action).
+BUILD_ONLY=0
+if [ "${1:-}" = "--build" ]; then
+	BUILD_ONLY=1
+	PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev"
+fi
+
+have_build() {
+	command -v cc >/dev/null 2>&1 || return 1
+	command -v make >/dev/null 2>&1 || return 1
+	command -v pkg-config >/dev/null 2>&1 || return 1
+	pkg-config --exists libarchive libcrypto libcjson 2>/dev/null
+}
 
 have_all() {
+	if [ "$BUILD_ONLY" = 1 ]; then
+		have_build
+		return
+	fi
+	command -v git >/dev/null 2>&1 || return 1
+	{ /usr/bin/python3 -c 'import yaml' >/dev/null 2>&1 ||
+	    python3 -c 'import yaml' >/dev/null 2>&1; } || return 1
 	command -v cc >/dev/null 2>&1 || return 1
 	command -v make >/dev/null 2>&1 || return 1
 	command -v pkg-config >/dev/null 2>&1 || return 1

@@ -24,7 +24,8 @@ static const char bom_usage[] =
 "Formats are recognised by content, not by extension.\n"
 "\n"
 "Options:\n"
-"  -f, --format FMT        json (default), spdx, spdx-json, table, hf-readme\n"
+"  -f, --format FMT        json (default), spdx, spdx-json, table, hf-readme,\n"
+"                          cyclonedx (CycloneDX 1.6 ML-BOM)\n"
 "  -o, --output FILE       write to FILE atomically instead of standard output\n"
 "      --no-hash           skip SHA-256 and read only the headers\n"
 "  -j, --jobs N            worker threads (default: online CPUs)\n"
@@ -101,7 +102,7 @@ cmd_bom(int argc, char **argv)
 		case 'f':
 			if ((w = mg_bom_writer_find(optarg)) == NULL) {
 				cli_warn("bom: unknown format '%s' (json, spdx, "
-				    "spdx-json, table, hf-readme)", optarg);
+				    "spdx-json, table, hf-readme, cyclonedx)", optarg);
 				return MG_EXIT_USAGE;
 			}
 			break;

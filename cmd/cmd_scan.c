@@ -25,7 +25,13 @@
 #include "gate_report.h"
 #include "out.h"
 #include "policy.h"
+#include "filelist.h"
+#include "hash.h"
+#include "lockfile.h"
+#include "merge.h"
 #include "run.h"
+#include "shard.h"
+#include "strset.h"
 #include "version.h"
 
 static const char scan_usage[] =
@@ -49,8 +55,23 @@ static const char scan_usage[] =
 "      --sarif FILE        SARIF 2.1.0 for code scanning\n"
 "      --junit FILE        JUnit XML for CI test reports\n"
 "      --markdown FILE     short summary (e.g. $GITHUB_STEP_SUMMARY)\n"
+"      --codequality FILE  GitLab code quality JSON (active findings)\n"
+"      --github FILE       GitHub workflow-command annotations\n"
+"      --github-max N      annotate at most N findings (default 10)\n"
 "      --automation-id ID  SARIF automationDetails.id (default modelgate/scan/)\n"
 "  -q, --quiet             no text report on standard output\n"
+"Sharding and pull requests:\n"
+"      --shard I/N         scan shard I of N (1-based); `auto` reads\n"
+"                          CI_NODE_INDEX/CI_NODE_TOTAL (GitLab, 1-based) or\n"
+"                          JOB_COMPLETION_INDEX (Kubernetes, 0-based)\n"
+"      --shard-total N     the total for JOB_COMPLETION_INDEX (else\n"
+"                          MODELGATE_SHARD_TOTAL)\n"
+"      --shard-mode MODE   hash (default: stable per path) or size\n"
+"                          (balanced by bytes over the whole listing)\n"
+"      --files-from FILE   scan only the files listed (one per line; '-'\n"
+"                          reads standard input)\n"
+"  -0, --null              --files-from entries are NUL-separated\n"
+"      --changed-since REV scan only files `git diff REV` names\n"
 "Scanning:\n"
 "      --no-hash           skip SHA-256 (pinned digests then cannot be verified)\n"
 "  -j, --jobs N            worker threads (default: online CPUs)\n"
@@ -65,7 +86,9 @@ static const char scan_usage[] =
 enum {
 	OPT_FAIL_ON = 256, OPT_LOCK, OPT_MANIFEST, OPT_BASELINE,
 	OPT_ALLOW_EMPTY, OPT_JSON, OPT_SARIF, OPT_JUNIT, OPT_MARKDOWN,
-	OPT_AUTOMATION
+	OPT_AUTOMATION, OPT_CODEQUALITY, OPT_GITHUB, OPT_GITHUB_MAX,
+	OPT_SHARD, OPT_SHARD_TOTAL, OPT_SHARD_MODE, OPT_FILES_FROM,
+	OPT_CHANGED_SINCE
 };
 
 static const struct option scan_opts[] = {
@@ -80,6 +103,15 @@ static const struct option scan_opts[] = {
 	{ "junit", required_argument, NULL, OPT_JUNIT },
 	{ "markdown", required_argument, NULL, OPT_MARKDOWN },
 	{ "automation-id", required_argument, NULL, OPT_AUTOMATION },
+	{ "codequality", required_argument, NULL, OPT_CODEQUALITY },
+	{ "github", required_argument, NULL, OPT_GITHUB },
+	{ "github-max", required_argument, NULL, OPT_GITHUB_MAX },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "shard-total", required_argument, NULL, OPT_SHARD_TOTAL },
+	{ "shard-mode", required_argument, NULL, OPT_SHARD_MODE },
+	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
+	{ "null", no_argument, NULL, '0' },
+	{ "changed-since", required_argument, NULL, OPT_CHANGED_SINCE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "no-hash", no_argument, NULL, CLI_OPT_NO_HASH },
 	CLI_RUN_LONGOPTS,
@@ -144,16 +176,144 @@ today(char out[11])
 	return 0;
 }
 
+/*
+ * What the walk offers, narrowed to this shard and to the selected files.
+ * The listing pass records every file the policy wants (with its size)
+ * and scans none of them.
+ */
+struct narrow {
+	const struct mg_policy	*pol;
+	const struct mg_shard	*shard;
+	struct mg_listing	*listing;
+	const struct mg_strset	*only;	/* --files-from / --changed-since */
+	int			 listing_pass;
+	int			 nomem;
+};
+
+/* 1 when this run scans the listed path (its shard, its selection). */
+static int
+scanned(void *arg, const char *path)
+{
+	struct narrow *n = arg;
+
+	if (n->only != NULL && !mg_filelist_has(n->only, path))
+		return 0;
+	return mg_shard_owns(n->shard, n->listing, path);
+}
+
 static int
 want(void *arg, const char *display)
 {
-	return mg_policy_wants(arg, display);
+	struct narrow *n = arg;
+	struct stat st;
+
+	if (!mg_policy_wants(n->pol, display))
+		return 0;
+	if (n->listing_pass) {
+		if (mg_listing_add(n->listing, display, stat(display, &st) == 0 ?
+		    (uint64_t)st.st_size : 0) != MG_OK)
+			n->nomem = 1;
+		return 0;
+	}
+	return scanned(n, display);
 }
 
 static int
 excluded(void *arg, const char *display)
 {
-	return mg_policy_excludes(arg, display);
+	return mg_policy_excludes(((struct narrow *)arg)->pol, display);
+}
+
+/*
+ * Placeholders for the pinned files this run leaves out.  The pin lists
+ * are read here only to find digests; the gate reads them again and
+ * reports their problems.
+ */
+static int
+placeholders(struct mg_run *run, struct narrow *nw, const struct mg_policy *pol,
+    const struct mg_gate_opts *go)
+{
+	struct mg_lock l[3];
+	const struct mg_lock *pins[3] = { NULL, NULL, NULL };
+	const char *lockfile = go->lock != NULL ? go->lock : pol->lock;
+	char err[256];
+	size_t i;
+	int r;
+
+	memset(l, 0, sizeof(l));
+	if (lockfile != NULL && mg_lock_read(&l[0], lockfile, err,
+	    sizeof(err)) == MG_OK)
+		pins[0] = &l[0];
+	if (go->manifest != NULL && mg_manifest_read(&l[1], go->manifest, err,
+	    sizeof(err)) == MG_OK)
+		pins[1] = &l[1];
+	if (pol->npins > 0) {
+		const char **paths = calloc(pol->npins, sizeof(*paths));
+		const char **hexes = calloc(pol->npins, sizeof(*hexes));
+
+		if (paths != NULL && hexes != NULL) {
+			for (i = 0; i < pol->npins; i++) {
+				paths[i] = pol->pins[i].path;
+				hexes[i] = pol->pins[i].sha256;
+			}
+			if (mg_lock_from_pins(&l[2], pol->source, paths, hexes,
+			    NULL, pol->npins) == MG_OK)
+				pins[2] = &l[2];
+		}
+		free(paths);
+		free(hexes);
+	}
+	r = mg_run_add_placeholders(run, nw->listing, scanned, nw, pins, 3);
+	for (i = 0; i < 3; i++)
+		if (pins[i] != NULL)
+			mg_lock_free(&l[i]);
+	return r;
+}
+
+/* SHA-256 of the policy text, so that a merge can tell policies apart. */
+static int
+policy_digest(const char *file, char out[65])
+{
+	struct mg_hash *h = NULL;
+	char buf[65536];
+	size_t k;
+	FILE *f = NULL;
+	int r = -1;
+
+	if (file == NULL) {
+		const char *t = mg_policy_default_text();
+
+		return mg_sha256_hex(t, strlen(t), out) == MG_OK ? 0 : -1;
+	}
+	if ((f = fopen(file, "rb")) == NULL || (h = mg_hash_new()) == NULL ||
+	    mg_hash_reset(h) != MG_OK)
+		goto out;
+	while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
+		if (mg_hash_update(h, buf, k) != MG_OK)
+			goto out;
+	if (!ferror(f) && mg_hash_final_hex(h, out) == MG_OK)
+		r = 0;
+out:
+	if (f != NULL)
+		fclose(f);
+	mg_hash_free(h);
+	return r;
+}
+
+/* The report options: --json, --sarif, ... from the writer table. */
+static const struct mg_gate_writer *
+writer_for(int c)
+{
+	const char *name = c == OPT_JSON ? "json" : c == OPT_SARIF ? "sarif" :
+	    c == OPT_JUNIT ? "junit" : c == OPT_MARKDOWN ? "markdown" :
+	    c == OPT_CODEQUALITY ? "codequality" : c == OPT_GITHUB ? "github" :
+	    NULL;
+	size_t i;
+
+	for (i = 0; name != NULL && mg_gate_writers[i].name != NULL; i++)
+		if (strcmp(mg_gate_writers[i].name, name) == 0)
+			return &mg_gate_writers[i];
+	return NULL;
 }
 
 /*
@@ -178,7 +338,16 @@ struct report_req {
 int
 cmd_scan(int argc, char **argv)
 {
-	struct report_req reqs[4];
+	struct report_req reqs[8];
+	struct narrow nw;
+	struct mg_shard shard;
+	struct mg_listing listing;
+	struct mg_strset *only = NULL;
+	const char *shard_spec = NULL, *files_from = NULL, *changed = NULL;
+	unsigned shard_total = 0;
+	enum mg_shard_mode shard_mode = MG_SHARD_HASH;
+	int nul = 0;
+	char psha[65];
 	struct mg_gate_opts go;
 	struct mg_gate_info info;
 	struct mg_run_opts ro;
@@ -195,10 +364,13 @@ cmd_scan(int argc, char **argv)
 	memset(&go, 0, sizeof(go));
 	memset(&info, 0, sizeof(info));
 	memset(&g, 0, sizeof(g));
+	memset(&nw, 0, sizeof(nw));
+	memset(&shard, 0, sizeof(shard));
+	mg_listing_init(&listing);
 	cli_run_defaults(&ro);
 	info.automation_id = "modelgate/scan/";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:qj:h", scan_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:qj:h0", scan_opts, NULL)) != -1) {
 		if ((r = cli_run_option("scan", c, optarg, &ro)) != 0) {
 			if (r < 0)
 				return cli_exit(MG_EXIT_USAGE, "usage error");
@@ -232,13 +404,15 @@ cmd_scan(int argc, char **argv)
 		case OPT_SARIF:
 		case OPT_JUNIT:
 		case OPT_MARKDOWN:
+		case OPT_CODEQUALITY:
+		case OPT_GITHUB:
 			for (i = 0; i < nreq; i++)
 				if (strcmp(reqs[i].path, optarg) == 0) {
 					cli_warn("scan: two reports to one file: %s",
 					    optarg);
 					return MG_EXIT_USAGE;
 				}
-			if (nreq == 4) {
+			if (nreq == sizeof(reqs) / sizeof(reqs[0])) {
 				cli_warn("scan: each report may be given once");
 				return MG_EXIT_USAGE;
 			}
@@ -246,13 +420,52 @@ cmd_scan(int argc, char **argv)
 			if (strcmp(optarg, "-") == 0)
 				quiet = 1;
 			reqs[nreq].path = optarg;
-			reqs[nreq].fn = c == OPT_JSON ? mg_report_gate_json :
-			    c == OPT_SARIF ? mg_report_sarif :
-			    c == OPT_JUNIT ? mg_report_junit : mg_report_markdown;
-			reqs[nreq].what = c == OPT_JSON ? "json" :
-			    c == OPT_SARIF ? "sarif" : c == OPT_JUNIT ? "junit" :
-			    "markdown";
+			reqs[nreq].fn = writer_for(c)->fn;
+			reqs[nreq].what = writer_for(c)->name;
 			nreq++;
+			break;
+		case OPT_GITHUB_MAX: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
+			    v < 1 || v > 1000) {
+				cli_warn("scan: --github-max takes 1 to 1000");
+				return MG_EXIT_USAGE;
+			}
+			info.annotations_max = (unsigned)v;
+			break;
+		}
+		case OPT_SHARD:
+			shard_spec = optarg;
+			break;
+		case OPT_SHARD_TOTAL: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
+			    v < 1 || v > MG_SHARD_MAX) {
+				cli_warn("scan: --shard-total takes 1 to %u",
+				    MG_SHARD_MAX);
+				return MG_EXIT_USAGE;
+			}
+			shard_total = (unsigned)v;
+			break;
+		}
+		case OPT_SHARD_MODE:
+			if (mg_shard_mode_parse(optarg, &shard_mode) != MG_OK) {
+				cli_warn("scan: --shard-mode takes hash or size");
+				return MG_EXIT_USAGE;
+			}
+			break;
+		case OPT_FILES_FROM:
+			files_from = optarg;
+			break;
+		case '0':
+			nul = 1;
+			break;
+		case OPT_CHANGED_SINCE:
+			changed = optarg;
 			break;
 		case OPT_AUTOMATION:
 			info.automation_id = optarg;
@@ -274,14 +487,70 @@ cmd_scan(int argc, char **argv)
 		cli_warn("scan: SOURCE_DATE_EPOCH must be a non-negative integer");
 		return cli_exit(MG_EXIT_USAGE, "usage error");
 	}
+	if (shard_spec != NULL && mg_shard_parse(shard_spec, shard_total,
+	    &shard, err, sizeof(err)) != MG_OK) {
+		cli_warn("scan: %s", err);
+		return cli_exit(MG_EXIT_USAGE, "usage error");
+	}
+	shard.mode = shard_mode;
+	if (files_from != NULL || changed != NULL) {
+		if ((only = mg_strset_new()) == NULL)
+			return cli_exit(MG_EXIT_INCOMPLETE, "out of memory");
+		r = MG_OK;
+		if (files_from != NULL)
+			r = mg_filelist_read(only, files_from, nul, err,
+			    sizeof(err));
+		if (r == MG_OK && changed != NULL)
+			r = mg_filelist_git_changed(only, changed, err,
+			    sizeof(err));
+		if (r != MG_OK) {
+			cli_warn("scan: %s", err);
+			mg_strset_free(only);
+			return cli_exit(MG_EXIT_USAGE, "usage error");
+		}
+	}
 	if (mg_policy_load(&pol, policy_file, err, sizeof(err)) != MG_OK) {
 		cli_warn("%s", err);
+		mg_strset_free(only);
+		return cli_exit(MG_EXIT_USAGE, "policy error");
+	}
+	if (policy_digest(policy_file, psha) != 0) {
+		cli_warn("scan: cannot read the policy %s", policy_file);
+		mg_strset_free(only);
+		mg_policy_free(pol);
 		return cli_exit(MG_EXIT_USAGE, "policy error");
 	}
 
+	nw.pol = pol;
+	nw.shard = &shard;
+	nw.listing = &listing;
+	nw.only = only;
 	ro.want = want;
 	ro.excluded = excluded;
-	ro.want_arg = pol;
+	ro.want_arg = &nw;
+	/*
+	 * A shard or a file selection first lists the whole tree (a walk, no
+	 * reads): the listing digest, the bin packing of size mode, and the
+	 * files whose pins are taken as they are.
+	 */
+	if (shard.total > 0 || only != NULL) {
+		struct mg_run lr;
+
+		nw.listing_pass = 1;
+		r = mg_run_scan(&lr, argv + optind, (size_t)(argc - optind),
+		    &ro);
+		mg_run_free(&lr);
+		nw.listing_pass = 0;
+		if (r != MG_OK || nw.nomem ||
+		    mg_listing_finish(&listing, &shard) != MG_OK) {
+			cli_warn("scan: %s", mg_strerror(MG_ERR_NOMEM));
+			mg_strset_free(only);
+			mg_listing_free(&listing);
+			mg_policy_free(pol);
+			return cli_exit(MG_EXIT_INCOMPLETE,
+			    "the scan could not finish");
+		}
+	}
 	ro.post = check_in_worker;
 	ro.post_arg = pol;
 	memset(&prog, 0, sizeof(prog));
@@ -302,6 +571,12 @@ cmd_scan(int argc, char **argv)
 		goto out_run;
 	}
 
+	if ((shard.total > 0 || only != NULL) &&
+	    placeholders(&run, &nw, pol, &go) != MG_OK) {
+		cli_warn("scan: %s", mg_strerror(MG_ERR_NOMEM));
+		code = cli_exit(MG_EXIT_INCOMPLETE, "the scan could not finish");
+		goto out_run;
+	}
 	go.fail_on = fail_on;
 	go.today = day;
 	go.roots = argv + optind;
@@ -313,8 +588,24 @@ cmd_scan(int argc, char **argv)
 		    r == MG_ERR_POLICY ? "usage error" : "the gate could not finish");
 		goto out_gate;
 	}
+	/*
+	 * A shard reports what only it owns; a shard that got nothing of a
+	 * non-empty tree passes (the merge decides).  A pull-request scan
+	 * with no changed model passes too.
+	 */
+	if (shard.total > 0 || only != NULL)
+		mg_gate_shard_filter(&g, &shard, &listing,
+		    (shard.total > 0 && listing.n > 0) || only != NULL ||
+		    go.allow_empty ? MG_EXIT_PASS : MG_EXIT_EMPTY);
 
 	info.tool_name = MG_NAME;
+	info.policy_sha256 = psha;
+	if (shard.total > 0) {
+		info.shard_index = shard.index;
+		info.shard_total = shard.total;
+		info.shard_mode = mg_shard_mode_name(shard.mode);
+		info.list_sha256 = listing.sha256;
+	}
 	info.tool_version = MG_VERSION;
 	info.tool_uri = MG_URL;
 	info.generated_at = stamp;
@@ -362,13 +653,17 @@ cmd_scan(int argc, char **argv)
 		code = cli_exit(code, "nothing to scan (--allow-empty makes "
 		    "this 0)");
 	else
-		code = cli_exit(code, "%s", g.verdict == MG_RV_EMPTY ?
-		    "nothing to scan, allowed by --allow-empty" : "pass");
+		code = cli_exit(code, "%s", g.verdict != MG_RV_EMPTY ? "pass" :
+		    shard.total > 0 && listing.n > 0 ? "no model in this shard" :
+		    only != NULL ? "no selected model to scan" :
+		    "nothing to scan, allowed by --allow-empty");
 out_gate:
 	mg_gate_free(&g);
 out_run:
 	mg_run_free(&run);
 	mg_policy_free(pol);
+	mg_listing_free(&listing);
+	mg_strset_free(only);
 	return code;
 }
 

@@ -22,6 +22,13 @@ struct mg_gate_info {
 	const char	*automation_id;	/* SARIF automationDetails.id */
 	int		 fail_on;	/* enum mg_sev, the run's default */
 	int		 color;		/* text: ANSI colour allowed */
+	/* Optional (zero: absent). */
+	const char	*policy_sha256;	/* digest of the policy text */
+	unsigned	 shard_index;	/* 1-based; 0: not a shard */
+	unsigned	 shard_total;
+	const char	*shard_mode;	/* "hash" or "size" */
+	const char	*list_sha256;	/* the listing before sharding */
+	unsigned	 annotations_max; /* --github: at most this many */
 };
 
 typedef int (*mg_gate_writer_fn)(FILE *f, const struct mg_gate *g,
@@ -37,5 +44,22 @@ int	mg_report_junit(FILE *, const struct mg_gate *,
 	    const struct mg_gate_info *);
 int	mg_report_markdown(FILE *, const struct mg_gate *,
 	    const struct mg_gate_info *);
+/* GitLab code quality JSON: one issue per active finding. */
+int	mg_report_codequality(FILE *, const struct mg_gate *,
+	    const struct mg_gate_info *);
+/*
+ * GitHub workflow-command annotations: the annotations_max most severe
+ * active findings (::error when they count, ::warning otherwise) and one
+ * ::notice with the number left out.
+ */
+int	mg_report_github(FILE *, const struct mg_gate *,
+	    const struct mg_gate_info *);
+
+/* The gate's report formats by option name ("json", "sarif", ...). */
+struct mg_gate_writer {
+	const char		*name;
+	mg_gate_writer_fn	 fn;
+};
+extern const struct mg_gate_writer mg_gate_writers[];	/* NULL-terminated */
 
 #endif /* MG_GATE_REPORT_H */

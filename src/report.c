@@ -19,6 +19,8 @@ static const struct mg_bom_writer writers[] = {
 	    mg_report_table },
 	{ "hf-readme", "Hugging Face model card (front matter and body)",
 	    mg_report_hfreadme },
+	{ "cyclonedx", "CycloneDX 1.6 JSON ML-BOM, one document",
+	    mg_report_cyclonedx },
 };
 
 #define NWRITERS (sizeof(writers) / sizeof(writers[0]))

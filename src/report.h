@@ -63,5 +63,7 @@ int	mg_report_table(FILE *, struct mg_artifact *const *, size_t,
 	    const struct mg_bom_info *);
 int	mg_report_hfreadme(FILE *, struct mg_artifact *const *, size_t,
 	    const struct mg_bom_info *);
+int	mg_report_cyclonedx(FILE *, struct mg_artifact *const *, size_t,
+	    const struct mg_bom_info *);
 
 #endif /* MG_REPORT_H */

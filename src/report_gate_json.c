@@ -152,6 +152,23 @@ mg_report_gate_json(FILE *out, const struct mg_gate *g,
 	r |= put(root, "fail_on",
 	    cJSON_CreateString(mg_sev_name((enum mg_sev)info->fail_on)));
 	r |= put(root, "generated_at", cJSON_CreateString(info->generated_at));
+	if (info->policy_sha256 != NULL)
+		r |= put(root, "policy_sha256",
+		    cJSON_CreateString(info->policy_sha256));
+	if (info->shard_total > 0 && info->list_sha256 != NULL) {
+		cJSON *sh;
+
+		r |= put(root, "shard", sh = cJSON_CreateObject());
+		if (sh != NULL) {
+			r |= put(sh, "index", mg_json_u64(info->shard_index));
+			r |= put(sh, "total", mg_json_u64(info->shard_total));
+			r |= put(sh, "mode", cJSON_CreateString(
+			    info->shard_mode != NULL ? info->shard_mode :
+			    "hash"));
+		}
+		r |= put(root, "artifact_list_sha256",
+		    cJSON_CreateString(info->list_sha256));
+	}
 	r |= put(root, "summary", summary_json(g, info));
 	r |= put(root, "artifacts", arts = cJSON_CreateArray());
 	for (i = 0; r == MG_OK && i < g->n; i++) {

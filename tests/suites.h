@@ -18,5 +18,7 @@ Suite	*gate_report_suite(void);
 Suite	*parity_suite(void);
 Suite	*license_suite(void);
 Suite	*escape_suite(void);
+Suite	*merge_suite(void);
+Suite	*ci_suite(void);
 
 #endif

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Build step of the GitHub action (action.yml).
+#
+#   action-build.sh key    write key=<cache key> and bin-dir=<dir> to
+#                          $GITHUB_OUTPUT: the key is a digest of every
+#                          source file, so a cached build is reused until
+#                          the sources change
+#   action-build.sh build  install the dependencies (Ubuntu/Debian) and,
+#                          unless the cache was hit, build modelgate into
+#                          $MG_BIN_DIR
+#
+# Inputs arrive in the environment only (MG_ACTION_PATH, RUNNER_TEMP,
+# MG_BIN_DIR, MG_CACHE_HIT).
+set -euo pipefail
+
+src=${MG_ACTION_PATH:?}
+case ${1:-} in
+key)
+	digest=$(cd "$src" && find Makefile src cmd ci/install-deps.sh -type f \
+	    -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum |
+	    cut -c1-40)
+	bin_dir="${RUNNER_TEMP:-/tmp}/modelgate-bin"
+	{
+		echo "key=modelgate-${RUNNER_OS:-os}-${RUNNER_ARCH:-arch}-$digest"
+		echo "bin-dir=$bin_dir"
+	} >>"${GITHUB_OUTPUT:?}"
+	;;
+build)
+	# The runtime libraries are needed even when the build is cached.
+	sh "$src/ci/install-deps.sh" --build
+	if [ "${MG_CACHE_HIT:-}" = "true" ] && [ -x "$MG_BIN_DIR/modelgate" ]; then
+		echo "modelgate: cached build $("$MG_BIN_DIR/modelgate" version)"
+		exit 0
+	fi
+	make -C "$src" -s BUILD="${RUNNER_TEMP:-/tmp}/modelgate-build" \
+	    "${RUNNER_TEMP:-/tmp}/modelgate-build/modelgate"
+	mkdir -p "$MG_BIN_DIR"
+	cp "${RUNNER_TEMP:-/tmp}/modelgate-build/modelgate" "$MG_BIN_DIR/"
+	"$MG_BIN_DIR/modelgate" version
+	;;
+*)
+	echo "usage: action-build.sh key|build" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,229 @@
+/*
+ * filelist.c - read a list of files, or ask git which files changed.
+ *
+ * git runs through fork/exec with a fixed argument vector (no shell), its
+ * output is bounded by MG_FILELIST_MAX_BYTES, and a revision that looks
+ * like an option is refused, so neither a crafted revision nor a crafted
+ * file name can run anything.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "filelist.h"
+#include "path.h"
+#include "strset.h"
+
+static int
+add_key(struct mg_strset *set, const char *cwd, const char *prefix,
+    const char *p, size_t n)
+{
+	char *rel = NULL, *key = NULL;
+	size_t pl = prefix != NULL ? strlen(prefix) : 0;
+	int r = MG_ERR_NOMEM;
+
+	if (pl > 0) {
+		if (n < pl || memcmp(p, prefix, pl) != 0)
+			return MG_OK;	/* outside the working directory */
+		p += pl;
+		n -= pl;
+	}
+	if (n == 0)
+		return MG_OK;
+	if ((rel = strndup(p, n)) == NULL)
+		goto out;
+	if (strlen(rel) != n) {		/* a NUL inside a line */
+		r = MG_OK;
+		goto out;
+	}
+	if ((key = mg_path_key(cwd, rel)) == NULL)
+		goto out;
+	r = mg_strset_add(set, key, strlen(key)) < 0 ? MG_ERR_NOMEM : MG_OK;
+out:
+	free(rel);
+	free(key);
+	return r;
+}
+
+static int
+split(struct mg_strset *set, const char *prefix, const char *buf, size_t len,
+    int nul)
+{
+	char *cwd = getcwd(NULL, 0);
+	size_t i = 0, j;
+	int r = MG_OK;
+
+	while (i < len && r == MG_OK) {
+		for (j = i; j < len && buf[j] != (nul ? '\0' : '\n'); j++)
+			;
+		if (!nul && j > i && buf[j - 1] == '\r')
+			r = add_key(set, cwd, prefix, buf + i, j - 1 - i);
+		else
+			r = add_key(set, cwd, prefix, buf + i, j - i);
+		i = j + 1;
+	}
+	free(cwd);
+	return r;
+}
+
+static int
+slurp_fd(int fd, char **out, size_t *len)
+{
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
+	ssize_t k;
+
+	*out = NULL;
+	for (;;) {
+		if (n == cap) {
+			char *nb;
+
+			if (cap >= MG_FILELIST_MAX_BYTES) {
+				free(buf);
+				return MG_ERR_LIMIT;
+			}
+			cap = cap ? cap * 2 : 65536;
+			if ((nb = realloc(buf, cap + 1)) == NULL) {
+				free(buf);
+				return MG_ERR_NOMEM;
+			}
+			buf = nb;
+		}
+		k = read(fd, buf + n, cap - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			free(buf);
+			return MG_ERR_IO;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	if (buf == NULL && (buf = malloc(1)) == NULL)
+		return MG_ERR_NOMEM;
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return MG_OK;
+}
+
+int
+mg_filelist_read(struct mg_strset *set, const char *file, int nul, char *err,
+    size_t errlen)
+{
+	int fd = strcmp(file, "-") == 0 ? STDIN_FILENO :
+	    open(file, O_RDONLY | O_CLOEXEC);
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot open: %s", file,
+		    strerror(errno));
+		return MG_ERR_USAGE;
+	}
+	r = slurp_fd(fd, &buf, &len);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (r != MG_OK) {
+		snprintf(err, errlen, "%s: %s", file, r == MG_ERR_LIMIT ?
+		    "list too large" : mg_strerror(r));
+		return r == MG_ERR_NOMEM ? r : MG_ERR_USAGE;
+	}
+	r = split(set, NULL, buf, len, nul);
+	free(buf);
+	return r;
+}
+
+/* Run git with argv; its standard output into *out. */
+static int
+run_git(char *const argv[], char **out, size_t *len, int *status)
+{
+	int p[2], r;
+	pid_t pid;
+
+	if (pipe(p) != 0)
+		return MG_ERR_IO;
+	if ((pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return MG_ERR_IO;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		if (devnull >= 0)
+			dup2(devnull, STDIN_FILENO);
+		dup2(p[1], STDOUT_FILENO);
+		close(p[0]);
+		close(p[1]);
+		execvp("git", argv);
+		_exit(127);
+	}
+	close(p[1]);
+	r = slurp_fd(p[0], out, len);
+	close(p[0]);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
+int
+mg_filelist_git_changed(struct mg_strset *set, const char *rev, char *err,
+    size_t errlen)
+{
+	char *prefix_argv[] = { "git", "rev-parse", "--show-prefix", NULL };
+	char *diff_argv[] = { "git", "-c", "core.quotepath=off", "diff",
+	    "--name-only", "-z", NULL, "--", NULL };
+	char *prefix = NULL, *buf = NULL;
+	size_t len = 0, plen = 0;
+	int status = 0, r;
+
+	if (rev[0] == '-' || rev[0] == '\0') {
+		snprintf(err, errlen, "--changed-since: '%s' is not a revision",
+		    rev);
+		return MG_ERR_USAGE;
+	}
+	r = run_git(prefix_argv, &prefix, &plen, &status);
+	if (r != MG_OK || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		snprintf(err, errlen, "--changed-since: not in a git work tree "
+		    "(git rev-parse failed)");
+		r = r == MG_ERR_NOMEM ? r : MG_ERR_USAGE;
+		goto out;
+	}
+	while (plen > 0 && (prefix[plen - 1] == '\n' || prefix[plen - 1] ==
+	    '\r'))
+		prefix[--plen] = '\0';
+	diff_argv[6] = (char *)(uintptr_t)rev;
+	r = run_git(diff_argv, &buf, &len, &status);
+	if (r != MG_OK || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		snprintf(err, errlen, "--changed-since %s: git diff failed "
+		    "(is the revision fetched? shallow clones need "
+		    "fetch-depth: 0)", rev);
+		r = r == MG_ERR_NOMEM ? r : MG_ERR_USAGE;
+		goto out;
+	}
+	r = split(set, prefix, buf, len, 1);
+out:
+	free(prefix);
+	free(buf);
+	return r;
+}
+
+int
+mg_filelist_has(const struct mg_strset *set, const char *path)
+{
+	char *cwd = getcwd(NULL, 0), *key = mg_path_key(cwd, path);
+	int r = key != NULL && mg_strset_has(set, key, strlen(key));
+
+	free(cwd);
+	free(key);
+	return r;
+}

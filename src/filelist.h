@@ -1,0 +1,36 @@
+/*
+ * filelist.h - the files a pull-request scan is limited to.
+ *
+ * Entries are held by their path key (path.h), so "models/a.gguf",
+ * "./models/a.gguf" and the absolute path select the same artifact
+ * whatever spelling the scan roots use.
+ */
+#ifndef MG_FILELIST_H
+#define MG_FILELIST_H
+
+#include <stddef.h>
+
+struct mg_strset;
+
+#define MG_FILELIST_MAX_BYTES	(64u * 1024 * 1024)
+
+/*
+ * Add the paths of file ("-": standard input), one per line (CR LF
+ * accepted, empty lines ignored) or NUL-separated (nul set), to set.
+ * Paths are relative to the working directory.  MG_OK, MG_ERR_NOMEM, or
+ * MG_ERR_USAGE with the reason in err.
+ */
+int	mg_filelist_read(struct mg_strset *set, const char *file, int nul,
+	    char *err, size_t errlen);
+/*
+ * Add the files `git diff --name-only -z REV --` names (run with
+ * fork/exec, no shell; REV may not start with '-'), mapped from the
+ * repository root to the working directory.  Files outside the working
+ * directory are skipped.  MG_OK, MG_ERR_NOMEM or MG_ERR_USAGE.
+ */
+int	mg_filelist_git_changed(struct mg_strset *set, const char *rev,
+	    char *err, size_t errlen);
+/* 1 when the display path of an artifact is in set. */
+int	mg_filelist_has(const struct mg_strset *set, const char *path);
+
+#endif /* MG_FILELIST_H */

@@ -1,0 +1,84 @@
+/*
+ * merge.h - shards of a scan back into one gate.
+ *
+ * `modelgate scan --shard I/N --json F` writes one JSON report per shard;
+ * mg_merge_load reads N of them back into one struct mg_gate made of
+ * synthetic artifacts and findings, so the ordinary writers (SARIF,
+ * JUnit, JSON, Markdown, code quality, annotations) produce what one
+ * unsharded scan would have produced, and the exit code is recomputed.
+ *
+ * The reports are our own but may have been tampered with on the way
+ * (CI artifacts): each is capped at MG_MERGE_MAX_BYTES, every member is
+ * type-checked, and anything unexpected is a usage error naming the file.
+ */
+#ifndef MG_MERGE_H
+#define MG_MERGE_H
+
+#include <stddef.h>
+
+#include "gate.h"
+#include "shard.h"
+
+#define MG_MERGE_MAX_BYTES	(256ull * 1024 * 1024)
+
+struct mg_merge {
+	struct mg_gate	 g;		/* every artifact synthetic (owned) */
+	char		 tool_version[64];
+	char		*policy;	/* policy source of the shards */
+	char		 policy_sha256[65];
+	int		 fail_on;	/* enum mg_sev */
+	unsigned	 total;		/* shards */
+	char		 list_sha256[65];
+	char		**strs;		/* strings the gate borrows */
+	size_t		 nstrs, strs_cap;
+};
+
+/*
+ * Read n shard reports, check that they are shards 1..N of one scan (same
+ * tree digest, total, tool version, policy and fail_on; none missing or
+ * repeated) and build the merged gate.  allow_empty: exit 0 instead of 4
+ * when no shard found an artifact.  MG_ERR_USAGE with the reason in err
+ * ("shard 2/3 missing", ...), or MG_ERR_NOMEM.
+ */
+int	mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
+	    int allow_empty, char *err, size_t errlen);
+void	mg_merge_free(struct mg_merge *m);	/* accepts NULL */
+
+/*
+ * Recount a gate's summary, run verdict and exit code from its
+ * artifacts' verdicts and findings (as mg_gate_eval does).  nreal is the
+ * number of scanned (not synthetic) artifacts; empty_exit the exit code
+ * when it is 0 and nothing failed or errored.  seconds is kept.
+ */
+void	mg_gate_retally(struct mg_gate *g, size_t nreal, int empty_exit);
+
+/*
+ * In a shard: drop the synthetic artifacts (a missing pinned file, a
+ * walk error, a malformed lock or manifest) that another shard owns, so
+ * that each is reported once across shards.  The policy file's own
+ * findings stay in every shard; merging reconciles them.  Placeholders
+ * (mg_run_add_placeholders) go too.  Then retally, with empty_exit as the
+ * exit code when no scanned artifact is left.
+ */
+void	mg_gate_shard_filter(struct mg_gate *g, const struct mg_shard *s,
+	    const struct mg_listing *l, int empty_exit);
+
+/*
+ * Placeholders for the files a shard or a file selection leaves out:
+ * every listed path for which scanned(arg, path) is 0 and that one of the
+ * pin lists names is added to the run as an artifact of format
+ * mg_unscanned_format carrying its pinned digest, so that verifying the
+ * pins neither re-reads those files nor reports them missing.
+ * mg_gate_shard_filter removes them again.  Pin lists may be NULL.
+ * Returns MG_OK or MG_ERR_NOMEM.
+ */
+struct mg_lock;
+extern const char mg_unscanned_format[];
+int	mg_run_add_placeholders(struct mg_run *run, const struct mg_listing *l,
+	    int (*scanned)(void *arg, const char *path), void *arg,
+	    const struct mg_lock *const *pins, size_t npins);
+
+/* 1 for artifacts the gate made up ("missing", "policy", ...). */
+int	mg_gate_is_synthetic_format(const char *format);
+
+#endif /* MG_MERGE_H */

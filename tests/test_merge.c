@@ -1,0 +1,478 @@
+/*
+ * test_merge.c - sharded scans and `modelgate merge`.
+ *
+ * The tree is the demo's failing sample (fixtures/demo.c, bad/): passing,
+ * failing, hostile and not-yet-checked artifacts, a lock file with a
+ * changed digest and a pin for a file that is gone, a suppression that
+ * applies and one that matches nothing.  Scanned in N shards and merged,
+ * it must give the reports one unsharded scan gives, byte for byte
+ * (SOURCE_DATE_EPOCH fixes the time), and the same exit code; a missing,
+ * repeated, foreign or tampered shard is exit 2.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <cjson/cJSON.h>
+
+#include "demo.h"
+#include "err.h"
+#include "shard.h"
+#include "suites.h"
+#include "tutil.h"
+
+static char *
+bad_tree(void)
+{
+	char *d = tu_tmpdir();
+
+	mg_gen_demo_bad(d);
+	return d;
+}
+
+/* Run scan in dir/bad with the sample's policy and lock, plus args. */
+static struct tres
+scan_bad(const char *d, const char *const *extra)
+{
+	const char *args[40] = { "scan", "-q", "--policy", "policy.json",
+	    "--lock", "modelgate.lock" };
+	char cwd[4096];
+	int n = 6, i;
+
+	for (i = 0; extra[i] != NULL && n < 38; i++)
+		args[n++] = extra[i];
+	args[n++] = "models";
+	args[n] = NULL;
+	snprintf(cwd, sizeof(cwd), "%s/bad", d);
+	return tu_run(cwd, args);
+}
+
+static struct tres
+merge(const char *d, const char *const *extra)
+{
+	const char *args[40] = { "merge", "-q" };
+	char cwd[4096];
+	int n = 2, i;
+
+	for (i = 0; extra[i] != NULL && n < 39; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	snprintf(cwd, sizeof(cwd), "%s/bad", d);
+	return tu_run(cwd, args);
+}
+
+static char *
+slurp_in(const char *d, const char *name)
+{
+	char p[4200];
+	char *s;
+
+	snprintf(p, sizeof(p), "%s/bad/%s", d, name);
+	s = tu_slurp(p, NULL);
+	ck_assert_msg(s != NULL, "%s missing", p);
+	return s;
+}
+
+static void
+same_file(const char *d, const char *a, const char *b)
+{
+	char *x = slurp_in(d, a), *y = slurp_in(d, b);
+
+	ck_assert_msg(strcmp(x, y) == 0, "%s and %s differ", a, b);
+	free(x);
+	free(y);
+}
+
+/* Occurrences of a rule in a JSON report. */
+static int
+count_rule(const char *d, const char *report, const char *rule)
+{
+	char *s = slurp_in(d, report), *p = s, pat[128];
+	int n = 0;
+
+	snprintf(pat, sizeof(pat), "\"rule\":\t\"%s\"", rule);
+	while ((p = strstr(p, pat)) != NULL) {
+		n++;
+		p++;
+	}
+	free(s);
+	return n;
+}
+
+static void
+sharded_equals_unsharded(const char *mode)
+{
+	char *d = bad_tree();
+	char json[3][32], spec[3][16];
+	struct tres r;
+	int i, u, missing = 0;
+
+	r = scan_bad(d, (const char *const[]){ "--json", "u.json", "--sarif",
+	    "u.sarif", "--junit", "u.xml", "--markdown", "u.md",
+	    "--codequality", "u.cq.json", NULL });
+	u = r.status;
+	ck_assert_msg(u == 1, "unsharded exit %d: %s", u, r.err);
+	tu_free(&r);
+	for (i = 0; i < 3; i++) {
+		snprintf(json[i], sizeof(json[i]), "s%d.json", i + 1);
+		snprintf(spec[i], sizeof(spec[i]), "%d/3", i + 1);
+		r = scan_bad(d, (const char *const[]){ "--shard", spec[i],
+		    "--shard-mode", mode, "--json", json[i], NULL });
+		ck_assert_msg(r.status <= 1, "shard %s exit %d: %s", spec[i],
+		    r.status, r.err);
+		tu_free(&r);
+		missing += count_rule(d, json[i], "HASH-MISSING");
+	}
+	/* The pin of the file that is gone is reported by one shard only. */
+	ck_assert_int_eq(missing, 1);
+	/* Given in any order. */
+	r = merge(d, (const char *const[]){ "--json", "m.json", "--sarif",
+	    "m.sarif", "--junit", "m.xml", "--markdown", "m.md",
+	    "--codequality", "m.cq.json", json[2], json[0], json[1], NULL });
+	ck_assert_msg(r.status == u, "merge exit %d, unsharded %d: %s",
+	    r.status, u, r.err);
+	tu_free(&r);
+	same_file(d, "u.json", "m.json");
+	same_file(d, "u.sarif", "m.sarif");
+	same_file(d, "u.xml", "m.xml");
+	same_file(d, "u.md", "m.md");
+	same_file(d, "u.cq.json", "m.cq.json");
+	{
+		char p[4200];
+
+		snprintf(p, sizeof(p), "%s/bad/m.sarif", d);
+		tu_sarif_schema_ok(p);
+		snprintf(p, sizeof(p), "%s/bad/m.xml", d);
+		tu_junit_xsd_ok(p);
+	}
+	tu_rmrf(d);
+	free(d);
+}
+
+START_TEST(merge_hash_shards_equal_unsharded_scan)
+{
+	sharded_equals_unsharded("hash");
+}
+END_TEST
+
+START_TEST(merge_size_shards_equal_unsharded_scan)
+{
+	sharded_equals_unsharded("size");
+}
+END_TEST
+
+START_TEST(merge_refuses_missing_repeated_foreign_tampered)
+{
+	char *d = bad_tree();
+	struct tres r;
+	char *s, p[4200];
+	FILE *f;
+
+	r = scan_bad(d, (const char *const[]){ "--shard", "1/3", "--json",
+	    "s1.json", NULL });
+	tu_free(&r);
+	r = scan_bad(d, (const char *const[]){ "--shard", "2/3", "--json",
+	    "s2.json", NULL });
+	tu_free(&r);
+	r = scan_bad(d, (const char *const[]){ "--shard", "3/3", "--json",
+	    "s3.json", NULL });
+	tu_free(&r);
+	r = scan_bad(d, (const char *const[]){ "--json", "u.json", NULL });
+	tu_free(&r);
+
+	r = merge(d, (const char *const[]){ "s1.json", "s3.json", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "shard 2/3 missing"));
+	tu_free(&r);
+	r = merge(d, (const char *const[]){ "s1.json", "s2.json", "s1.json",
+	    "s3.json", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "shard 1/3 given twice"));
+	tu_free(&r);
+	r = merge(d, (const char *const[]){ "s1.json", "s2.json", "u.json",
+	    NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "not a shard report"));
+	tu_free(&r);
+
+	/* Another tree: one more file changes the listing digest. */
+	snprintf(p, sizeof(p), "%s/bad/models/new.gguf", d);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	r = scan_bad(d, (const char *const[]){ "--shard", "2/3", "--json",
+	    "f2.json", NULL });
+	tu_free(&r);
+	r = merge(d, (const char *const[]){ "s1.json", "f2.json", "s3.json",
+	    NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "f2.json was made from another "
+	    "tree"));
+	tu_free(&r);
+
+	/* Tampered: a type changed, an unknown rule, not JSON at all. */
+	s = slurp_in(d, "s2.json");
+	{
+		char *q = strstr(s, "\"counts\":\t");
+
+		if (q != NULL) {
+			q += 10;
+			if (strncmp(q, "true", 4) == 0)
+				memcpy(q, "1   ", 4);
+			else
+				memcpy(q, "0    ", 5);
+		}
+		snprintf(p, sizeof(p), "%s/bad", d);
+		tu_write(p, "t2.json", s);
+		r = merge(d, (const char *const[]){ "s1.json", "t2.json",
+		    "s3.json", NULL });
+		ck_assert_int_eq(r.status, q != NULL ? 2 : 0);
+		tu_free(&r);
+	}
+	free(s);
+	snprintf(p, sizeof(p), "%s/bad", d);
+	tu_write(p, "t3.json", "{\"tool\": {\"name\": \"modelgate\"");
+	r = merge(d, (const char *const[]){ "s1.json", "s2.json", "t3.json",
+	    NULL });
+	ck_assert_int_eq(r.status, 2);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* Adding a path never moves another in hash mode. */
+START_TEST(shard_hash_assignment_is_stable)
+{
+	struct mg_shard s = { 2, 5, MG_SHARD_HASH };
+	struct mg_listing a, b;
+	char path[64];
+	size_t i, per[5] = { 0 };
+
+	mg_listing_init(&a);
+	mg_listing_init(&b);
+	for (i = 0; i < 500; i++) {
+		snprintf(path, sizeof(path), "models/m%03zu.gguf", i);
+		ck_assert_int_eq(mg_listing_add(&a, path, i), MG_OK);
+		ck_assert_int_eq(mg_listing_add(&b, path, i), MG_OK);
+	}
+	ck_assert_int_eq(mg_listing_add(&b, "models/zz-new.gguf", 1), MG_OK);
+	ck_assert_int_eq(mg_listing_finish(&a, &s), MG_OK);
+	ck_assert_int_eq(mg_listing_finish(&b, &s), MG_OK);
+	ck_assert_str_ne(a.sha256, b.sha256);
+	for (i = 0; i < a.n; i++) {
+		long k = mg_listing_find(&b, a.paths[i]);
+
+		ck_assert_int_ge(k, 0);
+		ck_assert_uint_eq(a.owner[i], b.owner[k]);
+		ck_assert_uint_ge(a.owner[i], 1);
+		ck_assert_uint_le(a.owner[i], 5);
+		per[a.owner[i] - 1]++;
+	}
+	for (i = 0; i < 5; i++)		/* roughly even */
+		ck_assert_uint_gt(per[i], 50);
+	mg_listing_free(&a);
+	mg_listing_free(&b);
+}
+END_TEST
+
+/* Size mode: a few huge files land on different shards. */
+START_TEST(shard_size_mode_balances_bytes)
+{
+	struct mg_shard s = { 1, 3, MG_SHARD_SIZE };
+	struct mg_listing l;
+	uint64_t load[3] = { 0 };
+	size_t i;
+
+	mg_listing_init(&l);
+	ck_assert_int_eq(mg_listing_add(&l, "a.gguf", 9000000000ull), MG_OK);
+	ck_assert_int_eq(mg_listing_add(&l, "b.gguf", 8000000000ull), MG_OK);
+	ck_assert_int_eq(mg_listing_add(&l, "c.gguf", 7000000000ull), MG_OK);
+	for (i = 0; i < 30; i++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "small%02zu.gguf", i);
+		ck_assert_int_eq(mg_listing_add(&l, p, 1000), MG_OK);
+	}
+	ck_assert_int_eq(mg_listing_finish(&l, &s), MG_OK);
+	for (i = 0; i < l.n; i++)
+		load[l.owner[i] - 1] += l.sizes[i];
+	ck_assert_uint_ne(l.owner[mg_listing_find(&l, "a.gguf")],
+	    l.owner[mg_listing_find(&l, "b.gguf")]);
+	ck_assert_uint_ne(l.owner[mg_listing_find(&l, "b.gguf")],
+	    l.owner[mg_listing_find(&l, "c.gguf")]);
+	for (i = 0; i < 3; i++)
+		ck_assert_uint_lt(load[i], 9100000000ull);
+	mg_listing_free(&l);
+}
+END_TEST
+
+START_TEST(shard_auto_reads_gitlab_and_kubernetes)
+{
+	struct mg_shard s;
+	char err[256];
+
+	unsetenv("CI_NODE_INDEX");
+	unsetenv("CI_NODE_TOTAL");
+	unsetenv("JOB_COMPLETION_INDEX");
+	unsetenv("MODELGATE_SHARD_TOTAL");
+	ck_assert_int_eq(mg_shard_parse("auto", 0, &s, err, sizeof(err)),
+	    MG_ERR_USAGE);
+	ck_assert_int_eq(mg_shard_parse("2/4", 0, &s, err, sizeof(err)), MG_OK);
+	ck_assert_uint_eq(s.index, 2);
+	ck_assert_uint_eq(s.total, 4);
+	ck_assert_int_eq(mg_shard_parse("0/4", 0, &s, err, sizeof(err)),
+	    MG_ERR_USAGE);
+	ck_assert_int_eq(mg_shard_parse("5/4", 0, &s, err, sizeof(err)),
+	    MG_ERR_USAGE);
+	ck_assert_int_eq(mg_shard_parse("1/x", 0, &s, err, sizeof(err)),
+	    MG_ERR_USAGE);
+	ck_assert_int_eq(mg_shard_parse("-1/4", 0, &s, err, sizeof(err)),
+	    MG_ERR_USAGE);
+	/* GitLab: 1-based. */
+	setenv("CI_NODE_INDEX", "3", 1);
+	setenv("CI_NODE_TOTAL", "3", 1);
+	ck_assert_int_eq(mg_shard_parse("auto", 0, &s, err, sizeof(err)), MG_OK);
+	ck_assert_uint_eq(s.index, 3);
+	ck_assert_uint_eq(s.total, 3);
+	unsetenv("CI_NODE_INDEX");
+	unsetenv("CI_NODE_TOTAL");
+	/* Kubernetes: 0-based, total given separately. */
+	setenv("JOB_COMPLETION_INDEX", "0", 1);
+	ck_assert_int_eq(mg_shard_parse("auto", 0, &s, err, sizeof(err)),
+	    MG_ERR_USAGE);
+	ck_assert_int_eq(mg_shard_parse("auto", 4, &s, err, sizeof(err)), MG_OK);
+	ck_assert_uint_eq(s.index, 1);
+	ck_assert_uint_eq(s.total, 4);
+	setenv("MODELGATE_SHARD_TOTAL", "2", 1);
+	setenv("JOB_COMPLETION_INDEX", "1", 1);
+	ck_assert_int_eq(mg_shard_parse("auto", 0, &s, err, sizeof(err)), MG_OK);
+	ck_assert_uint_eq(s.index, 2);
+	ck_assert_uint_eq(s.total, 2);
+	setenv("JOB_COMPLETION_INDEX", "2", 1);
+	ck_assert_int_eq(mg_shard_parse("auto", 0, &s, err, sizeof(err)),
+	    MG_ERR_USAGE);
+	unsetenv("JOB_COMPLETION_INDEX");
+	unsetenv("MODELGATE_SHARD_TOTAL");
+}
+END_TEST
+
+START_TEST(scan_shard_auto_unset_is_usage_error)
+{
+	char *d = bad_tree();
+	struct tres r;
+
+	unsetenv("CI_NODE_INDEX");
+	unsetenv("JOB_COMPLETION_INDEX");
+	r = scan_bad(d, (const char *const[]){ "--shard", "auto", NULL });
+	ck_assert_int_eq(r.status, 2);
+	tu_free(&r);
+	r = scan_bad(d, (const char *const[]){ "--shard", "4/3", NULL });
+	ck_assert_int_eq(r.status, 2);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
+ * --files-from: only the listed files are scanned, the lock is still
+ * verified in full (the pin of the file that is gone is reported), and
+ * the unlisted files are neither reported missing nor read.
+ */
+START_TEST(scan_files_from_keeps_lock_verification)
+{
+	char *d = bad_tree();
+	char p[4200];
+	struct tres r;
+	cJSON *j, *arts, *a;
+	int seen_good = 0, seen_gone = 0, n = 0;
+	char *s;
+
+	snprintf(p, sizeof(p), "%s/bad", d);
+	tu_write(p, "changed.txt", "./models/good-q8_0.gguf\n");
+	r = scan_bad(d, (const char *const[]){ "--files-from", "changed.txt",
+	    "--json", "pr.json", NULL });
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	s = slurp_in(d, "pr.json");
+	j = cJSON_Parse(s);
+	free(s);
+	ck_assert_ptr_nonnull(j);
+	arts = cJSON_GetObjectItem(j, "artifacts");
+	cJSON_ArrayForEach(a, arts) {
+		const char *path = cJSON_GetObjectItem(a, "path")->valuestring;
+
+		n++;
+		seen_good += strcmp(path, "models/good-q8_0.gguf") == 0;
+		seen_gone += strcmp(path, "models/gone.gguf") == 0;
+	}
+	ck_assert_int_eq(seen_good, 1);
+	ck_assert_int_eq(seen_gone, 1);
+	/* good, gone, and the policy file's unused suppressions. */
+	ck_assert_int_le(n, 3);
+	cJSON_Delete(j);
+	ck_assert_int_eq(count_rule(d, "pr.json", "HASH-MISMATCH"), 0);
+
+	/* NUL-separated. */
+	tu_write_bytes(p, "nul.txt", "models/legacy.pt\0models/x::error "
+	    "title=pwn::ok.gguf\0", 52);
+	r = scan_bad(d, (const char *const[]){ "-0", "--files-from",
+	    "nul.txt", "--json", "nul.json", NULL });
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	ck_assert_int_eq(count_rule(d, "nul.json", "FMT-UNSUPPORTED"), 1);
+	ck_assert_int_eq(count_rule(d, "nul.json", "GGUF-TEMPLATE"), 1);
+	ck_assert_int_eq(count_rule(d, "nul.json", "HASH-MISMATCH"), 0);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+START_TEST(scan_changed_since_uses_git_diff)
+{
+	char *d = bad_tree();
+	struct tres r;
+	int n;
+
+	tu_sh("cd '%s/bad' && git init -q . && git -c user.email=t@t "
+	    "-c user.name=t add -A && git -c user.email=t@t -c user.name=t "
+	    "commit -qm base && printf x >> models/good-q8_0.gguf", d);
+	r = scan_bad(d, (const char *const[]){ "--changed-since", "HEAD",
+	    "--json", "pr.json", NULL });
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	/* The changed file is checked against its pin; nothing else is. */
+	ck_assert_int_eq(count_rule(d, "pr.json", "HASH-MISMATCH"), 1);
+	ck_assert_int_eq(count_rule(d, "pr.json", "GGUF-TEMPLATE"), 0);
+	n = count_rule(d, "pr.json", "HASH-MISSING");
+	ck_assert_int_eq(n, 1);
+	r = scan_bad(d, (const char *const[]){ "--changed-since",
+	    "--output=x", NULL });
+	ck_assert_int_eq(r.status, 2);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+Suite *
+merge_suite(void)
+{
+	Suite *s = suite_create("merge");
+	TCase *tc = tcase_create("merge");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, merge_hash_shards_equal_unsharded_scan);
+	tcase_add_test(tc, merge_size_shards_equal_unsharded_scan);
+	tcase_add_test(tc, merge_refuses_missing_repeated_foreign_tampered);
+	tcase_add_test(tc, shard_hash_assignment_is_stable);
+	tcase_add_test(tc, shard_size_mode_balances_bytes);
+	tcase_add_test(tc, shard_auto_reads_gitlab_and_kubernetes);
+	tcase_add_test(tc, scan_shard_auto_unset_is_usage_error);
+	tcase_add_test(tc, scan_files_from_keeps_lock_verification);
+	tcase_add_test(tc, scan_changed_since_uses_git_diff);
+	suite_add_tcase(s, tc);
+	return s;
+}
