@@ -22,6 +22,7 @@
 #include "err.h"
 #include "lockfile.h"
 #include "merge.h"
+#include "text.h"
 #include "rules.h"
 
 int
@@ -293,6 +294,8 @@ load_doc(struct mg_merge *m, struct shard_doc *d, int first, char *err,
 		return r;
 	if (memchr(buf, '\0', len) != NULL)
 		BAD("%s: not a modelgate --json report (NUL byte)", d->file);
+	/* Names that are not UTF-8 come as \udcNN: back to their bytes. */
+	mg_json_unescape_bytes(buf, &len);
 	d->root = cJSON_ParseWithOpts(buf, NULL, 1);
 	if (!cJSON_IsObject(d->root))
 		BAD("%s: not a JSON object", d->file);

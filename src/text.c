@@ -508,3 +508,56 @@ mg_pct_encode(const char *prefix, const char *s, const char *keep)
 	o[k] = '\0';
 	return o;
 }
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+void
+mg_json_unescape_bytes(char *buf, size_t *len)
+{
+	size_t i = 0, o = 0, n = *len;
+	int in_str = 0, h, l;
+
+	while (i < n) {
+		char c = buf[i];
+
+		if (!in_str) {
+			in_str = c == '"';
+			buf[o++] = buf[i++];
+			continue;
+		}
+		if (c == '"') {
+			in_str = 0;
+			buf[o++] = buf[i++];
+			continue;
+		}
+		if (c != '\\' || n - i < 2) {
+			buf[o++] = buf[i++];
+			continue;
+		}
+		if (buf[i + 1] == 'u' && n - i >= 6 &&
+		    (buf[i + 2] == 'd' || buf[i + 2] == 'D') &&
+		    (buf[i + 3] == 'c' || buf[i + 3] == 'C') &&
+		    (h = hexval((unsigned char)buf[i + 4])) >= 8 &&
+		    (l = hexval((unsigned char)buf[i + 5])) >= 0) {
+			buf[o++] = (char)(h << 4 | l);
+			i += 6;
+			continue;
+		}
+		/* Any other escape: copy the backslash and what it escapes. */
+		buf[o++] = buf[i++];
+		buf[o++] = buf[i++];
+	}
+	*len = o;
+	if (o < n)
+		buf[o] = '\0';
+}

@@ -85,6 +85,15 @@ char	*mg_text_escape(const char *s, size_t n);
  */
 char	*mg_json_defuse(char *s);
 
+/*
+ * The inverse of mg_json_bytes for a JSON parser that refuses lone
+ * surrogates (cJSON): every "\udcNN" escape (NN 80 to ff) inside a string
+ * of the JSON text buf[0..*len) becomes the raw byte NN, in place, and
+ * *len shrinks.  Parsed strings then hold a name's exact bytes again.
+ * Other escapes and text outside strings are left alone.
+ */
+void	mg_json_unescape_bytes(char *buf, size_t *len);
+
 /* mg_text_escape(s, strlen(s)). */
 char	*mg_text_printable(const char *s);
 

@@ -108,12 +108,22 @@ sharded_equals_unsharded(const char *mode)
 	struct tres r;
 	int i, u, missing = 0;
 
+	/* A name that is not UTF-8 survives the round trip through JSON. */
+	tu_sh("cp '%s' \"%s/bad/models/odd-$(printf '\\377')::x.gguf\"",
+	    tu_fix("gguf/valid/llama-q8_0.gguf"), d);
+
 	r = scan_bad(d, (const char *const[]){ "--json", "u.json", "--sarif",
 	    "u.sarif", "--junit", "u.xml", "--markdown", "u.md",
 	    "--codequality", "u.cq.json", NULL });
 	u = r.status;
 	ck_assert_msg(u == 1, "unsharded exit %d: %s", u, r.err);
 	tu_free(&r);
+	{
+		char *uj = slurp_in(d, "u.json");
+
+		ck_assert_ptr_nonnull(strstr(uj, "odd-\\udcff:"));
+		free(uj);
+	}
 	for (i = 0; i < 3; i++) {
 		snprintf(json[i], sizeof(json[i]), "s%d.json", i + 1);
 		snprintf(spec[i], sizeof(spec[i]), "%d/3", i + 1);
