@@ -213,15 +213,6 @@ in_list(const struct mg_strv *v, const char *s)
 	return 0;
 }
 
-static int
-is_real(const struct mg_artifact *a)
-{
-	return strcmp(a->format, "missing") != 0 &&
-	    strcmp(a->format, "manifest") != 0 &&
-	    strcmp(a->format, "policy") != 0 &&
-	    strcmp(a->format, "unreadable") != 0;
-}
-
 static void
 check_value(struct mg_artifact *a, int have, const struct mg_strv *allow,
     const char *what, const char *v)
@@ -902,10 +893,45 @@ mg_gate_eval(struct mg_gate *g, struct mg_run *run,
 	if (g->n > 1)
 		qsort(g->arts, g->n, sizeof(*g->arts), cmp_ga);
 
+	g->sum.seconds = run->seconds;
+	mg_gate_retally(g, run->n, o->allow_empty ? MG_EXIT_PASS :
+	    MG_EXIT_EMPTY);
+	r = MG_OK;
+fail:
+	for (i = 0; i < c.nextra; i++) {
+		mg_artifact_free(c.extra[i]);
+		free(c.extra[i]);
+	}
+	free(c.extra);
+	free(c.use);
+	free(c.cwd);
+	mg_strset_free(c.baseline);
+	if (r != MG_OK && err[0] == '\0')
+		snprintf(err, errlen, "%s", mg_strerror(r));
+	return r;
+}
+
+int
+mg_gate_is_synthetic_format(const char *format)
+{
+	return strcmp(format, "missing") == 0 ||
+	    strcmp(format, "manifest") == 0 ||
+	    strcmp(format, "policy") == 0 ||
+	    strcmp(format, "unreadable") == 0;
+}
+
+void
+mg_gate_retally(struct mg_gate *g, size_t nreal, int empty_exit)
+{
+	double seconds = g->sum.seconds;
+	size_t i, k;
+
+	memset(&g->sum, 0, sizeof(g->sum));
+	g->sum.seconds = seconds;
 	for (i = 0; i < g->n; i++) {
 		const struct mg_gate_artifact *ga = &g->arts[i];
 
-		if (is_real(ga->a))
+		if (!mg_gate_is_synthetic_format(ga->a->format))
 			g->sum.bytes += ga->a->size;
 		g->sum.artifacts++;
 		if (ga->verdict == MG_V_PASS)
@@ -925,7 +951,6 @@ mg_gate_eval(struct mg_gate *g, struct mg_run *run,
 				g->sum.by_sev[gf->severity]++;
 		}
 	}
-	g->sum.seconds = run->seconds;
 	g->incomplete = g->sum.error > 0;
 	if (g->sum.fail > 0) {
 		g->verdict = MG_RV_FAIL;
@@ -933,26 +958,13 @@ mg_gate_eval(struct mg_gate *g, struct mg_run *run,
 	} else if (g->sum.error > 0) {
 		g->verdict = MG_RV_INCOMPLETE;
 		g->exit_code = MG_EXIT_INCOMPLETE;
-	} else if (run->n == 0) {
+	} else if (nreal == 0) {
 		g->verdict = MG_RV_EMPTY;
-		g->exit_code = o->allow_empty ? MG_EXIT_PASS : MG_EXIT_EMPTY;
+		g->exit_code = empty_exit;
 	} else {
 		g->verdict = MG_RV_PASS;
 		g->exit_code = MG_EXIT_PASS;
 	}
-	r = MG_OK;
-fail:
-	for (i = 0; i < c.nextra; i++) {
-		mg_artifact_free(c.extra[i]);
-		free(c.extra[i]);
-	}
-	free(c.extra);
-	free(c.use);
-	free(c.cwd);
-	mg_strset_free(c.baseline);
-	if (r != MG_OK && err[0] == '\0')
-		snprintf(err, errlen, "%s", mg_strerror(r));
-	return r;
 }
 
 void

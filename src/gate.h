@@ -126,6 +126,17 @@ void	mg_gate_check_artifact(const struct mg_policy *pol,
  */
 int	mg_gate_expired(const char *expires, const char *today);
 
+/*
+ * Recount a gate's summary, run verdict and exit code from its
+ * artifacts' verdicts and findings.  nreal is the number of scanned (not
+ * synthetic) artifacts; empty_exit the exit code when it is 0 and nothing
+ * failed or errored.  sum.seconds is kept.
+ */
+void	mg_gate_retally(struct mg_gate *g, size_t nreal, int empty_exit);
+
+/* 1 for artifacts the gate made up ("missing", "policy", ...). */
+int	mg_gate_is_synthetic_format(const char *format);
+
 const char *mg_verdict_name(enum mg_verdict v);		/* "pass" ... */
 const char *mg_run_verdict_name(enum mg_run_verdict v);	/* "pass", "fail", "incomplete", "empty" */
 const char *mg_fstate_name(enum mg_fstate s);	/* "active", "suppressed", "baselined" */

@@ -25,62 +25,6 @@
 #include "text.h"
 #include "rules.h"
 
-int
-mg_gate_is_synthetic_format(const char *format)
-{
-	return strcmp(format, "missing") == 0 ||
-	    strcmp(format, "manifest") == 0 ||
-	    strcmp(format, "policy") == 0 ||
-	    strcmp(format, "unreadable") == 0;
-}
-
-void
-mg_gate_retally(struct mg_gate *g, size_t nreal, int empty_exit)
-{
-	double seconds = g->sum.seconds;
-	size_t i, k;
-
-	memset(&g->sum, 0, sizeof(g->sum));
-	g->sum.seconds = seconds;
-	for (i = 0; i < g->n; i++) {
-		const struct mg_gate_artifact *ga = &g->arts[i];
-
-		if (!mg_gate_is_synthetic_format(ga->a->format))
-			g->sum.bytes += ga->a->size;
-		g->sum.artifacts++;
-		if (ga->verdict == MG_V_PASS)
-			g->sum.pass++;
-		else if (ga->verdict == MG_V_FAIL)
-			g->sum.fail++;
-		else
-			g->sum.error++;
-		for (k = 0; k < ga->nfindings; k++) {
-			const struct mg_gate_finding *gf = &ga->findings[k];
-
-			if (gf->state == MG_FS_SUPPRESSED)
-				g->sum.suppressed++;
-			else if (gf->state == MG_FS_BASELINED)
-				g->sum.baselined++;
-			else
-				g->sum.by_sev[gf->severity]++;
-		}
-	}
-	g->incomplete = g->sum.error > 0;
-	if (g->sum.fail > 0) {
-		g->verdict = MG_RV_FAIL;
-		g->exit_code = MG_EXIT_FAIL;
-	} else if (g->sum.error > 0) {
-		g->verdict = MG_RV_INCOMPLETE;
-		g->exit_code = MG_EXIT_INCOMPLETE;
-	} else if (nreal == 0) {
-		g->verdict = MG_RV_EMPTY;
-		g->exit_code = empty_exit;
-	} else {
-		g->verdict = MG_RV_PASS;
-		g->exit_code = MG_EXIT_PASS;
-	}
-}
-
 const char mg_unscanned_format[] = "unscanned";
 
 static int

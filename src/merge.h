@@ -45,14 +45,6 @@ int	mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 void	mg_merge_free(struct mg_merge *m);	/* accepts NULL */
 
 /*
- * Recount a gate's summary, run verdict and exit code from its
- * artifacts' verdicts and findings (as mg_gate_eval does).  nreal is the
- * number of scanned (not synthetic) artifacts; empty_exit the exit code
- * when it is 0 and nothing failed or errored.  seconds is kept.
- */
-void	mg_gate_retally(struct mg_gate *g, size_t nreal, int empty_exit);
-
-/*
  * In a shard: drop the synthetic artifacts (a missing pinned file, a
  * walk error, a malformed lock or manifest) that another shard owns, so
  * that each is reported once across shards.  The policy file's own
@@ -77,8 +69,5 @@ extern const char mg_unscanned_format[];
 int	mg_run_add_placeholders(struct mg_run *run, const struct mg_listing *l,
 	    int (*scanned)(void *arg, const char *path), void *arg,
 	    const struct mg_lock *const *pins, size_t npins);
-
-/* 1 for artifacts the gate made up ("missing", "policy", ...). */
-int	mg_gate_is_synthetic_format(const char *format);
 
 #endif /* MG_MERGE_H */
