@@ -533,6 +533,10 @@ mg_gate_expired(const char *expires, const char *today)
 	    strcmp(expires, today) <= 0;
 }
 
+/*
+ * fp is NULL when the fingerprint cannot tell this content from other
+ * content (no digest): a suppression by fingerprint then matches nothing.
+ */
 static const struct mg_suppression *
 suppressed_by(struct ctx *c, const char *rule, const char *path,
     const char *fp)
@@ -546,7 +550,8 @@ suppressed_by(struct ctx *c, const char *rule, const char *path,
 			continue;
 		if (s->path != NULL && !mg_glob_match(s->path, path))
 			continue;
-		if (s->fingerprint != NULL && strcmp(s->fingerprint, fp) != 0)
+		if (s->fingerprint != NULL && (fp == NULL ||
+		    strcmp(s->fingerprint, fp) != 0))
 			continue;
 		if (c->use[i].expired)
 			continue;
@@ -587,6 +592,14 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 	size_t i, n = 0;
 	/* An unsupported format is decided by its finding, below. */
 	int fail_on, errored = !a->complete && !a->unsupported, failed = 0;
+	/*
+	 * Without the artifact's digest (--no-hash) a fingerprint cannot
+	 * tell changed content from the content a baseline or suppression
+	 * recorded: neither forgives anything then.  The gate's own
+	 * artifacts (a missing pin, a walk error) have no content.
+	 */
+	int content_known = a->sha256[0] != '\0' ||
+	    mg_gate_is_synthetic_format(a->format);
 	int r = MG_ERR_NOMEM, waived;
 
 	mg_policy_effective(c->pol, a->path, &s);
@@ -644,11 +657,11 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 		gf->state = MG_FS_ACTIVE;
 		if (f->rule != MG_R_POLICY_SUPPRESS_EXPIRED &&
 		    f->rule != MG_R_POLICY_SUPPRESS_UNUSED &&
-		    (sp = suppressed_by(c, rid, a->path, gf->fingerprint)) !=
-		    NULL) {
+		    (sp = suppressed_by(c, rid, a->path, content_known ?
+		    gf->fingerprint : NULL)) != NULL) {
 			gf->state = MG_FS_SUPPRESSED;
 			gf->reason = sp->reason;
-		} else if (c->baseline != NULL &&
+		} else if (c->baseline != NULL && content_known &&
 		    mg_strset_has(c->baseline, gf->fingerprint, 64))
 			gf->state = MG_FS_BASELINED;
 		if (is_incomplete_rule(f->rule))

@@ -71,6 +71,14 @@ w_fini(void *wp)
 	free(w);
 }
 
+/* A model artifact, as opposed to another file of the tree. */
+static int
+is_artifact(const struct mg_artifact *a)
+{
+	return strcmp(a->format, "unknown") != 0 ||
+	    mg_fmt_by_ext(a->filename) != NULL;
+}
+
 static void
 w_work(void *wp, void *jp)
 {
@@ -84,7 +92,8 @@ w_work(void *wp, void *jp)
 	}
 	mg_scan_file(&w->sc, &w->o->scan, j->fspath, j->sidecars, j->dev,
 	    j->ino, &j->a);
-	if (w->o->post != NULL)
+	/* Other files of the tree are not artifacts: nothing to add. */
+	if (w->o->post != NULL && is_artifact(&j->a))
 		w->o->post(w->o->post_arg, &j->a);
 	if (w->o->progress != NULL)
 		w->o->progress(w->o->progress_arg, j->a.size);
@@ -217,12 +226,6 @@ cmp_art(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
-static int
-is_artifact(const struct mg_artifact *a)
-{
-	return strcmp(a->format, "unknown") != 0 ||
-	    mg_fmt_by_ext(a->filename) != NULL;
-}
 
 unsigned
 mg_run_default_jobs(void)

@@ -25,9 +25,10 @@ struct mg_run_opts {
 	int		(*excluded)(void *arg, const char *display);
 	void		*want_arg;
 	/*
-	 * Optional: called by the worker right after it scanned an artifact
-	 * (e.g. to render its report entry in parallel); must be
-	 * thread-safe and touch only that artifact.
+	 * Optional: called by the worker right after it scanned a model
+	 * artifact (never for the other files of the tree), e.g. to render
+	 * its report entry in parallel; must be thread-safe and touch only
+	 * that artifact.
 	 */
 	void		(*post)(void *arg, struct mg_artifact *a);
 	void		*post_arg;

@@ -751,6 +751,53 @@ START_TEST(suppression_expiry_boundary)
 }
 END_TEST
 
+/*
+ * Without the digest (--no-hash) a fingerprint cannot tell other content
+ * at the same place: a baseline then forgives nothing.
+ */
+START_TEST(hole05_no_hash_baseline_forgives_nothing)
+{
+	const char *nohash[] = { "--no-hash", NULL };
+	const char *base[] = { "--no-hash", "--baseline", "base.json", NULL };
+	char *d = make_tree(0);
+	struct tres r;
+
+	tu_sh("printf 'PK\\003\\004AAAA' >> '%s/models/llama-q8_0.gguf'", d);
+	r = scan(d, NULL, nohash);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_sh("cp '%s/report.json' '%s/base.json'", d, d);
+	/* Other bytes, same length, same place. */
+	tu_sh("f='%s/models/llama-q8_0.gguf'; n=$(($(wc -c <\"$f\") - 4)); "
+	    "printf 'BBBB' | dd of=\"$f\" bs=1 seek=$n conv=notrunc "
+	    "2>/dev/null", d);
+	r = scan(d, NULL, base);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* Files that are not models never carry policy findings. */
+START_TEST(policy_checks_only_models)
+{
+	char *d = make_tree(0);
+	struct tres r;
+
+	tu_sh("rm '%s/models/multi-pt.safetensors'", d);
+	tu_write(d, "models/README.md", "# a model\n");
+	tu_write(d, "models/notes.txt", "notes\n");
+	r = scan(d, "{\"version\": 1, \"formats\": {\"allow\": [\"gguf\"]}, "
+	    "\"allow\": {\"architectures\": [\"llama\"]}, \"licenses\": "
+	    "{\"required\": true, \"allow\": [\"apache-2.0\"]}}", NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* A licence that is not SPDX cannot slip past a deny list. */
 START_TEST(scan_license_not_spdx_vs_deny)
 {
@@ -1236,6 +1283,8 @@ scan_suite(void)
 	tcase_add_test(tc, hole06_allowlists_check_stored_types);
 	tcase_add_test(tc, hole11_unsupported_formats_never_vanish);
 	tcase_add_test(tc, suppression_expiry_boundary);
+	tcase_add_test(tc, hole05_no_hash_baseline_forgives_nothing);
+	tcase_add_test(tc, policy_checks_only_models);
 	suite_add_tcase(s, tc);
 	return s;
 }
