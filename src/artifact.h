@@ -48,6 +48,7 @@ struct mg_ttype {
 #define MG_HAVE_CTX	0x2u
 #define MG_HAVE_VOCAB	0x4u
 #define MG_HAVE_TENSORS	0x8u
+#define MG_HAVE_SPLIT	0x10u	/* split_no and split_count are set */
 
 struct mg_artifact {
 	char		*path;		/* display path: scan argument + below */
@@ -68,6 +69,11 @@ struct mg_artifact {
 	uint64_t	 context_length;
 	uint64_t	 vocab_size;
 	uint64_t	 tensor_count;	/* tensors the parser listed */
+	/*
+	 * A shard of a split set (GGUF split.no, 0-based, of split.count):
+	 * a shard after the first carries tensors, not the model's metadata.
+	 */
+	uint64_t	 split_no, split_count;
 	unsigned	 have;		/* MG_HAVE_* */
 	char		 lfs_oid[65];	/* a Git LFS pointer's oid, or "" */
 

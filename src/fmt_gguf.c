@@ -954,6 +954,13 @@ collect(struct gg *g, const char *k, size_t kn, struct kvfacts *f,
 		g->have_ftype = f->n.has_int;
 		g->ftype = f->n;
 		g->ftype_off = off;
+	} else if (key_is(k, kn, "split.no") && f->n.has_int && !f->n.neg) {
+		/* gguf-split: shards after the first carry only tensors. */
+		g->a->split_no = f->n.u;
+		g->a->have |= MG_HAVE_SPLIT;
+	} else if (key_is(k, kn, "split.count") && f->n.has_int &&
+	    !f->n.neg) {
+		g->a->split_count = f->n.u;
 	} else if (key_is(k, kn, "tokenizer.ggml.tokens")) {
 		g->have_tokens = f->is_arr;
 		g->ntokens = f->is_arr ? f->count : 0;

@@ -213,11 +213,26 @@ in_list(const struct mg_strv *v, const char *s)
 	return 0;
 }
 
+/*
+ * A shard after the first of a split GGUF (llama.cpp's gguf-split) holds
+ * tensors only; the model's metadata lives in the first shard, which is
+ * checked.  What such a shard lacks is not unknown; what it carries is
+ * still checked.
+ */
+static int
+continuation_shard(const struct mg_artifact *a)
+{
+	return (a->have & MG_HAVE_SPLIT) != 0 && a->split_no > 0 &&
+	    a->split_count > a->split_no;
+}
+
 static void
 check_value(struct mg_artifact *a, int have, const struct mg_strv *allow,
     const char *what, const char *v)
 {
 	if (!have || allow->n == 0)	/* an empty allowlist restricts nothing */
+		return;
+	if (v == NULL && continuation_shard(a))
 		return;
 	if (v == NULL)
 		mg_artifact_add(a, MG_R_POLICY_VALUE, MG_FINDING_NO_OFFSET, what,
@@ -367,6 +382,9 @@ check_license(struct mg_artifact *a, const struct mg_scope *s)
 		deny = s->lic_deny_set;
 	listed = allow != NULL || deny != NULL;
 	state = mg_license_parse(&e, a->license);
+	if (state == MG_LIC_VOID && a->license == NULL &&
+	    continuation_shard(a))
+		return;		/* the first shard declares it */
 	if (state == MG_LIC_VOID) {
 		if (s->lic_required == 1 || allow != NULL) {
 			if (a->license == NULL)
@@ -439,7 +457,7 @@ check_policy(struct mg_artifact *a, const struct mg_scope *s)
 
 		if (strcmp(rq->format, a->format) != 0)
 			continue;
-		for (k = 0; k < rq->keys.n; k++)
+		for (k = 0; k < rq->keys.n && !continuation_shard(a); k++)
 			if (a->metadata == NULL ||
 			    cJSON_GetObjectItemCaseSensitive(a->metadata,
 			    rq->keys.v[k]) == NULL)

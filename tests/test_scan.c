@@ -798,6 +798,63 @@ START_TEST(policy_checks_only_models)
 }
 END_TEST
 
+/* Shard no of count written as gguf-split writes shards after the first. */
+static void
+write_split_shard(const char *dir, const char *name, unsigned no,
+    unsigned count, const char *arch)
+{
+	static const uint64_t dims[2] = { 32, 2 };
+	struct gguf_b g;
+	struct fbuf b;
+
+	gguf_b_init(&g, 3, 0);
+	gguf_kv_begin(&g, "split.no", 8, GGUF_T_UINT16);
+	gguf_w_u16(&g, &g.kv, (uint16_t)no);
+	gguf_kv_begin(&g, "split.count", 11, GGUF_T_UINT16);
+	gguf_w_u16(&g, &g.kv, (uint16_t)count);
+	gguf_kv_i32(&g, "split.tensors.count", 3);
+	if (arch != NULL)
+		gguf_kv_str(&g, "general.architecture", arch);
+	gguf_tensor(&g, "blk.1.w", 2, dims, GGML_T_F32, 1);
+	fbuf_init(&b);
+	gguf_b_out(&g, &b);
+	tu_write_bytes(dir, name, b.p, b.len);
+	fbuf_free(&b);
+	gguf_b_free(&g);
+}
+
+/*
+ * Shards after the first of a split GGUF carry tensors only: what they
+ * lack is in the first shard, and is no finding; what they carry is
+ * checked.
+ */
+START_TEST(split_shards_inherit_metadata)
+{
+	static const char pol[] = "{\"version\": 1, \"allow\": "
+	    "{\"architectures\": [\"llama\"]}, \"licenses\": {\"required\": "
+	    "true}, \"require_keys\": {\"gguf\": [\"general.name\"]}}";
+	char *d = make_tree(0);
+	struct tres r;
+
+	tu_sh("rm '%s/models/multi-pt.safetensors'", d);
+	write_split_shard(d, "models/m-00002-of-00003.gguf", 1, 3, NULL);
+	r = scan(d, pol, NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	write_split_shard(d, "models/m-00002-of-00003.gguf", 1, 3, "evil");
+	r = scan(d, pol, NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	/* Not a later shard (no 0, or out of range): checked in full. */
+	write_split_shard(d, "models/m-00002-of-00003.gguf", 3, 3, NULL);
+	r = scan(d, pol, NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* A licence that is not SPDX cannot slip past a deny list. */
 START_TEST(scan_license_not_spdx_vs_deny)
 {
@@ -1285,6 +1342,7 @@ scan_suite(void)
 	tcase_add_test(tc, suppression_expiry_boundary);
 	tcase_add_test(tc, hole05_no_hash_baseline_forgives_nothing);
 	tcase_add_test(tc, policy_checks_only_models);
+	tcase_add_test(tc, split_shards_inherit_metadata);
 	suite_add_tcase(s, tc);
 	return s;
 }
