@@ -26,25 +26,37 @@ mg_out_open(struct mg_out *o, const char *path)
 		return MG_OK;
 	}
 	/*
-	 * A destination that exists and is not a regular file (a terminal,
-	 * a pipe, /dev/stdout, /dev/fd/N), or is a symlink, is written
-	 * through in place: renaming over it would replace the link or the
-	 * device node instead of writing to what it names.
+	 * A stream destination (a terminal, a pipe, /dev/stdout, /dev/fd/N,
+	 * directly or through a symlink) is written in place: renaming over
+	 * it would replace the node instead of writing to what it names.
+	 * A symlink to a regular file, or to nothing, is replaced like a
+	 * file, never written through: a report path in a repository may be
+	 * a link planted to overwrite another file.  Anything else (a
+	 * directory, a block device) is refused.
 	 */
-	if (lstat(path, &st) == 0 && (S_ISLNK(st.st_mode) ||
-	    !S_ISREG(st.st_mode))) {
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		struct stat so, sp;
 
-		/* Our own standard output by another name: share the stream. */
-		if (fstat(STDOUT_FILENO, &so) == 0 && stat(path, &sp) == 0 &&
+		if (stat(path, &sp) != 0) {
+			if (!S_ISLNK(st.st_mode))
+				return MG_ERR_IO;
+			/* A dangling link: replaced below. */
+		} else if (fstat(STDOUT_FILENO, &so) == 0 &&
 		    so.st_dev == sp.st_dev && so.st_ino == sp.st_ino) {
+			/* Our own standard output by another name. */
 			o->f = stdout;
 			return MG_OK;
-		}
-		if ((o->f = fopen(path, "w")) == NULL)
+		} else if (S_ISCHR(sp.st_mode) || S_ISFIFO(sp.st_mode) ||
+		    S_ISSOCK(sp.st_mode) || strncmp(path, "/dev/", 5) == 0 ||
+		    strncmp(path, "/proc/", 6) == 0) {
+			/* A stream, or a descriptor of ours (/dev/fd/N). */
+			if (S_ISDIR(sp.st_mode) || S_ISBLK(sp.st_mode) ||
+			    (o->f = fopen(path, "w")) == NULL)
+				return MG_ERR_IO;
+			o->direct = 1;
+			return MG_OK;
+		} else if (!S_ISREG(sp.st_mode) || !S_ISLNK(st.st_mode))
 			return MG_ERR_IO;
-		o->direct = 1;
-		return MG_OK;
 	}
 	o->path = strdup(path);
 	o->tmp = malloc(strlen(path) + 16);

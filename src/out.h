@@ -16,8 +16,10 @@ struct mg_out {
 
 /*
  * Open path for writing, or standard output when path is NULL or "-".  A
- * path that names an existing non-regular file (a pipe, /dev/stdout) or a
- * symlink is written in place, since renaming over it would replace it.
+ * stream (a pipe, a terminal, /dev/stdout, /dev/fd/N, directly or through
+ * a symlink) is written in place, since renaming over it would replace
+ * it.  A symlink to a regular file (or to nothing) is replaced like a
+ * file, never written through; a directory or block device is refused.
  */
 int	mg_out_open(struct mg_out *o, const char *path);
 /* Flush, sync and rename into place.  Returns MG_OK or MG_ERR_IO. */

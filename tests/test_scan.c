@@ -855,6 +855,35 @@ START_TEST(split_shards_inherit_metadata)
 }
 END_TEST
 
+/*
+ * A report path committed as a symlink to another file is replaced, not
+ * written through: a pull request cannot aim the report at a victim.
+ */
+START_TEST(report_symlink_is_replaced)
+{
+	const char *a[] = { "scan", "-q", "--sarif", "out.sarif", "models",
+	    NULL };
+	char *d = make_tree(0), p[4200], *v;
+	struct tres r;
+	struct stat st;
+
+	tu_write(d, "victim.txt", "keep me\n");
+	tu_sh("ln -s victim.txt '%s/out.sarif'", d);
+	r = tu_run(d, a);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	snprintf(p, sizeof(p), "%s/victim.txt", d);
+	v = tu_slurp(p, NULL);
+	ck_assert_str_eq(v, "keep me\n");
+	free(v);
+	snprintf(p, sizeof(p), "%s/out.sarif", d);
+	ck_assert_int_eq(lstat(p, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* A licence that is not SPDX cannot slip past a deny list. */
 START_TEST(scan_license_not_spdx_vs_deny)
 {
@@ -1343,6 +1372,7 @@ scan_suite(void)
 	tcase_add_test(tc, hole05_no_hash_baseline_forgives_nothing);
 	tcase_add_test(tc, policy_checks_only_models);
 	tcase_add_test(tc, split_shards_inherit_metadata);
+	tcase_add_test(tc, report_symlink_is_replaced);
 	suite_add_tcase(s, tc);
 	return s;
 }
