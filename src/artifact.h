@@ -107,6 +107,12 @@ struct mg_artifact {
 	int		 complete;
 	int		 unsupported;	/* 1: recognised, no parser yet
 					   (FMT-UNSUPPORTED); complete is 0 */
+	/*
+	 * The format that was not checked (static): the artifact's own when
+	 * unsupported, or the one its name makes loaders read it as (a .pt
+	 * file holding safetensors is opened by torch.load).  NULL: none.
+	 */
+	const char	*unchecked_as;
 	size_t		 dropped;	/* findings past MG_MAX_FINDINGS */
 	int		 uncapped;	/* 1: the gate adds; the cap is off */
 	int		 policy_checked; /* mg_gate_check_artifact ran */

@@ -64,6 +64,16 @@ const struct mg_format *mg_fmt_detect(const unsigned char *head, size_t n,
 /* The format a file name's extension claims, or NULL (case-insensitive). */
 const struct mg_format *mg_fmt_by_ext(const char *filename);
 
+/*
+ * The format that loaders going by the name read a file as, when the
+ * extension does not say: well-known names (pytorch_model*.bin and the
+ * other files transformers opens with torch.load), and, for a name that
+ * says nothing (no extension, .bin), a zip or an old tar (torch.load) or a
+ * compressed stream (joblib.load).  NULL when the name claims nothing.
+ */
+const struct mg_format *mg_fmt_claim_by_name(const char *filename,
+	    const unsigned char *head, size_t n);
+
 /* Table access for `modelgate formats` and tests. */
 size_t	mg_fmt_count(void);
 const struct mg_format *mg_fmt_at(size_t i);

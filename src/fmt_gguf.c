@@ -132,6 +132,8 @@ struct gg {
 	uint32_t	 tokens_et, scores_et, ttypes_et;
 	uint64_t	 tokens_off, scores_off, ttypes_off, ftype_off;
 	char		*arch, *license, *bm_url, *bm_name;
+	/* their lengths: a string may hold NUL bytes, which must show */
+	size_t		 arch_len, license_len, bm_url_len, bm_name_len;
 	struct special	 spec[5];
 
 	/* tensors */
@@ -942,15 +944,19 @@ collect(struct gg *g, const char *k, size_t kn, struct kvfacts *f,
 			    ull(f->n.u), GGUF_DEFAULT_ALIGN);
 		else
 			g->align = (uint32_t)f->n.u;
-	} else if (key_is(k, kn, "general.architecture") && str)
+	} else if (key_is(k, kn, "general.architecture") && str) {
+		g->arch_len = f->slen;
 		g->arch = take_str(f);
-	else if (key_is(k, kn, "general.license") && str)
+	} else if (key_is(k, kn, "general.license") && str) {
+		g->license_len = f->slen;
 		g->license = take_str(f);
-	else if (key_is(k, kn, "general.base_model.0.repo_url") && str)
+	} else if (key_is(k, kn, "general.base_model.0.repo_url") && str) {
+		g->bm_url_len = f->slen;
 		g->bm_url = take_str(f);
-	else if (key_is(k, kn, "general.base_model.0.name") && str)
+	} else if (key_is(k, kn, "general.base_model.0.name") && str) {
+		g->bm_name_len = f->slen;
 		g->bm_name = take_str(f);
-	else if (key_is(k, kn, "general.file_type")) {
+	} else if (key_is(k, kn, "general.file_type")) {
 		g->have_ftype = f->n.has_int;
 		g->ftype = f->n;
 		g->ftype_off = off;
@@ -1839,15 +1845,12 @@ finish(struct gg *g)
 		g->tmpl = NULL;	/* transferred */
 	}
 
-	set_stripped(g, &a->architecture, g->arch,
-	    g->arch ? strlen(g->arch) : 0);
-	set_stripped(g, &a->license, g->license,
-	    g->license ? strlen(g->license) : 0);
+	set_stripped(g, &a->architecture, g->arch, g->arch_len);
+	set_stripped(g, &a->license, g->license, g->license_len);
 	if (g->bm_url != NULL)
-		set_stripped(g, &a->base_model, g->bm_url, strlen(g->bm_url));
+		set_stripped(g, &a->base_model, g->bm_url, g->bm_url_len);
 	else
-		set_stripped(g, &a->base_model, g->bm_name,
-		    g->bm_name ? strlen(g->bm_name) : 0);
+		set_stripped(g, &a->base_model, g->bm_name, g->bm_name_len);
 
 	if (total > 0) {
 		a->parameter_count = total;

@@ -17,6 +17,7 @@
  * ONNX is a protobuf ModelProto whose first field is ir_version.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "fmt.h"
 
@@ -30,18 +31,142 @@ pickle_opcode(unsigned char c)
 	return (c >= 0x80 && c <= 0x98) || (c != 0 && strchr(ops, c) != NULL);
 }
 
+/*
+ * A text argument of protocol 0 at p[i..n): printable bytes (identifier
+ * bytes when ident) up to a newline.  Its length with the newline, 0 when
+ * it runs past the view, -1 when a byte does not belong.
+ */
+static long
+text_arg(const unsigned char *p, size_t n, size_t i, int ident)
+{
+	size_t j;
+
+	for (j = i; j < n && p[j] != '\n'; j++)
+		if (p[j] < 0x20 || p[j] > 0x7e || (ident && !(p[j] == '_' ||
+		    p[j] == '.' || (p[j] >= '0' && p[j] <= '9') ||
+		    (p[j] >= 'a' && p[j] <= 'z') || (p[j] >= 'A' &&
+		    p[j] <= 'Z'))))
+			return -1;
+	if (j == n)
+		return 0;
+	return j > i || !ident ? (long)(j + 1 - i) : -1;
+}
+
+/*
+ * Protocols 0 and 1 have no header: walk the opcodes in view.  A pickle
+ * is claimed when every opcode seen is valid with its argument and either
+ * one of them imports a name (GLOBAL or INST) before a STOP or before the
+ * view ends (after at least six opcodes, with more of the file to come),
+ * or the opcodes (three or more) end with STOP exactly at the end of the
+ * file.  Text rarely survives the first opcodes.
+ */
+static int
+pickle01(const unsigned char *p, size_t n, uint64_t size)
+{
+	size_t i = 0, ops = 0, m, len;
+	int imports = 0, more = size > n;
+	long k;
+
+	while (i < n) {
+		unsigned char op = p[i++];
+
+		ops++;
+		switch (op) {
+		case 'c':	/* GLOBAL module\nname\n */
+		case 'i':	/* INST module\nname\n */
+			if ((k = text_arg(p, n, i, 1)) <= 0)
+				goto edge;
+			i += (size_t)k;
+			if ((k = text_arg(p, n, i, 1)) <= 0)
+				goto edge;
+			i += (size_t)k;
+			imports = 1;
+			break;
+		case 'I': case 'L': case 'F': case 'S': case 'V': case 'p':
+		case 'g': case 'P':
+			if ((k = text_arg(p, n, i, 0)) <= 0)
+				goto edge;
+			i += (size_t)k;
+			break;
+		case 'K': case 'h': case 'q':
+			m = 1;
+			goto fixed;
+		case 'M':
+			m = 2;
+			goto fixed;
+		case 'J': case 'j': case 'r':
+			m = 4;
+			goto fixed;
+		case 'G':
+			m = 8;
+		fixed:
+			if (n - i < m) {
+				k = 0;
+				goto edge;
+			}
+			i += m;
+			break;
+		case 'U': case 'T': case 'X': case 'B': case 'C':
+			/* counted strings, unicode and bytes */
+			m = op == 'U' || op == 'C' ? 1 : 4;
+			if (n - i < m) {
+				k = 0;
+				goto edge;
+			}
+			len = p[i];
+			if (m == 4)
+				len |= (size_t)p[i + 1] << 8 |
+				    (size_t)p[i + 2] << 16 |
+				    (size_t)p[i + 3] << 24;
+			i += m;
+			if (len > n - i) {
+				k = len <= size ? 0 : -1;
+				goto edge;
+			}
+			i += len;
+			break;
+		case '(': case ')': case ']': case '}': case 'N': case '0':
+		case '1': case '2': case 'R': case 'a': case 'b': case 'd':
+		case 'e': case 'l': case 'o': case 's': case 't': case 'u':
+		case 'Q':
+			break;
+		case '.':
+			/*
+			 * STOP: a whole pickle; another may follow.  One that
+			 * imports nothing is still a pickle when it is the
+			 * whole file.
+			 */
+			if (imports)
+				return 60;
+			if (i == n && !more)
+				return ops >= 3 ? 60 : 0;
+			break;
+		default:
+			return 0;
+		}
+	}
+	k = 0;
+edge:
+	/* An argument or the stream runs past the view. */
+	return k == 0 && more && imports && ops > 6 ? 60 : 0;
+}
+
 static int
 pickle_probe(const unsigned char *head, size_t n, uint64_t size)
 {
-	(void)size;
-	return n >= 3 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5 &&
-	    pickle_opcode(head[2]) ? 70 : 0;
+	if (n >= 3 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5 &&
+	    pickle_opcode(head[2]))
+		return 70;
+	return pickle01(head, n, size);
 }
 
 static const unsigned char torch_magic[] = {
 	0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8,
 	0x50, 0x19
 };
+
+/* The same magic number pickled with protocol 0 or 1. */
+static const char torch_magic01[] = "L119547037146038801333356L\n.";
 
 /* The first zip entry's name, when the local header is in view. */
 static int
@@ -86,13 +211,17 @@ pytorch_probe(const unsigned char *head, size_t n, uint64_t size)
 	size_t nl;
 
 	(void)size;
-	if (n >= sizeof(torch_magic) &&
-	    memcmp(head, torch_magic, sizeof(torch_magic)) == 0)
+	if ((n >= sizeof(torch_magic) &&
+	    memcmp(head, torch_magic, sizeof(torch_magic)) == 0) ||
+	    (n >= sizeof(torch_magic01) - 1 &&
+	    memcmp(head, torch_magic01, sizeof(torch_magic01) - 1) == 0))
 		return 95;
 	if (zip_first(head, n, &nm, &nl) && memchr(nm, '/', nl) != NULL &&
 	    !has(nm, nl, "/code/") && (ends_with(nm, nl, "/data.pkl") ||
 	    ends_with(nm, nl, "/.format_version") ||
-	    ends_with(nm, nl, "/byteorder") || ends_with(nm, nl, "/version")))
+	    ends_with(nm, nl, "/.storage_alignment") ||
+	    ends_with(nm, nl, "/byteorder") || ends_with(nm, nl, "/version") ||
+	    has(nm, nl, "/data/") || has(nm, nl, "/.data/")))
 		return 90;
 	return 0;
 }
@@ -120,8 +249,10 @@ numpy_probe(const unsigned char *head, size_t n, uint64_t size)
 	(void)size;
 	if (n >= 6 && memcmp(head, "\x93NUMPY", 6) == 0)
 		return 95;
-	if (zip_first(head, n, &nm, &nl) && ends_with(nm, nl, ".npy"))
-		return 80;		/* .npz: a zip of .npy members */
+	/* .npz: a zip of .npy members at its root (a torch root has '/'). */
+	if (zip_first(head, n, &nm, &nl) && ends_with(nm, nl, ".npy") &&
+	    memchr(nm, '/', nl) == NULL)
+		return 80;
 	return 0;
 }
 
@@ -148,11 +279,17 @@ hdf5_probe(const unsigned char *head, size_t n, uint64_t size)
 	return n >= 8 && memcmp(head, "\x89HDF\r\n\x1a\n", 8) == 0 ? 95 : 0;
 }
 
+/* FlatBuffer: a u32 root table offset, then the file identifier. */
 static int
 tflite_probe(const unsigned char *head, size_t n, uint64_t size)
 {
-	(void)size;
-	return n >= 8 && memcmp(head + 4, "TFL3", 4) == 0 ? 90 : 0;
+	uint32_t root;
+
+	if (n < 8 || memcmp(head + 4, "TFL3", 4) != 0)
+		return 0;
+	root = (uint32_t)head[0] | (uint32_t)head[1] << 8 |
+	    (uint32_t)head[2] << 16 | (uint32_t)head[3] << 24;
+	return root >= 8 && root % 4 == 0 && root < size ? 90 : 0;
 }
 
 /* A protobuf varint at p[*i..n); 0 when it does not end in view. */
@@ -252,3 +389,60 @@ const struct mg_format mg_fmt_tflite = { "tflite", tflite_exts, tflite_probe,
 	NULL };
 const struct mg_format mg_fmt_onnx = { "onnx", onnx_exts, onnx_probe, NULL };
 const struct mg_format mg_fmt_coreml = { "coreml", coreml_exts, never, NULL };
+
+/* ---- what a file's name makes loaders read it as -------------------- */
+
+static int
+name_is(const char *base, const char *prefix, const char *suffix)
+{
+	size_t lb = strlen(base), lp = strlen(prefix), ls = strlen(suffix);
+
+	return lb >= lp + ls && strncmp(base, prefix, lp) == 0 &&
+	    strcmp(base + lb - ls, suffix) == 0;
+}
+
+/* No extension, or one that says nothing about the format (".bin"). */
+static int
+generic_name(const char *base)
+{
+	const char *dot = strrchr(base, '.');
+
+	return dot == NULL || dot == base || strcasecmp(dot, ".bin") == 0;
+}
+
+const struct mg_format *
+mg_fmt_claim_by_name(const char *filename, const unsigned char *head,
+    size_t n)
+{
+	const char *base = strrchr(filename, '/');
+
+	base = base != NULL ? base + 1 : filename;
+	/* Names the Hugging Face libraries open with torch.load. */
+	if (name_is(base, "pytorch_model", ".bin") ||
+	    strcmp(base, "training_args.bin") == 0 ||
+	    name_is(base, "optimizer", ".bin") ||
+	    name_is(base, "scheduler", ".bin") ||
+	    name_is(base, "rng_state", ".bin"))
+		return &mg_fmt_pytorch;
+	if (!generic_name(base))
+		return NULL;
+	/*
+	 * torch.load takes any zip as a checkpoint and an old tar as its
+	 * legacy format; joblib.load takes a compressed stream as a
+	 * compressed pickle.  Under a name that says nothing else, that is
+	 * what they are.
+	 */
+	if (n >= 4 && memcmp(head, "PK\003\004", 4) == 0)
+		return &mg_fmt_pytorch;
+	if (n >= 262 && memcmp(head + 257, "ustar", 5) == 0)
+		return &mg_fmt_pytorch;
+	if ((n >= 2 && head[0] == 0x1f && head[1] == 0x8b) ||
+	    (n >= 2 && head[0] == 0x78 && (head[1] == 0x01 ||
+	    head[1] == 0x5e || head[1] == 0x9c || head[1] == 0xda)) ||
+	    (n >= 6 && memcmp(head, "\xfd" "7zXZ\0", 6) == 0) ||
+	    (n >= 3 && memcmp(head, "BZh", 3) == 0) ||
+	    (n >= 4 && memcmp(head, "\x04\x22\x4d\x18", 4) == 0) ||
+	    (n >= 3 && head[0] == 0x5d && head[1] == 0 && head[2] == 0))
+		return &mg_fmt_pickle;
+	return NULL;
+}

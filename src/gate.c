@@ -440,18 +440,28 @@ check_license(struct mg_artifact *a, const struct mg_scope *s)
 }
 
 static void
+check_format(struct mg_artifact *a, const struct mg_scope *s,
+    const char *format)
+{
+	if (s->have_formats_allow && s->formats_allow.n > 0 &&
+	    !in_list(&s->formats_allow, format))
+		mg_artifact_addx(a, MG_R_POLICY_FORMAT, MG_FINDING_NO_OFFSET, 0,
+		    NULL, format, "format %s is not in the policy's "
+		    "formats.allow", format);
+	if (s->have_formats_deny && in_list(&s->formats_deny, format))
+		mg_artifact_addx(a, MG_R_POLICY_FORMAT, MG_FINDING_NO_OFFSET, 0,
+		    NULL, format, "format %s is denied by the policy", format);
+}
+
+static void
 check_policy(struct mg_artifact *a, const struct mg_scope *s)
 {
 	size_t i, k;
 
-	if (s->have_formats_allow && s->formats_allow.n > 0 &&
-	    !in_list(&s->formats_allow, a->format))
-		mg_artifact_add(a, MG_R_POLICY_FORMAT, MG_FINDING_NO_OFFSET,
-		    NULL, "format %s is not in the policy's formats.allow",
-		    a->format);
-	if (s->have_formats_deny && in_list(&s->formats_deny, a->format))
-		mg_artifact_add(a, MG_R_POLICY_FORMAT, MG_FINDING_NO_OFFSET,
-		    NULL, "format %s is denied by the policy", a->format);
+	check_format(a, s, a->format);
+	/* The format its name makes loaders read it as counts too. */
+	if (a->unchecked_as != NULL && strcmp(a->unchecked_as, a->format) != 0)
+		check_format(a, s, a->unchecked_as);
 	for (i = 0; i < s->nrequire; i++) {
 		const struct mg_require *rq = &s->require[i];
 
@@ -692,8 +702,8 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 		 * violation.
 		 */
 		waived = f->rule == MG_R_FMT_UNSUPPORTED &&
-		    s.have_formats_unchecked &&
-		    in_list(&s.formats_unchecked, a->format);
+		    s.have_formats_unchecked && in_list(&s.formats_unchecked,
+		    a->unchecked_as != NULL ? a->unchecked_as : a->format);
 		if (f->rule == MG_R_FMT_UNSUPPORTED && !waived &&
 		    gf->state != MG_FS_SUPPRESSED)
 			errored = 1;

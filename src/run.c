@@ -75,8 +75,8 @@ w_fini(void *wp)
 static int
 is_artifact(const struct mg_artifact *a)
 {
-	return strcmp(a->format, "unknown") != 0 ||
-	    mg_fmt_by_ext(a->filename) != NULL;
+	/* The scan decided: a model extension alone is not enough (text). */
+	return strcmp(a->format, "unknown") != 0;
 }
 
 static void

@@ -64,6 +64,19 @@ read_failed(struct mg_artifact *a, const struct mg_rd *rd, const char *what)
 	a->complete = 0;
 }
 
+/* Printable ASCII and line breaks only, and something of it. */
+static int
+plain_text(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' &&
+		    p[i] != '\t') || p[i] > 0x7e)
+			return 0;
+	return n > 0;
+}
+
 static int
 has_ext(const char *name)
 {
@@ -76,7 +89,7 @@ void
 mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
     const struct mg_src *src, struct mg_artifact *a)
 {
-	const struct mg_format *fmt, *byext;
+	const struct mg_format *fmt, *byext, *claim;
 	const unsigned char *head;
 	struct mg_rd *rd = &c->rd;
 	size_t n;
@@ -98,8 +111,17 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	}
 	fmt = mg_fmt_detect(head, n, src->size);
 	byext = mg_fmt_by_ext(a->filename != NULL ? a->filename : "");
-	if (fmt == NULL && byext == NULL)
+	claim = byext != NULL ? byext : mg_fmt_claim_by_name(a->filename !=
+	    NULL ? a->filename : "", head, n);
+	if (fmt == NULL && claim == NULL)
 		return;		/* not a model file: a->format stays unknown */
+	/*
+	 * Only a name says it is a format modelgate cannot check, and the
+	 * bytes are plain text (Python's site-packages .pth files): none of
+	 * those formats is text (a text pickle is recognised by content).
+	 */
+	if (fmt == NULL && claim->parse == NULL && plain_text(head, n))
+		return;
 	/*
 	 * Formats without extensions of their own (a Git LFS pointer) stand
 	 * in for another file by design: their own finding says so.
@@ -111,7 +133,7 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		    "content is %s but the extension says %s", fmt->name,
 		    byext != NULL ? byext->name : "otherwise");
 	if (fmt == NULL)
-		fmt = byext;	/* let its parser say precisely what is wrong */
+		fmt = claim;	/* let its parser say precisely what is wrong */
 	a->format = fmt->name;
 
 	before = a->nfindings;
@@ -121,6 +143,7 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		 * never complete, so it cannot pass as checked.
 		 */
 		a->unsupported = 1;
+		a->unchecked_as = fmt->name;
 		stopped = 1;
 		mg_artifact_add(a, MG_R_FMT_UNSUPPORTED, MG_FINDING_NO_OFFSET,
 		    NULL, "%s %s; modelgate does not check this format yet, "
@@ -128,6 +151,22 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		    src->size) > 0 ? "the content is" : "the name says it is",
 		    fmt->name);
 		r = MG_OK;
+	} else if (claim != NULL && claim != fmt && claim->parse == NULL) {
+		/*
+		 * The content is a format modelgate checks, but the name makes
+		 * loaders read it as another (torch.load on a .pt file falls
+		 * back to unpickling it): a polyglot is safe for one reader
+		 * and not the other.  That reading was not checked.
+		 */
+		a->unsupported = 1;
+		a->unchecked_as = claim->name;
+		stopped = 1;
+		mg_artifact_add(a, MG_R_FMT_UNSUPPORTED, MG_FINDING_NO_OFFSET,
+		    NULL, "the content is %s, but the name makes loaders read "
+		    "it as %s, which modelgate does not check yet: that "
+		    "reading of the file was not checked", fmt->name,
+		    claim->name);
+		r = fmt->parse(rd, a);
 	} else
 		r = fmt->parse(rd, a);
 	switch (r) {

@@ -884,6 +884,113 @@ START_TEST(report_symlink_is_replaced)
 }
 END_TEST
 
+/* The format a scan gave path in report.json, or NULL. */
+static const char *
+format_of(const cJSON *j, const char *path)
+{
+	const cJSON *a;
+
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "artifacts"))
+		if (strcmp(cJSON_GetObjectItem(a, "path")->valuestring,
+		    path) == 0)
+			return cJSON_GetObjectItem(a, "format")->valuestring;
+	return NULL;
+}
+
+/*
+ * Files that loaders open by their name are judged by that reading too:
+ * a safetensors file named .pt is unpickled by torch.load; protocol 0
+ * pickles, zips and compressed streams under a name that says nothing
+ * (.bin) are what torch.load and joblib.load take them for; a pickle
+ * that spells TFL3 or a torch zip with a .npy member is no cover.
+ */
+START_TEST(hole11_names_and_polyglots)
+{
+	static const char p0[] = "cposix\nsystem\n(S'true'\ntR.";
+	static const char p2tfl[] = "\x80\x02S'TFL3'\n0cposix\nsystem\n"
+	    "(S'true'\ntR.";
+	static const unsigned char z[] = { 0x78, 0x9c, 0x01, 0x02, 0x03 };
+	const char *lockw[] = { "lock", "-o", "models.lock", "models", NULL };
+	const char *locked[] = { "--lock", "models.lock", NULL };
+	char *d = make_tree(0);
+	struct tres r;
+	cJSON *j;
+
+	tu_sh("cp '%s/models/multi-pt.safetensors' '%s/models/model.pt' && "
+	    "cp '%s/models/multi-pt.safetensors' '%s/models/pytorch_model.bin'",
+	    d, d, d, d);
+	r = scan(d, NULL, NULL);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "FMT-UNSUPPORTED", "models/model.pt"));
+	ck_assert_ptr_nonnull(find(j, "FMT-UNSUPPORTED",
+	    "models/pytorch_model.bin"));
+	cJSON_Delete(j);
+	tu_free(&r);
+	r = scan(d, "{\"version\": 1, \"formats\": {\"deny\": [\"pytorch\"]}}",
+	    NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_sh("rm '%s/models/model.pt' '%s/models/pytorch_model.bin'", d, d);
+
+	/* Locked, then pickles and streams appear under generic names. */
+	r = tu_run(d, lockw);
+	ck_assert_int_eq(r.status, 0);
+	tu_free(&r);
+	tu_write(d, "models/weights.bin", p0);
+	tu_write(d, "models/m2.bin", p2tfl);
+	tu_write_bytes(d, "models/dump.bin", z, sizeof(z));
+	write_zip1(d, "models/ts.bin", "ts/data/0", "abcd", 4);
+	write_zip1(d, "models/np.bin", "archive/x.npy", "abcd", 4);
+	r = scan(d, NULL, locked);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	ck_assert_str_eq(format_of(j, "models/weights.bin"), "pickle");
+	ck_assert_str_eq(format_of(j, "models/m2.bin"), "pickle");
+	ck_assert_str_eq(format_of(j, "models/dump.bin"), "pickle");
+	ck_assert_str_eq(format_of(j, "models/ts.bin"), "pytorch");
+	ck_assert_str_eq(format_of(j, "models/np.bin"), "pytorch");
+	ck_assert_ptr_nonnull(find(j, "HASH-EXTRA", "models/weights.bin"));
+	cJSON_Delete(j);
+	tu_free(&r);
+	/* Accepting numpy and tflite unchecked is no cover for them. */
+	r = scan(d, "{\"version\": 1, \"formats\": {\"unchecked\": "
+	    "[\"numpy\", \"tflite\"]}}", NULL);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* A NUL inside a GGUF licence does not cut it short of a deny list. */
+START_TEST(gguf_licence_with_nul_is_whole)
+{
+	static const uint64_t dims[2] = { 32, 2 };
+	char *d = tu_tmpdir();
+	struct gguf_b g;
+	struct fbuf b;
+	struct tres r;
+
+	tu_sh("mkdir -p '%s/models'", d);
+	gguf_b_init(&g, 3, 0);
+	gguf_kv_str(&g, "general.architecture", "llama");
+	gguf_kv_strn(&g, "general.license", "apache-2.0\0 AND gpl-3.0", 24);
+	gguf_tensor(&g, "w", 2, dims, GGML_T_F32, 1);
+	fbuf_init(&b);
+	gguf_b_out(&g, &b);
+	tu_write_bytes(d, "models/m.gguf", b.p, b.len);
+	fbuf_free(&b);
+	gguf_b_free(&g);
+	r = scan(d, "{\"version\": 1, \"licenses\": {\"deny\": [\"gpl\"]}}",
+	    NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* A licence that is not SPDX cannot slip past a deny list. */
 START_TEST(scan_license_not_spdx_vs_deny)
 {
@@ -1373,6 +1480,8 @@ scan_suite(void)
 	tcase_add_test(tc, policy_checks_only_models);
 	tcase_add_test(tc, split_shards_inherit_metadata);
 	tcase_add_test(tc, report_symlink_is_replaced);
+	tcase_add_test(tc, hole11_names_and_polyglots);
+	tcase_add_test(tc, gguf_licence_with_nul_is_whole);
 	suite_add_tcase(s, tc);
 	return s;
 }
