@@ -24,7 +24,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "scan", cmd_scan, "check models against a policy; SARIF, JUnit, JSON reports" },
-	{ "bom", cmd_bom, "inventory GGUF and safetensors models (l-bom compatible)" },
+	{ "bom", cmd_bom, "inventory model files (l-bom compatible)" },
 	{ "merge", cmd_merge, "merge the JSON reports of a sharded scan into one gate" },
 	{ "lock", cmd_lock, "pin the SHA-256 of every model in a lock file" },
 	{ "rules", cmd_rules, "list every rule with its id, severity and help" },
