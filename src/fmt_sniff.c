@@ -1,7 +1,8 @@
 /*
  * fmt_sniff.c - formats recognised by content that modelgate cannot check
- * yet: pickle, PyTorch checkpoints (zip and legacy), TorchScript, NumPy,
- * ONNX, HDF5, Keras, TFLite and Core ML.
+ * yet: PyTorch zip checkpoints, TorchScript, NumPy .npz, ONNX, HDF5,
+ * Keras, TFLite and Core ML (zip members wait for the container pipeline;
+ * raw pickles, legacy torch files and .npy have parsers of their own).
  *
  * Each is a table entry with a probe and no parser.  A file that one of
  * them claims is read (and hashed) like any other, reported with the
@@ -9,39 +10,15 @@
  * a folder of pickles must not scan as an empty, passing tree.  When a
  * parser for one of these lands, its entry moves to a file of its own.
  *
- * Magic numbers (research notes sections 3 and 4): pickle protocol 2+
- * opens with PROTO (0x80, version); torch's legacy format with the pickled
- * magic number 0x1950a86a20f9469cfc6c; torch.load takes any "PK\3\4" as a
- * zip and finds the root in the first entry's name; NumPy "\x93NUMPY";
+ * Magic numbers (research notes sections 3 and 4): torch.load takes any
+ * "PK\3\4" as a zip and finds the root in the first entry's name; .npz is
+ * a zip of .npy members;
  * HDF5 "\x89HDF\r\n\x1a\n"; TFLite's FlatBuffer identifier "TFL3" at 4;
  * ONNX is a protobuf ModelProto whose first field is ir_version.
  */
 #include <string.h>
 
 #include "fmt.h"
-
-/* Opcodes a pickle may start with after PROTO (protocols 2 to 5). */
-static int
-pickle_opcode(unsigned char c)
-{
-	static const char ops[] = "(.0123FIJKLMNPQRSTUVXabcdeghijlopqrstu}])"
-	    "BCG";
-
-	return (c >= 0x80 && c <= 0x98) || (c != 0 && strchr(ops, c) != NULL);
-}
-
-static int
-pickle_probe(const unsigned char *head, size_t n, uint64_t size)
-{
-	(void)size;
-	return n >= 3 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5 &&
-	    pickle_opcode(head[2]) ? 70 : 0;
-}
-
-static const unsigned char torch_magic[] = {
-	0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8,
-	0x50, 0x19
-};
 
 /* The first zip entry's name, when the local header is in view. */
 static int
@@ -86,9 +63,6 @@ pytorch_probe(const unsigned char *head, size_t n, uint64_t size)
 	size_t nl;
 
 	(void)size;
-	if (n >= sizeof(torch_magic) &&
-	    memcmp(head, torch_magic, sizeof(torch_magic)) == 0)
-		return 95;
 	if (zip_first(head, n, &nm, &nl) && memchr(nm, '/', nl) != NULL &&
 	    !has(nm, nl, "/code/") && (ends_with(nm, nl, "/data.pkl") ||
 	    ends_with(nm, nl, "/.format_version") ||
@@ -112,14 +86,12 @@ torchscript_probe(const unsigned char *head, size_t n, uint64_t size)
 }
 
 static int
-numpy_probe(const unsigned char *head, size_t n, uint64_t size)
+npz_probe(const unsigned char *head, size_t n, uint64_t size)
 {
 	const unsigned char *nm;
 	size_t nl;
 
 	(void)size;
-	if (n >= 6 && memcmp(head, "\x93NUMPY", 6) == 0)
-		return 95;
 	if (zip_first(head, n, &nm, &nl) && ends_with(nm, nl, ".npy"))
 		return 80;		/* .npz: a zip of .npy members */
 	return 0;
@@ -226,25 +198,20 @@ never(const unsigned char *head, size_t n, uint64_t size)
 	return 0;
 }
 
-static const char *const pickle_exts[] = { "pkl", "pickle", "joblib",
-	"dill", NULL };
 static const char *const pytorch_exts[] = { "pt", "pth", "ckpt", NULL };
 static const char *const torchscript_exts[] = { "ptl", NULL };
-static const char *const numpy_exts[] = { "npy", "npz", NULL };
+static const char *const npz_exts[] = { "npz", NULL };
 static const char *const keras_exts[] = { "keras", NULL };
 static const char *const hdf5_exts[] = { "h5", "hdf5", NULL };
 static const char *const tflite_exts[] = { "tflite", NULL };
 static const char *const onnx_exts[] = { "onnx", NULL };
 static const char *const coreml_exts[] = { "mlmodel", NULL };
 
-const struct mg_format mg_fmt_pickle = { "pickle", pickle_exts,
-	pickle_probe, NULL };
 const struct mg_format mg_fmt_pytorch = { "pytorch", pytorch_exts,
 	pytorch_probe, NULL };
 const struct mg_format mg_fmt_torchscript = { "torchscript",
 	torchscript_exts, torchscript_probe, NULL };
-const struct mg_format mg_fmt_numpy = { "numpy", numpy_exts, numpy_probe,
-	NULL };
+const struct mg_format mg_fmt_npz = { "numpy", npz_exts, npz_probe, NULL };
 const struct mg_format mg_fmt_keras = { "keras", keras_exts, keras_probe,
 	NULL };
 const struct mg_format mg_fmt_hdf5 = { "hdf5", hdf5_exts, hdf5_probe, NULL };
