@@ -22,6 +22,7 @@ main(void)
 	srunner_add_suite(sr, gate_report_suite());
 	srunner_add_suite(sr, parity_suite());
 	srunner_add_suite(sr, scan_suite());
+	srunner_add_suite(sr, pickle_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

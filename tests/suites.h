@@ -16,5 +16,6 @@ Suite	*policy_suite(void);
 Suite	*lock_suite(void);
 Suite	*gate_report_suite(void);
 Suite	*parity_suite(void);
+Suite	*pickle_suite(void);
 
 #endif
