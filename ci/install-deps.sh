@@ -8,6 +8,10 @@ PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev check"
 # Test-only validators: SARIF JSON schema (python3-jsonschema) and JUnit XSD
 # (xmllint from libxml2-utils), used by tests/test_gate_report.c.
 PKGS="$PKGS python3-jsonschema libxml2-utils"
+# Test-only writers of the pickle fixtures (fixtures/writers/): the real
+# numpy.save, joblib.dump, scikit-learn and torch.save.  A missing one
+# only skips its fixtures.
+PKGS="$PKGS python3-numpy python3-joblib python3-sklearn python3-torch"
 
 have_all() {
 	command -v cc >/dev/null 2>&1 || return 1
@@ -16,8 +20,11 @@ have_all() {
 	pkg-config --exists libarchive libcrypto libcjson check 2>/dev/null ||
 	    return 1
 	command -v xmllint >/dev/null 2>&1 || return 1
-	/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 ||
-	    python3 -c 'import jsonschema' >/dev/null 2>&1
+	{ /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 ||
+	    python3 -c 'import jsonschema' >/dev/null 2>&1; } || return 1
+	/usr/bin/python3 -c 'import importlib.util as u, sys; sys.exit(not all(
+	    u.find_spec(m) for m in ("numpy", "joblib", "sklearn", "torch")))' \
+	    >/dev/null 2>&1
 }
 
 if have_all; then
