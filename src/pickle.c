@@ -77,19 +77,14 @@ struct cont {
 	const char	*dtype;
 };
 
-struct memo_ent {
-	uint64_t	 key;
-	int		 used;
-	struct pv	 v;
-};
-
 /* One pickle stream's machine state. */
 struct strm {
 	struct pv	*stack;
 	size_t		 sn, scap;
 	size_t		*marks;
 	size_t		 mn, mcap;
-	struct memo_ent	*memo;
+	struct pv	*memo;		/* by key; memo_set[key] says set */
+	unsigned char	*memo_set;
 	size_t		 memo_cap, memo_n;
 	int		 proto;
 	uint64_t	 frame_end;	/* 0: no frame open */
@@ -112,6 +107,8 @@ struct pk {
 	void		**arena;
 	size_t		 narena, arena_cap;
 	uint64_t	 mem;
+	unsigned char	*chunk_at;	/* free space in the current chunk */
+	size_t		 chunk_left;
 	int		 mem_full;
 	uint64_t	 ops;
 	unsigned	 streams;
@@ -173,11 +170,18 @@ worse(struct pk *pk, int r)
 
 /* ---- arena --------------------------------------------------------------- */
 
+#define CHUNK	(64u * 1024u)
+
+/*
+ * Bump allocation from 64 KiB chunks (larger requests get a block of
+ * their own); everything is freed at once when the artifact is done.
+ */
 static void *
 arena_alloc(struct pk *pk, size_t n)
 {
 	void *p;
 
+	n = (n + 15) & ~(size_t)15;
 	if (pk->mem_full || n > MG_MAX_PICKLE_MEM - pk->mem) {
 		if (!pk->mem_full)
 			pk_note(pk, MG_R_PICKLE_LIMIT, mg_rd_tell(pk->rd), NULL,
@@ -188,8 +192,15 @@ arena_alloc(struct pk *pk, size_t n)
 		worse(pk, MG_ERR_LIMIT);
 		return NULL;
 	}
+	if (n <= CHUNK / 4 && n <= pk->chunk_left) {
+		p = pk->chunk_at;
+		pk->chunk_at += n;
+		pk->chunk_left -= n;
+		memset(p, 0, n);
+		return p;
+	}
 	if (pk->narena == pk->arena_cap) {
-		size_t nc = pk->arena_cap ? pk->arena_cap * 2 : 256;
+		size_t nc = pk->arena_cap ? pk->arena_cap * 2 : 64;
 		void **na = realloc(pk->arena, nc * sizeof(*na));
 
 		if (na == NULL) {
@@ -199,12 +210,18 @@ arena_alloc(struct pk *pk, size_t n)
 		pk->arena = na;
 		pk->arena_cap = nc;
 	}
-	if ((p = calloc(1, n)) == NULL) {
+	if ((p = malloc(n > CHUNK / 4 ? n : CHUNK)) == NULL) {
 		pk->rc = MG_ERR_NOMEM;
 		return NULL;
 	}
 	pk->arena[pk->narena++] = p;
+	if (n <= CHUNK / 4) {
+		pk->chunk_at = (unsigned char *)p + n;
+		pk->chunk_left = CHUNK - n;
+		pk->mem += CHUNK - n;	/* the chunk counts whole */
+	}
 	pk->mem += n;
+	memset(p, 0, n);
 	return p;
 }
 
@@ -607,70 +624,60 @@ dict_get(const struct cont *d, const char *k)
 
 /* ---- memo ----------------------------------------------------------------- */
 
-static struct memo_ent *
-memo_slot(struct strm *s, uint64_t key)
-{
-	size_t i;
-
-	if (s->memo_cap == 0)
-		return NULL;
-	for (i = (size_t)(key * 0x9e3779b97f4a7c15ull) & (s->memo_cap - 1);;
-	    i = (i + 1) & (s->memo_cap - 1))
-		if (!s->memo[i].used || s->memo[i].key == key)
-			return &s->memo[i];
-}
-
+/*
+ * The memo is an array indexed by key (writers number entries from 0, so
+ * it is dense), bounded by MG_MAX_PICKLE_MEMO.
+ */
 static int
 memo_put(struct pk *pk, struct strm *s, uint64_t key, uint64_t off)
 {
-	struct memo_ent *e;
 	struct pv *t = top(pk, s, off, "PUT");
 
 	if (t == NULL)
 		return MG_OK;
-	if (key >= MG_MAX_PICKLE_MEMO || s->memo_n >= MG_MAX_PICKLE_MEMO) {
+	if (key >= MG_MAX_PICKLE_MEMO) {
 		pk_note(pk, MG_R_PICKLE_LIMIT, off, NULL, "memo index %llu at "
 		    "offset %llu exceeds MG_MAX_PICKLE_MEMO (%u)",
 		    (unsigned long long)key, (unsigned long long)off,
 		    (unsigned)MG_MAX_PICKLE_MEMO);
 		return MG_ERR_LIMIT;
 	}
-	if (2 * (s->memo_n + 1) > s->memo_cap) {
-		size_t nc = s->memo_cap ? s->memo_cap * 2 : 256, i;
-		struct memo_ent *old = s->memo, *nm;
-		size_t ocap = s->memo_cap;
+	if (key >= s->memo_cap) {
+		size_t nc = s->memo_cap ? s->memo_cap : 256;
+		struct pv *nm;
+		unsigned char *ns;
 
-		if ((nm = calloc(nc, sizeof(*nm))) == NULL)
+		while (nc <= key)
+			nc *= 2;
+		if (nc > MG_MAX_PICKLE_MEMO)
+			nc = MG_MAX_PICKLE_MEMO;
+		if ((nm = realloc(s->memo, nc * sizeof(*nm))) == NULL)
 			return MG_ERR_NOMEM;
 		s->memo = nm;
+		if ((ns = realloc(s->memo_set, nc)) == NULL)
+			return MG_ERR_NOMEM;
+		memset(ns + s->memo_cap, 0, nc - s->memo_cap);
+		s->memo_set = ns;
 		s->memo_cap = nc;
-		for (i = 0; i < ocap; i++)
-			if (old[i].used)
-				*memo_slot(s, old[i].key) = old[i];
-		free(old);
 	}
-	e = memo_slot(s, key);
-	if (!e->used)
+	if (!s->memo_set[key])
 		s->memo_n++;
-	e->used = 1;
-	e->key = key;
-	e->v = *t;
+	s->memo_set[key] = 1;
+	s->memo[key] = *t;
 	return MG_OK;
 }
 
 static int
 memo_get(struct pk *pk, struct strm *s, uint64_t key, uint64_t off)
 {
-	struct memo_ent *e = memo_slot(s, key);
-
-	if (e == NULL || !e->used) {
+	if (key >= s->memo_cap || !s->memo_set[key]) {
 		pk_note(pk, MG_R_PICKLE_OPCODE, off, NULL, "GET of memo key %llu "
 		    "at offset %llu, which was never PUT",
 		    (unsigned long long)key, (unsigned long long)off);
 		s->bad = 1;
 		return push(pk, s, pv_scalar(PV_OPAQUE, 0));
 	}
-	return push(pk, s, e->v);
+	return push(pk, s, s->memo[key]);
 }
 
 /* ---- decoding literals ---------------------------------------------------- */
@@ -1235,6 +1242,7 @@ strm_free(struct strm *s)
 	free(s->stack);
 	free(s->marks);
 	free(s->memo);
+	free(s->memo_set);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -2123,10 +2131,15 @@ any_match(const char *const *pats, size_t n, const char *q, int wild_ok)
 {
 	size_t i;
 
-	for (i = 0; i < n && pats[i] != NULL; i++)
+	for (i = 0; i < n && pats[i] != NULL; i++) {
+		/* Most patterns differ in the first byte: skip them fast. */
+		if (pats[i][0] != q[0] && pats[i][0] != '*' &&
+		    pats[i][0] != '?' && pats[i][0] != '[' && pats[i][0] != '\\')
+			continue;
 		if (has_glob(pats[i]) ? wild_ok && pat_match(pats[i], q) :
 		    strcmp(pats[i], q) == 0)
 			return 1;
+	}
 	return 0;
 }
 
