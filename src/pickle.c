@@ -117,6 +117,7 @@ struct pk {
 	unsigned	 quiet_errors;
 	int		 keep_all;	/* keep every container item */
 	int		 torch;		/* a legacy torch file */
+	int		 plain;		/* a plain pickle.load: no joblib reads */
 	int		 rc;		/* worst result so far */
 	unsigned	 same[MG_R__COUNT];
 	uint32_t	*imp_hash;	/* index + 1, 0: empty */
@@ -1023,9 +1024,14 @@ joblib_array(struct pk *pk, struct strm *s, const struct cont *o,
 	if (hasobj) {
 		struct strm sub;
 
-		/* A nested, unrestricted pickle.load of the same stream. */
+		/*
+		 * A nested, unrestricted pickle.load of the same stream, by
+		 * the standard unpickler: no joblib reads inside it.
+		 */
 		memset(&sub, 0, sizeof(sub));
+		pk->plain = 1;
 		r = stream(pk, &sub);
+		pk->plain = 0;
 		if (sub.bad && r == MG_OK)
 			r = MG_ERR_FORMAT;
 		strm_free(&sub);
@@ -1041,8 +1047,37 @@ joblib_array(struct pk *pk, struct strm *s, const struct cont *o,
 	size = count * itemsize;
 	pad = dict_get(st, "numpy_array_alignment_bytes");
 	if (pad != NULL) {
+		const unsigned char *pb;
+		size_t got, k;
+
+		/*
+		 * joblib writes 1 to alignment bytes of 0xff.  Anything else
+		 * is room that joblib skips and a plain pickle.load would run
+		 * as opcodes (the length byte itself is one).
+		 */
 		if ((r = mg_rd_u8(pk->rd, &padlen)) != MG_OK)
 			goto trunc;
+		if (pad->kind != PV_INT || pad->i < 1 || pad->i > 255 ||
+		    padlen < 1 || padlen > pad->i) {
+			pk_note(pk, MG_R_PICKLE_ARRAY, off, NULL, "joblib array "
+			    "at offset %llu: padding of %u bytes does not fit "
+			    "an alignment of %lld", (unsigned long long)off,
+			    padlen, (long long)pad->i);
+			return MG_ERR_FORMAT;
+		}
+		if ((r = mg_rd_peek(pk->rd, padlen, &pb, &got)) != MG_OK)
+			return r;
+		if (got < padlen) {
+			r = MG_ERR_TRUNCATED;
+			goto trunc;
+		}
+		for (k = 0; k < padlen; k++)
+			if (pb[k] != 0xff) {
+				pk_note(pk, MG_R_PICKLE_ARRAY, off, NULL, "joblib "
+				    "array at offset %llu: padding holds bytes "
+				    "other than 0xff", (unsigned long long)off);
+				return MG_ERR_FORMAT;
+			}
 		if ((r = mg_rd_skip(pk->rd, padlen)) != MG_OK)
 			goto trunc;
 	}
@@ -1132,7 +1167,7 @@ nested(struct pk *pk, const struct pv *arg, uint64_t off)
 	struct mg_rd *saved_rd = pk->rd;
 	uint64_t saved_off = pk->outer_off;
 	struct strm s;
-	int r, saved_quiet = pk->quiet;
+	int r, saved_quiet = pk->quiet, saved_plain;
 
 	if (b == NULL || b->kept != b->len) {
 		pk_note(pk, MG_R_PICKLE_NESTED, off, NULL, "a pickle loader is "
@@ -1163,7 +1198,10 @@ nested(struct pk *pk, const struct pv *arg, uint64_t off)
 	pk->depth++;
 	pk->rd = &sub;
 	pk->quiet = 0;
+	saved_plain = pk->plain;
+	pk->plain = 1;
 	r = stream(pk, &s);
+	pk->plain = saved_plain;
 	if (r == MG_OK && mg_rd_left(&sub) > 0)
 		pk_note(pk, MG_R_PICKLE_TRAIL, off, NULL, "%llu bytes follow "
 		    "the nested pickle's STOP",
@@ -1820,7 +1858,7 @@ stream(struct pk *pk, struct strm *s)
 				if (c->imp != NOIMP &&
 				    pk->a->imports[c->imp].calls < UINT32_MAX)
 					pk->a->imports[c->imp].calls++;
-				if (is_wrapper(pk, c)) {
+				if (!pk->plain && is_wrapper(pk, c)) {
 					r = joblib_array(pk, s, c, off);
 					if (r != MG_OK)
 						return r;
