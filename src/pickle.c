@@ -887,13 +887,19 @@ persid_storage(struct pk *pk, const struct pv *pid, struct pv *out)
 	return 1;
 }
 
-/* torch._utils._rebuild_tensor*(storage, offset, size, stride, ...) */
+/*
+ * torch._utils._rebuild_tensor*(storage, offset, size, stride, ...):
+ * count the tensor, and check that the view stays inside its storage,
+ * offset + sum((size_i - 1) * stride_i) < numel, as a loader that trusts
+ * the pickle would index it.
+ */
 static void
-count_tensor(struct pk *pk, const struct cont *args)
+count_tensor(struct pk *pk, const struct cont *args, uint64_t off)
 {
-	const struct cont *st, *size;
-	uint64_t numel = 1;
+	const struct cont *st, *size, *stride;
+	uint64_t numel = 1, last;
 	uint32_t i;
+	int ok;
 
 	if (args == NULL || args->n < 3 ||
 	    (st = as_cont(&args->items[0], C_STORAGE)) == NULL ||
@@ -913,6 +919,45 @@ count_tensor(struct pk *pk, const struct cont *args)
 	if (mg_artifact_add_ttype(pk->a, st->dtype, 1, numel, st->elsize * 8000,
 	    0) != MG_OK)
 		pk->rc = MG_ERR_NOMEM;
+	if (numel == 0 || args->n < 4 || args->items[1].kind != PV_INT ||
+	    (stride = as_cont(&args->items[3], C_TUPLE)) == NULL)
+		return;
+	ok = stride->n == size->n && stride->n == stride->total &&
+	    args->items[1].big == BIG_NO && args->items[1].i >= 0;
+	last = ok ? (uint64_t)args->items[1].i : 0;
+	for (i = 0; ok && i < size->n; i++) {
+		const struct pv *d = &stride->items[i];
+		uint64_t span = (uint64_t)size->items[i].i - 1;
+
+		if (d->kind != PV_INT || d->big != BIG_NO || d->i < 0 ||
+		    (d->i > 0 && span > (UINT64_MAX - last) / (uint64_t)d->i))
+			ok = 0;
+		else
+			last += span * (uint64_t)d->i;
+	}
+	if (!ok || last >= (uint64_t)st->numel)
+		pk_note(pk, MG_R_TORCH_STORAGE, off, NULL, "tensor %llu at "
+		    "offset %llu views %s of a storage of %lld elements",
+		    (unsigned long long)pk->tensors, (unsigned long long)off,
+		    ok ? "past the end" : "with a negative or overflowing "
+		    "offset or stride", (long long)st->numel);
+}
+
+/* A NumPy type string ("<f8", "i4", "|b1") as a tensor type ("F64"). */
+static void
+np_tname(const char *d, char *out, size_t cap)
+{
+	const char *p = d + (*d == '<' || *d == '>' || *d == '|' || *d == '='),
+	    *kinds = "fFiIuUcCbB";
+	const char *k = *p != '\0' ? strchr(kinds, *p) : NULL;
+	unsigned long bits = strtoul(p + (*p != '\0'), NULL, 10) * 8;
+
+	if (k == NULL || ((k - kinds) & 1) != 0 || bits == 0 || bits > 256)
+		snprintf(out, cap, "%.15s", p);
+	else if (*p == 'b')
+		snprintf(out, cap, "BOOL");
+	else
+		snprintf(out, cap, "%c%lu", k[1], bits);
 }
 
 /*
@@ -1092,9 +1137,7 @@ joblib_array(struct pk *pk, struct strm *s, const struct cont *o,
 	{
 		char t[16];
 
-		/* "<f8" -> "f8"; the stored type as joblib names it. */
-		snprintf(t, sizeof(t), "%.15s", dname[0] == '<' || dname[0] == '>'
-		    || dname[0] == '|' || dname[0] == '=' ? dname + 1 : dname);
+		np_tname(dname, t, sizeof(t));
 		if (mg_artifact_add_ttype(pk->a, t, 1, count,
 		    (unsigned)(itemsize * 8000), 0) != MG_OK)
 			return MG_ERR_NOMEM;
@@ -1258,7 +1301,7 @@ call(struct pk *pk, struct strm *s, struct pv callable, struct pv args,
 				    as_blob(&ac->items[0]), how));
 		} else if (strcmp(im->module, "torch._utils") == 0 &&
 		    strncmp(im->name, "_rebuild_tensor", 15) == 0)
-			count_tensor(pk, ac);
+			count_tensor(pk, ac, off);
 	}
 	if ((c = cont_new(pk, C_OBJ)) != NULL) {
 		c->imp = callable.kind == PV_GLOBAL ? callable.imp : NOIMP;
@@ -2355,6 +2398,16 @@ meta(struct pk *pk, enum mg_pk_layout layout)
 	if (pk->joblib_arrays > 0 && cJSON_AddNumberToObject(m,
 	    "joblib_arrays", pk->joblib_arrays) == NULL)
 		return MG_ERR_NOMEM;
+	if (a->nttypes > 0) {
+		cJSON *tc = cJSON_AddObjectToObject(m, "tensor_type_counts");
+
+		if (tc == NULL)
+			return MG_ERR_NOMEM;
+		for (i = 0; i < a->nttypes; i++)
+			if (cJSON_AddNumberToObject(tc, a->ttypes[i].name,
+			    (double)a->ttypes[i].count) == NULL)
+				return MG_ERR_NOMEM;
+	}
 	if (pk->tensors > 0) {
 		a->tensor_count = pk->tensors;
 		a->parameter_count = pk->params;
