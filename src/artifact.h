@@ -53,7 +53,9 @@ struct mg_import {
 	uint64_t	 offset;	/* first opcode naming it */
 	uint32_t	 count;		/* times imported */
 	uint32_t	 calls;		/* times called (REDUCE, NEWOBJ, ...) */
-	unsigned	 nested;	/* 1: first seen in an embedded pickle */
+	unsigned	 nested;	/* 1: first seen in an embedded pickle,
+					   2: in data a plain load would read
+					   as opcodes */
 };
 
 /* Flags for the optional numeric fields. */

@@ -118,6 +118,7 @@ struct pk {
 	int		 keep_all;	/* keep every container item */
 	int		 torch;		/* a legacy torch file */
 	int		 plain;		/* a plain pickle.load: no joblib reads */
+	int		 shadow;	/* reading data as opcodes: no findings */
 	int		 rc;		/* worst result so far */
 	unsigned	 same[MG_R__COUNT];
 	uint32_t	*imp_hash;	/* index + 1, 0: empty */
@@ -141,6 +142,8 @@ pk_note(struct pk *pk, enum mg_rule_id rule, uint64_t off, const char *key,
 	char msg[768];
 	va_list ap;
 
+	if (pk->shadow)
+		return;
 	if (pk->quiet && (rule == MG_R_PICKLE_OPCODE ||
 	    rule == MG_R_PICKLE_TRUNC)) {
 		pk->quiet_errors++;
@@ -386,6 +389,8 @@ read_line(struct pk *pk, uint64_t off, char *buf, size_t cap, size_t *len)
 
 /* ---- imports ------------------------------------------------------------- */
 
+static int ident(unsigned char c);
+
 static uint64_t
 fnv(const char *s, uint64_t h)
 {
@@ -418,6 +423,15 @@ add_import(struct pk *pk, const unsigned char *mod, size_t ml,
 	uint64_t h;
 	size_t i, slot;
 
+	if (pk->shadow) {
+		/* Data read as opcodes: only names that could be imports. */
+		for (i = 0; i < ml; i++)
+			if (!ident(mod[i]))
+				return NOIMP;
+		for (i = 0; i < nl; i++)
+			if (!ident(name[i]))
+				return NOIMP;
+	}
 	if ((m = clean_copy(mod, ml)) == NULL ||
 	    (n = clean_copy(name, nl)) == NULL)
 		goto nomem;
@@ -469,7 +483,7 @@ add_import(struct pk *pk, const unsigned char *mod, size_t ml,
 	a->imports[i].name = n;
 	a->imports[i].offset = pk->depth > 0 ? pk->outer_off : off;
 	a->imports[i].count = 1;
-	a->imports[i].nested = pk->depth > 0;
+	a->imports[i].nested = pk->shadow ? 2 : pk->depth > 0;
 	pk->imp_hash[slot] = (uint32_t)i + 1;
 	if (strncmp(m, "sklearn", 7) == 0 && (m[7] == '.' || m[7] == '\0'))
 		pk->sklearn = 1;
@@ -1020,6 +1034,65 @@ is_wrapper(const struct pk *pk, const struct cont *o)
 }
 
 /*
+ * joblib 1.1 and older write an array's bytes right after the BUILD, with
+ * no padding: a plain pickle.load of the file reads them as opcodes.  The
+ * first bytes are walked that way, without findings; imports they would
+ * make are recorded (and judged) with a PICKLE-ARRAY finding.
+ */
+static int
+shadow_read(struct pk *pk, uint64_t off, uint64_t size)
+{
+	const unsigned char *p;
+	unsigned char *copy;
+	struct mg_rd *saved_rd = pk->rd, sub;
+	struct mg_memsrc m;
+	struct mg_src src;
+	struct strm s;
+	size_t got, before = pk->a->nimports;
+	int r, sq = pk->quiet, sp = pk->plain;
+	uint64_t so = pk->outer_off;
+
+	if ((r = mg_rd_peek(pk->rd, size < 4096 ? (size_t)size : 4096, &p,
+	    &got)) != MG_OK)
+		return r;
+	if (got == 0 || pk->depth > 0)
+		return MG_OK;
+	if ((copy = malloc(got)) == NULL)
+		return MG_ERR_NOMEM;
+	memcpy(copy, p, got);
+	if ((r = mg_rd_init(&sub, MG_PROBE_MIN_WINDOW)) != MG_OK) {
+		free(copy);
+		return r;
+	}
+	mg_src_mem(&src, &m, copy, got);
+	mg_rd_reset(&sub, &src, NULL);
+	memset(&s, 0, sizeof(s));
+	pk->rd = &sub;
+	pk->shadow = pk->quiet = pk->plain = 1;
+	pk->depth++;
+	pk->outer_off = mg_rd_tell(saved_rd);
+	(void)stream(pk, &s);
+	pk->depth--;
+	pk->shadow = 0;
+	pk->quiet = sq;
+	pk->plain = sp;
+	pk->outer_off = so;
+	pk->rd = saved_rd;
+	strm_free(&s);
+	mg_rd_free(&sub);
+	free(copy);
+	if (pk->rc == MG_ERR_NOMEM)
+		return MG_ERR_NOMEM;
+	if (pk->a->nimports > before)
+		pk_note(pk, MG_R_PICKLE_ARRAY, off, NULL, "joblib array at "
+		    "offset %llu has no alignment padding, and its bytes read "
+		    "as pickle opcodes import %s.%s: a plain pickle.load of "
+		    "this file would run them", (unsigned long long)off,
+		    pk->a->imports[before].module, pk->a->imports[before].name);
+	return MG_OK;
+}
+
+/*
  * joblib reads the array right after the wrapper's BUILD: an object
  * array is a plain pickle.load of the same file; any other array is an
  * optional padding-length byte and padding, then shape x itemsize bytes.
@@ -1130,6 +1203,8 @@ joblib_array(struct pk *pk, struct strm *s, const struct cont *o,
 		r = MG_ERR_TRUNCATED;
 		goto trunc;
 	}
+	if (pad == NULL && size > 0 && (r = shadow_read(pk, off, size)) != MG_OK)
+		return r;
 	if ((r = mg_rd_skip(pk->rd, size)) != MG_OK)
 		return r;
 	pk->tensors++;
@@ -2335,6 +2410,7 @@ judge(const struct mg_pickle_pol *pol, struct mg_artifact *a)
 		(void)mg_artifact_addx(a, cl == MG_PK_UNSAFE ?
 		    MG_R_PICKLE_UNSAFE : MG_R_PICKLE_UNKNOWN, im->offset, 0, q,
 		    q, "%simports %s%s: %s; first at offset %llu%s",
+		    im->nested == 2 ? "array bytes read as a pickle " :
 		    im->nested ? "a nested pickle " : "", q,
 		    im->calls > 0 ? " and calls it" : "", why,
 		    (unsigned long long)im->offset,
