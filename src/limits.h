@@ -68,7 +68,7 @@
 #define MG_MAX_PICKLE_DIGITS	4300u		/* decimal INT/LONG (CPython) */
 #define MG_MAX_PICKLE_LONG	1024u		/* LONG1/LONG4 bytes */
 #define MG_MAX_PICKLE_KEEP	(64u << 10)	/* bytes kept of one string */
-#define MG_MAX_PICKLE_MEM	(64u << 20)	/* symbolic values kept */
+#define MG_MAX_PICKLE_MEM	(32u << 20)	/* symbolic values kept */
 #define MG_MAX_PICKLE_ITEMS	16u		/* items kept per container */
 #define MG_MAX_PICKLE_IMPORTS	4096u		/* distinct imports */
 #define MG_MAX_PICKLE_STREAMS	1024u		/* pickles in one file */
