@@ -62,13 +62,14 @@
 #define MG_MAX_PICKLE_OPS	100000000ull	/* opcodes per artifact */
 #define MG_MAX_PICKLE_STACK	100000u		/* stack items */
 #define MG_MAX_PICKLE_MARKS	100000u		/* open MARKs */
-#define MG_MAX_PICKLE_MEMO	(1u << 20)	/* memo entries and index */
+#define MG_MAX_PICKLE_MEMO	(1u << 24)	/* memo entries and index */
+#define MG_MAX_PICKLE_MEMO_GAP	65536u		/* index beyond the entries so far */
 #define MG_MAX_PICKLE_STRING	(4ull << 30)	/* one string or bytes */
 #define MG_MAX_PICKLE_LINE	(64u << 20)	/* one protocol 0 text line */
 #define MG_MAX_PICKLE_DIGITS	4300u		/* decimal INT/LONG (CPython) */
 #define MG_MAX_PICKLE_LONG	1024u		/* LONG1/LONG4 bytes */
 #define MG_MAX_PICKLE_KEEP	(64u << 10)	/* bytes kept of one string */
-#define MG_MAX_PICKLE_MEM	(32u << 20)	/* symbolic values kept */
+#define MG_MAX_PICKLE_MEM	(256u << 20)	/* symbolic values kept */
 #define MG_MAX_PICKLE_ITEMS	16u		/* items kept per container */
 #define MG_MAX_PICKLE_IMPORTS	4096u		/* distinct imports */
 #define MG_MAX_PICKLE_STREAMS	1024u		/* pickles in one file */

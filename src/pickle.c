@@ -650,11 +650,18 @@ memo_put(struct pk *pk, struct strm *s, uint64_t key, uint64_t off)
 
 	if (t == NULL)
 		return MG_OK;
-	if (key >= MG_MAX_PICKLE_MEMO) {
+	/*
+	 * Writers number entries 0, 1, 2, ...: an index far beyond the
+	 * entries so far only serves to make the memo (and CPython's) huge.
+	 */
+	if (key >= MG_MAX_PICKLE_MEMO || key > s->memo_n +
+	    MG_MAX_PICKLE_MEMO_GAP) {
 		pk_note(pk, MG_R_PICKLE_LIMIT, off, NULL, "memo index %llu at "
-		    "offset %llu exceeds MG_MAX_PICKLE_MEMO (%u)",
+		    "offset %llu exceeds MG_MAX_PICKLE_MEMO (%u) or lies more "
+		    "than %u past the %zu entries so far",
 		    (unsigned long long)key, (unsigned long long)off,
-		    (unsigned)MG_MAX_PICKLE_MEMO);
+		    (unsigned)MG_MAX_PICKLE_MEMO,
+		    (unsigned)MG_MAX_PICKLE_MEMO_GAP, s->memo_n);
 		return MG_ERR_LIMIT;
 	}
 	if (key >= s->memo_cap) {
