@@ -399,6 +399,12 @@ fnv(const char *s, uint64_t h)
 	return h;
 }
 
+static uint64_t
+imp_hash(const char *m, const char *n)
+{
+	return fnv(n, fnv(m, 14695981039346656037ull) * 31);
+}
+
 static char *
 clean_copy(const unsigned char *s, size_t n)
 {
@@ -435,14 +441,25 @@ add_import(struct pk *pk, const unsigned char *mod, size_t ml,
 	if ((m = clean_copy(mod, ml)) == NULL ||
 	    (n = clean_copy(name, nl)) == NULL)
 		goto nomem;
-	if (pk->imp_hash == NULL) {
-		pk->imp_hcap = 2 * MG_MAX_PICKLE_IMPORTS;
-		if ((pk->imp_hash = calloc(pk->imp_hcap,
-		    sizeof(*pk->imp_hash))) == NULL)
+	/* Keep the table at most half full: grow and rehash. */
+	if (2 * (a->nimports + 1) > pk->imp_hcap) {
+		size_t nc = pk->imp_hcap ? pk->imp_hcap * 2 : 64, k;
+		uint32_t *nh = calloc(nc, sizeof(*nh));
+
+		if (nh == NULL)
 			goto nomem;
-		/* Imports of an earlier pass over this artifact (none yet). */
+		for (k = 0; k < a->nimports; k++) {
+			slot = imp_hash(a->imports[k].module,
+			    a->imports[k].name) % nc;
+			while (nh[slot] != 0)
+				slot = (slot + 1) % nc;
+			nh[slot] = (uint32_t)k + 1;
+		}
+		free(pk->imp_hash);
+		pk->imp_hash = nh;
+		pk->imp_hcap = nc;
 	}
-	h = fnv(n, fnv(m, 14695981039346656037ull) * 31);
+	h = imp_hash(m, n);
 	for (slot = h % pk->imp_hcap;; slot = (slot + 1) % pk->imp_hcap) {
 		uint32_t e = pk->imp_hash[slot];
 
@@ -2292,15 +2309,22 @@ has_glob(const char *p)
 static int
 any_match(const char *const *pats, size_t n, const char *q, int wild_ok)
 {
-	size_t i;
+	size_t i, lit;
 
 	for (i = 0; i < n && pats[i] != NULL; i++) {
 		/* Most patterns differ in the first byte: skip them fast. */
 		if (pats[i][0] != q[0] && pats[i][0] != '*' &&
 		    pats[i][0] != '?' && pats[i][0] != '[' && pats[i][0] != '\\')
 			continue;
-		if (has_glob(pats[i]) ? wild_ok && pat_match(pats[i], q) :
-		    strcmp(pats[i], q) == 0)
+		if (!has_glob(pats[i])) {
+			if (strcmp(pats[i], q) == 0)
+				return 1;
+			continue;
+		}
+		/* The literal text before the first wildcard must agree. */
+		lit = strcspn(pats[i], "*?[\\");
+		if (wild_ok && strncmp(pats[i], q, lit) == 0 &&
+		    pat_match(pats[i], q))
 			return 1;
 	}
 	return 0;
