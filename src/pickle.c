@@ -2641,6 +2641,7 @@ mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 					if (r == MG_ERR_IO || r == MG_ERR_NOMEM)
 						break;
 					broken = 1;
+					torch = 0;
 					if (!resync(&pk))
 						break;
 					pk.quiet = 1;
@@ -2663,8 +2664,12 @@ mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 		if (r == MG_ERR_IO || r == MG_ERR_NOMEM || r == MG_ERR_LIMIT ||
 		    r == MG_ERR_TRUNCATED)
 			break;
-		/* Broken: look for more imports after the break. */
+		/*
+		 * Broken: look for more imports after the break.  What
+		 * follows is no longer a legacy torch file's structure.
+		 */
 		broken = 1;
+		torch = 0;
 		pk.quiet = 1;
 		if (!resync(&pk))
 			break;
