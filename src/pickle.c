@@ -2680,6 +2680,12 @@ mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 		    "torch file holds %u of its 5 pickles", pk.streams);
 		worse(&pk, MG_ERR_TRUNCATED);
 	}
+	for (r = 0; r < MG_R__COUNT; r++)
+		if (pk.same[r] > MG_MAX_PICKLE_SAME)
+			(void)mg_artifact_add(a, (enum mg_rule_id)r,
+			    MG_FINDING_NO_OFFSET, NULL, "%u more findings of this "
+			    "rule were not listed (MG_MAX_PICKLE_SAME)",
+			    pk.same[r] - MG_MAX_PICKLE_SAME);
 	if (pk.quiet_errors > 0)
 		(void)mg_artifact_add(a, MG_R_PICKLE_OPCODE, MG_FINDING_NO_OFFSET,
 		    NULL, "%u further breaks after resynchronising were not "
