@@ -27,6 +27,10 @@ have_build() {
 	command -v pkg-config >/dev/null 2>&1 || return 1
 	pkg-config --exists libarchive libcrypto libcjson 2>/dev/null
 }
+# Test-only writers of the pickle fixtures (fixtures/writers/): the real
+# numpy.save, joblib.dump, scikit-learn and torch.save.  A missing one
+# only skips its fixtures.
+PKGS="$PKGS python3-numpy python3-joblib python3-sklearn python3-torch"
 
 have_all() {
 	if [ "$BUILD_ONLY" = 1 ]; then
@@ -46,6 +50,11 @@ have_all() {
 	command -v npm >/dev/null 2>&1 || return 1
 	/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 ||
 	    python3 -c 'import jsonschema' >/dev/null 2>&1
+	{ /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 ||
+	    python3 -c 'import jsonschema' >/dev/null 2>&1; } || return 1
+	/usr/bin/python3 -c 'import importlib.util as u, sys; sys.exit(not all(
+	    u.find_spec(m) for m in ("numpy", "joblib", "sklearn", "torch")))' \
+	    >/dev/null 2>&1
 }
 
 if have_all; then

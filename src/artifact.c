@@ -43,6 +43,11 @@ mg_artifact_free(struct mg_artifact *a)
 		free(a->findings[i].evidence);
 	}
 	free(a->findings);
+	for (i = 0; i < a->nimports; i++) {
+		free(a->imports[i].module);
+		free(a->imports[i].name);
+	}
+	free(a->imports);
 	free(a->ttypes);
 	mg_artifact_init(a);
 }

@@ -43,6 +43,21 @@ struct mg_ttype {
 	int		 quantized;	/* 1: a block-quantized ggml type */
 };
 
+/*
+ * One import a pickle makes (module and attribute name as the stream
+ * spells them), with where it first appears and how it was used.
+ */
+struct mg_import {
+	char		*module;	/* owned */
+	char		*name;		/* owned; may hold dots (protocol 4) */
+	uint64_t	 offset;	/* first opcode naming it */
+	uint32_t	 count;		/* times imported */
+	uint32_t	 calls;		/* times called (REDUCE, NEWOBJ, ...) */
+	unsigned	 nested;	/* 1: first seen in an embedded pickle,
+					   2: in data a plain load would read
+					   as opcodes */
+};
+
 /* Flags for the optional numeric fields. */
 #define MG_HAVE_PARAMS	0x1u
 #define MG_HAVE_CTX	0x2u
@@ -97,6 +112,10 @@ struct mg_artifact {
 
 	struct mg_finding *findings;
 	size_t		 nfindings, findings_cap;
+
+	/* Imports of the pickles in the artifact, first-seen order. */
+	struct mg_import *imports;
+	size_t		 nimports;
 
 	/*
 	 * 1: every byte was read (only the header with --no-hash) and the

@@ -46,11 +46,13 @@ struct mg_format {
 extern const struct mg_format mg_fmt_gguf;
 extern const struct mg_format mg_fmt_safetensors;
 extern const struct mg_format mg_fmt_lfs;
+extern const struct mg_format mg_fmt_pickle;		/* fmt_pickle.c */
+extern const struct mg_format mg_fmt_torch_legacy;	/* fmt_pickle.c */
+extern const struct mg_format mg_fmt_numpy;		/* fmt_numpy.c */
 /* Recognised, not checked yet (fmt_sniff.c). */
-extern const struct mg_format mg_fmt_pickle;
 extern const struct mg_format mg_fmt_pytorch;
 extern const struct mg_format mg_fmt_torchscript;
-extern const struct mg_format mg_fmt_numpy;
+extern const struct mg_format mg_fmt_npz;
 extern const struct mg_format mg_fmt_keras;
 extern const struct mg_format mg_fmt_hdf5;
 extern const struct mg_format mg_fmt_tflite;

@@ -1,7 +1,8 @@
 /*
  * fmt_sniff.c - formats recognised by content that modelgate cannot check
- * yet: pickle, PyTorch checkpoints (zip and legacy), TorchScript, NumPy,
- * ONNX, HDF5, Keras, TFLite and Core ML.
+ * yet: PyTorch zip checkpoints, TorchScript, NumPy .npz, ONNX, HDF5,
+ * Keras, TFLite and Core ML (zip members wait for the container pipeline;
+ * raw pickles, legacy torch files and .npy have parsers of their own).
  *
  * Each is a table entry with a probe and no parser.  A file that one of
  * them claims is read (and hashed) like any other, reported with the
@@ -9,10 +10,9 @@
  * a folder of pickles must not scan as an empty, passing tree.  When a
  * parser for one of these lands, its entry moves to a file of its own.
  *
- * Magic numbers (research notes sections 3 and 4): pickle protocol 2+
- * opens with PROTO (0x80, version); torch's legacy format with the pickled
- * magic number 0x1950a86a20f9469cfc6c; torch.load takes any "PK\3\4" as a
- * zip and finds the root in the first entry's name; NumPy "\x93NUMPY";
+ * Magic numbers (research notes sections 3 and 4): torch.load takes any
+ * "PK\3\4" as a zip and finds the root in the first entry's name; .npz is
+ * a zip of .npy members;
  * HDF5 "\x89HDF\r\n\x1a\n"; TFLite's FlatBuffer identifier "TFL3" at 4;
  * ONNX is a protobuf ModelProto whose first field is ir_version.
  */
@@ -20,153 +20,6 @@
 #include <strings.h>
 
 #include "fmt.h"
-
-/* Opcodes a pickle may start with after PROTO (protocols 2 to 5). */
-static int
-pickle_opcode(unsigned char c)
-{
-	static const char ops[] = "(.0123FIJKLMNPQRSTUVXabcdeghijlopqrstu}])"
-	    "BCG";
-
-	return (c >= 0x80 && c <= 0x98) || (c != 0 && strchr(ops, c) != NULL);
-}
-
-/*
- * A text argument of protocol 0 at p[i..n): printable bytes (identifier
- * bytes when ident) up to a newline.  Its length with the newline, 0 when
- * it runs past the view, -1 when a byte does not belong.
- */
-static long
-text_arg(const unsigned char *p, size_t n, size_t i, int ident)
-{
-	size_t j;
-
-	for (j = i; j < n && p[j] != '\n'; j++)
-		if (p[j] < 0x20 || p[j] > 0x7e || (ident && !(p[j] == '_' ||
-		    p[j] == '.' || (p[j] >= '0' && p[j] <= '9') ||
-		    (p[j] >= 'a' && p[j] <= 'z') || (p[j] >= 'A' &&
-		    p[j] <= 'Z'))))
-			return -1;
-	if (j == n)
-		return 0;
-	return j > i || !ident ? (long)(j + 1 - i) : -1;
-}
-
-/*
- * Protocols 0 and 1 have no header: walk the opcodes in view.  A pickle
- * is claimed when every opcode seen is valid with its argument and either
- * one of them imports a name (GLOBAL or INST) before a STOP or before the
- * view ends (after at least six opcodes, with more of the file to come),
- * or the opcodes (three or more) end with STOP exactly at the end of the
- * file.  Text rarely survives the first opcodes.
- */
-static int
-pickle01(const unsigned char *p, size_t n, uint64_t size)
-{
-	size_t i = 0, ops = 0, m, len;
-	int imports = 0, more = size > n;
-	long k;
-
-	while (i < n) {
-		unsigned char op = p[i++];
-
-		ops++;
-		switch (op) {
-		case 'c':	/* GLOBAL module\nname\n */
-		case 'i':	/* INST module\nname\n */
-			if ((k = text_arg(p, n, i, 1)) <= 0)
-				goto edge;
-			i += (size_t)k;
-			if ((k = text_arg(p, n, i, 1)) <= 0)
-				goto edge;
-			i += (size_t)k;
-			imports = 1;
-			break;
-		case 'I': case 'L': case 'F': case 'S': case 'V': case 'p':
-		case 'g': case 'P':
-			if ((k = text_arg(p, n, i, 0)) <= 0)
-				goto edge;
-			i += (size_t)k;
-			break;
-		case 'K': case 'h': case 'q':
-			m = 1;
-			goto fixed;
-		case 'M':
-			m = 2;
-			goto fixed;
-		case 'J': case 'j': case 'r':
-			m = 4;
-			goto fixed;
-		case 'G':
-			m = 8;
-		fixed:
-			if (n - i < m) {
-				k = 0;
-				goto edge;
-			}
-			i += m;
-			break;
-		case 'U': case 'T': case 'X': case 'B': case 'C':
-			/* counted strings, unicode and bytes */
-			m = op == 'U' || op == 'C' ? 1 : 4;
-			if (n - i < m) {
-				k = 0;
-				goto edge;
-			}
-			len = p[i];
-			if (m == 4)
-				len |= (size_t)p[i + 1] << 8 |
-				    (size_t)p[i + 2] << 16 |
-				    (size_t)p[i + 3] << 24;
-			i += m;
-			if (len > n - i) {
-				k = len <= size ? 0 : -1;
-				goto edge;
-			}
-			i += len;
-			break;
-		case '(': case ')': case ']': case '}': case 'N': case '0':
-		case '1': case '2': case 'R': case 'a': case 'b': case 'd':
-		case 'e': case 'l': case 'o': case 's': case 't': case 'u':
-		case 'Q':
-			break;
-		case '.':
-			/*
-			 * STOP: a whole pickle; another may follow.  One that
-			 * imports nothing is still a pickle when it is the
-			 * whole file.
-			 */
-			if (imports)
-				return 60;
-			if (i == n && !more)
-				return ops >= 3 ? 60 : 0;
-			break;
-		default:
-			return 0;
-		}
-	}
-	k = 0;
-edge:
-	/* An argument or the stream runs past the view. */
-	return k == 0 && more && imports && ops > 6 ? 60 : 0;
-}
-
-static int
-pickle_probe(const unsigned char *head, size_t n, uint64_t size)
-{
-	if (n >= 3 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5 &&
-	    pickle_opcode(head[2]))
-		return 70;
-	return pickle01(head, n, size);
-}
-
-static const unsigned char torch_magic[] = {
-	0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8,
-	0x50, 0x19
-};
-
-/* The same magic number pickled with protocol 0 or 1. */
-static const char torch_magic01[] = "L119547037146038801333356L\n.";
 
 /* The first zip entry's name, when the local header is in view. */
 static int
@@ -211,11 +64,6 @@ pytorch_probe(const unsigned char *head, size_t n, uint64_t size)
 	size_t nl;
 
 	(void)size;
-	if ((n >= sizeof(torch_magic) &&
-	    memcmp(head, torch_magic, sizeof(torch_magic)) == 0) ||
-	    (n >= sizeof(torch_magic01) - 1 &&
-	    memcmp(head, torch_magic01, sizeof(torch_magic01) - 1) == 0))
-		return 95;
 	if (zip_first(head, n, &nm, &nl) && memchr(nm, '/', nl) != NULL &&
 	    !has(nm, nl, "/code/") && (ends_with(nm, nl, "/data.pkl") ||
 	    ends_with(nm, nl, "/.format_version") ||
@@ -241,14 +89,12 @@ torchscript_probe(const unsigned char *head, size_t n, uint64_t size)
 }
 
 static int
-numpy_probe(const unsigned char *head, size_t n, uint64_t size)
+npz_probe(const unsigned char *head, size_t n, uint64_t size)
 {
 	const unsigned char *nm;
 	size_t nl;
 
 	(void)size;
-	if (n >= 6 && memcmp(head, "\x93NUMPY", 6) == 0)
-		return 95;
 	/* .npz: a zip of .npy members at its root (a torch root has '/'). */
 	if (zip_first(head, n, &nm, &nl) && ends_with(nm, nl, ".npy") &&
 	    memchr(nm, '/', nl) == NULL)
@@ -363,25 +209,20 @@ never(const unsigned char *head, size_t n, uint64_t size)
 	return 0;
 }
 
-static const char *const pickle_exts[] = { "pkl", "pickle", "joblib",
-	"dill", NULL };
 static const char *const pytorch_exts[] = { "pt", "pth", "ckpt", NULL };
 static const char *const torchscript_exts[] = { "ptl", NULL };
-static const char *const numpy_exts[] = { "npy", "npz", NULL };
+static const char *const npz_exts[] = { "npz", NULL };
 static const char *const keras_exts[] = { "keras", NULL };
 static const char *const hdf5_exts[] = { "h5", "hdf5", NULL };
 static const char *const tflite_exts[] = { "tflite", NULL };
 static const char *const onnx_exts[] = { "onnx", NULL };
 static const char *const coreml_exts[] = { "mlmodel", NULL };
 
-const struct mg_format mg_fmt_pickle = { "pickle", pickle_exts,
-	pickle_probe, NULL };
 const struct mg_format mg_fmt_pytorch = { "pytorch", pytorch_exts,
 	pytorch_probe, NULL };
 const struct mg_format mg_fmt_torchscript = { "torchscript",
 	torchscript_exts, torchscript_probe, NULL };
-const struct mg_format mg_fmt_numpy = { "numpy", numpy_exts, numpy_probe,
-	NULL };
+const struct mg_format mg_fmt_npz = { "numpy", npz_exts, npz_probe, NULL };
 const struct mg_format mg_fmt_keras = { "keras", keras_exts, keras_probe,
 	NULL };
 const struct mg_format mg_fmt_hdf5 = { "hdf5", hdf5_exts, hdf5_probe, NULL };

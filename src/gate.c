@@ -29,6 +29,7 @@
 #include "limits.h"
 #include "lockfile.h"
 #include "path.h"
+#include "pickle.h"
 #include "policy.h"
 #include "strset.h"
 
@@ -488,6 +489,8 @@ check_policy(struct mg_artifact *a, const struct mg_scope *s)
 	check_bound(a, &s->tensor_count, "tensor_count",
 	    (a->have & MG_HAVE_TENSORS) != 0, a->tensor_count);
 	check_license(a, s);
+	/* The policy's pickle section: its own allow and deny lists. */
+	(void)mg_pickle_policy_apply(&s->pickle, a);
 }
 
 void

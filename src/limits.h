@@ -62,4 +62,30 @@
 #define MG_MAX_GLOB_BYTES	4096u		/* one path glob */
 #define MG_MAX_POLICY_NUMBER	(1ull << 53)	/* largest number in limits */
 
+/* Pickle (PICKLE-LIMIT, PICKLE-NESTED) */
+#define MG_MAX_PICKLE_OPS	100000000ull	/* opcodes per artifact */
+#define MG_MAX_PICKLE_STACK	100000u		/* stack items */
+#define MG_MAX_PICKLE_MARKS	100000u		/* open MARKs */
+#define MG_MAX_PICKLE_MEMO	(1u << 24)	/* memo entries and index */
+#define MG_MAX_PICKLE_MEMO_GAP	65536u		/* index beyond the entries so far */
+#define MG_MAX_PICKLE_STRING	(4ull << 30)	/* one string or bytes */
+#define MG_MAX_PICKLE_LINE	(64u << 20)	/* one protocol 0 text line */
+#define MG_MAX_PICKLE_DIGITS	4300u		/* decimal INT/LONG (CPython) */
+#define MG_MAX_PICKLE_LONG	1024u		/* LONG1/LONG4 bytes */
+#define MG_MAX_PICKLE_KEEP	(64u << 10)	/* bytes kept of one string */
+#define MG_MAX_PICKLE_MEM	(256u << 20)	/* symbolic values kept */
+#define MG_MAX_PICKLE_ITEMS	16u		/* items kept per container */
+#define MG_MAX_PICKLE_IMPORTS	4096u		/* distinct imports */
+#define MG_MAX_PICKLE_STREAMS	1024u		/* pickles in one file */
+#define MG_MAX_PICKLE_NEST	4u		/* pickles inside pickles */
+#define MG_MAX_PICKLE_RESYNC	(1u << 20)	/* bytes searched after a break */
+#define MG_MAX_PICKLE_STORAGES	(1u << 20)	/* legacy torch storages */
+#define MG_MAX_PICKLE_SAME	64u		/* findings per rule per file */
+
+/* NumPy .npy (NPY-HDR) */
+#define MG_MAX_NPY_HEADER	10000u		/* numpy's max_header_size */
+#define MG_MAX_NPY_HEADER_HARD	(1u << 20)	/* parsed at all */
+#define MG_MAX_NPY_DIMS		64u		/* shape rank (NPY_MAXDIMS) */
+#define MG_MAX_NPY_FIELDS	4096u		/* structured dtype fields */
+
 #endif /* MG_LIMITS_H */

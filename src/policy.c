@@ -985,6 +985,49 @@ sec_fields(struct ld *L, struct jv v, const char *where, struct mg_scope *sc,
 	return MG_OK;
 }
 
+/*
+ * "pickle": {"allow": [...], "deny": [...], "unknown": "warn"}: imports
+ * as "module.name", exact or as policy globs ("mypkg.*").
+ */
+static int
+sec_pickle(struct ld *L, struct jv v, const char *where, struct mg_scope *sc)
+{
+	struct mg_pickle_pol *pp = &sc->pickle;
+	char w[256], qb[QBUF];
+	const char *u;
+	struct jv c;
+	int r;
+
+	if ((r = want(L, v, cJSON_IsObject(v.j), where, "an object")) != MG_OK)
+		return r;
+	pp->have = 1;
+	for (c = jv_child(v); c.j != NULL; c = jv_next(L, c)) {
+		path2(w, sizeof(w), where, c.j->string);
+		if (strcmp(c.j->string, "allow") == 0)
+			r = get_strv(L, c, w, SK_GLOB, &pp->allow);
+		else if (strcmp(c.j->string, "deny") == 0)
+			r = get_strv(L, c, w, SK_GLOB, &pp->deny);
+		else if (strcmp(c.j->string, "unknown") == 0) {
+			if ((r = get_str(L, c, w, &u)) != MG_OK)
+				return r;
+			if (strcmp(u, "warn") == 0)
+				pp->unknown = MG_PK_UNKNOWN_WARN;
+			else if (strcmp(u, "deny") == 0)
+				pp->unknown = MG_PK_UNKNOWN_DENY;
+			else if (strcmp(u, "allow") == 0)
+				pp->unknown = MG_PK_UNKNOWN_ALLOW;
+			else
+				return fail(L, voff(L, c), "%s: \"%s\" is not "
+				    "warn, deny or allow", w, q(u, qb,
+				    sizeof(qb)));
+		} else
+			return unknown(L, c, where);
+		if (r != MG_OK)
+			return r;
+	}
+	return MG_OK;
+}
+
 static int
 sec_require(struct ld *L, struct jv v, const char *where, struct mg_scope *sc)
 {
@@ -1108,6 +1151,8 @@ scope_key(struct ld *L, struct jv c, const char *where, struct mg_scope *sc,
 			return r;
 		return lic_compile(L, sc);
 	}
+	if (strcmp(k, "pickle") == 0)
+		return sec_pickle(L, c, w, sc);
 	*done = 0;
 	return MG_OK;
 }
@@ -1147,6 +1192,8 @@ scope_free(struct mg_scope *sc)
 	strv_free(&sc->lic_deny);
 	mg_license_set_free(sc->lic_allow_set);
 	mg_license_set_free(sc->lic_deny_set);
+	strv_free(&sc->pickle.allow);
+	strv_free(&sc->pickle.deny);
 }
 
 /* ---- top-level sections ------------------------------------------------ */
@@ -1753,5 +1800,7 @@ mg_policy_effective(const struct mg_policy *p, const char *path,
 		}
 		if (o->lic_required >= 0)
 			out->lic_required = o->lic_required;
+		if (o->pickle.have)
+			out->pickle = o->pickle;
 	}
 }

@@ -25,6 +25,22 @@ struct mg_strv {
 	size_t	  n;
 };
 
+/*
+ * The pickle section: exact names or module.* patterns (policy globs over
+ * "module.name") allowed or denied, and what an unlisted import is.
+ */
+enum mg_pk_unknown {
+	MG_PK_UNKNOWN_WARN = 0,		/* PICKLE-UNKNOWN (default) */
+	MG_PK_UNKNOWN_DENY,		/* PICKLE-UNSAFE: allowlist only */
+	MG_PK_UNKNOWN_ALLOW		/* no finding */
+};
+
+struct mg_pickle_pol {
+	int		 have;		/* the section is present */
+	struct mg_strv	 allow, deny;
+	int		 unknown;	/* enum mg_pk_unknown */
+};
+
 /* -1 in any field means "not set here: inherit". */
 struct mg_rule_cfg {
 	signed char	enabled;	/* -1, 0, 1 */
@@ -73,6 +89,8 @@ struct mg_scope {
 						   compiled; NULL when the
 						   list is empty */
 	int		 lic_required;	/* -1, 0, 1 */
+	struct mg_pickle_pol pickle;	/* replaces the inherited one when
+					   pickle.have */
 };
 
 struct mg_pin {

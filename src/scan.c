@@ -64,6 +64,28 @@ read_failed(struct mg_artifact *a, const struct mg_rd *rd, const char *what)
 	a->complete = 0;
 }
 
+/* A loader of this format unpickles what it reads (torch.load, joblib). */
+static int
+unpickles(const struct mg_format *f)
+{
+	return f == &mg_fmt_pickle || f == &mg_fmt_pytorch ||
+	    f == &mg_fmt_torch_legacy;
+}
+
+/*
+ * Whether the loader a name implies reads these bytes the way modelgate
+ * checked them: the same format, or a pickle stream (checked opcode by
+ * opcode) under a name whose loader unpickles.
+ */
+static int
+same_reading(const struct mg_format *content, const struct mg_format *claim)
+{
+	if (content == claim || strcmp(content->name, claim->name) == 0)
+		return 1;
+	return (content == &mg_fmt_pickle || content == &mg_fmt_torch_legacy) &&
+	    unpickles(claim);
+}
+
 /* Printable ASCII and line breaks only, and something of it. */
 static int
 plain_text(const unsigned char *p, size_t n)
@@ -151,7 +173,8 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		    src->size) > 0 ? "the content is" : "the name says it is",
 		    fmt->name);
 		r = MG_OK;
-	} else if (claim != NULL && claim != fmt && claim->parse == NULL) {
+	} else if (claim != NULL && !same_reading(fmt, claim) &&
+	    (claim->parse == NULL || unpickles(claim))) {
 		/*
 		 * The content is a format modelgate checks, but the name makes
 		 * loaders read it as another (torch.load on a .pt file falls
@@ -163,9 +186,8 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		stopped = 1;
 		mg_artifact_add(a, MG_R_FMT_UNSUPPORTED, MG_FINDING_NO_OFFSET,
 		    NULL, "the content is %s, but the name makes loaders read "
-		    "it as %s, which modelgate does not check yet: that "
-		    "reading of the file was not checked", fmt->name,
-		    claim->name);
+		    "it as %s: that reading of the file was not checked",
+		    fmt->name, claim->name);
 		r = fmt->parse(rd, a);
 	} else
 		r = fmt->parse(rd, a);

@@ -658,8 +658,9 @@ START_TEST(hole11_unsupported_formats_never_vanish)
 	    "\x00trueq\x01\x85q\x02Rq\x03.";
 	static const unsigned char onnx[] = { 0x08, 0x07, 0x12, 0x07, 'p', 'y',
 	    't', 'o', 'r', 'c', 'h', 0x3a, 0x02, 0x0a, 0x00 };
+	static const char hdf5[] = "\x89HDF\r\n\x1a\n\0\0\0\0";
 	static const char accept[] = "{\"version\": 1, \"formats\": "
-	    "{\"unchecked\": [\"pytorch\", \"onnx\", \"pickle\"]}}";
+	    "{\"unchecked\": [\"pytorch\", \"onnx\", \"hdf5\"]}}";
 	const cJSON *a, *f;
 	char *d = tu_tmpdir();
 	struct tres r;
@@ -671,7 +672,7 @@ START_TEST(hole11_unsupported_formats_never_vanish)
 	write_zip1(d, "models/model.pt", "model/data.pkl", pkl,
 	    sizeof(pkl) - 1);
 	tu_write_bytes(d, "models/onnx/model.onnx", onnx, sizeof(onnx));
-	tu_write_bytes(d, "models/weights", pkl, sizeof(pkl) - 1);
+	tu_write_bytes(d, "models/weights", hdf5, sizeof(hdf5) - 1);
 	r = scan(d, NULL, NULL);
 	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
 	j = load_json(d, "report.json");
@@ -685,7 +686,7 @@ START_TEST(hole11_unsupported_formats_never_vanish)
 		ck_assert_msg(strcmp(p, "models/model.pt") == 0 ?
 		    strcmp(fm, "pytorch") == 0 : strcmp(p,
 		    "models/onnx/model.onnx") == 0 ? strcmp(fm, "onnx") == 0 :
-		    strcmp(fm, "pickle") == 0, "%s is %s", p, fm);
+		    strcmp(fm, "hdf5") == 0, "%s is %s", p, fm);
 		ck_assert_str_eq(cJSON_GetObjectItem(a, "verdict")->valuestring,
 		    "error");
 		ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(a, "complete")));
@@ -701,12 +702,12 @@ START_TEST(hole11_unsupported_formats_never_vanish)
 	tu_free(&r);
 	/* ... or turn the rule off for a path, or deny the format. */
 	r = scan(d, "{\"version\": 1, \"formats\": {\"unchecked\": "
-	    "[\"pickle\"]}, \"overrides\": [{\"paths\": [\"models/**\"], "
+	    "[\"hdf5\"]}, \"overrides\": [{\"paths\": [\"models/**\"], "
 	    "\"rules\": {\"FMT-UNSUPPORTED\": \"off\"}}]}", NULL);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	tu_free(&r);
-	r = scan(d, "{\"version\": 1, \"formats\": {\"deny\": [\"pickle\"], "
-	    "\"unchecked\": [\"pytorch\", \"onnx\", \"pickle\"]}}", NULL);
+	r = scan(d, "{\"version\": 1, \"formats\": {\"deny\": [\"hdf5\"], "
+	    "\"unchecked\": [\"pytorch\", \"onnx\", \"hdf5\"]}}", NULL);
 	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
 	tu_free(&r);
 	tu_rmrf(d);
@@ -956,7 +957,11 @@ START_TEST(hole11_names_and_polyglots)
 	/* Accepting numpy and tflite unchecked is no cover for them. */
 	r = scan(d, "{\"version\": 1, \"formats\": {\"unchecked\": "
 	    "[\"numpy\", \"tflite\"]}}", NULL);
-	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "PICKLE-UNSAFE", "models/m2.bin"));
+	ck_assert_ptr_nonnull(find(j, "FMT-UNSUPPORTED", "models/np.bin"));
+	cJSON_Delete(j);
 	tu_free(&r);
 	tu_rmrf(d);
 	free(d);

@@ -1,0 +1,559 @@
+/*
+ * test_pickle.c - the pickle analyser, legacy PyTorch, joblib and NumPy
+ * parsers, end to end through mg_scan_src() over memory sources.
+ *
+ * Fixtures are written at test time by fixtures/writers/pickle_fixtures.py
+ * with Debian's python3 and the real writers (pickle, numpy.save,
+ * joblib.dump, torch.save); hostile ones are hand-made byte strings.  Its
+ * expect.tsv says what each must give: benign files are clean below
+ * medium and complete, hostile files give a critical finding naming the
+ * import, invalid files their named rule.  Every prefix of every fixture
+ * gives an incomplete artifact or a high finding, and bit flips never
+ * crash.  Nothing here ever unpickles anything.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <cjson/cJSON.h>
+
+#include "artifact.h"
+#include "err.h"
+#include "pickle.h"
+#include "policy.h"
+#include "rd.h"
+#include "rules.h"
+#include "scan.h"
+#include "suites.h"
+#include "tutil.h"
+
+static struct mg_scan_ctx ctx;
+static char fixdir[4096];
+
+/* Write the fixtures once (the generator is deterministic). */
+static void
+make_fixtures(void)
+{
+	const char *golden = getenv("MG_GOLDEN"), *fix = getenv("MG_FIXTURES");
+	char cmd[9000], exp[4200];
+	struct stat st;
+
+	if (golden == NULL || fix == NULL)
+		return;
+	snprintf(fixdir, sizeof(fixdir), "%s/pickle", fix);
+	snprintf(exp, sizeof(exp), "%s/expect.tsv", fixdir);
+	if (stat(exp, &st) == 0)
+		return;
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 '%s/../../fixtures/"
+	    "writers/pickle_fixtures.py' '%s' >/dev/null", golden, fixdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "test_pickle: the fixture writer failed\n");
+}
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(mg_scan_ctx_init(&ctx), MG_OK);
+}
+
+static void
+teardown(void)
+{
+	mg_scan_ctx_free(&ctx);
+}
+
+static void
+scan_mem(const char *name, const void *p, size_t n, struct mg_artifact *a)
+{
+	struct mg_scan_opts o;
+	struct mg_memsrc m;
+	struct mg_src src;
+	const char *base = strrchr(name, '/');
+
+	memset(&o, 0, sizeof(o));
+	o.hash = (n & 1) == 0;
+	mg_artifact_init(a);
+	ck_assert_int_eq(mg_artifact_setz(&a->path, name), MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&a->filename,
+	    base != NULL ? base + 1 : name), MG_OK);
+	a->size = n;
+	mg_src_mem(&src, &m, p, n);
+	mg_scan_src(&ctx, &o, &src, a);
+}
+
+struct fx {
+	char	rel[256];
+	char	expect[16];
+	char	what[256];
+};
+
+/* expect.tsv, or fail the test. */
+static struct fx *
+load_expect(size_t *n)
+{
+	char path[4200], line[1024];
+	struct fx *v = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	*n = 0;
+	ck_assert_msg(fixdir[0] != '\0', "MG_FIXTURES is not set");
+	snprintf(path, sizeof(path), "%s/expect.tsv", fixdir);
+	ck_assert_msg((f = fopen(path, "r")) != NULL, "no %s", path);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *t1 = strchr(line, '\t'), *t2, *nl;
+
+		if (t1 == NULL || (t2 = strchr(t1 + 1, '\t')) == NULL)
+			continue;
+		*t1 = *t2 = '\0';
+		if ((nl = strchr(t2 + 1, '\n')) != NULL)
+			*nl = '\0';
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			ck_assert_ptr_nonnull(v = realloc(v, cap * sizeof(*v)));
+		}
+		snprintf(v[*n].rel, sizeof(v[*n].rel), "%.255s", line);
+		snprintf(v[*n].expect, sizeof(v[*n].expect), "%.15s", t1 + 1);
+		snprintf(v[*n].what, sizeof(v[*n].what), "%.255s", t2 + 1);
+		(*n)++;
+	}
+	fclose(f);
+	ck_assert_msg(*n >= 60, "only %zu fixtures were written", *n);
+	return v;
+}
+
+static unsigned char *
+slurp(const char *rel, size_t *n)
+{
+	char path[4500];
+	unsigned char *p;
+
+	snprintf(path, sizeof(path), "%s/%s", fixdir, rel);
+	p = (unsigned char *)tu_slurp(path, n);
+	ck_assert_msg(p != NULL, "cannot read %s", path);
+	return p;
+}
+
+static const struct mg_finding *
+find_rule(const struct mg_artifact *a, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < a->nfindings; i++)
+		if (strcmp(mg_rule_get(a->findings[i].rule)->id, id) == 0)
+			return &a->findings[i];
+	return NULL;
+}
+
+static void
+dump(const struct mg_artifact *a, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < a->nfindings && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "[%s %s: %s] ",
+		    mg_rule_get(a->findings[i].rule)->id,
+		    mg_sev_name(a->findings[i].severity),
+		    a->findings[i].message);
+}
+
+/* Every fixture gives what expect.tsv says. */
+START_TEST(pickle_fixtures_meet_expectations)
+{
+	size_t n, i, k, len;
+	struct fx *v = load_expect(&n);
+	unsigned nbenign = 0, ncrit = 0, nhigh = 0;
+	char msg[4096];
+
+	for (i = 0; i < n; i++) {
+		unsigned char *p = slurp(v[i].rel, &len);
+		struct mg_artifact a;
+
+		scan_mem(v[i].rel, p, len, &a);
+		dump(&a, msg, sizeof(msg));
+		ck_assert_msg(strcmp(a.format, "unknown") != 0,
+		    "%s: not recognised", v[i].rel);
+		if (strcmp(v[i].expect, "benign") == 0) {
+			nbenign++;
+			ck_assert_msg(mg_artifact_max_sev(&a) < MG_SEV_MED,
+			    "%s: %s", v[i].rel, msg);
+			ck_assert_msg(a.complete == 1, "%s incomplete: %s",
+			    v[i].rel, msg);
+		} else if (strcmp(v[i].expect, "critical") == 0) {
+			int hit = 0;
+
+			ncrit++;
+			for (k = 0; k < a.nfindings; k++) {
+				const struct mg_finding *f = &a.findings[k];
+
+				if (f->severity == MG_SEV_CRIT &&
+				    ((f->key != NULL && strcmp(f->key,
+				    v[i].what) == 0) || strcmp(mg_rule_get(
+				    f->rule)->id, v[i].what) == 0))
+					hit = 1;
+			}
+			ck_assert_msg(hit, "%s: no critical finding for %s: %s",
+			    v[i].rel, v[i].what, msg);
+		} else if (strcmp(v[i].expect, "high") == 0) {
+			const struct mg_finding *f = find_rule(&a, v[i].what);
+
+			nhigh++;
+			ck_assert_msg(f != NULL && f->severity >= MG_SEV_HIGH,
+			    "%s: no %s: %s", v[i].rel, v[i].what, msg);
+		} else {
+			ck_assert_msg(find_rule(&a, v[i].what) != NULL &&
+			    mg_artifact_max_sev(&a) < MG_SEV_CRIT, "%s: %s",
+			    v[i].rel, msg);
+		}
+		mg_artifact_free(&a);
+		free(p);
+	}
+	ck_assert_uint_ge(nbenign, 8);
+	ck_assert_uint_ge(ncrit, 30);
+	ck_assert_uint_ge(nhigh, 12);
+	free(v);
+}
+END_TEST
+
+/*
+ * A prefix that is itself a whole, clean file: only the fixtures that
+ * stack pickles have one (at a STOP), and the .npy with 4 extra bytes
+ * (without them).
+ */
+static int
+clean_prefix_ok(const char *rel, const unsigned char *p, size_t len,
+    size_t full)
+{
+	if (strstr(rel, "npy-long") != NULL)
+		return len == full - 4;
+	return len > 0 && p[len - 1] == '.' &&
+	    (strstr(rel, "trailing-pickle") != NULL ||
+	    strstr(rel, "trailing-junk") != NULL ||
+	    strstr(rel, "magic-by-reduce") != NULL);
+}
+
+/* Every truncation of every fixture is incomplete or a high finding. */
+START_TEST(pickle_truncation_never_passes)
+{
+	size_t n, i, len, cut, step;
+	struct fx *v = load_expect(&n);
+
+	for (i = 0; i < n; i++) {
+		unsigned char *p = slurp(v[i].rel, &len);
+
+		step = len > 32768 ? len / 4096 : 1;
+		for (cut = 0; cut < len; cut += step) {
+			struct mg_artifact a;
+
+			scan_mem(v[i].rel, p, cut, &a);
+			if (strcmp(a.format, "unknown") != 0)
+				ck_assert_msg(a.complete == 0 ||
+				    mg_artifact_max_sev(&a) >= MG_SEV_HIGH ||
+				    clean_prefix_ok(v[i].rel, p, cut, len),
+				    "%s cut at %zu passes", v[i].rel, cut);
+			mg_artifact_free(&a);
+		}
+		free(p);
+	}
+	free(v);
+}
+END_TEST
+
+/* Flipping bits anywhere never crashes or leaks (run under ASan). */
+START_TEST(pickle_bit_flips_never_crash)
+{
+	size_t n, i, len, off, step;
+	struct fx *v = load_expect(&n);
+
+	for (i = 0; i < n; i++) {
+		unsigned char *p = slurp(v[i].rel, &len);
+
+		step = len > 32768 ? len / 2048 : 1;
+		for (off = 0; off < len; off += step) {
+			struct mg_artifact a;
+			unsigned char bit = (unsigned char)(1u << (off % 8));
+
+			p[off] ^= bit;
+			scan_mem(v[i].rel, p, len, &a);
+			mg_artifact_free(&a);
+			p[off] ^= bit;
+		}
+		free(p);
+	}
+	free(v);
+}
+END_TEST
+
+START_TEST(pickle_classify_defaults)
+{
+	static const struct {
+		const char *m, *n;
+		enum mg_pk_class c;
+	} t[] = {
+		{ "collections", "OrderedDict", MG_PK_SAFE },
+		{ "torch._utils", "_rebuild_tensor_v2", MG_PK_SAFE },
+		{ "torch", "FloatStorage", MG_PK_SAFE },
+		{ "torch", "bfloat16", MG_PK_SAFE },
+		{ "numpy.core.multiarray", "_reconstruct", MG_PK_SAFE },
+		{ "numpy", "dtype", MG_PK_SAFE },
+		{ "joblib.numpy_pickle", "NumpyArrayWrapper", MG_PK_SAFE },
+		{ "sklearn.linear_model._logistic", "LogisticRegression",
+		    MG_PK_SAFE },
+		{ "__builtin__", "set", MG_PK_SAFE },
+		{ "torch.nn.modules.linear", "Linear", MG_PK_SAFE },
+		{ "os", "system", MG_PK_UNSAFE },
+		{ "posix", "system", MG_PK_UNSAFE },
+		{ "nt", "system", MG_PK_UNSAFE },
+		{ "os.path", "join", MG_PK_UNSAFE },
+		{ "subprocess", "Popen", MG_PK_UNSAFE },
+		{ "builtins", "eval", MG_PK_UNSAFE },
+		{ "__builtin__", "getattr", MG_PK_UNSAFE },
+		{ "builtins", "__import__", MG_PK_UNSAFE },
+		{ "asyncio.unix_events", "_UnixSubprocessTransport",
+		    MG_PK_UNSAFE },
+		{ "torch", "serialization.os.system", MG_PK_UNSAFE },
+		{ "json", "decoder.sys.modules", MG_PK_UNSAFE },
+		{ "collections", "OrderedDict.__init__.__globals__",
+		    MG_PK_UNSAFE },
+		{ "operator", "attrgetter", MG_PK_UNSAFE },
+		{ "numpy.core", "_ufunc_reconstruct", MG_PK_UNSAFE },
+		{ "pickle", "loads", MG_PK_UNSAFE },
+		{ "cPickle", "loads", MG_PK_UNSAFE },
+		{ "torch", "load", MG_PK_UNSAFE },
+		{ "sklearn.datasets", "fetch_openml", MG_PK_UNKNOWN },
+		/* A wildcard never matches a dotted name. */
+		{ "sklearn.pipeline", "Pipeline.fit", MG_PK_UNKNOWN },
+		{ "__main__", "Net", MG_PK_UNKNOWN },
+		{ "builtins", "print", MG_PK_UNKNOWN },
+		{ "osx", "thing", MG_PK_UNKNOWN },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(mg_pickle_classify(NULL, t[i].m, t[i].n) ==
+		    t[i].c, "%s.%s", t[i].m, t[i].n);
+}
+END_TEST
+
+static struct mg_policy *
+policy(const char *json)
+{
+	char *d = tu_tmpdir(), path[4200], err[512];
+	struct mg_policy *p = NULL;
+	int r;
+
+	tu_write(d, "p.json", json);
+	snprintf(path, sizeof(path), "%s/p.json", d);
+	r = mg_policy_load(&p, path, err, sizeof(err));
+	tu_rmrf(d);
+	free(d);
+	ck_assert_msg(r == MG_OK, "%s", err);
+	return p;
+}
+
+static int
+count_rule(const struct mg_artifact *a, enum mg_rule_id r, const char *key)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < a->nfindings; i++)
+		if (a->findings[i].rule == r && (key == NULL ||
+		    (a->findings[i].key != NULL &&
+		    strcmp(a->findings[i].key, key) == 0)))
+			n++;
+	return n;
+}
+
+/* pickle.allow, pickle.deny and pickle.unknown re-judge the imports. */
+START_TEST(pickle_policy_section)
+{
+	static const char prt[] = "cfunctools\npartial\n(cbuiltins\nprint\n"
+	    "S'x'\ntR(cmypkg.models\nNet\n)R.";
+	struct mg_policy *p;
+	struct mg_scope s;
+	struct mg_artifact a;
+	char err[256];
+
+	scan_mem("x.pkl", prt, sizeof(prt) - 1, &a);
+	ck_assert_int_eq(count_rule(&a, MG_R_PICKLE_UNSAFE,
+	    "functools.partial"), 1);
+	ck_assert_int_eq(count_rule(&a, MG_R_PICKLE_UNKNOWN, NULL), 2);
+
+	p = policy("{\"version\": 1, \"pickle\": {\"allow\": "
+	    "[\"builtins.print\", \"mypkg.*\"], \"deny\": "
+	    "[\"collections.OrderedDict\"]}}");
+	mg_policy_effective(p, "x.pkl", &s);
+	ck_assert_int_eq(mg_pickle_policy_apply(&s.pickle, &a), MG_OK);
+	ck_assert_int_eq(count_rule(&a, MG_R_PICKLE_UNKNOWN, NULL), 0);
+	/* A policy allow never overrides the built-in unsafe list. */
+	ck_assert_int_eq(count_rule(&a, MG_R_PICKLE_UNSAFE,
+	    "functools.partial"), 1);
+	ck_assert(mg_pickle_classify(&s.pickle, "collections",
+	    "OrderedDict") == MG_PK_UNSAFE);
+	mg_policy_free(p);
+
+	/* Allowlist-only: every unlisted import is unsafe. */
+	p = policy("{\"version\": 1, \"pickle\": {\"unknown\": \"deny\"}, "
+	    "\"overrides\": [{\"paths\": [\"ok/**\"], \"pickle\": "
+	    "{\"unknown\": \"allow\"}}]}");
+	mg_policy_effective(p, "x.pkl", &s);
+	ck_assert_int_eq(mg_pickle_policy_apply(&s.pickle, &a), MG_OK);
+	ck_assert_int_eq(count_rule(&a, MG_R_PICKLE_UNSAFE, NULL), 3);
+	ck_assert_int_eq(count_rule(&a, MG_R_PICKLE_UNSAFE, "mypkg.models.Net"),
+	    1);
+	mg_policy_effective(p, "ok/x.pkl", &s);
+	ck_assert_int_eq(mg_pickle_policy_apply(&s.pickle, &a), MG_OK);
+	ck_assert_int_eq(count_rule(&a, MG_R_PICKLE_UNSAFE, NULL), 1);
+	ck_assert_int_eq(count_rule(&a, MG_R_PICKLE_UNKNOWN, NULL), 0);
+	mg_policy_free(p);
+	mg_artifact_free(&a);
+
+	/* A bad value is a policy error. */
+	{
+		char *d = tu_tmpdir(), path[4200];
+
+		tu_write(d, "p.json", "{\"version\": 1, \"pickle\": "
+		    "{\"unknown\": \"maybe\"}}");
+		snprintf(path, sizeof(path), "%s/p.json", d);
+		p = NULL;
+		ck_assert_int_eq(mg_policy_load(&p, path, err, sizeof(err)),
+		    MG_ERR_POLICY);
+		ck_assert_ptr_nonnull(strstr(err, "maybe"));
+		tu_rmrf(d);
+		free(d);
+	}
+}
+END_TEST
+
+/* What the BOM learns from a legacy torch file. */
+START_TEST(pickle_torch_legacy_bom)
+{
+	struct mg_artifact a;
+	const cJSON *imps;
+	unsigned char *p;
+	size_t len;
+
+	if (access(tu_fix("pickle/valid/pytorch_model.bin"), R_OK) != 0) {
+		fprintf(stderr, "test_pickle: torch is missing; skipped\n");
+		return;
+	}
+	p = slurp("valid/pytorch_model.bin", &len);
+	scan_mem("pytorch_model.bin", p, len, &a);
+	ck_assert_str_eq(a.format, "pytorch");
+	ck_assert_int_eq(a.complete, 1);
+	ck_assert_uint_eq(a.tensor_count, 3);
+	ck_assert_uint_eq(a.parameter_count, 4 + 5 + 3);
+	ck_assert_str_eq(a.dtype, "mixed");
+	ck_assert_str_eq(a.training_framework, "pytorch");
+	imps = cJSON_GetObjectItem(a.metadata, "pickle_imports");
+	ck_assert_int_ge(cJSON_GetArraySize(imps), 3);
+	ck_assert_int_eq(cJSON_GetObjectItem(a.metadata,
+	    "torch_storages")->valueint, 3);
+	mg_artifact_free(&a);
+	free(p);
+}
+END_TEST
+
+/* Hand-made streams: every protocol 0 text form and memo trick. */
+START_TEST(pickle_forms_resolve)
+{
+	static const struct {
+		const char *b;
+		size_t n;
+		const char *key;
+	} t[] = {
+#define T(s, k) { s, sizeof(s) - 1, k }
+		/* GET of a memoised name, protocol 0 text PUT/GET. */
+		T("S'os'\np0\n0S'system'\np1\n0g0\ng1\n\x93(S'x'\ntR.",
+		    "os.system"),
+		/* LONG_BINPUT/LONG_BINGET with large indexes. */
+		T("\x80\x02X\x02\x00\x00\x00osr\x10\x27\x00\x00" "0"
+		  "X\x03\x00\x00\x00popr\x11\x27\x00\x00" "0"
+		  "j\x10\x27\x00\x00j\x11\x27\x00\x00\x93.", "os.pop"),
+		/* DUP then POP_MARK keep the stack consistent. */
+		T("(N2\x31" "cos\nsystem\n.", "os.system"),
+		/* FRAME around a STACK_GLOBAL. */
+		T("\x80\x04\x95\x0f\x00\x00\x00\x00\x00\x00\x00"
+		  "\x8c\x02os\x8c\x06system\x93\x94.", "os.system"),
+		/* BUILD through __setstate__ on an unsafe class. */
+		T("csubprocess\nPopen\n)\x81}b.", "subprocess.Popen"),
+		/* NEWOBJ_EX. */
+		T("\x80\x04\x8c\x02os\x8c\x07" "environ\x93)}\x92.",
+		    "os.environ"),
+#undef T
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct mg_artifact a;
+		char msg[2048];
+
+		scan_mem("f.pkl", t[i].b, t[i].n, &a);
+		dump(&a, msg, sizeof(msg));
+		ck_assert_msg(count_rule(&a, MG_R_PICKLE_UNSAFE, t[i].key) == 1,
+		    "case %zu: %s", i, msg);
+		mg_artifact_free(&a);
+	}
+}
+END_TEST
+
+/* The CLI: scan fails on a payload, passes benign pickles, bom lists. */
+START_TEST(pickle_cli_scan_and_bom)
+{
+	const char *scan_bad[] = { "scan", "--no-hash", "m", NULL };
+	const char *bom[] = { "bom", "--no-hash", "m/evil.pkl", NULL };
+	const char *fmts[] = { "formats", NULL };
+	char *d = tu_tmpdir();
+	struct tres r;
+
+	tu_sh("mkdir -p '%s/m' && cp '%s' '%s/m/a.pkl' && cp '%s' "
+	    "'%s/m/b.npy'", d, tu_fix("pickle/valid/proto4.pkl"), d,
+	    tu_fix("pickle/valid/f4.npy"), d);
+	r = tu_run(d, scan_bad);
+	ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+	tu_free(&r);
+	tu_sh("cp '%s' '%s/m/evil.pkl'", tu_fix("pickle/hostile/memo-names.pkl"),
+	    d);
+	r = tu_run(d, scan_bad);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "PICKLE-UNSAFE"));
+	tu_free(&r);
+	r = tu_run(d, bom);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"pickle_imports\""));
+	ck_assert_ptr_nonnull(strstr(r.out, "os.system"));
+	tu_free(&r);
+	r = tu_run(NULL, fmts);
+	ck_assert_ptr_nonnull(strstr(r.out, "pickle        checked   .pkl"));
+	ck_assert_ptr_nonnull(strstr(r.out, "numpy         checked   .npy"));
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+Suite *
+pickle_suite(void)
+{
+	Suite *s = suite_create("pickle");
+	TCase *tc = tcase_create("pickle");
+
+	tcase_add_unchecked_fixture(tc, make_fixtures, NULL);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, pickle_fixtures_meet_expectations);
+	tcase_add_test(tc, pickle_classify_defaults);
+	tcase_add_test(tc, pickle_policy_section);
+	tcase_add_test(tc, pickle_torch_legacy_bom);
+	tcase_add_test(tc, pickle_forms_resolve);
+	tcase_add_test(tc, pickle_cli_scan_and_bom);
+	tcase_add_test(tc, pickle_truncation_never_passes);
+	tcase_add_test(tc, pickle_bit_flips_never_crash);
+	suite_add_tcase(s, tc);
+	return s;
+}
