@@ -20,5 +20,6 @@ Suite	*license_suite(void);
 Suite	*escape_suite(void);
 Suite	*merge_suite(void);
 Suite	*ci_suite(void);
+Suite	*sidecar_suite(void);
 
 #endif
