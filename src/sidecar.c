@@ -125,6 +125,35 @@ open_sidecar(const char *dir, const char *name, const char *root,
 	return fd;
 }
 
+/*
+ * 1 when two values are the same, members compared in order.  Linear in
+ * their size, unlike cJSON_Compare, which looks every member of an object
+ * up by name in the other (quadratic on a hostile file).  Objects holding
+ * the same members in another order count as different: a repeated key
+ * whose values differ only so is not used, which fails closed.
+ */
+static int
+same_value(const cJSON *x, const cJSON *y)
+{
+	if ((x->type & 0xff) != (y->type & 0xff))
+		return 0;
+	if (cJSON_IsString(x))
+		return x->valuestring != NULL && y->valuestring != NULL &&
+		    strcmp(x->valuestring, y->valuestring) == 0;
+	if (cJSON_IsNumber(x))
+		return x->valuedouble == y->valuedouble;
+	if (cJSON_IsArray(x) || cJSON_IsObject(x)) {
+		for (x = x->child, y = y->child; x != NULL && y != NULL;
+		    x = x->next, y = y->next)
+			if ((x->string == NULL) != (y->string == NULL) ||
+			    (x->string != NULL && strcmp(x->string,
+			    y->string) != 0) || !same_value(x, y))
+				return 0;
+		return x == NULL && y == NULL;
+	}
+	return 1;	/* null, true, false */
+}
+
 static int
 cmp_names(const void *x, const void *y)
 {
@@ -167,7 +196,7 @@ dup_keys(const cJSON *o, const char *name, int top, size_t *nested,
 
 		for (k = i + 1; k < n && strcmp(v[i]->string,
 		    v[k]->string) == 0; k++)
-			differ |= !cJSON_Compare(v[i], v[k], 1);
+			differ |= !same_value(v[i], v[k]);
 		if (k == i + 1)
 			continue;
 		if (!top)
@@ -303,7 +332,7 @@ ambiguous(const cJSON *o, const char *k)
 			continue;
 		if (first == NULL)
 			first = c;
-		else if (!cJSON_Compare(first, c, 1))
+		else if (!same_value(first, c))
 			return 1;
 	}
 	return 0;

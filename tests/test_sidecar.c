@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -184,6 +185,47 @@ START_TEST(sidecar_duplicate_key_same_value)
 	j = report(d);
 	ck_assert(finding(j, MODEL, "SIDECAR-JSON", "license") != NULL);
 	ck_assert(finding(j, MODEL, "POLICY-LICENSE", NULL) == NULL);
+	cJSON_Delete(j);
+	done(d, &r);
+}
+END_TEST
+
+/*
+ * Repeated keys whose values are large objects are compared in linear
+ * time: looking each member up by name would take minutes here (just
+ * under the value cap).
+ */
+START_TEST(sidecar_duplicate_key_large_values)
+{
+	const size_t keys = 240000;
+	time_t t0;
+	size_t cap = keys * 24 * 2 + 64, n = 0, i, rep;
+	char *buf = malloc(cap), *d;
+	struct tres r;
+	cJSON *j;
+
+	ck_assert(buf != NULL);
+	n += (size_t)snprintf(buf + n, cap - n, "{\"license\":\"mit\"");
+	for (rep = 0; rep < 2; rep++) {
+		n += (size_t)snprintf(buf + n, cap - n, ",\"x\":{");
+		for (i = 0; i < keys; i++)
+			n += (size_t)snprintf(buf + n, cap - n, "%s\"k%zu\":0",
+			    i > 0 ? "," : "", i);
+		n += (size_t)snprintf(buf + n, cap - n, "}");
+	}
+	n += (size_t)snprintf(buf + n, cap - n, "}");
+	ck_assert(n < cap);
+	d = make_dir(NULL);
+	tu_write_bytes(d, "models/config.json", buf, n);
+	free(buf);
+	t0 = time(NULL);
+	r = scan(d, DENY_GPL, NULL);
+	ck_assert_msg(time(NULL) - t0 < 60, "took %lld s",
+	    (long long)(time(NULL) - t0));
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	j = report(d);
+	ck_assert(finding(j, MODEL, "SIDECAR-JSON", "\"x\" appears 2 times;")
+	    != NULL);
 	cJSON_Delete(j);
 	done(d, &r);
 }
@@ -413,6 +455,7 @@ sidecar_suite(void)
 	tcase_add_test(tc, sidecar_duplicate_license_key);
 	tcase_add_test(tc, sidecar_duplicate_license_key_tokenizer);
 	tcase_add_test(tc, sidecar_duplicate_key_same_value);
+	tcase_add_test(tc, sidecar_duplicate_key_large_values);
 	tcase_add_test(tc, sidecar_unparsable_makes_license_indeterminate);
 	tcase_add_test(tc, sidecar_unparsable_no_license_rules);
 	tcase_add_test(tc, sidecar_over_caps_makes_license_indeterminate);
