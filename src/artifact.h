@@ -109,6 +109,13 @@ struct mg_artifact {
 
 	/* Parser facts that sidecars may fill when the model lacks them. */
 	char		*sidecar_license;	/* owned */
+	/*
+	 * Why the licence could not be determined, or "": the model declares
+	 * none and a sidecar that could supply it exists but could not be
+	 * read, or names its licence twice with different values.  With any
+	 * licence rule in the policy this is a POLICY-LICENSE finding.
+	 */
+	char		 lic_indeterminate[160];
 
 	struct mg_finding *findings;
 	size_t		 nfindings, findings_cap;

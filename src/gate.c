@@ -375,19 +375,30 @@ check_license(struct mg_artifact *a, const struct mg_scope *s)
 	struct mg_lic_expr e;
 	char msg[512];
 	size_t i;
-	int state, listed;
+	int state, listed, unknown;
 
 	if (s->have_lic_allow && s->lic_allow.n > 0)
 		allow = s->lic_allow_set;
 	if (s->have_lic_deny && s->lic_deny.n > 0)
 		deny = s->lic_deny_set;
 	listed = allow != NULL || deny != NULL;
+	/*
+	 * Fail closed: a sidecar that may hold the licence the model lacks
+	 * but could not be read (or says two things) is no absent licence.
+	 */
+	unknown = a->lic_indeterminate[0] != '\0' &&
+	    (s->lic_required == 1 || listed);
+	if (unknown)
+		mg_artifact_addx(a, MG_R_POLICY_LICENSE, MG_FINDING_NO_OFFSET, 0,
+		    "license", a->lic_indeterminate, "the licence could not be "
+		    "determined because %s, so the policy's licence rules "
+		    "cannot be checked", a->lic_indeterminate);
 	state = mg_license_parse(&e, a->license);
 	if (state == MG_LIC_VOID && a->license == NULL &&
 	    continuation_shard(a))
 		return;		/* the first shard declares it */
 	if (state == MG_LIC_VOID) {
-		if (s->lic_required == 1 || allow != NULL) {
+		if (!unknown && (s->lic_required == 1 || allow != NULL)) {
 			if (a->license == NULL)
 				mg_artifact_add(a, MG_R_POLICY_LICENSE,
 				    MG_FINDING_NO_OFFSET, "license",

@@ -27,6 +27,7 @@ struct job {
 	struct mg_artifact	 a;
 	char			*fspath;
 	int			 sidecars;	/* see mg_walk_ops.file */
+	char			*root_real;	/* likewise; NULL or owned */
 	dev_t			 dev;		/* identity the walker saw */
 	ino_t			 ino;
 };
@@ -90,8 +91,8 @@ w_work(void *wp, void *jp)
 		    "not scanned: worker out of memory");
 		return;
 	}
-	mg_scan_file(&w->sc, &w->o->scan, j->fspath, j->sidecars, j->dev,
-	    j->ino, &j->a);
+	mg_scan_file(&w->sc, &w->o->scan, j->fspath, j->sidecars, j->root_real,
+	    j->dev, j->ino, &j->a);
 	/* Other files of the tree are not artifacts: nothing to add. */
 	if (w->o->post != NULL && is_artifact(&j->a))
 		w->o->post(w->o->post_arg, &j->a);
@@ -101,7 +102,7 @@ w_work(void *wp, void *jp)
 
 static int
 on_file(void *arg, const char *fspath, const char *display, int sidecars,
-    const struct stat *st)
+    const char *root_real, const struct stat *st)
 {
 	struct collect *c = arg;
 	struct job *j;
@@ -148,6 +149,7 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars,
 	slash = strrchr(display, '/');
 	j->fspath = strdup(fspath);
 	j->sidecars = sidecars;
+	j->root_real = root_real != NULL ? strdup(root_real) : NULL;
 	j->dev = st->st_dev;
 	j->ino = st->st_ino;
 	j->a.path = strdup(display);
@@ -156,9 +158,10 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars,
 	j->a.abspath = c->cwd[0] != '\0' || display[0] == '/' ?
 	    mg_path_abs(c->cwd, display) : strdup(display);
 	if (j->fspath == NULL || j->a.path == NULL || j->a.filename == NULL ||
-	    j->a.abspath == NULL) {
+	    j->a.abspath == NULL || (root_real != NULL && j->root_real == NULL)) {
 		mg_artifact_free(&j->a);
 		free(j->fspath);
+		free(j->root_real);
 		free(j);
 		goto nomem;
 	}
@@ -286,6 +289,7 @@ mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
 		}
 		mg_artifact_free(&j->a);
 		free(j->fspath);
+		free(j->root_real);
 		free(j);
 	}
 	free(c.jobs);

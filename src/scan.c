@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -268,8 +269,8 @@ fd_skip(void *ctx, uint64_t n)
 
 void
 mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
-    const char *fspath, int sidecars, dev_t dev, ino_t ino,
-    struct mg_artifact *a)
+    const char *fspath, int sidecars, const char *root_real, dev_t dev,
+    ino_t ino, struct mg_artifact *a)
 {
 	struct fd_ctx fc;
 	struct mg_src src;
@@ -310,20 +311,36 @@ mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	close(fc.fd);
 
 	if (o->sidecars && sidecars != 0 && strcmp(a->format, "unknown") != 0) {
-		const char *slash = strrchr(fspath, '/');
+		/* Beside the path the walk found, not a link's target. */
+		const char *where = a->path != NULL ? a->path : fspath;
+		const char *slash = strrchr(where, '/');
 		char dir[MG_MAX_PATH_BYTES];
 
 		if (slash == NULL)
 			strcpy(dir, ".");
-		else if ((size_t)(slash - fspath) < sizeof(dir)) {
-			memcpy(dir, fspath, (size_t)(slash - fspath));
-			dir[slash - fspath] = '\0';
+		else if ((size_t)(slash - where) < sizeof(dir)) {
+			memcpy(dir, where, (size_t)(slash - where));
+			dir[slash - where] = '\0';
 			if (dir[0] == '\0')
 				strcpy(dir, "/");
-		} else
+		} else {
+			mg_artifact_add(a, MG_R_SIDECAR_JSON,
+			    MG_FINDING_NO_OFFSET, NULL, "sidecar: the directory "
+			    "path is too long to look for sidecars");
+			if (a->license == NULL)
+				snprintf(a->lic_indeterminate,
+				    sizeof(a->lic_indeterminate), "the sidecars "
+				    "could not be looked for");
 			return;
-		if (mg_sidecar_apply(&c->side, dir, a) != MG_OK)
+		}
+		if (mg_sidecar_apply(&c->side, dir,
+		    o->follow_symlinks ? root_real : NULL, a) != MG_OK) {
 			mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET,
 			    NULL, "sidecar: out of memory");
+			if (a->license == NULL)
+				snprintf(a->lic_indeterminate,
+				    sizeof(a->lic_indeterminate), "the sidecars "
+				    "could not be read (out of memory)");
+		}
 	}
 }

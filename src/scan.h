@@ -40,13 +40,16 @@ void	mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 
 /*
  * Scan a regular file by path (opened O_NOFOLLOW unless follow is set),
- * then read the sidecars beside it when the options ask.  sidecars: 1 the
- * directory has some, 0 it has none (skip looking), -1 unknown.  dev and
- * ino are the file the walker saw: a different file at that path when it
- * is opened (swapped in a race) is not scanned.  Never fails.
+ * then read the sidecars in the directory of its display path a->path
+ * (where a link lives, not its target's directory) when the options ask.
+ * sidecars: 1 the directory has some, 0 it has none (skip looking), -1
+ * unknown.  root_real: the scan root's real path, inside which a sidecar
+ * that is a symlink may be followed, or NULL (none is).  dev and ino are
+ * the file the walker saw: a different file at that path when it is
+ * opened (swapped in a race) is not scanned.  Never fails.
  */
 void	mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
-	    const char *fspath, int sidecars, dev_t dev, ino_t ino,
-	    struct mg_artifact *a);
+	    const char *fspath, int sidecars, const char *root_real, dev_t dev,
+	    ino_t ino, struct mg_artifact *a);
 
 #endif /* MG_SCAN_H */

@@ -5,12 +5,27 @@
  * and dtype win over the sidecar; the sidecar's training framework wins
  * ("transformers <version>" whenever a sidecar exists).  Licence and base
  * model come from the model first (GGUF general.license), then the sidecar.
- * Files are opened O_NOFOLLOW, must be regular and are capped at
- * MG_MAX_SIDECAR_BYTES; cJSON parses only that bounded buffer.  Each
- * directory's sidecars are read once per worker, not once per model.
+ *
+ * Sidecars are looked for in the directory where the walk found the model
+ * (a link's directory, not its target's: the Hugging Face cache links
+ * snapshots/<rev>/ files into blobs/).  They are opened O_NOFOLLOW; a sidecar
+ * that is a symlink is followed only to a target inside the scan root's
+ * real path, the walker's rule.  Files must be regular and are capped at
+ * MG_MAX_SIDECAR_BYTES and MG_MAX_SIDECAR_VALUES; cJSON parses only that
+ * bounded buffer, and nothing may follow the JSON value.
+ *
+ * Fail closed: transformers reads these files with Python's json, which
+ * accepts NaN and Infinity and keeps the last of two equal keys where
+ * cJSON keeps the first.  So a sidecar that exists but cannot be used (any
+ * of the above), or that repeats "license" with different values, makes a
+ * licence the model does not declare itself indeterminate
+ * (a->lic_indeterminate) instead of absent; other keys repeated with
+ * different values are not used.  Each directory's sidecars are read once
+ * per worker, not once per model.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +39,7 @@
 #include "limits.h"
 #include "sidecar.h"
 #include "text.h"
+#include "walk.h"
 
 /*
  * An upper bound on the values (so cJSON nodes) in a JSON text: one plus
@@ -51,34 +67,179 @@ json_values(const char *p, size_t n)
 	return count;
 }
 
-/* Returns a parsed object, or NULL (absent, or a finding was added). */
-static cJSON *
-load(const char *dir, const char *name, struct mg_artifact *a)
+/*
+ * Open dir/name for reading.  A symlink is followed only to a target
+ * inside root (mg_walk_inside, the walker's rule); without a root none is.
+ * Returns the descriptor, -1 when the file does not exist, or -2 after a
+ * finding (it exists but cannot be opened).
+ */
+static int
+open_sidecar(const char *dir, const char *name, const char *root,
+    struct mg_artifact *a)
 {
-	char path[MG_MAX_PATH_BYTES];
-	struct stat st;
-	cJSON *j = NULL;
-	char *buf = NULL;
-	size_t got = 0;
-	int fd;
+	const int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+	char path[MG_MAX_PATH_BYTES], *real = NULL;
+	int fd, e;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    sizeof(path)) {
 		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
 		    "sidecar %s: the directory path is too long to look for it",
 		    name);
-		return NULL;
+		return -2;
 	}
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno != ENOENT && errno != ENOTDIR)
-			mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET,
-			    name, "sidecar %s: cannot open: %s", name,
-			    strerror(errno));
-		return NULL;
+	if ((fd = open(path, flags)) >= 0)
+		return fd;
+	if ((e = errno) == ENOENT || e == ENOTDIR)
+		return -1;
+	if (e != ELOOP && e != EMLINK) {	/* EMLINK: the BSDs' O_NOFOLLOW */
+		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
+		    "sidecar %s: cannot open: %s", name, strerror(e));
+		return -2;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+	/* O_NOFOLLOW met a symlink. */
+	if (root == NULL) {
+		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
+		    "sidecar %s is a symlink; not followed (--follow-symlinks "
+		    "follows links inside a scanned directory)", name);
+		return -2;
+	}
+	if ((real = realpath(path, NULL)) == NULL) {
+		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
+		    "sidecar %s: cannot resolve symlink: %s", name,
+		    strerror(errno));
+		return -2;
+	}
+	if (!mg_walk_inside(root, real)) {
+		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
+		    "sidecar %s: symlink target is outside the scan root; not "
+		    "followed", name);
+		fd = -2;
+	} else if ((fd = open(real, flags)) < 0) {
+		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
+		    "sidecar %s: cannot open its symlink target: %s", name,
+		    strerror(errno));
+		fd = -2;
+	}
+	free(real);
+	return fd;
+}
+
+/*
+ * 1 when two values are the same, members compared in order.  Linear in
+ * their size, unlike cJSON_Compare, which looks every member of an object
+ * up by name in the other (quadratic on a hostile file).  Objects holding
+ * the same members in another order count as different: a repeated key
+ * whose values differ only so is not used, which fails closed.
+ */
+static int
+same_value(const cJSON *x, const cJSON *y)
+{
+	if ((x->type & 0xff) != (y->type & 0xff))
+		return 0;
+	if (cJSON_IsString(x))
+		return x->valuestring != NULL && y->valuestring != NULL &&
+		    strcmp(x->valuestring, y->valuestring) == 0;
+	if (cJSON_IsNumber(x))
+		return x->valuedouble == y->valuedouble;
+	if (cJSON_IsArray(x) || cJSON_IsObject(x)) {
+		for (x = x->child, y = y->child; x != NULL && y != NULL;
+		    x = x->next, y = y->next)
+			if ((x->string == NULL) != (y->string == NULL) ||
+			    (x->string != NULL && strcmp(x->string,
+			    y->string) != 0) || !same_value(x, y))
+				return 0;
+		return x == NULL && y == NULL;
+	}
+	return 1;	/* null, true, false */
+}
+
+static int
+cmp_names(const void *x, const void *y)
+{
+	return strcmp(((const cJSON *const *)x)[0]->string,
+	    ((const cJSON *const *)y)[0]->string);
+}
+
+/*
+ * Duplicate names in every object of the tree, compared as C strings as
+ * cJSON's lookups do (so "a\u0000b" counts as "a").  JSON readers disagree
+ * on which of two equal keys counts (cJSON the first, Python the last), so
+ * each is a finding; for the top level, one per name.  Returns MG_OK or
+ * MG_ERR_NOMEM.
+ */
+static int
+dup_keys(const cJSON *o, const char *name, int top, size_t *nested,
+    struct mg_artifact *a)
+{
+	const cJSON **v = NULL, *c;
+	size_t n = 0, i, k, shown = 0;
+	int r = MG_OK;
+
+	for (c = o->child; c != NULL; c = c->next) {
+		n++;
+		if ((cJSON_IsObject(c) || cJSON_IsArray(c)) &&
+		    (r = dup_keys(c, name, 0, nested, a)) != MG_OK)
+			return r;
+	}
+	if (!cJSON_IsObject(o) || n < 2)
+		return MG_OK;
+	if ((v = malloc(n * sizeof(*v))) == NULL)
+		return MG_ERR_NOMEM;
+	for (i = 0, c = o->child; c != NULL; c = c->next)
+		if (c->string != NULL)
+			v[i++] = c;
+	n = i;
+	qsort(v, n, sizeof(*v), cmp_names);
+	for (i = 0; i + 1 < n; i = k) {
+		int differ = 0;
+
+		for (k = i + 1; k < n && strcmp(v[i]->string,
+		    v[k]->string) == 0; k++)
+			differ |= !same_value(v[i], v[k]);
+		if (k == i + 1)
+			continue;
+		if (!top)
+			(*nested)++;
+		else if (shown++ < 8)
+			mg_artifact_addx(a, MG_R_SIDECAR_JSON,
+			    MG_FINDING_NO_OFFSET, 0, name, v[i]->string,
+			    "sidecar %s: key \"%.80s\" appears %zu times%s; "
+			    "JSON readers disagree on which one counts", name,
+			    v[i]->string, k - i,
+			    differ ? " with different values" : "");
+	}
+	if (top && shown > 8)
+		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
+		    "sidecar %s: %zu more duplicated keys", name, shown - 8);
+	free(v);
+	return MG_OK;
+}
+
+/*
+ * Read and parse dir/name.  *out receives the object, or NULL.  Returns 1
+ * when the sidecar exists but could not be used (a finding says why), 0
+ * when it was parsed or does not exist, MG_ERR_NOMEM when out of memory.
+ */
+static int
+load(const char *dir, const char *name, const char *root,
+    struct mg_artifact *a, cJSON **out)
+{
+	struct stat st;
+	cJSON *j = NULL;
+	char *buf = NULL;
+	const char *end = NULL;
+	size_t got = 0, nested = 0;
+	int fd, r = 1;
+
+	*out = NULL;
+	if ((fd = open_sidecar(dir, name, root, a)) < 0)
+		return fd == -1 ? 0 : 1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
+		    "sidecar %s: not a regular file", name);
 		goto out;
+	}
 	if ((uint64_t)st.st_size > MG_MAX_SIDECAR_BYTES) {
 		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
 		    "sidecar %s: %lld bytes exceeds the %u-byte cap", name,
@@ -107,26 +268,74 @@ load(const char *dir, const char *name, struct mg_artifact *a)
 		    (long long)st.st_size);
 		goto out;
 	}
+	buf[got] = '\0';
 	if (json_values(buf, got) > MG_MAX_SIDECAR_VALUES) {
 		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
 		    "sidecar %s: more than %u JSON values; not parsed", name,
 		    MG_MAX_SIDECAR_VALUES);
 		goto out;
 	}
-	j = cJSON_ParseWithLength(buf, got);
+	j = cJSON_ParseWithLengthOpts(buf, got, &end, 0);
+	if (j != NULL) {
+		/* Python's json refuses trailing data; so do we. */
+		while (end < buf + got && (*end == ' ' || *end == '\t' ||
+		    *end == '\n' || *end == '\r'))
+			end++;
+		if (end < buf + got) {
+			cJSON_Delete(j);
+			j = NULL;
+		}
+	}
 	if (j == NULL) {
 		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
-		    "sidecar %s: invalid JSON", name);
-	} else if (!cJSON_IsObject(j)) {
+		    "sidecar %s: invalid JSON at byte %zu (NaN, Infinity, "
+		    "comments and trailing data are not JSON)", name,
+		    end != NULL && end >= buf ? (size_t)(end - buf) : (size_t)0);
+		goto out;
+	}
+	if (!cJSON_IsObject(j)) {
 		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
 		    "sidecar %s: not a JSON object", name);
-		cJSON_Delete(j);
-		j = NULL;
+		goto out;
 	}
+	if (dup_keys(j, name, 1, &nested, a) != MG_OK) {
+		r = MG_ERR_NOMEM;
+		goto out;
+	}
+	if (nested > 0)
+		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
+		    "sidecar %s: a key repeats in nested objects (%zu of them)",
+		    name, nested);
+	*out = j;
+	j = NULL;	/* transferred */
+	r = 0;
 out:
+	cJSON_Delete(j);
 	free(buf);
 	close(fd);
-	return j;
+	return r;
+}
+
+/*
+ * 1 when object o holds key k more than once with values that differ:
+ * which one counts depends on the JSON reader, so none is used.
+ */
+static int
+ambiguous(const cJSON *o, const char *k)
+{
+	const cJSON *c, *first = NULL;
+
+	if (o == NULL)
+		return 0;
+	for (c = o->child; c != NULL; c = c->next) {
+		if (c->string == NULL || strcmp(c->string, k) != 0)
+			continue;
+		if (first == NULL)
+			first = c;
+		else if (!same_value(first, c))
+			return 1;
+	}
+	return 0;
 }
 
 /* A stripped, non-empty string value, or NULL; *n receives its length. */
@@ -216,61 +425,103 @@ mg_sidecars_free(struct mg_sidecars *c)
 	if (c == NULL)
 		return;
 	free(c->dir);
+	free(c->root);
 	cJSON_Delete(c->cfg);
 	cJSON_Delete(c->tok);
 	mg_artifact_free(&c->probs);
 	mg_sidecars_init(c);
 }
 
-/* Make c hold dir's sidecars. */
 static int
-cache_load(struct mg_sidecars *c, const char *dir)
+same(const char *x, const char *y)
 {
-	if (c->dir != NULL && strcmp(c->dir, dir) == 0)
+	return x == NULL ? y == NULL : y != NULL && strcmp(x, y) == 0;
+}
+
+/* Make c hold dir's sidecars (as seen under root). */
+static int
+cache_load(struct mg_sidecars *c, const char *dir, const char *root)
+{
+	static const char *const names[2] = {
+		"config.json", "tokenizer_config.json"
+	};
+	cJSON **slot[2];
+	size_t i;
+	int r;
+
+	if (c->dir != NULL && strcmp(c->dir, dir) == 0 && same(c->root, root))
 		return MG_OK;
 	mg_sidecars_free(c);
-	if ((c->dir = strdup(dir)) == NULL)
+	if ((c->dir = strdup(dir)) == NULL ||
+	    (root != NULL && (c->root = strdup(root)) == NULL)) {
+		mg_sidecars_free(c);
 		return MG_ERR_NOMEM;
-	c->cfg = load(dir, "config.json", &c->probs);
-	c->tok = load(dir, "tokenizer_config.json", &c->probs);
+	}
+	slot[0] = &c->cfg;
+	slot[1] = &c->tok;
+	for (i = 0; i < 2; i++) {
+		if ((r = load(dir, names[i], root, &c->probs, slot[i])) < 0) {
+			mg_sidecars_free(c);
+			return r;
+		}
+		if (r == 1)
+			snprintf(c->unread + strlen(c->unread),
+			    sizeof(c->unread) - strlen(c->unread), "%s%s",
+			    c->unread[0] != '\0' ? " and " : "", names[i]);
+	}
 	return MG_OK;
 }
 
+/* The base model keys l-bom reads, in its order. */
+static const char *const base_keys[] = {
+	"base_model", "base_model_name_or_path", "base_model_name",
+	"base_model_repo_id", "_name_or_path", "source_model", NULL
+};
+
 int
-mg_sidecar_apply(struct mg_sidecars *c, const char *dir,
+mg_sidecar_apply(struct mg_sidecars *c, const char *dir, const char *root,
     struct mg_artifact *a)
 {
-	static const char *const base_keys[] = {
-		"base_model", "base_model_name_or_path", "base_model_name",
-		"base_model_repo_id", "_name_or_path", "source_model", NULL
-	};
 	const cJSON *cfg, *tok;
 	cJSON *meta = NULL, *archs = NULL;
-	const char *s, *arch0 = NULL, *mtype;
+	const char *s, *arch0 = NULL, *mtype = NULL;
 	size_t n = 0, arch0n = 0, mtypen = 0, i;
-	int r = MG_ERR_NOMEM;
-	char tf[256];
+	int r = MG_ERR_NOMEM, lic_amb, amb;
 
-	if (cache_load(c, dir) != MG_OK)
+	if (cache_load(c, dir, root) != MG_OK)
 		return MG_ERR_NOMEM;
 	for (i = 0; i < c->probs.nfindings; i++) {
 		const struct mg_finding *f = &c->probs.findings[i];
 
-		if (mg_artifact_add(a, f->rule, f->offset, f->key, "%s",
-		    f->message) != MG_OK)
+		if (mg_artifact_addx(a, f->rule, f->offset, f->length, f->key,
+		    f->evidence, "%s", f->message) != MG_OK)
 			return MG_ERR_NOMEM;
 	}
 	cfg = c->cfg;
 	tok = c->tok;
+	/*
+	 * Fail closed: a sidecar that exists but could not be read, or that
+	 * names its licence twice, may hold the licence the model lacks.
+	 */
+	lic_amb = ambiguous(cfg, "license") || ambiguous(tok, "license");
+	if (a->license == NULL && c->unread[0] != '\0')
+		snprintf(a->lic_indeterminate, sizeof(a->lic_indeterminate),
+		    "%s could not be read", c->unread);
+	else if (a->license == NULL && lic_amb)
+		snprintf(a->lic_indeterminate, sizeof(a->lic_indeterminate),
+		    "%s gives \"license\" more than once with different values",
+		    ambiguous(cfg, "license") ? "config.json" :
+		    "tokenizer_config.json");
 	if (cfg == NULL && tok == NULL)
 		return MG_OK;
 	if ((meta = cJSON_CreateObject()) == NULL)
 		goto out;
 
-	mtype = as_str(get(cfg, "model_type"), &mtypen);
-	{
+	/* An ambiguous key is not used: each reader would see another value. */
+	if (!ambiguous(cfg, "model_type") && !ambiguous(cfg, "architectures")) {
 		const cJSON *av = get(cfg, "architectures"), *e;
 
+		mtype = as_str(get(cfg, "model_type"), &mtypen);
 		if ((archs = cJSON_CreateArray()) == NULL)
 			goto out;
 		if (cJSON_IsString(av) && av->valuestring[0] != '\0') {
@@ -291,7 +542,7 @@ mg_sidecar_apply(struct mg_sidecars *c, const char *dir,
 	}
 	if (mtype != NULL && (r = add_str(meta, "model_type", mtype, mtypen)))
 		goto out;
-	if (cJSON_GetArraySize(archs) > 0) {
+	if (archs != NULL && cJSON_GetArraySize(archs) > 0) {
 		cJSON_AddItemToObject(meta, "architectures", archs);
 		archs = NULL;
 	}
@@ -299,30 +550,38 @@ mg_sidecar_apply(struct mg_sidecars *c, const char *dir,
 	    mtype ? mtypen : arch0n)) != MG_OK)
 		goto out;
 
-	if ((s = either(cfg, tok, "torch_dtype", &n)) != NULL) {
+	if (!ambiguous(cfg, "torch_dtype") && !ambiguous(tok, "torch_dtype") &&
+	    (s = either(cfg, tok, "torch_dtype", &n)) != NULL) {
 		if ((r = add_str(meta, "torch_dtype", s, n)) != MG_OK ||
 		    (r = set_if_unset(&a->dtype, s, n)) != MG_OK)
 			goto out;
 	}
-	if ((s = either(cfg, tok, "license", &n)) != NULL &&
+	if (!lic_amb && (s = either(cfg, tok, "license", &n)) != NULL &&
 	    (r = set_if_unset(&a->license, s, n)) != MG_OK)
 		goto out;
-	for (i = 0; a->base_model == NULL && base_keys[i] != NULL; i++) {
+	for (i = 0, amb = 0; base_keys[i] != NULL; i++)
+		amb |= ambiguous(cfg, base_keys[i]) || ambiguous(tok, base_keys[i]);
+	for (i = 0; !amb && a->base_model == NULL && base_keys[i] != NULL; i++)
 		if ((s = first_str(get(cfg, base_keys[i]), &n, 0)) != NULL ||
 		    (s = first_str(get(tok, base_keys[i]), &n, 0)) != NULL)
 			if ((r = mg_artifact_set(&a->base_model, s, n)) != MG_OK)
 				goto out;
-	}
-	if ((s = either(cfg, tok, "transformers_version", &n)) != NULL) {
+	if (!ambiguous(cfg, "transformers_version") &&
+	    !ambiguous(tok, "transformers_version") &&
+	    (s = either(cfg, tok, "transformers_version", &n)) != NULL) {
+		char tf[256];
+
 		if ((r = add_str(meta, "transformers_version", s, n)) != MG_OK)
 			goto out;
 		snprintf(tf, sizeof(tf), "transformers %.*s",
 		    (int)(n < 200 ? n : 200), s);
+		r = mg_artifact_setz(&a->training_framework, tf);
 	} else
-		snprintf(tf, sizeof(tf), "transformers");
-	if ((r = mg_artifact_setz(&a->training_framework, tf)) != MG_OK)
+		r = mg_artifact_setz(&a->training_framework, "transformers");
+	if (r != MG_OK)
 		goto out;
-	if ((s = as_str(get(tok, "tokenizer_class"), &n)) != NULL &&
+	if (!ambiguous(tok, "tokenizer_class") &&
+	    (s = as_str(get(tok, "tokenizer_class"), &n)) != NULL &&
 	    (r = add_str(meta, "tokenizer_class", s, n)) != MG_OK)
 		goto out;
 

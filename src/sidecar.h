@@ -18,7 +18,10 @@
  */
 struct mg_sidecars {
 	char			*dir;		/* NULL: nothing loaded yet */
+	char			*root;		/* root it was read under, or NULL */
 	cJSON			*cfg, *tok;	/* parsed objects, or NULL */
+	char			 unread[64];	/* sidecars that exist but could
+						   not be used, or "" */
 	struct mg_artifact	 probs;		/* their SIDECAR-JSON findings */
 };
 
@@ -26,12 +29,16 @@ void	mg_sidecars_init(struct mg_sidecars *c);
 void	mg_sidecars_free(struct mg_sidecars *c);	/* accepts NULL */
 
 /*
- * Merge the sidecars in directory `dir` into a, reading them only when c
- * holds another directory's.  Unreadable or malformed sidecars become
- * SIDECAR-JSON findings on every model of the directory.  Returns MG_OK
- * or MG_ERR_NOMEM.
+ * Merge the sidecars in directory `dir` (the model's display directory)
+ * into a, reading them only when c holds another directory's.  A sidecar
+ * that is a symlink is followed only when root (the scan root's real
+ * path, or NULL) holds its target.  Unreadable, malformed or over-cap
+ * sidecars and repeated keys become SIDECAR-JSON findings on every model
+ * of the directory; when a declares no licence, a sidecar that exists but
+ * could not be used, or that repeats "license" with different values, sets
+ * a->lic_indeterminate.  Returns MG_OK or MG_ERR_NOMEM.
  */
 int	mg_sidecar_apply(struct mg_sidecars *c, const char *dir,
-	    struct mg_artifact *a);
+	    const char *root, struct mg_artifact *a);
 
 #endif /* MG_SIDECAR_H */

@@ -31,7 +31,6 @@ struct walker {
 	const struct mg_walk_opts *o;
 	const struct mg_walk_ops *ops;
 	char		*root_real;	/* with follow_symlinks */
-	size_t		 root_real_len;
 	struct ancestor	 anc[MG_MAX_WALK_DEPTH + 1];
 	unsigned	 depth;
 };
@@ -70,14 +69,17 @@ join(char *out, const char *a, const char *b)
 static int	walk_dir(struct walker *w, int dfd, const char *fs,
 		    const char *disp);
 
-static int
-inside_root(const struct walker *w, const char *real)
+int
+mg_walk_inside(const char *root_real, const char *real)
 {
-	size_t n = w->root_real_len;
+	size_t n;
 
-	if (strcmp(w->root_real, "/") == 0)
+	if (root_real == NULL)
+		return 0;
+	if (strcmp(root_real, "/") == 0)
 		return 1;
-	return strncmp(real, w->root_real, n) == 0 &&
+	n = strlen(root_real);
+	return strncmp(real, root_real, n) == 0 &&
 	    (real[n] == '\0' || real[n] == '/');
 }
 
@@ -124,7 +126,7 @@ enter(struct walker *w, int fd, const char *fs, const char *disp)
 }
 
 static int
-visit_link(struct walker *w, const char *fs, const char *disp)
+visit_link(struct walker *w, const char *fs, const char *disp, int sidecars)
 {
 	char *real;
 	struct stat st;
@@ -146,7 +148,7 @@ visit_link(struct walker *w, const char *fs, const char *disp)
 		report(w, disp, "cannot resolve symlink", errno);
 		return 0;
 	}
-	if (!inside_root(w, real)) {
+	if (!mg_walk_inside(w->root_real, real)) {
 		w->ops->error(w->ops->arg, disp,
 		    "symlink target is outside the scan root; not followed");
 		goto out;
@@ -156,7 +158,8 @@ visit_link(struct walker *w, const char *fs, const char *disp)
 		goto out;
 	}
 	if (S_ISREG(st.st_mode))
-		r = w->ops->file(w->ops->arg, real, disp, -1, &st);
+		r = w->ops->file(w->ops->arg, real, disp, sidecars,
+		    w->root_real, &st);
 	else if (S_ISDIR(st.st_mode)) {
 		fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
@@ -245,7 +248,7 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 			continue;
 		}
 		if (S_ISLNK(st.st_mode))
-			r = visit_link(w, fs2, disp2);
+			r = visit_link(w, fs2, disp2, sidecars);
 		else if (S_ISDIR(st.st_mode)) {
 			fd = openat(dirfd(d), names[i], O_RDONLY | O_DIRECTORY |
 			    O_NOFOLLOW | O_CLOEXEC);
@@ -255,7 +258,8 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 			else
 				r = enter(w, fd, fs2, disp2);
 		} else if (S_ISREG(st.st_mode))
-			r = w->ops->file(w->ops->arg, fs2, disp2, sidecars, &st);
+			r = w->ops->file(w->ops->arg, fs2, disp2, sidecars,
+			    w->root_real, &st);
 		else
 			w->ops->error(w->ops->arg, disp2, "not a regular file "
 			    "(a pipe, socket or device); not scanned");
@@ -295,11 +299,11 @@ mg_walk(const char *root, const struct mg_walk_opts *o,
 				report(&w, root, "cannot resolve", errno);
 				return MG_ERR_IO;
 			}
-			r = ops->file(ops->arg, real, root, -1, &st);
+			r = ops->file(ops->arg, real, root, -1, NULL, &st);
 			free(real);
 			return r;
 		}
-		return ops->file(ops->arg, root, root, -1, &st);
+		return ops->file(ops->arg, root, root, -1, NULL, &st);
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		ops->error(ops->arg, root, "not a regular file or directory");
@@ -310,7 +314,6 @@ mg_walk(const char *root, const struct mg_walk_opts *o,
 			report(&w, root, "cannot resolve", errno);
 			return MG_ERR_IO;
 		}
-		w.root_real_len = strlen(w.root_real);
 	}
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {

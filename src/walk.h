@@ -13,15 +13,19 @@
 
 struct mg_walk_ops {
 	/*
-	 * A regular file.  fspath opens it; display is the root as the user
-	 * wrote it joined with the path below it; sidecars is 1 when its
-	 * directory holds config.json or tokenizer_config.json, 0 when it
-	 * does not, -1 when unknown (a file named on the command line);
-	 * st is what the walker saw (the scanner checks that the file it
-	 * opens is the same one).  Nonzero return stops.
+	 * A regular file.  fspath opens it (a followed link's resolved
+	 * target); display is the root as the user wrote it joined with the
+	 * path below it, so its directory is where the file was found;
+	 * sidecars is 1 when that directory holds config.json or
+	 * tokenizer_config.json, 0 when it does not, -1 when unknown (a file
+	 * named on the command line); root_real is the scan root's real path
+	 * with follow_symlinks (a directory root), else NULL, valid during
+	 * the call only (see mg_walk_inside); st is what the walker saw (the
+	 * scanner checks that the file it opens is the same one).  Nonzero
+	 * return stops.
 	 */
 	int	(*file)(void *arg, const char *fspath, const char *display,
-		    int sidecars, const struct stat *st);
+		    int sidecars, const char *root_real, const struct stat *st);
 	void	(*error)(void *arg, const char *display, const char *msg);
 	void	*arg;
 };
@@ -37,5 +41,11 @@ struct mg_walk_opts {
  */
 int	mg_walk(const char *root, const struct mg_walk_opts *o,
 	    const struct mg_walk_ops *ops);
+
+/*
+ * The rule for following a link: 1 when real (a path from realpath) is
+ * root_real or lies below it, 0 otherwise or when root_real is NULL.
+ */
+int	mg_walk_inside(const char *root_real, const char *real);
 
 #endif /* MG_WALK_H */

@@ -21,5 +21,6 @@ Suite	*escape_suite(void);
 Suite	*merge_suite(void);
 Suite	*ci_suite(void);
 Suite	*pickle_suite(void);
+Suite	*sidecar_suite(void);
 
 #endif

@@ -336,12 +336,13 @@ struct seen {
 
 static int
 w_file(void *arg, const char *fspath, const char *display, int sidecars,
-    const struct stat *st)
+    const char *root_real, const struct stat *st)
 {
 	struct seen *s = arg;
 
 	(void)fspath;
 	(void)sidecars;
+	(void)root_real;
 	(void)st;
 	strncat(s->list, display, sizeof(s->list) - strlen(s->list) - 2);
 	strcat(s->list, "\n");

@@ -1,0 +1,469 @@
+/*
+ * test_sidecar.c - config.json / tokenizer_config.json beside a model, end
+ * to end through the binary, against a licence deny list: a sidecar that
+ * JSON readers disagree on, that cannot be parsed, that is over a cap or
+ * that is a symlink never lets a denied licence pass; sidecars are read
+ * beside the model's display path (the Hugging Face cache layout).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <check.h>
+#include <cjson/cJSON.h>
+
+#include "suites.h"
+#include "tutil.h"
+
+#define DENY_GPL "{\"version\":1,\"licenses\":{\"deny\":[\"gpl\",\"agpl\"]}}"
+#define MODEL	"models/model.safetensors"
+
+/* d/models/model.safetensors (declares no licence) and, if given, cfg. */
+static char *
+make_dir(const char *cfg)
+{
+	char *d = tu_tmpdir();
+
+	tu_sh("mkdir -p '%s/models' && cp '%s' '%s/" MODEL "'", d,
+	    tu_fix("safetensors/valid/multi-pt.safetensors"), d);
+	if (cfg != NULL) {
+		tu_sh("mkdir -p '%s/models'", d);
+		tu_write(d, "models/config.json", cfg);
+	}
+	return d;
+}
+
+/* scan -q --json report.json --policy policy.json [flag] models */
+static struct tres
+scan(const char *dir, const char *policy, const char *flag)
+{
+	const char *args[10];
+	int n = 0;
+
+	tu_write(dir, "policy.json", policy);
+	args[n++] = "scan";
+	args[n++] = "-q";
+	args[n++] = "--json";
+	args[n++] = "report.json";
+	args[n++] = "--policy";
+	args[n++] = "policy.json";
+	if (flag != NULL)
+		args[n++] = flag;
+	args[n++] = "models";
+	args[n] = NULL;
+	return tu_run(dir, args);
+}
+
+static cJSON *
+report(const char *dir)
+{
+	char p[4096], *s;
+	cJSON *j;
+
+	snprintf(p, sizeof(p), "%s/report.json", dir);
+	s = tu_slurp(p, NULL);
+	ck_assert_msg(s != NULL, "%s was not written", p);
+	j = cJSON_Parse(s);
+	ck_assert_msg(j != NULL, "%s is not JSON", p);
+	free(s);
+	return j;
+}
+
+/*
+ * The first finding of rule on path whose message holds `has` (NULL: any),
+ * or NULL.
+ */
+static const cJSON *
+finding(const cJSON *rep, const char *path, const char *rule, const char *has)
+{
+	const cJSON *a, *f;
+
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(rep, "artifacts")) {
+		if (strcmp(cJSON_GetObjectItem(a, "path")->valuestring,
+		    path) != 0)
+			continue;
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(a, "findings"))
+			if (strcmp(cJSON_GetObjectItem(f, "rule")->valuestring,
+			    rule) == 0 && (has == NULL || strstr(
+			    cJSON_GetObjectItem(f, "message")->valuestring,
+			    has) != NULL))
+				return f;
+	}
+	return NULL;
+}
+
+/* Exit 1 with a high POLICY-LICENSE on path whose message holds has. */
+static void
+denied(const char *d, struct tres *r, const char *path, const char *has)
+{
+	cJSON *j;
+	const cJSON *f;
+
+	ck_assert_msg(r->status == 1, "exit %d (want 1): %s", r->status,
+	    r->err);
+	j = report(d);
+	f = finding(j, path, "POLICY-LICENSE", has);
+	ck_assert_msg(f != NULL, "no POLICY-LICENSE '%s' on %s", has, path);
+	ck_assert_str_eq(cJSON_GetObjectItem(f, "severity")->valuestring,
+	    "high");
+	cJSON_Delete(j);
+}
+
+static void
+done(char *d, struct tres *r)
+{
+	tu_free(r);
+	tu_rmrf(d);
+	free(d);
+}
+
+/* The plain case the others must match. */
+START_TEST(sidecar_license_denied)
+{
+	char *d = make_dir("{\"license\":\"gpl-3.0\"}");
+	struct tres r = scan(d, DENY_GPL, NULL);
+
+	denied(d, &r, MODEL, "denied");
+	done(d, &r);
+}
+END_TEST
+
+/*
+ * cJSON keeps the first of two equal keys, Python's json (transformers)
+ * the last: a licence check must not pick one of them.
+ */
+START_TEST(sidecar_duplicate_license_key)
+{
+	static const char *const cfg[] = {
+		"{\"license\":\"apache-2.0\",\"license\":\"gpl-3.0\"}",
+		"{\"license\":\"gpl-3.0\",\"license\":\"apache-2.0\"}",
+		"{\"license\":\"apache-2.0\",\"lic\\u0065nse\":\"gpl-3.0\"}",
+		"{\"license\":\"apache-2.0\",\"x\":1,\"license\":\"gpl-3.0\"}",
+		/* cJSON's lookups stop at the NUL; Python's keys do not. */
+		"{\"license\\u0000x\":\"apache-2.0\",\"license\":\"gpl-3.0\"}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cfg) / sizeof(cfg[0]); i++) {
+		char *d = make_dir(cfg[i]);
+		struct tres r = scan(d, DENY_GPL, NULL);
+		cJSON *j;
+
+		denied(d, &r, MODEL, NULL);
+		j = report(d);
+		ck_assert_msg(finding(j, MODEL, "SIDECAR-JSON", "license") !=
+		    NULL, "%s: the duplicate key is not reported", cfg[i]);
+		cJSON_Delete(j);
+		done(d, &r);
+	}
+}
+END_TEST
+
+/* tokenizer_config.json supplies the licence when config.json has none. */
+START_TEST(sidecar_duplicate_license_key_tokenizer)
+{
+	char *d = make_dir("{\"model_type\":\"llama\"}");
+	struct tres r;
+
+	tu_write(d, "models/tokenizer_config.json",
+	    "{\"license\":\"mit\",\"license\":\"agpl-3.0\"}");
+	r = scan(d, DENY_GPL, NULL);
+	denied(d, &r, MODEL, "could not be determined");
+	done(d, &r);
+}
+END_TEST
+
+/* The same value twice is a finding, but the licence is known. */
+START_TEST(sidecar_duplicate_key_same_value)
+{
+	char *d = make_dir("{\"license\":\"mit\",\"license\":\"mit\"}");
+	struct tres r = scan(d, DENY_GPL, NULL);
+	cJSON *j;
+
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	j = report(d);
+	ck_assert(finding(j, MODEL, "SIDECAR-JSON", "license") != NULL);
+	ck_assert(finding(j, MODEL, "POLICY-LICENSE", NULL) == NULL);
+	cJSON_Delete(j);
+	done(d, &r);
+}
+END_TEST
+
+/*
+ * Repeated keys whose values are large objects are compared in linear
+ * time: looking each member up by name would take minutes here (just
+ * under the value cap).
+ */
+START_TEST(sidecar_duplicate_key_large_values)
+{
+	const size_t keys = 240000;
+	time_t t0;
+	size_t cap = keys * 24 * 2 + 64, n = 0, i, rep;
+	char *buf = malloc(cap), *d;
+	struct tres r;
+	cJSON *j;
+
+	ck_assert(buf != NULL);
+	n += (size_t)snprintf(buf + n, cap - n, "{\"license\":\"mit\"");
+	for (rep = 0; rep < 2; rep++) {
+		n += (size_t)snprintf(buf + n, cap - n, ",\"x\":{");
+		for (i = 0; i < keys; i++)
+			n += (size_t)snprintf(buf + n, cap - n, "%s\"k%zu\":0",
+			    i > 0 ? "," : "", i);
+		n += (size_t)snprintf(buf + n, cap - n, "}");
+	}
+	n += (size_t)snprintf(buf + n, cap - n, "}");
+	ck_assert(n < cap);
+	d = make_dir(NULL);
+	tu_write_bytes(d, "models/config.json", buf, n);
+	free(buf);
+	t0 = time(NULL);
+	r = scan(d, DENY_GPL, NULL);
+	ck_assert_msg(time(NULL) - t0 < 60, "took %lld s",
+	    (long long)(time(NULL) - t0));
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	j = report(d);
+	ck_assert(finding(j, MODEL, "SIDECAR-JSON", "\"x\" appears 2 times;")
+	    != NULL);
+	cJSON_Delete(j);
+	done(d, &r);
+}
+END_TEST
+
+/* Python reads NaN, Infinity and trailing data cJSON refuses. */
+START_TEST(sidecar_unparsable_makes_license_indeterminate)
+{
+	static const char *const cfg[] = {
+		"{\"license\":\"gpl-3.0\",\"torch_dtype\":NaN}",
+		"{\"license\":\"gpl-3.0\",\"max\":Infinity}",
+		"{\"license\":\"gpl-3.0\"",
+		"[\"gpl-3.0\"]",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cfg) / sizeof(cfg[0]); i++) {
+		char *d = make_dir(cfg[i]);
+		struct tres r = scan(d, DENY_GPL, NULL);
+		cJSON *j;
+
+		denied(d, &r, MODEL, "could not be determined");
+		j = report(d);
+		ck_assert_msg(finding(j, MODEL, "SIDECAR-JSON", NULL) != NULL,
+		    "%s: no SIDECAR-JSON", cfg[i]);
+		cJSON_Delete(j);
+		done(d, &r);
+	}
+}
+END_TEST
+
+/* Without licence rules an unparsable sidecar stays a low finding. */
+START_TEST(sidecar_unparsable_no_license_rules)
+{
+	char *d = make_dir("{\"license\":\"gpl-3.0\",\"torch_dtype\":NaN}");
+	struct tres r = scan(d, "{\"version\":1}", NULL);
+	cJSON *j;
+
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	j = report(d);
+	ck_assert(finding(j, MODEL, "SIDECAR-JSON", NULL) != NULL);
+	ck_assert(finding(j, MODEL, "POLICY-LICENSE", NULL) == NULL);
+	cJSON_Delete(j);
+	done(d, &r);
+}
+END_TEST
+
+/* Over the byte cap (16 MiB) and over the value cap (1M values). */
+START_TEST(sidecar_over_caps_makes_license_indeterminate)
+{
+	static const char lic[] = "{\"license\":\"gpl-3.0\",\"pad\":[";
+	size_t big = (16u << 20) + 64, i, n;
+	char *d, *buf;
+	struct tres r;
+
+	/* Whitespace is valid JSON: only the size is wrong. */
+	buf = malloc(big);
+	ck_assert(buf != NULL);
+	memset(buf, ' ', big);
+	memcpy(buf, "{\"license\":\"gpl-3.0\"}", 21);
+	d = make_dir(NULL);
+	tu_write_bytes(d, "models/config.json", buf, big);
+	r = scan(d, DENY_GPL, NULL);
+	denied(d, &r, MODEL, "could not be determined");
+	done(d, &r);
+
+	n = strlen(lic);
+	memcpy(buf, lic, n);
+	for (i = 0; i < 1000001; i++) {
+		buf[n++] = '0';
+		buf[n++] = ',';
+	}
+	memcpy(buf + n, "0]}", 3);
+	n += 3;
+	d = make_dir(NULL);
+	tu_write_bytes(d, "models/config.json", buf, n);
+	r = scan(d, DENY_GPL, NULL);
+	denied(d, &r, MODEL, "could not be determined");
+	done(d, &r);
+	free(buf);
+}
+END_TEST
+
+/*
+ * The Hugging Face cache: snapshots/<rev>/config.json is a link into
+ * blobs/.  With --follow-symlinks a link inside the scan root is read.
+ */
+START_TEST(sidecar_symlink_followed_inside_root)
+{
+	char *d = make_dir(NULL);
+	struct tres r;
+
+	tu_sh("cd '%s/models' && mkdir -p blobs snapshots/rev && "
+	    "mv model.safetensors snapshots/rev/ && "
+	    "printf '{\"license\":\"gpl-3.0\"}' > blobs/c0ffee && "
+	    "ln -s ../../blobs/c0ffee snapshots/rev/config.json", d);
+	r = scan(d, DENY_GPL, "--follow-symlinks");
+	denied(d, &r, "models/snapshots/rev/model.safetensors", "denied");
+	done(d, &r);
+}
+END_TEST
+
+/*
+ * A sidecar link that is not followed (no --follow-symlinks, a target
+ * outside the scan root, a dangling link) leaves the licence unknown.
+ */
+START_TEST(sidecar_symlink_not_followed_indeterminate)
+{
+	static const char *const how[] = {
+		NULL, "--follow-symlinks", "--follow-symlinks"
+	};
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		char *d = make_dir(NULL);
+		struct tres r;
+
+		tu_write(d, "outside.json", "{\"license\":\"mit\"}");
+		tu_write(d, "models/inside.json", "{\"license\":\"mit\"}");
+		if (i == 0)
+			tu_sh("ln -s inside.json '%s/models/config.json'", d);
+		else if (i == 1)
+			tu_sh("ln -s ../outside.json '%s/models/config.json'",
+			    d);
+		else
+			tu_sh("ln -s nowhere.json '%s/models/config.json'", d);
+		r = scan(d, DENY_GPL, how[i]);
+		denied(d, &r, MODEL, "could not be determined");
+		done(d, &r);
+	}
+}
+END_TEST
+
+/*
+ * A linked model reads the sidecars beside the link (where the walk found
+ * it), not beside its target in blobs/.
+ */
+START_TEST(sidecar_beside_linked_model)
+{
+	char *d = make_dir(NULL);
+	struct tres r;
+
+	tu_sh("cd '%s/models' && mkdir -p blobs snapshots/rev && "
+	    "mv model.safetensors blobs/beef && "
+	    "ln -s ../../blobs/beef snapshots/rev/model.safetensors && "
+	    "printf '{\"license\":\"gpl-3.0\"}' > snapshots/rev/config.json",
+	    d);
+	r = scan(d, DENY_GPL, "--follow-symlinks");
+	denied(d, &r, "models/snapshots/rev/model.safetensors", "denied");
+	done(d, &r);
+}
+END_TEST
+
+/* A benign cache passes an allowlist through its links. */
+START_TEST(sidecar_hf_cache_allowlist_passes)
+{
+	static const char pol[] = "{\"version\":1,\"exclude\":[\"**/blobs/**\"],"
+	    "\"licenses\":{\"allow\":[\"apache-2.0\"]}}";
+	const char *bom[] = { "bom", "--follow-symlinks", "models", NULL };
+	char *d = make_dir(NULL);
+	struct tres r, b;
+	cJSON *j, *a;
+
+	tu_sh("cd '%s/models' && mkdir -p blobs snapshots/rev refs && "
+	    "mv model.safetensors blobs/beef && "
+	    "printf '{\"license\":\"apache-2.0\",\"model_type\":\"llama\"}' "
+	    "> blobs/c0ffee && echo rev > refs/main && "
+	    "ln -s ../../blobs/beef snapshots/rev/model.safetensors && "
+	    "ln -s ../../blobs/c0ffee snapshots/rev/config.json", d);
+	r = scan(d, pol, "--follow-symlinks");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	j = report(d);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j,
+	    "artifacts")), 1);
+	ck_assert(finding(j, "models/snapshots/rev/model.safetensors",
+	    "SIDECAR-JSON", NULL) == NULL);
+	cJSON_Delete(j);
+
+	b = tu_run(d, bom);
+	ck_assert_msg(b.status == 0, "bom exit %d: %s", b.status, b.err);
+	j = cJSON_Parse(b.out);
+	ck_assert(j != NULL);
+	a = NULL;
+	cJSON_ArrayForEach(a, j)
+		if (strstr(cJSON_GetObjectItem(a, "model_path")->valuestring,
+		    "snapshots/rev/model.safetensors") != NULL)
+			break;
+	ck_assert(a != NULL);
+	ck_assert_str_eq(cJSON_GetObjectItem(a, "license")->valuestring,
+	    "apache-2.0");
+	ck_assert_str_eq(cJSON_GetObjectItem(a, "architecture")->valuestring,
+	    "llama");
+	cJSON_Delete(j);
+	tu_free(&b);
+	done(d, &r);
+}
+END_TEST
+
+/* A licence the model declares itself is not overridden or doubted. */
+START_TEST(sidecar_model_license_wins)
+{
+	char *d = tu_tmpdir();
+	struct tres r;
+	cJSON *j;
+
+	tu_sh("mkdir -p '%s/models' && cp '%s' '%s/models/'", d,
+	    tu_fix("gguf/valid/llama-q8_0.gguf"), d);
+	tu_write(d, "models/config.json", "{\"license\":\"gpl-3.0\",\"x\":NaN}");
+	r = scan(d, DENY_GPL, NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	j = report(d);
+	ck_assert(finding(j, "models/llama-q8_0.gguf", "POLICY-LICENSE",
+	    NULL) == NULL);
+	cJSON_Delete(j);
+	done(d, &r);
+}
+END_TEST
+
+Suite *
+sidecar_suite(void)
+{
+	Suite *s = suite_create("sidecar");
+	TCase *tc = tcase_create("sidecar");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, sidecar_license_denied);
+	tcase_add_test(tc, sidecar_duplicate_license_key);
+	tcase_add_test(tc, sidecar_duplicate_license_key_tokenizer);
+	tcase_add_test(tc, sidecar_duplicate_key_same_value);
+	tcase_add_test(tc, sidecar_duplicate_key_large_values);
+	tcase_add_test(tc, sidecar_unparsable_makes_license_indeterminate);
+	tcase_add_test(tc, sidecar_unparsable_no_license_rules);
+	tcase_add_test(tc, sidecar_over_caps_makes_license_indeterminate);
+	tcase_add_test(tc, sidecar_symlink_followed_inside_root);
+	tcase_add_test(tc, sidecar_symlink_not_followed_indeterminate);
+	tcase_add_test(tc, sidecar_beside_linked_model);
+	tcase_add_test(tc, sidecar_hf_cache_allowlist_passes);
+	tcase_add_test(tc, sidecar_model_license_wins);
+	suite_add_tcase(s, tc);
+	return s;
+}
