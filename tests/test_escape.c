@@ -17,9 +17,16 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 
+#include "artifact.h"
+#include "err.h"
+#include "gate.h"
+#include "gate_report.h"
+#include "report.h"
+#include "rules.h"
 #include "suites.h"
 #include "template.h"
 #include "text.h"
+#include "tutil.h"
 
 /* ---- decoders: the inverse of each escape ----------------------------- */
 
@@ -1333,6 +1340,150 @@ START_TEST(hole08_template_bounded_and_linear)
 }
 END_TEST
 
+/* ---- reports that carry metadata: JUnit and the Hugging Face card ---- */
+
+#define CMD	"\n::error::X ##[error]Y"
+
+/* A stream that writes a document into memory. */
+static void
+mem_doc(FILE **m, char **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	*m = open_memstream(buf, len);
+	ck_assert_ptr_nonnull(*m);
+}
+
+START_TEST(junit_defuses_workflow_commands)
+{
+	struct mg_artifact *a = calloc(1, sizeof(*a));
+	struct mg_gate_artifact ga;
+	struct mg_gate_finding gf[2];
+	struct mg_gate g;
+	struct mg_gate_info info;
+	char *doc, *dir, file[512];
+	size_t len;
+	FILE *m;
+
+	ck_assert_ptr_nonnull(a);
+	mg_artifact_init(a);
+	ck_assert_int_eq(mg_artifact_setz(&a->path, "m/a" CMD ".gguf"), MG_OK);
+	a->format = "gguf";
+	ck_assert_int_eq(mg_artifact_add(a, MG_R_GGUF_KEY, 8, "general.k" CMD,
+	    "key general.k" CMD " \xef\xbf\xbe"), MG_OK);
+	ck_assert_int_eq(mg_artifact_add(a, MG_R_POLICY_LICENSE,
+	    MG_FINDING_NO_OFFSET, NULL, "licence MIT" CMD), MG_OK);
+	memset(gf, 0, sizeof(gf));
+	gf[0].f = &a->findings[0];
+	gf[0].severity = MG_SEV_HIGH;
+	gf[0].state = MG_FS_ACTIVE;
+	gf[0].counts = 1;
+	gf[1].f = &a->findings[1];
+	gf[1].severity = MG_SEV_HIGH;
+	gf[1].state = MG_FS_SUPPRESSED;
+	gf[1].reason = "accepted" CMD;
+	memset(&ga, 0, sizeof(ga));
+	ga.a = a;
+	ga.verdict = MG_V_FAIL;
+	ga.fail_on = MG_SEV_HIGH;
+	ga.findings = gf;
+	ga.nfindings = 2;
+	memset(&g, 0, sizeof(g));
+	g.arts = &ga;
+	g.n = 1;
+	g.verdict = MG_RV_FAIL;
+	g.exit_code = MG_EXIT_FAIL;
+	memset(&info, 0, sizeof(info));
+	info.tool_name = "modelgate";
+	info.tool_version = "0.1.0";
+	info.generated_at = "2024-01-02T03:04:05Z";
+	info.policy_source = "policy" CMD ".json";
+	info.fail_on = MG_SEV_HIGH;
+
+	mem_doc(&m, &doc, &len);
+	ck_assert_int_eq(mg_report_junit(m, &g, &info), MG_OK);
+	ck_assert_int_eq(fclose(m), 0);
+	ck_assert_msg(!has_workflow_command(doc), "%s", doc);
+	/* Exact, in the text escape's form: attribute, body, key, reason. */
+	ck_assert_ptr_nonnull(strstr(doc, "classname=\"m/a\\x0a:\\x3aerror:\\x3aX "
+	    "#\\x23[error]Y.gguf\""));
+	ck_assert_ptr_nonnull(strstr(doc, "<failure message=\"key general.k"
+	    "\\x0a:\\x3aerror:\\x3aX #\\x23[error]Y \\u{fffe}\""));
+	ck_assert_ptr_nonnull(strstr(doc, "(key general.k\\x0a:\\x3aerror:"
+	    "\\x3aX #\\x23[error]Y)"));
+	ck_assert_ptr_nonnull(strstr(doc, "suppressed: accepted\\x0a:\\x3aerror"
+	    ":\\x3aX #\\x23[error]Y"));
+	ck_assert_ptr_null(strstr(doc, "\xef\xbf\xbe"));
+	dir = tu_tmpdir();
+	snprintf(file, sizeof(file), "%s/hostile.junit.xml", dir);
+	tu_write_bytes(dir, "hostile.junit.xml", doc, len);
+	tu_junit_xsd_ok(file);
+	tu_rmrf(dir);
+	free(dir);
+	free(doc);
+	mg_artifact_free(a);
+	free(a);
+}
+END_TEST
+
+START_TEST(hfreadme_defuses_workflow_commands)
+{
+	struct mg_artifact a;
+	struct mg_artifact *arts[1] = { &a };
+	struct mg_bom_info info;
+	cJSON *tags, *langs;
+	char *doc;
+	size_t len;
+	FILE *m;
+
+	mg_artifact_init(&a);
+	ck_assert_int_eq(mg_artifact_setz(&a.path, "/m/x" CMD ".gguf"), MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&a.abspath, "/m/x" CMD ".gguf"),
+	    MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&a.filename, "x" CMD ".gguf"), MG_OK);
+	a.format = "gguf";
+	ck_assert_int_eq(mg_artifact_setz(&a.architecture, "llama" CMD), MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&a.quantization, "Q8_0" CMD), MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&a.license, "::error::L ##[error]"),
+	    MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&a.base_model, "org/b" CMD), MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&a.training_framework, "t" CMD),
+	    MG_OK);
+	a.metadata = cJSON_CreateObject();
+	ck_assert_ptr_nonnull(a.metadata);
+	cJSON_AddStringToObject(a.metadata, "general.name",
+	    "::error::T ##[error]" CMD);
+	cJSON_AddStringToObject(a.metadata, "general.size_label", "1B" CMD);
+	cJSON_AddStringToObject(a.metadata, "general.license.link",
+	    "::warning::K ###[x");
+	tags = cJSON_AddArrayToObject(a.metadata, "general.tags");
+	cJSON_AddItemToArray(tags, cJSON_CreateString("::error::G ##[x]"));
+	langs = cJSON_AddArrayToObject(a.metadata, "general.languages");
+	cJSON_AddItemToArray(langs, cJSON_CreateString("::en ##[x]"));
+	ck_assert_int_eq(mg_artifact_add(&a, MG_R_IO_READ, MG_FINDING_NO_OFFSET,
+	    NULL, "::error::W ##[error]" CMD), MG_OK);
+	memset(&info, 0, sizeof(info));
+	info.hf_app_port = -1;
+
+	mem_doc(&m, &doc, &len);
+	ck_assert_int_eq(mg_report_hfreadme(m, arts, 1, &info), MG_OK);
+	ck_assert_int_eq(fclose(m), 0);
+	ck_assert_msg(!has_workflow_command(doc), "%s", doc);
+	/* YAML escapes read back as the text; Markdown escapes render it. */
+	ck_assert_ptr_nonnull(strstr(doc, "title: \":\\x3aerror:\\x3aT #\\x23["
+	    "error]\\n:\\x3aerror:\\x3aX #\\x23[error]Y\"\n"));
+	ck_assert_ptr_nonnull(strstr(doc, "  - \":\\x3aerror:\\x3ag-#\\x23[x]\"\n"));
+	ck_assert_ptr_nonnull(strstr(doc, "\n# :\\:error:\\:T #\\#\\[error\\]"));
+	ck_assert_ptr_nonnull(strstr(doc, "| License | `:\\x3aerror:\\x3aL "
+	    "#\\x23[error]` |\n"));
+	ck_assert_ptr_nonnull(strstr(doc, "| License reference | `:\\x3awarning"
+	    ":\\x3aK ##\\x23[x` |\n"));
+	ck_assert_ptr_nonnull(strstr(doc, "\n- :\\:error:\\:W "));
+	free(doc);
+	mg_artifact_free(&a);
+}
+END_TEST
+
 Suite *
 escape_suite(void)
 {
@@ -1350,6 +1501,8 @@ escape_suite(void)
 	tcase_add_test(tc, hole08_template_bounded_and_linear);
 	tcase_add_test(tc, tpl_escaped_name_chars);
 	tcase_add_test(tc, tpl_macro_param_keys);
+	tcase_add_test(tc, junit_defuses_workflow_commands);
+	tcase_add_test(tc, hfreadme_defuses_workflow_commands);
 	suite_add_tcase(s, tc);
 	return s;
 }
