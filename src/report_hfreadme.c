@@ -289,8 +289,8 @@ each_cp(FILE *f, struct view v, emit_fn emit)
 		else if (k == 4)
 			cp = ((cp & 0x07u) << 18) | ((p[i + 1] & 0x3fu) << 12) |
 			    ((p[i + 2] & 0x3fu) << 6) | (p[i + 3] & 0x3fu);
-		defuse = (cp == ':' && prev == ':') || (cp == '#' && prev == '#' &&
-		    i + 1 < len && p[i + 1] == '[');
+		defuse = (cp == ':' && prev == ':') || (cp == '#' &&
+		    prev == '#' && i + 1 < len && p[i + 1] == '[');
 		emit(f, cp, u + i, k, idx++, defuse);
 		prev = cp;
 		i += k;

@@ -144,7 +144,7 @@ markers(const char *s, size_t n, const char **what, size_t *at)
 		if (s[i] == '\\' && (*what = escape_marker(s, n, i)) != NULL)
 			break;
 		if (s[i] == '\\' && i + 1 < n && s[i + 1] == '\\') {
-			i++;	/* an escaped backslash escapes nothing else */
+			i++;	/* an escaped backslash ends there */
 			continue;
 		}
 		for (k = 0; words[k] != NULL; k++) {
@@ -1033,7 +1033,7 @@ on_op(struct an *a, const struct tk *p2, const struct tk *prev,
 	case '(':
 		if (a->stmt == 'c' && a->d == 0 && tk_is(a, prev, "call") &&
 		    a->pending == 0) {
-			/* {% call(params) m() %}: the parameters of caller(). */
+			/* {% call(params) m() %}: caller()'s parameters. */
 			int k = macro_def(a, cur->at, 0);
 
 			push(a, K_CALL, cur->at);
