@@ -17,6 +17,11 @@
  *   is neutralised, so a name cannot open a heading, list, HTML or link.
  * - Table cells: code spans fenced by more backticks than the value holds,
  *   with '|' escaped (GFM cuts cells before it parses code spans).
+ * - In every sink, as in mg_text_escape(): a ':' right after a ':' and a
+ *   '#' between a '#' and a '[' are escaped (YAML and code spans "\x3a",
+ *   "\x23"; Markdown text "\:", "\#", which render as the character), so
+ *   the card, printed to a CI log, never holds "::" or "##[" from data: no
+ *   GitHub workflow command.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -252,10 +257,12 @@ fmt_compact(uint64_t v, char *buf, size_t len)
 
 /*
  * Walk the UTF-8 of v (made valid first) and hand each code point to
- * emit(f, cp, its bytes, their count, its index).  Returns MG_OK or
- * MG_ERR_NOMEM.
+ * emit(f, cp, its bytes, their count, its index, defuse).  defuse is set
+ * for a ':' after a ':' and a '#' between a '#' and a '[': the sink must
+ * write it escaped.  Returns MG_OK or MG_ERR_NOMEM.
  */
-typedef void (*emit_fn)(FILE *, unsigned, const char *, size_t, size_t);
+typedef void (*emit_fn)(FILE *, unsigned, const char *, size_t, size_t,
+    int);
 
 static int
 each_cp(FILE *f, struct view v, emit_fn emit)
@@ -263,6 +270,8 @@ each_cp(FILE *f, struct view v, emit_fn emit)
 	char *u;
 	const unsigned char *p;
 	size_t i = 0, k, len, idx = 0;
+	unsigned prev = 0;
+	int defuse;
 
 	if ((u = mg_utf8_dup(v.s, v.n)) == NULL)
 		return MG_ERR_NOMEM;
@@ -280,7 +289,10 @@ each_cp(FILE *f, struct view v, emit_fn emit)
 		else if (k == 4)
 			cp = ((cp & 0x07u) << 18) | ((p[i + 1] & 0x3fu) << 12) |
 			    ((p[i + 2] & 0x3fu) << 6) | (p[i + 3] & 0x3fu);
-		emit(f, cp, u + i, k, idx++);
+		defuse = (cp == ':' && prev == ':') || (cp == '#' &&
+		    prev == '#' && i + 1 < len && p[i + 1] == '[');
+		emit(f, cp, u + i, k, idx++, defuse);
+		prev = cp;
 		i += k;
 	}
 	free(u);
@@ -297,10 +309,13 @@ is_unsafe(unsigned cp)
 }
 
 static void
-emit_yaml(FILE *f, unsigned cp, const char *b, size_t k, size_t idx)
+emit_yaml(FILE *f, unsigned cp, const char *b, size_t k, size_t idx,
+    int defuse)
 {
 	(void)idx;
-	if (cp == '"' || cp == '\\')
+	if (defuse)
+		fprintf(f, "\\x%02x", cp);
+	else if (cp == '"' || cp == '\\')
 		fprintf(f, "\\%c", (int)cp);
 	else if (cp == '\n')
 		fputs("\\n", f);
@@ -324,9 +339,12 @@ yaml_str(FILE *f, struct view v)
 }
 
 static void
-emit_md(FILE *f, unsigned cp, const char *b, size_t k, size_t idx)
+emit_md(FILE *f, unsigned cp, const char *b, size_t k, size_t idx,
+    int defuse)
 {
-	if (is_unsafe(cp))
+	if (defuse)
+		fprintf(f, "\\%c", (int)cp);
+	else if (is_unsafe(cp))
 		fprintf(f, cp < 0x100 ? "\\x%02x" : "\\u%04x", cp);
 	else if ((cp < 0x80 && strchr("\\`*_[]<>|~&!", (int)cp) != NULL) ||
 	    (idx == 0 && strchr("#+-=>", (int)cp) != NULL && cp != 0))
@@ -356,10 +374,13 @@ md_text(FILE *f, struct view v)
 }
 
 static void
-emit_code(FILE *f, unsigned cp, const char *b, size_t k, size_t idx)
+emit_code(FILE *f, unsigned cp, const char *b, size_t k, size_t idx,
+    int defuse)
 {
 	(void)idx;
-	if (is_unsafe(cp))
+	if (defuse)
+		fprintf(f, "\\x%02x", cp);
+	else if (is_unsafe(cp))
 		fprintf(f, cp < 0x100 ? "\\x%02x" : "\\u%04x", cp);
 	else if (cp == '|')
 		fputs("\\|", f);

@@ -23,10 +23,15 @@
  * --jobs 1 vs 8 must be byte-identical).  The suite timestamp is
  * info->generated_at, which SOURCE_DATE_EPOCH pins.
  *
- * Text: every string is made valid UTF-8 (invalid bytes become U+FFFD);
- * characters XML 1.0 forbids or discourages (C0 controls other than tab
- * and newline, DEL, C1, U+FFFE, U+FFFF) become U+FFFD; the five specials
- * are escaped; no CDATA is used.  Bodies stop at MG_JUNIT_MAX_BODY bytes.
+ * Text: every string from data (paths, messages, keys, reasons) is
+ * written in the injective form of mg_text_escape(): no newline, control,
+ * invalid byte, "::" or "##[" from data reaches the document, so a CI step
+ * that prints the XML cannot be made to emit a workflow command.  The
+ * noncharacters U+FFFE and U+FFFF, which XML 1.0 refuses and the text
+ * escape keeps, are written "\u{fffe}" and "\u{ffff}" (the escape's own
+ * form, still injective).  Then the five specials are escaped; no CDATA
+ * is used.  Newlines in bodies only separate findings.  Bodies stop at
+ * MG_JUNIT_MAX_BODY bytes.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -56,20 +61,52 @@ struct suite {
 };
 
 /*
- * Write s escaped for XML; attr selects attribute form (tab and newline
- * as character references, which attribute normalisation would eat).
+ * Untrusted text as the report writes it: mg_text_escape(s), U+FFFE and
+ * U+FFFF as "\u{fffe}" and "\u{ffff}", at most cap bytes (cut on a
+ * character boundary, ended with an ellipsis).  NULL when out of memory.
+ */
+static char *
+junit_text(const char *s, size_t cap)
+{
+	char *e = mg_text_escape(s, strlen(s)), *o = NULL, *t = NULL;
+	size_t i, j = 0, n;
+
+	if (e == NULL)
+		return NULL;
+	n = strlen(e);
+	if ((o = malloc(n / 3 * 8 + n % 3 + 1)) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (n - i >= 3 && (unsigned char)e[i] == 0xef &&
+		    (unsigned char)e[i + 1] == 0xbf &&
+		    ((unsigned char)e[i + 2] == 0xbe ||
+		    (unsigned char)e[i + 2] == 0xbf)) {
+			memcpy(o + j, (unsigned char)e[i + 2] == 0xbe ?
+			    "\\u{fffe}" : "\\u{ffff}", 8);
+			j += 8;
+			i += 2;
+		} else
+			o[j++] = e[i];
+	}
+	o[j] = '\0';
+	/* Valid UTF-8 with no control left: this only applies the cap. */
+	t = mg_text_clean(o, cap);
+out:
+	free(o);
+	free(e);
+	return t;
+}
+
+/*
+ * Write t (report text already) escaped for XML; attr selects attribute
+ * form (tab and newline as character references, which attribute
+ * normalisation would eat).
  */
 static void
-xml_put(FILE *f, const char *s, int attr, size_t cap)
+xml_write(FILE *f, const char *t, int attr)
 {
-	char *t = mg_text_clean(s, cap);
 	const char *p;
 
-	if (t == NULL) {
-		/* Out of memory: the caller's ferror() check cannot see it. */
-		fputs("\xef\xbf\xbd", f);
-		return;
-	}
 	for (p = t; *p != '\0'; p++) {
 		switch (*p) {
 		case '&':
@@ -97,17 +134,24 @@ xml_put(FILE *f, const char *s, int attr, size_t cap)
 			fputc(*p, f);
 		}
 	}
+}
+
+/* Untrusted s, as junit_text() gives it, escaped for XML. */
+static void
+xml_put(FILE *f, const char *s, int attr, size_t cap)
+{
+	char *t = junit_text(s, cap);
+
+	/* Out of memory: the caller's ferror() check cannot see it. */
+	xml_write(f, t != NULL ? t : "\xef\xbf\xbd", attr);
 	free(t);
 }
 
-/* Names (keys) written exactly: mg_text_escape() form, never cut. */
+/* Names (keys) written exactly, never cut. */
 static void
 xml_put_exact(FILE *f, const char *s, int attr)
 {
-	char *t = mg_text_printable(s);
-
-	xml_put(f, t != NULL ? t : "\xef\xbf\xbd", attr, SIZE_MAX);
-	free(t);
+	xml_put(f, s, attr, SIZE_MAX);
 }
 
 static const char *
@@ -160,11 +204,12 @@ body_lines(FILE *f, const struct mg_gate_artifact *ga, const size_t *ix,
 	}
 }
 
+/* classname: report text already (unique_name()). */
 static void
 case_open(FILE *f, const char *classname, const char *name)
 {
 	fputs("\t\t<testcase classname=\"", f);
-	xml_put(f, classname, 1, SIZE_MAX);
+	xml_write(f, classname, 1);
 	fputs("\" name=\"", f);
 	xml_put(f, name, 1, SIZE_MAX);
 	fputs("\" time=\"0\"", f);
@@ -275,14 +320,14 @@ artifact_cases(FILE *f, const struct mg_gate_artifact *ga,
 
 /*
  * A classname not used before: the path in the escaped form of
- * mg_text_escape(), which is injective, so distinct paths give distinct
+ * junit_text(), which is injective, so distinct paths give distinct
  * names; " (2)", " (3)", ... only guard against a path that already ends
  * like that.
  */
 static char *
 unique_name(struct mg_strset *seen, const char *path)
 {
-	char *base = mg_text_printable(path), *name = NULL;
+	char *base = junit_text(path, SIZE_MAX), *name = NULL;
 	size_t n, len;
 	int r;
 

@@ -3,9 +3,11 @@
  *
  * Markers follow the public SSTI literature and the scanners that check
  * Jinja in model files: dunder attribute names (__class__, __globals__,
- * ...), the |attr() filter that reaches attributes by string, escapes of
- * '_' (\x5f, \137, \u005f) that rebuild such names, and process or
- * evaluation entry points.  A bare '_' literal is not a marker: real
+ * ...), the |attr() filter that reaches attributes by string, string
+ * escapes that spell name characters (\x5F, \137, \U0000005f,
+ * \N{LOW LINE}: Jinja decodes literals with Python's unicode-escape
+ * codec) and so rebuild such names, and process or evaluation entry
+ * points.  A bare '_' literal is not a marker: real
  * templates write replace('_', ' ').  The scan is one linear
  * pass with bounded look-ahead.
  */
@@ -59,6 +61,69 @@ attr_filter(const char *s, size_t n, size_t i)
 	return j < n && s[j] == '(';
 }
 
+static int
+hexdig(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (unsigned char)tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * The escape at s[i] ('\\'), decoded as Python's unicode-escape codec
+ * decodes Jinja string literals (\\xNN, \\uNNNN, \\UNNNNNNNN, octal of one
+ * to three digits, \\N{name}; hex digits and the letter in any case): a
+ * marker when it spells a name character (letter, digit, '_' or '.'),
+ * which no honest template needs to escape, or is a named escape.
+ */
+static const char *
+escape_marker(const char *s, size_t n, size_t i)
+{
+	unsigned long v = 0;
+	size_t k, len;
+	int d;
+
+	if (n - i < 2)
+		return NULL;
+	switch (s[i + 1]) {
+	case 'N':
+		return n - i >= 3 && s[i + 2] == '{' ?
+		    "a named character escape (\\N{...})" : NULL;
+	case 'x': case 'X':
+		len = 2;
+		break;
+	case 'u':
+		len = 4;
+		break;
+	case 'U':
+		len = 8;
+		break;
+	default:
+		for (k = i + 1; k < n && k < i + 4 && s[k] >= '0' &&
+		    s[k] <= '7'; k++)
+			v = v * 8 + (unsigned long)(s[k] - '0');
+		if (k == i + 1)
+			return NULL;
+		len = 0;
+		break;
+	}
+	if (len > 0) {
+		if (n - i - 2 < len)
+			return NULL;
+		for (k = 0; k < len; k++) {
+			if ((d = hexdig((unsigned char)s[i + 2 + k])) < 0)
+				return NULL;
+			v = v * 16 + (unsigned long)d;
+		}
+	}
+	if (v == '_')
+		return "an escaped underscore";
+	if (v < 0x80 && (isalnum((int)v) || v == '.'))
+		return "an escaped name character (letter, digit or '.')";
+	return NULL;
+}
+
 /* The literal markers, anywhere in the source. */
 static int
 markers(const char *s, size_t n, const char **what, size_t *at)
@@ -76,11 +141,11 @@ markers(const char *s, size_t n, const char **what, size_t *at)
 			*what = "the attr() filter";
 			break;
 		}
-		if (s[i] == '\\' && ((n - i >= 4 && memcmp(s + i, "\\x5f", 4) ==
-		    0) || (n - i >= 4 && memcmp(s + i, "\\137", 4) == 0) ||
-		    (n - i >= 6 && memcmp(s + i, "\\u005f", 6) == 0))) {
-			*what = "an escaped underscore";
+		if (s[i] == '\\' && (*what = escape_marker(s, n, i)) != NULL)
 			break;
+		if (s[i] == '\\' && i + 1 < n && s[i + 1] == '\\') {
+			i++;	/* an escaped backslash ends there */
+			continue;
 		}
 		for (k = 0; words[k] != NULL; k++) {
 			size_t l = strlen(words[k]);
@@ -103,6 +168,14 @@ markers(const char *s, size_t n, const char **what, size_t *at)
 
 #define TPL_MAX_DEPTH	32	/* open brackets in one expression */
 #define TPL_MAX_NAMES	128	/* variables assigned in one template */
+#define TPL_MAX_MACROS	64	/* macro and call block definitions */
+#define TPL_MAX_PARAMS	16	/* parameters of one macro */
+#define TPL_MAX_SCOPE	16	/* macro and call bodies open at once */
+#define TPL_MAX_ROUNDS	8	/* collecting passes before giving up */
+
+#define P_VARARGS	(1u << TPL_MAX_PARAMS)		/* extra positionals */
+#define P_KWARGS	(1u << (TPL_MAX_PARAMS + 1))	/* extra keywords */
+#define P_ALL		((1u << (TPL_MAX_PARAMS + 2)) - 1)
 
 enum tok { T_EOF, T_START, T_END, T_IDENT, T_NUM, T_STR, T_OP };
 
@@ -134,6 +207,9 @@ enum kind { K_TOP, K_SUB, K_LIST, K_CALL, K_GROUP, K_DICT };
 #define F_STRINGY	0x400	/* |string, |pprint or ~: an object's text */
 #define F_BADROOT	0x800	/* a variable the template itself assigns */
 #define F_PLUS		0x1000	/* + : numbers, or strings joined */
+#define F_BUILD		0x2000	/* a filter or call that makes new values */
+#define F_USTR		0x4000	/* a string literal starting with '_' */
+#define F_BUILTROOT	0x8000	/* a variable that may hold a built value */
 
 struct frame {
 	enum kind	 kind;
@@ -142,6 +218,33 @@ struct frame {
 	size_t		 ntok, nstr, nroot;
 	int		 attrarg;	/* a call whose first argument is a name */
 	int		 stringy;	/* the chain so far is an object's text */
+	int		 reshape;	/* a method that only reshapes (items) */
+	/*
+	 * A call's arguments, one at a time: fl, ntok, nstr and nroot above
+	 * describe the current one, the s* fields those before it.
+	 */
+	int		 def;		/* the parameter list of macro def - 1 */
+	size_t		 callee_at, callee_len;	/* a macro or caller call */
+	int		 caller;	/* the callee is caller() */
+	size_t		 narg;		/* positional arguments (parameters) */
+	int		 kwset;		/* the current argument is by keyword */
+	size_t		 kw_at, kw_len;
+	int		 spread;	/* the current argument is *x or **x */
+	unsigned	 sfl;
+	size_t		 sntok, snstr, snroot;
+};
+
+/*
+ * A macro, or a call block's parameters (callable as caller()).  bad has
+ * a bit for each parameter some call passes a value built at render time
+ * (a string joined, filtered or formatted, a call's result, a variable the
+ * template assigns): inside the body that parameter is no longer data.
+ */
+struct macro {
+	size_t		 at, len;	/* the name; len 0 for caller */
+	size_t		 nparam;
+	size_t		 pat[TPL_MAX_PARAMS], plen[TPL_MAX_PARAMS];
+	unsigned	 bad;		/* parameter bits, P_VARARGS, P_KWARGS */
 };
 
 struct names {
@@ -154,6 +257,7 @@ struct an {
 	const char	*s;
 	int		 collect;	/* first pass: only collect names */
 	struct names	 assigned;	/* set / with, for over built values */
+	struct names	 built;		/* of those, the ones given built values */
 	struct frame	 st[TPL_MAX_DEPTH];
 	int		 d;		/* index of the innermost frame */
 	/* the statement: 0, or 'f' for, 's' set, 'w' with, 'm' macro */
@@ -164,6 +268,12 @@ struct an {
 	int		 grp_stringy;	/* the ')' just read closed such a group */
 	const char	*what;
 	size_t		 where;
+	struct macro	 mac[TPL_MAX_MACROS];
+	size_t		 nmac;		/* known from earlier passes */
+	size_t		 nmac_seen;	/* definitions read in this pass */
+	int		 pending;	/* the definition being read: index + 1 */
+	int		 scope[TPL_MAX_SCOPE];	/* bodies open: index or -1 */
+	int		 nscope;
 };
 
 static int
@@ -377,6 +487,169 @@ flag(struct an *a, const char *what, size_t at)
 	}
 }
 
+static int
+name_is(const struct an *a, size_t at, size_t len, const char *w)
+{
+	return len == strlen(w) && memcmp(a->s + at, w, len) == 0;
+}
+
+static int
+same_name(const struct an *a, size_t at1, size_t len1, size_t at2,
+    size_t len2)
+{
+	return len1 == len2 && memcmp(a->s + at1, a->s + at2, len1) == 0;
+}
+
+/* 1 when the macro m is what a call of name[0..len) reaches. */
+static int
+macro_is(const struct an *a, const struct macro *m, size_t at, size_t len,
+    int caller)
+{
+	if (caller)
+		return m->len == 0;
+	return m->len > 0 && same_name(a, m->at, m->len, at, len);
+}
+
+static int
+macro_known(const struct an *a, size_t at, size_t len, int caller)
+{
+	size_t i;
+
+	for (i = 0; i < a->nmac; i++)
+		if (macro_is(a, &a->mac[i], at, len, caller))
+			return 1;
+	return 0;
+}
+
+/*
+ * A name that does not hold caller data: one in ns (the variables the
+ * template assigns, or those it assigns built values), or a parameter of
+ * an enclosing macro (or call block) that some call passes a built value.
+ */
+static int
+bad_name(const struct an *a, const struct names *ns, size_t at, size_t len)
+{
+	const struct macro *m;
+	size_t p;
+	int i;
+
+	if (ns->full || names_has(a, ns, at, len))
+		return 1;
+	for (i = 0; i < a->nscope; i++) {
+		if (a->scope[i] < 0)
+			continue;
+		m = &a->mac[a->scope[i]];
+		for (p = 0; p < m->nparam; p++)
+			if ((m->bad & (1u << p)) != 0 && same_name(a, m->pat[p],
+			    m->plen[p], at, len))
+				return 1;
+		if (((m->bad & P_VARARGS) != 0 && name_is(a, at, len,
+		    "varargs")) || ((m->bad & P_KWARGS) != 0 && name_is(a, at,
+		    len, "kwargs")))
+			return 1;
+	}
+	return 0;
+}
+
+/* Mark parameters of every macro a call of name[0..len) reaches. */
+static void
+taint(struct an *a, size_t at, size_t len, int caller, unsigned bits)
+{
+	size_t i;
+
+	for (i = 0; i < a->nmac; i++)
+		if (macro_is(a, &a->mac[i], at, len, caller))
+			a->mac[i].bad |= bits;
+}
+
+/* The parameter bit a keyword argument sets: its parameter or kwargs. */
+static unsigned
+kw_bit(const struct an *a, const struct macro *m, size_t at, size_t len)
+{
+	size_t p;
+
+	for (p = 0; p < m->nparam; p++)
+		if (same_name(a, m->pat[p], m->plen[p], at, len))
+			return 1u << p;
+	return P_KWARGS;
+}
+
+/*
+ * A value built at render time rather than passed through: joined,
+ * formatted, filtered or computed by a call, an object's text, an
+ * underscore string, or a name that is not caller data.
+ */
+static int
+built(const struct frame *f)
+{
+	return f->ntok > 0 && (f->fl & (F_JOIN | F_PLUS | F_BUILD | F_USTR |
+	    F_STRINGY | F_BUILTROOT)) != 0;
+}
+
+/*
+ * The end of one argument of a call (or one parameter of a definition):
+ * taint the parameter it binds when it is built, then start the next.
+ */
+static void
+arg_end(struct an *a, struct frame *f)
+{
+	const struct macro *m;
+	unsigned bit;
+	size_t i;
+
+	if (a->collect && built(f)) {
+		if (f->def > 0) {
+			if (f->kwset && f->narg < TPL_MAX_PARAMS)
+				a->mac[f->def - 1].bad |= 1u << f->narg;
+		} else if (f->callee_len > 0 || f->caller) {
+			for (i = 0; i < a->nmac; i++) {
+				m = &a->mac[i];
+				if (!macro_is(a, m, f->callee_at, f->callee_len,
+				    f->caller))
+					continue;
+				if (f->spread)
+					bit = P_ALL;
+				else if (f->kwset)
+					bit = kw_bit(a, m, f->kw_at, f->kw_len);
+				else if (f->narg < m->nparam)
+					bit = 1u << f->narg;
+				else
+					bit = P_VARARGS;
+				a->mac[i].bad |= bit;
+			}
+		}
+	}
+	if (f->def > 0 || !f->kwset)
+		f->narg++;
+	f->sfl |= f->fl;
+	f->sntok += f->ntok;
+	f->snstr += f->nstr;
+	f->snroot += f->nroot;
+	f->fl = 0;
+	f->ntok = f->nstr = f->nroot = 0;
+	f->kwset = f->spread = 0;
+}
+
+/* A macro statement's name (len 0: a call block's parameters). */
+static int
+macro_def(struct an *a, size_t at, size_t len)
+{
+	size_t k = a->nmac_seen++;
+
+	if (k >= TPL_MAX_MACROS) {
+		flag(a, "too many macros to check", at);
+		return 0;
+	}
+	if (k >= a->nmac) {
+		memset(&a->mac[k], 0, sizeof(a->mac[k]));
+		a->mac[k].at = at;
+		a->mac[k].len = len;
+		a->nmac = k + 1;
+	}
+	a->pending = (int)k + 1;
+	return (int)k + 1;
+}
+
 /* 1 when a string literal holds "__" or starts or ends with '_'. */
 static int
 underscored(const char *s, size_t n)
@@ -471,16 +744,26 @@ pop(struct an *a)
 	a->d--;
 	if (f->kind == K_SUB)
 		key_check(a, f);
+	if (f->kind == K_CALL) {
+		arg_end(a, f);
+		f->fl = f->sfl;
+		f->ntok = f->sntok;
+		f->nstr = f->snstr;
+		f->nroot = f->snroot;
+	}
 	/* What the bracket contained shows in its parent's expression. */
 	keep = f->fl & (F_STR | F_JOIN | F_PLUS | F_FILT | F_CALL | F_OTHER |
-	    F_STRINGY | F_BADROOT);
+	    F_STRINGY | F_BADROOT | F_BUILD | F_USTR | F_BUILTROOT);
 	if (f->kind == K_SUB)
 		keep &= ~(unsigned)(F_STR | F_OTHER);
 	up->fl |= keep;
 	up->nstr += f->kind == K_SUB ? 0 : f->nstr;
 	up->nroot += f->kind == K_SUB ? 0 : f->nroot;
-	if (f->kind == K_CALL)
+	if (f->kind == K_CALL) {
 		up->fl |= F_CALL;
+		if (!f->reshape && f->def == 0)
+			up->fl |= F_BUILD;
+	}
 	else if (f->kind != K_GROUP)
 		up->fl |= F_OTHER;	/* a literal, or an item of something */
 	up->ntok++;
@@ -496,6 +779,23 @@ stmt_end(struct an *a)
 	if (a->stmt == 'f' && a->iterbad)
 		for (i = 0; i < a->ntgt; i++)
 			names_add(a, &a->assigned, a->tgt_at[i], a->tgt_len[i]);
+	/*
+	 * Names given values built at render time (a block set captures
+	 * rendered text); those given data, like {% set tool = tool.function
+	 * %}, are still data when passed to a macro.
+	 */
+	if (a->collect && (a->stmt == 'f' || a->stmt == 's' || a->stmt ==
+	    'w') && (built(&a->st[0]) || (a->stmt == 's' && !a->seen_eq)))
+		for (i = 0; i < a->ntgt; i++)
+			names_add(a, &a->built, a->tgt_at[i], a->tgt_len[i]);
+	/* A macro's or call block's body starts: its parameters are seen. */
+	if (a->stmt == 'm' || a->stmt == 'c') {
+		if (a->nscope == TPL_MAX_SCOPE)
+			flag(a, "macros nested too deeply to check", 0);
+		else
+			a->scope[a->nscope++] = a->pending - 1;
+	}
+	a->pending = 0;
 	a->stmt = 0;
 	a->part = 0;
 	a->ntgt = 0;
@@ -531,6 +831,8 @@ on_ident(struct an *a, const struct tk *p2, const struct tk *prev,
 			f->fl |= F_NUMFILT;
 		else
 			f->fl |= F_FILT;
+		if (!tk_in(a, cur, numfilt) && !tk_in(a, cur, iterfilt))
+			f->fl |= F_BUILD;
 		if (tk_is(a, cur, "string") || tk_is(a, cur, "pprint")) {
 			f->fl |= F_STRINGY;
 			f->stringy = 1;
@@ -549,8 +851,27 @@ on_ident(struct an *a, const struct tk *p2, const struct tk *prev,
 	if (first) {
 		a->stmt = tk_is(a, cur, "for") ? 'f' : tk_is(a, cur, "set") ?
 		    's' : tk_is(a, cur, "with") ? 'w' : tk_is(a, cur, "macro") ?
-		    'm' : 0;
+		    'm' : tk_is(a, cur, "call") ? 'c' : 0;
 		a->part = a->stmt == 'f' ? 1 : 0;
+		if ((tk_is(a, cur, "endmacro") || tk_is(a, cur, "endcall")) &&
+		    a->nscope > 0)
+			a->nscope--;
+		return;
+	}
+	/* A parameter of a macro or call block. */
+	if (f->def > 0 && f->kind == K_CALL && (tk_is(a, prev, "(") ||
+	    tk_is(a, prev, ","))) {
+		struct macro *m = &a->mac[f->def - 1];
+
+		if (f->narg >= TPL_MAX_PARAMS)
+			flag(a, "a macro with too many parameters to check",
+			    cur->at);
+		else if (f->narg >= m->nparam) {
+			m->pat[f->narg] = cur->at;
+			m->plen[f->narg] = cur->len;
+			m->nparam = f->narg + 1;
+		}
+		f->kwset = tk_is(a, nxt, "=");
 		return;
 	}
 	if (tk_in(a, cur, keywords)) {
@@ -577,6 +898,9 @@ on_ident(struct an *a, const struct tk *p2, const struct tk *prev,
 			    cur->at);
 		if (tk_is(a, cur, "attribute"))
 			f->attrarg = 2;
+		f->kwset = 1;
+		f->kw_at = cur->at;
+		f->kw_len = cur->len;
 		return;
 	}
 	/* Names the template binds. */
@@ -592,10 +916,18 @@ on_ident(struct an *a, const struct tk *p2, const struct tk *prev,
 	    (a->stmt == 'w' && a->d == 0 && tk_is(a, nxt, "="))) {
 		if (a->collect)
 			names_add(a, &a->assigned, cur->at, cur->len);
+		if (a->ntgt < 8) {
+			a->tgt_at[a->ntgt] = cur->at;
+			a->tgt_len[a->ntgt++] = cur->len;
+		} else if (a->collect)
+			names_add(a, &a->built, cur->at, cur->len);
 		return;
 	}
-	if (a->stmt == 'm' && a->d == 0)
+	if (a->stmt == 'm' && a->d == 0) {
+		if (a->pending == 0)
+			macro_def(a, cur->at, cur->len);
 		return;		/* the macro's name */
+	}
 	/* A variable. */
 	if (tk_in(a, cur, gadgets) && !tk_is(a, nxt, "("))
 		flag(a, "a Jinja global that reaches Python internals used as "
@@ -605,11 +937,17 @@ on_ident(struct an *a, const struct tk *p2, const struct tk *prev,
 	    "[") || tk_is(a, nxt, "|")))
 		flag(a, "a Flask global used as an object (request, config)",
 		    cur->at);
-	if (a->assigned.full || names_has(a, &a->assigned, cur->at, cur->len))
+	/* A macro passed around or aliased: its parameters take anything. */
+	if (a->collect && !tk_is(a, nxt, "(") && (macro_known(a, cur->at,
+	    cur->len, 0) || tk_is(a, cur, "caller")))
+		taint(a, cur->at, cur->len, tk_is(a, cur, "caller"), P_ALL);
+	if (bad_name(a, &a->assigned, cur->at, cur->len)) {
 		f->fl |= F_BADROOT;
-	if (a->part == 2 && (a->assigned.full || names_has(a, &a->assigned,
-	    cur->at, cur->len)))
-		a->iterbad = 1;
+		if (a->part == 2)
+			a->iterbad = 1;
+	}
+	if (bad_name(a, &a->built, cur->at, cur->len))
+		f->fl |= F_BUILTROOT;
 	f->nroot++;
 	f->ntok++;
 }
@@ -627,6 +965,8 @@ on_str(struct an *a, const struct tk *prev, const struct tk *cur,
 
 	(void)first;
 	f->fl |= F_STR;
+	if (cur->len > 0 && w[0] == '_')
+		f->fl |= F_USTR;
 	f->nstr++;
 	f->ntok++;
 	if (key && f->kind == K_SUB) {
@@ -656,8 +996,8 @@ on_str(struct an *a, const struct tk *prev, const struct tk *cur,
 }
 
 static void
-on_op(struct an *a, const struct tk *prev, const struct tk *cur,
-    const struct tk *nxt)
+on_op(struct an *a, const struct tk *p2, const struct tk *prev,
+    const struct tk *cur, const struct tk *nxt)
 {
 	struct frame *f = &a->st[a->d];
 	char c = cur->op[0];
@@ -672,6 +1012,11 @@ on_op(struct an *a, const struct tk *prev, const struct tk *cur,
 	    nxt->t != T_STR)
 		flag(a, "an attribute name computed at render time "
 		    "(attribute=)", cur->at);
+	if (f->kind == K_CALL && c == '=' && cur->op[1] == '\0')
+		return;		/* a keyword argument's value follows */
+	if (f->kind == K_CALL && (c == '*') && (tk_is(a, prev, "(") ||
+	    tk_is(a, prev, ",")))
+		f->spread = 1;
 	switch (c) {
 	case '[':
 		if (postfix(a, prev)) {
@@ -686,12 +1031,38 @@ on_op(struct an *a, const struct tk *prev, const struct tk *cur,
 		}
 		return;
 	case '(':
+		if (a->stmt == 'c' && a->d == 0 && tk_is(a, prev, "call") &&
+		    a->pending == 0) {
+			/* {% call(params) m() %}: caller()'s parameters. */
+			int k = macro_def(a, cur->at, 0);
+
+			push(a, K_CALL, cur->at);
+			if (k > 0 && a->d > 0)
+				a->st[a->d].def = k;
+			return;
+		}
 		if (postfix(a, prev)) {
 			int ga = prev->t == T_IDENT && (tk_is(a, prev,
 			    "groupby") || tk_is(a, prev, "selectattr") ||
 			    tk_is(a, prev, "rejectattr"));
+			int method = tk_is(a, p2, ".") || tk_is(a, p2, "|");
+			int def = a->stmt == 'm' && a->d == 0 ? a->pending : 0;
 
 			push(a, K_CALL, cur->at);
+			if (a->d > 0 && a->st[a->d].kind == K_CALL &&
+			    a->st[a->d].at == cur->at) {
+				struct frame *g = &a->st[a->d];
+
+				g->def = def;
+				g->reshape = method && tk_in(a, prev, iterfilt);
+				if (def == 0 && !method && prev->t == T_IDENT &&
+				    (tk_is(a, prev, "caller") || macro_known(a,
+				    prev->at, prev->len, 0))) {
+					g->caller = tk_is(a, prev, "caller");
+					g->callee_at = prev->at;
+					g->callee_len = prev->len;
+				}
+			}
 			if (ga && a->d > 0 && a->st[a->d].kind == K_CALL) {
 				a->st[a->d].attrarg = 1;
 				if (nxt->t != T_STR && !tk_is(a, nxt, ")"))
@@ -725,6 +1096,9 @@ on_op(struct an *a, const struct tk *prev, const struct tk *cur,
 	} else if (c == ':') {
 		if (f->kind == K_SUB)
 			f->fl |= F_SLICE;
+	} else if (c == ',' && f->kind == K_CALL) {
+		arg_end(a, f);
+		f->fl |= F_TUPLE;
 	} else if (c == ',') {
 		f->fl |= F_TUPLE;
 		if (a->part == 2 && f->kind == K_GROUP)
@@ -748,6 +1122,9 @@ analyse(struct an *a, const char *s, size_t n)
 	l.n = n;
 	a->s = s;
 	a->d = 0;
+	a->nmac_seen = 0;
+	a->nscope = 0;
+	a->pending = 0;
 	memset(&a->st[0], 0, sizeof(a->st[0]));
 	memset(&p2, 0, sizeof(p2));
 	memset(&prev, 0, sizeof(prev));
@@ -778,7 +1155,7 @@ analyse(struct an *a, const char *s, size_t n)
 		case T_OP:
 			if (!(first && (tk_is(a, &cur, "-") || tk_is(a, &cur,
 			    "+"))))
-				on_op(a, &prev, &cur, &nxt);
+				on_op(a, &p2, &prev, &cur, &nxt);
 			first = 0;
 			break;
 		default:
@@ -795,17 +1172,36 @@ analyse(struct an *a, const char *s, size_t n)
 	stmt_end(a);
 }
 
+/*
+ * What the collecting passes have learnt, as a number that only grows:
+ * assigned names, parameters that take built values, macros.
+ */
+static size_t
+progress(const struct an *a)
+{
+	size_t i, p, t = a->assigned.n + (size_t)a->assigned.full +
+	    a->built.n + (size_t)a->built.full + a->nmac;
+
+	for (i = 0; i < a->nmac; i++)
+		for (p = 0; p < TPL_MAX_PARAMS + 2; p++)
+			t += (a->mac[i].bad >> p) & 1u;
+	return t;
+}
+
 int
 mg_template_suspicious(const char *s, size_t n, const char **what,
     size_t *at)
 {
 	struct an *a;
+	int round;
 
 	if (markers(s, n, what, at))
 		return 1;
 	/*
-	 * Two passes over the expressions: the first learns which names the
-	 * template assigns, the second judges every name access.
+	 * Passes over the expressions: the first ones learn which names the
+	 * template assigns and which macro parameters take built values
+	 * (repeated while that grows: a macro passes its parameters on to
+	 * others), the last judges every name access.
 	 */
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		*what = "a template that could not be checked (out of memory)";
@@ -813,9 +1209,20 @@ mg_template_suspicious(const char *s, size_t n, const char **what,
 		return 1;
 	}
 	a->collect = 1;
-	analyse(a, s, n);
+	for (round = 0; round < TPL_MAX_ROUNDS; round++) {
+		size_t before = progress(a);
+
+		analyse(a, s, n);
+		if (a->nmac == 0 || (round > 0 && progress(a) == before))
+			break;
+	}
 	a->collect = 0;
-	analyse(a, s, n);
+	if (round == TPL_MAX_ROUNDS) {
+		a->what = "macro arguments passed on through too many macros "
+		    "to check";
+		a->where = 0;
+	} else
+		analyse(a, s, n);
 	*what = a->what;
 	*at = a->where;
 	free(a);

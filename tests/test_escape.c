@@ -17,9 +17,16 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 
+#include "artifact.h"
+#include "err.h"
+#include "gate.h"
+#include "gate_report.h"
+#include "report.h"
+#include "rules.h"
 #include "suites.h"
 #include "template.h"
 #include "text.h"
+#include "tutil.h"
 
 /* ---- decoders: the inverse of each escape ----------------------------- */
 
@@ -407,6 +414,105 @@ static const char *const hostile_templates[] = {
 	"{{ x[d if y else 0] }}",
 };
 
+/*
+ * Names spelt with string escapes: Jinja decodes string literals with
+ * Python's unicode-escape codec, so every form below renders as
+ * <class 'str'> or reaches os.system in an unsandboxed Environment.
+ */
+static const char *const escaped_templates[] = {
+	"{{ ''['\\N{LOW LINE}\\N{LOW LINE}class\\N{LOW LINE}\\N{LOW LINE}'] }}",
+	"{{ ''['\\x5F\\x5Fclass\\x5F\\x5F'] }}",
+	"{{ ''['\\u005F\\u005Fclass\\U0000005f\\U0000005f'] }}",
+	"{{ ''['\\U0000005F'] }}",
+	"{{ ''['\\137\\137cl\\141ss\\137\\137'] }}",
+	"{{ joiner()['\\x5F\\x5Finit\\x5F\\x5F']['\\x5F\\x5Fglobals\\x5F\\x5F']"
+	    "['os'].system('true') }}",
+	"{{ x['\\x63lass'] }}",
+	"{{ x['\\u0063'] }}",
+	"{{ x['\\143'] }}",
+	"{{ x['\\60'] }}",
+	"{{ x['\\x2e'] }}",
+	"{{ x['\\X5f'] }}",
+	"{{ x['\\N{LATIN SMALL LETTER C}'] }}",
+	"{{ x['\\\\\\x5f'] }}",
+};
+
+/*
+ * A name built by the caller of a macro (or of a call block's caller())
+ * and used as a key inside it.  The ones with os.system reach it; the
+ * others render <class 'str'>.
+ */
+static const char *const macro_templates[] = {
+	"{% macro g(o,k) %}{{ o[k] }}{% endmacro %}"
+	    "{{ g('', '--class--'|replace('-', '_')) }}",
+	"{% macro g(o,i,gl) %}{{ o[i][gl]['os'].system('true') }}{% endmacro %}"
+	    "{{ g(joiner(), '--init--'|replace('-', '_'), '--globals--'|replace("
+	    "'-', '_')) }}",
+	"{% macro g(o,k) %}{{ o[k] }}{% endmacro %}"
+	    "{{ g('', k='--class--'|replace('-', '_')) }}",
+	"{% macro g(o,k) %}{{ o[k] }}{% endmacro %}{% set h = g %}"
+	    "{{ h('', '--class--'|replace('-', '_')) }}",
+	"{% macro g(o,k) %}{{ o[k] }}{% endmacro %}{% macro f(k) %}{{ g('', k) }}"
+	    "{% endmacro %}{{ f('--class--'|replace('-', '_')) }}",
+	"{% macro f(k) %}{{ g('', k) }}{% endmacro %}{% macro g(o,k) %}{{ o[k] }}"
+	    "{% endmacro %}{{ f('--class--'|replace('-', '_')) }}",
+	"{% macro g(o) %}{% for k in varargs %}{{ o[k] }}{% endfor %}"
+	    "{% endmacro %}{{ g('', '--class--'|replace('-', '_')) }}",
+	"{% macro g(o) %}{% for k in kwargs.values() %}{{ o[k] }}{% endfor %}"
+	    "{% endmacro %}{{ g('', x='--class--'|replace('-', '_')) }}",
+	"{% macro g(o,k) %}{{ o[k] }}{% endmacro %}"
+	    "{{ g('', *['--class--'|replace('-', '_')]) }}",
+	"{% macro g() %}{{ caller('--class--'|replace('-', '_')) }}{% endmacro %}"
+	    "{% call(k) g() %}{{ ''[k] }}{% endcall %}",
+	"{% macro g(o,k) %}{{ o[k.n] }}{% endmacro %}"
+	    "{{ g('', {'n': '--class--'|replace('-', '_')}) }}",
+	"{% macro g(o,k) %}{% for x in k %}{{ o[x] }}{% endfor %}{% endmacro %}"
+	    "{{ g('', ['--class--'|replace('-', '_')]) }}",
+	"{% macro g(o,k='--class--'|replace('-', '_')) %}{{ o[k] }}{% endmacro %}"
+	    "{{ g('') }}",
+	"{% macro g(o,k) %}{{ o[k] }}{% endmacro %}"
+	    "{{ g('', ''.encode().fromhex('5f5f636c6173735f5f').decode()) }}",
+	"{% macro g(o,k) %}{{ o[k] }}{% endmacro %}{{ g('', '_x') }}",
+	"{% macro h() %}x{% endmacro %}{% macro g(o,k) %}{{ o[k] }}{% endmacro %}"
+	    "{{ g('', h()) }}",
+	"{% macro g(o,k) %}{{ o[k] }}{% endmacro %}"
+	    "{% set u = '--class--'|replace('-','_') %}{{ g('', u) }}",
+	"{% macro g(o,k) %}{{ o[k] }}{% endmacro %}{% set u %}{{ '_' }}{{ '_' }}"
+	    "class{{ '_' }}{{ '_' }}{% endset %}{{ g('', u) }}",
+	"{% macro g(o,k) %}{{ o[k] }}{% endmacro %}"
+	    "{% for u in ['--class--'|replace('-','_')] %}{{ g('', u) }}"
+	    "{% endfor %}",
+	"{% macro g(o,k) %}{{ o[k] }}{% endmacro %}{{ g('', 'a' ~ b) }}",
+};
+
+static void
+all_flagged(const char *const *v, size_t n, const char *kind)
+{
+	const char *what;
+	size_t i, at;
+
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(mg_template_suspicious(v[i], strlen(v[i]), &what,
+		    &at), "%s template %zu not flagged: %s", kind, i, v[i]);
+		ck_assert_ptr_nonnull(what);
+		ck_assert_uint_lt(at, strlen(v[i]));
+	}
+}
+
+START_TEST(tpl_escaped_name_chars)
+{
+	all_flagged(escaped_templates, sizeof(escaped_templates) /
+	    sizeof(escaped_templates[0]), "escaped");
+}
+END_TEST
+
+START_TEST(tpl_macro_param_keys)
+{
+	all_flagged(macro_templates, sizeof(macro_templates) /
+	    sizeof(macro_templates[0]), "macro");
+}
+END_TEST
+
 /* The published templates of common model families: all clean. */
 static const char *const real_templates[] = {
 	/* llama3 */
@@ -763,6 +869,407 @@ static const char *const real_templates[] = {
 	    "        {%- endif %}\n"
 	    "    {%- endif %}\n"
 	    "{%- endfor %}\n",
+	/* gpt-oss, tool rendering (recursive macros, parameters passed on) */
+	"{%- macro render_typescript_type(param_spec, required_params"
+	    ", is_nullable=false) -%}\n"
+	    "    {%- if param_spec.type == \"array\" -%}\n"
+	    "        {%- if 'items' in param_spec -%}\n"
+	    "            {%- if param_spec['items']['type'] == \"string\""
+	    " -%}\n"
+	    "                {{- \"string[]\" }}\n"
+	    "            {%- elif param_spec['items']['type'] == \"number"
+	    "\" -%}\n"
+	    "                {{- \"number[]\" }}\n"
+	    "            {%- else -%}\n"
+	    "                {%- set inner_type = render_typescript_type("
+	    "param_spec['items'], required_params) -%}\n"
+	    "                {%- if inner_type == \"object | object\" or "
+	    "inner_type|length > 50 -%}\n"
+	    "                    {{- \"any[]\" }}\n"
+	    "                {%- else -%}\n"
+	    "                    {{- inner_type + \"[]\" }}\n"
+	    "                {%- endif -%}\n"
+	    "            {%- endif -%}\n"
+	    "            {%- if param_spec.nullable -%}\n"
+	    "                {{- \" | null\" }}\n"
+	    "            {%- endif -%}\n"
+	    "        {%- else -%}\n"
+	    "            {{- \"any[]\" }}\n"
+	    "        {%- endif -%}\n"
+	    "    {%- elif param_spec.type is defined and param_spec.type "
+	    "is iterable and param_spec.type is not string and param_spec"
+	    ".type is not mapping and param_spec.type[0] is defined -%}\n"
+	    "        {%- if param_spec.type | length > 1 -%}\n"
+	    "            {{- param_spec.type | join(\" | \") }}\n"
+	    "        {%- else -%}\n"
+	    "            {{- param_spec.type[0] }}\n"
+	    "        {%- endif -%}\n"
+	    "    {%- elif param_spec.oneOf -%}\n"
+	    "        {%- set has_object_variants = false -%}\n"
+	    "        {%- for variant in param_spec.oneOf -%}\n"
+	    "            {%- if variant.type == \"object\" -%}\n"
+	    "                {%- set has_object_variants = true -%}\n"
+	    "            {%- endif -%}\n"
+	    "        {%- endfor -%}\n"
+	    "        {%- if has_object_variants and param_spec.oneOf|leng"
+	    "th > 1 -%}\n"
+	    "            {{- \"any\" }}\n"
+	    "        {%- else -%}\n"
+	    "            {%- for variant in param_spec.oneOf -%}\n"
+	    "                {{- render_typescript_type(variant, required"
+	    "_params) -}}\n"
+	    "                {%- if variant.description %}\n"
+	    "                    {{- \"// \" + variant.description }}\n"
+	    "                {%- endif -%}\n"
+	    "                {%- if variant.default is defined %}\n"
+	    "                    {{ \"// default: \" + variant.default|to"
+	    "json }}\n"
+	    "                {%- endif -%}\n"
+	    "                {%- if not loop.last %}\n"
+	    "                    {{- \" | \" }}\n"
+	    "                {% endif -%}\n"
+	    "            {%- endfor -%}\n"
+	    "        {%- endif -%}\n"
+	    "    {%- elif param_spec.type == \"string\" -%}\n"
+	    "        {%- if param_spec.enum -%}\n"
+	    "            {{- '\"' + param_spec.enum|join('\" | \"') + '\""
+	    "' -}}\n"
+	    "        {%- else -%}\n"
+	    "            {{- \"string\" }}\n"
+	    "        {%- endif -%}\n"
+	    "    {%- elif param_spec.type == \"object\" -%}\n"
+	    "        {%- if param_spec.properties -%}\n"
+	    "            {{- \"{\\n\" }}\n"
+	    "            {%- for prop_name, prop_spec in param_spec.prope"
+	    "rties.items() -%}\n"
+	    "                {{- prop_name -}}\n"
+	    "                {%- if prop_name not in (param_spec.required"
+	    " or []) -%}\n"
+	    "                    {{- \"?\" }}\n"
+	    "                {%- endif -%}\n"
+	    "                {{- \": \" }}\n"
+	    "                {{ render_typescript_type(prop_spec, param_s"
+	    "pec.required or []) }}\n"
+	    "                {%- if not loop.last -%}\n"
+	    "                    {{-\", \" }}\n"
+	    "                {%- endif -%}\n"
+	    "            {%- endfor -%}\n"
+	    "            {{- \"}\" }}\n"
+	    "        {%- else -%}\n"
+	    "            {{- \"object\" }}\n"
+	    "        {%- endif -%}\n"
+	    "    {%- else -%}\n"
+	    "        {{- \"any\" }}\n"
+	    "    {%- endif -%}\n"
+	    "{%- endmacro -%}\n"
+	    "\n"
+	    "{%- macro render_tool_namespace(namespace_name, tools) -%}\n"
+	    "    {{- \"## \" + namespace_name + \"\\n\\n\" }}\n"
+	    "    {{- \"namespace \" + namespace_name + \" {\\n\\n\" }}\n"
+	    "    {%- for tool in tools %}\n"
+	    "        {%- set tool = tool.function %}\n"
+	    "        {{- \"// \" + tool.description + \"\\n\" }}\n"
+	    "        {{- \"type \"+ tool.name + \" = \" }}\n"
+	    "        {%- if tool.parameters and tool.parameters.propertie"
+	    "s %}\n"
+	    "            {{- \"(_: {\\n\" }}\n"
+	    "            {%- for param_name, param_spec in tool.parameter"
+	    "s.properties.items() %}\n"
+	    "                {%- if param_spec.description %}\n"
+	    "                    {{- \"// \" + param_spec.description + \""
+	    "\\n\" }}\n"
+	    "                {%- endif %}\n"
+	    "                {{- param_name }}\n"
+	    "                {%- if param_name not in (tool.parameters.re"
+	    "quired or []) -%}\n"
+	    "                    {{- \"?\" }}\n"
+	    "                {%- endif -%}\n"
+	    "                {{- \": \" }}\n"
+	    "                {{- render_typescript_type(param_spec, tool."
+	    "parameters.required or []) }}\n"
+	    "                {%- if param_spec.default is defined -%}\n"
+	    "                    {%- if param_spec.enum %}\n"
+	    "                        {{- \", // default: \" + param_spec."
+	    "default }}\n"
+	    "                    {%- else %}\n"
+	    "                        {{- \", // default: \" + param_spec."
+	    "default|tojson }}\n"
+	    "                    {%- endif -%}\n"
+	    "                {%- endif -%}\n"
+	    "                {{- \",\\n\" }}\n"
+	    "            {%- endfor %}\n"
+	    "            {{- \"}) => any;\\n\\n\" }}\n"
+	    "        {%- else -%}\n"
+	    "            {{- \"() => any;\\n\\n\" }}\n"
+	    "        {%- endif -%}\n"
+	    "    {%- endfor %}\n"
+	    "    {{- \"} // namespace \" + namespace_name }}\n"
+	    "{%- endmacro -%}\n"
+	    "\n"
+	    "{%- macro render_builtin_tools(browser_tool, python_tool) -%"
+	    "}\n"
+	    "    {%- if browser_tool %}\n"
+	    "        {{- \"## browser\\n\\n\" }}\n"
+	    "        {{- \"namespace browser {\\n\\n\" }}\n"
+	    "        {{- \"} // namespace browser\\n\\n\" }}\n"
+	    "    {%- endif -%}\n"
+	    "    {%- if python_tool %}\n"
+	    "        {{- \"## python\\n\\n\" }}\n"
+	    "    {%- endif -%}\n"
+	    "{%- endmacro -%}\n"
+	    "\n"
+	    "{%- macro build_system_message() -%}\n"
+	    "    {%- if model_identity is not defined %}\n"
+	    "        {%- set model_identity = \"You are ChatGPT, a large "
+	    "language model trained by OpenAI.\" %}\n"
+	    "    {%- endif %}\n"
+	    "    {{- model_identity + \"\\n\" }}\n"
+	    "    {{- \"Current date: \" + strftime_now(\"%Y-%m-%d\") + \""
+	    "\\n\\n\" }}\n"
+	    "    {%- if reasoning_effort is not defined %}\n"
+	    "        {%- set reasoning_effort = \"medium\" %}\n"
+	    "    {%- endif %}\n"
+	    "    {{- \"Reasoning: \" + reasoning_effort + \"\\n\\n\" }}\n"
+	    "    {%- if builtin_tools %}\n"
+	    "        {{- \"# Tools\\n\\n\" }}\n"
+	    "        {%- set available_builtin_tools = namespace(browser="
+	    "false, python=false) %}\n"
+	    "        {%- for tool in builtin_tools %}\n"
+	    "            {%- if tool == \"browser\" %}\n"
+	    "                {%- set available_builtin_tools.browser = tr"
+	    "ue %}\n"
+	    "            {%- elif tool == \"python\" %}\n"
+	    "                {%- set available_builtin_tools.python = tru"
+	    "e %}\n"
+	    "            {%- endif %}\n"
+	    "        {%- endfor %}\n"
+	    "        {{- render_builtin_tools(available_builtin_tools.bro"
+	    "wser, available_builtin_tools.python) }}\n"
+	    "    {%- endif -%}\n"
+	    "    {{- \"# Valid channels: analysis, commentary, final. Cha"
+	    "nnel must be included for every message.\" }}\n"
+	    "{%- endmacro -%}\n"
+	    "\n"
+	    "{{- \"<|start|>system<|message|>\" }}\n"
+	    "{{- build_system_message() }}\n"
+	    "{{- \"<|end|>\" }}\n"
+	    "{%- if messages[0].role == \"developer\" or messages[0].role"
+	    " == \"system\" %}\n"
+	    "    {%- set developer_message = messages[0].content %}\n"
+	    "    {%- set loop_messages = messages[1:] %}\n"
+	    "{%- else %}\n"
+	    "    {%- set developer_message = \"\" %}\n"
+	    "    {%- set loop_messages = messages %}\n"
+	    "{%- endif %}\n"
+	    "{%- if developer_message or tools %}\n"
+	    "    {%- if tools -%}\n"
+	    "        {{- render_tool_namespace(\"functions\", tools) }}\n"
+	    "    {%- endif -%}\n"
+	    "{%- endif %}\n"
+	    "{%- set last_tool_call = namespace(name=none) %}\n"
+	    "{%- for message in loop_messages -%}\n"
+	    "    {%- if message.role == 'assistant' -%}\n"
+	    "        {%- if \"tool_calls\" in message %}\n"
+	    "            {%- set future_final_message = namespace(found=f"
+	    "alse) %}\n"
+	    "            {%- for future_message in loop_messages[loop.ind"
+	    "ex:] %}\n"
+	    "                {%- if future_message.role == 'assistant' an"
+	    "d \"tool_calls\" not in future_message %}\n"
+	    "                    {%- set future_final_message.found = tru"
+	    "e %}\n"
+	    "                {%- endif %}\n"
+	    "            {%- endfor %}\n"
+	    "            {%- set tool_call = message.tool_calls[0] %}\n"
+	    "            {%- if tool_call.function %}\n"
+	    "                {%- set tool_call = tool_call.function %}\n"
+	    "            {%- endif %}\n"
+	    "            {{- \"functions.\" + tool_call.name + \"<|channe"
+	    "l|>commentary \" }}\n"
+	    "            {{- (tool_call.content_type if tool_call.content"
+	    "_type is defined else \"json\") + \"<|message|>\" }}\n"
+	    "            {{- tool_call.arguments|tojson }}\n"
+	    "            {%- set last_tool_call.name = tool_call.name %}\n"
+	    "        {%- else %}\n"
+	    "            {{- \"<|start|>assistant<|channel|>final<|messag"
+	    "e|>\" + message.content + \"<|end|>\" }}\n"
+	    "            {%- set last_tool_call.name = none %}\n"
+	    "        {%- endif %}\n"
+	    "    {%- elif message.role == 'tool' -%}\n"
+	    "        {{- \"<|start|>functions.\" + last_tool_call.name }}"
+	    "\n"
+	    "        {{- \" to=assistant<|channel|>commentary<|message|>\""
+	    " + message.content|tojson + \"<|end|>\" }}\n"
+	    "    {%- endif -%}\n"
+	    "{%- endfor -%}\n"
+	    "{%- if add_generation_prompt -%}\n"
+	    "<|start|>assistant\n"
+	    "{%- endif -%}\n",
+	/* Hermes 2 Pro tool use (json_to_python_type over set and for values) */
+	"{%- macro json_to_python_type(json_spec) %}\n"
+	    "{%- set basic_type_map = {\n"
+	    "    \"string\": \"str\",\n"
+	    "    \"number\": \"float\",\n"
+	    "    \"integer\": \"int\",\n"
+	    "    \"boolean\": \"bool\"\n"
+	    "} %}\n"
+	    "\n"
+	    "{%- if basic_type_map[json_spec.type] is defined %}\n"
+	    "    {{- basic_type_map[json_spec.type] }}\n"
+	    "{%- elif json_spec.type == \"array\" %}\n"
+	    "    {{- \"list[\" +  json_to_python_type(json_spec|items) + "
+	    "\"]\"}}\n"
+	    "{%- elif json_spec.type == \"object\" %}\n"
+	    "    {%- if json_spec.additionalProperties is defined %}\n"
+	    "        {{- \"dict[str, \" + json_to_python_type(json_spec.a"
+	    "dditionalProperties) + ']'}}\n"
+	    "    {%- else %}\n"
+	    "        {{- \"dict\" }}\n"
+	    "    {%- endif %}\n"
+	    "{%- elif json_spec.type is iterable %}\n"
+	    "    {{- \"Union[\" }}\n"
+	    "    {%- for t in json_spec.type %}\n"
+	    "      {{- json_to_python_type({\"type\": t}) }}\n"
+	    "      {%- if not loop.last %}\n"
+	    "        {{- \",\" }} \n"
+	    "    {%- endif %}\n"
+	    "    {%- endfor %}\n"
+	    "    {{- \"]\" }}\n"
+	    "{%- else %}\n"
+	    "    {{- \"Any\" }}\n"
+	    "{%- endif %}\n"
+	    "{%- endmacro %}\n"
+	    "\n"
+	    "\n"
+	    "{{- bos_token }}\n"
+	    "{{- '<|im_start|>system\\n' }}\n"
+	    "{{- \"You are a function calling AI model. You are provided "
+	    "with function signatures within <tools></tools> XML tags. Yo"
+	    "u may call one or more functions to assist with the user que"
+	    "ry. Don't make assumptions about what values to plug into fu"
+	    "nctions. Here are the available tools: <tools> \" }}\n"
+	    "{%- for tool in tools %}\n"
+	    "    {%- if tool.function is defined %}\n"
+	    "        {%- set tool = tool.function %}\n"
+	    "    {%- endif %}\n"
+	    "    {{- '{\"type\": \"function\", \"function\": ' }}\n"
+	    "    {{- '{\"name\": \"' + tool.name + '\", ' }}\n"
+	    "    {{- '\"description\": \"' + tool.name + '(' }}\n"
+	    "    {%- for param_name, param_fields in tool.parameters.prop"
+	    "erties|items %}\n"
+	    "        {{- param_name + \": \" + json_to_python_type(param_"
+	    "fields) }}\n"
+	    "        {%- if not loop.last %}\n"
+	    "            {{- \", \" }}\n"
+	    "        {%- endif %}\n"
+	    "    {%- endfor %}\n"
+	    "    {{- \")\" }}\n"
+	    "    {%- if tool.return is defined %}\n"
+	    "        {{- \" -> \" + json_to_python_type(tool.return) }}\n"
+	    "    {%- endif %}\n"
+	    "    {{- \" - \" + tool.description + \"\\n\\n\" }}\n"
+	    "    {%- for param_name, param_fields in tool.parameters.prop"
+	    "erties|items %}\n"
+	    "        {%- if loop.first %}\n"
+	    "            {{- \"    Args:\\n\" }}\n"
+	    "        {%- endif %}\n"
+	    "        {{- \"        \" + param_name + \"(\" + json_to_pyth"
+	    "on_type(param_fields) + \"): \" + param_fields.description|t"
+	    "rim }}\n"
+	    "    {%- endfor %}\n"
+	    "    {%- if tool.return is defined and tool.return.descriptio"
+	    "n is defined %}\n"
+	    "        {{- \"\\n    Returns:\\n        \" + tool.return.des"
+	    "cription }}\n"
+	    "    {%- endif %}\n"
+	    "    {{- '\"' }}\n"
+	    "    {{- ', \"parameters\": ' }}\n"
+	    "    {%- if tool.parameters.properties | length == 0 %}\n"
+	    "        {{- \"{}\" }}\n"
+	    "    {%- else %}\n"
+	    "        {{- tool.parameters|tojson }}\n"
+	    "    {%- endif %}\n"
+	    "    {{- \"}\" }}\n"
+	    "    {%- if not loop.last %}\n"
+	    "        {{- \"\\n\" }}\n"
+	    "    {%- endif %}\n"
+	    "{%- endfor %}\n"
+	    "{{- \" </tools>\" }}\n"
+	    "{{- 'Use the following pydantic model json schema for each t"
+	    "ool call you will make: {\"properties\": {\"name\": {\"title"
+	    "\": \"Name\", \"type\": \"string\"}, \"arguments\": {\"title"
+	    "\": \"Arguments\", \"type\": \"object\"}}, \"required\": [\""
+	    "name\", \"arguments\"], \"title\": \"FunctionCall\", \"type\""
+	    ": \"object\"}}\\n' }}\n"
+	    "{{- \"For each function call return a json object with funct"
+	    "ion name and arguments within <tool_call></tool_call> XML ta"
+	    "gs as follows:\\n\" }}\n"
+	    "{{- \"<tool_call>\\n\" }}\n"
+	    "{{- '{\"name\": <function-name>, \"arguments\": <args-dict>}"
+	    "\\n' }}\n"
+	    "{{- '</tool_call><|im_end|>\\n' }}\n"
+	    "{%- for message in messages %}\n"
+	    "    {%- if message.role == \"user\" or message.role == \"sys"
+	    "tem\" or (message.role == \"assistant\" and message.tool_cal"
+	    "ls is not defined) %}\n"
+	    "        {{- '<|im_start|>' + message.role + '\\n' + message."
+	    "content + '<|im_end|>' + '\\n' }}\n"
+	    "    {%- elif message.role == \"assistant\" %}\n"
+	    "        {{- '<|im_start|>' + message.role }}\n"
+	    "    {%- for tool_call in message.tool_calls %}\n"
+	    "       {{- '\\n<tool_call>\\n' }}           {%- if tool_call"
+	    ".function is defined %}\n"
+	    "                {%- set tool_call = tool_call.function %}\n"
+	    "            {%- endif %}\n"
+	    "            {{- '{' }}\n"
+	    "            {{- '\"name\": \"' }}\n"
+	    "            {{- tool_call.name }}\n"
+	    "            {{- '\"' }}\n"
+	    "            {{- ', '}}\n"
+	    "            {%- if tool_call.arguments is defined %}\n"
+	    "                {{- '\"arguments\": ' }}\n"
+	    "                {%- if tool_call.arguments is string %}\n"
+	    "                    {{- tool_call.arguments }}\n"
+	    "                {%- else %}\n"
+	    "                    {{- tool_call.arguments|tojson }}\n"
+	    "                {%- endif %}\n"
+	    "            {%- endif %}\n"
+	    "             {{- '}' }}\n"
+	    "            {{- '\\n</tool_call>' }}\n"
+	    "    {%- endfor %}\n"
+	    "        {{- '<|im_end|>\\n' }}\n"
+	    "    {%- elif message.role == \"tool\" %}\n"
+	    "        {%- if loop.previtem and loop.previtem.role != \"too"
+	    "l\" %}\n"
+	    "            {{- '<|im_start|>tool\\n' }}\n"
+	    "        {%- endif %}\n"
+	    "        {{- '<tool_response>\\n' }}\n"
+	    "        {{- message.content }}\n"
+	    "        {%- if not loop.last %}\n"
+	    "            {{- '\\n</tool_response>\\n' }}\n"
+	    "        {%- else %}\n"
+	    "            {{- '\\n</tool_response>' }}\n"
+	    "        {%- endif %}\n"
+	    "        {%- if not loop.last and loop.nextitem.role != \"too"
+	    "l\" %}\n"
+	    "            {{- '<|im_end|>' }}\n"
+	    "        {%- elif loop.last %}\n"
+	    "            {{- '<|im_end|>' }}\n"
+	    "        {%- endif %}\n"
+	    "    {%- endif %}\n"
+	    "{%- endfor %}\n"
+	    "{%- if add_generation_prompt %}\n"
+	    "    {{- '<|im_start|>assistant\\n' }}\n"
+	    "{%- endif %}\n",
+	/* macros and call blocks given data, literals and loop variables */
+	"{% macro g(o, k) %}{{ o[k] }}{% endmacro %}{{ g(messages[0], 'role') }}"
+	"{{ g(m, 3) }}{% for x in keys %}{{ g(m, x) }}{% endfor %}"
+	"{{ g(m, k=y.z) }}{{ g(m|items, 'a') }}{{ g(m ~ 'x', 'a') }}"
+	"{% set u = 'x' %}{{ g(m, u) }}{% set t = tool.function %}{{ g(m, t) }}"
+	"{% macro h() %}{{ caller('role') }}{% endmacro %}"
+	"{% call(k) h() %}{{ m[k] }}{% endcall %}",
+	/* escapes no name needs: control characters, a backslash, non-ASCII */
+	"{{ '\\n\\t\\r\\\\x41\\\\N{x}\\u00e9\\x0a\\0\\12\\u2028' }}",
 	/* constructs real templates use */
 	"{%- set ns = namespace(found=false) -%}{%- set ns.found = true -%}"
 	"{{ ns.found }}{{ namespace(x=1) }}{{ messages[-1] }}{{ x[1:] }}"
@@ -833,6 +1340,150 @@ START_TEST(hole08_template_bounded_and_linear)
 }
 END_TEST
 
+/* ---- reports that carry metadata: JUnit and the Hugging Face card ---- */
+
+#define CMD	"\n::error::X ##[error]Y"
+
+/* A stream that writes a document into memory. */
+static void
+mem_doc(FILE **m, char **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	*m = open_memstream(buf, len);
+	ck_assert_ptr_nonnull(*m);
+}
+
+START_TEST(junit_defuses_workflow_commands)
+{
+	struct mg_artifact *a = calloc(1, sizeof(*a));
+	struct mg_gate_artifact ga;
+	struct mg_gate_finding gf[2];
+	struct mg_gate g;
+	struct mg_gate_info info;
+	char *doc, *dir, file[512];
+	size_t len;
+	FILE *m;
+
+	ck_assert_ptr_nonnull(a);
+	mg_artifact_init(a);
+	ck_assert_int_eq(mg_artifact_setz(&a->path, "m/a" CMD ".gguf"), MG_OK);
+	a->format = "gguf";
+	ck_assert_int_eq(mg_artifact_add(a, MG_R_GGUF_KEY, 8, "general.k" CMD,
+	    "key general.k" CMD " \xef\xbf\xbe"), MG_OK);
+	ck_assert_int_eq(mg_artifact_add(a, MG_R_POLICY_LICENSE,
+	    MG_FINDING_NO_OFFSET, NULL, "licence MIT" CMD), MG_OK);
+	memset(gf, 0, sizeof(gf));
+	gf[0].f = &a->findings[0];
+	gf[0].severity = MG_SEV_HIGH;
+	gf[0].state = MG_FS_ACTIVE;
+	gf[0].counts = 1;
+	gf[1].f = &a->findings[1];
+	gf[1].severity = MG_SEV_HIGH;
+	gf[1].state = MG_FS_SUPPRESSED;
+	gf[1].reason = "accepted" CMD;
+	memset(&ga, 0, sizeof(ga));
+	ga.a = a;
+	ga.verdict = MG_V_FAIL;
+	ga.fail_on = MG_SEV_HIGH;
+	ga.findings = gf;
+	ga.nfindings = 2;
+	memset(&g, 0, sizeof(g));
+	g.arts = &ga;
+	g.n = 1;
+	g.verdict = MG_RV_FAIL;
+	g.exit_code = MG_EXIT_FAIL;
+	memset(&info, 0, sizeof(info));
+	info.tool_name = "modelgate";
+	info.tool_version = "0.1.0";
+	info.generated_at = "2024-01-02T03:04:05Z";
+	info.policy_source = "policy" CMD ".json";
+	info.fail_on = MG_SEV_HIGH;
+
+	mem_doc(&m, &doc, &len);
+	ck_assert_int_eq(mg_report_junit(m, &g, &info), MG_OK);
+	ck_assert_int_eq(fclose(m), 0);
+	ck_assert_msg(!has_workflow_command(doc), "%s", doc);
+	/* Exact, in the text escape's form: attribute, body, key, reason. */
+	ck_assert_ptr_nonnull(strstr(doc, "classname=\"m/a\\x0a:\\x3aerror:\\x3aX "
+	    "#\\x23[error]Y.gguf\""));
+	ck_assert_ptr_nonnull(strstr(doc, "<failure message=\"key general.k"
+	    "\\x0a:\\x3aerror:\\x3aX #\\x23[error]Y \\u{fffe}\""));
+	ck_assert_ptr_nonnull(strstr(doc, "(key general.k\\x0a:\\x3aerror:"
+	    "\\x3aX #\\x23[error]Y)"));
+	ck_assert_ptr_nonnull(strstr(doc, "suppressed: accepted\\x0a:\\x3aerror"
+	    ":\\x3aX #\\x23[error]Y"));
+	ck_assert_ptr_null(strstr(doc, "\xef\xbf\xbe"));
+	dir = tu_tmpdir();
+	snprintf(file, sizeof(file), "%s/hostile.junit.xml", dir);
+	tu_write_bytes(dir, "hostile.junit.xml", doc, len);
+	tu_junit_xsd_ok(file);
+	tu_rmrf(dir);
+	free(dir);
+	free(doc);
+	mg_artifact_free(a);
+	free(a);
+}
+END_TEST
+
+START_TEST(hfreadme_defuses_workflow_commands)
+{
+	struct mg_artifact a;
+	struct mg_artifact *arts[1] = { &a };
+	struct mg_bom_info info;
+	cJSON *tags, *langs;
+	char *doc;
+	size_t len;
+	FILE *m;
+
+	mg_artifact_init(&a);
+	ck_assert_int_eq(mg_artifact_setz(&a.path, "/m/x" CMD ".gguf"), MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&a.abspath, "/m/x" CMD ".gguf"),
+	    MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&a.filename, "x" CMD ".gguf"), MG_OK);
+	a.format = "gguf";
+	ck_assert_int_eq(mg_artifact_setz(&a.architecture, "llama" CMD), MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&a.quantization, "Q8_0" CMD), MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&a.license, "::error::L ##[error]"),
+	    MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&a.base_model, "org/b" CMD), MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&a.training_framework, "t" CMD),
+	    MG_OK);
+	a.metadata = cJSON_CreateObject();
+	ck_assert_ptr_nonnull(a.metadata);
+	cJSON_AddStringToObject(a.metadata, "general.name",
+	    "::error::T ##[error]" CMD);
+	cJSON_AddStringToObject(a.metadata, "general.size_label", "1B" CMD);
+	cJSON_AddStringToObject(a.metadata, "general.license.link",
+	    "::warning::K ###[x");
+	tags = cJSON_AddArrayToObject(a.metadata, "general.tags");
+	cJSON_AddItemToArray(tags, cJSON_CreateString("::error::G ##[x]"));
+	langs = cJSON_AddArrayToObject(a.metadata, "general.languages");
+	cJSON_AddItemToArray(langs, cJSON_CreateString("::en ##[x]"));
+	ck_assert_int_eq(mg_artifact_add(&a, MG_R_IO_READ, MG_FINDING_NO_OFFSET,
+	    NULL, "::error::W ##[error]" CMD), MG_OK);
+	memset(&info, 0, sizeof(info));
+	info.hf_app_port = -1;
+
+	mem_doc(&m, &doc, &len);
+	ck_assert_int_eq(mg_report_hfreadme(m, arts, 1, &info), MG_OK);
+	ck_assert_int_eq(fclose(m), 0);
+	ck_assert_msg(!has_workflow_command(doc), "%s", doc);
+	/* YAML escapes read back as the text; Markdown escapes render it. */
+	ck_assert_ptr_nonnull(strstr(doc, "title: \":\\x3aerror:\\x3aT #\\x23["
+	    "error]\\n:\\x3aerror:\\x3aX #\\x23[error]Y\"\n"));
+	ck_assert_ptr_nonnull(strstr(doc, "  - \":\\x3aerror:\\x3ag-#\\x23[x]\"\n"));
+	ck_assert_ptr_nonnull(strstr(doc, "\n# :\\:error:\\:T #\\#\\[error\\]"));
+	ck_assert_ptr_nonnull(strstr(doc, "| License | `:\\x3aerror:\\x3aL "
+	    "#\\x23[error]` |\n"));
+	ck_assert_ptr_nonnull(strstr(doc, "| License reference | `:\\x3awarning"
+	    ":\\x3aK ##\\x23[x` |\n"));
+	ck_assert_ptr_nonnull(strstr(doc, "\n- :\\:error:\\:W "));
+	free(doc);
+	mg_artifact_free(&a);
+}
+END_TEST
+
 Suite *
 escape_suite(void)
 {
@@ -848,6 +1499,10 @@ escape_suite(void)
 	tcase_add_test(tc, hole08_template_join_dunder);
 	tcase_add_test(tc, hole08_template_real_templates_stay_clean);
 	tcase_add_test(tc, hole08_template_bounded_and_linear);
+	tcase_add_test(tc, tpl_escaped_name_chars);
+	tcase_add_test(tc, tpl_macro_param_keys);
+	tcase_add_test(tc, junit_defuses_workflow_commands);
+	tcase_add_test(tc, hfreadme_defuses_workflow_commands);
 	suite_add_tcase(s, tc);
 	return s;
 }
