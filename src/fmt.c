@@ -25,6 +25,7 @@ static const struct mg_format *const formats[] = {
 	&mg_fmt_tflite,
 	&mg_fmt_onnx,
 	&mg_fmt_coreml,
+	&mg_fmt_compressed,
 };
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))

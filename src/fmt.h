@@ -58,6 +58,7 @@ extern const struct mg_format mg_fmt_hdf5;
 extern const struct mg_format mg_fmt_tflite;
 extern const struct mg_format mg_fmt_onnx;
 extern const struct mg_format mg_fmt_coreml;
+extern const struct mg_format mg_fmt_compressed;
 
 /* The highest bidder for these first bytes, or NULL. */
 const struct mg_format *mg_fmt_detect(const unsigned char *head, size_t n,
@@ -75,6 +76,9 @@ const struct mg_format *mg_fmt_by_ext(const char *filename);
  */
 const struct mg_format *mg_fmt_claim_by_name(const char *filename,
 	    const unsigned char *head, size_t n);
+
+/* 1 when the bytes open a compressed stream (gzip, zlib, xz, ...). */
+int	mg_fmt_compressed_magic(const unsigned char *head, size_t n);
 
 /* Table access for `modelgate formats` and tests. */
 size_t	mg_fmt_count(void);

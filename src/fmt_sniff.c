@@ -251,6 +251,75 @@ generic_name(const char *base)
 	return dot == NULL || dot == base || strcasecmp(dot, ".bin") == 0;
 }
 
+/* A compressed stream: gzip, zlib, xz, bzip2, lz4, lzma or zstd. */
+int
+mg_fmt_compressed_magic(const unsigned char *head, size_t n)
+{
+	return (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) ||
+	    (n >= 2 && head[0] == 0x78 && (head[1] == 0x01 ||
+	    head[1] == 0x5e || head[1] == 0x9c || head[1] == 0xda)) ||
+	    (n >= 6 && memcmp(head, "\xfd" "7zXZ\0", 6) == 0) ||
+	    (n >= 3 && memcmp(head, "BZh", 3) == 0) ||
+	    (n >= 4 && memcmp(head, "\x04\x22\x4d\x18", 4) == 0) ||
+	    (n >= 4 && memcmp(head, "\x28\xb5\x2f\xfd", 4) == 0) ||
+	    (n >= 3 && head[0] == 0x5d && head[1] == 0 && head[2] == 0);
+}
+
+/*
+ * A compression suffix over a model name ("model.pkl.gz"), or joblib's
+ * own ".z": what joblib.load decompresses and unpickles.
+ */
+static int
+compressed_model_name(const char *base)
+{
+	static const char *const comp[] = { ".z", ".gz", ".bz2", ".xz",
+	    ".lzma", ".lz4", ".zst", NULL };
+	static const char *const inner[] = { ".pkl", ".pickle", ".joblib",
+	    ".pt", ".pth", ".ckpt", ".bin", ".npy", NULL };
+	const char *dot = strrchr(base, '.'), *prev;
+	size_t i, k, m;
+
+	if (dot == NULL || dot == base)
+		return 0;
+	for (i = 0; comp[i] != NULL; i++)
+		if (strcasecmp(dot, comp[i]) == 0)
+			break;
+	if (comp[i] == NULL)
+		return 0;
+	if (strcasecmp(dot, ".z") == 0)
+		return 1;
+	for (prev = dot; prev > base && prev[-1] != '.'; prev--)
+		;
+	if (prev == base)
+		return 0;
+	prev--;
+	m = (size_t)(dot - prev);
+	for (k = 0; inner[k] != NULL; k++)
+		if (strlen(inner[k]) == m && strncasecmp(prev, inner[k], m) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+never_compressed(const unsigned char *head, size_t n, uint64_t size)
+{
+	(void)head;
+	(void)n;
+	(void)size;
+	return 0;
+}
+
+static const char *const compressed_exts[] = { NULL };
+
+/*
+ * A compressed stream that a loader decompresses and unpickles
+ * (joblib.load).  Decompression comes with the container support: until
+ * then it is recognised by name and content, never by content alone (a
+ * .tar.gz of documents is not a model).
+ */
+const struct mg_format mg_fmt_compressed = { "compressed", compressed_exts,
+	never_compressed, NULL };
+
 const struct mg_format *
 mg_fmt_claim_by_name(const char *filename, const unsigned char *head,
     size_t n)
@@ -258,6 +327,8 @@ mg_fmt_claim_by_name(const char *filename, const unsigned char *head,
 	const char *base = strrchr(filename, '/');
 
 	base = base != NULL ? base + 1 : filename;
+	if (mg_fmt_compressed_magic(head, n) && compressed_model_name(base))
+		return &mg_fmt_compressed;
 	/* Names the Hugging Face libraries open with torch.load. */
 	if (name_is(base, "pytorch_model", ".bin") ||
 	    strcmp(base, "training_args.bin") == 0 ||
@@ -277,13 +348,7 @@ mg_fmt_claim_by_name(const char *filename, const unsigned char *head,
 		return &mg_fmt_pytorch;
 	if (n >= 262 && memcmp(head + 257, "ustar", 5) == 0)
 		return &mg_fmt_pytorch;
-	if ((n >= 2 && head[0] == 0x1f && head[1] == 0x8b) ||
-	    (n >= 2 && head[0] == 0x78 && (head[1] == 0x01 ||
-	    head[1] == 0x5e || head[1] == 0x9c || head[1] == 0xda)) ||
-	    (n >= 6 && memcmp(head, "\xfd" "7zXZ\0", 6) == 0) ||
-	    (n >= 3 && memcmp(head, "BZh", 3) == 0) ||
-	    (n >= 4 && memcmp(head, "\x04\x22\x4d\x18", 4) == 0) ||
-	    (n >= 3 && head[0] == 0x5d && head[1] == 0 && head[2] == 0))
-		return &mg_fmt_pickle;
+	if (mg_fmt_compressed_magic(head, n))
+		return &mg_fmt_compressed;
 	return NULL;
 }

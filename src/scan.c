@@ -136,6 +136,14 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	byext = mg_fmt_by_ext(a->filename != NULL ? a->filename : "");
 	claim = byext != NULL ? byext : mg_fmt_claim_by_name(a->filename !=
 	    NULL ? a->filename : "", head, n);
+	/*
+	 * joblib.load decompresses a compressed pickle, whatever it is
+	 * called: under a name whose loader unpickles, a compressed stream
+	 * is that, not a broken pickle.
+	 */
+	if (fmt == NULL && claim != NULL && unpickles(claim) &&
+	    mg_fmt_compressed_magic(head, n))
+		claim = &mg_fmt_compressed;
 	if (fmt == NULL && claim == NULL)
 		return;		/* not a model file: a->format stays unknown */
 	/*
@@ -168,14 +176,33 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		a->unsupported = 1;
 		a->unchecked_as = fmt->name;
 		stopped = 1;
-		mg_artifact_add(a, MG_R_FMT_UNSUPPORTED, MG_FINDING_NO_OFFSET,
-		    NULL, "%s %s; modelgate does not check this format yet, "
-		    "so nothing in it was checked", fmt->probe(head, n,
-		    src->size) > 0 ? "the content is" : "the name says it is",
-		    fmt->name);
+		if (fmt == &mg_fmt_compressed)
+			mg_artifact_add(a, MG_R_FMT_UNSUPPORTED,
+			    MG_FINDING_NO_OFFSET, NULL, "the content is a "
+			    "compressed stream that loaders going by its name "
+			    "decompress and unpickle; modelgate does not "
+			    "decompress it yet, so nothing in it was checked");
+		else
+			mg_artifact_add(a, MG_R_FMT_UNSUPPORTED,
+			    MG_FINDING_NO_OFFSET, NULL, "%s %s; modelgate does "
+			    "not check this format yet, so nothing in it was "
+			    "checked", fmt->probe(head, n, src->size) > 0 ?
+			    "the content is" : "the name says it is",
+			    fmt->name);
 		r = MG_OK;
 	} else if (claim != NULL && !same_reading(fmt, claim) &&
-	    (claim->parse == NULL || unpickles(claim))) {
+	    unpickles(claim)) {
+		/*
+		 * Checked as what it is, but its name makes a loader unpickle
+		 * it: a polyglot is harmless to one reader and not the other.
+		 * A violation, whatever the policy accepts unchecked.
+		 */
+		mg_artifact_add(a, MG_R_FMT_POLYGLOT, 0, NULL, "the content is "
+		    "%s, but the name makes loaders read it as %s, which "
+		    "unpickles it", fmt->name, claim->name);
+		r = fmt->parse(rd, a);
+	} else if (claim != NULL && !same_reading(fmt, claim) &&
+	    claim->parse == NULL) {
 		/*
 		 * The content is a format modelgate checks, but the name makes
 		 * loaders read it as another (torch.load on a .pt file falls

@@ -921,15 +921,16 @@ START_TEST(hole11_names_and_polyglots)
 	    "cp '%s/models/multi-pt.safetensors' '%s/models/pytorch_model.bin'",
 	    d, d, d, d);
 	r = scan(d, NULL, NULL);
-	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
 	j = load_json(d, "report.json");
-	ck_assert_ptr_nonnull(find(j, "FMT-UNSUPPORTED", "models/model.pt"));
-	ck_assert_ptr_nonnull(find(j, "FMT-UNSUPPORTED",
+	ck_assert_ptr_nonnull(find(j, "FMT-POLYGLOT", "models/model.pt"));
+	ck_assert_ptr_nonnull(find(j, "FMT-POLYGLOT",
 	    "models/pytorch_model.bin"));
 	cJSON_Delete(j);
 	tu_free(&r);
-	r = scan(d, "{\"version\": 1, \"formats\": {\"deny\": [\"pytorch\"]}}",
-	    NULL);
+	/* Accepting PyTorch files unchecked does not accept a polyglot. */
+	r = scan(d, "{\"version\": 1, \"formats\": {\"unchecked\": "
+	    "[\"pytorch\", \"pickle\"]}}", NULL);
 	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
 	tu_free(&r);
 	tu_sh("rm '%s/models/model.pt' '%s/models/pytorch_model.bin'", d, d);
@@ -943,15 +944,21 @@ START_TEST(hole11_names_and_polyglots)
 	tu_write_bytes(d, "models/dump.bin", z, sizeof(z));
 	write_zip1(d, "models/ts.bin", "ts/data/0", "abcd", 4);
 	write_zip1(d, "models/np.bin", "archive/x.npy", "abcd", 4);
+	tu_write_bytes(d, "models/m.pkl.gz", "\x1f\x8b\x08\0", 4);
+	tu_write_bytes(d, "models/m.joblib", z, sizeof(z));
+	tu_write_bytes(d, "models/docs.tar.gz", "\x1f\x8b\x08\0", 4);
 	r = scan(d, NULL, locked);
 	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
 	j = load_json(d, "report.json");
 	ck_assert_str_eq(format_of(j, "models/weights.bin"), "pickle");
 	ck_assert_str_eq(format_of(j, "models/m2.bin"), "pickle");
-	ck_assert_str_eq(format_of(j, "models/dump.bin"), "pickle");
+	ck_assert_str_eq(format_of(j, "models/dump.bin"), "compressed");
 	ck_assert_str_eq(format_of(j, "models/ts.bin"), "pytorch");
 	ck_assert_str_eq(format_of(j, "models/np.bin"), "pytorch");
 	ck_assert_ptr_nonnull(find(j, "HASH-EXTRA", "models/weights.bin"));
+	ck_assert_str_eq(format_of(j, "models/m.pkl.gz"), "compressed");
+	ck_assert_str_eq(format_of(j, "models/m.joblib"), "compressed");
+	ck_assert_ptr_null(format_of(j, "models/docs.tar.gz"));
 	cJSON_Delete(j);
 	tu_free(&r);
 	/* Accepting numpy and tflite unchecked is no cover for them. */
