@@ -382,6 +382,42 @@ START_TEST(action_scan_step_runs_like_a_runner)
 }
 END_TEST
 
+/*
+ * Reports a pull request committed at the report paths are never read,
+ * published or uploaded: a scan that stops before writing its reports
+ * (exit 2) leaves no report, and the outputs say "error".
+ */
+START_TEST(action_stale_reports_are_not_believed)
+{
+	char *root = tu_tmpdir(), bad[4200], p[4300], *s;
+
+	mg_gen_demo(root);
+	snprintf(bad, sizeof(bad), "%s/bad", root);
+	tu_sh("cd '%s' && printf '{\\n  \"verdict\": \"pass\",\\n  "
+	    "\"critical\": 7,\\n}\\n' >modelgate.json && "
+	    "echo stale >modelgate.sarif && echo stale >modelgate.junit.xml && "
+	    "echo '{' >broken-policy.json", bad);
+	action_run(bad, "paths=models policy=broken-policy.json "
+	    "lock=modelgate.lock");
+	s = in(bad, "out/rc");
+	ck_assert_str_eq(s, "2\n");
+	free(s);
+	s = in(bad, "out/github_output");
+	ck_assert_ptr_nonnull(strstr(s, "exit-code=2\n"));
+	ck_assert_ptr_nonnull(strstr(s, "verdict=error\n"));
+	ck_assert_ptr_nonnull(strstr(s, "critical=0\n"));
+	ck_assert_ptr_null(strstr(s, "modelgate.sarif"));
+	ck_assert_ptr_null(strstr(s, "modelgate.json"));
+	free(s);
+	snprintf(p, sizeof(p), "%s/modelgate.sarif", bad);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	snprintf(p, sizeof(p), "%s/modelgate.json", bad);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	tu_rmrf(root);
+	free(root);
+}
+END_TEST
+
 /* The cache key is a digest of the sources; a hit builds nothing. */
 START_TEST(action_build_reuses_a_cached_binary)
 {
@@ -701,6 +737,7 @@ ci_suite(void)
 	tcase_add_test(tc, github_annotations_escape_and_cap);
 	tcase_add_test(tc, action_and_templates_are_well_formed);
 	tcase_add_test(tc, action_scan_step_runs_like_a_runner);
+	tcase_add_test(tc, action_stale_reports_are_not_believed);
 	tcase_add_test(tc, action_build_reuses_a_cached_binary);
 	tcase_add_test(tc, gitlab_scan_job_succeeds_and_gate_fails);
 	tcase_add_test(tc, pre_deploy_prints_one_verdict);
