@@ -272,6 +272,68 @@ placeholders(struct mg_run *run, struct narrow *nw, const struct mg_policy *pol,
 
 /* SHA-256 of the policy text, so that a merge can tell policies apart. */
 static int
+policy_digest(const char *file, char out[65]);
+
+/*
+ * What a merge compares across shards besides the policy: the digests of
+ * the pin and baseline files ("" none, "unreadable"), the scan options
+ * that change results, and the selection as applied to the listing.
+ */
+struct shard_inputs {
+	char	lock[65], manifest[65], baseline[65];
+	char	options[160];
+	size_t	selected, assigned;
+};
+
+static void
+file_digest(const char *file, char out[65])
+{
+	if (file == NULL)
+		out[0] = '\0';
+	else if (policy_digest(file, out) != 0)
+		snprintf(out, 65, "unreadable");
+}
+
+static int
+shard_inputs(struct shard_inputs *si, struct narrow *nw,
+    const struct mg_policy *pol, const struct mg_gate_opts *go,
+    const struct mg_run_opts *ro)
+{
+	struct mg_hash *h = NULL;
+	char sel[65];
+	size_t i;
+	int r = MG_ERR_NOMEM;
+
+	memset(si, 0, sizeof(*si));
+	file_digest(go->lock != NULL ? go->lock : pol->lock, si->lock);
+	file_digest(go->manifest, si->manifest);
+	file_digest(go->baseline, si->baseline);
+	if ((h = mg_hash_new()) == NULL || mg_hash_reset(h) != MG_OK)
+		goto out;
+	for (i = 0; i < nw->listing->n; i++) {
+		const char *p = nw->listing->paths[i];
+
+		if (nw->only != NULL && !mg_filelist_has(nw->only, p))
+			continue;
+		si->selected++;
+		if (mg_shard_owns(nw->shard, nw->listing, p))
+			si->assigned++;
+		if (mg_hash_update(h, p, strlen(p) + 1) != MG_OK)
+			goto out;
+	}
+	if (mg_hash_final_hex(h, sel) != MG_OK)
+		goto out;
+	snprintf(si->options, sizeof(si->options), "hash=%d follow-symlinks=%d "
+	    "sidecars=%d selection=%s", ro->scan.hash != 0,
+	    ro->scan.follow_symlinks != 0, ro->scan.sidecars != 0,
+	    nw->only != NULL ? sel : "all");
+	r = MG_OK;
+out:
+	mg_hash_free(h);
+	return r;
+}
+
+static int
 policy_digest(const char *file, char out[65])
 {
 	struct mg_hash *h = NULL;
@@ -349,6 +411,7 @@ cmd_scan(int argc, char **argv)
 	int nul = 0;
 	char psha[65];
 	struct mg_gate_opts go;
+	struct shard_inputs si;
 	struct mg_gate_info info;
 	struct mg_run_opts ro;
 	struct mg_policy *pol = NULL;
@@ -605,6 +668,18 @@ cmd_scan(int argc, char **argv)
 		info.shard_total = shard.total;
 		info.shard_mode = mg_shard_mode_name(shard.mode);
 		info.list_sha256 = listing.sha256;
+		if (shard_inputs(&si, &nw, pol, &go, &ro) != MG_OK) {
+			cli_warn("scan: %s", mg_strerror(MG_ERR_NOMEM));
+			code = cli_exit(MG_EXIT_INCOMPLETE, "the scan could "
+			    "not finish");
+			goto out_gate;
+		}
+		info.shard_selected = si.selected;
+		info.shard_assigned = si.assigned;
+		info.lock_sha256 = si.lock;
+		info.manifest_sha256 = si.manifest;
+		info.baseline_sha256 = si.baseline;
+		info.options = si.options;
 	}
 	info.tool_version = MG_VERSION;
 	info.tool_uri = MG_URL;
