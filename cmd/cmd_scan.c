@@ -324,9 +324,9 @@ shard_inputs(struct shard_inputs *si, struct narrow *nw,
 	if (mg_hash_final_hex(h, sel) != MG_OK)
 		goto out;
 	snprintf(si->options, sizeof(si->options), "hash=%d follow-symlinks=%d "
-	    "sidecars=%d selection=%s", ro->scan.hash != 0,
+	    "sidecars=%d allow-empty=%d selection=%s", ro->scan.hash != 0,
 	    ro->scan.follow_symlinks != 0, ro->scan.sidecars != 0,
-	    nw->only != NULL ? sel : "all");
+	    go->allow_empty != 0, nw->only != NULL ? sel : "all");
 	r = MG_OK;
 out:
 	mg_hash_free(h);

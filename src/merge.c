@@ -808,7 +808,7 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 		const cJSON *jo;
 		struct mg_hash *h;
 		char dig[65];
-		size_t base = na, mine = 0;
+		size_t base = na;
 
 		memset(&d, 0, sizeof(d));
 		d.file = files[i];
@@ -832,6 +832,7 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 			mg_hash_free(h);
 			goto out;
 		}
+		r = MG_OK;
 		cJSON_ArrayForEach(jo, d.arts) {
 			struct mg_artifact *a;
 
@@ -859,9 +860,6 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 				r = MG_ERR_NOMEM;
 				break;
 			}
-			if (!mg_gate_is_synthetic_format(a->format) ||
-			    strcmp(a->format, "unreadable") == 0)
-				mine++;
 			if (!mg_gate_is_synthetic_format(a->format))
 				nlisted++;
 			/*
@@ -886,12 +884,10 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 		mg_hash_free(h);
 		if (r != MG_OK)
 			goto out;
-		if (strcmp(dig, d.arts_sha256) != 0 || mine < d.assigned) {
-			snprintf(err, errlen, "%s: shard %u/%u was assigned %llu "
-			    "files and reports %zu, or its artifact list does "
-			    "not match artifacts_sha256: the report was edited",
-			    d.file, d.index, m->total,
-			    (unsigned long long)d.assigned, mine);
+		if (strcmp(dig, d.arts_sha256) != 0) {
+			snprintf(err, errlen, "%s: the artifacts of shard %u/%u "
+			    "do not match its artifacts_sha256: the report was "
+			    "edited", d.file, d.index, m->total);
 			r = MG_ERR_USAGE;
 			goto out;
 		}
@@ -995,7 +991,9 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 	m->g.arts = arts;
 	m->g.n = na;
 	arts = NULL;	/* transferred */
-	mg_gate_retally(&m->g, nreal, allow_empty ? MG_EXIT_PASS :
+	/* The shards' --allow-empty holds for the merge too. */
+	mg_gate_retally(&m->g, nreal, allow_empty ||
+	    strstr(m->options, " allow-empty=1 ") != NULL ? MG_EXIT_PASS :
 	    MG_EXIT_EMPTY);
 	r = MG_OK;
 out:

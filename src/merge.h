@@ -52,9 +52,10 @@ struct mg_merge {
  * baseline, scan options and selection; none missing or repeated) and
  * build the merged gate.  Nothing recorded is believed that can be
  * recomputed: each artifact's verdict from its findings, each report's
- * summary and exit code, the artifacts each shard owns, the number it was
- * assigned and, when the shards cover the whole listing, the listing's
- * digest; a disagreement is refused as tampering.  allow_empty: exit 0 instead of 4
+ * summary and exit code, the artifacts each shard owns, the listed files
+ * the shards were assigned (they add up to the listing) and, when every
+ * listed file is a reported artifact, the listing's digest; a disagreement is refused as tampering.  allow_empty (or the
+ * shards' own --allow-empty): exit 0 instead of 4
  * when no shard found an artifact.  MG_ERR_USAGE with the reason in err
  * ("shard 2/3 missing", ...), or MG_ERR_NOMEM.
  */

@@ -508,6 +508,38 @@ START_TEST(gitlab_scan_job_succeeds_and_gate_fails)
 }
 END_TEST
 
+/*
+ * MODELGATE_ARGS reach the merge: --allow-empty on a tree with no model
+ * gives the sharded pipeline the unsharded exit code, 0.
+ */
+START_TEST(gitlab_merge_gets_the_scan_args)
+{
+	char *d = tu_tmpdir(), *s;
+	static const char vars[] = "MODELGATE_PATHS=models "
+	    "'MODELGATE_ARGS=--allow-empty --no-sidecars'";
+	char v[512];
+
+	tu_sh("mkdir -p '%s/models' && echo hello >'%s/models/README.txt'", d,
+	    d);
+	ck_assert_int_eq(gitlab_job(d, "modelgate-scan", vars), 0);
+	s = in(d, "modelgate-reports/exit-code");
+	ck_assert_str_eq(s, "0\n");
+	free(s);
+	tu_sh("rm -rf '%s/modelgate-reports'", d);
+	for (int i = 1; i <= 2; i++) {
+		snprintf(v, sizeof(v), "%s CI_NODE_INDEX=%d CI_NODE_TOTAL=2",
+		    vars, i);
+		ck_assert_int_eq(gitlab_job(d, ".modelgate-scan-shard", v), 0);
+	}
+	ck_assert_int_eq(gitlab_job(d, ".modelgate-merge", vars), 0);
+	s = in(d, "modelgate-reports/exit-code");
+	ck_assert_str_eq(s, "0\n");
+	free(s);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 START_TEST(pre_deploy_prints_one_verdict)
 {
 	char *root = tu_tmpdir(), d[4200], *s;
@@ -740,6 +772,7 @@ ci_suite(void)
 	tcase_add_test(tc, action_stale_reports_are_not_believed);
 	tcase_add_test(tc, action_build_reuses_a_cached_binary);
 	tcase_add_test(tc, gitlab_scan_job_succeeds_and_gate_fails);
+	tcase_add_test(tc, gitlab_merge_gets_the_scan_args);
 	tcase_add_test(tc, pre_deploy_prints_one_verdict);
 	tcase_add_test(tc, cyclonedx_bom_validates_and_is_reproducible);
 	tcase_add_test(tc, help_readme_and_man_page_agree);
