@@ -186,19 +186,51 @@ struct narrow {
 	const struct mg_shard	*shard;
 	struct mg_listing	*listing;
 	const struct mg_strset	*only;	/* --files-from / --changed-since */
+	const struct mg_lock	*lock;	/* --lock or the policy's, or NULL */
 	int			 listing_pass;
 	int			 nomem;
 };
 
-/* 1 when this run scans the listed path (its shard, its selection). */
+/*
+ * 1 when this run scans the listed path (its shard, its selection).  With
+ * a lock, a file the lock does not list is scanned whatever the
+ * selection: not being in the lock is a fact of the listing, and a full
+ * scan would report it (HASH-EXTRA) with whatever else it holds.
+ */
 static int
 scanned(void *arg, const char *path)
 {
 	struct narrow *n = arg;
 
-	if (n->only != NULL && !mg_filelist_has(n->only, path))
+	if (n->only != NULL && !mg_filelist_has(n->only, path) &&
+	    (n->lock == NULL || mg_lock_find(n->lock, path) != NULL))
 		return 0;
 	return mg_shard_owns(n->shard, n->listing, path);
+}
+
+/*
+ * A selection that names the policy, a pin list or the baseline (a pull
+ * request that repins the lock changes the verdict of files it does not
+ * touch), or that names nothing, is no selection: everything is scanned.
+ */
+static const char *
+selection_void(const struct mg_strset *only, const struct mg_policy *pol,
+    const char *policy_file, const struct mg_gate_opts *go)
+{
+	const char *files[5];
+	size_t i;
+
+	if (mg_strset_count(only) == 0)
+		return "names no file";
+	files[0] = policy_file;
+	files[1] = go->lock;
+	files[2] = pol->lock;
+	files[3] = go->manifest;
+	files[4] = go->baseline;
+	for (i = 0; i < 5; i++)
+		if (files[i] != NULL && mg_filelist_has(only, files[i]))
+			return files[i];
+	return NULL;
 }
 
 static int
@@ -405,6 +437,7 @@ cmd_scan(int argc, char **argv)
 	struct mg_shard shard;
 	struct mg_listing listing;
 	struct mg_strset *only = NULL;
+	struct mg_lock sel_lock;
 	const char *shard_spec = NULL, *files_from = NULL, *changed = NULL;
 	unsigned shard_total = 0;
 	enum mg_shard_mode shard_mode = MG_SHARD_HASH;
@@ -428,6 +461,7 @@ cmd_scan(int argc, char **argv)
 	memset(&info, 0, sizeof(info));
 	memset(&g, 0, sizeof(g));
 	memset(&nw, 0, sizeof(nw));
+	memset(&sel_lock, 0, sizeof(sel_lock));
 	memset(&shard, 0, sizeof(shard));
 	mg_listing_init(&listing);
 	cli_run_defaults(&ro);
@@ -584,6 +618,21 @@ cmd_scan(int argc, char **argv)
 		return cli_exit(MG_EXIT_USAGE, "policy error");
 	}
 
+	if (only != NULL) {
+		const char *why = selection_void(only, pol, policy_file, &go);
+		const char *lockfile = go.lock != NULL ? go.lock : pol->lock;
+
+		if (why != NULL) {
+			cli_warn("scan: the file selection %s%s: every file is "
+			    "scanned", strcmp(why, "names no file") == 0 ? "" :
+			    "names ", why);
+			mg_strset_free(only);
+			only = NULL;
+		} else if (lockfile != NULL && mg_lock_read(&sel_lock, lockfile,
+		    err, sizeof(err)) == MG_OK) {
+			nw.lock = &sel_lock;
+		}
+	}
 	nw.pol = pol;
 	nw.shard = &shard;
 	nw.listing = &listing;
@@ -610,6 +659,8 @@ cmd_scan(int argc, char **argv)
 			mg_strset_free(only);
 			mg_listing_free(&listing);
 			mg_policy_free(pol);
+			if (nw.lock != NULL)
+				mg_lock_free(&sel_lock);
 			return cli_exit(MG_EXIT_INCOMPLETE,
 			    "the scan could not finish");
 		}
@@ -739,6 +790,8 @@ out_run:
 	mg_policy_free(pol);
 	mg_listing_free(&listing);
 	mg_strset_free(only);
+	if (nw.lock != NULL)
+		mg_lock_free(&sel_lock);
 	return code;
 }
 

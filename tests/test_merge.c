@@ -639,9 +639,10 @@ START_TEST(scan_shard_auto_unset_is_usage_error)
 END_TEST
 
 /*
- * --files-from: only the listed files are scanned, the lock is still
- * verified in full (the pin of the file that is gone is reported), and
- * the unlisted files are neither reported missing nor read.
+ * --files-from: only the listed files and the files the lock does not
+ * list are scanned, the lock is still verified in full (the pin of the
+ * file that is gone is reported), and the other pinned files are neither
+ * reported missing nor read.
  */
 START_TEST(scan_files_from_keeps_lock_verification)
 {
@@ -672,8 +673,12 @@ START_TEST(scan_files_from_keeps_lock_verification)
 	}
 	ck_assert_int_eq(seen_good, 1);
 	ck_assert_int_eq(seen_gone, 1);
-	/* good, gone, and the policy file's unused suppressions. */
-	ck_assert_int_le(n, 3);
+	/*
+	 * good, gone, the two files the lock does not list (scanned
+	 * whatever the selection) and the policy file's unused suppressions.
+	 */
+	ck_assert_int_le(n, 5);
+	ck_assert_int_eq(count_rule(d, "pr.json", "HASH-EXTRA"), 2);
 	cJSON_Delete(j);
 	ck_assert_int_eq(count_rule(d, "pr.json", "HASH-MISMATCH"), 0);
 
@@ -705,14 +710,123 @@ START_TEST(scan_changed_since_uses_git_diff)
 	    "--json", "pr.json", NULL });
 	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
 	tu_free(&r);
-	/* The changed file is checked against its pin; nothing else is. */
+	/*
+	 * The changed file is checked against its pin; no other pinned
+	 * file is (the lock's wrong pin of tinyllama goes unseen); the
+	 * files the lock does not list are scanned.
+	 */
 	ck_assert_int_eq(count_rule(d, "pr.json", "HASH-MISMATCH"), 1);
-	ck_assert_int_eq(count_rule(d, "pr.json", "GGUF-TEMPLATE"), 0);
+	ck_assert_int_eq(count_rule(d, "pr.json", "HASH-EXTRA"), 2);
 	n = count_rule(d, "pr.json", "HASH-MISSING");
 	ck_assert_int_eq(n, 1);
 	r = scan_bad(d, (const char *const[]){ "--changed-since",
 	    "--output=x", NULL });
 	ck_assert_int_eq(r.status, 2);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* A commit of the demo tree in d/bad: the base a pull request starts at. */
+static void
+git_base(const char *d)
+{
+	tu_sh("cd '%s/bad' && git init -q . && git -c user.email=t@t "
+	    "-c user.name=t add -A && git -c user.email=t@t -c user.name=t "
+	    "commit -qm base", d);
+}
+
+/*
+ * A pull request that only repins the lock, or changes nothing, is
+ * scanned in full: the wrong pin of tinyllama is found as by a full scan.
+ */
+START_TEST(scan_changed_since_lock_edit_scans_everything)
+{
+	char *d = bad_tree();
+	struct tres r;
+
+	git_base(d);
+	tu_sh("cd '%s/bad' && echo >>modelgate.lock", d);
+	/* Reports outside the work tree: they would be untracked files. */
+	r = scan_bad(d, (const char *const[]){ "--changed-since", "HEAD",
+	    "--json", "../lock.json", NULL });
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "every file is scanned"));
+	tu_free(&r);
+	ck_assert_int_eq(count_rule(d, "../lock.json", "HASH-MISMATCH"), 1);
+	tu_sh("cd '%s/bad' && git checkout -q modelgate.lock", d);
+	r = scan_bad(d, (const char *const[]){ "--changed-since", "HEAD",
+	    "--json", "../none.json", NULL });
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	ck_assert_int_eq(count_rule(d, "../none.json", "HASH-MISMATCH"), 1);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
+ * What a selection names is what a full scan would see: a directory
+ * (a submodule bump) selects everything below it, a scan root given
+ * through a symlink matches git's names, untracked files count as
+ * changed.
+ */
+START_TEST(scan_selection_covers_dirs_links_untracked)
+{
+	char *d = bad_tree(), cwd[4200];
+	struct tres r;
+
+	snprintf(cwd, sizeof(cwd), "%s/bad", d);
+	tu_write(cwd, "dir.txt", "models\n");
+	r = scan_bad(d, (const char *const[]){ "--files-from", "dir.txt",
+	    "--json", "dir.json", NULL });
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	ck_assert_int_eq(count_rule(d, "dir.json", "HASH-MISMATCH"), 1);
+
+	git_base(d);
+	tu_sh("cd '%s' && ln -s models mlink && "
+	    "echo mlink >>.git/info/exclude && "
+	    "cp 'models/x::error title=pwn::ok.gguf' models/new.gguf && "
+	    "cp 'models/x::error title=pwn::ok.gguf' models/partial.gguf", cwd);
+	/* Untracked, through the link; changed, through the link. */
+	r = tu_run(cwd, (const char *const[]){ "scan", "-q",
+	    "--changed-since", "HEAD", "--json", "link.json", "mlink", NULL });
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	/* Each of the two files has the template finding. */
+	ck_assert_int_ge(count_rule(d, "link.json", "GGUF-TEMPLATE"), 2);
+	{
+		char *j = slurp_in(d, "link.json");
+
+		ck_assert_ptr_nonnull(strstr(j, "\"mlink/new.gguf\""));
+		ck_assert_ptr_nonnull(strstr(j, "\"mlink/partial.gguf\""));
+		ck_assert_ptr_null(strstr(j, "\"mlink/good-q8_0.gguf\""));
+		free(j);
+	}
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* git's own message goes through the escaper like every other line. */
+START_TEST(scan_changed_since_escapes_git_stderr)
+{
+	char *d = bad_tree();
+	struct tres r;
+	const char *p;
+
+	git_base(d);
+	r = scan_bad(d, (const char *const[]){ "--changed-since",
+	    "HEAD\n::error::Y", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "bad revision"));
+	for (p = r.err; p != NULL; p = strchr(p, '\n')) {
+		p += *p == '\n';
+		ck_assert_msg(strncmp(p, "::", 2) != 0,
+		    "a bare workflow command: %s", r.err);
+	}
 	tu_free(&r);
 	tu_rmrf(d);
 	free(d);
@@ -739,6 +853,9 @@ merge_suite(void)
 	tcase_add_test(tc, scan_shard_auto_unset_is_usage_error);
 	tcase_add_test(tc, scan_files_from_keeps_lock_verification);
 	tcase_add_test(tc, scan_changed_since_uses_git_diff);
+	tcase_add_test(tc, scan_changed_since_lock_edit_scans_everything);
+	tcase_add_test(tc, scan_selection_covers_dirs_links_untracked);
+	tcase_add_test(tc, scan_changed_since_escapes_git_stderr);
 	suite_add_tcase(s, tc);
 	return s;
 }
