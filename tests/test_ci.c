@@ -540,6 +540,50 @@ START_TEST(gitlab_merge_gets_the_scan_args)
 }
 END_TEST
 
+/*
+ * Kubernetes: a pod that finished its scan succeeds whatever the verdict
+ * and records the exit code; only a usage error fails it; the merge job
+ * refuses to merge while a shard has no recorded code.
+ */
+static int
+k8s_pod(const char *job, const char *reports, int code, int index)
+{
+	return sh_rc("cd '%s' && %s tests/action_harness.py k8s-pod '%s' '%s' "
+	    "%d %d >/dev/null 2>&1", repo(), python_yaml(), job, reports, code,
+	    index);
+}
+
+START_TEST(k8s_finished_shards_complete_and_merge_decides)
+{
+	char *t = tu_tmpdir(), *s;
+	static const char scan[] = "ci/k8s/modelgate-scan-job.yaml";
+	static const char mrg[] = "ci/k8s/modelgate-merge-job.yaml";
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		int code = i == 2 ? 1 : i == 3 ? 3 : i;
+
+		ck_assert_int_eq(k8s_pod(scan, t, code, i), 0);
+	}
+	s = in(t, "shard-2.exit-code");
+	ck_assert_str_eq(s, "1\n");
+	free(s);
+	/* The merge job merges (here: a modelgate that exits 1). */
+	ck_assert_int_eq(k8s_pod(mrg, t, 1, 0), 1);
+	/* A usage error fails the pod and records nothing. */
+	ck_assert_int_eq(k8s_pod(scan, t, 2, 3), 2);
+	{
+		char p[4200];
+
+		snprintf(p, sizeof(p), "%s/shard-3.exit-code", t);
+		ck_assert_int_ne(access(p, F_OK), 0);
+	}
+	ck_assert_int_eq(k8s_pod(mrg, t, 0, 0), 2);
+	tu_rmrf(t);
+	free(t);
+}
+END_TEST
+
 START_TEST(pre_deploy_prints_one_verdict)
 {
 	char *root = tu_tmpdir(), d[4200], *s;
@@ -773,6 +817,7 @@ ci_suite(void)
 	tcase_add_test(tc, action_build_reuses_a_cached_binary);
 	tcase_add_test(tc, gitlab_scan_job_succeeds_and_gate_fails);
 	tcase_add_test(tc, gitlab_merge_gets_the_scan_args);
+	tcase_add_test(tc, k8s_finished_shards_complete_and_merge_decides);
 	tcase_add_test(tc, pre_deploy_prints_one_verdict);
 	tcase_add_test(tc, cyclonedx_bom_validates_and_is_reproducible);
 	tcase_add_test(tc, help_readme_and_man_page_agree);
