@@ -541,6 +541,50 @@ START_TEST(gitlab_merge_gets_the_scan_args)
 END_TEST
 
 /*
+ * GitLab: MODELGATE_TRUSTED_REF takes the policy and lock from the target
+ * branch, not from the change; a shard that exited 2 is not merged.
+ */
+START_TEST(gitlab_trusted_ref_and_failed_shard)
+{
+	char *root = tu_tmpdir(), d[4200], *s;
+	static const char vars[] = "MODELGATE_PATHS=models "
+	    "MODELGATE_POLICY=policy.json MODELGATE_LOCK=modelgate.lock";
+	char v[512];
+
+	mg_gen_demo_bad(root);
+	snprintf(d, sizeof(d), "%s/bad", root);
+	tu_sh("cd '%s' && git init -q . && git -c user.email=t@t "
+	    "-c user.name=t add -A && git -c user.email=t@t -c user.name=t "
+	    "commit -qm base && echo '{' >modelgate.lock && "
+	    "echo modelgate-reports >.git/info/exclude", d);
+	ck_assert_int_eq(gitlab_job(d, "modelgate-scan", vars), 0);
+	s = in(d, "modelgate-reports/exit-code");
+	ck_assert_str_eq(s, "2\n");
+	free(s);
+	snprintf(v, sizeof(v), "%s MODELGATE_TRUSTED_REF=HEAD", vars);
+	ck_assert_int_eq(gitlab_job(d, "modelgate-scan", v), 0);
+	s = in(d, "modelgate-reports/exit-code");
+	ck_assert_str_eq(s, "1\n");
+	free(s);
+
+	/* Shard 2 fails with exit 2: the merge records 2, merges nothing. */
+	tu_sh("rm -rf '%s/modelgate-reports'", d);
+	for (int i = 1; i <= 2; i++) {
+		snprintf(v, sizeof(v), "%s CI_NODE_INDEX=%d CI_NODE_TOTAL=2",
+		    vars, i);
+		ck_assert_int_eq(gitlab_job(d, ".modelgate-scan-shard", v), 1);
+	}
+	ck_assert_int_eq(gitlab_job(d, ".modelgate-merge", ""), 0);
+	s = in(d, "modelgate-reports/exit-code");
+	ck_assert_str_eq(s, "2\n");
+	free(s);
+	ck_assert_int_eq(gitlab_job(d, "modelgate-gate", ""), 2);
+	tu_rmrf(root);
+	free(root);
+}
+END_TEST
+
+/*
  * Kubernetes: a pod that finished its scan succeeds whatever the verdict
  * and records the exit code; only a usage error fails it; the merge job
  * refuses to merge while a shard has no recorded code.
@@ -817,6 +861,7 @@ ci_suite(void)
 	tcase_add_test(tc, action_build_reuses_a_cached_binary);
 	tcase_add_test(tc, gitlab_scan_job_succeeds_and_gate_fails);
 	tcase_add_test(tc, gitlab_merge_gets_the_scan_args);
+	tcase_add_test(tc, gitlab_trusted_ref_and_failed_shard);
 	tcase_add_test(tc, k8s_finished_shards_complete_and_merge_decides);
 	tcase_add_test(tc, pre_deploy_prints_one_verdict);
 	tcase_add_test(tc, cyclonedx_bom_validates_and_is_reproducible);
