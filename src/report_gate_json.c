@@ -89,7 +89,7 @@ artifact_json(const struct mg_gate_artifact *ga)
 		 * tell this pass from an edited "error".
 		 */
 		cJSON *f = finding_json(gf, gf->f->rule == MG_R_FMT_UNSUPPORTED &&
-		    gf->state == MG_FS_ACTIVE && ga->verdict == MG_V_PASS);
+		    gf->state != MG_FS_SUPPRESSED && ga->verdict == MG_V_PASS);
 
 		if (f == NULL)
 			r = MG_ERR_NOMEM;

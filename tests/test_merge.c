@@ -400,6 +400,43 @@ START_TEST(merge_recomputes_verdicts_from_findings)
 END_TEST
 
 /*
+ * An unchecked format the policy accepts passes, also when its finding is
+ * baselined: the merge recomputes the same pass.
+ */
+START_TEST(merge_accepts_a_waived_unchecked_format)
+{
+	char *d = bad_tree(), cwd[4200];
+	struct tres r;
+
+	snprintf(cwd, sizeof(cwd), "%s/bad", d);
+	tu_write(cwd, "waive.json", "{\"version\": 1, \"fail_on\": \"high\", "
+	    "\"formats\": {\"unchecked\": [\"pytorch\"]}}\n");
+	r = tu_run(cwd, (const char *const[]){ "scan", "-q", "-p",
+	    "waive.json", "--json", "b.json", "models/legacy.pt", NULL });
+	ck_assert_int_eq(r.status, 0);
+	tu_free(&r);
+	r = tu_run(cwd, (const char *const[]){ "scan", "-q", "-p",
+	    "waive.json", "--baseline", "b.json", "--json", "u.json",
+	    "models/legacy.pt", NULL });
+	ck_assert_int_eq(r.status, 0);
+	tu_free(&r);
+	r = tu_run(cwd, (const char *const[]){ "scan", "-q", "-p",
+	    "waive.json", "--baseline", "b.json", "--shard", "1/1", "--json",
+	    "s.json", "models/legacy.pt", NULL });
+	ck_assert_int_eq(r.status, 0);
+	tu_free(&r);
+	ck_assert_int_eq(count_rule(d, "u.json", "FMT-UNSUPPORTED"), 1);
+	r = merge(d, (const char *const[]){ "--json", "m.json", "s.json",
+	    NULL });
+	ck_assert_msg(r.status == 0, "merge exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	same_file(d, "u.json", "m.json");
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
  * Honest shards that do not make one scan: another --shard-mode, a lock
  * given to one shard only, sizes that differ between jobs in size mode.
  */
@@ -844,6 +881,7 @@ merge_suite(void)
 	tcase_add_test(tc, merge_size_shards_equal_unsharded_scan);
 	tcase_add_test(tc, merge_refuses_missing_repeated_foreign_tampered);
 	tcase_add_test(tc, merge_recomputes_verdicts_from_findings);
+	tcase_add_test(tc, merge_accepts_a_waived_unchecked_format);
 	tcase_add_test(tc, merge_refuses_mismatched_shards);
 	tcase_add_test(tc, merge_single_report_with_a_fifo_pin);
 	tcase_add_test(tc, merge_caps_report_size);
