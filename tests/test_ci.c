@@ -662,6 +662,18 @@ START_TEST(pre_deploy_prints_one_verdict)
 	    tu_env("MG_BIN"), repo());
 	rc = system(cmd);
 	ck_assert_int_eq(WEXITSTATUS(rc), 2);
+	/* A broken policy: the reports of the earlier run are gone. */
+	snprintf(cmd, sizeof(cmd), "cd '%s' && echo '{' >broken.json && "
+	    "MODELGATE_BIN='%s' sh '%s/ci/pre-deploy.sh' -p broken.json "
+	    "-r reports models >out.txt 2>&1", d, tu_env("MG_BIN"), repo());
+	rc = system(cmd);
+	ck_assert_int_eq(WEXITSTATUS(rc), 2);
+	{
+		char p[4300];
+
+		snprintf(p, sizeof(p), "%s/reports/modelgate.sarif", d);
+		ck_assert_int_ne(access(p, F_OK), 0);
+	}
 	tu_rmrf(root);
 	free(root);
 }
