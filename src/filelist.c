@@ -67,7 +67,8 @@ has_or_above(const struct mg_strset *set, char *key)
 		if (mg_strset_has(set, key, strlen(key)))
 			return 1;
 		if ((slash = strrchr(key, '/')) == NULL)
-			return strcmp(key, ".") != 0 && mg_strset_has(set, ".", 1);
+			return strcmp(key, ".") != 0 &&
+			    mg_strset_has(set, ".", 1);
 		if (slash == key)
 			return key[1] != '\0' && mg_strset_has(set, "/", 1);
 		*slash = '\0';

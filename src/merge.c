@@ -900,7 +900,8 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 	}
 	for (s = 1; s <= m->total; s++)
 		if (by_index[s] == NULL) {
-			snprintf(err, errlen, "shard %u/%u missing", s, m->total);
+			snprintf(err, errlen, "shard %u/%u missing", s,
+			    m->total);
 			r = MG_ERR_USAGE;
 			goto out;
 		}

@@ -54,10 +54,11 @@ struct mg_merge {
  * recomputed: each artifact's verdict from its findings, each report's
  * summary and exit code, the artifacts each shard owns, the listed files
  * the shards were assigned (they add up to the listing) and, when every
- * listed file is a reported artifact, the listing's digest; a disagreement is refused as tampering.  allow_empty (or the
- * shards' own --allow-empty): exit 0 instead of 4
- * when no shard found an artifact.  MG_ERR_USAGE with the reason in err
- * ("shard 2/3 missing", ...), or MG_ERR_NOMEM.
+ * listed file is a reported artifact, the listing's digest; a
+ * disagreement is refused as tampering.  allow_empty (or the shards' own
+ * --allow-empty): exit 0 instead of 4 when no shard found an artifact.
+ * MG_ERR_USAGE with the reason in err ("shard 2/3 missing", ...), or
+ * MG_ERR_NOMEM.
  */
 int	mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 	    int allow_empty, char *err, size_t errlen);

@@ -88,7 +88,8 @@ artifact_json(const struct mg_gate_artifact *ga)
 		 * An unchecked format the policy accepts: what lets a merge
 		 * tell this pass from an edited "error".
 		 */
-		cJSON *f = finding_json(gf, gf->f->rule == MG_R_FMT_UNSUPPORTED &&
+		cJSON *f = finding_json(gf,
+		    gf->f->rule == MG_R_FMT_UNSUPPORTED &&
 		    gf->state != MG_FS_SUPPRESSED && ga->verdict == MG_V_PASS);
 
 		if (f == NULL)
