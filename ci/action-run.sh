@@ -7,6 +7,11 @@
 # to $GITHUB_STEP_SUMMARY, writes the outputs to $GITHUB_OUTPUT and exits
 # with modelgate's status, after everything is written.
 #
+# Every report path is removed before the scan, so a file already there
+# (one a pull request committed, say) is never read, published or uploaded:
+# the outputs come from a report this run wrote, else from the exit code
+# alone (verdict "error" for 2).
+#
 #   MG_BIN            modelgate binary (default: modelgate on PATH)
 #   MG_PATHS          paths to scan, one per line, or space-separated on one line
 #   MG_POLICY MG_FAIL_ON MG_LOCK MG_BASELINE MG_JOBS MG_SHARD MG_CHANGED_SINCE
@@ -33,6 +38,17 @@ json=${MG_JSON_FILE:-}
 [ -n "$json" ] || json="$tmp/report.json"
 args+=(--json "$json" --markdown "$tmp/summary.md" --github "$tmp/annotations")
 args+=(--github-max "${MG_ANNOTATIONS:-10}")
+
+# No report may survive from before this run.
+for f in "${MG_SARIF_FILE:-}" "${MG_JUNIT_FILE:-}" "$json"; do
+	[ -n "$f" ] || continue
+	if [ -e "$f" ] || [ -L "$f" ]; then
+		if ! rm -f -- "$f" 2>/dev/null || [ -e "$f" ] || [ -L "$f" ]; then
+			echo "modelgate: cannot remove the old report $f" >&2
+			exit 2
+		fi
+	fi
+done
 
 # Paths: one per line; a single line is split on blanks.
 paths=()
@@ -73,14 +89,34 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$tmp/summary.md" ]; then
 fi
 
 # A number from the summary of our own JSON report (one key per line).
+fresh=0
+[ -f "$json" ] && [ ! -L "$json" ] && fresh=1
 count() {
-	local v
-	v=$(sed -n "s/^[[:space:]]*\"$1\":[[:space:]]*\([0-9][0-9]*\),\{0,1\}$/\1/p" \
+	local v=
+	[ "$fresh" = 1 ] && v=$(sed -n \
+	    "s/^[[:space:]]*\"$1\":[[:space:]]*\([0-9][0-9]*\),\{0,1\}$/\1/p" \
 	    "$json" 2>/dev/null | head -n 1)
 	echo "${v:-0}"
 }
-verdict=$(sed -n 's/^[[:space:]]*"verdict":[[:space:]]*"\([a-z]*\)",\{0,1\}$/\1/p' \
-    "$json" 2>/dev/null | head -n 1)
+# The verdict agrees with the exit code, or is "error": never a pass that
+# the exit code and a report of this run do not both give.
+case $code in
+0) want="pass empty" ;;
+1) want=fail ;;
+3) want=incomplete ;;
+4) want=empty ;;
+*) want=error ;;
+esac
+verdict=error
+if [ "$fresh" = 1 ]; then
+	v=$(sed -n 's/^[[:space:]]*"verdict":[[:space:]]*"\([a-z]*\)",\{0,1\}$/\1/p' \
+	    "$json" 2>/dev/null | head -n 1)
+	for w in $want; do
+		[ "$w" != error ] && [ "$v" = "$w" ] && verdict=$v
+	done
+elif [ "$code" != 0 ]; then
+	verdict=$want
+fi
 
 # File names come from inputs: multi-line syntax with a random delimiter,
 # so that no value can add an output line of its own.
@@ -92,7 +128,7 @@ out() {
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
 	{
 		echo "exit-code=$code"
-		echo "verdict=${verdict:-error}"
+		echo "verdict=$verdict"
 		for s in critical high medium low info; do
 			echo "$s=$(count "$s")"
 		done

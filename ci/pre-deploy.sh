@@ -47,6 +47,9 @@ set -- --lock "$lock" --json "$tmp/report.json" --quiet -- "$@"
 [ -n "$policy" ] && set -- --policy "$policy" "$@"
 if [ -n "$reports" ]; then
 	mkdir -p "$reports" || exit 2
+	# No report from an earlier run may pass for this run's.
+	rm -f "$reports/modelgate.sarif" "$reports/modelgate.junit.xml" \
+	    "$reports/modelgate.json" || exit 2
 	set -- --sarif "$reports/modelgate.sarif" \
 	    --junit "$reports/modelgate.junit.xml" "$@"
 fi

@@ -43,9 +43,10 @@ static const char merge_usage[] =
 "  -h, --help              show this help\n"
 "\n"
 "Exit status: as `modelgate scan` (0 pass, 1 violations, 3 incomplete,\n"
-"4 nothing to scan); 2 when a report is unreadable or malformed, a shard\n"
+"4 nothing to scan); 2 when a report is unreadable, malformed, edited\n"
+"(a verdict or summary its findings do not give) or over 64 MiB, a shard\n"
 "is missing or given twice, or the shards disagree on the tree, tool\n"
-"version or policy.\n";
+"version, policy, lock, manifest, baseline, shard mode or scan options.\n";
 
 static const struct option merge_opts[] = {
 	{ "json", required_argument, NULL, 'J' },

@@ -71,7 +71,9 @@ static const char scan_usage[] =
 "      --files-from FILE   scan only the files listed (one per line; '-'\n"
 "                          reads standard input)\n"
 "  -0, --null              --files-from entries are NUL-separated\n"
-"      --changed-since REV scan only files `git diff REV` names\n"
+"      --changed-since REV scan only files `git diff REV` names and\n"
+"                          untracked files (a changed lock or policy, or\n"
+"                          no file, scans everything)\n"
 "Scanning:\n"
 "      --no-hash           skip SHA-256 (pinned digests then cannot be verified)\n"
 "  -j, --jobs N            worker threads (default: online CPUs)\n"
@@ -186,19 +188,51 @@ struct narrow {
 	const struct mg_shard	*shard;
 	struct mg_listing	*listing;
 	const struct mg_strset	*only;	/* --files-from / --changed-since */
+	const struct mg_lock	*lock;	/* --lock or the policy's, or NULL */
 	int			 listing_pass;
 	int			 nomem;
 };
 
-/* 1 when this run scans the listed path (its shard, its selection). */
+/*
+ * 1 when this run scans the listed path (its shard, its selection).  With
+ * a lock, a file the lock does not list is scanned whatever the
+ * selection: not being in the lock is a fact of the listing, and a full
+ * scan would report it (HASH-EXTRA) with whatever else it holds.
+ */
 static int
 scanned(void *arg, const char *path)
 {
 	struct narrow *n = arg;
 
-	if (n->only != NULL && !mg_filelist_has(n->only, path))
+	if (n->only != NULL && !mg_filelist_has(n->only, path) &&
+	    (n->lock == NULL || mg_lock_find(n->lock, path) != NULL))
 		return 0;
 	return mg_shard_owns(n->shard, n->listing, path);
+}
+
+/*
+ * A selection that names the policy, a pin list or the baseline (a pull
+ * request that repins the lock changes the verdict of files it does not
+ * touch), or that names nothing, is no selection: everything is scanned.
+ */
+static const char *
+selection_void(const struct mg_strset *only, const struct mg_policy *pol,
+    const char *policy_file, const struct mg_gate_opts *go)
+{
+	const char *files[5];
+	size_t i;
+
+	if (mg_strset_count(only) == 0)
+		return "names no file";
+	files[0] = policy_file;
+	files[1] = go->lock;
+	files[2] = pol->lock;
+	files[3] = go->manifest;
+	files[4] = go->baseline;
+	for (i = 0; i < 5; i++)
+		if (files[i] != NULL && mg_filelist_has(only, files[i]))
+			return files[i];
+	return NULL;
 }
 
 static int
@@ -272,6 +306,68 @@ placeholders(struct mg_run *run, struct narrow *nw, const struct mg_policy *pol,
 
 /* SHA-256 of the policy text, so that a merge can tell policies apart. */
 static int
+policy_digest(const char *file, char out[65]);
+
+/*
+ * What a merge compares across shards besides the policy: the digests of
+ * the pin and baseline files ("" none, "unreadable"), the scan options
+ * that change results, and the selection as applied to the listing.
+ */
+struct shard_inputs {
+	char	lock[65], manifest[65], baseline[65];
+	char	options[160];
+	size_t	selected, assigned;
+};
+
+static void
+file_digest(const char *file, char out[65])
+{
+	if (file == NULL)
+		out[0] = '\0';
+	else if (policy_digest(file, out) != 0)
+		snprintf(out, 65, "unreadable");
+}
+
+static int
+shard_inputs(struct shard_inputs *si, struct narrow *nw,
+    const struct mg_policy *pol, const struct mg_gate_opts *go,
+    const struct mg_run_opts *ro)
+{
+	struct mg_hash *h = NULL;
+	char sel[65];
+	size_t i;
+	int r = MG_ERR_NOMEM;
+
+	memset(si, 0, sizeof(*si));
+	file_digest(go->lock != NULL ? go->lock : pol->lock, si->lock);
+	file_digest(go->manifest, si->manifest);
+	file_digest(go->baseline, si->baseline);
+	if ((h = mg_hash_new()) == NULL || mg_hash_reset(h) != MG_OK)
+		goto out;
+	for (i = 0; i < nw->listing->n; i++) {
+		const char *p = nw->listing->paths[i];
+
+		if (nw->only != NULL && !mg_filelist_has(nw->only, p))
+			continue;
+		si->selected++;
+		if (mg_shard_owns(nw->shard, nw->listing, p))
+			si->assigned++;
+		if (mg_hash_update(h, p, strlen(p) + 1) != MG_OK)
+			goto out;
+	}
+	if (mg_hash_final_hex(h, sel) != MG_OK)
+		goto out;
+	snprintf(si->options, sizeof(si->options), "hash=%d follow-symlinks=%d "
+	    "sidecars=%d allow-empty=%d selection=%s", ro->scan.hash != 0,
+	    ro->scan.follow_symlinks != 0, ro->scan.sidecars != 0,
+	    go->allow_empty != 0, nw->only != NULL ? sel : "all");
+	r = MG_OK;
+out:
+	mg_hash_free(h);
+	return r;
+}
+
+static int
 policy_digest(const char *file, char out[65])
 {
 	struct mg_hash *h = NULL;
@@ -343,12 +439,14 @@ cmd_scan(int argc, char **argv)
 	struct mg_shard shard;
 	struct mg_listing listing;
 	struct mg_strset *only = NULL;
+	struct mg_lock sel_lock;
 	const char *shard_spec = NULL, *files_from = NULL, *changed = NULL;
 	unsigned shard_total = 0;
 	enum mg_shard_mode shard_mode = MG_SHARD_HASH;
 	int nul = 0;
 	char psha[65];
 	struct mg_gate_opts go;
+	struct shard_inputs si;
 	struct mg_gate_info info;
 	struct mg_run_opts ro;
 	struct mg_policy *pol = NULL;
@@ -365,6 +463,7 @@ cmd_scan(int argc, char **argv)
 	memset(&info, 0, sizeof(info));
 	memset(&g, 0, sizeof(g));
 	memset(&nw, 0, sizeof(nw));
+	memset(&sel_lock, 0, sizeof(sel_lock));
 	memset(&shard, 0, sizeof(shard));
 	mg_listing_init(&listing);
 	cli_run_defaults(&ro);
@@ -521,6 +620,21 @@ cmd_scan(int argc, char **argv)
 		return cli_exit(MG_EXIT_USAGE, "policy error");
 	}
 
+	if (only != NULL) {
+		const char *why = selection_void(only, pol, policy_file, &go);
+		const char *lockfile = go.lock != NULL ? go.lock : pol->lock;
+
+		if (why != NULL) {
+			cli_warn("scan: the file selection %s%s: every file is "
+			    "scanned", strcmp(why, "names no file") == 0 ? "" :
+			    "names ", why);
+			mg_strset_free(only);
+			only = NULL;
+		} else if (lockfile != NULL && mg_lock_read(&sel_lock, lockfile,
+		    err, sizeof(err)) == MG_OK) {
+			nw.lock = &sel_lock;
+		}
+	}
 	nw.pol = pol;
 	nw.shard = &shard;
 	nw.listing = &listing;
@@ -547,6 +661,8 @@ cmd_scan(int argc, char **argv)
 			mg_strset_free(only);
 			mg_listing_free(&listing);
 			mg_policy_free(pol);
+			if (nw.lock != NULL)
+				mg_lock_free(&sel_lock);
 			return cli_exit(MG_EXIT_INCOMPLETE,
 			    "the scan could not finish");
 		}
@@ -605,6 +721,18 @@ cmd_scan(int argc, char **argv)
 		info.shard_total = shard.total;
 		info.shard_mode = mg_shard_mode_name(shard.mode);
 		info.list_sha256 = listing.sha256;
+		if (shard_inputs(&si, &nw, pol, &go, &ro) != MG_OK) {
+			cli_warn("scan: %s", mg_strerror(MG_ERR_NOMEM));
+			code = cli_exit(MG_EXIT_INCOMPLETE, "the scan could "
+			    "not finish");
+			goto out_gate;
+		}
+		info.shard_selected = si.selected;
+		info.shard_assigned = si.assigned;
+		info.lock_sha256 = si.lock;
+		info.manifest_sha256 = si.manifest;
+		info.baseline_sha256 = si.baseline;
+		info.options = si.options;
 	}
 	info.tool_version = MG_VERSION;
 	info.tool_uri = MG_URL;
@@ -664,6 +792,8 @@ out_run:
 	mg_policy_free(pol);
 	mg_listing_free(&listing);
 	mg_strset_free(only);
+	if (nw.lock != NULL)
+		mg_lock_free(&sel_lock);
 	return code;
 }
 

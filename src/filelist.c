@@ -20,6 +20,61 @@
 #include "path.h"
 #include "strset.h"
 
+/*
+ * The key of p with the symlinks of its directories resolved (the file
+ * itself too when it is a directory), or NULL when nothing resolves or
+ * there is no memory.  cwd is physical (getcwd).
+ */
+static char *
+resolved_key(const char *cwd, const char *p)
+{
+	char *dir = NULL, *real = NULL, *full = NULL, *key = NULL;
+	const char *slash = strrchr(p, '/'), *base;
+	size_t n;
+
+	if (cwd == NULL)
+		return NULL;
+	if ((real = realpath(p, NULL)) != NULL) {
+		key = mg_path_key(cwd, real);
+		free(real);
+		return key;
+	}
+	if (slash == NULL)
+		return NULL;
+	if ((dir = strndup(p, slash == p ? 1 : (size_t)(slash - p))) == NULL ||
+	    (real = realpath(dir, NULL)) == NULL)
+		goto out;
+	base = slash + 1;
+	n = strlen(real) + strlen(base) + 2;
+	if ((full = malloc(n)) == NULL)
+		goto out;
+	snprintf(full, n, "%s/%s", real, base);
+	key = mg_path_key(cwd, full);
+out:
+	free(dir);
+	free(real);
+	free(full);
+	return key;
+}
+
+/* key, or a directory above it, is in set ("." selects everything). */
+static int
+has_or_above(const struct mg_strset *set, char *key)
+{
+	char *slash;
+
+	for (;;) {
+		if (mg_strset_has(set, key, strlen(key)))
+			return 1;
+		if ((slash = strrchr(key, '/')) == NULL)
+			return strcmp(key, ".") != 0 &&
+			    mg_strset_has(set, ".", 1);
+		if (slash == key)
+			return key[1] != '\0' && mg_strset_has(set, "/", 1);
+		*slash = '\0';
+	}
+}
+
 static int
 add_key(struct mg_strset *set, const char *cwd, const char *prefix,
     const char *p, size_t n)
@@ -44,7 +99,14 @@ add_key(struct mg_strset *set, const char *cwd, const char *prefix,
 	}
 	if ((key = mg_path_key(cwd, rel)) == NULL)
 		goto out;
-	r = mg_strset_add(set, key, strlen(key)) < 0 ? MG_ERR_NOMEM : MG_OK;
+	if (mg_strset_add(set, key, strlen(key)) < 0)
+		goto out;
+	free(key);
+	/* The same file named through a symlinked directory. */
+	if ((key = resolved_key(cwd, rel)) != NULL &&
+	    mg_strset_add(set, key, strlen(key)) < 0)
+		goto out;
+	r = MG_OK;
 out:
 	free(rel);
 	free(key);
@@ -142,18 +204,31 @@ mg_filelist_read(struct mg_strset *set, const char *file, int nul, char *err,
 	return r;
 }
 
-/* Run git with argv; its standard output into *out. */
+/*
+ * Run git with argv; its standard output into *out, the start of its
+ * standard error into gerr (for the caller to print escaped: it may
+ * echo a revision or a file name).
+ */
 static int
-run_git(char *const argv[], char **out, size_t *len, int *status)
+run_git(char *const argv[], char **out, size_t *len, int *status,
+    char *gerr, size_t gerrlen)
 {
+	FILE *ef = tmpfile();
 	int p[2], r;
 	pid_t pid;
+	size_t k;
 
-	if (pipe(p) != 0)
+	gerr[0] = '\0';
+	if (ef == NULL)
 		return MG_ERR_IO;
+	if (pipe(p) != 0) {
+		fclose(ef);
+		return MG_ERR_IO;
+	}
 	if ((pid = fork()) < 0) {
 		close(p[0]);
 		close(p[1]);
+		fclose(ef);
 		return MG_ERR_IO;
 	}
 	if (pid == 0) {
@@ -162,6 +237,7 @@ run_git(char *const argv[], char **out, size_t *len, int *status)
 		if (devnull >= 0)
 			dup2(devnull, STDIN_FILENO);
 		dup2(p[1], STDOUT_FILENO);
+		dup2(fileno(ef), STDERR_FILENO);
 		close(p[0]);
 		close(p[1]);
 		execvp("git", argv);
@@ -172,6 +248,12 @@ run_git(char *const argv[], char **out, size_t *len, int *status)
 	close(p[0]);
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
+	rewind(ef);
+	k = fread(gerr, 1, gerrlen - 1, ef);
+	gerr[k] = '\0';
+	while (k > 0 && (gerr[k - 1] == '\n' || gerr[k - 1] == '\r'))
+		gerr[--k] = '\0';
+	fclose(ef);
 	return r;
 }
 
@@ -182,7 +264,9 @@ mg_filelist_git_changed(struct mg_strset *set, const char *rev, char *err,
 	char *prefix_argv[] = { "git", "rev-parse", "--show-prefix", NULL };
 	char *diff_argv[] = { "git", "-c", "core.quotepath=off", "diff",
 	    "--name-only", "-z", NULL, "--", NULL };
-	char *prefix = NULL, *buf = NULL;
+	char *others_argv[] = { "git", "-c", "core.quotepath=off", "ls-files",
+	    "--others", "--exclude-standard", "--full-name", "-z", NULL };
+	char *prefix = NULL, *buf = NULL, gerr[512];
 	size_t len = 0, plen = 0;
 	int status = 0, r;
 
@@ -191,10 +275,10 @@ mg_filelist_git_changed(struct mg_strset *set, const char *rev, char *err,
 		    rev);
 		return MG_ERR_USAGE;
 	}
-	r = run_git(prefix_argv, &prefix, &plen, &status);
+	r = run_git(prefix_argv, &prefix, &plen, &status, gerr, sizeof(gerr));
 	if (r != MG_OK || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		snprintf(err, errlen, "--changed-since: not in a git work tree "
-		    "(git rev-parse failed)");
+		    "(git rev-parse failed%s%s)", gerr[0] ? ": " : "", gerr);
 		r = r == MG_ERR_NOMEM ? r : MG_ERR_USAGE;
 		goto out;
 	}
@@ -202,11 +286,23 @@ mg_filelist_git_changed(struct mg_strset *set, const char *rev, char *err,
 	    '\r'))
 		prefix[--plen] = '\0';
 	diff_argv[6] = (char *)(uintptr_t)rev;
-	r = run_git(diff_argv, &buf, &len, &status);
+	r = run_git(diff_argv, &buf, &len, &status, gerr, sizeof(gerr));
 	if (r != MG_OK || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		snprintf(err, errlen, "--changed-since %s: git diff failed "
 		    "(is the revision fetched? shallow clones need "
-		    "fetch-depth: 0)", rev);
+		    "fetch-depth: 0)%s%s", rev, gerr[0] ? ": " : "", gerr);
+		r = r == MG_ERR_NOMEM ? r : MG_ERR_USAGE;
+		goto out;
+	}
+	if ((r = split(set, prefix, buf, len, 1)) != MG_OK)
+		goto out;
+	free(buf);
+	buf = NULL;
+	/* Files git does not track yet (not the ignored ones) changed too. */
+	r = run_git(others_argv, &buf, &len, &status, gerr, sizeof(gerr));
+	if (r != MG_OK || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		snprintf(err, errlen, "--changed-since: git ls-files failed%s%s",
+		    gerr[0] ? ": " : "", gerr);
 		r = r == MG_ERR_NOMEM ? r : MG_ERR_USAGE;
 		goto out;
 	}
@@ -221,8 +317,13 @@ int
 mg_filelist_has(const struct mg_strset *set, const char *path)
 {
 	char *cwd = getcwd(NULL, 0), *key = mg_path_key(cwd, path);
-	int r = key != NULL && mg_strset_has(set, key, strlen(key));
+	int r = key != NULL && has_or_above(set, key);
 
+	free(key);
+	key = NULL;
+	/* A scan root given through a symlink: the path git knows. */
+	if (!r && (key = resolved_key(cwd, path)) != NULL)
+		r = has_or_above(set, key);
 	free(cwd);
 	free(key);
 	return r;

@@ -28,6 +28,13 @@ struct mg_gate_info {
 	unsigned	 shard_total;
 	const char	*shard_mode;	/* "hash" or "size" */
 	const char	*list_sha256;	/* the listing before sharding */
+	size_t		 shard_selected; /* listed files the selection keeps */
+	size_t		 shard_assigned; /* of those, this shard's */
+	/* Digests of what changes results: "" when not given. */
+	const char	*lock_sha256;
+	const char	*manifest_sha256;
+	const char	*baseline_sha256;
+	const char	*options;	/* scan options, selection digest */
 	unsigned	 annotations_max; /* --github: at most this many */
 };
 
@@ -36,6 +43,12 @@ typedef int (*mg_gate_writer_fn)(FILE *f, const struct mg_gate *g,
 
 int	mg_report_gate_json(FILE *, const struct mg_gate *,
 	    const struct mg_gate_info *);
+/*
+ * SHA-256 over the (path, format) of a gate's artifacts but the policy
+ * file's, in order: a shard report records it so that a merge notices an
+ * artifact taken out.  MG_OK or MG_ERR_NOMEM.
+ */
+int	mg_report_gate_arts_sha256(const struct mg_gate *g, char out[65]);
 int	mg_report_gate_text(FILE *, const struct mg_gate *,
 	    const struct mg_gate_info *);
 int	mg_report_sarif(FILE *, const struct mg_gate *,

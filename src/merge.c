@@ -20,6 +20,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "hash.h"
 #include "lockfile.h"
 #include "merge.h"
 #include "text.h"
@@ -122,6 +123,8 @@ struct shard_doc {
 	const char	*file;
 	cJSON		*root;
 	unsigned	 index, total;
+	uint64_t	 assigned;
+	const char	*arts_sha256;
 	const cJSON	*arts;
 };
 
@@ -178,8 +181,8 @@ is_hex64(const char *s)
 }
 
 static int
-read_file(const char *file, char **out, size_t *len, char *err,
-    size_t errlen)
+read_file(const char *file, char **out, size_t *len, uint64_t *total,
+    char *err, size_t errlen)
 {
 	FILE *f = fopen(file, "rb");
 	char *buf = NULL;
@@ -196,9 +199,18 @@ read_file(const char *file, char **out, size_t *len, char *err,
 	    fseek(f, 0, SEEK_SET) != 0) {
 		fclose(f);
 		snprintf(err, errlen, "%s: not a regular file or larger than "
-		    "%llu bytes", file, (unsigned long long)MG_MERGE_MAX_BYTES);
+		    "%llu bytes (the cap on one report)", file,
+		    (unsigned long long)MG_MERGE_MAX_BYTES);
 		return MG_ERR_USAGE;
 	}
+	if ((unsigned long long)n > MG_MERGE_MAX_TOTAL - *total) {
+		fclose(f);
+		snprintf(err, errlen, "%s: the reports together are larger "
+		    "than %llu bytes (the cap on a merge)", file,
+		    (unsigned long long)MG_MERGE_MAX_TOTAL);
+		return MG_ERR_USAGE;
+	}
+	*total += (uint64_t)n;
 	if ((buf = malloc((size_t)n + 1)) == NULL) {
 		fclose(f);
 		return MG_ERR_NOMEM;
@@ -230,11 +242,12 @@ load_doc(struct mg_merge *m, struct shard_doc *d, int first, char *err,
 	const char *s, *name, *ver, *pol, *psha, *fo, *list;
 	char *buf = NULL;
 	size_t len;
-	uint64_t ix, tot;
+	uint64_t ix, tot, sel;
 	enum mg_sev sev;
 	int r;
 
-	if ((r = read_file(d->file, &buf, &len, err, errlen)) != MG_OK)
+	if ((r = read_file(d->file, &buf, &len, &m->bytes, err, errlen)) !=
+	    MG_OK)
 		return r;
 	if (memchr(buf, '\0', len) != NULL)
 		BAD("%s: not a modelgate --json report (NUL byte)", d->file);
@@ -286,6 +299,9 @@ load_doc(struct mg_merge *m, struct shard_doc *d, int first, char *err,
 		m->fail_on = (int)sev;
 		m->total = d->total;
 	} else {
+		if (strcmp(s, m->mode) != 0)
+			BAD("report %s was made with --shard-mode %s, the "
+			    "others with %s", d->file, s, m->mode);
 		if (strcmp(ver, m->tool_version) != 0)
 			BAD("report %s was made by modelgate %s, the others by "
 			    "%s", d->file, ver, m->tool_version);
@@ -299,6 +315,48 @@ load_doc(struct mg_merge *m, struct shard_doc *d, int first, char *err,
 		if (d->total != m->total)
 			BAD("report %s is shard %u/%u, the others are of %u",
 			    d->file, d->index, d->total, m->total);
+	}
+	{
+		const char *lk = str_of(sh, "lock_sha256"),
+		    *mf = str_of(sh, "manifest_sha256"),
+		    *bl = str_of(sh, "baseline_sha256"),
+		    *op = str_of(sh, "options");
+
+		d->arts_sha256 = str_of(sh, "artifacts_sha256");
+		if (u64_of(sh, "selected", &sel) != 0 ||
+		    u64_of(sh, "assigned", &d->assigned) != 0 ||
+		    d->assigned > sel || !is_hex64(d->arts_sha256) ||
+		    lk == NULL || strlen(lk) > 64 || mf == NULL ||
+		    strlen(mf) > 64 || bl == NULL || strlen(bl) > 64 ||
+		    op == NULL || strlen(op) >= sizeof(m->options))
+			BAD("%s: malformed \"shard\" member (made by an older "
+			    "modelgate?)", d->file);
+		if (first) {
+			snprintf(m->mode, sizeof(m->mode), "%s", s);
+			memcpy(m->lock_sha256, lk, strlen(lk) + 1);
+			memcpy(m->manifest_sha256, mf, strlen(mf) + 1);
+			memcpy(m->baseline_sha256, bl, strlen(bl) + 1);
+			memcpy(m->options, op, strlen(op) + 1);
+			m->selected = sel;
+		} else {
+			if (strcmp(lk, m->lock_sha256) != 0)
+				BAD("report %s was made with another lock "
+				    "file (or none)", d->file);
+			if (strcmp(mf, m->manifest_sha256) != 0)
+				BAD("report %s was made with another "
+				    "--manifest (or none)", d->file);
+			if (strcmp(bl, m->baseline_sha256) != 0)
+				BAD("report %s was made with another "
+				    "--baseline (or none)", d->file);
+			if (strcmp(op, m->options) != 0)
+				BAD("report %s was made with other scan "
+				    "options or another file selection (%s; the "
+				    "others: %s)", d->file, op, m->options);
+			if (sel != m->selected)
+				BAD("report %s selected %llu files, the others "
+				    "%llu", d->file, (unsigned long long)sel,
+				    (unsigned long long)m->selected);
+		}
 	}
 	r = MG_OK;
 out:
@@ -349,6 +407,13 @@ verdict_parse(const char *s, enum mg_verdict *v)
 	return 0;
 }
 
+/* Work not done: never a violation, always fails closed. */
+static int
+is_incomplete_rule(enum mg_rule_id r)
+{
+	return r == MG_R_IO_READ || r == MG_R_HASH_UNVERIFIED;
+}
+
 static int
 add_artifact(struct mg_merge *m, const char *file, const cJSON *jo,
     struct mg_gate_artifact *ga, char *err, size_t errlen)
@@ -359,7 +424,8 @@ add_artifact(struct mg_merge *m, const char *file, const cJSON *jo,
 	enum mg_sev sev;
 	uint64_t size, u;
 	size_t n, i;
-	int r = MG_ERR_NOMEM;
+	int r = MG_ERR_NOMEM, failed = 0, errored = 0;
+	enum mg_verdict v;
 
 	memset(ga, 0, sizeof(*ga));
 	path = str_of(jo, "path");
@@ -392,6 +458,8 @@ add_artifact(struct mg_merge *m, const char *file, const cJSON *jo,
 	a->size = size;
 	memcpy(a->sha256, sha, strlen(sha) + 1);
 	a->complete = cJSON_IsTrue(c);
+	a->unsupported = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(jo,
+	    "unsupported"));
 	a->uncapped = 1;
 	a->policy_checked = 1;
 	if (u64_of(jo, "findings_omitted", &u) == 0)
@@ -438,17 +506,38 @@ add_artifact(struct mg_merge *m, const char *file, const cJSON *jo,
 		gf->f = f;
 		gf->severity = sev;
 		gf->counts = cJSON_IsTrue(cnt);
+		/* What the gate decides, from what the finding says. */
+		if (gf->counts != (gf->state == MG_FS_ACTIVE &&
+		    !is_incomplete_rule(f->rule) &&
+		    f->rule != MG_R_FMT_UNSUPPORTED &&
+		    (int)sev >= ga->fail_on))
+			BAD("%s: finding %s of %s says counts %s, its state "
+			    "and severity say otherwise: the report was "
+			    "edited", file, mg_rule_get(f->rule)->id, path,
+			    gf->counts ? "true" : "false");
+		if (gf->counts)
+			failed = 1;
+		if (is_incomplete_rule(f->rule) ||
+		    (f->rule == MG_R_FMT_UNSUPPORTED &&
+		    gf->state != MG_FS_SUPPRESSED && !cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(jf, "waived"))))
+			errored = 1;
 		memcpy(gf->fingerprint, fp, 65);
 		if (reason != NULL && (gf->reason = keep(m, reason)) == NULL)
 			goto out;
 	}
 	ga->nfindings = i;
+	if (!a->complete && !a->unsupported)
+		errored = 1;
+	v = failed ? MG_V_FAIL : errored ? MG_V_ERROR : MG_V_PASS;
+	if (v != ga->verdict)
+		BAD("%s: %s says verdict %s, its findings give %s: the report "
+		    "was edited", file, path, mg_verdict_name(ga->verdict),
+		    mg_verdict_name(v));
 	r = MG_OK;
 out:
 	return r;
 }
-
-#undef BAD
 
 static void
 free_ga(struct mg_gate_artifact *ga)
@@ -468,6 +557,52 @@ cmp_ga(const void *x, const void *y)
 	int c = strcmp(a->a->path, b->a->path);
 
 	return c != 0 ? c : strcmp(a->a->format, b->a->format);
+}
+
+static int
+all_policy(const struct mg_gate_artifact *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(a[i].a->format, "policy") != 0)
+			return 0;
+	return 1;
+}
+
+/* By path; equal paths keep the order the reports gave them. */
+static const struct mg_gate_artifact *sort_a;
+
+static int
+cmp_seq(const void *x, const void *y)
+{
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	int c = strcmp(sort_a[i].a->path, sort_a[j].a->path);
+
+	return c != 0 ? c : i < j ? -1 : i > j;
+}
+
+static int
+sort_stable(struct mg_gate_artifact *arts, size_t n)
+{
+	size_t *ix = malloc(n * sizeof(*ix)), i;
+	struct mg_gate_artifact *tmp = malloc(n * sizeof(*tmp));
+
+	if (ix == NULL || tmp == NULL) {
+		free(ix);
+		free(tmp);
+		return MG_ERR_NOMEM;
+	}
+	for (i = 0; i < n; i++)
+		ix[i] = i;
+	sort_a = arts;	/* single-threaded: the CLI's main thread */
+	qsort(ix, n, sizeof(*ix), cmp_seq);
+	for (i = 0; i < n; i++)
+		tmp[i] = arts[ix[i]];
+	memcpy(arts, tmp, n * sizeof(*tmp));
+	free(ix);
+	free(tmp);
+	return MG_OK;
 }
 
 /*
@@ -516,82 +651,313 @@ fold_policy(struct mg_gate_artifact *dst, struct mg_gate_artifact *more,
 	return MG_OK;
 }
 
+/* The summary, verdict and exit code a report records, against a recount. */
+static int
+check_summary(const struct shard_doc *d, struct mg_gate_artifact *arts,
+    size_t n, char *err, size_t errlen)
+{
+	struct mg_gate g;
+	const cJSON *sum = cJSON_GetObjectItemCaseSensitive(d->root, "summary");
+	const cJSON *vs = cJSON_GetObjectItemCaseSensitive(sum, "verdicts");
+	const cJSON *fs = cJSON_GetObjectItemCaseSensitive(sum, "findings");
+	const char *rv = str_of(d->root, "verdict");
+	uint64_t u[6], ex;
+	size_t i, nreal = 0;
+	int sev, r = MG_OK;
+
+	memset(&g, 0, sizeof(g));
+	g.arts = arts;
+	g.n = n;
+	for (i = 0; i < n; i++)
+		if (!mg_gate_is_synthetic_format(arts[i].a->format))
+			nreal++;
+	mg_gate_retally(&g, nreal, MG_EXIT_PASS);
+	if (u64_of(sum, "artifacts", &u[0]) != 0 ||
+	    u64_of(vs, "pass", &u[1]) != 0 || u64_of(vs, "fail", &u[2]) != 0 ||
+	    u64_of(vs, "error", &u[3]) != 0 ||
+	    u64_of(sum, "suppressed", &u[4]) != 0 ||
+	    u64_of(sum, "baselined", &u[5]) != 0 ||
+	    u64_of(d->root, "exit_code", &ex) != 0 || rv == NULL)
+		BAD("%s: malformed report (summary, verdict or exit_code)",
+		    d->file);
+	if (u[0] != g.sum.artifacts || u[1] != g.sum.pass ||
+	    u[2] != g.sum.fail || u[3] != g.sum.error ||
+	    u[4] != g.sum.suppressed || u[5] != g.sum.baselined)
+		BAD("%s: the summary does not match the artifacts: the report "
+		    "was edited", d->file);
+	for (sev = MG_SEV_INFO; sev <= MG_SEV_CRIT; sev++)
+		if (u64_of(fs, mg_sev_name((enum mg_sev)sev), &u[0]) != 0 ||
+		    u[0] != g.sum.by_sev[sev])
+			BAD("%s: the summary's findings do not match the "
+			    "artifacts: the report was edited", d->file);
+	/* A shard with no model passes, or is empty without a listing. */
+	if (strcmp(rv, mg_run_verdict_name(g.verdict)) != 0 ||
+	    (ex != (uint64_t)g.exit_code && !(g.verdict == MG_RV_EMPTY &&
+	    ex == MG_EXIT_EMPTY)))
+		BAD("%s: says %s (exit %llu), its artifacts give %s (exit %d): "
+		    "the report was edited", d->file, rv,
+		    (unsigned long long)ex, mg_run_verdict_name(g.verdict),
+		    g.exit_code);
+out:
+	return r;
+}
+
+static int
+grow(struct mg_gate_artifact **arts, unsigned **owner, size_t *cap,
+    size_t need)
+{
+	struct mg_gate_artifact *na;
+	unsigned *no;
+	size_t ncap = *cap;
+
+	if (need <= *cap)
+		return MG_OK;
+	while (ncap < need)
+		ncap = ncap ? ncap * 2 : 64;
+	if ((na = realloc(*arts, ncap * sizeof(*na))) == NULL)
+		return MG_ERR_NOMEM;
+	*arts = na;
+	if ((no = realloc(*owner, ncap * sizeof(*no))) == NULL)
+		return MG_ERR_NOMEM;
+	*owner = no;
+	memset(*arts + *cap, 0, (ncap - *cap) * sizeof(**arts));
+	*cap = ncap;
+	return MG_OK;
+}
+
+/*
+ * When the shards report every listed file (no selection, nothing
+ * unreadable), the listing is rebuilt from their artifacts: its digest
+ * must be the one they carry, and in size mode each file must be
+ * reported by the shard the bin packing gives it.
+ */
+static int
+check_listing(struct mg_merge *m, const struct mg_gate_artifact *arts,
+    const unsigned *owner, size_t na, size_t nlisted, char *err,
+    size_t errlen)
+{
+	struct mg_listing l;
+	struct mg_shard sh;
+	size_t i;
+	long k;
+	int r = MG_ERR_NOMEM;
+
+	mg_listing_init(&l);
+	if (nlisted != m->selected ||
+	    strcmp(m->options + strlen(m->options) - 4, "=all") != 0)
+		return MG_OK;
+	memset(&sh, 0, sizeof(sh));
+	sh.index = 1;
+	sh.total = m->total;
+	(void)mg_shard_mode_parse(m->mode, &sh.mode);
+	for (i = 0; i < na; i++)
+		if (!mg_gate_is_synthetic_format(arts[i].a->format) &&
+		    mg_listing_add(&l, arts[i].a->path, arts[i].a->size) !=
+		    MG_OK)
+			goto out;
+	if (mg_listing_finish(&l, &sh) != MG_OK)
+		goto out;
+	r = MG_ERR_USAGE;
+	if (strcmp(l.sha256, m->list_sha256) != 0) {
+		snprintf(err, errlen, "the shards' artifacts are not the "
+		    "listing they name (artifact_list_sha256): a file was "
+		    "taken out, or the tree changed between the jobs");
+		goto out;
+	}
+	for (i = 0; sh.mode == MG_SHARD_SIZE && i < na; i++) {
+		if (mg_gate_is_synthetic_format(arts[i].a->format))
+			continue;
+		if ((k = mg_listing_find(&l, arts[i].a->path)) < 0 ||
+		    l.owner[k] != owner[i]) {
+			snprintf(err, errlen, "%s is reported by shard %u, "
+			    "the size packing gives it to shard %u",
+			    arts[i].a->path, owner[i], k >= 0 ? l.owner[k] : 0);
+			goto out;
+		}
+	}
+	r = MG_OK;
+out:
+	mg_listing_free(&l);
+	return r;
+}
+
+#undef BAD
+
 int
 mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
     int allow_empty, char *err, size_t errlen)
 {
-	struct shard_doc *d = NULL;
+	struct shard_doc d;
 	const char **by_index = NULL;
 	struct mg_gate_artifact *arts = NULL;
-	size_t i, k, na = 0, cap = 0, nreal = 0, u;
+	unsigned *owner = NULL;
+	size_t i, k, na = 0, cap = 0, nreal = 0, u, nlisted = 0;
+	uint64_t assigned = 0;
 	unsigned s;
 	int r = MG_ERR_NOMEM;
 
 	memset(m, 0, sizeof(*m));
+	memset(&d, 0, sizeof(d));
 	err[0] = '\0';
 	if (n == 0) {
 		snprintf(err, errlen, "no reports to merge");
 		return MG_ERR_USAGE;
 	}
-	if ((d = calloc(n, sizeof(*d))) == NULL)
-		return MG_ERR_NOMEM;
-	for (i = 0; i < n; i++) {
-		d[i].file = files[i];
-		if ((r = load_doc(m, &d[i], i == 0, err, errlen)) != MG_OK)
-			goto out;
-		cap += (size_t)cJSON_GetArraySize(d[i].arts);
-	}
-	if ((by_index = calloc(m->total + 1, sizeof(*by_index))) == NULL)
-		goto out;
-	for (i = 0; i < n; i++) {
-		if (by_index[d[i].index] != NULL) {
-			snprintf(err, errlen, "shard %u/%u given twice (%s and "
-			    "%s)", d[i].index, m->total, by_index[d[i].index],
-			    d[i].file);
-			r = MG_ERR_USAGE;
-			goto out;
-		}
-		by_index[d[i].index] = d[i].file;
-	}
-	for (s = 1; s <= m->total; s++)
-		if (by_index[s] == NULL) {
-			snprintf(err, errlen, "shard %u/%u missing", s, m->total);
-			r = MG_ERR_USAGE;
-			goto out;
-		}
-	r = MG_ERR_NOMEM;
-	if ((arts = calloc(cap + 1, sizeof(*arts))) == NULL)
-		goto out;
+	/* One report parsed at a time: its tree goes before the next. */
 	for (i = 0; i < n; i++) {
 		const cJSON *jo;
+		struct mg_hash *h;
+		char dig[65];
+		size_t base = na;
 
-		cJSON_ArrayForEach(jo, d[i].arts) {
+		memset(&d, 0, sizeof(d));
+		d.file = files[i];
+		if ((r = load_doc(m, &d, i == 0, err, errlen)) != MG_OK)
+			goto out;
+		if (by_index == NULL && (by_index = calloc(m->total + 1,
+		    sizeof(*by_index))) == NULL) {
+			r = MG_ERR_NOMEM;
+			goto out;
+		}
+		if (by_index[d.index] != NULL) {
+			snprintf(err, errlen, "shard %u/%u given twice (%s and "
+			    "%s)", d.index, m->total, by_index[d.index],
+			    d.file);
+			r = MG_ERR_USAGE;
+			goto out;
+		}
+		by_index[d.index] = d.file;
+		r = MG_ERR_NOMEM;
+		if ((h = mg_hash_new()) == NULL || mg_hash_reset(h) != MG_OK) {
+			mg_hash_free(h);
+			goto out;
+		}
+		r = MG_OK;
+		cJSON_ArrayForEach(jo, d.arts) {
+			struct mg_artifact *a;
+
+			if ((r = grow(&arts, &owner, &cap, na + 1)) != MG_OK)
+				break;
 			if (!cJSON_IsObject(jo)) {
 				snprintf(err, errlen, "%s: malformed artifact "
-				    "entry", d[i].file);
+				    "entry", d.file);
 				r = MG_ERR_USAGE;
-				goto out;
+				break;
 			}
-			r = add_artifact(m, d[i].file, jo, &arts[na], err,
+			r = add_artifact(m, d.file, jo, &arts[na], err,
 			    errlen);
+			owner[na] = d.index;
 			if (arts[na].a != NULL || arts[na].findings != NULL)
 				na++;
 			if (r != MG_OK)
-				goto out;
+				break;
+			a = arts[na - 1].a;
+			if (strcmp(a->format, "policy") == 0)
+				continue;
+			if (mg_hash_update(h, a->path, strlen(a->path) + 1) !=
+			    MG_OK || mg_hash_update(h, a->format,
+			    strlen(a->format) + 1) != MG_OK) {
+				r = MG_ERR_NOMEM;
+				break;
+			}
+			if (!mg_gate_is_synthetic_format(a->format))
+				nlisted++;
+			/*
+			 * A listed file belongs to its hash shard in hash
+			 * mode; a made-up artifact (a missing pin) always.
+			 */
+			if ((strcmp(m->mode, "hash") == 0 ||
+			    (mg_gate_is_synthetic_format(a->format) &&
+			    strcmp(a->format, "unreadable") != 0)) &&
+			    mg_shard_of_path(a->path, m->total) != d.index) {
+				snprintf(err, errlen, "%s: %s belongs to shard "
+				    "%u, not %u: the report was edited, or the "
+				    "reports come from different scans", d.file,
+				    a->path, mg_shard_of_path(a->path,
+				    m->total), d.index);
+				r = MG_ERR_USAGE;
+				break;
+			}
 		}
-		cJSON_Delete(d[i].root);
-		d[i].root = NULL;
+		if (r == MG_OK && mg_hash_final_hex(h, dig) != MG_OK)
+			r = MG_ERR_NOMEM;
+		mg_hash_free(h);
+		if (r != MG_OK)
+			goto out;
+		if (strcmp(dig, d.arts_sha256) != 0) {
+			snprintf(err, errlen, "%s: the artifacts of shard %u/%u "
+			    "do not match its artifacts_sha256: the report was "
+			    "edited", d.file, d.index, m->total);
+			r = MG_ERR_USAGE;
+			goto out;
+		}
+		if ((r = check_summary(&d, arts + base, na - base, err,
+		    errlen)) != MG_OK)
+			goto out;
+		assigned += d.assigned;
+		cJSON_Delete(d.root);
+		d.root = NULL;
 	}
-	if (na > 1)
-		qsort(arts, na, sizeof(*arts), cmp_ga);
-	/* The same path twice: the policy file folds, anything else lies. */
+	for (s = 1; s <= m->total; s++)
+		if (by_index[s] == NULL) {
+			snprintf(err, errlen, "shard %u/%u missing", s,
+			    m->total);
+			r = MG_ERR_USAGE;
+			goto out;
+		}
+	if (assigned != m->selected) {
+		snprintf(err, errlen, "the shards were assigned %llu files in "
+		    "all, the listing holds %llu: a report was edited",
+		    (unsigned long long)assigned,
+		    (unsigned long long)m->selected);
+		r = MG_ERR_USAGE;
+		goto out;
+	}
+	if ((r = check_listing(m, arts, owner, na, nlisted, err, errlen)) !=
+	    MG_OK)
+		goto out;
+	r = MG_ERR_NOMEM;
+	if (grow(&arts, &owner, &cap, na + 1) != MG_OK)
+		goto out;
+	if (na > 1 && (r = sort_stable(arts, na)) != MG_OK)
+		goto out;
+	/*
+	 * The same (path, format) twice: the policy file folds, anything
+	 * else lies.  One path under two formats (a pinned file replaced by
+	 * a FIFO: missing, and unreadable) is what one scan reports too, in
+	 * the order it reports them.
+	 */
 	for (i = 0, u = 0; i < na; i = k) {
 		for (k = i + 1; k < na && strcmp(arts[k].a->path,
 		    arts[i].a->path) == 0; k++)
 			;
-		if (k - i > 1) {
-			if (strcmp(arts[i].a->format, "policy") != 0 ||
-			    strcmp(arts[k - 1].a->format, "policy") != 0) {
+		if (k - i > 1 && !all_policy(&arts[i], k - i)) {
+			size_t x, y;
+
+			for (x = i; x < k; x++)
+				for (y = x + 1; y < k; y++)
+					if (cmp_ga(&arts[x], &arts[y]) == 0 ||
+					    strcmp(arts[x].a->format, "policy")
+					    == 0) {
+						snprintf(err, errlen, "%s is "
+						    "reported by more than one "
+						    "shard: the reports do not "
+						    "come from one sharded scan",
+						    arts[i].a->path);
+						r = MG_ERR_USAGE;
+						goto out;
+					}
+			for (x = i; x < k; x++) {
+				if (!mg_gate_is_synthetic_format(
+				    arts[x].a->format))
+					nreal++;
+				arts[u++] = arts[x];
+				if (u - 1 != x)
+					memset(&arts[x], 0, sizeof(arts[x]));
+			}
+			continue;
+		} else if (k - i > 1) {
+			if (strcmp(arts[i].a->format, "policy") != 0) {
 				snprintf(err, errlen, "%s is reported by more "
 				    "than one shard: the reports do not come "
 				    "from one sharded scan", arts[i].a->path);
@@ -626,7 +992,9 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 	m->g.arts = arts;
 	m->g.n = na;
 	arts = NULL;	/* transferred */
-	mg_gate_retally(&m->g, nreal, allow_empty ? MG_EXIT_PASS :
+	/* The shards' --allow-empty holds for the merge too. */
+	mg_gate_retally(&m->g, nreal, allow_empty ||
+	    strstr(m->options, " allow-empty=1 ") != NULL ? MG_EXIT_PASS :
 	    MG_EXIT_EMPTY);
 	r = MG_OK;
 out:
@@ -635,9 +1003,8 @@ out:
 			free_ga(&arts[i]);
 		free(arts);
 	}
-	for (i = 0; i < n; i++)
-		cJSON_Delete(d[i].root);
-	free(d);
+	free(owner);
+	cJSON_Delete(d.root);
 	free(by_index);
 	if (r != MG_OK && err[0] == '\0')
 		snprintf(err, errlen, "%s", mg_strerror(r));

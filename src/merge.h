@@ -15,11 +15,18 @@
 #define MG_MERGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "gate.h"
 #include "shard.h"
 
-#define MG_MERGE_MAX_BYTES	(256ull * 1024 * 1024)
+/*
+ * Caps on what a merge reads: one report, and all of them together.  A
+ * report costs about 25 times its size while parsed, and only one is
+ * parsed at a time.
+ */
+#define MG_MERGE_MAX_BYTES	(64ull * 1024 * 1024)
+#define MG_MERGE_MAX_TOTAL	(512ull * 1024 * 1024)
 
 struct mg_merge {
 	struct mg_gate	 g;		/* every artifact synthetic (owned) */
@@ -29,16 +36,29 @@ struct mg_merge {
 	int		 fail_on;	/* enum mg_sev */
 	unsigned	 total;		/* shards */
 	char		 list_sha256[65];
+	char		 mode[8];	/* "hash" or "size" */
+	char		 lock_sha256[65], manifest_sha256[65];
+	char		 baseline_sha256[65];
+	char		 options[160];
+	uint64_t	 selected;	/* listed files the selection keeps */
+	uint64_t	 bytes;		/* read so far */
 	char		**strs;		/* strings the gate borrows */
 	size_t		 nstrs, strs_cap;
 };
 
 /*
  * Read n shard reports, check that they are shards 1..N of one scan (same
- * tree digest, total, tool version, policy and fail_on; none missing or
- * repeated) and build the merged gate.  allow_empty: exit 0 instead of 4
- * when no shard found an artifact.  MG_ERR_USAGE with the reason in err
- * ("shard 2/3 missing", ...), or MG_ERR_NOMEM.
+ * tree digest, total, mode, tool version, policy, fail_on, lock, manifest,
+ * baseline, scan options and selection; none missing or repeated) and
+ * build the merged gate.  Nothing recorded is believed that can be
+ * recomputed: each artifact's verdict from its findings, each report's
+ * summary and exit code, the artifacts each shard owns, the listed files
+ * the shards were assigned (they add up to the listing) and, when every
+ * listed file is a reported artifact, the listing's digest; a
+ * disagreement is refused as tampering.  allow_empty (or the shards' own
+ * --allow-empty): exit 0 instead of 4 when no shard found an artifact.
+ * MG_ERR_USAGE with the reason in err ("shard 2/3 missing", ...), or
+ * MG_ERR_NOMEM.
  */
 int	mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 	    int allow_empty, char *err, size_t errlen);

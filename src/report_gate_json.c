@@ -19,6 +19,7 @@
 #include "err.h"
 #include "gate.h"
 #include "gate_report.h"
+#include "hash.h"
 #include "text.h"
 
 static int
@@ -31,7 +32,7 @@ put(cJSON *o, const char *k, cJSON *v)
 }
 
 static cJSON *
-finding_json(const struct mg_gate_finding *gf)
+finding_json(const struct mg_gate_finding *gf, int waived)
 {
 	const struct mg_finding *f = gf->f;
 	cJSON *o = cJSON_CreateObject();
@@ -51,6 +52,8 @@ finding_json(const struct mg_gate_finding *gf)
 		r |= put(o, "offset", mg_json_u64(f->offset));
 	if (gf->reason != NULL)
 		r |= put(o, "reason", mg_json_strz(gf->reason));
+	if (waived)
+		r |= put(o, "waived", cJSON_CreateBool(1));
 	if (r != MG_OK) {
 		cJSON_Delete(o);
 		return NULL;
@@ -73,12 +76,21 @@ artifact_json(const struct mg_gate_artifact *ga)
 	r |= put(o, "size", mg_json_u64(a->size));
 	r |= put(o, "sha256", cJSON_CreateString(a->sha256));
 	r |= put(o, "complete", cJSON_CreateBool(a->complete));
+	if (a->unsupported)
+		r |= put(o, "unsupported", cJSON_CreateBool(1));
 	r |= put(o, "verdict", cJSON_CreateString(mg_verdict_name(ga->verdict)));
 	r |= put(o, "fail_on", cJSON_CreateString(mg_sev_name(
 	    (enum mg_sev)ga->fail_on)));
 	r |= put(o, "findings", fs = cJSON_CreateArray());
 	for (i = 0; r == MG_OK && i < ga->nfindings; i++) {
-		cJSON *f = finding_json(&ga->findings[i]);
+		const struct mg_gate_finding *gf = &ga->findings[i];
+		/*
+		 * An unchecked format the policy accepts: what lets a merge
+		 * tell this pass from an edited "error".
+		 */
+		cJSON *f = finding_json(gf,
+		    gf->f->rule == MG_R_FMT_UNSUPPORTED &&
+		    gf->state != MG_FS_SUPPRESSED && ga->verdict == MG_V_PASS);
 
 		if (f == NULL)
 			r = MG_ERR_NOMEM;
@@ -130,11 +142,43 @@ summary_json(const struct mg_gate *g, const struct mg_gate_info *info)
 }
 
 int
+mg_report_gate_arts_sha256(const struct mg_gate *g, char out[65])
+{
+	struct mg_hash *h = mg_hash_new();
+	size_t i;
+	int r = MG_ERR_NOMEM;
+
+	if (h == NULL || mg_hash_reset(h) != MG_OK)
+		goto out;
+	for (i = 0; i < g->n; i++) {
+		const struct mg_artifact *a = g->arts[i].a;
+
+		if (strcmp(a->format, "policy") == 0)
+			continue;
+		if (mg_hash_update(h, a->path, strlen(a->path) + 1) != MG_OK ||
+		    mg_hash_update(h, a->format, strlen(a->format) + 1) !=
+		    MG_OK)
+			goto out;
+	}
+	if (mg_hash_final_hex(h, out) == MG_OK)
+		r = MG_OK;
+out:
+	mg_hash_free(h);
+	return r;
+}
+
+static cJSON *
+str_or_empty(const char *s)
+{
+	return cJSON_CreateString(s != NULL ? s : "");
+}
+
+int
 mg_report_gate_json(FILE *out, const struct mg_gate *g,
     const struct mg_gate_info *info)
 {
 	cJSON *root = cJSON_CreateObject(), *t, *arts;
-	char *s = NULL;
+	char *s = NULL, dig[65];
 	size_t i;
 	int r = MG_OK;
 
@@ -165,6 +209,23 @@ mg_report_gate_json(FILE *out, const struct mg_gate *g,
 			r |= put(sh, "mode", cJSON_CreateString(
 			    info->shard_mode != NULL ? info->shard_mode :
 			    "hash"));
+			r |= put(sh, "selected",
+			    mg_json_u64(info->shard_selected));
+			r |= put(sh, "assigned",
+			    mg_json_u64(info->shard_assigned));
+			if (r == MG_OK && mg_report_gate_arts_sha256(g, dig) ==
+			    MG_OK)
+				r |= put(sh, "artifacts_sha256",
+				    cJSON_CreateString(dig));
+			else
+				r = MG_ERR_NOMEM;
+			r |= put(sh, "lock_sha256",
+			    str_or_empty(info->lock_sha256));
+			r |= put(sh, "manifest_sha256",
+			    str_or_empty(info->manifest_sha256));
+			r |= put(sh, "baseline_sha256",
+			    str_or_empty(info->baseline_sha256));
+			r |= put(sh, "options", str_or_empty(info->options));
 		}
 		r |= put(root, "artifact_list_sha256",
 		    cJSON_CreateString(info->list_sha256));

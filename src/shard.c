@@ -241,10 +241,20 @@ mg_listing_finish(struct mg_listing *l, const struct mg_shard *s)
 	}
 	if ((h = mg_hash_new()) == NULL || mg_hash_reset(h) != MG_OK)
 		goto out;
-	for (i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++) {
+		char num[32];
+
 		if (mg_hash_update(h, l->paths[i], strlen(l->paths[i]) + 1) !=
 		    MG_OK)
 			goto out;
+		/* Size mode assigns by size: jobs must agree on sizes too. */
+		if (s != NULL && s->total > 0 && s->mode == MG_SHARD_SIZE) {
+			snprintf(num, sizeof(num), "%llu",
+			    (unsigned long long)l->sizes[i]);
+			if (mg_hash_update(h, num, strlen(num) + 1) != MG_OK)
+				goto out;
+		}
+	}
 	if (mg_hash_final_hex(h, l->sha256) != MG_OK)
 		goto out;
 	if (s != NULL && s->total > 0 && l->n > 0) {

@@ -3,8 +3,9 @@
  *
  * The listing is every file the walk offers (after the policy's include
  * and exclude), sorted bytewise by reported path, before any sharding;
- * its digest (SHA-256 over each path and a NUL) lets `modelgate merge`
- * prove that every shard saw the same tree.
+ * its digest (SHA-256 over each path and a NUL; in size mode each path's
+ * size in decimal and a NUL follow it) lets `modelgate merge` prove that
+ * every shard saw the same tree.
  *
  * Modes:
  *  - hash: a path belongs to shard 1 + (first 64 bits of SHA-256(path),

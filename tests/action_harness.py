@@ -21,6 +21,13 @@
         (v2 "::cmd props::data" commands at the start of a line, legacy
         "##[cmd props]data" commands anywhere in a line, stop-commands)
         and write OUTDIR/{stdout,rc,commands.json}.
+
+    action_harness.py k8s-pod JOB.yaml REPORTS CODE [INDEX]
+        Run the container script of a Kubernetes Job as its pod would
+        (JOB_COMPLETION_INDEX=INDEX, default 0, and the Job's env), with
+        /reports mapped to REPORTS and a modelgate that only exits with
+        CODE; exits with the pod's status.  A podFailurePolicy rule with
+        action Ignore is refused: it restarts the pod.
 """
 import json
 import os
@@ -215,11 +222,37 @@ def gitlab(template, name, repo, workdir, pairs):
     sys.exit(p.returncode)
 
 
+def k8s_pod(job_file, reports, code, index):
+    import tempfile
+    with open(job_file, encoding="utf-8") as f:
+        job = yaml.safe_load(f)
+    for rule in job["spec"].get("podFailurePolicy", {}).get("rules", []):
+        if rule.get("action") == "Ignore":
+            fail("%s: an Ignore rule restarts the pod forever" % job_file)
+    c = job["spec"]["template"]["spec"]["containers"][0]
+    if c.get("command") != ["/bin/sh", "-c"]:
+        fail("%s: the container is not a /bin/sh -c script" % job_file)
+    script = c["args"][0].replace("/reports", reports)
+    fake = tempfile.mkdtemp()
+    with open(os.path.join(fake, "modelgate"), "w") as f:
+        f.write("#!/bin/sh\nexit %d\n" % int(code))
+    os.chmod(os.path.join(fake, "modelgate"), 0o755)
+    env = {"PATH": fake + ":" + os.environ.get("PATH", "/usr/bin:/bin"),
+           "JOB_COMPLETION_INDEX": str(index)}
+    for e in c.get("env", []):
+        if "value" in e:
+            env[e["name"]] = str(e["value"])
+    p = subprocess.run(["/bin/sh", "-c", script], cwd=reports, env=env)
+    sys.exit(p.returncode)
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "lint":
         lint(argv[1], argv[2:])
     elif len(argv) >= 5 and argv[0] == "gitlab":
         gitlab(argv[1], argv[2], argv[3], argv[4], argv[5:])
+    elif len(argv) in (4, 5) and argv[0] == "k8s-pod":
+        k8s_pod(argv[1], argv[2], argv[3], argv[4] if len(argv) == 5 else 0)
     elif len(argv) >= 6 and argv[0] == "run":
         run(argv[1], argv[2], argv[3], argv[4], argv[5], argv[6:])
     else:

@@ -382,6 +382,42 @@ START_TEST(action_scan_step_runs_like_a_runner)
 }
 END_TEST
 
+/*
+ * Reports a pull request committed at the report paths are never read,
+ * published or uploaded: a scan that stops before writing its reports
+ * (exit 2) leaves no report, and the outputs say "error".
+ */
+START_TEST(action_stale_reports_are_not_believed)
+{
+	char *root = tu_tmpdir(), bad[4200], p[4300], *s;
+
+	mg_gen_demo(root);
+	snprintf(bad, sizeof(bad), "%s/bad", root);
+	tu_sh("cd '%s' && printf '{\\n  \"verdict\": \"pass\",\\n  "
+	    "\"critical\": 7,\\n}\\n' >modelgate.json && "
+	    "echo stale >modelgate.sarif && echo stale >modelgate.junit.xml && "
+	    "echo '{' >broken-policy.json", bad);
+	action_run(bad, "paths=models policy=broken-policy.json "
+	    "lock=modelgate.lock");
+	s = in(bad, "out/rc");
+	ck_assert_str_eq(s, "2\n");
+	free(s);
+	s = in(bad, "out/github_output");
+	ck_assert_ptr_nonnull(strstr(s, "exit-code=2\n"));
+	ck_assert_ptr_nonnull(strstr(s, "verdict=error\n"));
+	ck_assert_ptr_nonnull(strstr(s, "critical=0\n"));
+	ck_assert_ptr_null(strstr(s, "modelgate.sarif"));
+	ck_assert_ptr_null(strstr(s, "modelgate.json"));
+	free(s);
+	snprintf(p, sizeof(p), "%s/modelgate.sarif", bad);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	snprintf(p, sizeof(p), "%s/modelgate.json", bad);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	tu_rmrf(root);
+	free(root);
+}
+END_TEST
+
 /* The cache key is a digest of the sources; a hit builds nothing. */
 START_TEST(action_build_reuses_a_cached_binary)
 {
@@ -472,6 +508,126 @@ START_TEST(gitlab_scan_job_succeeds_and_gate_fails)
 }
 END_TEST
 
+/*
+ * MODELGATE_ARGS reach the merge: --allow-empty on a tree with no model
+ * gives the sharded pipeline the unsharded exit code, 0.
+ */
+START_TEST(gitlab_merge_gets_the_scan_args)
+{
+	char *d = tu_tmpdir(), *s;
+	static const char vars[] = "MODELGATE_PATHS=models "
+	    "'MODELGATE_ARGS=--allow-empty --no-sidecars'";
+	char v[512];
+
+	tu_sh("mkdir -p '%s/models' && echo hello >'%s/models/README.txt'", d,
+	    d);
+	ck_assert_int_eq(gitlab_job(d, "modelgate-scan", vars), 0);
+	s = in(d, "modelgate-reports/exit-code");
+	ck_assert_str_eq(s, "0\n");
+	free(s);
+	tu_sh("rm -rf '%s/modelgate-reports'", d);
+	for (int i = 1; i <= 2; i++) {
+		snprintf(v, sizeof(v), "%s CI_NODE_INDEX=%d CI_NODE_TOTAL=2",
+		    vars, i);
+		ck_assert_int_eq(gitlab_job(d, ".modelgate-scan-shard", v), 0);
+	}
+	ck_assert_int_eq(gitlab_job(d, ".modelgate-merge", vars), 0);
+	s = in(d, "modelgate-reports/exit-code");
+	ck_assert_str_eq(s, "0\n");
+	free(s);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
+ * GitLab: MODELGATE_TRUSTED_REF takes the policy and lock from the target
+ * branch, not from the change; a shard that exited 2 is not merged.
+ */
+START_TEST(gitlab_trusted_ref_and_failed_shard)
+{
+	char *root = tu_tmpdir(), d[4200], *s;
+	static const char vars[] = "MODELGATE_PATHS=models "
+	    "MODELGATE_POLICY=policy.json MODELGATE_LOCK=modelgate.lock";
+	char v[512];
+
+	mg_gen_demo_bad(root);
+	snprintf(d, sizeof(d), "%s/bad", root);
+	tu_sh("cd '%s' && git init -q . && git -c user.email=t@t "
+	    "-c user.name=t add -A && git -c user.email=t@t -c user.name=t "
+	    "commit -qm base && echo '{' >modelgate.lock && "
+	    "echo modelgate-reports >.git/info/exclude", d);
+	ck_assert_int_eq(gitlab_job(d, "modelgate-scan", vars), 0);
+	s = in(d, "modelgate-reports/exit-code");
+	ck_assert_str_eq(s, "2\n");
+	free(s);
+	snprintf(v, sizeof(v), "%s MODELGATE_TRUSTED_REF=HEAD", vars);
+	ck_assert_int_eq(gitlab_job(d, "modelgate-scan", v), 0);
+	s = in(d, "modelgate-reports/exit-code");
+	ck_assert_str_eq(s, "1\n");
+	free(s);
+
+	/* Shard 2 fails with exit 2: the merge records 2, merges nothing. */
+	tu_sh("rm -rf '%s/modelgate-reports'", d);
+	for (int i = 1; i <= 2; i++) {
+		snprintf(v, sizeof(v), "%s CI_NODE_INDEX=%d CI_NODE_TOTAL=2",
+		    vars, i);
+		ck_assert_int_eq(gitlab_job(d, ".modelgate-scan-shard", v), 1);
+	}
+	ck_assert_int_eq(gitlab_job(d, ".modelgate-merge", ""), 0);
+	s = in(d, "modelgate-reports/exit-code");
+	ck_assert_str_eq(s, "2\n");
+	free(s);
+	ck_assert_int_eq(gitlab_job(d, "modelgate-gate", ""), 2);
+	tu_rmrf(root);
+	free(root);
+}
+END_TEST
+
+/*
+ * Kubernetes: a pod that finished its scan succeeds whatever the verdict
+ * and records the exit code; only a usage error fails it; the merge job
+ * refuses to merge while a shard has no recorded code.
+ */
+static int
+k8s_pod(const char *job, const char *reports, int code, int index)
+{
+	return sh_rc("cd '%s' && %s tests/action_harness.py k8s-pod '%s' '%s' "
+	    "%d %d >/dev/null 2>&1", repo(), python_yaml(), job, reports, code,
+	    index);
+}
+
+START_TEST(k8s_finished_shards_complete_and_merge_decides)
+{
+	char *t = tu_tmpdir(), *s;
+	static const char scan[] = "ci/k8s/modelgate-scan-job.yaml";
+	static const char mrg[] = "ci/k8s/modelgate-merge-job.yaml";
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		int code = i == 2 ? 1 : i == 3 ? 3 : i;
+
+		ck_assert_int_eq(k8s_pod(scan, t, code, i), 0);
+	}
+	s = in(t, "shard-2.exit-code");
+	ck_assert_str_eq(s, "1\n");
+	free(s);
+	/* The merge job merges (here: a modelgate that exits 1). */
+	ck_assert_int_eq(k8s_pod(mrg, t, 1, 0), 1);
+	/* A usage error fails the pod and records nothing. */
+	ck_assert_int_eq(k8s_pod(scan, t, 2, 3), 2);
+	{
+		char p[4200];
+
+		snprintf(p, sizeof(p), "%s/shard-3.exit-code", t);
+		ck_assert_int_ne(access(p, F_OK), 0);
+	}
+	ck_assert_int_eq(k8s_pod(mrg, t, 0, 0), 2);
+	tu_rmrf(t);
+	free(t);
+}
+END_TEST
+
 START_TEST(pre_deploy_prints_one_verdict)
 {
 	char *root = tu_tmpdir(), d[4200], *s;
@@ -506,6 +662,18 @@ START_TEST(pre_deploy_prints_one_verdict)
 	    tu_env("MG_BIN"), repo());
 	rc = system(cmd);
 	ck_assert_int_eq(WEXITSTATUS(rc), 2);
+	/* A broken policy: the reports of the earlier run are gone. */
+	snprintf(cmd, sizeof(cmd), "cd '%s' && echo '{' >broken.json && "
+	    "MODELGATE_BIN='%s' sh '%s/ci/pre-deploy.sh' -p broken.json "
+	    "-r reports models >out.txt 2>&1", d, tu_env("MG_BIN"), repo());
+	rc = system(cmd);
+	ck_assert_int_eq(WEXITSTATUS(rc), 2);
+	{
+		char p[4300];
+
+		snprintf(p, sizeof(p), "%s/reports/modelgate.sarif", d);
+		ck_assert_int_ne(access(p, F_OK), 0);
+	}
 	tu_rmrf(root);
 	free(root);
 }
@@ -701,8 +869,12 @@ ci_suite(void)
 	tcase_add_test(tc, github_annotations_escape_and_cap);
 	tcase_add_test(tc, action_and_templates_are_well_formed);
 	tcase_add_test(tc, action_scan_step_runs_like_a_runner);
+	tcase_add_test(tc, action_stale_reports_are_not_believed);
 	tcase_add_test(tc, action_build_reuses_a_cached_binary);
 	tcase_add_test(tc, gitlab_scan_job_succeeds_and_gate_fails);
+	tcase_add_test(tc, gitlab_merge_gets_the_scan_args);
+	tcase_add_test(tc, gitlab_trusted_ref_and_failed_shard);
+	tcase_add_test(tc, k8s_finished_shards_complete_and_merge_decides);
 	tcase_add_test(tc, pre_deploy_prints_one_verdict);
 	tcase_add_test(tc, cyclonedx_bom_validates_and_is_reproducible);
 	tcase_add_test(tc, help_readme_and_man_page_agree);

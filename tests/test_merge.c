@@ -252,6 +252,295 @@ START_TEST(merge_refuses_missing_repeated_foreign_tampered)
 }
 END_TEST
 
+/* Rewrite report in (dir/bad) with edit, into out. */
+static void
+edit_report(const char *d, const char *in, const char *out,
+    void (*edit)(cJSON *))
+{
+	char *s = slurp_in(d, in), *t, p[4200];
+	cJSON *j = cJSON_Parse(s);
+
+	ck_assert_ptr_nonnull(j);
+	edit(j);
+	t = cJSON_Print(j);
+	snprintf(p, sizeof(p), "%s/bad", d);
+	tu_write(p, out, t);
+	free(t);
+	free(s);
+	cJSON_Delete(j);
+}
+
+static cJSON *
+art_with(cJSON *j, const char *key, const char *val)
+{
+	cJSON *a;
+
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "artifacts")) {
+		const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(a, key));
+
+		if (v != NULL && strcmp(v, val) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+static void
+set_str(cJSON *o, const char *k, const char *v)
+{
+	ck_assert_ptr_nonnull(o);
+	cJSON_ReplaceItemInObject(o, k, cJSON_CreateString(v));
+}
+
+/* Every verdict "fail" said "pass", the report's own included. */
+static void
+fail_to_pass(cJSON *j)
+{
+	cJSON *a;
+
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "artifacts"))
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(a,
+		    "verdict")), "fail") == 0)
+			set_str(a, "verdict", "pass");
+}
+
+/* The failing artifacts taken out, the summary left alone. */
+static void
+drop_failing(cJSON *j)
+{
+	cJSON *arts = cJSON_GetObjectItem(j, "artifacts");
+	int i;
+
+	for (i = cJSON_GetArraySize(arts) - 1; i >= 0; i--)
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(
+		    cJSON_GetArrayItem(arts, i), "verdict")), "fail") == 0)
+			cJSON_DeleteItemFromArray(arts, i);
+}
+
+/* ... and the summary and verdict made to agree. */
+static void
+drop_failing_fix_summary(cJSON *j)
+{
+	cJSON *arts = cJSON_GetObjectItem(j, "artifacts"), *a, *sum, *v, *f;
+	int n = 0, pass = 0, err = 0, sev[5] = { 0 }, k;
+	static const char *const names[5] = { "info", "low", "medium", "high",
+	    "critical" };
+
+	drop_failing(j);
+	cJSON_ArrayForEach(a, arts) {
+		cJSON *fi;
+
+		n++;
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(a,
+		    "verdict")), "pass") == 0)
+			pass++;
+		else
+			err++;
+		cJSON_ArrayForEach(fi, cJSON_GetObjectItem(a, "findings"))
+			for (k = 0; k < 5; k++)
+				if (strcmp(cJSON_GetStringValue(
+				    cJSON_GetObjectItem(fi, "severity")),
+				    names[k]) == 0 && strcmp(cJSON_GetStringValue(
+				    cJSON_GetObjectItem(fi, "state")),
+				    "active") == 0)
+					sev[k]++;
+	}
+	sum = cJSON_GetObjectItem(j, "summary");
+	v = cJSON_GetObjectItem(sum, "verdicts");
+	f = cJSON_GetObjectItem(sum, "findings");
+	cJSON_ReplaceItemInObject(sum, "artifacts", cJSON_CreateNumber(n));
+	cJSON_ReplaceItemInObject(v, "pass", cJSON_CreateNumber(pass));
+	cJSON_ReplaceItemInObject(v, "fail", cJSON_CreateNumber(0));
+	cJSON_ReplaceItemInObject(v, "error", cJSON_CreateNumber(err));
+	for (k = 0; k < 5; k++)
+		cJSON_ReplaceItemInObject(f, names[k],
+		    cJSON_CreateNumber(sev[k]));
+	set_str(j, "verdict", err > 0 ? "incomplete" : "pass");
+	cJSON_ReplaceItemInObject(j, "exit_code",
+	    cJSON_CreateNumber(err > 0 ? 3 : 0));
+}
+
+static void
+unsupported_to_pass(cJSON *j)
+{
+	set_str(art_with(j, "path", "models/legacy.pt"), "verdict", "pass");
+}
+
+/*
+ * A verdict is what the findings give: an edited verdict, a failing
+ * artifact taken out, an unchecked format said to pass are refused.
+ */
+START_TEST(merge_recomputes_verdicts_from_findings)
+{
+	char *d = bad_tree();
+	struct tres r;
+	static void (*const edits[])(cJSON *) = { fail_to_pass, drop_failing,
+	    drop_failing_fix_summary, unsupported_to_pass };
+	char name[32];
+	size_t i;
+
+	r = scan_bad(d, (const char *const[]){ "--shard", "1/1", "--json",
+	    "s.json", NULL });
+	ck_assert_int_eq(r.status, 1);
+	tu_free(&r);
+	r = merge(d, (const char *const[]){ "s.json", NULL });
+	ck_assert_int_eq(r.status, 1);
+	tu_free(&r);
+	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		snprintf(name, sizeof(name), "t%zu.json", i);
+		edit_report(d, "s.json", name, edits[i]);
+		r = merge(d, (const char *const[]){ name, NULL });
+		ck_assert_msg(r.status == 2, "edit %zu: exit %d", i, r.status);
+		ck_assert_msg(strstr(r.err, "edited") != NULL, "edit %zu: %s",
+		    i, r.err);
+		tu_free(&r);
+	}
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
+ * An unchecked format the policy accepts passes, also when its finding is
+ * baselined: the merge recomputes the same pass.
+ */
+START_TEST(merge_accepts_a_waived_unchecked_format)
+{
+	char *d = bad_tree(), cwd[4200];
+	struct tres r;
+
+	snprintf(cwd, sizeof(cwd), "%s/bad", d);
+	tu_write(cwd, "waive.json", "{\"version\": 1, \"fail_on\": \"high\", "
+	    "\"formats\": {\"unchecked\": [\"pytorch\"]}}\n");
+	r = tu_run(cwd, (const char *const[]){ "scan", "-q", "-p",
+	    "waive.json", "--json", "b.json", "models/legacy.pt", NULL });
+	ck_assert_int_eq(r.status, 0);
+	tu_free(&r);
+	r = tu_run(cwd, (const char *const[]){ "scan", "-q", "-p",
+	    "waive.json", "--baseline", "b.json", "--json", "u.json",
+	    "models/legacy.pt", NULL });
+	ck_assert_int_eq(r.status, 0);
+	tu_free(&r);
+	r = tu_run(cwd, (const char *const[]){ "scan", "-q", "-p",
+	    "waive.json", "--baseline", "b.json", "--shard", "1/1", "--json",
+	    "s.json", "models/legacy.pt", NULL });
+	ck_assert_int_eq(r.status, 0);
+	tu_free(&r);
+	ck_assert_int_eq(count_rule(d, "u.json", "FMT-UNSUPPORTED"), 1);
+	r = merge(d, (const char *const[]){ "--json", "m.json", "s.json",
+	    NULL });
+	ck_assert_msg(r.status == 0, "merge exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	same_file(d, "u.json", "m.json");
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
+ * Honest shards that do not make one scan: another --shard-mode, a lock
+ * given to one shard only, sizes that differ between jobs in size mode.
+ */
+START_TEST(merge_refuses_mismatched_shards)
+{
+	char *d = bad_tree();
+	struct tres r;
+	char cwd[4200];
+
+	snprintf(cwd, sizeof(cwd), "%s/bad", d);
+	r = scan_bad(d, (const char *const[]){ "--shard", "1/2", "--json",
+	    "h1.json", NULL });
+	tu_free(&r);
+	r = scan_bad(d, (const char *const[]){ "--shard", "2/2", "--json",
+	    "h2.json", NULL });
+	tu_free(&r);
+	r = scan_bad(d, (const char *const[]){ "--shard", "2/2",
+	    "--shard-mode", "size", "--json", "z2.json", NULL });
+	tu_free(&r);
+	r = merge(d, (const char *const[]){ "h1.json", "z2.json", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "--shard-mode"));
+	tu_free(&r);
+
+	/* No lock for shard 2. */
+	r = tu_run(cwd, (const char *const[]){ "scan", "-q", "--policy",
+	    "policy.json", "--shard", "2/2", "--json", "n2.json", "models",
+	    NULL });
+	tu_free(&r);
+	r = merge(d, (const char *const[]){ "h1.json", "n2.json", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "lock"));
+	tu_free(&r);
+	/* --no-hash for shard 2. */
+	r = scan_bad(d, (const char *const[]){ "--shard", "2/2", "--no-hash",
+	    "--json", "o2.json", NULL });
+	tu_free(&r);
+	r = merge(d, (const char *const[]){ "h1.json", "o2.json", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "options"));
+	tu_free(&r);
+
+	/* Size mode: a file grows between the jobs. */
+	r = scan_bad(d, (const char *const[]){ "--shard", "1/2",
+	    "--shard-mode", "size", "--json", "z1.json", NULL });
+	tu_free(&r);
+	tu_sh("cd '%s' && printf 'xxxxxxxx' >>models/partial.gguf", cwd);
+	r = scan_bad(d, (const char *const[]){ "--shard", "2/2",
+	    "--shard-mode", "size", "--json", "z2b.json", NULL });
+	tu_free(&r);
+	r = merge(d, (const char *const[]){ "z1.json", "z2b.json", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "another tree"));
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
+ * A pinned file replaced by a FIFO is reported twice by one scan (the
+ * pin missing, the path unreadable): one shard's report merges to it.
+ */
+START_TEST(merge_single_report_with_a_fifo_pin)
+{
+	char *d = bad_tree();
+	struct tres r;
+	int u;
+
+	tu_sh("cd '%s/bad' && rm models/good-q8_0.gguf && "
+	    "mkfifo models/good-q8_0.gguf", d);
+	r = scan_bad(d, (const char *const[]){ "--json", "u.json", NULL });
+	u = r.status;
+	tu_free(&r);
+	r = scan_bad(d, (const char *const[]){ "--shard", "1/1", "--json",
+	    "s.json", NULL });
+	tu_free(&r);
+	r = merge(d, (const char *const[]){ "--json", "m.json", "s.json",
+	    NULL });
+	ck_assert_msg(r.status == u, "merge exit %d, scan %d: %s", r.status,
+	    u, r.err);
+	tu_free(&r);
+	same_file(d, "u.json", "m.json");
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* A report over the cap is refused before it is read. */
+START_TEST(merge_caps_report_size)
+{
+	char *d = bad_tree();
+	struct tres r;
+
+	tu_sh("truncate -s 65M '%s/bad/big.json'", d);
+	r = merge(d, (const char *const[]){ "big.json", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "cap on one report"));
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* Adding a path never moves another in hash mode. */
 START_TEST(shard_hash_assignment_is_stable)
 {
@@ -387,9 +676,10 @@ START_TEST(scan_shard_auto_unset_is_usage_error)
 END_TEST
 
 /*
- * --files-from: only the listed files are scanned, the lock is still
- * verified in full (the pin of the file that is gone is reported), and
- * the unlisted files are neither reported missing nor read.
+ * --files-from: only the listed files and the files the lock does not
+ * list are scanned, the lock is still verified in full (the pin of the
+ * file that is gone is reported), and the other pinned files are neither
+ * reported missing nor read.
  */
 START_TEST(scan_files_from_keeps_lock_verification)
 {
@@ -420,8 +710,12 @@ START_TEST(scan_files_from_keeps_lock_verification)
 	}
 	ck_assert_int_eq(seen_good, 1);
 	ck_assert_int_eq(seen_gone, 1);
-	/* good, gone, and the policy file's unused suppressions. */
-	ck_assert_int_le(n, 3);
+	/*
+	 * good, gone, the two files the lock does not list (scanned
+	 * whatever the selection) and the policy file's unused suppressions.
+	 */
+	ck_assert_int_le(n, 5);
+	ck_assert_int_eq(count_rule(d, "pr.json", "HASH-EXTRA"), 2);
 	cJSON_Delete(j);
 	ck_assert_int_eq(count_rule(d, "pr.json", "HASH-MISMATCH"), 0);
 
@@ -453,14 +747,123 @@ START_TEST(scan_changed_since_uses_git_diff)
 	    "--json", "pr.json", NULL });
 	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
 	tu_free(&r);
-	/* The changed file is checked against its pin; nothing else is. */
+	/*
+	 * The changed file is checked against its pin; no other pinned
+	 * file is (the lock's wrong pin of tinyllama goes unseen); the
+	 * files the lock does not list are scanned.
+	 */
 	ck_assert_int_eq(count_rule(d, "pr.json", "HASH-MISMATCH"), 1);
-	ck_assert_int_eq(count_rule(d, "pr.json", "GGUF-TEMPLATE"), 0);
+	ck_assert_int_eq(count_rule(d, "pr.json", "HASH-EXTRA"), 2);
 	n = count_rule(d, "pr.json", "HASH-MISSING");
 	ck_assert_int_eq(n, 1);
 	r = scan_bad(d, (const char *const[]){ "--changed-since",
 	    "--output=x", NULL });
 	ck_assert_int_eq(r.status, 2);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* A commit of the demo tree in d/bad: the base a pull request starts at. */
+static void
+git_base(const char *d)
+{
+	tu_sh("cd '%s/bad' && git init -q . && git -c user.email=t@t "
+	    "-c user.name=t add -A && git -c user.email=t@t -c user.name=t "
+	    "commit -qm base", d);
+}
+
+/*
+ * A pull request that only repins the lock, or changes nothing, is
+ * scanned in full: the wrong pin of tinyllama is found as by a full scan.
+ */
+START_TEST(scan_changed_since_lock_edit_scans_everything)
+{
+	char *d = bad_tree();
+	struct tres r;
+
+	git_base(d);
+	tu_sh("cd '%s/bad' && echo >>modelgate.lock", d);
+	/* Reports outside the work tree: they would be untracked files. */
+	r = scan_bad(d, (const char *const[]){ "--changed-since", "HEAD",
+	    "--json", "../lock.json", NULL });
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "every file is scanned"));
+	tu_free(&r);
+	ck_assert_int_eq(count_rule(d, "../lock.json", "HASH-MISMATCH"), 1);
+	tu_sh("cd '%s/bad' && git checkout -q modelgate.lock", d);
+	r = scan_bad(d, (const char *const[]){ "--changed-since", "HEAD",
+	    "--json", "../none.json", NULL });
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	ck_assert_int_eq(count_rule(d, "../none.json", "HASH-MISMATCH"), 1);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
+ * What a selection names is what a full scan would see: a directory
+ * (a submodule bump) selects everything below it, a scan root given
+ * through a symlink matches git's names, untracked files count as
+ * changed.
+ */
+START_TEST(scan_selection_covers_dirs_links_untracked)
+{
+	char *d = bad_tree(), cwd[4200];
+	struct tres r;
+
+	snprintf(cwd, sizeof(cwd), "%s/bad", d);
+	tu_write(cwd, "dir.txt", "models\n");
+	r = scan_bad(d, (const char *const[]){ "--files-from", "dir.txt",
+	    "--json", "dir.json", NULL });
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	ck_assert_int_eq(count_rule(d, "dir.json", "HASH-MISMATCH"), 1);
+
+	git_base(d);
+	tu_sh("cd '%s' && ln -s models mlink && "
+	    "echo mlink >>.git/info/exclude && "
+	    "cp 'models/x::error title=pwn::ok.gguf' models/new.gguf && "
+	    "cp 'models/x::error title=pwn::ok.gguf' models/partial.gguf", cwd);
+	/* Untracked, through the link; changed, through the link. */
+	r = tu_run(cwd, (const char *const[]){ "scan", "-q",
+	    "--changed-since", "HEAD", "--json", "link.json", "mlink", NULL });
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	/* Each of the two files has the template finding. */
+	ck_assert_int_ge(count_rule(d, "link.json", "GGUF-TEMPLATE"), 2);
+	{
+		char *j = slurp_in(d, "link.json");
+
+		ck_assert_ptr_nonnull(strstr(j, "\"mlink/new.gguf\""));
+		ck_assert_ptr_nonnull(strstr(j, "\"mlink/partial.gguf\""));
+		ck_assert_ptr_null(strstr(j, "\"mlink/good-q8_0.gguf\""));
+		free(j);
+	}
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* git's own message goes through the escaper like every other line. */
+START_TEST(scan_changed_since_escapes_git_stderr)
+{
+	char *d = bad_tree();
+	struct tres r;
+	const char *p;
+
+	git_base(d);
+	r = scan_bad(d, (const char *const[]){ "--changed-since",
+	    "HEAD\n::error::Y", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "bad revision"));
+	for (p = r.err; p != NULL; p = strchr(p, '\n')) {
+		p += *p == '\n';
+		ck_assert_msg(strncmp(p, "::", 2) != 0,
+		    "a bare workflow command: %s", r.err);
+	}
 	tu_free(&r);
 	tu_rmrf(d);
 	free(d);
@@ -477,12 +880,20 @@ merge_suite(void)
 	tcase_add_test(tc, merge_hash_shards_equal_unsharded_scan);
 	tcase_add_test(tc, merge_size_shards_equal_unsharded_scan);
 	tcase_add_test(tc, merge_refuses_missing_repeated_foreign_tampered);
+	tcase_add_test(tc, merge_recomputes_verdicts_from_findings);
+	tcase_add_test(tc, merge_accepts_a_waived_unchecked_format);
+	tcase_add_test(tc, merge_refuses_mismatched_shards);
+	tcase_add_test(tc, merge_single_report_with_a_fifo_pin);
+	tcase_add_test(tc, merge_caps_report_size);
 	tcase_add_test(tc, shard_hash_assignment_is_stable);
 	tcase_add_test(tc, shard_size_mode_balances_bytes);
 	tcase_add_test(tc, shard_auto_reads_gitlab_and_kubernetes);
 	tcase_add_test(tc, scan_shard_auto_unset_is_usage_error);
 	tcase_add_test(tc, scan_files_from_keeps_lock_verification);
 	tcase_add_test(tc, scan_changed_since_uses_git_diff);
+	tcase_add_test(tc, scan_changed_since_lock_edit_scans_everything);
+	tcase_add_test(tc, scan_selection_covers_dirs_links_untracked);
+	tcase_add_test(tc, scan_changed_since_escapes_git_stderr);
 	suite_add_tcase(s, tc);
 	return s;
 }
