@@ -1607,6 +1607,8 @@ static const unsigned char torch_magic_le[10] = {
 	0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19
 };
 
+static const char torch_magic_dec[] = "119547037146038801333356";
+
 /* GLOBAL and INST: "module\nname\n". */
 static int
 text_global(struct pk *pk, uint64_t off, uint32_t *imp)
@@ -1891,6 +1893,10 @@ stream(struct pk *pk, struct strm *s)
 				    "decimal integer", op == 'I' ? "INT" : "LONG");
 			v = pv_scalar(PV_INT, iv);
 			v.big = (unsigned char)big;
+			/* Legacy torch's magic number at protocol 0 or 1. */
+			if (len >= 24 && strncmp(line, torch_magic_dec, 24) ==
+			    0 && (len == 24 || (len == 25 && line[24] == 'L')))
+				v.big = BIG_TORCH;
 			r = push(pk, s, v);
 			break;
 		case 'F':		/* FLOAT */
@@ -2356,10 +2362,17 @@ const char *const mg_pickle_safe_default[] = {
 	"numpy.bytes_",
 	/* joblib's array placeholder: modelgate skips its bytes exactly. */
 	"joblib.numpy_pickle.NumpyArrayWrapper",
-	/* scikit-learn classes (capitalised names): estimators are rebuilt
-	 * by __setstate__, which sets attributes; sklearn functions (which
-	 * include network fetchers) are not on this list. */
-	"sklearn.*.[A-Z]*",
+	/* scikit-learn classes (capitalised names, private ones too):
+	 * estimators are rebuilt by __setstate__, which sets attributes;
+	 * sklearn functions (which include network fetchers) are not on
+	 * this list. */
+	"sklearn.*.[A-Z]*", "sklearn.*._[A-Z]*",
+	/* The Cython helpers sklearn's extension types pickle through:
+	 * newObj(cls) is cls.__new__(cls), and Cython's generated
+	 * __pyx_unpickle_<Class>(cls, checksum, state) checks the layout
+	 * checksum, makes cls.__new__(cls) and sets the C fields from state.
+	 * The class they receive is an import of its own, judged as such. */
+	"sklearn.*.newObj", "sklearn.*.__pyx_unpickle_*",
 	"scipy.sparse.*.csr_matrix", "scipy.sparse.*.csc_matrix",
 	"scipy.sparse.*.coo_matrix",
 	NULL
@@ -2756,6 +2769,8 @@ mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 	pk.a = a;
 	pk.rd = rd;
 	pk.torch = torch;
+	/* np.load unpickles an object array with pickle.load: no joblib. */
+	pk.plain = layout == MG_PK_EMBEDDED;
 	while (mg_rd_left(rd) > 0 || pk.streams == 0) {
 		uint64_t start = mg_rd_tell(rd);
 
