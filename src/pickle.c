@@ -2436,6 +2436,37 @@ const char *const mg_pickle_unsafe_default[] = {
 	"torch.utils._config_module.*", "torch.utils.data.datapipes.*",
 	"torch.utils.cpp_extension.*", "torch._C._jit*",
 	"fickling.*", "picklescan.*", "modelscan.*", "modelaudit.*",
+	/* Loaders, files and databases the standard library reaches. */
+	"_frozen_importlib.*", "_frozen_importlib_external.*",
+	"numpy.ctypeslib.*", "site.*", "sqlite3.*", "_sqlite3.*", "dbm.*",
+	"operator.call", "_operator.call", "pathlib.Path.write_*",
+	"pathlib.Path.open", "pathlib.PosixPath.write_*",
+	"pathlib.PosixPath.open",
+	NULL
+};
+
+/*
+ * Names that run code, load code or pickles, spawn processes or touch
+ * files whatever module re-exports them (random._os.system,
+ * enum.bltns.exec, sklearn.utils._available_if.MethodType): the final
+ * attribute of an import matching one is unsafe unless the exact
+ * module.name is on a safe list.  Drawn from the unsafe list's names.
+ */
+static const char *const danger_names[] = {
+	"system", "popen*", "*_popen", "Popen", "call", "check_call",
+	"check_output", "getoutput", "getstatusoutput", "run", "spawn*",
+	"exec", "exec[lv]*", "execfile", "fork*", "kill*", "eval",
+	"compile", "getattr", "setattr", "delattr", "__import__",
+	"import_module", "reload", "__build_class__", "breakpoint", "input",
+	"globals", "locals", "vars", "apply",
+	"MethodType", "FunctionType", "LambdaType", "CodeType",
+	"attrgetter", "itemgetter", "methodcaller", "partial",
+	"partialmethod", "load", "loads", "_load", "_loads", "load_library",
+	"LoadLibrary", "CDLL", "PyDLL", "dlopen",
+	"open", "*_open", "open_code", "urlopen", "write_text", "write_bytes",
+	"unlink", "rmtree", "rmdir", "extractall", "SourceFileLoader",
+	"SourcelessFileLoader", "ExtensionFileLoader", "addpackage",
+	"addsitedir", "connect", "create_connection", "timeit",
 	NULL
 };
 
@@ -2528,7 +2559,8 @@ mg_pickle_classify(const struct mg_pickle_pol *pol, const char *module,
 {
 	const char *m = canon_module(module);
 	size_t ml = strlen(m), nl = strlen(name), i;
-	int dotted = strchr(name, '.') != NULL;
+	int dotted = strchr(name, '.') != NULL, exact;
+	const char *last;
 	enum mg_pk_class cl = MG_PK_UNKNOWN;
 	char q[1100];
 
@@ -2542,6 +2574,23 @@ mg_pickle_classify(const struct mg_pickle_pol *pol, const char *module,
 		return MG_PK_UNSAFE;
 	if (denied(mg_pickle_unsafe_default,
 	    count_nul(mg_pickle_unsafe_default), q, ml))
+		return MG_PK_UNSAFE;
+	/*
+	 * Exactly listed as safe (a pattern does not count): the built-in
+	 * list or the policy's allow list.  Only this exempts a dangerous
+	 * final name or an attribute chain.
+	 */
+	exact = any_match(mg_pickle_safe_default,
+	    count_nul(mg_pickle_safe_default), q, 0) || (pol != NULL &&
+	    pol->have && any_match((const char *const *)pol->allow.v,
+	    pol->allow.n, q, 0));
+	last = strrchr(name, '.');
+	last = last != NULL ? last + 1 : name;
+	for (i = 0; !exact && danger_names[i] != NULL; i++)
+		if (mg_glob_match(danger_names[i], last))
+			return MG_PK_UNSAFE;
+	/* An attribute chain reaches whatever a module holds. */
+	if (dotted && !exact)
 		return MG_PK_UNSAFE;
 	/* A dunder reached through a dotted path walks into internals. */
 	if (dotted) {
