@@ -2,12 +2,13 @@
  * fmt_pickle.c - raw pickles (joblib files included) and legacy PyTorch
  * checkpoints, recognised by content whatever their name.
  *
- * Protocol 2 to 5 pickles open with PROTO; protocol 0 and 1 pickles open
- * with any opcode, so they are recognised by a short walk of their first
- * opcodes (every one known, with arguments that fit).  Legacy torch files
+ * PROTO is optional: a pickle may open with any opcode of any protocol,
+ * so one without it is recognised by a short walk of its first opcodes
+ * (every one known, with exact arguments).  Legacy torch files
  * (torch.save(..., _use_new_zipfile_serialization=False)) open with the
- * pickled magic number 0x1950a86a20f9469cfc6c.  Both are analysed by
- * pickle.c; the zip form of torch files stays with the container formats.
+ * pickled magic number 0x1950a86a20f9469cfc6c at any protocol.  Both are
+ * analysed by pickle.c; the zip form of torch files stays with the
+ * container formats.
  */
 #include <stdint.h>
 #include <string.h>
