@@ -121,6 +121,7 @@ struct pk {
 	int		 torch;		/* a legacy torch file */
 	int		 plain;		/* a plain pickle.load: no joblib reads */
 	int		 shadow;	/* reading data as opcodes: no findings */
+	unsigned char	 op;		/* the opcode being read */
 	uint64_t	 shadow_room;	/* shadow: file bytes from the block on */
 	int		 rc;		/* worst result so far */
 	unsigned	 same[MG_R__COUNT];
@@ -314,15 +315,15 @@ read_blob(struct pk *pk, uint64_t off, uint64_t n, int kind, struct pv *out)
 	int r;
 
 	*out = pv_scalar(kind, 0);
+	if (pk->shadow && n > mg_rd_left(pk->rd) &&
+	    n > pk->shadow_room - mg_rd_tell(pk->rd))
+		return MG_ERR_FORMAT;	/* pickle.load fails: end of file */
 	if (n > MG_MAX_PICKLE_STRING) {
 		pk_note(pk, MG_R_PICKLE_LIMIT, off, NULL, "string of %llu bytes "
 		    "at offset %llu exceeds MG_MAX_PICKLE_STRING",
 		    (unsigned long long)n, (unsigned long long)off);
 		return MG_ERR_LIMIT;
 	}
-	if (pk->shadow && n > mg_rd_left(pk->rd) &&
-	    n > pk->shadow_room - mg_rd_tell(pk->rd))
-		return MG_ERR_FORMAT;	/* pickle.load fails: end of file */
 	if (n > mg_rd_left(pk->rd)) {
 		pk_note(pk, MG_R_PICKLE_TRUNC, off, NULL, "string of %llu bytes "
 		    "at offset %llu runs past the end of the file (%llu bytes "
@@ -348,6 +349,42 @@ read_blob(struct pk *pk, uint64_t off, uint64_t n, int kind, struct pv *out)
 }
 
 /*
+ * Data read as opcodes whose text argument runs past the array block: does
+ * what is already read make pickle.load fail whatever follows (an INT that
+ * is no number, a module name that is no name, PERSID without a
+ * persistent_load)?  Then the walk ends there.
+ */
+static int
+line_dead(unsigned char op, const char *t, size_t n)
+{
+	const char *ok;
+	size_t i;
+
+	switch (op) {
+	case 'I': case 'L': case 'g': case 'p':
+		ok = "0123456789+-_ \tL";
+		break;
+	case 'F':
+		ok = "0123456789+-_. \teEinfatyINFATY";
+		break;
+	case 'c': case 'i':
+		ok = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_.";
+		break;
+	case 'S':
+		return n > 0 && t[0] != '\'' && t[0] != '"';
+	case 'P':
+		return 1;
+	default:
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (t[i] == '\0' || strchr(ok, t[i]) == NULL)
+			return 1;
+	return 0;
+}
+
+/*
  * A protocol 0 text argument up to '\n'.  Up to cap bytes are copied to
  * buf (NUL-terminated); *len gets the full length.  MG_ERR_TRUNCATED when
  * the file ends first, MG_ERR_LIMIT past MG_MAX_PICKLE_LINE.
@@ -366,6 +403,9 @@ read_line(struct pk *pk, uint64_t off, char *buf, size_t cap, size_t *len)
 			pk_note(pk, MG_R_PICKLE_TRUNC, off, NULL, "text argument "
 			    "at offset %llu has no end of line before the end "
 			    "of the file", (unsigned long long)off);
+			if (pk->shadow && line_dead(pk->op, buf,
+			    copied < cap ? copied : cap))
+				return MG_ERR_FORMAT;
 			return MG_ERR_TRUNCATED;
 		}
 		nl = memchr(p, '\n', got);
@@ -1708,6 +1748,7 @@ stream(struct pk *pk, struct strm *s)
 				    "opcode", (unsigned long long)off);
 			return r;
 		}
+		pk->op = op;
 		switch (op) {
 		case '.':		/* STOP */
 			if (s->sn == 0) {
