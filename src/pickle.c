@@ -1159,8 +1159,9 @@ is_wrapper(const struct pk *pk, const struct cont *o)
 	snprintf(q, sizeof(q), "%s.%s", m, im->name);
 	if (strcmp(q, "joblib.numpy_pickle.NumpyArrayWrapper") == 0)
 		return 1;
+	/* NDArrayWrapper (joblib 0.9) reads a file of its own, not the stream. */
 	last = strrchr(q, '.');
-	return strstr(last, "ArrayWrapper") != NULL ? -1 : 0;
+	return strcmp(last + 1, "NumpyArrayWrapper") == 0 ? -1 : 0;
 }
 
 /* The array block, read through the file's reader, for the shadow walk. */
