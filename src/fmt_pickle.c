@@ -49,7 +49,7 @@ argw(unsigned char op)
 }
 
 /* Kinds of protocol 0 text argument. */
-enum { TXT_ANY, TXT_IDENT, TXT_DEC, TXT_FLOAT, TXT_QUOTED };
+enum { TXT_ANY, TXT_IDENT, TXT_DEC, TXT_FLOAT, TXT_QUOTED, TXT_LATIN };
 
 static int
 txt_ok(unsigned char c, int kind)
@@ -64,6 +64,9 @@ txt_ok(unsigned char c, int kind)
 		return (c >= '0' && c <= '9') || c == '-' || c == '+' ||
 		    c == '.' || c == 'e' || c == 'E' || c == 'n' || c == 'a' ||
 		    c == 'i' || c == 'f';
+	case TXT_LATIN:
+		/* raw-unicode-escape: pickle escapes only these below 0x100. */
+		return c != '\0' && c != '\r' && c != 0x1a;
 	}
 	return c >= 0x20 && c <= 0x7e;
 }
@@ -86,7 +89,8 @@ text_arg(const unsigned char *p, size_t n, size_t i, int kind)
 	if (kind == TXT_QUOTED && (j - i < 2 || (p[i] != '\'' &&
 	    p[i] != '"') || p[j - 1] != p[i]))
 		return -1;
-	return j > i || kind == TXT_ANY ? (long)(j + 1 - i) : -1;
+	return j > i || kind == TXT_ANY || kind == TXT_LATIN ?
+	    (long)(j + 1 - i) : -1;
 }
 
 /*
@@ -135,7 +139,7 @@ pickle01(const unsigned char *p, size_t n, uint64_t size)
 			break;
 		case 'S': case 'V': case 'P':
 			if ((k = text_arg(p, n, i, op == 'S' ? TXT_QUOTED :
-			    TXT_ANY)) <= 0)
+			    op == 'V' ? TXT_LATIN : TXT_ANY)) <= 0)
 				goto edge;
 			i += (size_t)k;
 			was_str = op != 'P';
