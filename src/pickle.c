@@ -1130,7 +1130,7 @@ dtype_size(const struct pk *pk, const struct pv *v, uint64_t *size,
 	}
 	if (*hasobj)
 		return 1;
-	return *size > 0 || flexible;
+	return *size > 0;	/* joblib divides by it */
 }
 
 static int stream(struct pk *pk, struct strm *s);
