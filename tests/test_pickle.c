@@ -526,6 +526,37 @@ START_TEST(pickle_forms_resolve)
 }
 END_TEST
 
+/* Text and small binary files are not taken for header-less pickles. */
+START_TEST(pickle_probe_leaves_text_alone)
+{
+	static const struct {
+		const char *b;
+		size_t n;
+	} t[] = {
+#define T(s) { s, sizeof(s) - 1 }
+		T("0.5,1.2\n3.4,5.6\n"),
+		T("(1, 2)\n(3, 4)\n"),
+		T("N0.\n"),
+		T("S'abc'\n."),
+		T("I12x\nccollections\nOrderedDict\n)R."),
+		T("\x8c\x03abc\x93."),	/* STACK_GLOBAL after one string */
+		T("\x95\xff\xff\xff\xff\xff\xff\xff\x7f\x8c\x02os"),
+		T("Lorem ipsum dolor sit amet.\n"),
+#undef T
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct mg_artifact a;
+
+		scan_mem("data", t[i].b, t[i].n, &a);
+		ck_assert_msg(strcmp(a.format, "unknown") == 0, "case %zu: %s",
+		    i, a.format);
+		mg_artifact_free(&a);
+	}
+}
+END_TEST
+
 /* The CLI: scan fails on a payload, passes benign pickles, bom lists. */
 START_TEST(pickle_cli_scan_and_bom)
 {
@@ -574,6 +605,7 @@ pickle_suite(void)
 	tcase_add_test(tc, pickle_policy_section);
 	tcase_add_test(tc, pickle_torch_legacy_bom);
 	tcase_add_test(tc, pickle_forms_resolve);
+	tcase_add_test(tc, pickle_probe_leaves_text_alone);
 	tcase_add_test(tc, pickle_cli_scan_and_bom);
 	tcase_add_test(tc, pickle_truncation_never_passes);
 	tcase_add_test(tc, pickle_bit_flips_never_crash);
