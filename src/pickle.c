@@ -2665,6 +2665,35 @@ mg_pickle_classify(const struct mg_pickle_pol *pol, const char *module,
 	return cl;
 }
 
+/* Why the built-in rules alone make an import unsafe, when not a list. */
+static const char *
+builtin_why(const char *module, const char *name)
+{
+	const char *last = strrchr(name, '.');
+	size_t i;
+
+	if (mg_pickle_classify(NULL, module, name) != MG_PK_UNSAFE)
+		return NULL;
+	{
+		const char *m = canon_module(module);
+		char q[1100];
+
+		snprintf(q, sizeof(q), "%s.%s", m, name);
+		if (denied(mg_pickle_unsafe_default,
+		    count_nul(mg_pickle_unsafe_default), q, strlen(m)))
+			return NULL;
+	}
+	last = last != NULL ? last + 1 : name;
+	for (i = 0; danger_names[i] != NULL; i++)
+		if (mg_glob_match(danger_names[i], last))
+			return "a name that runs code, loads code or touches "
+			    "files, whatever module it is reached through";
+	if (strchr(name, '.') != NULL)
+		return "an attribute chain, which reaches whatever a module "
+		    "holds, not listed exactly as safe";
+	return NULL;
+}
+
 static void
 judge(const struct mg_pickle_pol *pol, struct mg_artifact *a)
 {
@@ -2692,6 +2721,8 @@ judge(const struct mg_pickle_pol *pol, struct mg_artifact *a)
 		else if (pol != NULL && mg_pickle_classify(&warn, im->module,
 		    im->name) == MG_PK_UNKNOWN)
 			why = "not on the allowlist (pickle.unknown is deny)";
+		else if ((why = builtin_why(im->module, im->name)) != NULL)
+			;
 		else if (pol == NULL || !pol->have)
 			why = "on the unsafe list";
 		else
