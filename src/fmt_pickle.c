@@ -2,13 +2,15 @@
  * fmt_pickle.c - raw pickles (joblib files included) and legacy PyTorch
  * checkpoints, recognised by content whatever their name.
  *
- * Protocol 2 to 5 pickles open with PROTO; protocol 0 and 1 pickles open
- * with any opcode, so they are recognised by a short walk of their first
- * opcodes (every one known, with arguments that fit).  Legacy torch files
+ * PROTO is optional: a pickle may open with any opcode of any protocol,
+ * so one without it is recognised by a short walk of its first opcodes
+ * (every one known, with exact arguments).  Legacy torch files
  * (torch.save(..., _use_new_zipfile_serialization=False)) open with the
- * pickled magic number 0x1950a86a20f9469cfc6c.  Both are analysed by
- * pickle.c; the zip form of torch files stays with the container formats.
+ * pickled magic number 0x1950a86a20f9469cfc6c at any protocol.  Both are
+ * analysed by pickle.c; the zip form of torch files stays with the
+ * container formats.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "err.h"
@@ -16,9 +18,10 @@
 #include "pickle.h"
 #include "rd.h"
 
+/* LONG1 of the magic number 0x1950a86a20f9469cfc6c, then STOP. */
 static const unsigned char torch_magic[] = {
-	0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8,
-	0x50, 0x19
+	0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19,
+	0x2e
 };
 
 /* Argument width of a protocol 0/1 opcode: -1 unknown, -2 a text line. */
@@ -45,73 +48,117 @@ argw(unsigned char op)
 	return -1;
 }
 
+/* Kinds of protocol 0 text argument. */
+enum { TXT_ANY, TXT_IDENT, TXT_DEC, TXT_FLOAT, TXT_QUOTED, TXT_LATIN };
+
+static int
+txt_ok(unsigned char c, int kind)
+{
+	switch (kind) {
+	case TXT_IDENT:
+		return c == '_' || c == '.' || (c >= '0' && c <= '9') ||
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	case TXT_DEC:
+		return (c >= '0' && c <= '9') || c == '-' || c == 'L';
+	case TXT_FLOAT:
+		return (c >= '0' && c <= '9') || c == '-' || c == '+' ||
+		    c == '.' || c == 'e' || c == 'E' || c == 'n' || c == 'a' ||
+		    c == 'i' || c == 'f';
+	case TXT_LATIN:
+		/* raw-unicode-escape: pickle escapes only these below 0x100. */
+		return c != '\0' && c != '\r' && c != 0x1a;
+	}
+	return c >= 0x20 && c <= 0x7e;
+}
+
 /*
- * A text argument of protocol 0 at p[i..n): printable bytes (identifier
- * bytes when ident) up to a newline.  Its length with the newline, 0 when
- * it runs past the view, -1 when a byte does not belong.
+ * A text argument of protocol 0 at p[i..n): bytes of its kind up to a
+ * newline.  Its length with the newline, 0 when it runs past the view, -1
+ * when a byte does not belong.
  */
 static long
-text_arg(const unsigned char *p, size_t n, size_t i, int ident)
+text_arg(const unsigned char *p, size_t n, size_t i, int kind)
 {
 	size_t j;
 
 	for (j = i; j < n && p[j] != '\n'; j++)
-		if (p[j] < 0x20 || p[j] > 0x7e || (ident && !(p[j] == '_' ||
-		    p[j] == '.' || (p[j] >= '0' && p[j] <= '9') ||
-		    (p[j] >= 'a' && p[j] <= 'z') || (p[j] >= 'A' &&
-		    p[j] <= 'Z'))))
+		if (!txt_ok(p[j], kind))
 			return -1;
 	if (j == n)
 		return 0;
-	return j > i || !ident ? (long)(j + 1 - i) : -1;
+	if (kind == TXT_QUOTED && (j - i < 2 || (p[i] != '\'' &&
+	    p[i] != '"') || p[j - 1] != p[i]))
+		return -1;
+	return j > i || kind == TXT_ANY || kind == TXT_LATIN ?
+	    (long)(j + 1 - i) : -1;
 }
 
 /*
- * Protocols 0 and 1 have no header: walk the opcodes in view.  A pickle
- * is claimed when every opcode seen is valid with its argument and either
- * one of them imports a name (GLOBAL or INST) before a STOP or before the
- * view ends (after at least six opcodes, with more of the file to come),
- * or the opcodes (three or more) end with STOP exactly at the end of the
- * file.  Text rarely survives the first opcodes.
+ * A pickle's header is optional: a stream may open with any opcode of any
+ * protocol.  Walk the opcodes in view, each with its exact argument.  A
+ * pickle is claimed when every opcode seen is valid with its argument and
+ * either one of them imports a name (GLOBAL, INST, or STACK_GLOBAL right
+ * after two strings) before a STOP or before the view ends (after at
+ * least six opcodes, with more of the file to come), or the opcodes
+ * (three or more) end with STOP exactly at the end of the file.  Text
+ * and ordinary binary files rarely survive the first opcodes.
  */
 static int
 pickle01(const unsigned char *p, size_t n, uint64_t size)
 {
-	size_t i = 0, ops = 0, m, len;
-	int imports = 0, more = size > n;
+	size_t i = 0, ops = 0, m, len, w;
+	int imports = 0, more = size > n, strs = 0, was_str;
 	long k;
 
 	while (i < n) {
 		unsigned char op = p[i++];
 
 		ops++;
+		was_str = 0;
 		switch (op) {
 		case 'c':	/* GLOBAL module\nname\n */
 		case 'i':	/* INST module\nname\n */
-			if ((k = text_arg(p, n, i, 1)) <= 0)
+			if ((k = text_arg(p, n, i, TXT_IDENT)) <= 0)
 				goto edge;
 			i += (size_t)k;
-			if ((k = text_arg(p, n, i, 1)) <= 0)
+			if ((k = text_arg(p, n, i, TXT_IDENT)) <= 0)
 				goto edge;
 			i += (size_t)k;
 			imports = 1;
 			break;
-		case 'I': case 'L': case 'F': case 'S': case 'V': case 'p':
-		case 'g': case 'P':
-			if ((k = text_arg(p, n, i, 0)) <= 0)
+		case 'I': case 'L': case 'p': case 'g':
+			if ((k = text_arg(p, n, i, TXT_DEC)) <= 0)
+				goto edge;
+			i += (size_t)k;
+			was_str = op == 'g';
+			break;
+		case 'F':
+			if ((k = text_arg(p, n, i, TXT_FLOAT)) <= 0)
 				goto edge;
 			i += (size_t)k;
 			break;
-		case 'K': case 'h': case 'q':
+		case 'S': case 'V': case 'P':
+			if ((k = text_arg(p, n, i, op == 'S' ? TXT_QUOTED :
+			    op == 'V' ? TXT_LATIN : TXT_ANY)) <= 0)
+				goto edge;
+			i += (size_t)k;
+			was_str = op != 'P';
+			break;
+		case 'K': case 'h': case 'q': case 0x82:
 			m = 1;
 			goto fixed;
-		case 'M':
+		case 0x80:	/* PROTO */
+			if (n - i >= 1 && p[i] > 5)
+				return 0;
+			m = 1;
+			goto fixed;
+		case 'M': case 0x83:
 			m = 2;
 			goto fixed;
-		case 'J': case 'j': case 'r':
+		case 'J': case 'j': case 'r': case 0x84:
 			m = 4;
 			goto fixed;
-		case 'G':
+		case 'G': case 0x95:	/* BINFLOAT, FRAME (its length) */
 			m = 8;
 		fixed:
 			if (n - i < m) {
@@ -119,30 +166,50 @@ pickle01(const unsigned char *p, size_t n, uint64_t size)
 				goto edge;
 			}
 			i += m;
+			was_str = op == 'h' || op == 'j';
 			break;
-		case 'U': case 'T': case 'X': case 'B': case 'C':
-			/* counted strings, unicode and bytes */
-			m = op == 'U' || op == 'C' ? 1 : 4;
-			if (n - i < m) {
+		case 'U': case 'C': case 0x8c: case 0x8a:
+			w = 1;
+			goto counted;
+		case 'T': case 'X': case 'B': case 0x8b:
+			w = 4;
+			goto counted;
+		case 0x8d: case 0x8e: case 0x96:
+			w = 8;
+		counted:
+			/* Strings, bytes and longs with a little-endian count. */
+			if (n - i < w) {
 				k = 0;
 				goto edge;
 			}
-			len = p[i];
-			if (m == 4)
-				len |= (size_t)p[i + 1] << 8 |
-				    (size_t)p[i + 2] << 16 |
-				    (size_t)p[i + 3] << 24;
-			i += m;
+			len = 0;
+			for (m = w; m-- > 0;) {
+				if (len > (SIZE_MAX >> 8)) {
+					k = -1;
+					goto edge;
+				}
+				len = len << 8 | p[i + m];
+			}
+			i += w;
 			if (len > n - i) {
 				k = len <= size ? 0 : -1;
 				goto edge;
 			}
 			i += len;
+			was_str = op == 'U' || op == 'T' || op == 'X' ||
+			    op == 0x8c || op == 0x8d;
+			break;
+		case 0x93:	/* STACK_GLOBAL: module and name strings */
+			if (strs < 2)
+				return 0;
+			imports = 1;
 			break;
 		case '(': case ')': case ']': case '}': case 'N': case '0':
 		case '1': case '2': case 'R': case 'a': case 'b': case 'd':
 		case 'e': case 'l': case 'o': case 's': case 't': case 'u':
-		case 'Q':
+		case 'Q': case 0x81: case 0x85: case 0x86: case 0x87:
+		case 0x88: case 0x89: case 0x8f: case 0x90: case 0x91:
+		case 0x92: case 0x94: case 0x97: case 0x98:
 			break;
 		case '.':
 			/*
@@ -158,6 +225,11 @@ pickle01(const unsigned char *p, size_t n, uint64_t size)
 		default:
 			return 0;
 		}
+		/* Memo stores between the strings keep the count. */
+		if (was_str)
+			strs++;
+		else if (op != 'q' && op != 'r' && op != 'p' && op != 0x94)
+			strs = 0;
 	}
 	k = 0;
 edge:
@@ -177,15 +249,26 @@ pickle_probe(const unsigned char *head, size_t n, uint64_t size)
 /* The same magic number pickled with protocol 0 or 1. */
 static const char torch_magic01[] = "L119547037146038801333356L\n.";
 
+/*
+ * torch.save(..., _use_new_zipfile_serialization=False) at any pickle
+ * protocol: PROTO 2 to 5 (with a FRAME from 4 on) and the magic as LONG1,
+ * or protocols 0 and 1, which write it as a decimal LONG.
+ */
 static int
 torch_probe(const unsigned char *head, size_t n, uint64_t size)
 {
+	size_t i = 2;
+
 	(void)size;
-	if (n >= sizeof(torch_magic) &&
-	    memcmp(head, torch_magic, sizeof(torch_magic)) == 0)
+	if (n >= sizeof(torch_magic01) - 1 &&
+	    memcmp(head, torch_magic01, sizeof(torch_magic01) - 1) == 0)
 		return 95;
-	return n >= sizeof(torch_magic01) - 1 &&
-	    memcmp(head, torch_magic01, sizeof(torch_magic01) - 1) == 0 ? 95 : 0;
+	if (n < 2 || head[0] != 0x80 || head[1] < 2 || head[1] > 5)
+		return 0;
+	if (head[1] >= 4 && n > 2 && head[2] == 0x95)
+		i += 9;
+	return i <= n && n - i >= sizeof(torch_magic) &&
+	    memcmp(head + i, torch_magic, sizeof(torch_magic)) == 0 ? 95 : 0;
 }
 
 static int

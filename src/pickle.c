@@ -21,6 +21,7 @@
  *   - import classification happens once at the end, over the imports
  *     the artifact records, so the gate can re-judge them under a policy.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +68,8 @@ enum cont_kind { C_TUPLE, C_LIST, C_DICT, C_SET, C_OBJ, C_STORAGE };
 struct cont {
 	unsigned char	 kind;
 	unsigned char	 built;
-	uint32_t	 imp;		/* C_OBJ: the callable's import */
+	unsigned char	 init;		/* C_OBJ: __init__ ran with arguments */
+	uint32_t	 imp;		/* C_OBJ: the class, NOIMP: unknown */
 	uint32_t	 n, cap;
 	uint64_t	 total;		/* items ever added */
 	struct pv	*items;
@@ -119,6 +121,8 @@ struct pk {
 	int		 torch;		/* a legacy torch file */
 	int		 plain;		/* a plain pickle.load: no joblib reads */
 	int		 shadow;	/* reading data as opcodes: no findings */
+	unsigned char	 op;		/* the opcode being read */
+	uint64_t	 shadow_room;	/* shadow: file bytes from the block on */
 	int		 rc;		/* worst result so far */
 	unsigned	 same[MG_R__COUNT];
 	uint32_t	*imp_hash;	/* index + 1, 0: empty */
@@ -311,6 +315,9 @@ read_blob(struct pk *pk, uint64_t off, uint64_t n, int kind, struct pv *out)
 	int r;
 
 	*out = pv_scalar(kind, 0);
+	if (pk->shadow && n > mg_rd_left(pk->rd) &&
+	    n > pk->shadow_room - mg_rd_tell(pk->rd))
+		return MG_ERR_FORMAT;	/* pickle.load fails: end of file */
 	if (n > MG_MAX_PICKLE_STRING) {
 		pk_note(pk, MG_R_PICKLE_LIMIT, off, NULL, "string of %llu bytes "
 		    "at offset %llu exceeds MG_MAX_PICKLE_STRING",
@@ -342,6 +349,42 @@ read_blob(struct pk *pk, uint64_t off, uint64_t n, int kind, struct pv *out)
 }
 
 /*
+ * Data read as opcodes whose text argument runs past the array block: does
+ * what is already read make pickle.load fail whatever follows (an INT that
+ * is no number, a module name that is no name, PERSID without a
+ * persistent_load)?  Then the walk ends there.
+ */
+static int
+line_dead(unsigned char op, const char *t, size_t n)
+{
+	const char *ok;
+	size_t i;
+
+	switch (op) {
+	case 'I': case 'L': case 'g': case 'p':
+		ok = "0123456789+-_ \tL";
+		break;
+	case 'F':
+		ok = "0123456789+-_. \teEinfatyINFATY";
+		break;
+	case 'c': case 'i':
+		ok = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_.";
+		break;
+	case 'S':
+		return n > 0 && t[0] != '\'' && t[0] != '"';
+	case 'P':
+		return 1;
+	default:
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (t[i] == '\0' || strchr(ok, t[i]) == NULL)
+			return 1;
+	return 0;
+}
+
+/*
  * A protocol 0 text argument up to '\n'.  Up to cap bytes are copied to
  * buf (NUL-terminated); *len gets the full length.  MG_ERR_TRUNCATED when
  * the file ends first, MG_ERR_LIMIT past MG_MAX_PICKLE_LINE.
@@ -360,6 +403,9 @@ read_line(struct pk *pk, uint64_t off, char *buf, size_t cap, size_t *len)
 			pk_note(pk, MG_R_PICKLE_TRUNC, off, NULL, "text argument "
 			    "at offset %llu has no end of line before the end "
 			    "of the file", (unsigned long long)off);
+			if (pk->shadow && line_dead(pk->op, buf,
+			    copied < cap ? copied : cap))
+				return MG_ERR_FORMAT;
 			return MG_ERR_TRUNCATED;
 		}
 		nl = memchr(p, '\n', got);
@@ -646,12 +692,15 @@ dict_get(const struct cont *d, const char *k)
 {
 	uint32_t i;
 
+	const struct pv *v = NULL;
+
 	if (d == NULL || d->kind != C_DICT)
 		return NULL;
+	/* The last one wins, as in a Python dict. */
 	for (i = 0; i + 1 < d->n; i += 2)
 		if (str_eq(&d->items[i], k))
-			return &d->items[i + 1];
-	return NULL;
+			v = &d->items[i + 1];
+	return v;
 }
 
 /* ---- memo ----------------------------------------------------------------- */
@@ -1001,119 +1050,213 @@ np_tname(const char *d, char *out, size_t cap)
 /*
  * A NumPy dtype object from its pickle: REDUCE numpy.dtype ('f8', False,
  * True), BUILD (3, '<', subarray, names, fields, elsize, alignment,
- * flags).  Returns the item size (0: unknown) and whether it holds
- * Python objects.
+ * flags) or the same with metadata (version 4).  numpy's __setstate__
+ * takes the flags as given (hasobject is flag bit 0) but the elsize only
+ * for flexible types (S, U, V): the item size of 'u1' is 1 whatever the
+ * state says.  Returns 1 with the item size (0 for objects) and whether
+ * the dtype holds Python objects, as numpy decides them; 0 when either
+ * cannot be known for sure or the state contradicts the type code.
  */
-static uint64_t
-dtype_size(const struct pk *pk, const struct pv *v, int *hasobj,
-    char *name, size_t namecap)
+static int
+dtype_size(const struct pk *pk, const struct pv *v, uint64_t *size,
+    int *hasobj, char *name, size_t namecap)
 {
 	const struct cont *o = as_cont(v, C_OBJ), *args, *state;
 	const struct blob *d;
 	uint64_t n = 0;
-	size_t i = 0;
+	size_t i;
+	int flexible, objcode;
+	unsigned char code;
 
+	*size = 0;
 	*hasobj = 0;
 	if (o == NULL || (!imp_is(pk, o->imp, "numpy", "dtype") &&
-	    !imp_is(pk, o->imp, "numpy.core.multiarray", "dtype")) ||
+	    !imp_is(pk, o->imp, "numpy.core.multiarray", "dtype") &&
+	    !imp_is(pk, o->imp, "numpy._core.multiarray", "dtype")) ||
 	    (args = as_cont(&o->args, C_TUPLE)) == NULL || args->n < 1 ||
+	    args->n != args->total ||
 	    (d = as_blob(&args->items[0])) == NULL || d->kept != d->len ||
 	    d->len == 0 || d->len > 32)
 		return 0;
 	snprintf(name, namecap, "%.*s", (int)d->len, (const char *)d->b);
-	if (d->b[0] == 'O')
-		*hasobj = 1;
-	state = as_cont(&o->state, C_TUPLE);
-	if (state != NULL && state->n >= 8 && state->items[7].kind == PV_INT &&
-	    (state->items[7].i & 1) != 0)
-		*hasobj = 1;
-	if (state != NULL && state->n >= 8 && state->items[5].kind == PV_INT &&
-	    state->items[5].i > 0)
-		return (uint64_t)state->items[5].i;
-	if (*hasobj)
-		return 8;
-	if (d->b[0] == '?' && d->len == 1)
-		return 1;
-	if (strchr("biufcMmVS", d->b[0]) == NULL)
-		return 0;
+	code = d->b[0];
 	for (i = 1; i < d->len && d->b[i] >= '0' && d->b[i] <= '9'; i++) {
 		n = n * 10 + (uint64_t)(d->b[i] - '0');
 		if (n > (1u << 30))
 			return 0;
 	}
-	if (i < d->len && d->b[i] != '[')
+	/* Only a datetime unit may follow the digits. */
+	if (i < d->len && !((code == 'M' || code == 'm') && d->b[i] == '[' &&
+	    d->b[d->len - 1] == ']'))
 		return 0;
-	return n;
+	flexible = code == 'S' || code == 'U' || code == 'V' || code == 'a';
+	objcode = code == 'O';
+	if (objcode)
+		*size = n == 0 || n == 8 ? 8 : 0;
+	else if (code == '?' && d->len == 1)
+		*size = 1;
+	else if (code == 'U')
+		*size = n * 4;
+	else if (strchr("biufcMmSVa", code) != NULL)
+		*size = n;
+	else
+		return 0;
+	*hasobj = objcode;
+	state = NULL;
+	if (o->built) {
+		const struct pv *it;
+
+		if ((state = as_cont(&o->state, C_TUPLE)) == NULL ||
+		    state->n != state->total || (state->n != 8 &&
+		    state->n != 9))
+			return 0;
+		it = state->items;
+		if (it[0].kind != PV_INT || it[0].i != (int64_t)state->n - 5 ||
+		    it[5].kind != PV_INT || it[7].kind != PV_INT ||
+		    it[7].big != BIG_NO || it[5].big != BIG_NO)
+			return 0;
+		/* Subarrays and fields only on void types, as numpy writes. */
+		if (code != 'V' && (it[2].kind != PV_NONE ||
+		    it[3].kind != PV_NONE || it[4].kind != PV_NONE))
+			return 0;
+		*hasobj = (it[7].i & 1) != 0;
+		if (objcode != *hasobj && !(code == 'V' && *hasobj))
+			return 0;	/* flags contradict the type code */
+		if (flexible) {
+			if (it[5].i < 0 || it[5].i > (1 << 30))
+				return 0;
+			*size = (uint64_t)it[5].i;
+		}
+	}
+	if (*hasobj)
+		return 1;
+	return *size > 0;	/* joblib divides by it */
 }
 
 static int stream(struct pk *pk, struct strm *s);
 static void strm_free(struct strm *s);
+static const char *canon_module(const char *m);
 
-/* The object a BUILD completed: a joblib NumpyArrayWrapper? */
+/*
+ * Is the object a BUILD completed a joblib NumpyArrayWrapper, as joblib's
+ * unpickler decides it (isinstance of the class the name resolves to)?
+ * 1 yes, 0 no, -1 cannot be known: the class was reached by another name
+ * or made by a call whose result is not known.
+ */
 static int
 is_wrapper(const struct pk *pk, const struct cont *o)
 {
-	return o != NULL && o->kind == C_OBJ &&
-	    imp_is(pk, o->imp, "joblib.numpy_pickle", "NumpyArrayWrapper");
+	const struct mg_import *im;
+	const char *m, *last;
+	char q[1100];
+
+	if (o == NULL || o->kind != C_OBJ)
+		return 0;
+	if (o->imp == NOIMP)
+		return -1;
+	im = &pk->a->imports[o->imp];
+	m = canon_module(im->module);
+	snprintf(q, sizeof(q), "%s.%s", m, im->name);
+	if (strcmp(q, "joblib.numpy_pickle.NumpyArrayWrapper") == 0)
+		return 1;
+	/* NDArrayWrapper (joblib 0.9) reads a file of its own, not the stream. */
+	last = strrchr(q, '.');
+	return strcmp(last + 1, "NumpyArrayWrapper") == 0 ? -1 : 0;
+}
+
+/* The array block, read through the file's reader, for the shadow walk. */
+struct blocksrc {
+	struct mg_rd	*rd;
+	uint64_t	 left;
+};
+
+static ssize_t
+block_read(void *ctx, void *buf, size_t n)
+{
+	struct blocksrc *b = ctx;
+
+	if (n > b->left)
+		n = (size_t)b->left;
+	if (n == 0)
+		return 0;
+	if (mg_rd_bytes(b->rd, buf, n) != MG_OK) {
+		errno = EIO;
+		return -1;
+	}
+	b->left -= n;
+	return (ssize_t)n;
 }
 
 /*
  * joblib 1.1 and older write an array's bytes right after the BUILD, with
  * no padding: a plain pickle.load of the file reads them as opcodes.  The
- * first bytes are walked that way, without findings; imports they would
- * make are recorded (and judged) with a PICKLE-ARRAY finding.
+ * whole block is walked that way, streaming, without findings, and stops
+ * where pickle.load would (STOP, an unknown opcode, a stack or memo error,
+ * a length past the end of the file); imports it would make are recorded
+ * (and judged) with a PICKLE-ARRAY finding.  When the walk needs bytes
+ * past the block, what pickle.load does next cannot be followed: that is
+ * a PICKLE-ARRAY finding and the array is not complete.  The reader is
+ * left at the end of the block.
  */
 static int
 shadow_read(struct pk *pk, uint64_t off, uint64_t size)
 {
-	const unsigned char *p;
-	unsigned char *copy;
 	struct mg_rd *saved_rd = pk->rd, sub;
-	struct mg_memsrc m;
+	struct blocksrc bs;
 	struct mg_src src;
 	struct strm s;
-	size_t got, before = pk->a->nimports;
-	int r, sq = pk->quiet, sp = pk->plain;
-	uint64_t so = pk->outer_off;
+	size_t before = pk->a->nimports;
+	int r, sq = pk->quiet, sp = pk->plain, past;
+	uint64_t so = pk->outer_off, start = mg_rd_tell(saved_rd);
 
-	if ((r = mg_rd_peek(pk->rd, size < 4096 ? (size_t)size : 4096, &p,
-	    &got)) != MG_OK)
+	if (size == 0 || pk->depth > 0)
+		return mg_rd_skip(pk->rd, size);
+	if ((r = mg_rd_init(&sub, MG_PROBE_MIN_WINDOW)) != MG_OK)
 		return r;
-	if (got == 0 || pk->depth > 0)
-		return MG_OK;
-	if ((copy = malloc(got)) == NULL)
-		return MG_ERR_NOMEM;
-	memcpy(copy, p, got);
-	if ((r = mg_rd_init(&sub, MG_PROBE_MIN_WINDOW)) != MG_OK) {
-		free(copy);
-		return r;
-	}
-	mg_src_mem(&src, &m, copy, got);
+	bs.rd = saved_rd;
+	bs.left = size;
+	memset(&src, 0, sizeof(src));
+	src.read = block_read;
+	src.ctx = &bs;
+	src.size = size;
 	mg_rd_reset(&sub, &src, NULL);
 	memset(&s, 0, sizeof(s));
 	pk->rd = &sub;
 	pk->shadow = pk->quiet = pk->plain = 1;
+	pk->shadow_room = mg_rd_left(saved_rd);
 	pk->depth++;
-	pk->outer_off = mg_rd_tell(saved_rd);
-	(void)stream(pk, &s);
+	pk->outer_off = start;
+	r = stream(pk, &s);
 	pk->depth--;
 	pk->shadow = 0;
 	pk->quiet = sq;
 	pk->plain = sp;
 	pk->outer_off = so;
 	pk->rd = saved_rd;
+	/* An argument or the stream ran on past the block's last byte. */
+	past = r == MG_ERR_TRUNCATED || r == MG_ERR_LIMIT;
 	strm_free(&s);
 	mg_rd_free(&sub);
-	free(copy);
 	if (pk->rc == MG_ERR_NOMEM)
 		return MG_ERR_NOMEM;
+	if (saved_rd->err != 0)
+		return saved_rd->err;
 	if (pk->a->nimports > before)
 		pk_note(pk, MG_R_PICKLE_ARRAY, off, NULL, "joblib array at "
 		    "offset %llu has no alignment padding, and its bytes read "
 		    "as pickle opcodes import %s.%s: a plain pickle.load of "
 		    "this file would run them", (unsigned long long)off,
 		    pk->a->imports[before].module, pk->a->imports[before].name);
-	return MG_OK;
+	if (past) {
+		pk_note(pk, MG_R_PICKLE_ARRAY, off, NULL, "joblib array at "
+		    "offset %llu has no alignment padding, and its %llu bytes "
+		    "read as pickle opcodes run on past the block: what a plain "
+		    "pickle.load of this file would do next cannot be followed",
+		    (unsigned long long)off, (unsigned long long)size);
+		/* joblib's reading is known: go on to what it runs next. */
+		worse(pk, MG_ERR_FORMAT);
+	}
+	return mg_rd_skip(pk->rd, size - (mg_rd_tell(pk->rd) - start));
 }
 
 /*
@@ -1127,20 +1270,32 @@ joblib_array(struct pk *pk, struct strm *s, const struct cont *o,
 {
 	const struct cont *st = as_cont(&o->state, C_DICT), *shape;
 	const struct pv *pad;
-	uint64_t count = 1, size, itemsize;
+	uint64_t count = 1, size = 0, itemsize = 0;
 	char dname[40] = "";
 	uint8_t padlen;
 	uint32_t i;
-	int hasobj, r;
+	int hasobj = 0, r;
+	const char *why = NULL;
 
+	/*
+	 * joblib reads the wrapper's attributes: every one must come from
+	 * this one state dict, complete, or the byte count is a guess.
+	 */
 	shape = st != NULL ? as_cont(dict_get(st, "shape"), C_TUPLE) : NULL;
-	itemsize = st != NULL ? dtype_size(pk, dict_get(st, "dtype"), &hasobj,
-	    dname, sizeof(dname)) : 0;
-	if (shape == NULL || shape->n != shape->total || itemsize == 0) {
+	if (o->init)
+		why = "attributes set by calling the class with arguments";
+	else if (st == NULL || st->n != st->total)
+		why = "state that is not one dict of known items";
+	else if (shape == NULL || shape->n != shape->total)
+		why = "shape";
+	else if (!dtype_size(pk, dict_get(st, "dtype"), &itemsize, &hasobj,
+	    dname, sizeof(dname)))
+		why = "dtype (or dtype state that contradicts its type code)";
+	if (why != NULL) {
 		pk_note(pk, MG_R_PICKLE_ARRAY, off, NULL, "joblib array at "
-		    "offset %llu: its %s cannot be read from the pickle, so the "
-		    "array bytes that follow cannot be skipped",
-		    (unsigned long long)off, shape == NULL ? "shape" : "dtype");
+		    "offset %llu: its %s cannot be read from the pickle with "
+		    "certainty, so the number of array bytes joblib reads next "
+		    "is unknown", (unsigned long long)off, why);
 		return MG_ERR_FORMAT;
 	}
 	if (s->frame_end > mg_rd_tell(pk->rd)) {
@@ -1227,9 +1382,11 @@ joblib_array(struct pk *pk, struct strm *s, const struct cont *o,
 		r = MG_ERR_TRUNCATED;
 		goto trunc;
 	}
-	if (pad == NULL && size > 0 && (r = shadow_read(pk, off, size)) != MG_OK)
-		return r;
-	if ((r = mg_rd_skip(pk->rd, size)) != MG_OK)
+	if (pad == NULL)
+		r = shadow_read(pk, off, size);
+	else
+		r = mg_rd_skip(pk->rd, size);
+	if (r != MG_OK)
 		return r;
 	pk->tensors++;
 	pk->params += count;
@@ -1371,10 +1528,13 @@ called(struct pk *pk, const struct pv *callable)
 }
 
 /* REDUCE, NEWOBJ, OBJ, INST: a new object made by callable(args). */
+enum { CALL_NEW, CALL_REDUCE, CALL_INST };
+
 static int
 call(struct pk *pk, struct strm *s, struct pv callable, struct pv args,
-    uint64_t off, int is_reduce)
+    uint64_t off, int how_made)
 {
+	int is_reduce = how_made == CALL_REDUCE;
 	struct cont *c, *ac = as_cont(&args, C_TUPLE);
 	const struct mg_import *im = NULL;
 	int how;
@@ -1405,11 +1565,25 @@ call(struct pk *pk, struct strm *s, struct pv callable, struct pv args,
 	if ((c = cont_new(pk, C_OBJ)) != NULL) {
 		c->imp = callable.kind == PV_GLOBAL ? callable.imp : NOIMP;
 		c->args = args;
-		/* copyreg._reconstructor(cls, base, state) makes a cls. */
-		if (im != NULL && strcmp(im->module, "copyreg") == 0 &&
-		    strcmp(im->name, "_reconstructor") == 0 && ac != NULL &&
-		    ac->n >= 1 && ac->items[0].kind == PV_GLOBAL)
-			c->imp = ac->items[0].imp;
+		if (im != NULL && strcmp(canon_module(im->module),
+		    "copyreg") == 0 && (strcmp(im->name, "_reconstructor") == 0 ||
+		    strcmp(im->name, "__newobj__") == 0 ||
+		    strcmp(im->name, "__newobj_ex__") == 0)) {
+			/*
+			 * _reconstructor(cls, base, state), __newobj__(cls,
+			 * *args) and __newobj_ex__(cls, args, kwargs) make a
+			 * cls; only _reconstructor with a state runs an
+			 * __init__.
+			 */
+			c->imp = ac != NULL && ac->n >= 1 &&
+			    ac->items[0].kind == PV_GLOBAL ? ac->items[0].imp :
+			    NOIMP;
+			c->init = ac == NULL || (strcmp(im->name,
+			    "_reconstructor") == 0 && ac->n >= 3 &&
+			    ac->items[2].kind != PV_NONE);
+		} else if (how_made != CALL_NEW)
+			/* cls(*args): __init__ sets what it likes. */
+			c->init = ac == NULL || ac->total > 0;
 	}
 	return push(pk, s, pv_cont(c));
 }
@@ -1473,6 +1647,8 @@ parse_dec(const char *t, size_t len, int64_t *v, int *big, int allow_l)
 static const unsigned char torch_magic_le[10] = {
 	0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19
 };
+
+static const char torch_magic_dec[] = "119547037146038801333356";
 
 /* GLOBAL and INST: "module\nname\n". */
 static int
@@ -1557,6 +1733,9 @@ stream(struct pk *pk, struct strm *s)
 		}
 		if (s->frame_end != 0 && off == s->frame_end)
 			s->frame_end = 0;
+		/* Data read as opcodes: pickle.load stops at its first error. */
+		if (pk->shadow && s->bad)
+			return MG_ERR_FORMAT;
 		if (++pk->ops > MG_MAX_PICKLE_OPS) {
 			pk_note(pk, MG_R_PICKLE_LIMIT, off, NULL, "more than "
 			    "%llu opcodes (MG_MAX_PICKLE_OPS)",
@@ -1570,6 +1749,7 @@ stream(struct pk *pk, struct strm *s)
 				    "opcode", (unsigned long long)off);
 			return r;
 		}
+		pk->op = op;
 		switch (op) {
 		case '.':		/* STOP */
 			if (s->sn == 0) {
@@ -1608,6 +1788,9 @@ stream(struct pk *pk, struct strm *s)
 		case 0x95:		/* FRAME */
 			if ((r = mg_rd_u64(rd, 0, &u64)) != MG_OK)
 				goto arg;
+			if (pk->shadow && u64 > mg_rd_left(rd) &&
+			    u64 > pk->shadow_room - mg_rd_tell(rd))
+				return MG_ERR_FORMAT;
 			if (u64 > mg_rd_left(rd)) {
 				pk_note(pk, MG_R_PICKLE_TRUNC, off, NULL, "FRAME "
 				    "at offset %llu declares %llu bytes; %llu are "
@@ -1697,6 +1880,9 @@ stream(struct pk *pk, struct strm *s)
 					return bad(pk, off, "%s at offset %llu "
 					    "has a negative length", "LONG4");
 			}
+			if (pk->shadow && u32 > mg_rd_left(rd) &&
+			    u32 > pk->shadow_room - mg_rd_tell(rd))
+				return MG_ERR_FORMAT;
 			if (u32 > MG_MAX_PICKLE_LONG) {
 				pk_note(pk, MG_R_PICKLE_LIMIT, off, NULL, "LONG of "
 				    "%u bytes at offset %llu exceeds "
@@ -1749,6 +1935,10 @@ stream(struct pk *pk, struct strm *s)
 				    "decimal integer", op == 'I' ? "INT" : "LONG");
 			v = pv_scalar(PV_INT, iv);
 			v.big = (unsigned char)big;
+			/* Legacy torch's magic number at protocol 0 or 1. */
+			if (len >= 24 && strncmp(line, torch_magic_dec, 24) ==
+			    0 && (len == 24 || (len == 25 && line[24] == 'L')))
+				v.big = BIG_TORCH;
 			r = push(pk, s, v);
 			break;
 		case 'F':		/* FLOAT */
@@ -1953,7 +2143,7 @@ stream(struct pk *pk, struct strm *s)
 			w = collect(pk, s, from, C_TUPLE);
 			v = pv_scalar(PV_GLOBAL, 0);
 			v.imp = imp;
-			r = call(pk, s, v, w, off, 0);
+			r = call(pk, s, v, w, off, CALL_INST);
 			break;
 		case 'o':		/* OBJ: class and args above MARK */
 			(void)pop_mark(pk, s, off, "OBJ", &from);
@@ -1969,24 +2159,24 @@ stream(struct pk *pk, struct strm *s)
 			v = s->stack[from];
 			w = collect(pk, s, from + 1, C_TUPLE);
 			s->sn = from;
-			r = call(pk, s, v, w, off, 0);
+			r = call(pk, s, v, w, off, CALL_INST);
 			break;
 		case 'R':		/* REDUCE */
 			w = pop(pk, s, off, "REDUCE");
 			v = pop(pk, s, off, "REDUCE");
-			r = call(pk, s, v, w, off, 1);
+			r = call(pk, s, v, w, off, CALL_REDUCE);
 			break;
 		case 0x81:		/* NEWOBJ */
 			w = pop(pk, s, off, "NEWOBJ");
 			v = pop(pk, s, off, "NEWOBJ");
-			r = call(pk, s, v, w, off, 0);
+			r = call(pk, s, v, w, off, CALL_NEW);
 			break;
 		case 0x92:		/* NEWOBJ_EX */
 			x = pop(pk, s, off, "NEWOBJ_EX");
 			w = pop(pk, s, off, "NEWOBJ_EX");
 			v = pop(pk, s, off, "NEWOBJ_EX");
 			(void)x;
-			r = call(pk, s, v, w, off, 0);
+			r = call(pk, s, v, w, off, CALL_NEW);
 			break;
 		case 'b': {		/* BUILD: __setstate__ or __dict__ */
 			struct pv *t;
@@ -1995,12 +2185,25 @@ stream(struct pk *pk, struct strm *s)
 			if ((t = top(pk, s, off, "BUILD")) == NULL)
 				break;
 			if ((c = as_cont(t, C_OBJ)) != NULL) {
+				int wr = pk->plain ? 0 : is_wrapper(pk, c);
+
+				if (wr != 0 && (wr < 0 || c->built)) {
+					pk_note(pk, MG_R_PICKLE_ARRAY, off, NULL,
+					    "BUILD at offset %llu completes %s: "
+					    "whether joblib reads array bytes next, "
+					    "and how many, cannot be known",
+					    (unsigned long long)off, wr < 0 ?
+					    "an object whose class is not known "
+					    "for sure" : "a joblib array wrapper "
+					    "a second time");
+					return MG_ERR_FORMAT;
+				}
 				c->state = w;
 				c->built = 1;
 				if (c->imp != NOIMP &&
 				    pk->a->imports[c->imp].calls < UINT32_MAX)
 					pk->a->imports[c->imp].calls++;
-				if (!pk->plain && is_wrapper(pk, c)) {
+				if (wr > 0) {
 					r = joblib_array(pk, s, c, off);
 					if (r != MG_OK)
 						return r;
@@ -2201,10 +2404,17 @@ const char *const mg_pickle_safe_default[] = {
 	"numpy.bytes_",
 	/* joblib's array placeholder: modelgate skips its bytes exactly. */
 	"joblib.numpy_pickle.NumpyArrayWrapper",
-	/* scikit-learn classes (capitalised names): estimators are rebuilt
-	 * by __setstate__, which sets attributes; sklearn functions (which
-	 * include network fetchers) are not on this list. */
-	"sklearn.*.[A-Z]*",
+	/* scikit-learn classes (capitalised names, private ones too):
+	 * estimators are rebuilt by __setstate__, which sets attributes;
+	 * sklearn functions (which include network fetchers) are not on
+	 * this list. */
+	"sklearn.*.[A-Z]*", "sklearn.*._[A-Z]*",
+	/* The Cython helpers sklearn's extension types pickle through:
+	 * newObj(cls) is cls.__new__(cls), and Cython's generated
+	 * __pyx_unpickle_<Class>(cls, checksum, state) checks the layout
+	 * checksum, makes cls.__new__(cls) and sets the C fields from state.
+	 * The class they receive is an import of its own, judged as such. */
+	"sklearn.*.newObj", "sklearn.*.__pyx_unpickle_*",
 	"scipy.sparse.*.csr_matrix", "scipy.sparse.*.csc_matrix",
 	"scipy.sparse.*.coo_matrix",
 	NULL
@@ -2268,6 +2478,37 @@ const char *const mg_pickle_unsafe_default[] = {
 	"torch.utils._config_module.*", "torch.utils.data.datapipes.*",
 	"torch.utils.cpp_extension.*", "torch._C._jit*",
 	"fickling.*", "picklescan.*", "modelscan.*", "modelaudit.*",
+	/* Loaders, files and databases the standard library reaches. */
+	"_frozen_importlib.*", "_frozen_importlib_external.*",
+	"numpy.ctypeslib.*", "site.*", "sqlite3.*", "_sqlite3.*", "dbm.*",
+	"operator.call", "_operator.call", "pathlib.Path.write_*",
+	"pathlib.Path.open", "pathlib.PosixPath.write_*",
+	"pathlib.PosixPath.open",
+	NULL
+};
+
+/*
+ * Names that run code, load code or pickles, spawn processes or touch
+ * files whatever module re-exports them (random._os.system,
+ * enum.bltns.exec, sklearn.utils._available_if.MethodType): the final
+ * attribute of an import matching one is unsafe unless the exact
+ * module.name is on a safe list.  Drawn from the unsafe list's names.
+ */
+static const char *const danger_names[] = {
+	"system", "popen*", "*_popen", "Popen", "call", "check_call",
+	"check_output", "getoutput", "getstatusoutput", "run", "spawn*",
+	"exec", "exec[lv]*", "execfile", "fork*", "kill*", "eval",
+	"compile", "getattr", "setattr", "delattr", "__import__",
+	"import_module", "reload", "__build_class__", "breakpoint", "input",
+	"globals", "locals", "vars", "apply",
+	"MethodType", "FunctionType", "LambdaType", "CodeType",
+	"attrgetter", "itemgetter", "methodcaller", "partial",
+	"partialmethod", "load", "loads", "_load", "_loads", "load_library",
+	"LoadLibrary", "CDLL", "PyDLL", "dlopen",
+	"open", "*_open", "open_code", "urlopen", "write_text", "write_bytes",
+	"unlink", "rmtree", "rmdir", "extractall", "SourceFileLoader",
+	"SourcelessFileLoader", "ExtensionFileLoader", "addpackage",
+	"addsitedir", "connect", "create_connection", "timeit",
 	NULL
 };
 
@@ -2360,7 +2601,8 @@ mg_pickle_classify(const struct mg_pickle_pol *pol, const char *module,
 {
 	const char *m = canon_module(module);
 	size_t ml = strlen(m), nl = strlen(name), i;
-	int dotted = strchr(name, '.') != NULL;
+	int dotted = strchr(name, '.') != NULL, exact;
+	const char *last;
 	enum mg_pk_class cl = MG_PK_UNKNOWN;
 	char q[1100];
 
@@ -2374,6 +2616,23 @@ mg_pickle_classify(const struct mg_pickle_pol *pol, const char *module,
 		return MG_PK_UNSAFE;
 	if (denied(mg_pickle_unsafe_default,
 	    count_nul(mg_pickle_unsafe_default), q, ml))
+		return MG_PK_UNSAFE;
+	/*
+	 * Exactly listed as safe (a pattern does not count): the built-in
+	 * list or the policy's allow list.  Only this exempts a dangerous
+	 * final name or an attribute chain.
+	 */
+	exact = any_match(mg_pickle_safe_default,
+	    count_nul(mg_pickle_safe_default), q, 0) || (pol != NULL &&
+	    pol->have && any_match((const char *const *)pol->allow.v,
+	    pol->allow.n, q, 0));
+	last = strrchr(name, '.');
+	last = last != NULL ? last + 1 : name;
+	for (i = 0; !exact && danger_names[i] != NULL; i++)
+		if (mg_glob_match(danger_names[i], last))
+			return MG_PK_UNSAFE;
+	/* An attribute chain reaches whatever a module holds. */
+	if (dotted && !exact)
 		return MG_PK_UNSAFE;
 	/* A dunder reached through a dotted path walks into internals. */
 	if (dotted) {
@@ -2406,6 +2665,35 @@ mg_pickle_classify(const struct mg_pickle_pol *pol, const char *module,
 	return cl;
 }
 
+/* Why the built-in rules alone make an import unsafe, when not a list. */
+static const char *
+builtin_why(const char *module, const char *name)
+{
+	const char *last = strrchr(name, '.');
+	size_t i;
+
+	if (mg_pickle_classify(NULL, module, name) != MG_PK_UNSAFE)
+		return NULL;
+	{
+		const char *m = canon_module(module);
+		char q[1100];
+
+		snprintf(q, sizeof(q), "%s.%s", m, name);
+		if (denied(mg_pickle_unsafe_default,
+		    count_nul(mg_pickle_unsafe_default), q, strlen(m)))
+			return NULL;
+	}
+	last = last != NULL ? last + 1 : name;
+	for (i = 0; danger_names[i] != NULL; i++)
+		if (mg_glob_match(danger_names[i], last))
+			return "a name that runs code, loads code or touches "
+			    "files, whatever module it is reached through";
+	if (strchr(name, '.') != NULL)
+		return "an attribute chain, which reaches whatever a module "
+		    "holds, not listed exactly as safe";
+	return NULL;
+}
+
 static void
 judge(const struct mg_pickle_pol *pol, struct mg_artifact *a)
 {
@@ -2433,6 +2721,8 @@ judge(const struct mg_pickle_pol *pol, struct mg_artifact *a)
 		else if (pol != NULL && mg_pickle_classify(&warn, im->module,
 		    im->name) == MG_PK_UNKNOWN)
 			why = "not on the allowlist (pickle.unknown is deny)";
+		else if ((why = builtin_why(im->module, im->name)) != NULL)
+			;
 		else if (pol == NULL || !pol->have)
 			why = "on the unsafe list";
 		else
@@ -2601,6 +2891,8 @@ mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 	pk.a = a;
 	pk.rd = rd;
 	pk.torch = torch;
+	/* np.load unpickles an object array with pickle.load: no joblib. */
+	pk.plain = layout == MG_PK_EMBEDDED;
 	while (mg_rd_left(rd) > 0 || pk.streams == 0) {
 		uint64_t start = mg_rd_tell(rd);
 

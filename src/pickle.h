@@ -50,9 +50,11 @@ int	mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 /*
  * Classify one import.  pol may be NULL (the built-in lists only).
  * Order: the policy's deny list, the built-in unsafe list (checked on the
- * full dotted path and on every attribute suffix of it), the policy's
- * allow list, the built-in safe list (exact names; a name with dots is
- * never matched by a wildcard), else unknown.
+ * full dotted path and on every attribute suffix of it); then, unless the
+ * exact name is an entry of a safe list (built-in or the policy's allow),
+ * a dangerous final name (system, exec, load, ...) or a name with dots is
+ * unsafe; then the policy's allow list, the built-in safe list (a name
+ * with dots is never matched by a wildcard), else unknown.
  */
 enum mg_pk_class mg_pickle_classify(const struct mg_pickle_pol *pol,
 	    const char *module, const char *name);

@@ -326,8 +326,31 @@ START_TEST(pickle_classify_defaults)
 		{ "cPickle", "loads", MG_PK_UNSAFE },
 		{ "torch", "load", MG_PK_UNSAFE },
 		{ "sklearn.datasets", "fetch_openml", MG_PK_UNKNOWN },
-		/* A wildcard never matches a dotted name. */
-		{ "sklearn.pipeline", "Pipeline.fit", MG_PK_UNKNOWN },
+		/* An attribute chain is unsafe unless listed exactly. */
+		{ "sklearn.pipeline", "Pipeline.fit", MG_PK_UNSAFE },
+		/* Dangerous names re-exported by harmless modules. */
+		{ "random", "_os.system", MG_PK_UNSAFE },
+		{ "argparse", "_os.system", MG_PK_UNSAFE },
+		{ "enum", "bltns.exec", MG_PK_UNSAFE },
+		{ "sklearn.utils._available_if", "MethodType", MG_PK_UNSAFE },
+		{ "bz2", "_builtin_open", MG_PK_UNSAFE },
+		{ "tarfile", "bltn_open", MG_PK_UNSAFE },
+		{ "io", "open_code", MG_PK_UNSAFE },
+		{ "pathlib", "Path.write_text", MG_PK_UNSAFE },
+		{ "_frozen_importlib_external", "SourceFileLoader",
+		    MG_PK_UNSAFE },
+		{ "numpy.ctypeslib", "load_library", MG_PK_UNSAFE },
+		{ "operator", "call", MG_PK_UNSAFE },
+		{ "site", "addpackage", MG_PK_UNSAFE },
+		{ "sqlite3", "connect", MG_PK_UNSAFE },
+		{ "yaml", "load", MG_PK_UNSAFE },
+		/* sklearn's Cython unpickle helpers and private classes. */
+		{ "sklearn.neighbors._kd_tree", "newObj", MG_PK_SAFE },
+		{ "sklearn._loss._loss", "__pyx_unpickle_CyHalfBinomialLoss",
+		    MG_PK_SAFE },
+		{ "sklearn.ensemble._hist_gradient_boosting.binning",
+		    "_BinMapper", MG_PK_SAFE },
+		{ "pathlib", "PosixPath", MG_PK_UNKNOWN },
 		{ "__main__", "Net", MG_PK_UNKNOWN },
 		{ "builtins", "print", MG_PK_UNKNOWN },
 		{ "osx", "thing", MG_PK_UNKNOWN },
@@ -503,6 +526,37 @@ START_TEST(pickle_forms_resolve)
 }
 END_TEST
 
+/* Text and small binary files are not taken for header-less pickles. */
+START_TEST(pickle_probe_leaves_text_alone)
+{
+	static const struct {
+		const char *b;
+		size_t n;
+	} t[] = {
+#define T(s) { s, sizeof(s) - 1 }
+		T("0.5,1.2\n3.4,5.6\n"),
+		T("(1, 2)\n(3, 4)\n"),
+		T("N0.\n"),
+		T("S'abc'\n."),
+		T("I12x\nccollections\nOrderedDict\n)R."),
+		T("\x8c\x03abc\x93."),	/* STACK_GLOBAL after one string */
+		T("\x95\xff\xff\xff\xff\xff\xff\xff\x7f\x8c\x02os"),
+		T("Lorem ipsum dolor sit amet.\n"),
+#undef T
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct mg_artifact a;
+
+		scan_mem("data", t[i].b, t[i].n, &a);
+		ck_assert_msg(strcmp(a.format, "unknown") == 0, "case %zu: %s",
+		    i, a.format);
+		mg_artifact_free(&a);
+	}
+}
+END_TEST
+
 /* The CLI: scan fails on a payload, passes benign pickles, bom lists. */
 START_TEST(pickle_cli_scan_and_bom)
 {
@@ -551,6 +605,7 @@ pickle_suite(void)
 	tcase_add_test(tc, pickle_policy_section);
 	tcase_add_test(tc, pickle_torch_legacy_bom);
 	tcase_add_test(tc, pickle_forms_resolve);
+	tcase_add_test(tc, pickle_probe_leaves_text_alone);
 	tcase_add_test(tc, pickle_cli_scan_and_bom);
 	tcase_add_test(tc, pickle_truncation_never_passes);
 	tcase_add_test(tc, pickle_bit_flips_never_crash);
