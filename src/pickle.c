@@ -34,6 +34,7 @@
 #include "glob.h"
 #include "limits.h"
 #include "pickle.h"
+#include "text.h"
 #include "policy.h"
 #include "rd.h"
 
@@ -786,18 +787,6 @@ b64val(unsigned char c)
 	return -1;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 enum { DEC_B64, DEC_HEX, DEC_LATIN1 };
 
 /* Decode a kept literal into a new kept bytes value (opaque on failure). */
@@ -833,7 +822,7 @@ decode(struct pk *pk, const struct blob *in, int how)
 		case DEC_HEX:
 			if (c == ' ' || c == '\n')
 				continue;
-			if ((d = hexval(c)) < 0)
+			if ((d = mg_hexval(c)) < 0)
 				return v;
 			if (hi < 0)
 				hi = d;

@@ -509,8 +509,8 @@ mg_pct_encode(const char *prefix, const char *s, const char *keep)
 	return o;
 }
 
-static int
-hexval(int c)
+int
+mg_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -547,8 +547,8 @@ mg_json_unescape_bytes(char *buf, size_t *len)
 		if (buf[i + 1] == 'u' && n - i >= 6 &&
 		    (buf[i + 2] == 'd' || buf[i + 2] == 'D') &&
 		    (buf[i + 3] == 'c' || buf[i + 3] == 'C') &&
-		    (h = hexval((unsigned char)buf[i + 4])) >= 8 &&
-		    (l = hexval((unsigned char)buf[i + 5])) >= 0) {
+		    (h = mg_hexval((unsigned char)buf[i + 4])) >= 8 &&
+		    (l = mg_hexval((unsigned char)buf[i + 5])) >= 0) {
 			buf[o++] = (char)(h << 4 | l);
 			i += 6;
 			continue;

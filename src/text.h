@@ -94,6 +94,9 @@ char	*mg_json_defuse(char *s);
  */
 void	mg_json_unescape_bytes(char *buf, size_t *len);
 
+/* The value of a hex digit (either case), or -1. */
+int	mg_hexval(int c);
+
 /* mg_text_escape(s, strlen(s)). */
 char	*mg_text_printable(const char *s);
 
