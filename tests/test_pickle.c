@@ -539,7 +539,7 @@ START_TEST(pickle_probe_leaves_text_alone)
 		T("N0.\n"),
 		T("S'abc'\n."),
 		T("I12x\nccollections\nOrderedDict\n)R."),
-		T("\x8c\x03abc\x93."),	/* STACK_GLOBAL after one string */
+		T("\x8c\x03" "abc\x93."),	/* STACK_GLOBAL after one string */
 		T("\x95\xff\xff\xff\xff\xff\xff\xff\x7f\x8c\x02os"),
 		T("Lorem ipsum dolor sit amet.\n"),
 #undef T
