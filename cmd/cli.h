@@ -44,6 +44,32 @@ int	cli_run_option(const char *cmd, int c, const char *arg,
 int	cli_check_paths(const char *cmd, int argc, char **argv, int first,
 	    const char *usage);
 
+/*
+ * The gate's report files a command was asked for (--json FILE, ...):
+ * each writer once, never two to one file.  A report on standard output
+ * ("-", /dev/stdout) replaces the text report.
+ */
+struct mg_gate;
+struct mg_gate_info;
+struct mg_gate_writer;
+struct cli_reports {
+	struct {
+		const char			*path;
+		const struct mg_gate_writer	*w;
+	}		 r[8];
+	size_t		 n;
+	int		 quiet;		/* no text report on standard output */
+};
+/* Add a request; -1 after printing why it is refused. */
+int	cli_report_add(const char *cmd, struct cli_reports *rs,
+	    const char *writer, const char *path);
+/*
+ * Write every requested report, then the text report unless quiet.
+ * Returns code, or MG_EXIT_USAGE when a report could not be written.
+ */
+int	cli_reports_write(const char *cmd, struct cli_reports *rs,
+	    const struct mg_gate *g, struct mg_gate_info *info, int code);
+
 int	cmd_scan(int argc, char **argv);
 int	cmd_bom(int argc, char **argv);
 int	cmd_policy(int argc, char **argv);

@@ -63,31 +63,17 @@ static const struct option merge_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static const struct mg_gate_writer *
-writer(const char *name)
-{
-	size_t i;
-
-	for (i = 0; mg_gate_writers[i].name != NULL; i++)
-		if (strcmp(mg_gate_writers[i].name, name) == 0)
-			return &mg_gate_writers[i];
-	return NULL;
-}
-
 int
 cmd_merge(int argc, char **argv)
 {
-	struct {
-		const char *path;
-		const struct mg_gate_writer *w;
-	} reqs[8];
+	struct cli_reports reqs;
 	struct mg_gate_info info;
 	struct mg_merge m;
 	char stamp[64], err[1024];
-	size_t nreq = 0, i;
 	int c, r, quiet = 0, allow_empty = 0, code;
 
 	memset(&info, 0, sizeof(info));
+	memset(&reqs, 0, sizeof(reqs));
 	info.automation_id = "modelgate/scan/";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qh", merge_opts, NULL)) != -1) {
@@ -128,20 +114,8 @@ cmd_merge(int argc, char **argv)
 			fputs(merge_usage, stderr);
 			return MG_EXIT_USAGE;
 		}
-		for (i = 0; i < nreq; i++)
-			if (strcmp(reqs[i].path, optarg) == 0) {
-				cli_warn("merge: two reports to one file: %s",
-				    optarg);
-				return MG_EXIT_USAGE;
-			}
-		if (nreq == sizeof(reqs) / sizeof(reqs[0])) {
-			cli_warn("merge: each report may be given once");
+		if (cli_report_add("merge", &reqs, name, optarg) != 0)
 			return MG_EXIT_USAGE;
-		}
-		if (strcmp(optarg, "-") == 0)
-			quiet = 1;
-		reqs[nreq].path = optarg;
-		reqs[nreq++].w = writer(name);
 	}
 	if (optind >= argc) {
 		fputs(merge_usage, stderr);
@@ -167,34 +141,8 @@ cmd_merge(int argc, char **argv)
 	info.policy_source = m.policy;
 	info.policy_sha256 = m.policy_sha256;
 	info.fail_on = m.fail_on;
-	code = m.g.exit_code;
-	for (i = 0; i < nreq; i++) {
-		struct mg_out o;
-
-		if (mg_out_open(&o, reqs[i].path) != MG_OK) {
-			cli_warn("merge: cannot write %s report to %s",
-			    reqs[i].w->name, reqs[i].path);
-			code = MG_EXIT_USAGE;
-			continue;
-		}
-		if (o.f == stdout)
-			quiet = 1;
-		if ((r = reqs[i].w->fn(o.f, &m.g, &info)) != MG_OK ||
-		    (r = mg_out_commit(&o)) != MG_OK) {
-			mg_out_abort(&o);
-			cli_warn("merge: writing the %s report to %s failed: %s",
-			    reqs[i].w->name, reqs[i].path, mg_strerror(r));
-			code = MG_EXIT_USAGE;
-		}
-	}
-	if (!quiet) {
-		info.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-		if (mg_report_gate_text(stdout, &m.g, &info) != MG_OK ||
-		    fflush(stdout) != 0 || ferror(stdout)) {
-			cli_warn("merge: writing the text report failed");
-			code = MG_EXIT_USAGE;
-		}
-	}
+	reqs.quiet |= quiet;
+	code = cli_reports_write("merge", &reqs, &m.g, &info, m.g.exit_code);
 	if (code == MG_EXIT_USAGE)
 		code = cli_exit(code, "a report could not be written");
 	else if (code == MG_EXIT_FAIL)

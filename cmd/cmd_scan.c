@@ -396,20 +396,14 @@ out:
 	return r;
 }
 
-/* The report options: --json, --sarif, ... from the writer table. */
-static const struct mg_gate_writer *
+/* The report options: --json, --sarif, ... name a writer of the table. */
+static const char *
 writer_for(int c)
 {
-	const char *name = c == OPT_JSON ? "json" : c == OPT_SARIF ? "sarif" :
+	return c == OPT_JSON ? "json" : c == OPT_SARIF ? "sarif" :
 	    c == OPT_JUNIT ? "junit" : c == OPT_MARKDOWN ? "markdown" :
 	    c == OPT_CODEQUALITY ? "codequality" : c == OPT_GITHUB ? "github" :
 	    NULL;
-	size_t i;
-
-	for (i = 0; name != NULL && mg_gate_writers[i].name != NULL; i++)
-		if (strcmp(mg_gate_writers[i].name, name) == 0)
-			return &mg_gate_writers[i];
-	return NULL;
 }
 
 /*
@@ -425,16 +419,10 @@ check_in_worker(void *arg, struct mg_artifact *a)
 	a->metadata = NULL;
 }
 
-struct report_req {
-	const char		*path;
-	mg_gate_writer_fn	 fn;
-	const char		*what;
-};
-
 int
 cmd_scan(int argc, char **argv)
 {
-	struct report_req reqs[8];
+	struct cli_reports reqs;
 	struct narrow nw;
 	struct mg_shard shard;
 	struct mg_listing listing;
@@ -455,11 +443,11 @@ cmd_scan(int argc, char **argv)
 	struct progress prog;
 	const char *policy_file = NULL;
 	char stamp[64], day[11], err[1024];
-	size_t nreq = 0, i;
 	int c, r, quiet = 0, fail_on = -1, code, progress_on = 0;
 	enum mg_sev sev;
 
 	memset(&go, 0, sizeof(go));
+	memset(&reqs, 0, sizeof(reqs));
 	memset(&info, 0, sizeof(info));
 	memset(&g, 0, sizeof(g));
 	memset(&nw, 0, sizeof(nw));
@@ -505,23 +493,9 @@ cmd_scan(int argc, char **argv)
 		case OPT_MARKDOWN:
 		case OPT_CODEQUALITY:
 		case OPT_GITHUB:
-			for (i = 0; i < nreq; i++)
-				if (strcmp(reqs[i].path, optarg) == 0) {
-					cli_warn("scan: two reports to one file: %s",
-					    optarg);
-					return MG_EXIT_USAGE;
-				}
-			if (nreq == sizeof(reqs) / sizeof(reqs[0])) {
-				cli_warn("scan: each report may be given once");
+			if (cli_report_add("scan", &reqs, writer_for(c),
+			    optarg) != 0)
 				return MG_EXIT_USAGE;
-			}
-			/* A report on standard output replaces the text one. */
-			if (strcmp(optarg, "-") == 0)
-				quiet = 1;
-			reqs[nreq].path = optarg;
-			reqs[nreq].fn = writer_for(c)->fn;
-			reqs[nreq].what = writer_for(c)->name;
-			nreq++;
 			break;
 		case OPT_GITHUB_MAX: {
 			char *end;
@@ -739,35 +713,8 @@ cmd_scan(int argc, char **argv)
 	info.generated_at = stamp;
 	info.policy_source = pol->source;
 	info.fail_on = fail_on >= 0 ? fail_on : pol->fail_on;
-	code = g.exit_code;
-	for (i = 0; i < nreq; i++) {
-		struct mg_out o;
-
-		if (mg_out_open(&o, reqs[i].path) != MG_OK) {
-			cli_warn("scan: cannot write %s report to %s", reqs[i].what,
-			    reqs[i].path);
-			code = MG_EXIT_USAGE;
-			continue;
-		}
-		if (o.f == stdout)
-			quiet = 1;	/* the report is the standard output */
-		if ((r = reqs[i].fn(o.f, &g, &info)) != MG_OK ||
-		    (r = mg_out_commit(&o)) != MG_OK) {
-			mg_out_abort(&o);
-			cli_warn("scan: writing the %s report to %s failed: %s",
-			    reqs[i].what, reqs[i].path, mg_strerror(r));
-			code = MG_EXIT_USAGE;
-		}
-	}
-	if (!quiet) {
-		info.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-		if (mg_report_gate_text(stdout, &g, &info) != MG_OK ||
-		    fflush(stdout) != 0 || ferror(stdout)) {
-			cli_warn("scan: writing the text report to standard "
-			    "output failed");
-			code = MG_EXIT_USAGE;
-		}
-	}
+	reqs.quiet |= quiet;
+	code = cli_reports_write("scan", &reqs, &g, &info, g.exit_code);
 	if (code == MG_EXIT_USAGE)
 		code = cli_exit(code, "a report could not be written");
 	else if (code == MG_EXIT_FAIL)

@@ -10,8 +10,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "err.h"
+#include "gate_report.h"
+#include "out.h"
 #include "run.h"
 #include "text.h"
 #include "version.h"
@@ -227,4 +231,68 @@ main(int argc, char **argv)
 			return commands[i].run(argc - 1, argv + 1);
 	cli_warn("unknown command '%s' (see modelgate --help)", argv[1]);
 	return MG_EXIT_USAGE;
+}
+
+int
+cli_report_add(const char *cmd, struct cli_reports *rs, const char *writer,
+    const char *path)
+{
+	const struct mg_gate_writer *w = mg_gate_writer_find(writer);
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		if (strcmp(rs->r[i].path, path) == 0) {
+			cli_warn("%s: two reports to one file: %s", cmd, path);
+			return -1;
+		}
+	if (w == NULL || rs->n == sizeof(rs->r) / sizeof(rs->r[0])) {
+		cli_warn("%s: each report may be given once", cmd);
+		return -1;
+	}
+	if (strcmp(path, "-") == 0)
+		rs->quiet = 1;
+	rs->r[rs->n].path = path;
+	rs->r[rs->n].w = w;
+	rs->n++;
+	return 0;
+}
+
+int
+cli_reports_write(const char *cmd, struct cli_reports *rs,
+    const struct mg_gate *g, struct mg_gate_info *info, int code)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < rs->n; i++) {
+		struct mg_out o;
+
+		if (mg_out_open(&o, rs->r[i].path) != MG_OK) {
+			cli_warn("%s: cannot write %s report to %s", cmd,
+			    rs->r[i].w->name, rs->r[i].path);
+			code = MG_EXIT_USAGE;
+			continue;
+		}
+		if (o.f == stdout)
+			rs->quiet = 1;	/* the report is the standard output */
+		if ((r = rs->r[i].w->fn(o.f, g, info)) != MG_OK ||
+		    (r = mg_out_commit(&o)) != MG_OK) {
+			mg_out_abort(&o);
+			cli_warn("%s: writing the %s report to %s failed: %s",
+			    cmd, rs->r[i].w->name, rs->r[i].path,
+			    mg_strerror(r));
+			code = MG_EXIT_USAGE;
+		}
+	}
+	if (!rs->quiet) {
+		info->color = isatty(STDOUT_FILENO) &&
+		    getenv("NO_COLOR") == NULL;
+		if (mg_report_gate_text(stdout, g, info) != MG_OK ||
+		    fflush(stdout) != 0 || ferror(stdout)) {
+			cli_warn("%s: writing the text report to standard "
+			    "output failed", cmd);
+			code = MG_EXIT_USAGE;
+		}
+	}
+	return code;
 }

@@ -74,5 +74,7 @@ struct mg_gate_writer {
 	mg_gate_writer_fn	 fn;
 };
 extern const struct mg_gate_writer mg_gate_writers[];	/* NULL-terminated */
+/* The writer of that name, or NULL. */
+const struct mg_gate_writer *mg_gate_writer_find(const char *name);
 
 #endif /* MG_GATE_REPORT_H */

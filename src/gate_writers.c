@@ -6,6 +6,8 @@
  */
 #include <stddef.h>
 
+#include <string.h>
+
 #include "gate_report.h"
 
 const struct mg_gate_writer mg_gate_writers[] = {
@@ -17,3 +19,14 @@ const struct mg_gate_writer mg_gate_writers[] = {
 	{ "github", mg_report_github },
 	{ NULL, NULL }
 };
+
+const struct mg_gate_writer *
+mg_gate_writer_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && mg_gate_writers[i].name != NULL; i++)
+		if (strcmp(mg_gate_writers[i].name, name) == 0)
+			return &mg_gate_writers[i];
+	return NULL;
+}
