@@ -992,9 +992,14 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 	m->g.arts = arts;
 	m->g.n = na;
 	arts = NULL;	/* transferred */
-	/* The shards' --allow-empty holds for the merge too. */
+	/*
+	 * The shards' --allow-empty holds for the merge too, and so does
+	 * what a scan of a file selection does when it selects no model
+	 * (a pull request that touches none passes).
+	 */
 	mg_gate_retally(&m->g, nreal, allow_empty ||
-	    strstr(m->options, " allow-empty=1 ") != NULL ? MG_EXIT_PASS :
+	    strstr(m->options, " allow-empty=1 ") != NULL ||
+	    strstr(m->options, " selection=all") == NULL ? MG_EXIT_PASS :
 	    MG_EXIT_EMPTY);
 	r = MG_OK;
 out:

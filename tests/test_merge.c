@@ -870,6 +870,40 @@ START_TEST(scan_changed_since_escapes_git_stderr)
 }
 END_TEST
 
+/* Shards of a selection that names no model merge as the scan exits: 0. */
+START_TEST(merge_of_an_empty_selection_passes)
+{
+	char *d = tu_tmpdir();
+	const char *s1[] = { "scan", "-q", "--files-from", "list", "--shard",
+	    "1/2", "--json", "s1.json", "models", NULL };
+	const char *s2[] = { "scan", "-q", "--files-from", "list", "--shard",
+	    "2/2", "--json", "s2.json", "models", NULL };
+	const char *one[] = { "scan", "-q", "--files-from", "list", "models",
+	    NULL };
+	const char *mg[] = { "merge", "-q", "s1.json", "s2.json", NULL };
+	struct tres r;
+
+	tu_sh("mkdir -p '%s/models' && cp '%s' '%s/models/'", d,
+	    tu_fix("safetensors/valid/multi-pt.safetensors"), d);
+	tu_write(d, "models/README.md", "docs\n");
+	tu_write(d, "list", "models/README.md\n");
+	r = tu_run(d, one);
+	ck_assert_msg(r.status == 0, "scan exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	r = tu_run(d, s1);
+	ck_assert_int_eq(r.status, 0);
+	tu_free(&r);
+	r = tu_run(d, s2);
+	ck_assert_int_eq(r.status, 0);
+	tu_free(&r);
+	r = tu_run(d, mg);
+	ck_assert_msg(r.status == 0, "merge exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 Suite *
 merge_suite(void)
 {
@@ -894,6 +928,7 @@ merge_suite(void)
 	tcase_add_test(tc, scan_changed_since_lock_edit_scans_everything);
 	tcase_add_test(tc, scan_selection_covers_dirs_links_untracked);
 	tcase_add_test(tc, scan_changed_since_escapes_git_stderr);
+	tcase_add_test(tc, merge_of_an_empty_selection_passes);
 	suite_add_tcase(s, tc);
 	return s;
 }
