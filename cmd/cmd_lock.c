@@ -61,12 +61,16 @@ unpinnable(const struct mg_artifact *a)
 {
 	size_t i;
 
-	if (!a->complete || a->sha256[0] == '\0') {
-		for (i = 0; i < a->nfindings; i++)
-			if (a->findings[i].rule == MG_R_IO_READ)
-				return a->findings[i].message;
+	/*
+	 * A lock pins bytes: a file read whole has its digest, whether or
+	 * not its format is checked or its structure parsed (scan says
+	 * what is wrong with it).  Only a file not read whole is refused.
+	 */
+	for (i = 0; i < a->nfindings; i++)
+		if (a->findings[i].rule == MG_R_IO_READ)
+			return a->findings[i].message;
+	if (a->sha256[0] == '\0')
 		return "it could not be read completely";
-	}
 	if (!mg_utf8_valid(a->path, strlen(a->path)))
 		return "its path is not valid UTF-8, which a JSON lock cannot "
 		    "record exactly";

@@ -1003,6 +1003,27 @@ START_TEST(gguf_licence_with_nul_is_whole)
 }
 END_TEST
 
+/* Formats not checked yet are still pinned by a lock: it pins bytes. */
+START_TEST(lock_pins_unchecked_formats)
+{
+	const char *lockw[] = { "lock", "-o", "models.lock", "models", NULL };
+	const char *locked[] = { "--lock", "models.lock", NULL };
+	char *d = make_tree(0);
+	struct tres r;
+
+	write_zip1(d, "models/model.pt", "model/data.pkl", "\x80\x02N.", 4);
+	r = tu_run(d, lockw);
+	ck_assert_msg(r.status == 0, "lock exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	r = scan(d, "{\"version\": 1, \"formats\": {\"unchecked\": "
+	    "[\"pytorch\"]}}", locked);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* A licence that is not SPDX cannot slip past a deny list. */
 START_TEST(scan_license_not_spdx_vs_deny)
 {
@@ -1494,6 +1515,7 @@ scan_suite(void)
 	tcase_add_test(tc, report_symlink_is_replaced);
 	tcase_add_test(tc, hole11_names_and_polyglots);
 	tcase_add_test(tc, gguf_licence_with_nul_is_whole);
+	tcase_add_test(tc, lock_pins_unchecked_formats);
 	suite_add_tcase(s, tc);
 	return s;
 }
