@@ -139,6 +139,11 @@ struct mg_artifact {
 	 * file holding safetensors is opened by torch.load).  NULL: none.
 	 */
 	const char	*unchecked_as;
+	/*
+	 * The format the name claims when it differs from the content's
+	 * (static; NULL: none): policies allow or deny both.
+	 */
+	const char	*claimed_as;
 	size_t		 dropped;	/* findings past MG_MAX_FINDINGS */
 	int		 uncapped;	/* 1: the gate adds; the cap is off */
 	int		 policy_checked; /* mg_gate_check_artifact ran */

@@ -386,6 +386,8 @@ check_license(struct mg_artifact *a, const struct mg_scope *s)
 	 * Fail closed: a sidecar that may hold the licence the model lacks
 	 * but could not be read (or says two things) is no absent licence.
 	 */
+	if (a->license == NULL && continuation_shard(a))
+		return;		/* the first shard declares it */
 	unknown = a->lic_indeterminate[0] != '\0' &&
 	    (s->lic_required == 1 || listed);
 	if (unknown)
@@ -394,9 +396,6 @@ check_license(struct mg_artifact *a, const struct mg_scope *s)
 		    "determined because %s, so the policy's licence rules "
 		    "cannot be checked", a->lic_indeterminate);
 	state = mg_license_parse(&e, a->license);
-	if (state == MG_LIC_VOID && a->license == NULL &&
-	    continuation_shard(a))
-		return;		/* the first shard declares it */
 	if (state == MG_LIC_VOID) {
 		if (!unknown && (s->lic_required == 1 || allow != NULL)) {
 			if (a->license == NULL)
@@ -472,8 +471,8 @@ check_policy(struct mg_artifact *a, const struct mg_scope *s)
 
 	check_format(a, s, a->format);
 	/* The format its name makes loaders read it as counts too. */
-	if (a->unchecked_as != NULL && strcmp(a->unchecked_as, a->format) != 0)
-		check_format(a, s, a->unchecked_as);
+	if (a->claimed_as != NULL && strcmp(a->claimed_as, a->format) != 0)
+		check_format(a, s, a->claimed_as);
 	for (i = 0; i < s->nrequire; i++) {
 		const struct mg_require *rq = &s->require[i];
 

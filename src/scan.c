@@ -22,6 +22,7 @@
 #include "limits.h"
 #include "scan.h"
 #include "sidecar.h"
+#include "text.h"
 
 int
 mg_scan_ctx_init(struct mg_scan_ctx *c)
@@ -87,17 +88,26 @@ same_reading(const struct mg_format *content, const struct mg_format *claim)
 	    unpickles(claim);
 }
 
-/* Printable ASCII and line breaks only, and something of it. */
+/*
+ * Text: valid UTF-8 (a byte order mark included) without control bytes
+ * other than line breaks and tabs; an empty file too.  The view may cut
+ * a character short at its end.
+ */
 static int
 plain_text(const unsigned char *p, size_t n)
 {
-	size_t i;
+	size_t i, m = n;
 
 	for (i = 0; i < n; i++)
 		if ((p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' &&
-		    p[i] != '\t') || p[i] > 0x7e)
+		    p[i] != '\t') || p[i] == 0x7f)
 			return 0;
-	return n > 0;
+	/* Drop a sequence the view cut short. */
+	for (i = 0; i < 3 && m > 0 && (p[m - 1] & 0xc0) == 0x80; i++)
+		m--;
+	if (m > 0 && p[m - 1] >= 0xc0)
+		m--;
+	return mg_utf8_valid((const char *)p, m);
 }
 
 static int
@@ -155,17 +165,26 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		return;
 	/*
 	 * Formats without extensions of their own (a Git LFS pointer) stand
-	 * in for another file by design: their own finding says so.
+	 * in for another file by design: their own finding says so.  A
+	 * pickle under a name whose loader unpickles, or whose extension
+	 * claims nothing (.bin), is where pickles live.
 	 */
 	if (fmt != NULL && fmt != byext && fmt->exts[0] != NULL &&
 	    a->filename != NULL && has_ext(a->filename) &&
-	    !(fmt->parse == NULL && byext != NULL && byext->parse == NULL))
+	    !(fmt->parse == NULL && byext != NULL && byext->parse == NULL) &&
+	    !(claim != NULL && same_reading(fmt, claim)) &&
+	    !(byext == NULL && (fmt == &mg_fmt_pickle ||
+	    fmt == &mg_fmt_torch_legacy)))
 		mg_artifact_add(a, MG_R_FMT_EXT, 0, NULL,
 		    "content is %s but the extension says %s", fmt->name,
 		    byext != NULL ? byext->name : "otherwise");
 	if (fmt == NULL)
 		fmt = claim;	/* let its parser say precisely what is wrong */
 	a->format = fmt->name;
+	/* Formats without extensions (a Git LFS pointer) stand in by design. */
+	if (claim != NULL && fmt->exts[0] != NULL &&
+	    strcmp(claim->name, fmt->name) != 0)
+		a->claimed_as = claim->name;
 
 	before = a->nfindings;
 	if (fmt->parse == NULL) {
@@ -191,7 +210,7 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 			    fmt->name);
 		r = MG_OK;
 	} else if (claim != NULL && !same_reading(fmt, claim) &&
-	    unpickles(claim)) {
+	    unpickles(claim) && fmt->exts[0] != NULL) {
 		/*
 		 * Checked as what it is, but its name makes a loader unpickle
 		 * it: a polyglot is harmless to one reader and not the other.
@@ -202,7 +221,7 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		    "unpickles it", fmt->name, claim->name);
 		r = fmt->parse(rd, a);
 	} else if (claim != NULL && !same_reading(fmt, claim) &&
-	    claim->parse == NULL) {
+	    claim->parse == NULL && fmt->exts[0] != NULL) {
 		/*
 		 * The content is a format modelgate checks, but the name makes
 		 * loaders read it as another (torch.load on a .pt file falls

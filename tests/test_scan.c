@@ -1024,6 +1024,58 @@ START_TEST(lock_pins_unchecked_formats)
 }
 END_TEST
 
+/*
+ * Names and content together: a policy's format lists apply to the
+ * name's format too; a Git LFS pointer under a checkpoint name is a
+ * pointer, not a polyglot; text is never a model by its name; a later
+ * split shard inherits the licence even when a sidecar is broken; a
+ * pickle under a checkpoint name is where pickles live.
+ */
+START_TEST(claims_text_and_pointers)
+{
+	static const char pk[] = "(dp0\nVa\np1\nI1\ns.";
+	static const char lfs[] = "version https://git-lfs.github.com/spec/v1\n"
+	    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca"
+	    "24d17e2393\nsize 12345\n";
+	const char *medium[] = { "--fail-on", "medium", NULL };
+	char *d = tu_tmpdir();
+	struct tres r;
+
+	tu_sh("mkdir -p '%s/models'", d);
+	tu_write(d, "models/model.pt", pk);
+	r = scan(d, NULL, medium);
+	ck_assert_msg(r.status == 0, "pickle .pt: exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	r = scan(d, "{\"version\": 1, \"formats\": {\"deny\": [\"pytorch\"]}}",
+	    NULL);
+	ck_assert_msg(r.status == 1, "deny: exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_sh("rm '%s/models/model.pt'", d);
+
+	tu_write(d, "models/pytorch_model.bin", lfs);
+	r = scan(d, "{\"version\": 1, \"rules\": {\"HASH-LFS\": \"off\"}}", NULL);
+	ck_assert_msg(r.status == 0, "lfs: exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_sh("rm '%s/models/pytorch_model.bin'", d);
+
+	tu_write(d, "models/utf8.pth", "/home/jos\xc3\xa9/lib\n");
+	tu_write(d, "models/bom.pth", "\xef\xbb\xbfimport foo\n");
+	tu_write(d, "models/empty.pth", "");
+	r = scan(d, NULL, NULL);
+	ck_assert_msg(r.status == 4, "text: exit %d: %s", r.status, r.err);
+	tu_free(&r);
+
+	write_split_shard(d, "models/m-00002-of-00002.gguf", 1, 2, NULL);
+	tu_write(d, "models/config.json", "{\"license\": NaN}");
+	r = scan(d, "{\"version\": 1, \"licenses\": {\"required\": true}}",
+	    NULL);
+	ck_assert_msg(r.status == 0, "split: exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* A licence that is not SPDX cannot slip past a deny list. */
 START_TEST(scan_license_not_spdx_vs_deny)
 {
@@ -1516,6 +1568,7 @@ scan_suite(void)
 	tcase_add_test(tc, hole11_names_and_polyglots);
 	tcase_add_test(tc, gguf_licence_with_nul_is_whole);
 	tcase_add_test(tc, lock_pins_unchecked_formats);
+	tcase_add_test(tc, claims_text_and_pointers);
 	suite_add_tcase(s, tc);
 	return s;
 }
