@@ -180,9 +180,9 @@ cmd_bom(int argc, char **argv)
 		return cli_exit(MG_EXIT_INCOMPLETE, "the scan could not finish");
 	}
 	if (strcmp(w->name, "hf-readme") == 0 && run.n != 1) {
-		mg_run_free(&run);
 		cli_warn("bom: hf-readme describes exactly one model; %zu found",
 		    run.n);
+		mg_run_free(&run);
 		return MG_EXIT_USAGE;
 	}
 	if (mg_out_open(&out, output) != MG_OK) {

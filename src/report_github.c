@@ -66,6 +66,7 @@ put_escaped(FILE *f, const char *s, int prop)
 		case '%':	e = "%25"; break;
 		case '\r':	e = "%0D"; break;
 		case '\n':	e = "%0A"; break;
+		case '\t':	e = "%09"; break;
 		case ':':	e = prop ? "%3A" : NULL; break;
 		case ',':	e = prop ? "%2C" : NULL; break;
 		}
