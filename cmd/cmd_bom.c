@@ -19,8 +19,9 @@
 static const char bom_usage[] =
 "usage: modelgate bom [options] PATH...\n"
 "\n"
-"Inventory every GGUF and safetensors model under PATH (files or\n"
-"directories, walked recursively) and print a bill of materials.\n"
+"Inventory every model under PATH (files or directories, walked\n"
+"recursively) and print a bill of materials (`modelgate formats` lists\n"
+"the formats and which are checked).\n"
 "Formats are recognised by content, not by extension.\n"
 "\n"
 "Options:\n"

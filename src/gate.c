@@ -48,6 +48,7 @@ struct ctx {
 	struct supp_use		*use;
 	struct mg_strset	*baseline;
 	char			*cwd;		/* for path keys; may be NULL */
+	struct mg_hash		*fp;		/* fingerprint digests, reused */
 	char			*err;
 	size_t			 errlen;
 };
@@ -527,15 +528,15 @@ mg_gate_check_artifact(const struct mg_policy *pol, struct mg_artifact *a)
  * findings a baseline or suppression recorded, whatever the message says.
  */
 static void
-fingerprint(const char *rule, const char *pathkey, const struct mg_finding *f,
-    const char *digest, unsigned occurrence, char out[65])
+fingerprint(struct mg_hash *h, const char *rule, const char *pathkey,
+    const struct mg_finding *f, const char *digest, unsigned occurrence,
+    char out[65])
 {
-	struct mg_hash *h = NULL;
 	char num[64];
 
 	out[0] = '\0';
-	if ((h = mg_hash_new()) == NULL || mg_hash_reset(h) != MG_OK)
-		goto out;
+	if (h == NULL || mg_hash_reset(h) != MG_OK)
+		return;
 #define PART(s) do { \
 	const char *p_ = (s); \
 	if (mg_hash_update(h, p_, strlen(p_) + 1) != MG_OK) \
@@ -559,8 +560,9 @@ fingerprint(const char *rule, const char *pathkey, const struct mg_finding *f,
 #undef PART
 	if (mg_hash_final_hex(h, out) != MG_OK)
 		out[0] = '\0';
+	return;
 out:
-	mg_hash_free(h);
+	out[0] = '\0';
 }
 
 /*
@@ -694,7 +696,8 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 				break;
 			k++;
 		}
-		fingerprint(rid, pathkey, f, a->sha256, k, gf->fingerprint);
+		fingerprint(c->fp, rid, pathkey, f, a->sha256, k,
+		    gf->fingerprint);
 		gf->state = MG_FS_ACTIVE;
 		if (f->rule != MG_R_POLICY_SUPPRESS_EXPIRED &&
 		    f->rule != MG_R_POLICY_SUPPRESS_UNUSED &&
@@ -872,6 +875,10 @@ mg_gate_eval(struct mg_gate *g, struct mg_run *run,
 	c.err = err;
 	c.errlen = errlen;
 	c.cwd = getcwd(NULL, 0);
+	if ((c.fp = mg_hash_new()) == NULL) {
+		free(c.cwd);
+		return MG_ERR_NOMEM;
+	}
 	err[0] = '\0';
 	if (pol->nsupps > 0 &&
 	    (c.use = calloc(pol->nsupps, sizeof(*c.use))) == NULL)
@@ -959,6 +966,7 @@ fail:
 	free(c.extra);
 	free(c.use);
 	free(c.cwd);
+	mg_hash_free(c.fp);
 	mg_strset_free(c.baseline);
 	if (r != MG_OK && err[0] == '\0')
 		snprintf(err, errlen, "%s", mg_strerror(r));
