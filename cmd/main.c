@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <locale.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -212,6 +213,13 @@ main(int argc, char **argv)
 	 * worker heaps grow in large steps instead of page by page.
 	 */
 	mallopt(M_TOP_PAD, 16 << 20);
+	/*
+	 * Archive member names are UTF-8 in modern archives: the archive
+	 * library converts names through the character type locale, and the
+	 * C locale cannot hold them.  Nothing else depends on the locale.
+	 */
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		(void)setlocale(LC_CTYPE, "C.utf8");
 	if (argc < 2) {
 		usage(stderr);
 		return MG_EXIT_USAGE;

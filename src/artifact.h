@@ -66,10 +66,25 @@ struct mg_import {
 #define MG_HAVE_SPLIT	0x10u	/* split_no and split_count are set */
 
 struct mg_artifact {
-	char		*path;		/* display path: scan argument + below */
+	/*
+	 * Display path: scan argument + below; for an archive member, the
+	 * file on disk, then "!" and the member's name at each depth
+	 * ("bundle.tar.gz!dir/model.gguf", "a.zip!b.tar!c/model.pt").
+	 */
+	char		*path;
 	char		*abspath;	/* absolute path (l-bom's model_path) */
 	char		*filename;	/* last component */
 	const char	*format;	/* static: "gguf", "safetensors", "unknown" */
+	/*
+	 * Where the artifact lives: path[0..disk_len) names the file on disk
+	 * (disk_len 0: the whole path does, it is no member), depth is its
+	 * archive nesting (0 on disk) and ordinal its place among the
+	 * members its file on disk yields (0 for the file itself), which
+	 * orders members of equal names.
+	 */
+	size_t		 disk_len;
+	unsigned	 depth;
+	size_t		 ordinal;
 	uint64_t	 size;
 	char		 sha256[65];	/* lowercase hex; "" when not hashed */
 

@@ -26,6 +26,15 @@ static const struct mg_format *const formats[] = {
 	&mg_fmt_onnx,
 	&mg_fmt_coreml,
 	&mg_fmt_compressed,
+	&mg_fmt_zip,
+	&mg_fmt_tar,
+	&mg_fmt_7z,
+	&mg_fmt_gzip,
+	&mg_fmt_bzip2,
+	&mg_fmt_xz,
+	&mg_fmt_lzma,
+	&mg_fmt_zstd,
+	&mg_fmt_lz4,
 };
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))

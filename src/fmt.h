@@ -41,7 +41,19 @@ struct mg_format {
 	 * hashed and reported FMT-UNSUPPORTED, never as checked.
 	 */
 	int		(*parse)(struct mg_rd *rd, struct mg_artifact *a);
+
+	unsigned	 flags;		/* MG_FMT_* */
 };
+
+/*
+ * A container: its members are read through libarchive (container.c) and
+ * scanned as artifacts of their own.  An archive only carries files (zip,
+ * tar, a compressed stream); the other containers are model formats built
+ * on zip (PyTorch, .npz, Keras).
+ */
+#define MG_FMT_CONTAINER	0x1u
+#define MG_FMT_ARCHIVE		0x2u
+#define MG_FMT_STREAM		0x4u	/* a compressed stream (one member) */
 
 extern const struct mg_format mg_fmt_gguf;
 extern const struct mg_format mg_fmt_safetensors;
@@ -59,6 +71,16 @@ extern const struct mg_format mg_fmt_tflite;
 extern const struct mg_format mg_fmt_onnx;
 extern const struct mg_format mg_fmt_coreml;
 extern const struct mg_format mg_fmt_compressed;
+/* Archives and compressed streams (fmt_archive.c). */
+extern const struct mg_format mg_fmt_zip;
+extern const struct mg_format mg_fmt_tar;
+extern const struct mg_format mg_fmt_7z;
+extern const struct mg_format mg_fmt_gzip;
+extern const struct mg_format mg_fmt_bzip2;
+extern const struct mg_format mg_fmt_xz;
+extern const struct mg_format mg_fmt_lzma;
+extern const struct mg_format mg_fmt_zstd;
+extern const struct mg_format mg_fmt_lz4;
 
 /* The highest bidder for these first bytes, or NULL. */
 const struct mg_format *mg_fmt_detect(const unsigned char *head, size_t n,

@@ -2060,6 +2060,9 @@ gguf_parse(struct mg_rd *rd, struct mg_artifact *a)
 	g->data_off = g->nt > 0 ? align_up(g, g->info_end) : g->info_end;
 	g->tensors_done = 1;
 	pad_check(g, align_up(g, g->info_end));
+	/* A member of unknown size: its size is known once it is read. */
+	if (rd->open_ended && (r = mg_rd_settle(rd)) != MG_OK)
+		goto done;
 	if ((r = ranges(g)) != MG_OK)
 		goto done;
 	vocab_checks(g);

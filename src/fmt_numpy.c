@@ -350,7 +350,7 @@ npy_parse(struct mg_rd *rd, struct mg_artifact *a)
 	struct lit L;
 	uint32_t hlen;
 	uint16_t h16;
-	uint64_t itemsize = 0, elems = 1, need, left;
+	uint64_t itemsize = 0, elems = 1, need, left, at;
 	unsigned fields = 0;
 	int r = MG_ERR_INTERNAL, k, descr = -1, fo = -1, shape = -1, nkeys = 0;
 	int obj = 0;
@@ -477,7 +477,11 @@ npy_parse(struct mg_rd *rd, struct mg_artifact *a)
 	a->parameter_count = elems;
 	a->have |= MG_HAVE_TENSORS | MG_HAVE_PARAMS;
 
-	left = mg_rd_left(rd);
+	/* A member of unknown size: its size is known once it is read. */
+	at = mg_rd_tell(rd);
+	if (!obj && rd->open_ended && (r = mg_rd_settle(rd)) != MG_OK)
+		goto out;
+	left = rd->size - at;
 	if (obj) {
 		mg_artifact_add(a, MG_R_NPY_OBJ, mg_rd_tell(rd), NULL, "npy: "
 		    "object dtype: the %llu data bytes are a pickle that "
@@ -496,7 +500,7 @@ npy_parse(struct mg_rd *rd, struct mg_artifact *a)
 	}
 	need = elems * itemsize;
 	if (need > left) {
-		mg_artifact_add(a, MG_R_NPY_SIZE, mg_rd_tell(rd), NULL, "npy: "
+		mg_artifact_add(a, MG_R_NPY_SIZE, at, NULL, "npy: "
 		    "the array needs %llu bytes (%llu elements of %llu); %llu "
 		    "are left", (unsigned long long)need,
 		    (unsigned long long)elems, (unsigned long long)itemsize,
@@ -505,7 +509,7 @@ npy_parse(struct mg_rd *rd, struct mg_artifact *a)
 		goto out;
 	}
 	if (need < left)
-		mg_artifact_add(a, MG_R_NPY_SIZE, mg_rd_tell(rd) + need, NULL,
+		mg_artifact_add(a, MG_R_NPY_SIZE, at + need, NULL,
 		    "npy: %llu bytes follow the array's %llu bytes of data",
 		    (unsigned long long)(left - need), (unsigned long long)need);
 	r = MG_OK;

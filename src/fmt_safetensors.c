@@ -1435,11 +1435,11 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 	unsigned char *hdr = NULL;
 	uint64_t size = mg_rd_left(rd), hlen, dsize;
 	size_t bad, k;
-	int r = MG_ERR_INTERNAL, r2;
+	int r = MG_ERR_INTERNAL, r2, open = rd->open_ended;
 
 	memset(&s, 0, sizeof(s));
 	s.a = a;
-	if (size < 8) {
+	if (!open && size < 8) {
 		r = mg_artifact_add(a, MG_R_ST_LEN, 0, NULL,
 		    "safetensors: file of %llu bytes is shorter than the "
 		    "8-byte header length", (unsigned long long)size);
@@ -1458,7 +1458,7 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 			r = MG_ERR_FORMAT;
 		goto out;
 	}
-	if (hlen > size - 8) {
+	if (!open && hlen > size - 8) {
 		r = mg_artifact_add(a, MG_R_ST_LEN, 0, NULL,
 		    "safetensors: header length %llu exceeds the %llu bytes "
 		    "after the length field", (unsigned long long)hlen,
@@ -1491,6 +1491,9 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 			r = MG_ERR_FORMAT;
 	} else
 		r = parse_top(&s);
+	/* A member of unknown size: its size is known once it is read. */
+	if (r == MG_OK && open && (r = mg_rd_settle(rd)) == MG_OK)
+		dsize = rd->size - 8 - hlen;
 	if (r == MG_OK)
 		r = check_cover(&s, dsize, 8 + hlen);
 	/* Report what is known even when parsing stopped early. */
@@ -1559,4 +1562,5 @@ const struct mg_format mg_fmt_safetensors = {
 	st_exts,
 	st_probe,
 	st_parse,
+	0,
 };

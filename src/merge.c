@@ -22,6 +22,7 @@
 #include "err.h"
 #include "hash.h"
 #include "lockfile.h"
+#include "limits.h"
 #include "merge.h"
 #include "text.h"
 #include "rules.h"
@@ -462,6 +463,16 @@ add_artifact(struct mg_merge *m, const char *file, const cJSON *jo,
 	    "unsupported"));
 	a->uncapped = 1;
 	a->policy_checked = 1;
+	/* A member names the file on disk it came from: a prefix of path. */
+	if ((s = str_of(jo, "file")) != NULL) {
+		size_t fl = strlen(s);
+
+		if (fl == 0 || strncmp(path, s, fl) != 0 || path[fl] != '!' ||
+		    u64_of(jo, "ordinal", &u) != 0 || u == 0)
+			BAD("%s: %s: malformed member location", file, path);
+		a->disk_len = fl;
+		a->ordinal = (size_t)u;
+	}
 	if (u64_of(jo, "findings_omitted", &u) == 0)
 		a->dropped = (size_t)u;
 	n = (size_t)cJSON_GetArraySize(fs);
@@ -550,13 +561,30 @@ free_ga(struct mg_gate_artifact *ga)
 	memset(ga, 0, sizeof(*ga));
 }
 
+/* The hash shard of an artifact: a member's is its file's. */
+static unsigned
+shard_of(const struct mg_artifact *a, unsigned total)
+{
+	char file[MG_MAX_PATH_BYTES];
+
+	if (a->disk_len == 0 || a->disk_len >= sizeof(file))
+		return mg_shard_of_path(a->path, total);
+	memcpy(file, a->path, a->disk_len);
+	file[a->disk_len] = '\0';
+	return mg_shard_of_path(file, total);
+}
+
 static int
 cmp_ga(const void *x, const void *y)
 {
 	const struct mg_gate_artifact *a = x, *b = y;
 	int c = strcmp(a->a->path, b->a->path);
 
-	return c != 0 ? c : strcmp(a->a->format, b->a->format);
+	if (c == 0)
+		c = strcmp(a->a->format, b->a->format);
+	/* Members of one name in one archive are told apart by place. */
+	return c != 0 ? c : a->a->ordinal < b->a->ordinal ? -1 :
+	    a->a->ordinal > b->a->ordinal;
 }
 
 static int
@@ -752,7 +780,7 @@ check_listing(struct mg_merge *m, const struct mg_gate_artifact *arts,
 	(void)mg_shard_mode_parse(m->mode, &sh.mode);
 	for (i = 0; i < na; i++)
 		if (!mg_gate_is_synthetic_format(arts[i].a->format) &&
-		    mg_listing_add(&l, arts[i].a->path, arts[i].a->size) !=
+		    arts[i].a->disk_len == 0 && mg_listing_add(&l, arts[i].a->path, arts[i].a->size) !=
 		    MG_OK)
 			goto out;
 	if (mg_listing_finish(&l, &sh) != MG_OK)
@@ -765,7 +793,8 @@ check_listing(struct mg_merge *m, const struct mg_gate_artifact *arts,
 		goto out;
 	}
 	for (i = 0; sh.mode == MG_SHARD_SIZE && i < na; i++) {
-		if (mg_gate_is_synthetic_format(arts[i].a->format))
+		if (mg_gate_is_synthetic_format(arts[i].a->format) ||
+		    arts[i].a->disk_len > 0)
 			continue;
 		if ((k = mg_listing_find(&l, arts[i].a->path)) < 0 ||
 		    l.owner[k] != owner[i]) {
@@ -860,7 +889,9 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 				r = MG_ERR_NOMEM;
 				break;
 			}
-			if (!mg_gate_is_synthetic_format(a->format))
+			/* Members come with their file: they are not listed. */
+			if (!mg_gate_is_synthetic_format(a->format) &&
+			    a->disk_len == 0)
 				nlisted++;
 			/*
 			 * A listed file belongs to its hash shard in hash
@@ -869,11 +900,11 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 			if ((strcmp(m->mode, "hash") == 0 ||
 			    (mg_gate_is_synthetic_format(a->format) &&
 			    strcmp(a->format, "unreadable") != 0)) &&
-			    mg_shard_of_path(a->path, m->total) != d.index) {
+			    shard_of(a, m->total) != d.index) {
 				snprintf(err, errlen, "%s: %s belongs to shard "
 				    "%u, not %u: the report was edited, or the "
 				    "reports come from different scans", d.file,
-				    a->path, mg_shard_of_path(a->path,
+				    a->path, shard_of(a,
 				    m->total), d.index);
 				r = MG_ERR_USAGE;
 				break;

@@ -1206,6 +1206,7 @@ shadow_read(struct pk *pk, uint64_t off, uint64_t size)
 	bs.left = size;
 	memset(&src, 0, sizeof(src));
 	src.read = block_read;
+	src.why = NULL;
 	src.ctx = &bs;
 	src.size = size;
 	mg_rd_reset(&sub, &src, NULL);

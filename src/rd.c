@@ -9,6 +9,7 @@
  * than it declared is an I/O error (the artifact changed under us).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,8 @@ mg_rd_reset(struct mg_rd *rd, const struct mg_src *src, struct mg_hash *hash)
 	rd->pulled = 0;
 	rd->err = 0;
 	rd->sys_errno = 0;
+	rd->open_ended = src->size == MG_SIZE_UNKNOWN;
+	rd->why[0] = '\0';
 }
 
 static int
@@ -95,10 +98,21 @@ fill(struct mg_rd *rd, size_t want)
 			room = MG_PROBE_READ;
 		got = rd->src->read(rd->src->ctx, rd->buf + rd->hi, room);
 		if (got < 0) {
+			const char *why;
+
 			if (errno == EINTR)
 				continue;
 			rd->sys_errno = errno;
+			if (rd->src->why != NULL &&
+			    (why = rd->src->why(rd->src->ctx)) != NULL)
+				snprintf(rd->why, sizeof(rd->why), "%s", why);
 			return fail(rd, MG_ERR_IO);
+		}
+		if (got == 0 && rd->open_ended) {
+			/* The end of a source of unknown size: now known. */
+			rd->size = rd->pulled;
+			rd->open_ended = 0;
+			break;
 		}
 		if (got == 0)	/* shorter than declared: it shrank */
 			return fail(rd, MG_ERR_IO);
@@ -125,6 +139,8 @@ need(struct mg_rd *rd, size_t n)
 		return MG_OK;
 	if ((r = fill(rd, n)) != MG_OK)
 		return r;
+	if (rd->hi - rd->lo < n)	/* an open-ended source ended */
+		return fail(rd, MG_ERR_TRUNCATED);
 	return MG_OK;
 }
 
@@ -206,7 +222,8 @@ mg_rd_bytes(struct mg_rd *rd, void *dst, size_t n)
 
 		if (rd->hi == rd->lo && (r = fill(rd, 1)) != MG_OK)
 			return r;
-		k = rd->hi - rd->lo;
+		if ((k = rd->hi - rd->lo) == 0)
+			return fail(rd, MG_ERR_TRUNCATED);
 		if (k > n)
 			k = n;
 		memcpy(d, rd->buf + rd->lo, k);
@@ -237,7 +254,7 @@ mg_rd_skip(struct mg_rd *rd, uint64_t n)
 	n -= buffered;
 	rd->off += buffered;
 	rd->lo = rd->hi = 0;
-	if (rd->hash == NULL && rd->src->skip != NULL) {
+	if (rd->hash == NULL && rd->src->skip != NULL && !rd->open_ended) {
 		if (rd->src->skip(rd->src->ctx, n) != 0) {
 			rd->sys_errno = errno;
 			return fail(rd, MG_ERR_IO);
@@ -251,7 +268,8 @@ mg_rd_skip(struct mg_rd *rd, uint64_t n)
 
 		if ((r = fill(rd, 1)) != MG_OK)
 			return r;
-		k = rd->hi - rd->lo;
+		if ((k = rd->hi - rd->lo) == 0)	/* an open-ended source ended */
+			return fail(rd, MG_ERR_TRUNCATED);
 		if (k > n)
 			k = (size_t)n;
 		rd->lo += k;
@@ -293,6 +311,13 @@ mg_rd_drain(struct mg_rd *rd)
 
 	if (rd->err)
 		return rd->err;
+	/* A source of unknown size ends where it ends. */
+	while (rd->open_ended) {
+		rd->off += rd->hi - rd->lo;
+		rd->lo = rd->hi = 0;
+		if ((r = fill(rd, 1)) != MG_OK)
+			return r;
+	}
 	if ((r = mg_rd_skip(rd, mg_rd_left(rd))) != MG_OK)
 		return r;
 	/* The source must end where it said it would. */
@@ -300,11 +325,67 @@ mg_rd_drain(struct mg_rd *rd)
 		extra = rd->src->read(rd->src->ctx, &probe, 1);
 	} while (extra < 0 && errno == EINTR);
 	if (extra != 0) {
-		if (extra < 0)
+		const char *why;
+
+		if (extra < 0) {
 			rd->sys_errno = errno;
+			if (rd->src->why != NULL &&
+			    (why = rd->src->why(rd->src->ctx)) != NULL)
+				snprintf(rd->why, sizeof(rd->why), "%s", why);
+		}
 		return fail(rd, MG_ERR_IO);
 	}
 	return MG_OK;
+}
+
+int
+mg_rd_chunk(struct mg_rd *rd, const unsigned char **p, size_t *n)
+{
+	int r;
+
+	*p = NULL;
+	*n = 0;
+	if (rd->err)
+		return rd->err;
+	if (rd->hi == rd->lo) {
+		rd->lo = rd->hi = 0;
+		if (mg_rd_left(rd) == 0)
+			return MG_OK;
+		if ((r = fill(rd, rd->cap)) != MG_OK)
+			return r;
+	}
+	*p = rd->buf + rd->lo;
+	*n = rd->hi - rd->lo;
+	rd->off += *n;
+	rd->lo = rd->hi;
+	return MG_OK;
+}
+
+int
+mg_rd_settle(struct mg_rd *rd)
+{
+	int r;
+
+	if (rd->err)
+		return rd->err;
+	while (rd->open_ended) {
+		rd->off += rd->hi - rd->lo;
+		rd->lo = rd->hi = 0;
+		if ((r = fill(rd, 1)) != MG_OK)
+			return r;
+	}
+	/* Everything is consumed: the reader now stands at the end. */
+	rd->off += rd->hi - rd->lo;
+	rd->lo = rd->hi = 0;
+	return MG_OK;
+}
+
+const char *
+mg_rd_why(const struct mg_rd *rd)
+{
+	if (rd->why[0] != '\0')
+		return rd->why;
+	return rd->sys_errno != 0 ? strerror(rd->sys_errno) : "unknown error";
 }
 
 static ssize_t
@@ -341,6 +422,7 @@ mg_src_mem(struct mg_src *src, struct mg_memsrc *m, const void *p, size_t n)
 	m->off = 0;
 	src->read = mem_read;
 	src->skip = mem_skip;
+	src->why = NULL;
 	src->ctx = m;
 	src->size = n;
 }

@@ -31,9 +31,21 @@ struct mg_hash;
 struct mg_src {
 	ssize_t		(*read)(void *ctx, void *buf, size_t n);
 	int		(*skip)(void *ctx, uint64_t n);
+	/*
+	 * Why the last read failed when the cause is not an errno (an
+	 * archive library's message), or NULL: then strerror(errno) says.
+	 */
+	const char	*(*why)(void *ctx);
 	void		*ctx;
-	uint64_t	 size;		/* declared total size in bytes */
+	uint64_t	 size;		/* declared size, or MG_SIZE_UNKNOWN */
 };
+
+/*
+ * The size of a source known only at its end (a zip member written with a
+ * data descriptor, a compressed stream): the reader takes the end of input
+ * as the end, and the size is known from then on.
+ */
+#define MG_SIZE_UNKNOWN	UINT64_MAX
 
 struct mg_rd {
 	const struct mg_src *src;
@@ -46,6 +58,8 @@ struct mg_rd {
 	uint64_t	 pulled;	/* bytes taken from the source so far */
 	int		 err;		/* sticky MG_ERR_*, 0 while healthy */
 	int		 sys_errno;	/* errno of a failed source read */
+	int		 open_ended;	/* size unknown until the source ends */
+	char		 why[160];	/* the source's own reason, or "" */
 };
 
 /* Allocate the window once per worker; reuse it across artifacts. */
@@ -56,7 +70,10 @@ void	mg_rd_free(struct mg_rd *rd);
 void	mg_rd_reset(struct mg_rd *rd, const struct mg_src *src,
 	    struct mg_hash *hash);
 
-/* Bytes the source declares beyond the current offset. */
+/*
+ * Bytes the source declares beyond the current offset (while the size is
+ * unknown, everything up to MG_SIZE_UNKNOWN).
+ */
 static inline uint64_t
 mg_rd_left(const struct mg_rd *rd)
 {
@@ -94,6 +111,24 @@ int	mg_rd_peek(struct mg_rd *rd, size_t n, const unsigned char **p,
  * source is shorter or longer (the file changed while it was read).
  */
 int	mg_rd_drain(struct mg_rd *rd);
+
+/*
+ * Consume whatever is buffered, or pull the next window from the source
+ * when nothing is (feeding the digest): *p and *n receive the bytes, valid
+ * until the next call on the reader; *n == 0 at the end of the source.
+ * For a consumer that takes raw bytes in blocks (an archive library).
+ */
+int	mg_rd_chunk(struct mg_rd *rd, const unsigned char **p, size_t *n);
+
+/*
+ * Learn the size of an open-ended source by reading (and hashing) what is
+ * left of it: for a check that needs the total size once the parser has
+ * read everything else it wants.  A no-op when the size is known.
+ */
+int	mg_rd_settle(struct mg_rd *rd);
+
+/* The reason of a failed source read, for messages: never NULL. */
+const char *mg_rd_why(const struct mg_rd *rd);
 
 /*
  * A source over a caller-owned memory buffer (tests, small members).

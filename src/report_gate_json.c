@@ -72,6 +72,11 @@ artifact_json(const struct mg_gate_artifact *ga)
 	if (o == NULL)
 		return NULL;
 	r |= put(o, "path", mg_json_bytesz(a->path));
+	/* A member: the file on disk it was read from, and its place. */
+	if (a->disk_len > 0) {
+		r |= put(o, "file", mg_json_bytes(a->path, a->disk_len));
+		r |= put(o, "ordinal", mg_json_u64(a->ordinal));
+	}
 	r |= put(o, "format", cJSON_CreateString(a->format));
 	r |= put(o, "size", mg_json_u64(a->size));
 	r |= put(o, "sha256", cJSON_CreateString(a->sha256));

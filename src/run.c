@@ -25,6 +25,8 @@
 
 struct job {
 	struct mg_artifact	 a;
+	struct mg_artifact	**members;	/* what an archive yields */
+	size_t			 nmembers;
 	char			*fspath;
 	int			 sidecars;	/* see mg_walk_ops.file */
 	char			*root_real;	/* likewise; NULL or owned */
@@ -85,6 +87,7 @@ w_work(void *wp, void *jp)
 {
 	struct wctx *w = wp;
 	struct job *j = jp;
+	size_t i;
 
 	if (w == NULL) {
 		mg_artifact_add(&j->a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
@@ -93,9 +96,17 @@ w_work(void *wp, void *jp)
 	}
 	mg_scan_file(&w->sc, &w->o->scan, j->fspath, j->sidecars, j->root_real,
 	    j->dev, j->ino, &j->a);
+	/* The members an archive yielded are the job's now. */
+	j->members = w->sc.out;
+	j->nmembers = w->sc.nout;
+	w->sc.out = NULL;
+	w->sc.nout = w->sc.outcap = 0;
 	/* Other files of the tree are not artifacts: nothing to add. */
 	if (w->o->post != NULL && is_artifact(&j->a))
 		w->o->post(w->o->post_arg, &j->a);
+	if (w->o->post != NULL)
+		for (i = 0; i < j->nmembers; i++)
+			w->o->post(w->o->post_arg, j->members[i]);
 	if (w->o->progress != NULL)
 		w->o->progress(w->o->progress_arg, j->a.size);
 }
@@ -225,8 +236,19 @@ cmp_art(const void *a, const void *b)
 {
 	const struct mg_artifact *x = *(struct mg_artifact *const *)a;
 	const struct mg_artifact *y = *(struct mg_artifact *const *)b;
+	int c = strcmp(x->path, y->path);
 
-	return strcmp(x->path, y->path);
+	/* Members of one name keep the order of their archive. */
+	if (c == 0)
+		c = x->ordinal < y->ordinal ? -1 : x->ordinal > y->ordinal;
+	return c;
+}
+
+/* One artifact found twice by overlapping roots, not two of one name. */
+static int
+same_art(const struct mg_artifact *x, const struct mg_artifact *y)
+{
+	return strcmp(x->path, y->path) == 0 && x->ordinal == y->ordinal;
 }
 
 
@@ -247,7 +269,7 @@ mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
 	struct mg_walk_opts wo;
 	struct collect c;
 	struct timespec t0, t1;
-	size_t i, k, u;
+	size_t i, k, u, total;
 	int r;
 
 	memset(run, 0, sizeof(*run));
@@ -271,10 +293,23 @@ mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
 	if (r == MG_OK && c.nomem)
 		r = MG_ERR_NOMEM;
 
-	if ((run->arts = calloc(c.n ? c.n : 1, sizeof(*run->arts))) == NULL)
+	for (i = 0, total = 0; i < c.n; i++)
+		total += 1 + c.jobs[i]->nmembers;
+	if ((run->arts = calloc(total ? total : 1, sizeof(*run->arts))) == NULL)
 		r = MG_ERR_NOMEM;
 	for (i = 0, k = 0; i < c.n; i++) {
 		struct job *j = c.jobs[i];
+		size_t m;
+
+		for (m = 0; m < j->nmembers; m++) {
+			if (run->arts != NULL)
+				run->arts[k++] = j->members[m];	/* transferred */
+			else {
+				mg_artifact_free(j->members[m]);
+				free(j->members[m]);
+			}
+		}
+		free(j->members);
 
 		if (!is_artifact(&j->a) && j->a.nfindings > 0 &&
 		    add_err(run, j->a.path, j->a.findings[0].message) != MG_OK)
@@ -297,7 +332,7 @@ mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
 		qsort(run->arts, k, sizeof(*run->arts), cmp_art);
 	/* Overlapping roots ("models models/a.gguf") report a file once. */
 	for (i = 1, u = k > 0 ? 1 : 0; i < k; i++) {
-		if (strcmp(run->arts[i]->path, run->arts[u - 1]->path) == 0) {
+		if (same_art(run->arts[i], run->arts[u - 1])) {
 			mg_artifact_free(run->arts[i]);
 			free(run->arts[i]);
 			continue;

@@ -43,21 +43,47 @@ mg_scan_ctx_init(struct mg_scan_ctx *c)
 void
 mg_scan_ctx_free(struct mg_scan_ctx *c)
 {
+	size_t i;
+
 	if (c == NULL)
 		return;
+	for (i = 0; i < c->nout; i++) {
+		mg_artifact_free(c->out[i]);
+		free(c->out[i]);
+	}
+	free(c->out);
+	c->out = NULL;
+	c->nout = c->outcap = 0;
+	mg_archive_levels_free(c);
 	mg_rd_free(&c->rd);
 	mg_hash_free(c->hash);
 	c->hash = NULL;
 	mg_sidecars_free(&c->side);
 }
 
+int
+mg_scan_emit(struct mg_scan_ctx *c, struct mg_artifact *m)
+{
+	if (c->nout == c->outcap) {
+		size_t ncap = c->outcap ? c->outcap * 2 : 16;
+		struct mg_artifact **nv = realloc(c->out, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return MG_ERR_NOMEM;
+		c->out = nv;
+		c->outcap = ncap;
+	}
+	c->out[c->nout++] = m;
+	return MG_OK;
+}
+
 static void
 read_failed(struct mg_artifact *a, const struct mg_rd *rd, const char *what)
 {
-	if (rd->sys_errno != 0)
+	if (rd->sys_errno != 0 || rd->why[0] != '\0')
 		mg_artifact_add(a, MG_R_IO_READ, mg_rd_tell(rd), NULL,
 		    "%s: read failed at offset %llu: %s", what,
-		    (unsigned long long)mg_rd_tell(rd), strerror(rd->sys_errno));
+		    (unsigned long long)mg_rd_tell(rd), mg_rd_why(rd));
 	else
 		mg_artifact_add(a, MG_R_IO_READ, mg_rd_tell(rd), NULL,
 		    "%s: the file is not %llu bytes long as it was when opened "
@@ -118,26 +144,46 @@ has_ext(const char *name)
 	return dot != NULL && dot != name && dot[1] != '\0';
 }
 
-void
-mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
-    const struct mg_src *src, struct mg_artifact *a)
+/* A compressed stream that joblib.load decompresses and unpickles. */
+static int
+joblib_stream(const struct mg_format *fmt, const struct mg_format *claim)
+{
+	return (fmt->flags & MG_FMT_STREAM) != 0 && claim != NULL &&
+	    (unpickles(claim) || claim == &mg_fmt_compressed);
+}
+
+static void
+scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
+    struct mg_rd *rd, struct mg_hash *hash, const struct mg_src *src,
+    struct mg_artifact *a, unsigned depth)
 {
 	const struct mg_format *fmt, *byext, *claim;
 	const unsigned char *head;
-	struct mg_rd *rd = &c->rd;
 	size_t n;
 	size_t before;
 	int r, hashing = o->hash, stopped = 0;
 
 	a->complete = 0;
 	a->sha256[0] = '\0';
-	a->size = src->size;
-	if (hashing && mg_hash_reset(c->hash) != MG_OK) {
+	a->size = src->size != MG_SIZE_UNKNOWN ? src->size : 0;
+	if (hashing && mg_hash_reset(hash) != MG_OK) {
 		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
 		    "sha256: digest initialisation failed");
 		return;
 	}
-	mg_rd_reset(rd, src, hashing ? c->hash : NULL);
+	mg_rd_reset(rd, src, hashing ? hash : NULL);
+	/*
+	 * A source of unknown size smaller than the window is known whole
+	 * once the window is filled: its parser then sees its size.
+	 */
+	if (rd->open_ended) {
+		if (mg_rd_peek(rd, rd->cap, &head, &n) != MG_OK) {
+			read_failed(a, rd, "probe");
+			return;
+		}
+		if (!rd->open_ended)
+			a->size = rd->size;
+	}
 	if (mg_rd_peek(rd, MG_PROBE_BYTES, &head, &n) != MG_OK) {
 		read_failed(a, rd, "probe");
 		return;
@@ -154,6 +200,11 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	if (fmt == NULL && claim != NULL && unpickles(claim) &&
 	    mg_fmt_compressed_magic(head, n))
 		claim = &mg_fmt_compressed;
+	/* torch.load reads any zip as a checkpoint, .npz loaders any zip. */
+	if (fmt == &mg_fmt_zip && claim != NULL &&
+	    (claim->flags & (MG_FMT_CONTAINER | MG_FMT_ARCHIVE)) ==
+	    MG_FMT_CONTAINER)
+		fmt = claim;
 	if (fmt == NULL && claim == NULL)
 		return;		/* not a model file: a->format stays unknown */
 	/*
@@ -173,6 +224,7 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	    a->filename != NULL && has_ext(a->filename) &&
 	    !(fmt->parse == NULL && byext != NULL && byext->parse == NULL) &&
 	    !(claim != NULL && same_reading(fmt, claim)) &&
+	    !joblib_stream(fmt, claim) &&
 	    !(byext == NULL && (fmt == &mg_fmt_pickle ||
 	    fmt == &mg_fmt_torch_legacy)))
 		mg_artifact_add(a, MG_R_FMT_EXT, 0, NULL,
@@ -187,7 +239,31 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		a->claimed_as = claim->name;
 
 	before = a->nfindings;
-	if (fmt->parse == NULL) {
+	if (fmt->flags & MG_FMT_CONTAINER) {
+		if (!(fmt->flags & MG_FMT_ARCHIVE)) {
+			/* A model format on a zip: its members are checked. */
+			a->unsupported = 1;
+			a->unchecked_as = fmt->name;
+			stopped = 1;
+			mg_artifact_add(a, MG_R_FMT_UNSUPPORTED,
+			    MG_FINDING_NO_OFFSET, NULL, "%s %s; modelgate checks "
+			    "each of its members but not the format as a whole "
+			    "yet", fmt->probe(head, n, src->size) > 0 ?
+			    "the content is" : "the name says it is", fmt->name);
+		} else if (claim != NULL && claim != fmt &&
+		    claim->parse == NULL && !(claim->flags & MG_FMT_ARCHIVE) &&
+		    !joblib_stream(fmt, claim)) {
+			a->unsupported = 1;
+			a->unchecked_as = claim->name;
+			stopped = 1;
+			mg_artifact_add(a, MG_R_FMT_UNSUPPORTED,
+			    MG_FINDING_NO_OFFSET, NULL, "the content is %s, but "
+			    "the name makes loaders read it as %s: its members "
+			    "were checked, that reading of the file was not",
+			    fmt->name, claim->name);
+		}
+		r = mg_archive_scan(c, o, rd, fmt, a, depth);
+	} else if (fmt->parse == NULL) {
 		/*
 		 * Recognised, not checkable yet: hashed below, reported, and
 		 * never complete, so it cannot pass as checked.
@@ -284,12 +360,29 @@ mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		read_failed(a, rd, "sha256");
 		return;
 	}
-	if (mg_hash_final_hex(c->hash, a->sha256) != MG_OK) {
+	a->size = rd->size;	/* known now, also for an open-ended source */
+	if (mg_hash_final_hex(hash, a->sha256) != MG_OK) {
 		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
 		    "sha256: digest finalisation failed");
 		return;
 	}
 	a->complete = !stopped;
+}
+
+void
+mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
+    const struct mg_src *src, struct mg_artifact *a)
+{
+	scan_src(c, o, &c->rd, c->hash, src, a, 0);
+}
+
+void
+mg_scan_member(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
+    const struct mg_src *src, struct mg_artifact *a, unsigned depth)
+{
+	struct mg_arc_level *l = c->lv[depth];
+
+	scan_src(c, o, &l->rd, l->hash, src, a, depth);
 }
 
 struct fd_ctx {
@@ -350,6 +443,7 @@ mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		(void)posix_fadvise(fc.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	a->size = (uint64_t)st.st_size;
 	src.read = fd_read;
+	src.why = NULL;
 	src.skip = fd_skip;
 	src.ctx = &fc;
 	src.size = a->size;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "container.h"
 #include "rd.h"
 #include "sidecar.h"
 
@@ -17,14 +18,44 @@ struct mg_scan_opts {
 	int		 hash;		/* compute SHA-256 (reads whole file) */
 	int		 sidecars;	/* read config.json etc. beside models */
 	int		 follow_symlinks; /* open through a final symlink */
+	struct mg_arc_limits arc;	/* archive limits; zeros: defaults */
 };
 
-/* Per-worker scratch: one reader window and one digest, reused. */
+struct mg_arc_level;
+
+/*
+ * Per-worker scratch: one reader window and one digest, reused; one more
+ * of each per archive nesting depth, made on first use.
+ */
 struct mg_scan_ctx {
 	struct mg_rd	 rd;
 	struct mg_hash	*hash;
 	struct mg_sidecars side;	/* the last directory's sidecars */
+	struct mg_arc_level *lv[MG_ARC_DEPTH_MAX + 1];
+
+	/*
+	 * The members one job yields, in the order read (the job's own
+	 * artifact is not among them).  The caller takes them after each
+	 * mg_scan_file and resets nout.
+	 */
+	struct mg_artifact **out;
+	size_t		 nout, outcap;
+
+	/* What the current file on disk has expanded to so far. */
+	uint64_t	 arc_members;
+	uint64_t	 arc_expanded;
+	const struct mg_rd *arc_top;	/* the file's own reader */
 };
+
+/* Hand a member artifact to the context's output (taken on success). */
+int	mg_scan_emit(struct mg_scan_ctx *c, struct mg_artifact *m);
+
+/*
+ * Scan one member of an archive at nesting depth (>= 1) from a source:
+ * as mg_scan_src, with the depth's own reader and digest.
+ */
+void	mg_scan_member(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
+	    const struct mg_src *src, struct mg_artifact *a, unsigned depth);
 
 int	mg_scan_ctx_init(struct mg_scan_ctx *c);
 void	mg_scan_ctx_free(struct mg_scan_ctx *c);

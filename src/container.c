@@ -1,0 +1,1068 @@
+/*
+ * container.c - archives and compressed streams through libarchive.
+ *
+ * One pass: libarchive pulls the container's bytes through the reader that
+ * hashes it (rd_chunk), and each regular member is pulled through the next
+ * depth's reader, which hashes the member and feeds its parser, exactly as
+ * a file on disk.  Members are never buffered whole and nothing touches
+ * the disk.  Only libraries are registered as filters: a filter that would
+ * run an external program is a configuration error, never a fallback.
+ *
+ * Zip: libarchive streams the local headers; the central directory at the
+ * end is what torch.load and Python read.  The last MG_ARC_ZIP_TAIL bytes
+ * of the stream are kept as they pass, and once the stream has ended the
+ * directory is checked against the local headers that were read (ARC-ZIPDIR)
+ * and against the end of the file (ARC-EXTRA).
+ *
+ * Limits are counted on bytes actually decompressed (ARC-LIMIT): reading
+ * stops as soon as one is passed, so a bomb costs at most the limit.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <unicase.h>
+#include <uninorm.h>
+
+#include "container.h"
+#include "artifact.h"
+#include "err.h"
+#include "fmt.h"
+#include "hash.h"
+#include "limits.h"
+#include "rd.h"
+#include "scan.h"
+#include "strset.h"
+#include "text.h"
+
+/* A local header libarchive read from a zip stream. */
+struct zent {
+	uint64_t	 pos;		/* offset of the local header */
+	uint64_t	 size;		/* bytes read, when read whole */
+	char		*name;
+	size_t		 nlen;
+	unsigned	 enc : 1, read : 1, listed : 1;
+};
+
+struct arc {
+	struct mg_scan_ctx *c;
+	const struct mg_scan_opts *o;
+	struct mg_arc_limits lim;
+	struct mg_rd	*in;		/* the container's bytes */
+	struct mg_artifact *a;		/* the container */
+	struct archive	*ar;
+	unsigned	 depth;
+	int		 zip;		/* keep the tail, check the directory */
+	int		 stop;		/* a limit passed: read nothing more */
+	int		 incomplete;	/* something was not checked */
+	int		 data_err;	/* libarchive failed inside a member */
+	char		 why[256];	/* libarchive's or the limit's words */
+
+	/* The tail ring of a zip: the last tail_n bytes end at tail_end. */
+	struct mg_arc_level *lv;
+	size_t		 tail_w;	/* next write position */
+	size_t		 tail_n;	/* bytes held */
+	uint64_t	 seen;		/* container bytes passed so far */
+
+	struct zent	*z;
+	size_t		 nz, zcap;
+	struct mg_keyset *names, *folded;
+	uint64_t	 entries;
+	uint64_t	 mgot;		/* bytes of the current member */
+	uint64_t	 expanded;	/* bytes of this archive's members */
+};
+
+struct mg_arc_limits
+mg_arc_limits_eff(const struct mg_arc_limits *l)
+{
+	struct mg_arc_limits e;
+
+	e.depth = l != NULL && l->depth ? l->depth : MG_ARC_DEPTH;
+	e.members = l != NULL && l->members ? l->members : MG_ARC_MEMBERS;
+	e.total = l != NULL && l->total ? l->total : MG_ARC_TOTAL;
+	e.member = l != NULL && l->member ? l->member : MG_ARC_MEMBER;
+	e.ratio = l != NULL && l->ratio ? l->ratio : MG_ARC_RATIO;
+	if (e.depth > MG_ARC_DEPTH_MAX)
+		e.depth = MG_ARC_DEPTH_MAX;
+	return e;
+}
+
+void
+mg_archive_levels_free(struct mg_scan_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i <= MG_ARC_DEPTH_MAX; i++) {
+		if (c->lv[i] == NULL)
+			continue;
+		mg_rd_free(&c->lv[i]->rd);
+		mg_hash_free(c->lv[i]->hash);
+		free(c->lv[i]->tail);
+		free(c->lv[i]);
+		c->lv[i] = NULL;
+	}
+}
+
+static struct mg_arc_level *
+level(struct mg_scan_ctx *c, unsigned d)
+{
+	struct mg_arc_level *l;
+
+	if (d > MG_ARC_DEPTH_MAX)
+		return NULL;
+	if (c->lv[d] != NULL)
+		return c->lv[d];
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	if (mg_rd_init(&l->rd, MG_RD_BUFSZ) != MG_OK) {
+		free(l);
+		return NULL;
+	}
+	if ((l->hash = mg_hash_new()) == NULL) {
+		mg_rd_free(&l->rd);
+		free(l);
+		return NULL;
+	}
+	c->lv[d] = l;
+	return l;
+}
+
+/* ---- the container's bytes ------------------------------------------ */
+
+/* Keep the last bytes of a zip stream as they pass. */
+static void
+tap(struct arc *s, const unsigned char *p, size_t n)
+{
+	struct mg_arc_level *l = s->lv;
+	uint64_t size = s->in->open_ended ? MG_SIZE_UNKNOWN : s->in->size;
+
+	s->seen += n;
+	if (!s->zip || l->tail == NULL)
+		return;
+	/* A stream of known size: only its last tail_cap bytes matter. */
+	if (size != MG_SIZE_UNKNOWN && size > l->tail_cap &&
+	    s->seen <= size - l->tail_cap)
+		return;
+	if (n > l->tail_cap) {
+		p += n - l->tail_cap;
+		n = l->tail_cap;
+	}
+	while (n > 0) {
+		size_t k = l->tail_cap - s->tail_w;
+
+		if (k > n)
+			k = n;
+		memcpy(l->tail + s->tail_w, p, k);
+		s->tail_w = (s->tail_w + k) % l->tail_cap;
+		s->tail_n = s->tail_n + k > l->tail_cap ? l->tail_cap :
+		    s->tail_n + k;
+		p += k;
+		n -= k;
+	}
+}
+
+static la_ssize_t
+in_read(struct archive *ar, void *ud, const void **buf)
+{
+	struct arc *s = ud;
+	const unsigned char *p;
+	size_t n;
+
+	if (mg_rd_chunk(s->in, &p, &n) != MG_OK) {
+		archive_set_error(ar, EIO, "%s", mg_rd_why(s->in));
+		return ARCHIVE_FATAL;
+	}
+	tap(s, p, n);
+	*buf = p;
+	return (la_ssize_t)n;
+}
+
+/* ---- members ---------------------------------------------------------- */
+
+static void
+stop_limit(struct arc *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+stop_limit(struct arc *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->stop)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	va_end(ap);
+	s->stop = 1;
+	s->incomplete = 1;
+	mg_artifact_add(s->a, MG_R_ARC_LIMIT, MG_FINDING_NO_OFFSET, NULL,
+	    "%s; reading stopped there, so the rest was not checked", s->why);
+}
+
+static ssize_t
+m_read(void *ctx, void *buf, size_t n)
+{
+	struct arc *s = ctx;
+	struct mg_scan_ctx *c = s->c;
+	la_ssize_t k;
+	uint64_t disk;
+
+	if (s->stop) {
+		errno = EFBIG;
+		return -1;
+	}
+	k = archive_read_data(s->ar, buf, n);
+	if (k < 0) {
+		const char *e = archive_error_string(s->ar);
+
+		snprintf(s->why, sizeof(s->why), "%s", e != NULL ? e :
+		    "the archive library failed");
+		s->data_err = 1;
+		errno = EIO;
+		return -1;
+	}
+	s->mgot += (uint64_t)k;
+	s->expanded += (uint64_t)k;
+	c->arc_expanded += (uint64_t)k;
+	disk = c->arc_top != NULL ? c->arc_top->pulled : 0;
+	if (s->mgot > s->lim.member)
+		stop_limit(s, "a member expands past %llu bytes (the per-member "
+		    "limit)", (unsigned long long)s->lim.member);
+	else if (c->arc_expanded > s->lim.total)
+		stop_limit(s, "the archive expands past %llu bytes (the total "
+		    "limit)", (unsigned long long)s->lim.total);
+	else if (c->arc_expanded > MG_ARC_RATIO_FREE &&
+	    c->arc_expanded / s->lim.ratio > disk)
+		stop_limit(s, "%llu bytes expanded from %llu read: past the "
+		    "expansion ratio limit of %llu:1",
+		    (unsigned long long)c->arc_expanded,
+		    (unsigned long long)disk, (unsigned long long)s->lim.ratio);
+	if (s->stop) {
+		errno = EFBIG;
+		return -1;
+	}
+	return (ssize_t)k;
+}
+
+static const char *
+m_why(void *ctx)
+{
+	struct arc *s = ctx;
+
+	return s->why[0] != '\0' ? s->why : NULL;
+}
+
+/* What a raw compressed stream holds is named after the file. */
+static void
+raw_name(const struct mg_artifact *a, char *out, size_t cap)
+{
+	static const char *const sfx[][2] = {
+		{ ".tgz", ".tar" }, { ".taz", ".tar" }, { ".tbz2", ".tar" },
+		{ ".tbz", ".tar" }, { ".txz", ".tar" }, { ".tzst", ".tar" },
+		{ ".tlz", ".tar" }, { ".gz", "" }, { ".gzip", "" }, { ".z", "" },
+		{ ".bz2", "" }, { ".bzip2", "" }, { ".xz", "" }, { ".lzma", "" },
+		{ ".zst", "" }, { ".zstd", "" }, { ".lz4", "" },
+	};
+	const char *f = a->filename != NULL && a->filename[0] != '\0' ?
+	    a->filename : "data";
+	size_t n = strlen(f), i, k;
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		k = strlen(sfx[i][0]);
+		if (n > k && strncasecmp(f + n - k, sfx[i][0], k) == 0) {
+			snprintf(out, cap, "%.*s%s", (int)(n - k), f, sfx[i][1]);
+			return;
+		}
+	}
+	snprintf(out, cap, "%s", f);
+}
+
+static char *
+join(const char *a, const char *b, size_t blen)
+{
+	size_t an = strlen(a);
+	char *p;
+
+	if (an > SIZE_MAX - blen - 2 || (p = malloc(an + blen + 2)) == NULL)
+		return NULL;
+	memcpy(p, a, an);
+	p[an] = '!';
+	memcpy(p + an + 1, b, blen);
+	p[an + 1 + blen] = '\0';
+	return p;
+}
+
+/*
+ * Scan one regular member into its own artifact, then read whatever of it
+ * the scan left (limits count every byte).  The artifact goes to the
+ * output when it is a model; its bytes count either way.
+ */
+static int
+member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
+{
+	struct mg_scan_ctx *c = s->c;
+	struct mg_artifact *m;
+	struct mg_src src;
+	struct mg_arc_level *ml;
+	const char *base;
+	int64_t sz;
+	size_t i;
+
+	if ((ml = level(c, s->depth + 1)) == NULL)
+		return MG_ERR_NOMEM;
+	if ((m = malloc(sizeof(*m))) == NULL)
+		return MG_ERR_NOMEM;
+	mg_artifact_init(m);
+	for (base = name, i = 0; i < nlen; i++)
+		if (name[i] == '/' && i + 1 < nlen)
+			base = name + i + 1;
+	m->path = join(s->a->path, name, nlen);
+	m->abspath = join(s->a->abspath != NULL ? s->a->abspath : s->a->path,
+	    name, nlen);
+	m->filename = strndup(base, nlen - (size_t)(base - name));
+	if (m->path == NULL || m->abspath == NULL || m->filename == NULL) {
+		mg_artifact_free(m);
+		free(m);
+		return MG_ERR_NOMEM;
+	}
+	m->disk_len = s->a->disk_len != 0 ? s->a->disk_len : strlen(s->a->path);
+	m->depth = s->depth + 1;
+	m->ordinal = (size_t)c->arc_members;
+	sz = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+	src.read = m_read;
+	src.skip = NULL;
+	src.why = m_why;
+	src.ctx = s;
+	src.size = sz >= 0 ? (uint64_t)sz : MG_SIZE_UNKNOWN;
+	s->mgot = 0;
+	s->data_err = 0;
+	s->why[0] = '\0';
+	mg_scan_member(c, s->o, &src, m, s->depth + 1);
+	/* Read the rest: every byte counts against the limits. */
+	if (ml->rd.err == 0 && mg_rd_drain(&ml->rd) == MG_OK)
+		m->size = ml->rd.pulled;
+	if (s->data_err) {
+		s->incomplete = 1;
+		mg_artifact_addx(s->a, MG_R_ARC_CORRUPT, MG_FINDING_NO_OFFSET, 0,
+		    name, NULL, "member %.*s could not be read to its end: %s",
+		    (int)(nlen < 512 ? nlen : 512), name, s->why);
+	}
+	if (s->nz > 0 && ml->rd.err == 0 && !s->data_err && !s->stop) {
+		s->z[s->nz - 1].size = s->mgot;
+		s->z[s->nz - 1].read = 1;
+	}
+	if (strcmp(m->format, "unknown") == 0) {
+		mg_artifact_free(m);
+		free(m);
+		return MG_OK;
+	}
+	if (mg_scan_emit(c, m) != MG_OK) {
+		mg_artifact_free(m);
+		free(m);
+		return MG_ERR_NOMEM;
+	}
+	return MG_OK;
+}
+
+/* ---- entry names ------------------------------------------------------ */
+
+/* ARC-PATH: what makes a member name unsafe, or NULL. */
+static const char *
+bad_name(const char *p, size_t n)
+{
+	size_t i, start = 0;
+
+	if (n == 0)
+		return "is empty";
+	if (n > MG_ARC_NAME)
+		return "is longer than 4096 bytes";
+	if (p[0] == '/' || p[0] == '\\')
+		return "is absolute";
+	if (n >= 2 && p[1] == ':' && ((p[0] >= 'A' && p[0] <= 'Z') ||
+	    (p[0] >= 'a' && p[0] <= 'z')))
+		return "starts with a drive letter";
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch == '\\')
+			return "holds a backslash (a separator on Windows)";
+		if (ch < 0x20 || ch == 0x7f)
+			return "holds a control byte";
+	}
+	if (!mg_utf8_valid(p, n))
+		return "is not valid UTF-8";
+	for (i = 0; i <= n; i++) {
+		size_t len;
+
+		if (i < n && p[i] != '/')
+			continue;
+		len = i - start;
+		if (len == 2 && p[start] == '.' && p[start + 1] == '.')
+			return "has a '..' component";
+		if (len > MG_ARC_COMPONENT)
+			return "has a component longer than 255 bytes";
+		/* A directory's trailing slash leaves one empty component. */
+		if ((len == 0 && i < n) || (len == 1 && p[start] == '.'))
+			return "has an empty or '.' component";
+		start = i + 1;
+	}
+	return NULL;
+}
+
+/* ARC-DUP: the name as seen before, byte for byte or folded. */
+static int
+dup_name(struct arc *s, const char *p, size_t n)
+{
+	uint8_t *f;
+	size_t fl = 0;
+	int r;
+
+	while (n > 1 && p[n - 1] == '/')	/* "d/" is the directory d */
+		n--;
+	if (s->names == NULL && (s->names = mg_keyset_new(64)) == NULL)
+		return MG_ERR_NOMEM;
+	if (s->folded == NULL && (s->folded = mg_keyset_new(64)) == NULL)
+		return MG_ERR_NOMEM;
+	if ((r = mg_keyset_add(s->names, p, n)) < 0)
+		return r;
+	if (r == 0)
+		return 1;
+	if (!mg_utf8_valid(p, n))
+		return 0;
+	f = u8_casefold((const uint8_t *)p, n, NULL, UNINORM_NFC, NULL, &fl);
+	if (f == NULL)
+		return errno == ENOMEM ? MG_ERR_NOMEM : 0;
+	r = mg_keyset_add(s->folded, f, fl);
+	free(f);
+	if (r < 0)
+		return r;
+	return r == 0 ? 2 : 0;
+}
+
+static int
+note_zip(struct arc *s, struct archive *ar, struct archive_entry *e,
+    const char *name, size_t nlen)
+{
+	struct zent *z;
+
+	if (s->nz == s->zcap) {
+		size_t ncap = s->zcap ? s->zcap * 2 : 16;
+		struct zent *nz = realloc(s->z, ncap * sizeof(*nz));
+
+		if (nz == NULL)
+			return MG_ERR_NOMEM;
+		s->z = nz;
+		s->zcap = ncap;
+	}
+	z = &s->z[s->nz];
+	memset(z, 0, sizeof(*z));
+	z->pos = (uint64_t)archive_read_header_position(ar);
+	z->enc = archive_entry_is_encrypted(e) != 0;
+	if ((z->name = malloc(nlen + 1)) == NULL)
+		return MG_ERR_NOMEM;
+	memcpy(z->name, name, nlen);
+	z->name[nlen] = '\0';
+	z->nlen = nlen;
+	s->nz++;
+	return MG_OK;
+}
+
+/* Print at most 300 bytes of a name. */
+#define NAMEW(n)	(int)((n) < 300 ? (n) : 300)
+
+static int
+entry(struct arc *s, struct archive_entry *e, int raw)
+{
+	char rname[MG_MAX_PATH_BYTES];
+	const char *name, *why, *target;
+	size_t nlen;
+	int r, type;
+
+	if (raw) {
+		raw_name(s->a, rname, sizeof(rname));
+		name = rname;
+	} else if ((name = archive_entry_pathname_utf8(e)) == NULL &&
+	    (name = archive_entry_pathname(e)) == NULL) {
+		mg_artifact_add(s->a, MG_R_ARC_PATH, MG_FINDING_NO_OFFSET, NULL,
+		    "entry %llu: its name cannot be read",
+		    (unsigned long long)s->entries);
+		name = "";
+	}
+	nlen = strlen(name);
+	if (!raw && (why = bad_name(name, nlen)) != NULL)
+		mg_artifact_addx(s->a, MG_R_ARC_PATH, MG_FINDING_NO_OFFSET, 0,
+		    name, NULL, "member %.*s %s", NAMEW(nlen), name, why);
+	if (!raw && (r = dup_name(s, name, nlen)) != 0) {
+		if (r < 0)
+			return r;
+		mg_artifact_addx(s->a, MG_R_ARC_DUP, MG_FINDING_NO_OFFSET, 0,
+		    name, NULL, "member %.*s %s", NAMEW(nlen), name, r == 1 ?
+		    "appears more than once" : "equals an earlier member's "
+		    "name after case-folding and Unicode normalisation");
+	}
+	if (s->zip && (r = note_zip(s, s->ar, e, name, nlen)) != MG_OK)
+		return r;
+
+	type = (int)archive_entry_filetype(e);
+	if ((target = archive_entry_hardlink(e)) != NULL) {
+		mg_artifact_addx(s->a, MG_R_ARC_LINK, MG_FINDING_NO_OFFSET, 0,
+		    name, target, "member %.*s is a hard link to %.300s",
+		    NAMEW(nlen), name, target);
+		return MG_OK;
+	}
+	switch (type) {
+	case AE_IFREG:
+		break;
+	case AE_IFDIR:
+		return MG_OK;
+	case AE_IFLNK:
+		target = archive_entry_symlink(e);
+		mg_artifact_addx(s->a, MG_R_ARC_LINK, MG_FINDING_NO_OFFSET, 0,
+		    name, target, "member %.*s is a symbolic link to %.300s",
+		    NAMEW(nlen), name, target != NULL ? target : "(unknown)");
+		return MG_OK;
+	default:
+		mg_artifact_addx(s->a, MG_R_ARC_SPECIAL, MG_FINDING_NO_OFFSET, 0,
+		    name, NULL, "member %.*s is a %s", NAMEW(nlen), name,
+		    type == AE_IFIFO ? "FIFO" : type == AE_IFCHR ?
+		    "character device" : type == AE_IFBLK ? "block device" :
+		    type == AE_IFSOCK ? "socket" : "special entry of unknown "
+		    "type");
+		return MG_OK;
+	}
+	if (archive_entry_is_encrypted(e)) {
+		s->incomplete = 1;
+		mg_artifact_addx(s->a, MG_R_ARC_ENCRYPTED, MG_FINDING_NO_OFFSET,
+		    0, name, NULL, "member %.*s is encrypted: nothing in it was "
+		    "checked", NAMEW(nlen), name);
+		return MG_OK;
+	}
+	return member(s, e, name, nlen);
+}
+
+/* ---- the zip directory ------------------------------------------------ */
+
+static uint16_t
+le16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t
+le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static uint64_t
+le64(const unsigned char *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static int
+cmp_zpos(const void *x, const void *y)
+{
+	const struct zent *a = x, *b = y;
+
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+static struct zent *
+find_local(struct arc *s, uint64_t pos)
+{
+	size_t lo = 0, hi = s->nz;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->z[mid].pos == pos)
+			return &s->z[mid];
+		if (s->z[mid].pos < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void
+zipdir(struct arc *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+zipdir(struct arc *s, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	mg_artifact_add(s->a, MG_R_ARC_ZIPDIR, MG_FINDING_NO_OFFSET, NULL,
+	    "%s", msg);
+}
+
+/*
+ * Check the central directory in the kept tail against the local headers
+ * libarchive read, and the end of the archive against the end of the
+ * stream.  t: the tail made contiguous, holding stream bytes
+ * [len - tn, len).
+ */
+static void
+check_zip(struct arc *s, const unsigned char *t, size_t tn, uint64_t len)
+{
+	uint64_t base = len - tn, eocd = 0, cd_off, cd_size, count, end;
+	uint64_t prefix = 0, i, walked = 0, cd_at;
+	size_t k, scan_from, p;
+	int found = 0, zip64 = 0;
+
+	if (tn < 22) {
+		zipdir(s, "the archive is too short to hold a central directory");
+		s->incomplete = 1;
+		return;
+	}
+	/* The last end record that fits, within its comment's reach. */
+	scan_from = tn - 22;
+	for (k = 0; k <= scan_from && k <= 65535 + 22; k++) {
+		p = scan_from - k;
+		if (memcmp(t + p, "PK\5\6", 4) == 0 &&
+		    (uint64_t)p + 22 + le16(t + p + 20) <= tn) {
+			eocd = base + p;
+			found = 1;
+			break;
+		}
+	}
+	if (!found) {
+		zipdir(s, "no end of central directory record in the last "
+		    "64 KiB: the directory that loaders read was not found");
+		s->incomplete = 1;
+		return;
+	}
+	p = (size_t)(eocd - base);
+	end = eocd + 22 + le16(t + p + 20);
+	if (end < len)
+		mg_artifact_addx(s->a, MG_R_ARC_EXTRA, end, len - end, NULL, NULL,
+		    "%llu bytes follow the end of the zip archive",
+		    (unsigned long long)(len - end));
+	count = le16(t + p + 10);
+	cd_size = le32(t + p + 12);
+	cd_off = le32(t + p + 16);
+	cd_at = eocd - (cd_size <= eocd ? cd_size : eocd);
+	/*
+	 * Zip64: a locator just before the end record points at the Zip64
+	 * end record, which then holds the real values.  A writer may add
+	 * them when nothing overflows (zip reading a pipe does).
+	 */
+	if (p >= 20 && memcmp(t + p - 20, "PK\6\7", 4) == 0) {
+		uint64_t rec = le64(t + p - 20 + 8);
+
+		if (rec < base || rec > eocd - 20 || eocd - 20 - rec < 56 ||
+		    memcmp(t + (size_t)(rec - base), "PK\6\6", 4) != 0) {
+			zipdir(s, "the Zip64 end record is not where its locator "
+			    "says");
+			s->incomplete = 1;
+			return;
+		}
+		count = le64(t + (size_t)(rec - base) + 32);
+		cd_size = le64(t + (size_t)(rec - base) + 40);
+		cd_off = le64(t + (size_t)(rec - base) + 48);
+		cd_at = rec - (cd_size <= rec ? cd_size : rec);
+		zip64 = 1;
+	} else if (count == 0xffff || cd_size == 0xffffffffu ||
+	    cd_off == 0xffffffffu) {
+		zipdir(s, "the end record asks for Zip64 but no Zip64 locator "
+		    "precedes it");
+		s->incomplete = 1;
+		return;
+	}
+	if (cd_size > (zip64 ? eocd - 76 : eocd) || cd_at > eocd) {
+		zipdir(s, "the central directory claims %llu bytes, more than "
+		    "precede its end record", (unsigned long long)cd_size);
+		s->incomplete = 1;
+		return;
+	}
+	if (cd_at > cd_off) {
+		prefix = cd_at - cd_off;
+		mg_artifact_addx(s->a, MG_R_ARC_EXTRA, 0, prefix, NULL, NULL,
+		    "%llu bytes precede the zip archive proper (a "
+		    "self-extracting stub or a polyglot)",
+		    (unsigned long long)prefix);
+	} else if (cd_at < cd_off) {
+		zipdir(s, "the central directory is said to start at %llu, "
+		    "past where it ends", (unsigned long long)cd_off);
+		s->incomplete = 1;
+		return;
+	}
+	if (cd_at < base) {
+		zipdir(s, "the central directory (%llu bytes) is larger than "
+		    "the %u bytes kept to check it: not verified",
+		    (unsigned long long)cd_size, MG_ARC_ZIP_TAIL);
+		s->incomplete = 1;
+		return;
+	}
+	if (count > s->lim.members) {
+		stop_limit(s, "the central directory lists %llu members",
+		    (unsigned long long)count);
+		return;
+	}
+	if (s->nz > 1)
+		qsort(s->z, s->nz, sizeof(*s->z), cmp_zpos);
+	p = (size_t)(cd_at - base);
+	for (i = 0; p + 46 <= (size_t)(cd_at - base + cd_size); i++) {
+		const unsigned char *r = t + p;
+		uint64_t usize, lpos;
+		size_t nl, el, cl, x;
+		struct zent *z;
+		uint16_t flags, method;
+
+		if (memcmp(r, "PK\1\2", 4) != 0) {
+			zipdir(s, "central directory record %llu has no "
+			    "signature", (unsigned long long)i);
+			s->incomplete = 1;
+			return;
+		}
+		flags = le16(r + 8);
+		method = le16(r + 10);
+		usize = le32(r + 24);
+		nl = le16(r + 28);
+		el = le16(r + 30);
+		cl = le16(r + 32);
+		lpos = le32(r + 42);
+		if (p + 46 + nl + el + cl > (size_t)(cd_at - base + cd_size)) {
+			zipdir(s, "central directory record %llu runs past the "
+			    "directory", (unsigned long long)i);
+			s->incomplete = 1;
+			return;
+		}
+		/* Zip64 extra field: the fields that overflowed, in order. */
+		for (x = 0; x + 4 <= el; ) {
+			const unsigned char *xf = r + 46 + nl + x;
+			size_t xl = le16(xf + 2), q = 4;
+
+			if (x + 4 + xl > el)
+				break;
+			if (le16(xf) == 1) {
+				if (le32(r + 24) == 0xffffffffu && q + 8 <= xl + 4) {
+					usize = le64(xf + q);
+					q += 8;
+				}
+				if (le32(r + 20) == 0xffffffffu && q + 8 <= xl + 4)
+					q += 8;
+				if (le32(r + 42) == 0xffffffffu && q + 8 <= xl + 4)
+					lpos = le64(xf + q);
+			}
+			x += 4 + xl;
+		}
+		walked++;
+		z = find_local(s, lpos + prefix);
+		if (z == NULL)
+			zipdir(s, "the central directory lists %.*s at offset "
+			    "%llu, where no local header was read", NAMEW(nl),
+			    (const char *)r + 46, (unsigned long long)lpos);
+		else if (z->listed)
+			zipdir(s, "two central directory entries share the local "
+			    "header at offset %llu (%.*s)",
+			    (unsigned long long)lpos, NAMEW(nl),
+			    (const char *)r + 46);
+		else {
+			z->listed = 1;
+			if (z->nlen != nl || memcmp(z->name, r + 46, nl) != 0)
+				zipdir(s, "the central directory names %.*s "
+				    "what the local header at offset %llu names "
+				    "%.*s", NAMEW(nl), (const char *)r + 46,
+				    (unsigned long long)lpos, NAMEW(z->nlen),
+				    z->name);
+			if (((flags & 1) != 0 || method == 99) != z->enc)
+				zipdir(s, "member %.*s is encrypted in one "
+				    "header and not in the other", NAMEW(nl),
+				    (const char *)r + 46);
+			if (z->read && z->size != usize)
+				zipdir(s, "the central directory gives %.*s "
+				    "%llu bytes; %llu were read",
+				    NAMEW(nl), (const char *)r + 46,
+				    (unsigned long long)usize,
+				    (unsigned long long)z->size);
+		}
+		p += 46 + nl + el + cl;
+	}
+	if (walked != count)
+		zipdir(s, "the end record counts %llu members, the central "
+		    "directory holds %llu", (unsigned long long)count,
+		    (unsigned long long)walked);
+	for (k = 0; k < s->nz; k++)
+		if (!s->z[k].listed)
+			zipdir(s, "the local header at offset %llu (%.*s) is not "
+			    "in the central directory: loaders that read the "
+			    "directory never see it",
+			    (unsigned long long)s->z[k].pos, NAMEW(s->z[k].nlen),
+			    s->z[k].name);
+}
+
+/* ---- the archive ------------------------------------------------------ */
+
+static int
+is_compressed(const struct mg_format *f)
+{
+	return (f->flags & MG_FMT_STREAM) != 0;
+}
+
+/*
+ * Register what a container of this format may hold.  A filter libarchive
+ * would run as an external program (it was built without the library)
+ * says so with ARCHIVE_WARN: refused.
+ */
+static int
+setup(struct arc *s, const struct mg_format *fmt)
+{
+	int (*const filters[])(struct archive *) = {
+		archive_read_support_filter_gzip,
+		archive_read_support_filter_bzip2,
+		archive_read_support_filter_xz,
+		archive_read_support_filter_lzma,
+		archive_read_support_filter_zstd,
+		archive_read_support_filter_lz4,
+	};
+	size_t i;
+
+	if (is_compressed(fmt)) {
+		for (i = 0; i < sizeof(filters) / sizeof(filters[0]); i++)
+			if (filters[i](s->ar) != ARCHIVE_OK)
+				return -1;
+		/* A tar reads in the same pass; anything else is a member. */
+		if (archive_read_support_format_tar(s->ar) != ARCHIVE_OK ||
+		    archive_read_support_format_raw(s->ar) != ARCHIVE_OK)
+			return -1;
+		return 0;
+	}
+	if (fmt == &mg_fmt_tar)
+		return archive_read_support_format_tar(s->ar) == ARCHIVE_OK ?
+		    0 : -1;
+	if (fmt == &mg_fmt_7z)
+		return archive_read_support_format_7zip(s->ar) == ARCHIVE_OK ?
+		    0 : -1;
+	/* Zip and the formats built on it (PyTorch, NumPy .npz, Keras). */
+	if (archive_read_support_format_zip_streamable(s->ar) != ARCHIVE_OK)
+		return -1;
+	(void)archive_read_set_format_option(s->ar, "zip", "mac-ext", NULL);
+	return 0;
+}
+
+static void
+describe(struct arc *s, int raw)
+{
+	cJSON *o, *f;
+	int i, n;
+
+	if (s->a->metadata == NULL &&
+	    (s->a->metadata = cJSON_CreateObject()) == NULL)
+		return;
+	if ((o = cJSON_CreateObject()) == NULL)
+		return;
+	if (!raw && archive_format_name(s->ar) != NULL)
+		cJSON_AddStringToObject(o, "format",
+		    archive_format_name(s->ar));
+	n = archive_filter_count(s->ar);
+	if (n > 1 && (f = cJSON_AddArrayToObject(o, "filters")) != NULL)
+		for (i = 0; i < n - 1; i++)
+			cJSON_AddItemToArray(f, cJSON_CreateString(
+			    archive_filter_name(s->ar, i)));
+	cJSON_AddItemToObject(s->a->metadata, "archive", o);
+}
+
+static void
+finish_describe(struct arc *s)
+{
+	cJSON *o = s->a->metadata != NULL ?
+	    cJSON_GetObjectItemCaseSensitive(s->a->metadata, "archive") : NULL;
+
+	if (o == NULL)
+		return;
+	cJSON_AddNumberToObject(o, "entries", (double)s->entries);
+	cJSON_AddNumberToObject(o, "expanded_bytes", (double)s->expanded);
+}
+
+int
+mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
+    struct mg_rd *rd, const struct mg_format *fmt, struct mg_artifact *a,
+    unsigned depth)
+{
+	struct archive_entry *e;
+	struct arc s;
+	const unsigned char *p;
+	size_t n, i;
+	int r, ret = MG_OK, raw = 0, first = 1, described = 0, tar = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	s.o = o;
+	s.lim = mg_arc_limits_eff(&o->arc);
+	s.in = rd;
+	s.a = a;
+	s.depth = depth;
+	if (depth == 0) {
+		c->arc_members = 0;
+		c->arc_expanded = 0;
+		c->arc_top = rd;
+	}
+	if (depth >= s.lim.depth) {
+		mg_artifact_add(a, MG_R_ARC_LIMIT, MG_FINDING_NO_OFFSET, NULL,
+		    "an archive nested %u deep: the depth limit is %llu, so it "
+		    "was not opened and nothing in it was checked", depth + 1,
+		    (unsigned long long)s.lim.depth);
+		return MG_ERR_LIMIT;
+	}
+	if ((s.lv = level(c, depth)) == NULL)
+		return MG_ERR_NOMEM;
+	s.zip = !is_compressed(fmt) && fmt != &mg_fmt_tar && fmt != &mg_fmt_7z;
+	if (s.zip && s.lv->tail == NULL) {
+		if ((s.lv->tail = malloc(MG_ARC_ZIP_TAIL)) == NULL)
+			return MG_ERR_NOMEM;
+		s.lv->tail_cap = MG_ARC_ZIP_TAIL;
+	}
+	if ((s.ar = archive_read_new()) == NULL)
+		return MG_ERR_NOMEM;
+	if (setup(&s, fmt) != 0) {
+		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
+		    "%s: the archive library cannot read this format without "
+		    "running an external program; it was not read", fmt->name);
+		archive_read_free(s.ar);
+		return MG_ERR_UNSUPPORTED;
+	}
+	if (archive_read_open(s.ar, &s, NULL, in_read, NULL) != ARCHIVE_OK) {
+		const char *why = archive_error_string(s.ar);
+
+		if (rd->err == MG_ERR_IO) {
+			archive_read_free(s.ar);
+			return MG_ERR_IO;
+		}
+		s.incomplete = 1;
+		mg_artifact_add(a, MG_R_ARC_CORRUPT, 0, NULL, "not a readable "
+		    "%s: %s", fmt->name, why != NULL ? why : "unknown error");
+		first = 0;
+		r = ARCHIVE_FATAL;
+	} else
+		r = ARCHIVE_OK;
+	while (r == ARCHIVE_OK && !s.stop) {
+		r = archive_read_next_header(s.ar, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+			const char *why = archive_error_string(s.ar);
+
+			if (rd->err == MG_ERR_IO)
+				break;
+			s.incomplete = 1;
+			if (archive_read_has_encrypted_entries(s.ar) > 0)
+				mg_artifact_add(a, MG_R_ARC_ENCRYPTED,
+				    MG_FINDING_NO_OFFSET, NULL, "the archive is "
+				    "encrypted (%s): nothing in it was checked",
+				    why != NULL ? why : "no detail");
+			else if (!s.data_err)
+				mg_artifact_add(a, MG_R_ARC_CORRUPT,
+				    MG_FINDING_NO_OFFSET, NULL, "%s after %llu "
+				    "entries: %s", first ? "unreadable" :
+				    "reading stopped", (unsigned long long)s.entries,
+				    why != NULL ? why : "unknown error");
+			break;
+		}
+		if (first && archive_format(s.ar) == ARCHIVE_FORMAT_RAW &&
+		    archive_filter_count(s.ar) < 2) {
+			/* No filter took it: the stream is not what it looked. */
+			s.incomplete = 1;
+			mg_artifact_add(a, MG_R_ARC_CORRUPT, 0, NULL, "not a "
+			    "readable %s stream: its header is incomplete or "
+			    "damaged", fmt->name);
+			break;
+		}
+		if (first) {
+			raw = archive_format(s.ar) == ARCHIVE_FORMAT_RAW;
+			tar = (archive_format(s.ar) & ARCHIVE_FORMAT_BASE_MASK) ==
+			    ARCHIVE_FORMAT_TAR;
+			describe(&s, raw);
+			described = 1;
+			first = 0;
+		}
+		if (r == ARCHIVE_WARN) {
+			const char *why = archive_error_string(s.ar);
+
+			mg_artifact_add(a, MG_R_ARC_CORRUPT, MG_FINDING_NO_OFFSET,
+			    NULL, "entry %llu: %s", (unsigned long long)s.entries,
+			    why != NULL ? why : "a warning without detail");
+		}
+		s.entries++;
+		if (++c->arc_members > s.lim.members) {
+			stop_limit(&s, "more than %llu entries",
+			    (unsigned long long)s.lim.members);
+			break;
+		}
+		if ((ret = entry(&s, e, raw)) != MG_OK)
+			break;
+		r = ARCHIVE_OK;
+	}
+	if (described)
+		finish_describe(&s);
+	/* A tar inside a filter is a tar with a filter. */
+	if (described && tar && fmt != &mg_fmt_tar)
+		a->format = mg_fmt_tar.name;
+	archive_read_free(s.ar);
+	s.ar = NULL;
+
+	/* Read the container to its end: it is hashed, and a zip checked. */
+	while (ret == MG_OK) {
+		if (mg_rd_chunk(rd, &p, &n) != MG_OK) {
+			ret = MG_ERR_IO;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (tar && fmt == &mg_fmt_tar && !s.stop) {
+			for (i = 0; i < n && p[i] == 0; i++)
+				;
+			if (i < n && !s.incomplete) {
+				mg_artifact_addx(a, MG_R_ARC_EXTRA, s.seen + i,
+				    0, NULL, NULL, "data follows the end of the "
+				    "tar archive at offset %llu",
+				    (unsigned long long)(s.seen + i));
+				tar = 0;	/* once */
+			}
+		}
+		tap(&s, p, n);
+	}
+	if (ret == MG_OK && s.zip && !s.stop) {
+		size_t tn = s.tail_n, w = s.tail_w;
+		unsigned char *t = s.lv->tail;
+
+		/* Make the ring contiguous: rotate it in place. */
+		if (tn == s.lv->tail_cap && w != 0) {
+			unsigned char *tmp = malloc(w);
+
+			if (tmp == NULL)
+				ret = MG_ERR_NOMEM;
+			else {
+				memcpy(tmp, t, w);
+				memmove(t, t + w, tn - w);
+				memcpy(t + tn - w, tmp, w);
+				free(tmp);
+			}
+		}
+		if (ret == MG_OK)
+			check_zip(&s, t, tn, s.seen);
+	}
+	for (i = 0; i < s.nz; i++)
+		free(s.z[i].name);
+	free(s.z);
+	mg_keyset_free(s.names);
+	mg_keyset_free(s.folded);
+	if (ret != MG_OK)
+		return ret;
+	if (s.stop)
+		return MG_ERR_LIMIT;
+	return s.incomplete ? MG_ERR_FORMAT : MG_OK;
+}
