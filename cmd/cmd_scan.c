@@ -587,6 +587,7 @@ cmd_scan(int argc, char **argv)
 		mg_strset_free(only);
 		return cli_exit(MG_EXIT_USAGE, "policy error");
 	}
+	ro.scan.arc = pol->arc;
 	if (policy_digest(policy_file, psha) != 0) {
 		cli_warn("scan: cannot read the policy %s", policy_file);
 		mg_strset_free(only);

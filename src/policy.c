@@ -1118,6 +1118,50 @@ sec_limits(struct ld *L, struct jv v, const char *where, struct mg_scope *sc)
 }
 
 /*
+ * "archive": {"max_depth": 3, "max_members": N, "max_total_bytes": N,
+ * "max_member_bytes": N, "max_ratio": N}: limits on each archive file,
+ * counted on the bytes actually decompressed.
+ */
+static int
+sec_archive(struct ld *L, struct jv v, struct mg_policy *p)
+{
+	char w[256];
+	struct jv c;
+	uint64_t *dst, val;
+	int r;
+
+	if ((r = want(L, v, cJSON_IsObject(v.j), "archive", "an object")) !=
+	    MG_OK)
+		return r;
+	for (c = jv_child(v); c.j != NULL; c = jv_next(L, c)) {
+		const char *k = c.j->string;
+
+		if (strcmp(k, "max_depth") == 0)
+			dst = &p->arc.depth;
+		else if (strcmp(k, "max_members") == 0)
+			dst = &p->arc.members;
+		else if (strcmp(k, "max_total_bytes") == 0)
+			dst = &p->arc.total;
+		else if (strcmp(k, "max_member_bytes") == 0)
+			dst = &p->arc.member;
+		else if (strcmp(k, "max_ratio") == 0)
+			dst = &p->arc.ratio;
+		else
+			return unknown(L, c, "archive");
+		path2(w, sizeof(w), "archive", k);
+		if ((r = get_uint(L, c, w, &val)) != MG_OK)
+			return r;
+		if (val == 0)
+			return fail(L, voff(L, c), "%s must be at least 1", w);
+		if (dst == &p->arc.depth && val > MG_ARC_DEPTH_MAX)
+			return fail(L, voff(L, c), "%s must be at most %u", w,
+			    MG_ARC_DEPTH_MAX);
+		*dst = val;
+	}
+	return MG_OK;
+}
+
+/*
  * A key that may appear at the top level and in an override.  Returns
  * 1 (via *done) when key was one of them.
  */
@@ -1485,6 +1529,8 @@ interpret(struct ld *L, struct jv root, struct mg_policy *p)
 			r = sec_suppressions(L, c, p);
 		else if (strcmp(k, "overrides") == 0)
 			r = sec_overrides(L, c, p);
+		else if (strcmp(k, "archive") == 0)
+			r = sec_archive(L, c, p);
 		else if ((r = scope_key(L, c, "", &p->base, &done)) == MG_OK &&
 		    !done) {
 			char qb[QBUF];

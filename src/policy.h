@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "container.h"
 #include "license.h"
 #include "rules.h"
 
@@ -120,6 +121,7 @@ struct mg_policy {
 	char		*lock;		/* lock file path (relative to cwd) */
 	struct mg_suppression *supps;
 	size_t		 nsupps;
+	struct mg_arc_limits arc;	/* "archive": zeros are the defaults */
 };
 
 /*
