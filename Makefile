@@ -109,6 +109,7 @@ _test: $(BIN) $(RUNNER) fixtures npm-fixtures
 	MG_BIN=$(abspath $(BIN)) MG_FIXTURES=$(abspath $(FIXDIR)) \
 	    MG_NPM_FIXTURES=$(abspath $(NPMFIX)) MG_SRCDIR=$(abspath .) \
 	    MG_GOLDEN=$(abspath tests/golden) MG_README=$(abspath README.md) \
+	    MG_ARCHIVE_WRITER=$(abspath fixtures/writers/archive_fixtures.sh) \
 	    $(RUNNER)
 
 _demo: $(BIN) $(MKFIX)

@@ -13,6 +13,12 @@ PKGS="$PKGS nodejs npm"
 # tests/test_ci.c parses action.yml and the GitLab template (python3-yaml)
 # and tests/test_merge.c runs --changed-since in a scratch repository (git).
 PKGS="$PKGS python3-yaml git"
+# Test-only: fixtures/writers/archive_fixtures.sh writes the archives of
+# tests/test_archive.c with the real tools (bsdtar, zip, zstd, xz and
+# lzma, bzip2, lz4, 7z); a missing one only skips its fixtures.
+ARC_PKGS="libarchive-tools zip zstd xz-utils bzip2 lz4 p7zip-full"
+ARC_TOOLS="bsdtar zip zstd xz lzma bzip2 gzip lz4 7z"
+PKGS="$PKGS $ARC_PKGS"
 
 # --build: only what building modelgate needs (the GitHub action).
 BUILD_ONLY=0
@@ -48,6 +54,9 @@ have_all() {
 	command -v xmllint >/dev/null 2>&1 || return 1
 	command -v node >/dev/null 2>&1 || return 1
 	command -v npm >/dev/null 2>&1 || return 1
+	for t in $ARC_TOOLS; do
+		command -v "$t" >/dev/null 2>&1 || return 1
+	done
 	/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 ||
 	    python3 -c 'import jsonschema' >/dev/null 2>&1
 	{ /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 ||

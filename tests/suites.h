@@ -22,5 +22,6 @@ Suite	*merge_suite(void);
 Suite	*ci_suite(void);
 Suite	*pickle_suite(void);
 Suite	*sidecar_suite(void);
+Suite	*archive_suite(void);
 
 #endif

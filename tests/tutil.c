@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,12 +47,20 @@ tu_slurp(const char *path, size_t *len)
 }
 
 static struct tres run(const char *cwd, const char *const *args,
-    const char *bin, int as_nobody);
+    const char *bin, int as_nobody, const char *const *env,
+    struct rusage *ru);
 
 struct tres
 tu_run(const char *cwd, const char *const *args)
 {
-	return run(cwd, args, tu_env("MG_BIN"), 0);
+	return run(cwd, args, tu_env("MG_BIN"), 0, NULL, NULL);
+}
+
+struct tres
+tu_run_env(const char *cwd, const char *const *args, const char *const *env,
+    struct rusage *ru)
+{
+	return run(cwd, args, tu_env("MG_BIN"), 0, env, ru);
 }
 
 struct tres
@@ -63,13 +72,14 @@ tu_run_unprivileged(const char *cwd, const char *const *args)
 	/* A copy every user can run, wherever the build tree lives. */
 	snprintf(bin, sizeof(bin), "%s/.modelgate-unpriv", cwd);
 	tu_sh("cp '%s' '%s' && chmod 0755 '%s'", tu_env("MG_BIN"), bin, bin);
-	r = run(cwd, args, bin, 1);
+	r = run(cwd, args, bin, 1, NULL, NULL);
 	unlink(bin);
 	return r;
 }
 
 static struct tres
-run(const char *cwd, const char *const *args, const char *bin, int as_nobody)
+run(const char *cwd, const char *const *args, const char *bin, int as_nobody,
+    const char *const *env, struct rusage *ru)
 {
 	char outp[] = "/tmp/mgoutXXXXXX", errp[] = "/tmp/mgerrXXXXXX";
 	const char *argv[64];
@@ -89,6 +99,9 @@ run(const char *cwd, const char *const *args, const char *bin, int as_nobody)
 		dup2(fe, 2);
 		setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 		setenv("NO_COLOR", "1", 1);
+		for (i = 0; env != NULL && env[i] != NULL; i++)
+			if (putenv((char *)env[i]) != 0)
+				_exit(124);
 		if (cwd != NULL && chdir(cwd) != 0)
 			_exit(126);
 		/* Root reads every file: become nobody (65534) first. */
@@ -98,7 +111,10 @@ run(const char *cwd, const char *const *args, const char *bin, int as_nobody)
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	if (ru != NULL)
+		ck_assert_int_eq(wait4(pid, &st, 0, ru), pid);
+	else
+		ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	close(fo);
 	close(fe);
 	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);

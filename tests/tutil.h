@@ -28,6 +28,14 @@ struct tres tu_run(const char *cwd, const char *const *args);
  * cwd, so that permission tests hold when the suite runs as root.
  */
 struct tres tu_run_unprivileged(const char *cwd, const char *const *args);
+/*
+ * tu_run, with "NAME=value" strings from env (NULL-terminated, or NULL)
+ * added to the child's environment and, when ru is not NULL, the child's
+ * resource usage (wait4) stored in *ru: ru_maxrss is its peak RSS in KiB.
+ */
+struct rusage;
+struct tres tu_run_env(const char *cwd, const char *const *args,
+	    const char *const *env, struct rusage *ru);
 void	tu_free(struct tres *r);
 
 /* A file's bytes (NUL-terminated), or NULL; *len may be NULL. */
