@@ -58,6 +58,7 @@ struct arc {
 	struct archive	*ar;
 	unsigned	 depth;
 	int		 zip;		/* keep the tail, check the directory */
+	int		 sevenz;	/* needs random access: not read yet */
 	int		 stop;		/* a limit passed: read nothing more */
 	int		 incomplete;	/* something was not checked */
 	int		 data_err;	/* libarchive failed inside a member */
@@ -68,6 +69,8 @@ struct arc {
 	size_t		 tail_w;	/* next write position */
 	size_t		 tail_n;	/* bytes held */
 	uint64_t	 seen;		/* container bytes passed so far */
+	uint64_t	 prefix;	/* bytes before a zip's first header */
+	uint64_t	 skip;		/* of them, still to hold back */
 
 	struct zent	*z;
 	size_t		 nz, zcap;
@@ -178,6 +181,23 @@ in_read(struct archive *ar, void *ud, const void **buf)
 		return ARCHIVE_FATAL;
 	}
 	tap(s, p, n);
+	/* Bytes before a zip's first header are hashed, not handed on. */
+	while (s->skip > 0) {
+		size_t d = s->skip < n ? (size_t)s->skip : n;
+
+		p += d;
+		n -= d;
+		s->skip -= d;
+		if (n > 0)
+			break;
+		if (mg_rd_chunk(s->in, &p, &n) != MG_OK) {
+			archive_set_error(ar, EIO, "%s", mg_rd_why(s->in));
+			return ARCHIVE_FATAL;
+		}
+		if (n == 0)
+			break;
+		tap(s, p, n);
+	}
 	*buf = p;
 	return (la_ssize_t)n;
 }
@@ -346,7 +366,14 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 	/* Read the rest: every byte counts against the limits. */
 	if (ml->rd.err == 0 && mg_rd_drain(&ml->rd) == MG_OK)
 		m->size = ml->rd.pulled;
-	if (s->data_err) {
+	if (s->data_err && s->sevenz) {
+		s->incomplete = 1;
+		mg_artifact_addx(s->a, MG_R_ARC_CORRUPT, MG_FINDING_NO_OFFSET, 0,
+		    name, NULL, "member %.*s was not checked: a 7z archive "
+		    "keeps its directory at its end and needs random access, "
+		    "and modelgate reads each file once, front to back (%s)",
+		    (int)(nlen < 512 ? nlen : 512), name, s->why);
+	} else if (s->data_err) {
 		s->incomplete = 1;
 		mg_artifact_addx(s->a, MG_R_ARC_CORRUPT, MG_FINDING_NO_OFFSET, 0,
 		    name, NULL, "member %.*s could not be read to its end: %s",
@@ -461,7 +488,7 @@ note_zip(struct arc *s, struct archive *ar, struct archive_entry *e,
 	}
 	z = &s->z[s->nz];
 	memset(z, 0, sizeof(*z));
-	z->pos = (uint64_t)archive_read_header_position(ar);
+	z->pos = (uint64_t)archive_read_header_position(ar) + s->prefix;
 	z->enc = archive_entry_is_encrypted(e) != 0;
 	if ((z->name = malloc(nlen + 1)) == NULL)
 		return MG_ERR_NOMEM;
@@ -741,6 +768,30 @@ check_zip(struct arc *s, const unsigned char *t, size_t tn, uint64_t len)
 			s->incomplete = 1;
 			return;
 		}
+		/*
+		 * Only the directory says what a member is (the local header
+		 * has no mode): a Unix symlink or special file read as data
+		 * by a streaming reader is one to an extracting tool.
+		 */
+		if ((le16(r + 4) >> 8) == 3) {
+			uint32_t mode = le32(r + 38) >> 16;
+			char nm[320];
+
+			snprintf(nm, sizeof(nm), "%.*s", NAMEW(nl),
+			    (const char *)r + 46);
+			if ((mode & 0170000) == 0120000)
+				mg_artifact_addx(s->a, MG_R_ARC_LINK,
+				    MG_FINDING_NO_OFFSET, 0, nm, NULL, "member "
+				    "%s is a symbolic link (its target is its "
+				    "content)", nm);
+			else if ((mode & 0170000) != 0 &&
+			    (mode & 0170000) != 0100000 &&
+			    (mode & 0170000) != 0040000)
+				mg_artifact_addx(s->a, MG_R_ARC_SPECIAL,
+				    MG_FINDING_NO_OFFSET, 0, nm, NULL, "member "
+				    "%s is a device, FIFO or socket (mode %06o)",
+				    nm, (unsigned)mode);
+		}
 		/* Zip64 extra field: the fields that overflowed, in order. */
 		for (x = 0; x + 4 <= el; ) {
 			const unsigned char *xf = r + 46 + nl + x;
@@ -846,7 +897,7 @@ setup(struct arc *s, const struct mg_format *fmt)
 		    0 : -1;
 	if (fmt == &mg_fmt_7z)
 		return archive_read_support_format_7zip(s->ar) == ARCHIVE_OK ?
-		    0 : -1;
+		    0 : -1;	/* see the random-access note in mg_archive_scan */
 	/* Zip and the formats built on it (PyTorch, NumPy .npz, Keras). */
 	if (archive_read_support_format_zip_streamable(s->ar) != ARCHIVE_OK)
 		return -1;
@@ -921,10 +972,29 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	if ((s.lv = level(c, depth)) == NULL)
 		return MG_ERR_NOMEM;
 	s.zip = !is_compressed(fmt) && fmt != &mg_fmt_tar && fmt != &mg_fmt_7z;
+	s.sevenz = fmt == &mg_fmt_7z;
 	if (s.zip && s.lv->tail == NULL) {
 		if ((s.lv->tail = malloc(MG_ARC_ZIP_TAIL)) == NULL)
 			return MG_ERR_NOMEM;
 		s.lv->tail_cap = MG_ARC_ZIP_TAIL;
+	}
+	/*
+	 * A zip with bytes before its first header (a self-extracting stub):
+	 * found within the first window, they are skipped and reported.
+	 */
+	if (s.zip) {
+		const unsigned char *h;
+		size_t hn, k;
+
+		if (mg_rd_peek(rd, rd->cap, &h, &hn) != MG_OK)
+			return MG_ERR_IO;
+		if (hn >= 4 && memcmp(h, "PK\3\4", 4) != 0 &&
+		    memcmp(h, "PK\5\6", 4) != 0)
+			for (k = 1; k + 4 <= hn; k++)
+				if (memcmp(h + k, "PK\3\4", 4) == 0) {
+					s.prefix = s.skip = k;
+					break;
+				}
 	}
 	if ((s.ar = archive_read_new()) == NULL)
 		return MG_ERR_NOMEM;

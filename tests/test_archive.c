@@ -379,6 +379,39 @@ dump(const struct run *r)
 	return b;
 }
 
+/*
+ * An archive's finding about one of its entries sits on the archive, keyed
+ * by the entry's name: "F!m" matches archive F with a finding keyed m.
+ */
+static int
+keyed_on_container(const cJSON *a, const char *rule, const char *where)
+{
+	const char *path = str_of(a, "path"), *p = where;
+	const cJSON *f;
+
+	while (*p != '\0') {
+		const char *bar = strchr(p, '|');
+		size_t n = bar != NULL ? (size_t)(bar - p) : strlen(p), pl;
+
+		pl = strlen(path);
+		if (n > pl + 1 && strncmp(p, path, pl) == 0 && p[pl] == '!' &&
+		    memchr(p + pl + 1, '!', n - pl - 1) == NULL)
+			cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(a,
+			    "findings")) {
+				const char *k = str_of(f, "key");
+
+				if (strcmp(str_of(f, "rule"), rule) == 0 &&
+				    k != NULL && strlen(k) == n - pl - 1 &&
+				    strncmp(k, p + pl + 1, n - pl - 1) == 0)
+					return 1;
+			}
+		if (bar == NULL)
+			break;
+		p = bar + 1;
+	}
+	return 0;
+}
+
 /* Some artifact matching where carries an active finding of rule. */
 static void
 expect_rule(const struct run *r, const char *rule, const char *where)
@@ -386,7 +419,8 @@ expect_rule(const struct run *r, const char *rule, const char *where)
 	const cJSON *a;
 
 	cJSON_ArrayForEach(a, artifacts(r))
-		if (path_matches(str_of(a, "path"), where) && has_rule(a, rule))
+		if ((path_matches(str_of(a, "path"), where) &&
+		    has_rule(a, rule)) || keyed_on_container(a, rule, where))
 			return;
 	ck_abort_msg("no %s on %s; artifacts:%s", rule, where, dump(r));
 }
@@ -477,7 +511,6 @@ static const struct benign {
 	{ "ok.tar.lzma", NULL, two, 1 },
 	{ "ok.tar.zst", NULL, two, 1 },
 	{ "ok.tar.lz4", NULL, two, 1 },
-	{ "ok.7z", "7z", two, 1 },
 	{ "model.gguf.gz", NULL, one, 1 },
 	{ "model.gguf.xz", NULL, one, 1 },
 	{ "model.gguf.zst", NULL, one, 1 },
@@ -498,6 +531,30 @@ member_path(const char *file, const char *name)
 }
 
 /* scan: exit 0, the archive and every member listed and passing. */
+/*
+ * A 7z keeps its directory at its end: reading it needs random access,
+ * which one front-to-back pass does not give.  Its members are not
+ * checked, and it never passes.
+ */
+START_TEST(sevenzip_fails_closed)
+{
+	const cJSON *a;
+	struct run r;
+
+	if (!have("ok.7z"))
+		return;
+	r = scan("ok.7z", NULL);
+	ck_assert_msg(r.t.status != 0, "ok.7z: exit 0:%s", dump(&r));
+	a = art_at(&r, "ok.7z");
+	ck_assert_msg(a != NULL, "ok.7z is not listed:%s", dump(&r));
+	ck_assert_msg(strcmp(str_of(a, "verdict"), "pass") != 0,
+	    "ok.7z passes:%s", dump(&r));
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(a,
+	    "complete")));
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(benign_scan)
 {
 	const struct benign *b = &benign[_i];
@@ -761,8 +818,10 @@ START_TEST(hazard_found)
 	a = art_at(&r, h->file);
 	ck_assert_msg(a != NULL, "%s itself is not listed:%s", h->file,
 	    dump(&r));
-	ck_assert_msg(strcmp(str_of(a, "verdict"), "pass") != 0,
-	    "%s passes:%s", h->file, dump(&r));
+	/* A hazard of the archive fails it; a bad member fails itself. */
+	if (h->rule != NULL)
+		ck_assert_msg(strcmp(str_of(a, "verdict"), "pass") != 0,
+		    "%s passes:%s", h->file, dump(&r));
 	for (k = 0; k < 2 && h->listed[k] != NULL; k++)
 		expect_listed(&r, h->listed[k], "gguf");
 	if (h->copies > 1)
@@ -776,7 +835,18 @@ START_TEST(hazard_found)
 		ck_assert_msg(a != NULL, "%s not scanned", h->disk);
 		ck_assert_msg(disk.t.status == EXIT_VIOLATION, "%s on disk: "
 		    "exit %d", h->disk, disk.t.status);
-		expect_listed(&r, h->where, str_of(a, "format"));
+		{
+			const cJSON *m = art_at(&r, h->where);
+
+			ck_assert_msg(m != NULL, "%s is not listed:%s", h->where,
+			    dump(&r));
+			ck_assert_str_eq(str_of(m, "format"), str_of(a, "format"));
+			/* Read as far as on disk: complete exactly when it is. */
+			ck_assert_int_eq(cJSON_IsTrue(
+			    cJSON_GetObjectItemCaseSensitive(m, "complete")),
+			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a,
+			    "complete")));
+		}
 		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(a,
 		    "findings"))
 			expect_rule(&r, str_of(f, "rule"), h->where);
@@ -972,6 +1042,7 @@ archive_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, where_matcher);
 	tcase_add_test(tc, surrogates_become_bytes);
+	tcase_add_test(tc, sevenzip_fails_closed);
 	tcase_add_loop_test(tc, benign_scan, 0, NBENIGN);
 	tcase_add_loop_test(tc, benign_bom, 0, NBENIGN);
 	tcase_add_loop_test(tc, benign_lock, 0, NBENIGN);
