@@ -287,4 +287,5 @@ const struct mg_format mg_fmt_lfs = {
 	lfs_exts,
 	lfs_probe,
 	lfs_parse,
+	0,
 };

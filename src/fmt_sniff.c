@@ -219,17 +219,21 @@ static const char *const onnx_exts[] = { "onnx", NULL };
 static const char *const coreml_exts[] = { "mlmodel", NULL };
 
 const struct mg_format mg_fmt_pytorch = { "pytorch", pytorch_exts,
-	pytorch_probe, NULL };
+	pytorch_probe, NULL, 0 };
 const struct mg_format mg_fmt_torchscript = { "torchscript",
-	torchscript_exts, torchscript_probe, NULL };
-const struct mg_format mg_fmt_npz = { "numpy", npz_exts, npz_probe, NULL };
+	torchscript_exts, torchscript_probe, NULL, 0 };
+const struct mg_format mg_fmt_npz = { "numpy", npz_exts, npz_probe, NULL,
+	0 };
 const struct mg_format mg_fmt_keras = { "keras", keras_exts, keras_probe,
-	NULL };
-const struct mg_format mg_fmt_hdf5 = { "hdf5", hdf5_exts, hdf5_probe, NULL };
+	NULL, 0 };
+const struct mg_format mg_fmt_hdf5 = { "hdf5", hdf5_exts, hdf5_probe, NULL,
+	0 };
 const struct mg_format mg_fmt_tflite = { "tflite", tflite_exts, tflite_probe,
-	NULL };
-const struct mg_format mg_fmt_onnx = { "onnx", onnx_exts, onnx_probe, NULL };
-const struct mg_format mg_fmt_coreml = { "coreml", coreml_exts, never, NULL };
+	NULL, 0 };
+const struct mg_format mg_fmt_onnx = { "onnx", onnx_exts, onnx_probe, NULL,
+	0 };
+const struct mg_format mg_fmt_coreml = { "coreml", coreml_exts, never, NULL,
+	0 };
 
 /* ---- what a file's name makes loaders read it as -------------------- */
 
@@ -318,7 +322,7 @@ static const char *const compressed_exts[] = { NULL };
  * .tar.gz of documents is not a model).
  */
 const struct mg_format mg_fmt_compressed = { "compressed", compressed_exts,
-	never_compressed, NULL };
+	never_compressed, NULL, 0 };
 
 const struct mg_format *
 mg_fmt_claim_by_name(const char *filename, const unsigned char *head,
