@@ -16,6 +16,7 @@
 #include "artifact.h"
 #include "cli.h"
 #include "err.h"
+#include "fmt.h"
 #include "lockfile.h"
 #include "out.h"
 #include "run.h"
@@ -137,7 +138,7 @@ cmd_lock(int argc, char **argv)
 		if ((why = unpinnable(a)) != NULL) {
 			cli_warn("lock: %s: cannot pin: %s", a->path, why);
 			bad++;
-		} else if (strcmp(a->format, "lfs-pointer") == 0) {
+		} else if (a->format == &mg_fmt_lfs) {
 			cli_warn("lock: %s: is a Git LFS pointer, not model "
 			    "content; its pin is the pointer's digest (run "
 			    "`git lfs pull` first)", a->path);

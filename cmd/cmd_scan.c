@@ -417,6 +417,8 @@ check_in_worker(void *arg, struct mg_artifact *a)
 	mg_gate_check_artifact(arg, a);
 	cJSON_Delete(a->metadata);
 	a->metadata = NULL;
+	mg_strset_free(a->meta_keys);
+	a->meta_keys = NULL;
 }
 
 int

@@ -1,5 +1,10 @@
 /*
  * artifact.c - the per-artifact result and its findings.
+ *
+ * Both finding caps live here, so that no parser keeps its own: the
+ * per-rule one (MG_MAX_SAME_FINDINGS listed, then one summary finding of
+ * the rule whose count follows the findings it stands for) and the
+ * per-artifact one (MG_MAX_FINDINGS, then LIMIT-FINDINGS).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,13 +13,24 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "fmt.h"
 #include "limits.h"
+#include "strset.h"
+
+struct mg_rule_tally {
+	uint64_t	 offered;	/* findings of the rule offered */
+	size_t		 summary;	/* 1 + index of its summary, or 0 */
+	char		*text;		/* its message (SUMMARY_BYTES) */
+};
+
+/* Room for the summary's message, rewritten in place as the count grows. */
+#define SUMMARY_BYTES	96u
 
 void
 mg_artifact_init(struct mg_artifact *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->format = "unknown";
+	a->format = &mg_fmt_unknown;
 	a->ttype_major = -1;
 }
 
@@ -37,6 +53,8 @@ mg_artifact_free(struct mg_artifact *a)
 	free(a->sidecar_license);
 	free(a->rendered);
 	cJSON_Delete(a->metadata);
+	mg_strset_free(a->meta_keys);
+	free(a->tally);
 	for (i = 0; i < a->nfindings; i++) {
 		free(a->findings[i].message);
 		free(a->findings[i].key);
@@ -52,17 +70,53 @@ mg_artifact_free(struct mg_artifact *a)
 	mg_artifact_init(a);
 }
 
+static void
+summary_text(char *buf, size_t len, uint64_t more)
+{
+	snprintf(buf, len, "%llu more finding%s of this rule %s not listed",
+	    (unsigned long long)more, more == 1 ? "" : "s",
+	    more == 1 ? "was" : "were");
+}
+
 static int
 vadd(struct mg_artifact *a, enum mg_rule_id rule, uint64_t offset,
     uint64_t length, const char *key, const char *evidence, const char *fmt,
     va_list ap)
 {
 	const struct mg_rule *ru = mg_rule_get(rule);
+	struct mg_rule_tally *t = NULL;
 	struct mg_finding *f;
 	char msg[1024];
 
 	if (ru == NULL)
 		return MG_ERR_INTERNAL;
+	if (!a->uncapped) {
+		if (a->tally == NULL && (a->tally = calloc(MG_R__COUNT,
+		    sizeof(*a->tally))) == NULL)
+			return MG_ERR_NOMEM;
+		t = &a->tally[rule];
+		if (t->offered < UINT64_MAX)
+			t->offered++;
+		if (t->offered > MG_MAX_SAME_FINDINGS + 1) {
+			/*
+			 * Counted by the rule's summary, when it was listed
+			 * and is still where it was put.
+			 */
+			if (t->summary > 0 && t->summary <= a->nfindings &&
+			    a->findings[t->summary - 1].message == t->text)
+				summary_text(t->text, SUMMARY_BYTES,
+				    t->offered - MG_MAX_SAME_FINDINGS);
+			return MG_OK;
+		}
+		if (t->offered == MG_MAX_SAME_FINDINGS + 1) {
+			/* This one becomes the summary. */
+			offset = MG_FINDING_NO_OFFSET;
+			length = 0;
+			key = NULL;
+			evidence = NULL;
+		} else
+			t = NULL;
+	}
 	/* Once the gate adds (uncapped), findings decide verdicts: keep all. */
 	if (!a->uncapped && a->nfindings >= MG_MAX_FINDINGS) {
 		a->dropped++;
@@ -70,6 +124,7 @@ vadd(struct mg_artifact *a, enum mg_rule_id rule, uint64_t offset,
 	} else if (!a->uncapped && a->nfindings == MG_MAX_FINDINGS - 1) {
 		/* The last slot says that the cap was reached. */
 		a->dropped++;
+		t = NULL;
 		rule = MG_R_LIMIT_FINDINGS;
 		ru = mg_rule_get(rule);
 		offset = MG_FINDING_NO_OFFSET;
@@ -92,6 +147,8 @@ vadd(struct mg_artifact *a, enum mg_rule_id rule, uint64_t offset,
 	if (rule == MG_R_LIMIT_FINDINGS && a->dropped == 1)
 		snprintf(msg, sizeof(msg), "more than %u findings; the rest "
 		    "are omitted", MG_MAX_FINDINGS - 1);
+	else if (t != NULL)
+		summary_text(msg, sizeof(msg), 1);
 	else
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 	f = &a->findings[a->nfindings];
@@ -99,7 +156,11 @@ vadd(struct mg_artifact *a, enum mg_rule_id rule, uint64_t offset,
 	f->severity = ru->severity;
 	f->offset = offset;
 	f->length = length;
-	f->message = strdup(msg);
+	if (t != NULL) {
+		if ((f->message = malloc(SUMMARY_BYTES)) != NULL)
+			memcpy(f->message, msg, strlen(msg) + 1);
+	} else
+		f->message = strdup(msg);
 	f->key = key != NULL ? strndup(key, 256) : NULL;
 	f->evidence = evidence != NULL ? strndup(evidence, 256) : NULL;
 	if (f->message == NULL || (key != NULL && f->key == NULL) ||
@@ -108,6 +169,10 @@ vadd(struct mg_artifact *a, enum mg_rule_id rule, uint64_t offset,
 		free(f->key);
 		free(f->evidence);
 		return MG_ERR_NOMEM;
+	}
+	if (t != NULL) {
+		t->summary = a->nfindings + 1;
+		t->text = f->message;
 	}
 	a->nfindings++;
 	return MG_OK;

@@ -19,6 +19,9 @@
 
 #include "rules.h"
 
+struct mg_format;
+struct mg_strset;
+
 #define MG_FINDING_NO_OFFSET UINT64_MAX
 
 struct mg_finding {
@@ -74,7 +77,8 @@ struct mg_artifact {
 	char		*path;
 	char		*abspath;	/* absolute path (l-bom's model_path) */
 	char		*filename;	/* last component */
-	const char	*format;	/* static: "gguf", "safetensors", "unknown" */
+	/* Static: a table entry, or mg_fmt_unknown and the like (fmt.h). */
+	const struct mg_format *format;
 	/*
 	 * Where the artifact lives: path[0..disk_len) names the file on disk
 	 * (disk_len 0: the whole path does, it is no member), depth is its
@@ -112,6 +116,14 @@ struct mg_artifact {
 	 * key/values, then the parser's summaries.  Owned; may be NULL.
 	 */
 	cJSON		*metadata;
+	/*
+	 * The names of the metadata keys the file declares and the parser
+	 * kept in metadata (GGUF keys, safetensors __metadata__ keys, the
+	 * npy header's keys), sanitised as metadata spells them.  Owned;
+	 * NULL when the parser kept none.  Policies test these, never the
+	 * report document.
+	 */
+	struct mg_strset *meta_keys;
 
 	/*
 	 * Stored tensor types in first-seen order (filled by the parser),
@@ -153,14 +165,21 @@ struct mg_artifact {
 	 * unsupported, or the one its name makes loaders read it as (a .pt
 	 * file holding safetensors is opened by torch.load).  NULL: none.
 	 */
-	const char	*unchecked_as;
+	const struct mg_format *unchecked_as;
 	/*
 	 * The format the name claims when it differs from the content's
 	 * (static; NULL: none): policies allow or deny both.
 	 */
-	const char	*claimed_as;
+	const struct mg_format *claimed_as;
 	size_t		 dropped;	/* findings past MG_MAX_FINDINGS */
-	int		 uncapped;	/* 1: the gate adds; the cap is off */
+	/*
+	 * Findings offered per rule and where each capped rule's summary
+	 * sits (see mg_artifact_add).  Owned; NULL until the first finding.
+	 * Findings are removed only once uncapped is set (the gate), when
+	 * the summaries no longer change.
+	 */
+	struct mg_rule_tally *tally;
+	int		 uncapped;	/* 1: the gate adds; the caps are off */
 	int		 policy_checked; /* mg_gate_check_artifact ran */
 	char		*rendered;	/* a report entry made by a worker */
 	uint64_t	 meta_bytes;	/* bytes copied into metadata so far */
@@ -172,6 +191,13 @@ void	mg_artifact_free(struct mg_artifact *a);	/* accepts NULL */
 /*
  * Add a finding with the rule's default severity.  key may be NULL; offset
  * may be MG_FINDING_NO_OFFSET.  Returns MG_OK or MG_ERR_NOMEM.
+ *
+ * The caps live here, for every parser alike: MG_MAX_SAME_FINDINGS
+ * findings of one rule are listed, then one more of that rule says how
+ * many were not (its count kept current as they come), so a header with a
+ * million bad entries cannot produce a million findings; past
+ * MG_MAX_FINDINGS in all the rest are counted in dropped.  With uncapped
+ * set (the gate judging) every finding is kept.
  */
 int	mg_artifact_add(struct mg_artifact *a, enum mg_rule_id rule,
 	    uint64_t offset, const char *key, const char *fmt, ...)

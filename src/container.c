@@ -383,7 +383,7 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 		s->z[s->nz - 1].size = s->mgot;
 		s->z[s->nz - 1].read = 1;
 	}
-	if (strcmp(m->format, "unknown") == 0) {
+	if (m->format == &mg_fmt_unknown) {
 		mg_artifact_free(m);
 		free(m);
 		return MG_OK;
@@ -1080,7 +1080,7 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		finish_describe(&s);
 	/* A tar inside a filter is a tar with a filter. */
 	if (described && tar && fmt != &mg_fmt_tar)
-		a->format = mg_fmt_tar.name;
+		a->format = &mg_fmt_tar;
 	archive_read_free(s.ar);
 	s.ar = NULL;
 

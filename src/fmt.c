@@ -39,6 +39,34 @@ static const struct mg_format *const formats[] = {
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
+static const char *const no_exts[] = { NULL };
+
+const struct mg_format mg_fmt_unknown = { "unknown", no_exts, NULL, NULL, 0 };
+const struct mg_format mg_fmt_file = { "file", no_exts, NULL, NULL, 0 };
+const struct mg_format mg_fmt_unscanned = { "unscanned", no_exts, NULL, NULL,
+	0 };
+const struct mg_format mg_fmt_missing = { "missing", no_exts, NULL, NULL,
+	MG_FMT_SYNTHETIC };
+const struct mg_format mg_fmt_manifest = { "manifest", no_exts, NULL, NULL,
+	MG_FMT_SYNTHETIC };
+const struct mg_format mg_fmt_policy = { "policy", no_exts, NULL, NULL,
+	MG_FMT_SYNTHETIC };
+const struct mg_format mg_fmt_unreadable = { "unreadable", no_exts, NULL,
+	NULL, MG_FMT_SYNTHETIC };
+
+/* Never probed: mg_fmt_detect and mg_fmt_by_ext see the table only. */
+static const struct mg_format *const others[] = {
+	&mg_fmt_unknown,
+	&mg_fmt_file,
+	&mg_fmt_unscanned,
+	&mg_fmt_missing,
+	&mg_fmt_manifest,
+	&mg_fmt_policy,
+	&mg_fmt_unreadable,
+};
+
+#define NOTHERS (sizeof(others) / sizeof(others[0]))
+
 const struct mg_format *
 mg_fmt_detect(const unsigned char *head, size_t n, uint64_t size)
 {
@@ -70,6 +98,28 @@ mg_fmt_by_ext(const char *filename)
 			if (strcasecmp(dot + 1, formats[i]->exts[j]) == 0)
 				return formats[i];
 	return NULL;
+}
+
+const struct mg_format *
+mg_fmt_by_name(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < NFORMATS; i++)
+		if (strcmp(formats[i]->name, name) == 0)
+			return formats[i];
+	for (i = 0; i < NOTHERS; i++)
+		if (strcmp(others[i]->name, name) == 0)
+			return others[i];
+	return NULL;
+}
+
+int
+mg_fmt_same_name(const struct mg_format *a, const struct mg_format *b)
+{
+	return a == b || strcmp(a->name, b->name) == 0;
 }
 
 size_t

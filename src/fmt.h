@@ -46,14 +46,21 @@ struct mg_format {
 };
 
 /*
+ * The entry stands for no file content: an artifact the gate makes for a
+ * missing pin, the lock or policy file, or a path the walk could not read.
+ * Such artifacts have no bytes to count and no listing entry.
+ */
+#define MG_FMT_SYNTHETIC	0x1u
+
+/*
  * A container: its members are read through libarchive (container.c) and
  * scanned as artifacts of their own.  An archive only carries files (zip,
  * tar, a compressed stream); the other containers are model formats built
  * on zip (PyTorch, .npz, Keras).
  */
-#define MG_FMT_CONTAINER	0x1u
-#define MG_FMT_ARCHIVE		0x2u
-#define MG_FMT_STREAM		0x4u	/* a compressed stream (one member) */
+#define MG_FMT_CONTAINER	0x2u
+#define MG_FMT_ARCHIVE		0x4u
+#define MG_FMT_STREAM		0x8u	/* a compressed stream (one member) */
 
 extern const struct mg_format mg_fmt_gguf;
 extern const struct mg_format mg_fmt_safetensors;
@@ -82,6 +89,19 @@ extern const struct mg_format mg_fmt_lzma;
 extern const struct mg_format mg_fmt_zstd;
 extern const struct mg_format mg_fmt_lz4;
 
+/*
+ * Entries outside the detection table (probe and parse NULL, never bid):
+ * what an artifact is when no format claimed it, and the artifacts that
+ * verification, the gate and a merge make up.
+ */
+extern const struct mg_format mg_fmt_unknown;	/* no format claimed it */
+extern const struct mg_format mg_fmt_file;	/* a pinned file, no model */
+extern const struct mg_format mg_fmt_unscanned;	/* pinned, not read (shard) */
+extern const struct mg_format mg_fmt_missing;	/* MG_FMT_SYNTHETIC ... */
+extern const struct mg_format mg_fmt_manifest;
+extern const struct mg_format mg_fmt_policy;
+extern const struct mg_format mg_fmt_unreadable;
+
 /* The highest bidder for these first bytes, or NULL. */
 const struct mg_format *mg_fmt_detect(const unsigned char *head, size_t n,
 	    uint64_t size);
@@ -98,6 +118,20 @@ const struct mg_format *mg_fmt_by_ext(const char *filename);
  */
 const struct mg_format *mg_fmt_claim_by_name(const char *filename,
 	    const unsigned char *head, size_t n);
+
+/*
+ * The entry a report names (detection table first, then the entries
+ * above), for names read back from outside; NULL when none has it.  Two
+ * table entries may share a name ("pytorch": the legacy checkpoint modelgate
+ * checks and the zip it does not): the first wins.
+ */
+const struct mg_format *mg_fmt_by_name(const char *name);
+
+/*
+ * 1 when a and b are reported as the same format: the same entry, or two
+ * entries that share a name.
+ */
+int	mg_fmt_same_name(const struct mg_format *a, const struct mg_format *b);
 
 /* 1 when the bytes open a compressed stream (gzip, zlib, xz, ...). */
 int	mg_fmt_compressed_magic(const unsigned char *head, size_t n);

@@ -22,8 +22,8 @@
  *   replaced by a placeholder past MG_MAX_META_BYTES;
  * - every key is checked for duplicates through a table of keyed digests
  *   sized once from the checked key count, past the budget too;
- * - one rule produces at most MG_MAX_GGUF_SAME_FINDINGS findings per file,
- *   then one summary finding saying how many more there were;
+ * - findings go through mg_artifact_add, which caps them per rule and
+ *   counts the rest;
  * - per tensor only what the range checks need is kept (offset, size,
  *   type, parameter count, a short sanitised name).
  *
@@ -108,11 +108,11 @@ struct gg {
 	int		 nomem;
 	int		 trunc_noted;
 	int		 meta_limited;
-	unsigned	 nsame[MG_R__COUNT];
 	char		 where[96];	/* "metadata entry 3" for messages */
 
 	cJSON		*meta;		/* raw KVs, then the summary */
 	cJSON		*keylist;
+	struct mg_strset *mkeys;	/* the raw keys stored in meta */
 	cJSON		*tmpl;		/* chat_template_sha256, or NULL */
 	struct mg_keyset *keyset;	/* digests of every raw key */
 	struct mg_keyset *dirty;	/* sanitised forms of stored keys
@@ -169,8 +169,6 @@ note(struct gg *g, enum mg_rule_id rule, uint64_t off, const char *key,
 	char msg[768];
 	va_list ap;
 
-	if (g->nsame[rule]++ >= MG_MAX_GGUF_SAME_FINDINGS)
-		return;		/* summarised in finish() */
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -191,8 +189,6 @@ notex(struct gg *g, enum mg_rule_id rule, uint64_t off, uint64_t len,
 	char msg[768];
 	va_list ap;
 
-	if (g->nsame[rule]++ >= MG_MAX_GGUF_SAME_FINDINGS)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -1145,6 +1141,10 @@ kv(struct gg *g, uint64_t idx)
 			r = MG_ERR_NOMEM;
 			goto out;
 		}
+		if (mg_strset_add(g->mkeys, jk, strlen(jk)) < 0) {
+			r = MG_ERR_NOMEM;
+			goto out;
+		}
 		cJSON_AddItemToObject(g->meta, jk, val);
 		val = NULL;	/* transferred */
 	}
@@ -1815,7 +1815,6 @@ finish(struct gg *g)
 	const char *q = NULL;
 	uint64_t total = 0;
 	char major[32];
-	size_t i;
 	int r;
 
 	if ((counts = cJSON_CreateObject()) == NULL ||
@@ -1888,14 +1887,6 @@ finish(struct gg *g)
 		a->vocab_size = g->vocab_sfx.u;
 		a->have |= MG_HAVE_VOCAB;
 	}
-
-	/* Say how many findings the per-rule cap held back. */
-	for (i = 0; i < MG_R__COUNT; i++)
-		if (g->nsame[i] > MG_MAX_GGUF_SAME_FINDINGS &&
-		    mg_artifact_add(a, (enum mg_rule_id)i, MG_FINDING_NO_OFFSET,
-		    NULL, "gguf: %u more findings of this rule were not "
-		    "listed", g->nsame[i] - MG_MAX_GGUF_SAME_FINDINGS) != MG_OK)
-			g->nomem = 1;
 	r = g->nomem ? MG_ERR_NOMEM : MG_OK;
 out:
 	cJSON_Delete(counts);
@@ -1993,6 +1984,7 @@ gguf_parse(struct mg_rd *rd, struct mg_artifact *a)
 	g->version = v;
 	if ((g->meta = cJSON_CreateObject()) == NULL ||
 	    (g->keylist = cJSON_CreateArray()) == NULL ||
+	    (g->mkeys = mg_strset_new()) == NULL ||
 	    (g->dirty = mg_keyset_new(0)) == NULL) {
 		r = MG_ERR_NOMEM;
 		goto out;
@@ -2076,11 +2068,15 @@ done:
 	cJSON_Delete(a->metadata);
 	a->metadata = g->meta;
 	g->meta = NULL;	/* transferred */
+	mg_strset_free(a->meta_keys);
+	a->meta_keys = g->mkeys;
+	g->mkeys = NULL;	/* transferred */
 out:
 	if (g->nomem)
 		r = MG_ERR_NOMEM;
 	cJSON_Delete(g->meta);
 	cJSON_Delete(g->keylist);
+	mg_strset_free(g->mkeys);
 	cJSON_Delete(g->tmpl);
 	mg_keyset_free(g->keyset);
 	mg_keyset_free(g->dirty);

@@ -24,6 +24,7 @@
 #include "limits.h"
 #include "pickle.h"
 #include "rd.h"
+#include "strset.h"
 
 enum nk { N_STR, N_INT, N_TRUE, N_FALSE, N_NONE, N_TUPLE, N_LIST, N_DICT };
 
@@ -473,6 +474,15 @@ npy_parse(struct mg_rd *rd, struct mg_artifact *a)
 	for (k = L.nodes[shape].child; k >= 0; k = L.nodes[k].next)
 		cJSON_AddItemToArray(sh, cJSON_CreateNumber(
 		    (double)L.nodes[k].i));
+	/* The header dictionary's keys, the ones metadata names too. */
+	mg_strset_free(a->meta_keys);
+	if ((a->meta_keys = mg_strset_new()) == NULL ||
+	    mg_strset_add(a->meta_keys, "descr", 5) < 0 ||
+	    mg_strset_add(a->meta_keys, "fortran_order", 13) < 0 ||
+	    mg_strset_add(a->meta_keys, "shape", 5) < 0) {
+		r = MG_ERR_NOMEM;
+		goto out;
+	}
 	a->tensor_count = 1;
 	a->parameter_count = elems;
 	a->have |= MG_HAVE_TENSORS | MG_HAVE_PARAMS;

@@ -23,8 +23,8 @@
  * Invariants: p[0..n) is the header; s->i <= n always and every byte read
  * is behind a bounds check against n; a syntax error is fatal (finding,
  * then MG_ERR_FORMAT), a semantic one is reported and parsing goes on so
- * one pass shows every problem.  Per rule at most MG_MAX_ST_REPEAT
- * findings are kept; the next one says that the rest were suppressed.
+ * one pass shows every problem.  mg_artifact_add caps the findings per
+ * rule and counts the rest.
  * The data section is never read: the caller drains it for the digest.
  */
 #include <ctype.h>
@@ -70,7 +70,6 @@ struct st {
 	const unsigned char *p;
 	size_t		 n, i;
 	struct mg_artifact *a;
-	unsigned	 nrule[MG_R__COUNT];
 
 	struct mg_strset *names;	/* top-level member names */
 	struct mg_strset *dtypes;	/* distinct dtype strings */
@@ -127,7 +126,7 @@ hoff(size_t pos)
 }
 
 /*
- * Add a finding, keeping at most MG_MAX_ST_REPEAT per rule so a header
+ * Add a finding.  mg_artifact_add caps the findings per rule, so a header
  * with a million bad tensors cannot produce a million findings.
  */
 static int st_find(struct st *s, enum mg_rule_id rule, uint64_t off,
@@ -140,16 +139,7 @@ st_find(struct st *s, enum mg_rule_id rule, uint64_t off, const char *key,
 {
 	char msg[1024];
 	va_list ap;
-	unsigned k = s->nrule[rule];
 
-	if (k > MG_MAX_ST_REPEAT)
-		return MG_OK;
-	s->nrule[rule] = k + 1;
-	if (k == MG_MAX_ST_REPEAT)
-		return mg_artifact_add(s->a, rule, off, NULL,
-		    "safetensors: more than %u %s findings; the rest are "
-		    "not listed (MG_MAX_ST_REPEAT)", MG_MAX_ST_REPEAT,
-		    mg_rule_get(rule)->id);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -1504,6 +1494,10 @@ out:
 	if (a->metadata == NULL && s.meta != NULL) {
 		a->metadata = s.meta;
 		s.meta = NULL;		/* transferred */
+		/* The __metadata__ keys stored in it. */
+		mg_strset_free(a->meta_keys);
+		a->meta_keys = s.meta_keys;
+		s.meta_keys = NULL;	/* transferred */
 	}
 	cJSON_Delete(s.meta);
 	cJSON_Delete(s.lnames);

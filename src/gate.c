@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "err.h"
+#include "fmt.h"
 #include "gate.h"
 #include "glob.h"
 #include "gguf_types.h"
@@ -103,9 +104,12 @@ add_extra(struct ctx *c, struct mg_artifact *a)
 	return MG_OK;
 }
 
-/* A synthetic artifact for a path that is not a scanned file. */
+/*
+ * A synthetic artifact for a path that is not a scanned file.  Its findings
+ * are the gate's own: no parser cap applies.
+ */
 static struct mg_artifact *
-synth(struct ctx *c, const char *path, const char *format)
+synth(struct ctx *c, const char *path, const struct mg_format *format)
 {
 	struct mg_artifact *a = malloc(sizeof(*a));
 	const char *slash = strrchr(path, '/');
@@ -115,6 +119,7 @@ synth(struct ctx *c, const char *path, const char *format)
 	mg_artifact_init(a);
 	a->format = format;
 	a->complete = 1;
+	a->uncapped = 1;
 	a->path = strdup(path);
 	a->abspath = strdup(path);
 	a->filename = strdup(slash != NULL ? slash + 1 : path);
@@ -451,18 +456,39 @@ check_license(struct mg_artifact *a, const struct mg_scope *s)
 	}
 }
 
+/*
+ * Policies name formats as `modelgate formats` lists them: the one place
+ * where an artifact's format meets a name.
+ */
+static int
+fmt_named(const char *name, const struct mg_format *f)
+{
+	return strcmp(name, f->name) == 0;
+}
+
+static int
+fmt_in_list(const struct mg_strv *v, const struct mg_format *f)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (fmt_named(v->v[i], f))
+			return 1;
+	return 0;
+}
+
 static void
 check_format(struct mg_artifact *a, const struct mg_scope *s,
-    const char *format)
+    const struct mg_format *f)
 {
 	if (s->have_formats_allow && s->formats_allow.n > 0 &&
-	    !in_list(&s->formats_allow, format))
+	    !fmt_in_list(&s->formats_allow, f))
 		mg_artifact_addx(a, MG_R_POLICY_FORMAT, MG_FINDING_NO_OFFSET, 0,
-		    NULL, format, "format %s is not in the policy's "
-		    "formats.allow", format);
-	if (s->have_formats_deny && in_list(&s->formats_deny, format))
+		    NULL, f->name, "format %s is not in the policy's "
+		    "formats.allow", f->name);
+	if (s->have_formats_deny && fmt_in_list(&s->formats_deny, f))
 		mg_artifact_addx(a, MG_R_POLICY_FORMAT, MG_FINDING_NO_OFFSET, 0,
-		    NULL, format, "format %s is denied by the policy", format);
+		    NULL, f->name, "format %s is denied by the policy", f->name);
 }
 
 static void
@@ -472,17 +498,18 @@ check_policy(struct mg_artifact *a, const struct mg_scope *s)
 
 	check_format(a, s, a->format);
 	/* The format its name makes loaders read it as counts too. */
-	if (a->claimed_as != NULL && strcmp(a->claimed_as, a->format) != 0)
+	if (a->claimed_as != NULL && !mg_fmt_same_name(a->claimed_as,
+	    a->format))
 		check_format(a, s, a->claimed_as);
 	for (i = 0; i < s->nrequire; i++) {
 		const struct mg_require *rq = &s->require[i];
 
-		if (strcmp(rq->format, a->format) != 0)
+		if (!fmt_named(rq->format, a->format))
 			continue;
 		for (k = 0; k < rq->keys.n && !continuation_shard(a); k++)
-			if (a->metadata == NULL ||
-			    cJSON_GetObjectItemCaseSensitive(a->metadata,
-			    rq->keys.v[k]) == NULL)
+			if (a->meta_keys == NULL ||
+			    !mg_strset_has(a->meta_keys, rq->keys.v[k],
+			    strlen(rq->keys.v[k])))
 				mg_artifact_add(a, MG_R_POLICY_KEY,
 				    MG_FINDING_NO_OFFSET, rq->keys.v[k],
 				    "required metadata key '%.200s' is missing",
@@ -718,7 +745,7 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 		 * violation.
 		 */
 		waived = f->rule == MG_R_FMT_UNSUPPORTED &&
-		    s.have_formats_unchecked && in_list(&s.formats_unchecked,
+		    s.have_formats_unchecked && fmt_in_list(&s.formats_unchecked,
 		    a->unchecked_as != NULL ? a->unchecked_as : a->format);
 		if (f->rule == MG_R_FMT_UNSUPPORTED && !waived &&
 		    gf->state != MG_FS_SUPPRESSED)
@@ -838,7 +865,7 @@ policy_findings(struct ctx *c)
 
 		if (!ex && !unused)
 			continue;
-		if (pa == NULL && (pa = synth(c, c->pol->source, "policy")) ==
+		if (pa == NULL && (pa = synth(c, c->pol->source, &mg_fmt_policy)) ==
 		    NULL)
 			return MG_ERR_NOMEM;
 		if (ex)
@@ -892,7 +919,7 @@ mg_gate_eval(struct mg_gate *g, struct mg_run *run,
 	/* Walk problems are artifacts that could not be checked. */
 	for (i = 0; i < run->nerrs; i++) {
 		struct mg_artifact *a = synth(&c, run->errs[i].path,
-		    "unreadable");
+		    &mg_fmt_unreadable);
 
 		if (a == NULL) {
 			r = MG_ERR_NOMEM;
@@ -974,12 +1001,9 @@ fail:
 }
 
 int
-mg_gate_is_synthetic_format(const char *format)
+mg_gate_is_synthetic_format(const struct mg_format *f)
 {
-	return strcmp(format, "missing") == 0 ||
-	    strcmp(format, "manifest") == 0 ||
-	    strcmp(format, "policy") == 0 ||
-	    strcmp(format, "unreadable") == 0;
+	return (f->flags & MG_FMT_SYNTHETIC) != 0;
 }
 
 void

@@ -21,6 +21,7 @@
 #include "artifact.h"
 #include "run.h"
 
+struct mg_format;
 struct mg_policy;
 
 enum mg_verdict {
@@ -135,7 +136,7 @@ int	mg_gate_expired(const char *expires, const char *today);
 void	mg_gate_retally(struct mg_gate *g, size_t nreal, int empty_exit);
 
 /* 1 for artifacts the gate made up ("missing", "policy", ...). */
-int	mg_gate_is_synthetic_format(const char *format);
+int	mg_gate_is_synthetic_format(const struct mg_format *f);
 
 const char *mg_verdict_name(enum mg_verdict v);		/* "pass" ... */
 const char *mg_run_verdict_name(enum mg_run_verdict v);	/* "pass", "fail", "incomplete", "empty" */

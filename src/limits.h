@@ -26,9 +26,13 @@
 #define MG_MAX_GGUF_DIMS	4u		/* GGML_MAX_DIMS */
 #define MG_MAX_GGUF_ALIGN	(1u << 31)	/* every u32 power of two (ggml) */
 #define MG_MAX_TEMPLATE		(1u << 20)	/* chat template checked (GGUF-TEMPLATE) */
-#define MG_MAX_GGUF_SAME_FINDINGS 64u	/* per rule per file, then a count */
 
-/* Findings listed per artifact; the rest are counted (LIMIT-FINDINGS). */
+/*
+ * Findings listed per rule per artifact, then one of the rule counting the
+ * rest; and per artifact, then LIMIT-FINDINGS counting the rest.  Both are
+ * applied by mg_artifact_add, for every parser alike.
+ */
+#define MG_MAX_SAME_FINDINGS	64u
 #define MG_MAX_FINDINGS		1000u
 
 /*
@@ -44,7 +48,6 @@
 #define MG_MAX_ST_DEPTH		4u		/* JSON nesting in a header */
 #define MG_MAX_ST_TENSORS	1000000ull	/* tensor entries */
 #define MG_MAX_ST_DIMS		64u		/* shape rank */
-#define MG_MAX_ST_REPEAT	64u		/* findings kept per rule per file */
 
 /* Sidecar JSON (config.json, tokenizer_config.json) */
 #define MG_MAX_SIDECAR_BYTES	(16u << 20)
@@ -80,7 +83,6 @@
 #define MG_MAX_PICKLE_NEST	4u		/* pickles inside pickles */
 #define MG_MAX_PICKLE_RESYNC	(1u << 20)	/* bytes searched after a break */
 #define MG_MAX_PICKLE_STORAGES	(1u << 20)	/* legacy torch storages */
-#define MG_MAX_PICKLE_SAME	64u		/* findings per rule per file */
 
 /* NumPy .npy (NPY-HDR) */
 #define MG_MAX_NPY_HEADER	10000u		/* numpy's max_header_size */

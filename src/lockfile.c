@@ -43,6 +43,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "fmt.h"
 #include "hash.h"
 #include "lockfile.h"
 #include "path.h"
@@ -60,10 +61,6 @@
 #define LOCK_INT_LIMIT		9007199254740992.0	/* 2^53 */
 
 #define LOCK_VERSION		1
-
-static const char fmt_missing[] = "missing";
-static const char fmt_file[] = "file";	/* a pinned file that is no model */
-static const char fmt_manifest[] = "manifest";
 
 /* An entry under construction with its source order for stable sorting. */
 struct pend {
@@ -1188,7 +1185,7 @@ mg_lock_write(FILE *f, struct mg_artifact *const *arts, size_t n,
 		bad |= put_str(e, "path", p);
 		bad |= put_u64(e, "size", a->size);
 		bad |= put_str(e, "sha256", a->sha256);
-		bad |= put_str(e, "format", a->format);
+		bad |= put_str(e, "format", a->format->name);
 		bad |= put_str(e, "architecture", a->architecture);
 		bad |= put_str(e, "quantization", a->quantization);
 		bad |= put_str(e, "dtype", a->dtype);
@@ -1229,7 +1226,7 @@ covers(const struct mg_lock *l, const char *root, const char *path)
 }
 
 static struct mg_artifact *
-synth(const char *path, const char *format)
+synth(const char *path, const struct mg_format *format)
 {
 	struct mg_artifact *a = malloc(sizeof(*a));
 
@@ -1238,6 +1235,7 @@ synth(const char *path, const char *format)
 	mg_artifact_init(a);
 	a->format = format;
 	a->complete = 1;	/* fully checked: the verdict is the finding */
+	a->uncapped = 1;	/* verification's findings, not a parser's */
 	if ((a->path = strdup(path)) == NULL ||
 	    (a->abspath = strdup(path)) == NULL ||
 	    (a->filename = strdup(basename_of(path))) == NULL) {
@@ -1336,7 +1334,7 @@ check_plain(const struct mg_lock *l, const struct mg_lock_entry *e)
 	int fd = -1, ok = 0;
 	ssize_t k;
 
-	if ((a = synth(e->path, fmt_file)) == NULL)
+	if ((a = synth(e->path, &mg_fmt_file)) == NULL)
 		return NULL;
 	a->complete = 0;
 	fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -1414,8 +1412,8 @@ mg_lock_verify(const struct mg_lock *l, struct mg_artifact *const *arts,
 		size_t k;
 
 		/* Artifacts made by an earlier verification are not files. */
-		if (strcmp(arts[i]->format, fmt_missing) == 0 ||
-		    strcmp(arts[i]->format, fmt_manifest) == 0)
+		if (arts[i]->format == &mg_fmt_missing ||
+		    arts[i]->format == &mg_fmt_manifest)
 			continue;
 		if ((e = find_idx(l, arts[i]->path, &k, &nomem)) != NULL) {
 			seen[k] = 1;
@@ -1459,7 +1457,7 @@ mg_lock_verify(const struct mg_lock *l, struct mg_artifact *const *arts,
 			continue;
 		}
 		where(w, sizeof(w), l, e->line);
-		if ((a = synth(e->path, fmt_missing)) == NULL ||
+		if ((a = synth(e->path, &mg_fmt_missing)) == NULL ||
 		    mg_artifact_add(a, MG_R_HASH_MISSING, MG_FINDING_NO_OFFSET,
 		    NULL, "pinned in %s (sha256 %s) but not found: %s", w,
 		    e->sha256, reason) != MG_OK ||
@@ -1469,7 +1467,7 @@ mg_lock_verify(const struct mg_lock *l, struct mg_artifact *const *arts,
 	}
 	nothing = l->expect_match && l->n > 0 && ncovered == 0;
 	if (l->nbad > 0 || nothing) {
-		if ((a = synth(src_name(l), fmt_manifest)) == NULL)
+		if ((a = synth(src_name(l), &mg_fmt_manifest)) == NULL)
 			goto out;
 		if (nothing && mg_artifact_add(a, MG_R_HASH_MANIFEST,
 		    MG_FINDING_NO_OFFSET, NULL, "none of the %zu pinned paths "

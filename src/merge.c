@@ -2,8 +2,9 @@
  * merge.c - read shard reports back into one gate; recount a gate.
  *
  * Every artifact of the merged gate is synthetic and owned by it; the
- * strings the gate only borrows (formats, suppression reasons) are kept
- * in m->strs.  Findings are taken as the shards judged them (severity
+ * strings the gate only borrows (suppression reasons) are kept in
+ * m->strs, and a format is the table entry of its name (a name modelgate
+ * does not know makes the entry malformed).  Findings are taken as the shards judged them (severity
  * after overrides, state, counts, fingerprint): a merge never re-reads a
  * model, it only proves that the shards cover one tree exactly once and
  * recounts.  The one cross-shard judgement is the policy file's
@@ -20,14 +21,13 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "fmt.h"
 #include "hash.h"
 #include "lockfile.h"
 #include "limits.h"
 #include "merge.h"
 #include "text.h"
 #include "rules.h"
-
-const char mg_unscanned_format[] = "unscanned";
 
 static int
 cmp_art(const void *a, const void *b)
@@ -69,7 +69,7 @@ mg_run_add_placeholders(struct mg_run *run, const struct mg_listing *l,
 			return MG_ERR_NOMEM;
 		mg_artifact_init(a);
 		run->arts[run->n++] = a;
-		a->format = mg_unscanned_format;
+		a->format = &mg_fmt_unscanned;
 		a->complete = 1;
 		a->policy_checked = 1;	/* nothing to judge: never read */
 		a->size = e->have_size ? e->size : l->sizes[i];
@@ -96,12 +96,11 @@ mg_gate_shard_filter(struct mg_gate *g, const struct mg_shard *s,
 		struct mg_gate_artifact *ga = &g->arts[i];
 		int drop;
 
-		if (ga->a->format == mg_unscanned_format) {
+		if (ga->a->format == &mg_fmt_unscanned) {
 			free(ga->findings);	/* the run owns the artifact */
 			continue;
 		}
-		drop = ga->synthetic &&
-		    strcmp(ga->a->format, "policy") != 0 &&
+		drop = ga->synthetic && ga->a->format != &mg_fmt_policy &&
 		    !mg_shard_owns(s, l, ga->a->path);
 
 		if (drop) {
@@ -368,15 +367,6 @@ out:
 /* ---- one artifact ------------------------------------------------------- */
 
 static int
-sane_format(const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-
-	return n > 0 && n <= 32 &&
-	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") == n;
-}
-
-static int
 state_parse(const char *s, enum mg_fstate *st)
 {
 	if (s == NULL)
@@ -434,7 +424,7 @@ add_artifact(struct mg_merge *m, const char *file, const cJSON *jo,
 	sha = str_of(jo, "sha256");
 	c = cJSON_GetObjectItemCaseSensitive(jo, "complete");
 	fs = cJSON_GetObjectItemCaseSensitive(jo, "findings");
-	if (path == NULL || *path == '\0' || !sane_format(fmt) ||
+	if (path == NULL || *path == '\0' || mg_fmt_by_name(fmt) == NULL ||
 	    sha == NULL || (*sha != '\0' && !is_hex64(sha)) ||
 	    u64_of(jo, "size", &size) != 0 || !cJSON_IsBool(c) ||
 	    !cJSON_IsArray(fs) ||
@@ -448,8 +438,7 @@ add_artifact(struct mg_merge *m, const char *file, const cJSON *jo,
 	mg_artifact_init(a);
 	ga->a = a;
 	ga->synthetic = 1;
-	if ((a->format = keep(m, fmt)) == NULL)
-		goto out;
+	a->format = mg_fmt_by_name(fmt);
 	s = strrchr(path, '/');
 	a->path = strdup(path);
 	a->abspath = strdup(path);
@@ -581,7 +570,7 @@ cmp_ga(const void *x, const void *y)
 	int c = strcmp(a->a->path, b->a->path);
 
 	if (c == 0)
-		c = strcmp(a->a->format, b->a->format);
+		c = strcmp(a->a->format->name, b->a->format->name);
 	/* Members of one name in one archive are told apart by place. */
 	return c != 0 ? c : a->a->ordinal < b->a->ordinal ? -1 :
 	    a->a->ordinal > b->a->ordinal;
@@ -593,7 +582,7 @@ all_policy(const struct mg_gate_artifact *a, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(a[i].a->format, "policy") != 0)
+		if (a[i].a->format != &mg_fmt_policy)
 			return 0;
 	return 1;
 }
@@ -881,11 +870,11 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 			if (r != MG_OK)
 				break;
 			a = arts[na - 1].a;
-			if (strcmp(a->format, "policy") == 0)
+			if (a->format == &mg_fmt_policy)
 				continue;
 			if (mg_hash_update(h, a->path, strlen(a->path) + 1) !=
-			    MG_OK || mg_hash_update(h, a->format,
-			    strlen(a->format) + 1) != MG_OK) {
+			    MG_OK || mg_hash_update(h, a->format->name,
+			    strlen(a->format->name) + 1) != MG_OK) {
 				r = MG_ERR_NOMEM;
 				break;
 			}
@@ -899,7 +888,7 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 			 */
 			if ((strcmp(m->mode, "hash") == 0 ||
 			    (mg_gate_is_synthetic_format(a->format) &&
-			    strcmp(a->format, "unreadable") != 0)) &&
+			    a->format != &mg_fmt_unreadable)) &&
 			    shard_of(a, m->total) != d.index) {
 				snprintf(err, errlen, "%s: %s belongs to shard "
 				    "%u, not %u: the report was edited, or the "
@@ -968,8 +957,7 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 			for (x = i; x < k; x++)
 				for (y = x + 1; y < k; y++)
 					if (cmp_ga(&arts[x], &arts[y]) == 0 ||
-					    strcmp(arts[x].a->format, "policy")
-					    == 0) {
+					    arts[x].a->format == &mg_fmt_policy) {
 						snprintf(err, errlen, "%s is "
 						    "reported by more than one "
 						    "shard: the reports do not "
@@ -988,7 +976,7 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 			}
 			continue;
 		} else if (k - i > 1) {
-			if (strcmp(arts[i].a->format, "policy") != 0) {
+			if (arts[i].a->format != &mg_fmt_policy) {
 				snprintf(err, errlen, "%s is reported by more "
 				    "than one shard: the reports do not come "
 				    "from one sharded scan", arts[i].a->path);
@@ -1002,13 +990,13 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 				free_ga(&arts[--k]);
 			for (k = i + 1; k < na && arts[k].a == NULL; k++)
 				;
-		} else if (strcmp(arts[i].a->format, "policy") == 0) {
+		} else if (arts[i].a->format == &mg_fmt_policy) {
 			/* Only one shard reports the policy file. */
 			if ((r = fold_policy(&arts[i], NULL, 0, m->total == 1 ?
 			    1 : m->total)) != MG_OK)
 				goto out;
 		}
-		if (strcmp(arts[i].a->format, "policy") == 0 &&
+		if (arts[i].a->format == &mg_fmt_policy &&
 		    arts[i].nfindings == 0) {
 			free_ga(&arts[i]);
 			continue;

@@ -79,13 +79,12 @@ void	mg_gate_shard_filter(struct mg_gate *g, const struct mg_shard *s,
  * Placeholders for the files a shard or a file selection leaves out:
  * every listed path for which scanned(arg, path) is 0 and that one of the
  * pin lists names is added to the run as an artifact of format
- * mg_unscanned_format carrying its pinned digest, so that verifying the
+ * mg_fmt_unscanned carrying its pinned digest, so that verifying the
  * pins neither re-reads those files nor reports them missing.
  * mg_gate_shard_filter removes them again.  Pin lists may be NULL.
  * Returns MG_OK or MG_ERR_NOMEM.
  */
 struct mg_lock;
-extern const char mg_unscanned_format[];
 int	mg_run_add_placeholders(struct mg_run *run, const struct mg_listing *l,
 	    int (*scanned)(void *arg, const char *path), void *arg,
 	    const struct mg_lock *const *pins, size_t npins);

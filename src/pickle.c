@@ -125,7 +125,7 @@ struct pk {
 	unsigned char	 op;		/* the opcode being read */
 	uint64_t	 shadow_room;	/* shadow: file bytes from the block on */
 	int		 rc;		/* worst result so far */
-	unsigned	 same[MG_R__COUNT];
+	int		 trailed;	/* a PICKLE-TRAIL finding was made */
 	uint32_t	*imp_hash;	/* index + 1, 0: empty */
 	size_t		 imp_hcap;
 	struct storage	*st;
@@ -154,8 +154,8 @@ pk_note(struct pk *pk, enum mg_rule_id rule, uint64_t off, const char *key,
 		pk->quiet_errors++;
 		return;
 	}
-	if (pk->same[rule]++ >= MG_MAX_PICKLE_SAME)
-		return;
+	if (rule == MG_R_PICKLE_TRAIL)
+		pk->trailed = 1;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -2896,7 +2896,7 @@ mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 		/* After the main object, keep every storage key. */
 		pk.keep_all = torch && pk.streams == 4;
 		if (pk.streams > 0 && !broken && !(torch && pk.streams < 5) &&
-		    pk.same[MG_R_PICKLE_TRAIL] == 0)
+		    !pk.trailed)
 			pk_note(&pk, MG_R_PICKLE_TRAIL, start, NULL, "%llu bytes "
 			    "follow the pickle that ends at offset %llu; they are "
 			    "analysed as further pickles",
@@ -2962,12 +2962,6 @@ mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 		    "torch file holds %u of its 5 pickles", pk.streams);
 		worse(&pk, MG_ERR_TRUNCATED);
 	}
-	for (r = 0; r < MG_R__COUNT; r++)
-		if (pk.same[r] > MG_MAX_PICKLE_SAME)
-			(void)mg_artifact_add(a, (enum mg_rule_id)r,
-			    MG_FINDING_NO_OFFSET, NULL, "%u more findings of this "
-			    "rule were not listed (MG_MAX_PICKLE_SAME)",
-			    pk.same[r] - MG_MAX_PICKLE_SAME);
 	if (pk.quiet_errors > 0)
 		(void)mg_artifact_add(a, MG_R_PICKLE_OPCODE, MG_FINDING_NO_OFFSET,
 		    NULL, "%u further breaks after resynchronising were not "

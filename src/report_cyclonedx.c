@@ -22,6 +22,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "fmt.h"
 #include "hash.h"
 #include "report.h"
 #include "spdx.h"
@@ -152,7 +153,7 @@ component(const struct mg_artifact *a)
 	if ((props = cJSON_AddArrayToObject(c, "properties")) == NULL)
 		goto fail;
 	r |= prop(props, "modelgate:path", a->path);
-	r |= prop(props, "modelgate:format", a->format);
+	r |= prop(props, "modelgate:format", a->format->name);
 	r |= prop_u64(props, "modelgate:size", a->size);
 	if (a->training_framework != NULL)
 		r |= prop(props, "modelgate:training_framework",

@@ -17,6 +17,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "fmt.h"
 #include "gate.h"
 #include "gate_report.h"
 #include "hash.h"
@@ -77,7 +78,7 @@ artifact_json(const struct mg_gate_artifact *ga)
 		r |= put(o, "file", mg_json_bytes(a->path, a->disk_len));
 		r |= put(o, "ordinal", mg_json_u64(a->ordinal));
 	}
-	r |= put(o, "format", cJSON_CreateString(a->format));
+	r |= put(o, "format", cJSON_CreateString(a->format->name));
 	r |= put(o, "size", mg_json_u64(a->size));
 	r |= put(o, "sha256", cJSON_CreateString(a->sha256));
 	r |= put(o, "complete", cJSON_CreateBool(a->complete));
@@ -158,11 +159,11 @@ mg_report_gate_arts_sha256(const struct mg_gate *g, char out[65])
 	for (i = 0; i < g->n; i++) {
 		const struct mg_artifact *a = g->arts[i].a;
 
-		if (strcmp(a->format, "policy") == 0)
+		if (a->format == &mg_fmt_policy)
 			continue;
 		if (mg_hash_update(h, a->path, strlen(a->path) + 1) != MG_OK ||
-		    mg_hash_update(h, a->format, strlen(a->format) + 1) !=
-		    MG_OK)
+		    mg_hash_update(h, a->format->name,
+		    strlen(a->format->name) + 1) != MG_OK)
 			goto out;
 	}
 	if (mg_hash_final_hex(h, out) == MG_OK)

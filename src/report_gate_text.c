@@ -11,6 +11,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "fmt.h"
 #include "gate.h"
 #include "gate_report.h"
 #include "text.h"
@@ -63,7 +64,7 @@ mg_report_gate_text(FILE *f, const struct mg_gate *g,
 		c = ga->verdict == MG_V_FAIL ? col(info, RED) :
 		    ga->verdict == MG_V_ERROR ? col(info, YEL) : col(info, GRN);
 		fprintf(f, "%s%s%s%s %s (%s)\n", c, col(info, BLD), tag,
-		    col(info, RST), path, ga->a->format);
+		    col(info, RST), path, ga->a->format->name);
 		free(path);
 		for (k = 0; k < ga->nfindings; k++) {
 			const struct mg_gate_finding *gf = &ga->findings[k];

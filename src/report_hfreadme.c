@@ -31,6 +31,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "fmt.h"
 #include "report.h"
 #include "text.h"
 
@@ -184,7 +185,7 @@ tags_of(const struct mg_artifact *a, struct list *l)
 			if (r == MG_OK && cJSON_IsString(e))
 				r = tag_add(l, e->valuestring);
 	if (r == MG_OK)
-		r = tag_add(l, a->format);
+		r = tag_add(l, a->format->name);
 	if (r == MG_OK)
 		r = tag_add(l, a->architecture);
 	if (r == MG_OK)
@@ -448,7 +449,8 @@ static int
 derive_desc(const struct mg_artifact *a, struct view title, char **out)
 {
 	struct view sl = md_str(a, "general.size_label");
-	const char *fmt = a->format != NULL ? a->format : "unknown", *sep;
+	const char *fmt = a->format != NULL ? a->format->name : "unknown",
+	    *sep;
 	char num[32];
 	size_t len = 0, i;
 	FILE *m;
@@ -618,7 +620,7 @@ body(FILE *f, const struct mg_artifact *a, const struct card *c)
 	r |= row_code(f, "Filename", viewz(a->filename));
 	r |= row_code(f, "Path", viewz(a->abspath != NULL ? a->abspath :
 	    a->path));
-	r |= row_code(f, "Format", viewz(a->format));
+	r |= row_code(f, "Format", viewz(a->format->name));
 	row_size(f, a->size);
 	r |= row_code(f, "SHA256", viewz(a->sha256));
 	r |= row_code(f, "Architecture", viewz(a->architecture));

@@ -14,6 +14,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "fmt.h"
 #include "report.h"
 #include "text.h"
 
@@ -56,7 +57,7 @@ mg_bom_json_doc(const struct mg_artifact *a, const struct mg_bom_info *info)
 	r |= add(d, "model_filename", mg_json_bytesz(a->filename));
 	r |= add(d, "file_size_bytes", mg_json_u64(a->size));
 	r |= add(d, "sha256", cJSON_CreateString(a->sha256));
-	r |= add(d, "format", cJSON_CreateString(a->format));
+	r |= add(d, "format", cJSON_CreateString(a->format->name));
 	r |= add(d, "architecture", opt_str(a->architecture));
 	r |= add(d, "parameter_count", opt_u64(a->have & MG_HAVE_PARAMS,
 	    a->parameter_count));

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "fmt.h"
 #include "gate.h"
 #include "gate_report.h"
 #include "rules.h"
@@ -419,7 +420,7 @@ mg_report_junit(FILE *f, const struct mg_gate *g,
 		goto out;
 	for (i = 0; i < g->n; i++)
 		fmts[i] = g->arts[i].a->format != NULL ?
-		    g->arts[i].a->format : "unknown";
+		    g->arts[i].a->format->name : "unknown";
 	qsort(fmts, g->n, sizeof(*fmts), cmp_str);
 	for (i = 0; i < g->n; i++)
 		if (nf == 0 || strcmp(fmts[nf - 1], fmts[i]) != 0)
@@ -432,7 +433,7 @@ mg_report_junit(FILE *f, const struct mg_gate *g,
 		for (i = 0; i < g->n; i++) {
 			const struct mg_gate_artifact *ga = &g->arts[i];
 			const char *fmt = ga->a->format != NULL ?
-			    ga->a->format : "unknown";
+			    ga->a->format->name : "unknown";
 
 			if (strcmp(fmt, fmts[s]) != 0)
 				continue;

@@ -22,6 +22,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "fmt.h"
 #include "report.h"
 #include "text.h"
 
@@ -144,7 +145,7 @@ build(struct rows *rs, const struct mg_artifact *a)
 	r |= add_u64(rs, "file_size_bytes", 1, a->size);
 	/* Empty when not hashed (--no-hash): nothing to show. */
 	r |= add_str(rs, "sha256", a->sha256[0] != '\0' ? a->sha256 : NULL);
-	r |= add_str(rs, "format", a->format);
+	r |= add_str(rs, "format", a->format->name);
 	r |= add_str(rs, "architecture", a->architecture);
 	r |= add_u64(rs, "parameter_count", a->have & MG_HAVE_PARAMS,
 	    a->parameter_count);

@@ -79,7 +79,7 @@ static int
 is_artifact(const struct mg_artifact *a)
 {
 	/* The scan decided: a model extension alone is not enough (text). */
-	return strcmp(a->format, "unknown") != 0;
+	return a->format != &mg_fmt_unknown;
 }
 
 static void

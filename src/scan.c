@@ -108,7 +108,7 @@ unpickles(const struct mg_format *f)
 static int
 same_reading(const struct mg_format *content, const struct mg_format *claim)
 {
-	if (content == claim || strcmp(content->name, claim->name) == 0)
+	if (mg_fmt_same_name(content, claim))
 		return 1;
 	return (content == &mg_fmt_pickle || content == &mg_fmt_torch_legacy) &&
 	    unpickles(claim);
@@ -232,18 +232,18 @@ scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		    byext != NULL ? byext->name : "otherwise");
 	if (fmt == NULL)
 		fmt = claim;	/* let its parser say precisely what is wrong */
-	a->format = fmt->name;
+	a->format = fmt;
 	/* Formats without extensions (a Git LFS pointer) stand in by design. */
 	if (claim != NULL && fmt->exts[0] != NULL &&
-	    strcmp(claim->name, fmt->name) != 0)
-		a->claimed_as = claim->name;
+	    !mg_fmt_same_name(claim, fmt))
+		a->claimed_as = claim;
 
 	before = a->nfindings;
 	if (fmt->flags & MG_FMT_CONTAINER) {
 		if (!(fmt->flags & MG_FMT_ARCHIVE)) {
 			/* A model format on a zip: its members are checked. */
 			a->unsupported = 1;
-			a->unchecked_as = fmt->name;
+			a->unchecked_as = fmt;
 			stopped = 1;
 			mg_artifact_add(a, MG_R_FMT_UNSUPPORTED,
 			    MG_FINDING_NO_OFFSET, NULL, "%s %s; modelgate checks "
@@ -254,7 +254,7 @@ scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		    claim->parse == NULL && !(claim->flags & MG_FMT_ARCHIVE) &&
 		    !joblib_stream(fmt, claim)) {
 			a->unsupported = 1;
-			a->unchecked_as = claim->name;
+			a->unchecked_as = claim;
 			stopped = 1;
 			mg_artifact_add(a, MG_R_FMT_UNSUPPORTED,
 			    MG_FINDING_NO_OFFSET, NULL, "the content is %s, but "
@@ -269,7 +269,7 @@ scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		 * never complete, so it cannot pass as checked.
 		 */
 		a->unsupported = 1;
-		a->unchecked_as = fmt->name;
+		a->unchecked_as = fmt;
 		stopped = 1;
 		if (fmt == &mg_fmt_compressed)
 			mg_artifact_add(a, MG_R_FMT_UNSUPPORTED,
@@ -305,7 +305,7 @@ scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		 * and not the other.  That reading was not checked.
 		 */
 		a->unsupported = 1;
-		a->unchecked_as = claim->name;
+		a->unchecked_as = claim;
 		stopped = 1;
 		mg_artifact_add(a, MG_R_FMT_UNSUPPORTED, MG_FINDING_NO_OFFSET,
 		    NULL, "the content is %s, but the name makes loaders read "
@@ -423,7 +423,7 @@ mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
 		    "cannot open: %s", strerror(errno));
 		a->format = mg_fmt_by_ext(a->filename) ?
-		    mg_fmt_by_ext(a->filename)->name : "unknown";
+		    mg_fmt_by_ext(a->filename) : &mg_fmt_unknown;
 		return;
 	}
 	if (fstat(fc.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -450,7 +450,7 @@ mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	mg_scan_src(c, o, &src, a);
 	close(fc.fd);
 
-	if (o->sidecars && sidecars != 0 && strcmp(a->format, "unknown") != 0) {
+	if (o->sidecars && sidecars != 0 && a->format != &mg_fmt_unknown) {
 		/* Beside the path the walk found, not a link's target. */
 		const char *where = a->path != NULL ? a->path : fspath;
 		const char *slash = strrchr(where, '/');

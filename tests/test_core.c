@@ -1,6 +1,7 @@
 /*
  * test_core.c - the reader, text helpers, string set, pool and walker.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "suites.h"
 #include "template.h"
 #include "text.h"
+#include "tutil.h"
 #include "walk.h"
 
 START_TEST(rd_getters_bounds)
@@ -180,9 +182,11 @@ START_TEST(findings_cap_and_limit_rule)
 	unsigned i;
 
 	mg_artifact_init(&a);
+	/* Many rules, each under its own cap. */
 	for (i = 0; i < MG_MAX_FINDINGS + 500; i++)
-		ck_assert_int_eq(mg_artifact_add(&a, MG_R_GGUF_KEY, i, "k",
-		    "finding %u", i), MG_OK);
+		ck_assert_int_eq(mg_artifact_add(&a,
+		    (enum mg_rule_id)(i % MG_R__COUNT), i, "k", "finding %u",
+		    i), MG_OK);
 	ck_assert_uint_eq(a.nfindings, MG_MAX_FINDINGS);
 	ck_assert_int_eq(a.findings[MG_MAX_FINDINGS - 1].rule,
 	    MG_R_LIMIT_FINDINGS);
@@ -195,6 +199,88 @@ START_TEST(findings_cap_and_limit_rule)
 	ck_assert_uint_eq(a.nfindings, MG_MAX_FINDINGS + 1);
 	ck_assert_int_eq(a.findings[MG_MAX_FINDINGS].rule, MG_R_HASH_MISMATCH);
 	mg_artifact_free(&a);
+}
+END_TEST
+
+/*
+ * The per-rule cap: MG_MAX_SAME_FINDINGS listed, then one finding of the
+ * rule whose count follows the rest; other rules are untouched, and the
+ * gate (uncapped) is exempt.
+ */
+START_TEST(findings_capped_per_rule)
+{
+	struct mg_artifact a;
+	const struct mg_finding *f;
+	unsigned i;
+
+	mg_artifact_init(&a);
+	for (i = 0; i < MG_MAX_SAME_FINDINGS + 1 + 135; i++)
+		ck_assert_int_eq(mg_artifact_add(&a, MG_R_GGUF_KEY, i, "k",
+		    "finding %u", i), MG_OK);
+	ck_assert_int_eq(mg_artifact_add(&a, MG_R_GGUF_TYPE, 1, NULL, "other"),
+	    MG_OK);
+	ck_assert_uint_eq(a.nfindings, MG_MAX_SAME_FINDINGS + 2);
+	ck_assert_uint_eq(a.dropped, 0);
+	f = &a.findings[MG_MAX_SAME_FINDINGS];
+	ck_assert_int_eq(f->rule, MG_R_GGUF_KEY);
+	ck_assert_uint_eq(f->offset, MG_FINDING_NO_OFFSET);
+	ck_assert_ptr_null(f->key);
+	ck_assert_str_eq(f->message,
+	    "136 more findings of this rule were not listed");
+	ck_assert_int_eq(a.findings[MG_MAX_SAME_FINDINGS + 1].rule,
+	    MG_R_GGUF_TYPE);
+	a.uncapped = 1;
+	ck_assert_int_eq(mg_artifact_add(&a, MG_R_GGUF_KEY, 7, NULL, "gate"),
+	    MG_OK);
+	ck_assert_uint_eq(a.nfindings, MG_MAX_SAME_FINDINGS + 3);
+	mg_artifact_free(&a);
+
+	mg_artifact_init(&a);
+	for (i = 0; i < MG_MAX_SAME_FINDINGS + 1; i++)
+		ck_assert_int_eq(mg_artifact_add(&a, MG_R_ST_META, i, NULL,
+		    "finding %u", i), MG_OK);
+	ck_assert_str_eq(a.findings[MG_MAX_SAME_FINDINGS].message,
+	    "1 more finding of this rule was not listed");
+	mg_artifact_free(&a);
+}
+END_TEST
+
+/*
+ * The caps live in mg_artifact_add alone: code that adds findings keeps no
+ * per-rule counters (arrays of MG_R__COUNT) and no cap of its own.
+ */
+START_TEST(no_parser_keeps_its_own_cap)
+{
+	static const char *const banned[] = { "MG_R__COUNT", "SAME_FINDINGS",
+	    "_REPEAT", "PICKLE_SAME", "nsame", NULL };
+	char dir[4096], path[4400];
+	struct dirent *de;
+	size_t nfiles = 0, k;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/src", tu_env("MG_SRCDIR"));
+	ck_assert_ptr_nonnull(d = opendir(dir));
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		char *text;
+
+		if (n < 3 || strcmp(de->d_name + n - 2, ".c") != 0 ||
+		    strcmp(de->d_name, "artifact.c") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		ck_assert_ptr_nonnull(text = tu_slurp(path, NULL));
+		if (strstr(text, "mg_artifact_add") != NULL) {
+			nfiles++;
+			for (k = 0; banned[k] != NULL; k++)
+				ck_assert_msg(strstr(text, banned[k]) == NULL,
+				    "src/%s mentions %s: findings are capped "
+				    "by mg_artifact_add only", de->d_name,
+				    banned[k]);
+		}
+		free(text);
+	}
+	closedir(d);
+	ck_assert_uint_ge(nfiles, 5);
 }
 END_TEST
 
@@ -474,6 +560,8 @@ core_suite(void)
 	tcase_add_test(tc, json_numbers_exact);
 	tcase_add_test(tc, template_markers);
 	tcase_add_test(tc, findings_cap_and_limit_rule);
+	tcase_add_test(tc, findings_capped_per_rule);
+	tcase_add_test(tc, no_parser_keeps_its_own_cap);
 	tcase_add_test(tc, printable_defuses_controls_and_workflow_commands);
 	tcase_add_test(tc, strset_dups);
 	tcase_add_test(tc, path_keys);

@@ -19,6 +19,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "fmt.h"
 #include "gate.h"
 #include "gate_report.h"
 #include "report.h"
@@ -1368,7 +1369,7 @@ START_TEST(junit_defuses_workflow_commands)
 	ck_assert_ptr_nonnull(a);
 	mg_artifact_init(a);
 	ck_assert_int_eq(mg_artifact_setz(&a->path, "m/a" CMD ".gguf"), MG_OK);
-	a->format = "gguf";
+	a->format = &mg_fmt_gguf;
 	ck_assert_int_eq(mg_artifact_add(a, MG_R_GGUF_KEY, 8, "general.k" CMD,
 	    "key general.k" CMD " \xef\xbf\xbe"), MG_OK);
 	ck_assert_int_eq(mg_artifact_add(a, MG_R_POLICY_LICENSE,
@@ -1441,7 +1442,7 @@ START_TEST(hfreadme_defuses_workflow_commands)
 	ck_assert_int_eq(mg_artifact_setz(&a.abspath, "/m/x" CMD ".gguf"),
 	    MG_OK);
 	ck_assert_int_eq(mg_artifact_setz(&a.filename, "x" CMD ".gguf"), MG_OK);
-	a.format = "gguf";
+	a.format = &mg_fmt_gguf;
 	ck_assert_int_eq(mg_artifact_setz(&a.architecture, "llama" CMD), MG_OK);
 	ck_assert_int_eq(mg_artifact_setz(&a.quantization, "Q8_0" CMD), MG_OK);
 	ck_assert_int_eq(mg_artifact_setz(&a.license, "::error::L ##[error]"),

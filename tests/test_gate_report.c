@@ -31,6 +31,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "fmt.h"
 #include "gate.h"
 #include "gate_report.h"
 #include "rules.h"
@@ -59,6 +60,11 @@ tg_init(struct tg *t, size_t cap)
 	ck_assert_ptr_nonnull(t->fcap);
 }
 
+/* A format name no scan makes, for the writers' escaping. */
+static const char *const no_exts[] = { NULL };
+static const struct mg_format hostile_fmt = { "weird<fmt>&", no_exts, NULL,
+	NULL, 0 };
+
 /* An artifact with a path of n arbitrary bytes. */
 static struct mg_gate_artifact *
 tg_artn(struct tg *t, const char *path, size_t n, const char *format,
@@ -73,7 +79,10 @@ tg_artn(struct tg *t, const char *path, size_t n, const char *format,
 	ck_assert_ptr_nonnull(a);
 	mg_artifact_init(a);
 	ck_assert_int_eq(mg_artifact_set(&a->path, path, n), MG_OK);
-	a->format = format;
+	a->format = strcmp(format, hostile_fmt.name) == 0 ? &hostile_fmt :
+	    mg_fmt_by_name(format);
+	ck_assert_ptr_nonnull(a->format);
+	a->uncapped = 1;	/* judged: the gate keeps every finding */
 	a->size = 1234;
 	memset(a->sha256, 'a', 64);
 	a->sha256[64] = '\0';

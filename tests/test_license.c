@@ -16,6 +16,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "fmt.h"
 #include "gate.h"
 #include "license.h"
 #include "policy.h"
@@ -68,7 +69,7 @@ gate_at(const char *json, const char *path, const char *lic)
 	out.unknown_sev = -1;
 	ck_assert_ptr_nonnull(a);
 	mg_artifact_init(a);
-	a->format = "gguf";
+	a->format = &mg_fmt_gguf;
 	a->complete = 1;
 	a->path = strdup(path);
 	a->abspath = strdup(path);

@@ -130,7 +130,7 @@ fake(const char *path, const char *sha)
 	ck_assert_int_eq(mg_artifact_setz(&a->abspath, path), MG_OK);
 	ck_assert_int_eq(mg_artifact_setz(&a->filename, s ? s + 1 : path),
 	    MG_OK);
-	a->format = "gguf";
+	a->format = &mg_fmt_gguf;
 	a->complete = 1;
 	snprintf(a->sha256, sizeof(a->sha256), "%s", sha);
 	return a;
@@ -186,7 +186,7 @@ START_TEST(lock_roundtrip)
 	v[0] = fake("./models/b.gguf", H2);
 	v[0]->size = 42;
 	v[1] = fake("models/a.safetensors", H1);
-	v[1]->format = "safetensors";
+	v[1]->format = &mg_fmt_safetensors;
 	v[1]->size = 9007199254740993ull;	/* 2^53 + 1: exact in JSON */
 	mg_artifact_setz(&v[1]->architecture, "llama");
 	mg_artifact_setz(&v[1]->quantization, "Q8_0");
@@ -682,7 +682,7 @@ START_TEST(verify_tree)
 	ck_assert_uint_eq(total(&run, MG_R_HASH_MISMATCH), 1);
 
 	ck_assert_uint_eq(nmiss, 1);
-	ck_assert_str_eq(miss[0]->format, "missing");
+	ck_assert_str_eq(miss[0]->format->name, "missing");
 	ck_assert_str_eq(miss[0]->path, tp("safetensors/valid/scalar.safetensors"));
 	ck_assert_str_eq(miss[0]->filename, "scalar.safetensors");
 	ck_assert_str_eq(miss[0]->abspath, miss[0]->path);
@@ -725,7 +725,7 @@ START_TEST(verify_tree)
 		ck_assert_int_eq(mg_lock_verify(&l, NULL, 0, 0, other, 1,
 		    &miss, &nmiss), MG_OK);
 		ck_assert_uint_eq(nmiss, 1);
-		ck_assert_str_eq(miss[0]->format, "manifest");
+		ck_assert_str_eq(miss[0]->format->name, "manifest");
 		ck_assert_uint_eq(count_rule(miss[0], MG_R_HASH_MISSING), 0);
 		ck_assert_ptr_nonnull(strstr(msg_of(miss[0],
 		    MG_R_HASH_MANIFEST), "nothing was verified"));
@@ -748,7 +748,7 @@ START_TEST(verify_tree)
 		ck_assert_int_eq(mg_lock_verify(&l, NULL, 0, 0, roots, 1,
 		    &miss, &nmiss), MG_OK);
 		ck_assert_uint_eq(nmiss, 1);
-		ck_assert_str_eq(miss[0]->format, "file");
+		ck_assert_str_eq(miss[0]->format->name, "file");
 		ck_assert_uint_eq(count_rule(miss[0], MG_R_HASH_MISSING), 0);
 		ck_assert_uint_eq(count_rule(miss[0], MG_R_HASH_MISMATCH), 1);
 		fake_free(miss, nmiss);
@@ -859,7 +859,7 @@ START_TEST(verify_manifest_problems)
 	ck_assert_ptr_nonnull(strstr(msg_of(v[0], MG_R_HASH_MISMATCH),
 	    "SUMS line 2"));
 	ck_assert_uint_eq(nmiss, 1);
-	ck_assert_str_eq(miss[0]->format, "manifest");
+	ck_assert_str_eq(miss[0]->format->name, "manifest");
 	ck_assert_str_eq(miss[0]->path, tp("SUMS"));
 	ck_assert_uint_eq(count_rule(miss[0], MG_R_HASH_MANIFEST), 2);
 	ck_assert_ptr_nonnull(strstr(miss[0]->findings[0].message, "line 1:"));
@@ -879,7 +879,7 @@ START_TEST(verify_manifest_problems)
 	ck_assert_int_eq(mg_lock_verify(&l, v, 1, 0, roots, 1, &miss, &nmiss),
 	    MG_OK);
 	ck_assert_uint_eq(nmiss, 1);
-	ck_assert_str_eq(miss[0]->format, "manifest");
+	ck_assert_str_eq(miss[0]->format->name, "manifest");
 	ck_assert_ptr_nonnull(strstr(miss[0]->findings[0].message,
 	    "nothing was verified"));
 	fake_free(miss, nmiss);
@@ -949,7 +949,7 @@ START_TEST(lfs_valid)
 	const cJSON *o;
 
 	scan_mem("model.safetensors", LFS_OK, strlen(LFS_OK), &a);
-	ck_assert_str_eq(a.format, "lfs-pointer");
+	ck_assert_str_eq(a.format->name, "lfs-pointer");
 	ck_assert_int_eq(a.complete, 1);
 	ck_assert_uint_eq(strlen(a.sha256), 64);
 	ck_assert_uint_eq(count_rule(&a, MG_R_HASH_LFS), 1);
@@ -967,7 +967,7 @@ START_TEST(lfs_valid)
 
 	/* The legacy version URL. */
 	scan_mem("pointer", hawser, strlen(hawser), &a);
-	ck_assert_str_eq(a.format, "lfs-pointer");
+	ck_assert_str_eq(a.format->name, "lfs-pointer");
 	ck_assert_uint_eq(count_rule(&a, MG_R_HASH_LFS), 1);
 	ck_assert_uint_eq(count_rule(&a, MG_R_FMT_EXT), 0);
 	ck_assert_ptr_null(strstr(msg_of(&a, MG_R_HASH_LFS), "malformed"));
@@ -1021,7 +1021,7 @@ START_TEST(lfs_malformed)
 	struct mg_artifact a;
 
 	scan_mem("m.gguf", lfs_bad[_i].text, strlen(lfs_bad[_i].text), &a);
-	ck_assert_str_eq(a.format, "lfs-pointer");
+	ck_assert_str_eq(a.format->name, "lfs-pointer");
 	ck_assert_int_eq(a.complete, 1);
 	ck_assert_uint_eq(count_rule(&a, MG_R_HASH_LFS), 1);
 	ck_assert_uint_eq(count_rule(&a, MG_R_FMT_UNKNOWN), 0);
@@ -1057,16 +1057,16 @@ START_TEST(lfs_probe_bounds)
 	memset(big, 'x', sizeof(big));
 	memcpy(big, LFS_OK, n);
 	scan_mem("big.bin", big, sizeof(big), &a);
-	ck_assert_str_eq(a.format, "unknown");
+	ck_assert_str_eq(a.format->name, "unknown");
 	mg_artifact_free(&a);
 	scan_mem("big.gguf", big, sizeof(big), &a);
-	ck_assert_str_eq(a.format, "gguf");
+	ck_assert_str_eq(a.format->name, "gguf");
 	ck_assert_uint_eq(count_rule(&a, MG_R_HASH_LFS), 0);
 	mg_artifact_free(&a);
 
 	/* Trailing bytes within 1024: parsed, reported as malformed. */
 	scan_mem("trail", big, 1024, &a);
-	ck_assert_str_eq(a.format, "lfs-pointer");
+	ck_assert_str_eq(a.format->name, "lfs-pointer");
 	ck_assert_ptr_nonnull(strstr(msg_of(&a, MG_R_HASH_LFS), "malformed"));
 	mg_artifact_free(&a);
 }
@@ -1082,13 +1082,13 @@ START_TEST(lfs_truncate_and_flip)
 	for (i = 0; i <= n; i++) {
 		scan_mem("t", LFS_OK, i, &a);
 		if (i >= 43) {
-			ck_assert_str_eq(a.format, "lfs-pointer");
+			ck_assert_str_eq(a.format->name, "lfs-pointer");
 			ck_assert_int_eq(a.complete, 1);
 			ck_assert_uint_eq(count_rule(&a, MG_R_HASH_LFS), 1);
 			ck_assert_int_eq(strstr(msg_of(&a, MG_R_HASH_LFS),
 			    "malformed") == NULL, i == n);
 		} else
-			ck_assert_str_eq(a.format, "unknown");
+			ck_assert_str_eq(a.format->name, "unknown");
 		mg_artifact_free(&a);
 	}
 	for (i = 0; i < n; i++)
@@ -1098,7 +1098,7 @@ START_TEST(lfs_truncate_and_flip)
 			scan_mem("t.gguf", b, n, &a);
 			/* Still a pointer: checked whole.  Otherwise the
 			 * GGUF parser stops at the magic: not complete. */
-			if (strcmp(a.format, "lfs-pointer") == 0) {
+			if (strcmp(a.format->name, "lfs-pointer") == 0) {
 				ck_assert_int_eq(a.complete, 1);
 				ck_assert_uint_eq(count_rule(&a, MG_R_HASH_LFS),
 				    1);

@@ -23,6 +23,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "fmt.h"
 #include "pickle.h"
 #include "policy.h"
 #include "rd.h"
@@ -176,7 +177,7 @@ START_TEST(pickle_fixtures_meet_expectations)
 
 		scan_mem(v[i].rel, p, len, &a);
 		dump(&a, msg, sizeof(msg));
-		ck_assert_msg(strcmp(a.format, "unknown") != 0,
+		ck_assert_msg(strcmp(a.format->name, "unknown") != 0,
 		    "%s: not recognised", v[i].rel);
 		if (strcmp(v[i].expect, "benign") == 0) {
 			nbenign++;
@@ -251,7 +252,7 @@ START_TEST(pickle_truncation_never_passes)
 			struct mg_artifact a;
 
 			scan_mem(v[i].rel, p, cut, &a);
-			if (strcmp(a.format, "unknown") != 0)
+			if (strcmp(a.format->name, "unknown") != 0)
 				ck_assert_msg(a.complete == 0 ||
 				    mg_artifact_max_sev(&a) >= MG_SEV_HIGH ||
 				    clean_prefix_ok(v[i].rel, p, cut, len),
@@ -468,7 +469,7 @@ START_TEST(pickle_torch_legacy_bom)
 	}
 	p = slurp("valid/pytorch_model.bin", &len);
 	scan_mem("pytorch_model.bin", p, len, &a);
-	ck_assert_str_eq(a.format, "pytorch");
+	ck_assert_str_eq(a.format->name, "pytorch");
 	ck_assert_int_eq(a.complete, 1);
 	ck_assert_uint_eq(a.tensor_count, 3);
 	ck_assert_uint_eq(a.parameter_count, 4 + 5 + 3);
@@ -550,8 +551,8 @@ START_TEST(pickle_probe_leaves_text_alone)
 		struct mg_artifact a;
 
 		scan_mem("data", t[i].b, t[i].n, &a);
-		ck_assert_msg(strcmp(a.format, "unknown") == 0, "case %zu: %s",
-		    i, a.format);
+		ck_assert_msg(strcmp(a.format->name, "unknown") == 0, "case %zu: %s",
+		    i, a.format->name);
 		mg_artifact_free(&a);
 	}
 }

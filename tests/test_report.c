@@ -19,6 +19,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "fmt.h"
 #include "report.h"
 
 Suite	*report_suite(void);
@@ -51,7 +52,7 @@ art_init(struct mg_artifact *a, const char *filename, const char *license)
 	ck_assert_int_eq(mg_artifact_setz(&a->path, path), MG_OK);
 	ck_assert_int_eq(mg_artifact_setz(&a->abspath, path), MG_OK);
 	ck_assert_int_eq(mg_artifact_setz(&a->filename, filename), MG_OK);
-	a->format = "gguf";
+	a->format = &mg_fmt_gguf;
 	a->size = 1536;
 	memcpy(a->sha256, DIGEST, sizeof(DIGEST));
 	ck_assert_int_eq(mg_artifact_setz(&a->architecture, "llama"), MG_OK);
@@ -684,7 +685,7 @@ START_TEST(spdx_json_schema)
 	info_init(&info);
 	art_init(&a, "tiny\n\"q\".gguf", "apache-2.0 OR llama3");
 	art_init(&b, "b.safetensors", "garbage licence!");
-	b.format = "safetensors";
+	b.format = &mg_fmt_safetensors;
 	b.sha256[0] = '\0';
 	free(b.architecture);
 	free(b.quantization);
