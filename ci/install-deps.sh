@@ -4,7 +4,9 @@
 # present.
 set -eu
 
-PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev check"
+# libunistring: case-folding and NFC normalisation of archive member names
+# (ARC-DUP), which glibc does not provide.
+PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev check"
 # Test-only validators: SARIF JSON schema (python3-jsonschema) and JUnit XSD
 # (xmllint from libxml2-utils), used by tests/test_gate_report.c.
 PKGS="$PKGS python3-jsonschema libxml2-utils"
@@ -24,14 +26,15 @@ PKGS="$PKGS $ARC_PKGS"
 BUILD_ONLY=0
 if [ "${1:-}" = "--build" ]; then
 	BUILD_ONLY=1
-	PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev"
+	PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev"
 fi
 
 have_build() {
 	command -v cc >/dev/null 2>&1 || return 1
 	command -v make >/dev/null 2>&1 || return 1
 	command -v pkg-config >/dev/null 2>&1 || return 1
-	pkg-config --exists libarchive libcrypto libcjson 2>/dev/null
+	pkg-config --exists libarchive libcrypto libcjson 2>/dev/null &&
+	    [ -f /usr/include/unicase.h ]
 }
 # Test-only writers of the pickle fixtures (fixtures/writers/): the real
 # numpy.save, joblib.dump, scikit-learn and torch.save.  A missing one
@@ -51,6 +54,7 @@ have_all() {
 	command -v pkg-config >/dev/null 2>&1 || return 1
 	pkg-config --exists libarchive libcrypto libcjson check 2>/dev/null ||
 	    return 1
+	[ -f /usr/include/unicase.h ] || return 1
 	command -v xmllint >/dev/null 2>&1 || return 1
 	command -v node >/dev/null 2>&1 || return 1
 	command -v npm >/dev/null 2>&1 || return 1

@@ -83,7 +83,12 @@ cmd_formats(int argc, char **argv)
 	    strcmp(argv[1], "--help") == 0)) {
 		puts("usage: modelgate formats\n"
 		    "List the formats modelgate recognises by content, whether "
-		    "it checks them\nyet, and the extensions that claim them.");
+		    "it checks them\nyet, and the extensions that claim them.\n"
+		    "checked: parsed and checked; archive: every member is "
+		    "scanned as an artifact;\nmembers: a model format on a zip "
+		    "whose members are scanned, the format\nas a whole not yet; "
+		    "unchecked: recognised, not checked; unread: recognised,\n"
+		    "its members not read yet.");
 		return MG_EXIT_OK;
 	}
 	if (argc != 1) {
@@ -93,8 +98,14 @@ cmd_formats(int argc, char **argv)
 	for (i = 0; i < mg_fmt_count(); i++) {
 		const struct mg_format *f = mg_fmt_at(i);
 
+		/*
+		 * An archive's members are checked; a model format on a zip
+		 * has its members checked, not the format as a whole.
+		 */
 		printf("%-13s %-9s ", f->name, f->parse != NULL ? "checked" :
-		    "unchecked");
+		    (f->flags & MG_FMT_ARCHIVE) ? (f == &mg_fmt_7z ?
+		    "unread" : "archive") : (f->flags & MG_FMT_CONTAINER) ?
+		    "members" : "unchecked");
 		for (k = 0; f->exts[k] != NULL; k++)
 			printf("%s.%s", k > 0 ? " " : "", f->exts[k]);
 		if (k == 0)

@@ -477,12 +477,31 @@ fmt_in_list(const struct mg_strv *v, const struct mg_format *f)
 	return 0;
 }
 
+/* 1 when a format list names an archive format. */
+static int
+lists_archive(const struct mg_strv *l)
+{
+	size_t i;
+
+	for (i = 0; i < mg_fmt_count(); i++)
+		if ((mg_fmt_at(i)->flags & MG_FMT_ARCHIVE) &&
+		    fmt_in_list(l, mg_fmt_at(i)))
+			return 1;
+	return 0;
+}
+
 static void
 check_format(struct mg_artifact *a, const struct mg_scope *s,
     const struct mg_format *f)
 {
+	/*
+	 * formats.allow lists the model formats that may ship; an archive
+	 * carries them, and its members are held to the list one by one.
+	 * An allow list naming an archive format holds archives to it too.
+	 */
 	if (s->have_formats_allow && s->formats_allow.n > 0 &&
-	    !fmt_in_list(&s->formats_allow, f))
+	    !fmt_in_list(&s->formats_allow, f) &&
+	    (!(f->flags & MG_FMT_ARCHIVE) || lists_archive(&s->formats_allow)))
 		mg_artifact_addx(a, MG_R_POLICY_FORMAT, MG_FINDING_NO_OFFSET, 0,
 		    NULL, f->name, "format %s is not in the policy's "
 		    "formats.allow", f->name);
