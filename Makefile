@@ -151,7 +151,7 @@ fuzz: deps
 	    n=$$(basename $$t .c); \
 	    $(FUZZ_CC) $(CPPFLAGS) -std=c11 -g -O1 \
 	        -fsanitize=fuzzer,address,undefined $$(pkg-config --cflags $(PKGS)) \
-	        $$t $(LIB_SRC) -o $(BUILD)/fuzz/$$n $$(pkg-config --libs $(PKGS)) -lm \
+	        $$t $(LIB_SRC) -o $(BUILD)/fuzz/$$n $(PKG_LIBS) -lm \
 	        || exit 1; \
 	    echo "built $(BUILD)/fuzz/$$n"; \
 	done
