@@ -46,6 +46,7 @@
 #include "hash.h"
 #include "lockfile.h"
 #include "path.h"
+#include "slurp.h"
 #include "text.h"
 #include "version.h"
 
@@ -302,78 +303,18 @@ static int
 read_all(const char *file, char **out, size_t *outlen, char *err,
     size_t errlen)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0, cap;
-	int fd, r = MG_ERR_USAGE;
+	struct mg_slurp s;
+	int r;
 
 	*out = NULL;
 	*outlen = 0;
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
-		snprintf(err, errlen, "%s: cannot open: %s", file,
-		    strerror(errno));
-		return MG_ERR_USAGE;
+	if ((r = mg_slurp(&s, file, -1, LOCK_MAX_BYTES, 0)) != MG_OK) {
+		mg_slurp_msg(&s, file, LOCK_MAX_BYTES, err, errlen);
+		return r == MG_ERR_NOMEM ? r : MG_ERR_USAGE;
 	}
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "%s: %s", file, strerror(errno));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: is a directory", file);
-		goto out;
-	}
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > LOCK_MAX_BYTES) {
-		snprintf(err, errlen, "%s: %llu bytes is over the limit of %u",
-		    file, (unsigned long long)st.st_size, LOCK_MAX_BYTES);
-		goto out;
-	}
-	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 64 * 1024;
-	if ((buf = malloc(cap)) == NULL) {
-		r = MG_ERR_NOMEM;
-		snprintf(err, errlen, "%s: out of memory", file);
-		goto out;
-	}
-	for (;;) {
-		ssize_t got;
-
-		if (len == cap) {
-			size_t ncap = cap * 2;
-			char *nb;
-
-			if ((nb = realloc(buf, ncap)) == NULL) {
-				r = MG_ERR_NOMEM;
-				snprintf(err, errlen, "%s: out of memory", file);
-				goto out;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		got = read(fd, buf + len, cap - len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			snprintf(err, errlen, "%s: read failed: %s", file,
-			    strerror(errno));
-			goto out;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-		if (len > LOCK_MAX_BYTES) {
-			snprintf(err, errlen, "%s: more than %u bytes", file,
-			    LOCK_MAX_BYTES);
-			goto out;
-		}
-	}
-	buf[len] = '\0';	/* len < cap: the loop grows before reading */
-	*out = buf;		/* transferred */
-	buf = NULL;
-	*outlen = len;
-	r = MG_OK;
-out:
-	free(buf);
-	close(fd);
-	return r;
+	*out = s.buf;		/* transferred */
+	*outlen = s.len;
+	return MG_OK;
 }
 
 static int

@@ -10,7 +10,6 @@
  * POLICY-SUPPRESS-UNUSED: a suppression is unused only when every shard
  * says so.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include "hash.h"
 #include "lockfile.h"
 #include "merge.h"
+#include "slurp.h"
 #include "text.h"
 #include "rules.h"
 
@@ -184,47 +184,35 @@ static int
 read_file(const char *file, char **out, size_t *len, uint64_t *total,
     char *err, size_t errlen)
 {
-	FILE *f = fopen(file, "rb");
-	char *buf = NULL;
-	long n;
+	struct mg_slurp s;
+	int r;
 
 	*out = NULL;
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: cannot open: %s", file,
-		    strerror(errno));
+	r = mg_slurp(&s, file, -1, MG_MERGE_MAX_BYTES, MG_SLURP_REGULAR);
+	if (r == MG_ERR_NOMEM)
+		return r;
+	if (r != MG_OK) {
+		if (s.why == MG_SLURP_OPEN)
+			snprintf(err, errlen, "%s: cannot open: %s", file,
+			    strerror(s.errnum));
+		else if (s.why == MG_SLURP_READ)
+			snprintf(err, errlen, "%s: read error", file);
+		else
+			snprintf(err, errlen, "%s: not a regular file or larger "
+			    "than %llu bytes (the cap on one report)", file,
+			    (unsigned long long)MG_MERGE_MAX_BYTES);
 		return MG_ERR_USAGE;
 	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    (unsigned long long)n > MG_MERGE_MAX_BYTES ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		snprintf(err, errlen, "%s: not a regular file or larger than "
-		    "%llu bytes (the cap on one report)", file,
-		    (unsigned long long)MG_MERGE_MAX_BYTES);
-		return MG_ERR_USAGE;
-	}
-	if ((unsigned long long)n > MG_MERGE_MAX_TOTAL - *total) {
-		fclose(f);
+	if ((unsigned long long)s.len > MG_MERGE_MAX_TOTAL - *total) {
+		free(s.buf);
 		snprintf(err, errlen, "%s: the reports together are larger "
 		    "than %llu bytes (the cap on a merge)", file,
 		    (unsigned long long)MG_MERGE_MAX_TOTAL);
 		return MG_ERR_USAGE;
 	}
-	*total += (uint64_t)n;
-	if ((buf = malloc((size_t)n + 1)) == NULL) {
-		fclose(f);
-		return MG_ERR_NOMEM;
-	}
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		fclose(f);
-		snprintf(err, errlen, "%s: read error", file);
-		return MG_ERR_USAGE;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*out = buf;
-	*len = (size_t)n;
+	*total += (uint64_t)s.len;
+	*out = s.buf;	/* transferred */
+	*len = s.len;
 	return MG_OK;
 }
 

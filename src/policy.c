@@ -23,7 +23,6 @@
  * is immutable.  In the base scope every rule setting, fail_on and
  * lic_required are resolved (never -1); overrides keep -1 for "inherit".
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -39,6 +38,7 @@
 #include "limits.h"
 #include "policy.h"
 #include "rules.h"
+#include "slurp.h"
 #include "spdx.h"
 #include "text.h"
 
@@ -1560,55 +1560,26 @@ out:
 static int
 slurp(const char *path, char **out, size_t *outlen, char *err, size_t errlen)
 {
-	FILE *f = NULL;
-	char *buf = NULL, *nb;
-	size_t len = 0, cap = 0, got;
-	int r = MG_ERR_IO;
+	struct mg_slurp s;
+	int r;
 
 	*out = NULL;
-	if ((f = fopen(path, "rb")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
+	switch ((r = mg_slurp(&s, path, -1, MG_MAX_POLICY_BYTES, 0))) {
+	case MG_OK:
+		*out = s.buf;	/* transferred */
+		*outlen = s.len;
+		return MG_OK;
+	case MG_ERR_NOMEM:
+		snprintf(err, errlen, "%s: out of memory", path);
+		return r;
+	case MG_ERR_LIMIT:
+		snprintf(err, errlen, "%s: policy file larger than %u bytes",
+		    path, (unsigned)MG_MAX_POLICY_BYTES);
+		return MG_ERR_POLICY;
+	default:
+		snprintf(err, errlen, "%s: %s", path, strerror(s.errnum));
+		return MG_ERR_IO;
 	}
-	for (;;) {
-		if (cap - len < 2) {
-			size_t ncap = cap == 0 ? 65536 : cap * 2;
-
-			if (ncap > MG_MAX_POLICY_BYTES + 2)
-				ncap = MG_MAX_POLICY_BYTES + 2;
-			if ((nb = realloc(buf, ncap)) == NULL) {
-				r = MG_ERR_NOMEM;
-				snprintf(err, errlen, "%s: out of memory", path);
-				goto out;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		got = fread(buf + len, 1, cap - 1 - len, f);
-		len += got;
-		if (len > MG_MAX_POLICY_BYTES) {
-			r = MG_ERR_POLICY;
-			snprintf(err, errlen, "%s: policy file larger than %u "
-			    "bytes", path, (unsigned)MG_MAX_POLICY_BYTES);
-			goto out;
-		}
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	buf = NULL;	/* transferred */
-	*outlen = len;
-	r = MG_OK;
-out:
-	if (f != NULL)
-		fclose(f);
-	free(buf);
-	return r;
 }
 
 int
