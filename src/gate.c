@@ -955,7 +955,7 @@ mg_gate_eval(struct mg_gate *g, struct mg_run *run,
 		qsort(g->arts, g->n, sizeof(*g->arts), cmp_ga);
 
 	g->sum.seconds = run->seconds;
-	mg_gate_retally(g, run->n, o->allow_empty ? MG_EXIT_PASS :
+	mg_gate_retally(g, run->n, o->allow_empty ? MG_EXIT_OK :
 	    MG_EXIT_EMPTY);
 	r = MG_OK;
 fail:
@@ -1025,7 +1025,7 @@ mg_gate_retally(struct mg_gate *g, size_t nreal, int empty_exit)
 		g->exit_code = empty_exit;
 	} else {
 		g->verdict = MG_RV_PASS;
-		g->exit_code = MG_EXIT_PASS;
+		g->exit_code = MG_EXIT_OK;
 	}
 }
 

@@ -659,7 +659,7 @@ check_summary(const struct shard_doc *d, struct mg_gate_artifact *arts,
 	for (i = 0; i < n; i++)
 		if (!mg_gate_is_synthetic_format(arts[i].a->format))
 			nreal++;
-	mg_gate_retally(&g, nreal, MG_EXIT_PASS);
+	mg_gate_retally(&g, nreal, MG_EXIT_OK);
 	if (u64_of(sum, "artifacts", &u[0]) != 0 ||
 	    u64_of(vs, "pass", &u[1]) != 0 || u64_of(vs, "fail", &u[2]) != 0 ||
 	    u64_of(vs, "error", &u[3]) != 0 ||
@@ -987,7 +987,7 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 	 */
 	mg_gate_retally(&m->g, nreal, allow_empty ||
 	    strstr(m->options, " allow-empty=1 ") != NULL ||
-	    strstr(m->options, " selection=all") == NULL ? MG_EXIT_PASS :
+	    strstr(m->options, " selection=all") == NULL ? MG_EXIT_OK :
 	    MG_EXIT_EMPTY);
 	r = MG_OK;
 out:
