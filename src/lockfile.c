@@ -108,18 +108,6 @@ hex_lower(char out[65], const char *s)
 	out[64] = '\0';
 }
 
-/* The path with every leading "./" removed (and the slashes after it). */
-static const char *
-strip_dot(const char *p)
-{
-	while (p[0] == '.' && p[1] == '/') {
-		p += 2;
-		while (*p == '/')
-			p++;
-	}
-	return p;
-}
-
 static const char *
 basename_of(const char *p)
 {
@@ -555,7 +543,7 @@ lock_entry(struct build *b, const cJSON *o, size_t idx, size_t line)
 	if (path == NULL || !cJSON_IsString(path))
 		return add_problem(b, line, "artifacts[%zu] has no \"path\" "
 		    "string", idx);
-	p = strip_dot(path->valuestring);
+	p = mg_path_skip_dot(path->valuestring);
 	if (*p == '\0')
 		return add_problem(b, line, "artifacts[%zu] has an empty path",
 		    idx);
@@ -776,7 +764,7 @@ manifest_add(struct build *b, size_t line, char *path, size_t plen,
 	if (escaped && (why = unescape(path, &plen)) != NULL)
 		return add_problem(b, line, "%s", why);
 	path[plen] = '\0';
-	p = strip_dot(path);
+	p = mg_path_skip_dot(path);
 	if ((why = unsafe_path(p)) != NULL) {
 		quote(q, sizeof(q), p);
 		return add_problem(b, line, "%s '%s' is not allowed (paths "
@@ -958,7 +946,7 @@ mg_lock_from_pins(struct mg_lock *out, const char *source,
 		return r;
 	b.l = out;
 	for (i = 0; i < n; i++) {
-		const char *p = strip_dot(paths[i]);
+		const char *p = mg_path_skip_dot(paths[i]);
 		size_t line = lines != NULL ? lines[i] : 0;
 
 		quote(q, sizeof(q), p);

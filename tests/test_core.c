@@ -460,6 +460,38 @@ START_TEST(path_keys)
 }
 END_TEST
 
+START_TEST(path_display)
+{
+	static const struct {
+		const char *in, *out;
+	} t[] = {
+		{ "models/a.gguf", "models/a.gguf" },
+		{ "./models//a.gguf", "models/a.gguf" },
+		{ "././/a", "a" },
+		{ "a/./b//c", "a/b/c" },
+		{ "../a//b", "../a/b" },
+		{ "a/../b", "a/../b" },
+		{ "/abs//x", "/abs/x" },
+	};
+	char buf[64], small[4];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *d = mg_path_display(t[i].in, buf, sizeof(buf));
+
+		ck_assert_msg(strcmp(d, t[i].out) == 0, "display(%s) = %s",
+		    t[i].in, d);
+	}
+	ck_assert_str_eq(mg_path_display("a//bcdef", small, sizeof(small)),
+	    "a/b");
+	ck_assert_str_eq(mg_path_skip_dot("./"), "");
+	ck_assert(mg_path_climbs(".."));
+	ck_assert(mg_path_climbs("../a"));
+	ck_assert(!mg_path_climbs("..a"));
+	ck_assert(!mg_path_climbs("a/.."));
+}
+END_TEST
+
 Suite *
 core_suite(void)
 {
@@ -467,6 +499,7 @@ core_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, rd_getters_bounds);
+	tcase_add_test(tc, path_display);
 	tcase_add_test(tc, rd_hash_one_pass);
 	tcase_add_test(tc, rd_source_shrank);
 	tcase_add_test(tc, utf8_sanitise);
