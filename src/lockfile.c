@@ -44,6 +44,7 @@
 #include "artifact.h"
 #include "err.h"
 #include "hash.h"
+#include "jsonlex.h"
 #include "lockfile.h"
 #include "path.h"
 #include "slurp.h"
@@ -318,32 +319,19 @@ lock_init(struct mg_lock *out, const char *file)
 
 /* ---- lock file ---------------------------------------------------------- */
 
-/*
- * What the pre-scan learns: where the first top-level "artifacts" array's
- * elements start (lines[i] for element i), or an error with its line.
- */
+/* The line of each "artifacts" element, noted by the pre-scan. */
 struct prescan {
 	size_t	*lines;
 	size_t	 nlines, cap;
 	int	 nomem;
-	size_t	 err_line;
-	char	 err[160];
 };
 
-static size_t
-line_at(const char *buf, size_t off)
-{
-	size_t i, line = 1;
-
-	for (i = 0; i < off; i++)
-		if (buf[i] == '\n')
-			line++;
-	return line;
-}
-
 static void
-ps_note(struct prescan *ps, size_t line)
+ps_note(void *arg, size_t off, size_t line)
 {
+	struct prescan *ps = arg;
+
+	(void)off;
 	if (ps->nomem || ps->nlines >= LOCK_MAX_ENTRIES)
 		return;
 	if (ps->nlines == ps->cap) {
@@ -358,118 +346,6 @@ ps_note(struct prescan *ps, size_t line)
 		ps->cap = ncap;
 	}
 	ps->lines[ps->nlines++] = line;
-}
-
-/*
- * One pass over the raw document: string state, depth and line only, so
- * it is linear and allocation-free (except the element lines).  Returns
- * 0, or -1 with ps->err set.  Syntax errors are left to cJSON.
- */
-static int
-prescan(const char *buf, size_t len, struct prescan *ps)
-{
-	size_t i, depth = 0, line = 1, values = 1;
-	size_t key_off = 0, key_len = 0;
-	int in_str = 0, esc = 0, want_elem = 0, arr = 0, arr_done = 0;
-	int key_next = 0;	/* the next string at depth 1 is a key */
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)buf[i];
-
-		if (c == '\n')
-			line++;
-		if (in_str) {
-			if (esc) {
-				esc = 0;
-				if (c == 'u' && len - i > 4 &&
-				    memcmp(buf + i + 1, "0000", 4) == 0) {
-					ps->err_line = line;
-					snprintf(ps->err, sizeof(ps->err),
-					    "a string contains \\u0000");
-					return -1;
-				}
-			} else if (c == '\\')
-				esc = 1;
-			else if (c < 0x20) {
-				/* JSON forbids them; cJSON would keep a NUL. */
-				ps->err_line = line - (c == '\n');
-				snprintf(ps->err, sizeof(ps->err),
-				    "a control character inside a string");
-				return -1;
-			} else if (c == '"') {
-				in_str = 0;
-				if (key_next && depth == 1) {
-					key_len = i - key_off;
-					key_next = 0;
-				}
-			}
-			continue;
-		}
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		if (arr && want_elem && depth == 2 && c != ']') {
-			ps_note(ps, line);
-			want_elem = 0;
-		}
-		switch (c) {
-		case '"':
-			in_str = 1;
-			if (key_next && depth == 1)
-				key_off = i + 1;
-			break;
-		case '{':
-		case '[':
-			if (++depth > LOCK_MAX_DEPTH) {
-				ps->err_line = line;
-				snprintf(ps->err, sizeof(ps->err),
-				    "nested deeper than %u levels",
-				    LOCK_MAX_DEPTH);
-				return -1;
-			}
-			if (depth == 1 && c == '{')
-				key_next = 1;
-			if (depth == 2 && c == '[' && !arr_done && key_len == 9 &&
-			    memcmp(buf + key_off, "artifacts", 9) == 0) {
-				arr = 1;
-				want_elem = 1;
-			}
-			break;
-		case '}':
-		case ']':
-			if (depth > 0)
-				depth--;
-			if (arr && depth == 1) {
-				arr = 0;
-				arr_done = 1;
-			}
-			break;
-		case ',':
-			if (++values > LOCK_MAX_VALUES) {
-				ps->err_line = line;
-				snprintf(ps->err, sizeof(ps->err),
-				    "more than %u JSON values", LOCK_MAX_VALUES);
-				return -1;
-			}
-			if (depth == 1) {
-				key_next = 1;
-				key_len = 0;
-			}
-			if (arr && depth == 2)
-				want_elem = 1;
-			break;
-		default:
-			break;
-		}
-		if (c == '{' || c == '[') {
-			if (++values > LOCK_MAX_VALUES) {
-				ps->err_line = line;
-				snprintf(ps->err, sizeof(ps->err),
-				    "more than %u JSON values", LOCK_MAX_VALUES);
-				return -1;
-			}
-		}
-	}
-	return 0;
 }
 
 /*
@@ -565,6 +441,7 @@ lock_entry(struct build *b, const cJSON *o, size_t idx, size_t line)
 int
 mg_lock_read(struct mg_lock *out, const char *file, char *err, size_t errlen)
 {
+	struct mg_jsonlex lx;
 	struct prescan ps;
 	struct build b;
 	cJSON *doc = NULL;
@@ -575,6 +452,7 @@ mg_lock_read(struct mg_lock *out, const char *file, char *err, size_t errlen)
 	size_t len, idx;
 	int r;
 
+	memset(&lx, 0, sizeof(lx));
 	memset(&ps, 0, sizeof(ps));
 	memset(&b, 0, sizeof(b));
 	if (errlen > 0)
@@ -584,11 +462,19 @@ mg_lock_read(struct mg_lock *out, const char *file, char *err, size_t errlen)
 	b.l = out;
 	if ((r = read_all(file, &buf, &len, err, errlen)) != MG_OK)
 		goto out;
-	r = MG_ERR_USAGE;
-	if (prescan(buf, len, &ps) != 0) {
-		snprintf(err, errlen, "%s:%zu: %s", file, ps.err_line, ps.err);
+	lx.flags = MG_JSONLEX_NO_NUL | MG_JSONLEX_NO_CTRL;
+	lx.max_depth = LOCK_MAX_DEPTH;
+	lx.max_values = LOCK_MAX_VALUES;
+	lx.array = "artifacts";
+	lx.element = ps_note;
+	lx.arg = &ps;
+	if ((r = mg_jsonlex(&lx, buf, len, 0)) != MG_OK) {
+		snprintf(err, errlen, "%s:%zu: %s", file,
+		    mg_jsonlex_line(buf, lx.err_off), lx.msg);
+		r = r == MG_ERR_NOMEM ? r : MG_ERR_USAGE;
 		goto out;
 	}
+	r = MG_ERR_USAGE;
 	if (ps.nomem) {
 		r = MG_ERR_NOMEM;
 		goto out;
@@ -599,7 +485,7 @@ mg_lock_read(struct mg_lock *out, const char *file, char *err, size_t errlen)
 		    (size_t)(end - buf) : 0;
 
 		snprintf(err, errlen, "%s:%zu: not valid JSON", file,
-		    line_at(buf, off));
+		    mg_jsonlex_line(buf, off));
 		goto out;
 	}
 	if (end != NULL) {
@@ -610,7 +496,7 @@ mg_lock_read(struct mg_lock *out, const char *file, char *err, size_t errlen)
 			off++;
 		if (off < len) {
 			snprintf(err, errlen, "%s:%zu: text after the JSON "
-			    "document", file, line_at(buf, off));
+			    "document", file, mg_jsonlex_line(buf, off));
 			goto out;
 		}
 	}

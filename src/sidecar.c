@@ -36,6 +36,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "jsonlex.h"
 #include "limits.h"
 #include "sidecar.h"
 #include "slurp.h"
@@ -47,25 +48,15 @@
  * the separators and openers outside strings.  cJSON allocates a node per
  * value, so a 16 MiB "[0,0,0,..." would otherwise cost gigabytes.
  */
-static size_t
-json_values(const char *p, size_t n)
+static int
+too_many_values(const char *p, size_t n)
 {
-	size_t i, count = 1;
-	int in_str = 0;
+	struct mg_jsonlex lx;
 
-	for (i = 0; i < n; i++) {
-		if (in_str) {
-			if (p[i] == '\\')
-				i++;
-			else if (p[i] == '"')
-				in_str = 0;
-		} else if (p[i] == '"')
-			in_str = 1;
-		else if (p[i] == ',' || p[i] == '[' || p[i] == '{' ||
-		    p[i] == ':')
-			count++;
-	}
-	return count;
+	memset(&lx, 0, sizeof(lx));
+	lx.flags = MG_JSONLEX_COLONS;
+	lx.max_values = MG_MAX_SIDECAR_VALUES;
+	return mg_jsonlex(&lx, p, n, 0) != MG_OK;
 }
 
 /*
@@ -270,7 +261,7 @@ load(const char *dir, const char *name, const char *root,
 		    (long long)s.size);
 		goto out;
 	}
-	if (json_values(buf, got) > MG_MAX_SIDECAR_VALUES) {
+	if (too_many_values(buf, got)) {
 		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
 		    "sidecar %s: more than %u JSON values; not parsed", name,
 		    MG_MAX_SIDECAR_VALUES);

@@ -14,6 +14,7 @@
 #include "artifact.h"
 #include "err.h"
 #include "hash.h"
+#include "jsonlex.h"
 #include "limits.h"
 #include "path.h"
 #include "pool.h"
@@ -492,6 +493,61 @@ START_TEST(path_display)
 }
 END_TEST
 
+static void
+note_line(void *arg, size_t off, size_t line)
+{
+	size_t *n = arg;
+
+	(void)off;
+	n[n[0] + 1] = line;
+	n[0]++;
+}
+
+START_TEST(jsonlex_modes)
+{
+	static const char doc[] = "{\"a\": [1],\n\"artifacts\": [\n{},\n"
+	    "{\"x\": [2, 3]}]}";
+	struct mg_jsonlex lx;
+	size_t lines[8] = { 0 };
+
+	/* Loose: separators counted, elements of one member noted. */
+	memset(&lx, 0, sizeof(lx));
+	lx.array = "artifacts";
+	lx.element = note_line;
+	lx.arg = lines;
+	ck_assert_int_eq(mg_jsonlex(&lx, doc, strlen(doc), 0), MG_OK);
+	ck_assert_uint_eq(lx.values, 10);
+	ck_assert_uint_eq(lines[0], 2);
+	ck_assert_uint_eq(lines[1], 3);
+	ck_assert_uint_eq(lines[2], 4);
+	lx.flags = MG_JSONLEX_COLONS;
+	ck_assert_int_eq(mg_jsonlex(&lx, doc, strlen(doc), 0), MG_OK);
+	ck_assert_uint_eq(lx.values, 13);
+	lx.max_depth = 2;
+	ck_assert_int_eq(mg_jsonlex(&lx, doc, strlen(doc), 0), MG_ERR_LIMIT);
+	ck_assert_str_eq(lx.msg, "nested deeper than 2 levels");
+	memset(&lx, 0, sizeof(lx));
+	lx.flags = MG_JSONLEX_NO_NUL;
+	ck_assert_int_eq(mg_jsonlex(&lx, "[\"\\u0000\"]", 10, 0),
+	    MG_ERR_LIMIT);
+
+	/* Strict: a value table in cJSON's pre-order, and the grammar. */
+	memset(&lx, 0, sizeof(lx));
+	lx.flags = MG_JSONLEX_STRICT;
+	lx.max_depth = 8;
+	ck_assert_int_eq(mg_jsonlex(&lx, doc, strlen(doc), 0), MG_OK);
+	ck_assert_uint_eq(lx.nv, 9);
+	ck_assert_uint_eq(lx.v[0].desc, 8);
+	ck_assert_uint_eq(lx.v[0].key, MG_JSONLEX_NOKEY);
+	ck_assert_uint_eq(lx.v[1].key, 1);
+	ck_assert_uint_eq(lx.v[2].len, 1);
+	ck_assert_int_eq(mg_jsonlex(&lx, "[01]", 4, 0), MG_ERR_FORMAT);
+	ck_assert_str_eq(lx.msg, "invalid number (leading zero)");
+	ck_assert_uint_eq(lx.err_off, 1);
+	mg_jsonlex_free(&lx);
+}
+END_TEST
+
 Suite *
 core_suite(void)
 {
@@ -500,6 +556,7 @@ core_suite(void)
 
 	tcase_add_test(tc, rd_getters_bounds);
 	tcase_add_test(tc, path_display);
+	tcase_add_test(tc, jsonlex_modes);
 	tcase_add_test(tc, rd_hash_one_pass);
 	tcase_add_test(tc, rd_source_shrank);
 	tcase_add_test(tc, utf8_sanitise);
