@@ -88,4 +88,18 @@
 #define MG_MAX_NPY_DIMS		64u		/* shape rank (NPY_MAXDIMS) */
 #define MG_MAX_NPY_FIELDS	4096u		/* structured dtype fields */
 
+/*
+ * Archives (ARC-LIMIT): defaults, each changed by the policy's "archive"
+ * section.  Counted on bytes actually decompressed.
+ */
+#define MG_ARC_DEPTH		3u		/* archives inside archives */
+#define MG_ARC_MEMBERS		100000ull	/* entries per archive, all depths */
+#define MG_ARC_TOTAL		(64ull << 30)	/* expanded bytes per archive file */
+#define MG_ARC_MEMBER		(32ull << 30)	/* expanded bytes per member */
+#define MG_ARC_RATIO		1000ull		/* expanded : compressed */
+#define MG_ARC_RATIO_FREE	(1ull << 20)	/* expanded bytes before the ratio applies */
+#define MG_ARC_NAME		4096u		/* member name bytes */
+#define MG_ARC_COMPONENT	255u		/* one name component */
+#define MG_ARC_ZIP_TAIL		(8u << 20)	/* zip directory bytes kept to verify */
+
 #endif /* MG_LIMITS_H */
