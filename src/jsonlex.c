@@ -50,7 +50,7 @@ fail_at(struct jl *L, int code, size_t off, const char *fmt, ...)
 /* A grammar error of strict mode. */
 #define fail(L, off, ...)	fail_at((L), MG_ERR_FORMAT, (off), __VA_ARGS__)
 
-/* ---- strict mode ---------------------------------------------------------- */
+/* ---- strict mode -------------------------------------------------------- */
 
 static size_t
 ws(const struct jl *L, size_t pos)
@@ -207,8 +207,8 @@ node_add(struct jl *L, size_t key, size_t val)
 
 	if (lx->nv == lx->cap) {
 		if (lx->cap >= max)
-			return fail_at(L, MG_ERR_LIMIT, val, "more than %u JSON "
-			    "values", (unsigned)lx->max_values);
+			return fail_at(L, MG_ERR_LIMIT, val, "more than %u "
+			    "JSON values", (unsigned)lx->max_values);
 		cap = lx->cap == 0 ? 256 : lx->cap * 2;
 		if (cap > max)
 			cap = max;
@@ -331,7 +331,7 @@ strict(struct jl *L, size_t start)
 	}
 }
 
-/* ---- loose mode ----------------------------------------------------------- */
+/* ---- loose mode --------------------------------------------------------- */
 
 static int
 loose(struct jl *L, size_t start)
@@ -352,8 +352,8 @@ loose(struct jl *L, size_t start)
 		if (in_str) {
 			if (esc) {
 				esc = 0;
-				if ((lx->flags & MG_JSONLEX_NO_NUL) && c == 'u' &&
-				    L->len - i > 4 &&
+				if ((lx->flags & MG_JSONLEX_NO_NUL) &&
+				    c == 'u' && L->len - i > 4 &&
 				    memcmp(buf + i + 1, "0000", 4) == 0)
 					return fail_at(L, MG_ERR_LIMIT, i,
 					    "a string contains \\u0000");
@@ -395,7 +395,8 @@ loose(struct jl *L, size_t start)
 			if (depth == 1 && c == '{')
 				key_next = 1;
 			if (depth == 2 && c == '[' && !arr_done &&
-			    lx->element != NULL && alen > 0 && key_len == alen &&
+			    lx->element != NULL && alen > 0 &&
+			    key_len == alen &&
 			    memcmp(buf + key_off, lx->array, alen) == 0) {
 				arr = 1;
 				want_elem = 1;
@@ -435,7 +436,7 @@ loose(struct jl *L, size_t start)
 	return MG_OK;
 }
 
-/* ---- entry points --------------------------------------------------------- */
+/* ---- entry points ------------------------------------------------------- */
 
 int
 mg_jsonlex(struct mg_jsonlex *lx, const char *text, size_t len, size_t start)

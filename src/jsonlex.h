@@ -24,14 +24,14 @@
 /* Flags (struct mg_jsonlex.flags). */
 #define MG_JSONLEX_STRICT	0x1u	/* grammar, UTF-8 and a value table */
 #define MG_JSONLEX_NO_NUL	0x2u	/* loose: refuse "\u0000" in a string */
-#define MG_JSONLEX_NO_CTRL	0x4u	/* loose: refuse raw bytes < 0x20 in one */
+#define MG_JSONLEX_NO_CTRL	0x4u	/* loose: refuse raw bytes < 0x20 */
 #define MG_JSONLEX_COLONS	0x8u	/* loose: count ':' as a value too */
 
 #define MG_JSONLEX_NOKEY	UINT32_MAX
 
 /* One value of a strict pass, in document order. */
 struct mg_jsonlex_value {
-	uint32_t	key;	/* offset of its key's '"', or MG_JSONLEX_NOKEY */
+	uint32_t	key;	/* its key's '"' offset, or MG_JSONLEX_NOKEY */
 	uint32_t	val;	/* offset of its first byte */
 	uint32_t	len;	/* bytes of a number token, else 0 */
 	uint32_t	desc;	/* values nested beneath it */

@@ -198,9 +198,9 @@ read_file(const char *file, char **out, size_t *len, uint64_t *total,
 		else if (s.why == MG_SLURP_READ)
 			snprintf(err, errlen, "%s: read error", file);
 		else
-			snprintf(err, errlen, "%s: not a regular file or larger "
-			    "than %llu bytes (the cap on one report)", file,
-			    (unsigned long long)MG_MERGE_MAX_BYTES);
+			snprintf(err, errlen, "%s: not a regular file or "
+			    "larger than %llu bytes (the cap on one report)",
+			    file, (unsigned long long)MG_MERGE_MAX_BYTES);
 		return MG_ERR_USAGE;
 	}
 	if ((unsigned long long)s.len > MG_MERGE_MAX_TOTAL - *total) {

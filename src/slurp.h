@@ -32,10 +32,10 @@ enum mg_slurp_why {
 };
 
 struct mg_slurp {
-	char		*buf;	/* owned by the caller (free()); NUL at buf[len] */
+	char		*buf;	/* the caller frees it; NUL at buf[len] */
 	size_t		 len;	/* bytes read (also when reading failed) */
 	uint64_t	 size;	/* st_size of a regular file, else 0 */
-	int		 regular;	/* 1 when the source is a regular file */
+	int		 regular;	/* 1 for a regular file */
 	enum mg_slurp_why why;
 	int		 errnum;	/* errno for OPEN, STAT, DIR and READ */
 };
