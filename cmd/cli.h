@@ -7,13 +7,7 @@
 #ifndef MG_CLI_H
 #define MG_CLI_H
 
-enum mg_exit {
-	MG_EXIT_OK = 0,		/* every artifact read, parsed, and passed */
-	MG_EXIT_VIOLATION = 1,	/* findings at or above the failing level */
-	MG_EXIT_USAGE = 2,	/* bad command line or policy file */
-	MG_EXIT_INCOMPLETE = 3,	/* an artifact unreadable or malformed */
-	MG_EXIT_EMPTY = 4	/* nothing to scan */
-};
+#include "exitcode.h"
 
 struct mg_run_opts;
 

@@ -689,7 +689,7 @@ cmd_scan(int argc, char **argv)
 	if (shard.total > 0 || only != NULL)
 		mg_gate_shard_filter(&g, &shard, &listing,
 		    (shard.total > 0 && listing.n > 0) || only != NULL ||
-		    go.allow_empty ? MG_EXIT_PASS : MG_EXIT_EMPTY);
+		    go.allow_empty ? MG_EXIT_OK : MG_EXIT_EMPTY);
 
 	info.tool_name = MG_NAME;
 	info.policy_sha256 = psha;

@@ -18,6 +18,7 @@
 #include "err.h"
 #include "filelist.h"
 #include "path.h"
+#include "slurp.h"
 #include "strset.h"
 
 /*
@@ -134,45 +135,18 @@ split(struct mg_strset *set, const char *prefix, const char *buf, size_t len,
 	return r;
 }
 
+/* Everything fd gives, at most MG_FILELIST_MAX_BYTES, NUL-terminated. */
 static int
 slurp_fd(int fd, char **out, size_t *len)
 {
-	size_t cap = 0, n = 0;
-	char *buf = NULL;
-	ssize_t k;
+	struct mg_slurp s;
+	int r;
 
 	*out = NULL;
-	for (;;) {
-		if (n == cap) {
-			char *nb;
-
-			if (cap >= MG_FILELIST_MAX_BYTES) {
-				free(buf);
-				return MG_ERR_LIMIT;
-			}
-			cap = cap ? cap * 2 : 65536;
-			if ((nb = realloc(buf, cap + 1)) == NULL) {
-				free(buf);
-				return MG_ERR_NOMEM;
-			}
-			buf = nb;
-		}
-		k = read(fd, buf + n, cap - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			free(buf);
-			return MG_ERR_IO;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
-	if (buf == NULL && (buf = malloc(1)) == NULL)
-		return MG_ERR_NOMEM;
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
+	if ((r = mg_slurp(&s, NULL, fd, MG_FILELIST_MAX_BYTES, 0)) != MG_OK)
+		return r;
+	*out = s.buf;	/* transferred */
+	*len = s.len;
 	return MG_OK;
 }
 
@@ -180,27 +154,22 @@ int
 mg_filelist_read(struct mg_strset *set, const char *file, int nul, char *err,
     size_t errlen)
 {
-	int fd = strcmp(file, "-") == 0 ? STDIN_FILENO :
-	    open(file, O_RDONLY | O_CLOEXEC);
-	char *buf = NULL;
-	size_t len = 0;
+	struct mg_slurp s;
 	int r;
 
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot open: %s", file,
-		    strerror(errno));
-		return MG_ERR_USAGE;
-	}
-	r = slurp_fd(fd, &buf, &len);
-	if (fd != STDIN_FILENO)
-		close(fd);
+	r = mg_slurp(&s, file, -1, MG_FILELIST_MAX_BYTES, MG_SLURP_STDIN);
 	if (r != MG_OK) {
-		snprintf(err, errlen, "%s: %s", file, r == MG_ERR_LIMIT ?
-		    "list too large" : mg_strerror(r));
+		if (s.why == MG_SLURP_OPEN)
+			snprintf(err, errlen, "%s: cannot open: %s", file,
+			    strerror(s.errnum));
+		else
+			snprintf(err, errlen, "%s: %s", file,
+			    r == MG_ERR_LIMIT ? "list too large" :
+			    mg_strerror(r));
 		return r == MG_ERR_NOMEM ? r : MG_ERR_USAGE;
 	}
-	r = split(set, NULL, buf, len, nul);
-	free(buf);
+	r = split(set, NULL, s.buf, s.len, nul);
+	free(s.buf);
 	return r;
 }
 

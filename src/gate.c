@@ -32,6 +32,7 @@
 #include "path.h"
 #include "pickle.h"
 #include "policy.h"
+#include "slurp.h"
 #include "strset.h"
 
 /* Per-suppression bookkeeping; the policy itself stays immutable. */
@@ -801,32 +802,32 @@ static int
 load_baseline(struct ctx *c)
 {
 	static const char key[] = "\"fingerprint\"";
-	FILE *f = fopen(c->o->baseline, "rb");
+	struct mg_slurp s;
 	char *buf = NULL, *p, *end;
-	long n;
+	size_t n;
 	int r = MG_ERR_USAGE;
 
-	if (f == NULL) {
-		snprintf(c->err, c->errlen, "%s: cannot open baseline",
-		    c->o->baseline);
+	switch (mg_slurp(&s, c->o->baseline, -1, MG_MAX_BASELINE_BYTES,
+	    MG_SLURP_REGULAR)) {
+	case MG_OK:
+		break;
+	case MG_ERR_NOMEM:
+		return MG_ERR_NOMEM;
+	default:
+		if (s.why == MG_SLURP_OPEN)
+			snprintf(c->err, c->errlen, "%s: cannot open baseline",
+			    c->o->baseline);
+		else if (s.why == MG_SLURP_READ)
+			snprintf(c->err, c->errlen, "%s: read error",
+			    c->o->baseline);
+		else
+			snprintf(c->err, c->errlen, "%s: unreadable or larger "
+			    "than %llu bytes", c->o->baseline,
+			    (unsigned long long)MG_MAX_BASELINE_BYTES);
 		return MG_ERR_USAGE;
 	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    (uint64_t)n > MG_MAX_BASELINE_BYTES || fseek(f, 0, SEEK_SET) != 0) {
-		snprintf(c->err, c->errlen, "%s: unreadable or larger than %llu "
-		    "bytes", c->o->baseline,
-		    (unsigned long long)MG_MAX_BASELINE_BYTES);
-		goto out;
-	}
-	if ((buf = malloc((size_t)n + 1)) == NULL) {
-		r = MG_ERR_NOMEM;
-		goto out;
-	}
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		snprintf(c->err, c->errlen, "%s: read error", c->o->baseline);
-		goto out;
-	}
-	buf[n] = '\0';
+	buf = s.buf;
+	n = s.len;
 	p = buf + strspn(buf, " \t\r\n");
 	if (*p != '{' || strstr(p, "\"artifacts\"") == NULL ||
 	    memchr(buf, '\0', (size_t)n) != NULL) {
@@ -858,7 +859,6 @@ load_baseline(struct ctx *c)
 	r = MG_OK;
 out:
 	free(buf);
-	fclose(f);
 	return r;
 }
 
@@ -1001,7 +1001,7 @@ mg_gate_eval(struct mg_gate *g, struct mg_run *run,
 		qsort(g->arts, g->n, sizeof(*g->arts), cmp_ga);
 
 	g->sum.seconds = run->seconds;
-	mg_gate_retally(g, run->n, o->allow_empty ? MG_EXIT_PASS :
+	mg_gate_retally(g, run->n, o->allow_empty ? MG_EXIT_OK :
 	    MG_EXIT_EMPTY);
 	r = MG_OK;
 fail:
@@ -1068,7 +1068,7 @@ mg_gate_retally(struct mg_gate *g, size_t nreal, int empty_exit)
 		g->exit_code = empty_exit;
 	} else {
 		g->verdict = MG_RV_PASS;
-		g->exit_code = MG_EXIT_PASS;
+		g->exit_code = MG_EXIT_OK;
 	}
 }
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "artifact.h"
+#include "exitcode.h"
 #include "run.h"
 
 struct mg_format;
@@ -38,12 +39,6 @@ enum mg_run_verdict {
 	MG_RV_FAIL		/* violations */
 };
 
-/* Exit codes: the documented contract. */
-#define MG_EXIT_PASS		0
-#define MG_EXIT_FAIL		1
-#define MG_EXIT_USAGE		2
-#define MG_EXIT_INCOMPLETE	3
-#define MG_EXIT_EMPTY		4
 
 /* Per-finding state after the gate (struct mg_gate_finding.state). */
 enum mg_fstate {

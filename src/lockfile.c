@@ -1,21 +1,23 @@
 /*
- * lockfile.c - pinned digests: the JSON lock file `modelgate lock` writes,
- * sha256sum manifests, and verification of scanned artifacts against them.
+ * lockfile.c - read pinned digests: the JSON lock file `modelgate lock`
+ * writes, sha256sum manifests, and pins built in code.  Writing the lock
+ * is lockfile_write.c; lookup and verification are lockfile_verify.c.
  *
- * Formats followed: the lock document is modelgate's own (version 1, see
- * the README); manifests are GNU coreutils sha256sum output in text
- * ("<hex>  path") and binary ("<hex> *path") mode, with coreutils' escaped
- * lines ('\' prefix; "\\", "\n" and "\r" in the name), and BSD tag lines
- * ("SHA256 (path) = <hex>") as written by `sha256sum --tag` and
- * `shasum -a 256 --tag` (research notes 6.2).
+ * Formats followed: the lock document is modelgate's own (version
+ * MG_LOCK_VERSION, see the README); manifests are GNU coreutils sha256sum
+ * output in text ("<hex>  path") and binary ("<hex> *path") mode, with
+ * coreutils' escaped lines ('\' prefix; "\\", "\n" and "\r" in the
+ * name), and BSD tag lines ("SHA256 (path) = <hex>") as written by
+ * `sha256sum --tag` and `shasum -a 256 --tag` (research notes 6.2).
  *
  * Invariants:
  * - files are read whole but bounded (LOCK_MAX_BYTES); manifests line by
  *   line with a cap on line length and count;
- * - before cJSON sees a lock document a pre-scan bounds its nesting depth
- *   and its number of values (cJSON recurses and allocates one node per
- *   value), rejects U+0000 and raw control bytes in strings (cJSON would
- *   truncate at a NUL) and notes the line of each "artifacts" element;
+ * - before cJSON sees a lock document a pre-scan (jsonlex.h, loose mode)
+ *   bounds its nesting depth and its number of values (cJSON recurses and
+ *   allocates one node per value), rejects U+0000 and raw control bytes
+ *   in strings (cJSON would truncate at a NUL) and notes the line of each
+ *   "artifacts" element;
  * - entries are normalised (leading "./" removed, hex lower-cased), sorted
  *   by path and unique; a duplicate with the same digest is merged, one
  *   with a different digest is a problem and the first entry is kept;
@@ -28,27 +30,22 @@
  * "..": the lock only compares them with scanned paths and never opens
  * them, so there is nothing for a hostile path to escape to.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
-#include "artifact.h"
 #include "err.h"
-#include "fmt.h"
-#include "hash.h"
+#include "jsonlex.h"
 #include "lockfile.h"
 #include "path.h"
+#include "slurp.h"
 #include "text.h"
-#include "version.h"
 
 #define LOCK_MAX_BYTES		(64u << 20)	/* lock file or manifest */
 #define LOCK_MAX_DEPTH		8u		/* JSON nesting of a lock */
@@ -60,7 +57,7 @@
 #define LOCK_SHOW		200u		/* path bytes quoted in a message */
 #define LOCK_INT_LIMIT		9007199254740992.0	/* 2^53 */
 
-#define LOCK_VERSION		1
+
 
 /* An entry under construction with its source order for stable sorting. */
 struct pend {
@@ -102,26 +99,6 @@ hex_lower(char out[65], const char *s)
 		out[i] = (s[i] >= 'A' && s[i] <= 'F') ? (char)(s[i] - 'A' + 'a') :
 		    s[i];
 	out[64] = '\0';
-}
-
-/* The path with every leading "./" removed (and the slashes after it). */
-static const char *
-strip_dot(const char *p)
-{
-	while (p[0] == '.' && p[1] == '/') {
-		p += 2;
-		while (*p == '/')
-			p++;
-	}
-	return p;
-}
-
-static const char *
-basename_of(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	return s != NULL && s[1] != '\0' ? s + 1 : p;
 }
 
 static int
@@ -299,78 +276,18 @@ static int
 read_all(const char *file, char **out, size_t *outlen, char *err,
     size_t errlen)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0, cap;
-	int fd, r = MG_ERR_USAGE;
+	struct mg_slurp s;
+	int r;
 
 	*out = NULL;
 	*outlen = 0;
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
-		snprintf(err, errlen, "%s: cannot open: %s", file,
-		    strerror(errno));
-		return MG_ERR_USAGE;
+	if ((r = mg_slurp(&s, file, -1, LOCK_MAX_BYTES, 0)) != MG_OK) {
+		mg_slurp_msg(&s, file, LOCK_MAX_BYTES, err, errlen);
+		return r == MG_ERR_NOMEM ? r : MG_ERR_USAGE;
 	}
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "%s: %s", file, strerror(errno));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: is a directory", file);
-		goto out;
-	}
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > LOCK_MAX_BYTES) {
-		snprintf(err, errlen, "%s: %llu bytes is over the limit of %u",
-		    file, (unsigned long long)st.st_size, LOCK_MAX_BYTES);
-		goto out;
-	}
-	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 64 * 1024;
-	if ((buf = malloc(cap)) == NULL) {
-		r = MG_ERR_NOMEM;
-		snprintf(err, errlen, "%s: out of memory", file);
-		goto out;
-	}
-	for (;;) {
-		ssize_t got;
-
-		if (len == cap) {
-			size_t ncap = cap * 2;
-			char *nb;
-
-			if ((nb = realloc(buf, ncap)) == NULL) {
-				r = MG_ERR_NOMEM;
-				snprintf(err, errlen, "%s: out of memory", file);
-				goto out;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		got = read(fd, buf + len, cap - len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			snprintf(err, errlen, "%s: read failed: %s", file,
-			    strerror(errno));
-			goto out;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-		if (len > LOCK_MAX_BYTES) {
-			snprintf(err, errlen, "%s: more than %u bytes", file,
-			    LOCK_MAX_BYTES);
-			goto out;
-		}
-	}
-	buf[len] = '\0';	/* len < cap: the loop grows before reading */
-	*out = buf;		/* transferred */
-	buf = NULL;
-	*outlen = len;
-	r = MG_OK;
-out:
-	free(buf);
-	close(fd);
-	return r;
+	*out = s.buf;		/* transferred */
+	*outlen = s.len;
+	return MG_OK;
 }
 
 static int
@@ -386,32 +303,19 @@ lock_init(struct mg_lock *out, const char *file)
 
 /* ---- lock file ---------------------------------------------------------- */
 
-/*
- * What the pre-scan learns: where the first top-level "artifacts" array's
- * elements start (lines[i] for element i), or an error with its line.
- */
+/* The line of each "artifacts" element, noted by the pre-scan. */
 struct prescan {
 	size_t	*lines;
 	size_t	 nlines, cap;
 	int	 nomem;
-	size_t	 err_line;
-	char	 err[160];
 };
 
-static size_t
-line_at(const char *buf, size_t off)
-{
-	size_t i, line = 1;
-
-	for (i = 0; i < off; i++)
-		if (buf[i] == '\n')
-			line++;
-	return line;
-}
-
 static void
-ps_note(struct prescan *ps, size_t line)
+ps_note(void *arg, size_t off, size_t line)
 {
+	struct prescan *ps = arg;
+
+	(void)off;
 	if (ps->nomem || ps->nlines >= LOCK_MAX_ENTRIES)
 		return;
 	if (ps->nlines == ps->cap) {
@@ -426,118 +330,6 @@ ps_note(struct prescan *ps, size_t line)
 		ps->cap = ncap;
 	}
 	ps->lines[ps->nlines++] = line;
-}
-
-/*
- * One pass over the raw document: string state, depth and line only, so
- * it is linear and allocation-free (except the element lines).  Returns
- * 0, or -1 with ps->err set.  Syntax errors are left to cJSON.
- */
-static int
-prescan(const char *buf, size_t len, struct prescan *ps)
-{
-	size_t i, depth = 0, line = 1, values = 1;
-	size_t key_off = 0, key_len = 0;
-	int in_str = 0, esc = 0, want_elem = 0, arr = 0, arr_done = 0;
-	int key_next = 0;	/* the next string at depth 1 is a key */
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)buf[i];
-
-		if (c == '\n')
-			line++;
-		if (in_str) {
-			if (esc) {
-				esc = 0;
-				if (c == 'u' && len - i > 4 &&
-				    memcmp(buf + i + 1, "0000", 4) == 0) {
-					ps->err_line = line;
-					snprintf(ps->err, sizeof(ps->err),
-					    "a string contains \\u0000");
-					return -1;
-				}
-			} else if (c == '\\')
-				esc = 1;
-			else if (c < 0x20) {
-				/* JSON forbids them; cJSON would keep a NUL. */
-				ps->err_line = line - (c == '\n');
-				snprintf(ps->err, sizeof(ps->err),
-				    "a control character inside a string");
-				return -1;
-			} else if (c == '"') {
-				in_str = 0;
-				if (key_next && depth == 1) {
-					key_len = i - key_off;
-					key_next = 0;
-				}
-			}
-			continue;
-		}
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		if (arr && want_elem && depth == 2 && c != ']') {
-			ps_note(ps, line);
-			want_elem = 0;
-		}
-		switch (c) {
-		case '"':
-			in_str = 1;
-			if (key_next && depth == 1)
-				key_off = i + 1;
-			break;
-		case '{':
-		case '[':
-			if (++depth > LOCK_MAX_DEPTH) {
-				ps->err_line = line;
-				snprintf(ps->err, sizeof(ps->err),
-				    "nested deeper than %u levels",
-				    LOCK_MAX_DEPTH);
-				return -1;
-			}
-			if (depth == 1 && c == '{')
-				key_next = 1;
-			if (depth == 2 && c == '[' && !arr_done && key_len == 9 &&
-			    memcmp(buf + key_off, "artifacts", 9) == 0) {
-				arr = 1;
-				want_elem = 1;
-			}
-			break;
-		case '}':
-		case ']':
-			if (depth > 0)
-				depth--;
-			if (arr && depth == 1) {
-				arr = 0;
-				arr_done = 1;
-			}
-			break;
-		case ',':
-			if (++values > LOCK_MAX_VALUES) {
-				ps->err_line = line;
-				snprintf(ps->err, sizeof(ps->err),
-				    "more than %u JSON values", LOCK_MAX_VALUES);
-				return -1;
-			}
-			if (depth == 1) {
-				key_next = 1;
-				key_len = 0;
-			}
-			if (arr && depth == 2)
-				want_elem = 1;
-			break;
-		default:
-			break;
-		}
-		if (c == '{' || c == '[') {
-			if (++values > LOCK_MAX_VALUES) {
-				ps->err_line = line;
-				snprintf(ps->err, sizeof(ps->err),
-				    "more than %u JSON values", LOCK_MAX_VALUES);
-				return -1;
-			}
-		}
-	}
-	return 0;
 }
 
 /*
@@ -611,7 +403,7 @@ lock_entry(struct build *b, const cJSON *o, size_t idx, size_t line)
 	if (path == NULL || !cJSON_IsString(path))
 		return add_problem(b, line, "artifacts[%zu] has no \"path\" "
 		    "string", idx);
-	p = strip_dot(path->valuestring);
+	p = mg_path_skip_dot(path->valuestring);
 	if (*p == '\0')
 		return add_problem(b, line, "artifacts[%zu] has an empty path",
 		    idx);
@@ -633,6 +425,7 @@ lock_entry(struct build *b, const cJSON *o, size_t idx, size_t line)
 int
 mg_lock_read(struct mg_lock *out, const char *file, char *err, size_t errlen)
 {
+	struct mg_jsonlex lx;
 	struct prescan ps;
 	struct build b;
 	cJSON *doc = NULL;
@@ -643,6 +436,7 @@ mg_lock_read(struct mg_lock *out, const char *file, char *err, size_t errlen)
 	size_t len, idx;
 	int r;
 
+	memset(&lx, 0, sizeof(lx));
 	memset(&ps, 0, sizeof(ps));
 	memset(&b, 0, sizeof(b));
 	if (errlen > 0)
@@ -652,11 +446,19 @@ mg_lock_read(struct mg_lock *out, const char *file, char *err, size_t errlen)
 	b.l = out;
 	if ((r = read_all(file, &buf, &len, err, errlen)) != MG_OK)
 		goto out;
-	r = MG_ERR_USAGE;
-	if (prescan(buf, len, &ps) != 0) {
-		snprintf(err, errlen, "%s:%zu: %s", file, ps.err_line, ps.err);
+	lx.flags = MG_JSONLEX_NO_NUL | MG_JSONLEX_NO_CTRL;
+	lx.max_depth = LOCK_MAX_DEPTH;
+	lx.max_values = LOCK_MAX_VALUES;
+	lx.array = "artifacts";
+	lx.element = ps_note;
+	lx.arg = &ps;
+	if ((r = mg_jsonlex(&lx, buf, len, 0)) != MG_OK) {
+		snprintf(err, errlen, "%s:%zu: %s", file,
+		    mg_jsonlex_line(buf, lx.err_off), lx.msg);
+		r = r == MG_ERR_NOMEM ? r : MG_ERR_USAGE;
 		goto out;
 	}
+	r = MG_ERR_USAGE;
 	if (ps.nomem) {
 		r = MG_ERR_NOMEM;
 		goto out;
@@ -667,7 +469,7 @@ mg_lock_read(struct mg_lock *out, const char *file, char *err, size_t errlen)
 		    (size_t)(end - buf) : 0;
 
 		snprintf(err, errlen, "%s:%zu: not valid JSON", file,
-		    line_at(buf, off));
+		    mg_jsonlex_line(buf, off));
 		goto out;
 	}
 	if (end != NULL) {
@@ -678,7 +480,7 @@ mg_lock_read(struct mg_lock *out, const char *file, char *err, size_t errlen)
 			off++;
 		if (off < len) {
 			snprintf(err, errlen, "%s:%zu: text after the JSON "
-			    "document", file, line_at(buf, off));
+			    "document", file, mg_jsonlex_line(buf, off));
 			goto out;
 		}
 	}
@@ -712,10 +514,10 @@ mg_lock_read(struct mg_lock *out, const char *file, char *err, size_t errlen)
 		    "numeric \"version\")", file);
 		goto out;
 	}
-	if (version->valuedouble != LOCK_VERSION) {
+	if (version->valuedouble != MG_LOCK_VERSION) {
 		snprintf(err, errlen, "%s:1: lock file version %g is not "
 		    "supported (expected %d)", file, version->valuedouble,
-		    LOCK_VERSION);
+		    MG_LOCK_VERSION);
 		goto out;
 	}
 	if (tool != NULL && !cJSON_IsObject(tool)) {
@@ -832,7 +634,7 @@ manifest_add(struct build *b, size_t line, char *path, size_t plen,
 	if (escaped && (why = unescape(path, &plen)) != NULL)
 		return add_problem(b, line, "%s", why);
 	path[plen] = '\0';
-	p = strip_dot(path);
+	p = mg_path_skip_dot(path);
 	if ((why = unsafe_path(p)) != NULL) {
 		quote(q, sizeof(q), p);
 		return add_problem(b, line, "%s '%s' is not allowed (paths "
@@ -997,7 +799,7 @@ out:
 	return r;
 }
 
-/* ---- building pins in code, lookup, freeing ----------------------------- */
+/* ---- building pins in code, freeing ---------------------------------- */
 
 int
 mg_lock_from_pins(struct mg_lock *out, const char *source,
@@ -1014,7 +816,7 @@ mg_lock_from_pins(struct mg_lock *out, const char *source,
 		return r;
 	b.l = out;
 	for (i = 0; i < n; i++) {
-		const char *p = strip_dot(paths[i]);
+		const char *p = mg_path_skip_dot(paths[i]);
 		size_t line = lines != NULL ? lines[i] : 0;
 
 		quote(q, sizeof(q), p);
@@ -1052,465 +854,4 @@ mg_lock_free(struct mg_lock *l)
 	free(l->source);
 	free(l->cwd);
 	memset(l, 0, sizeof(*l));
-}
-
-/* The entry for a path as the scan spelled it; *nomem on failure. */
-static const struct mg_lock_entry *
-find_idx(const struct mg_lock *l, const char *path, size_t *idx, int *nomem)
-{
-	const struct mg_lock_entry *e = NULL;
-	size_t lo = 0, hi = l->n;
-	char *key = mg_path_key(l->cwd, path);
-
-	if (key == NULL) {
-		if (nomem != NULL)
-			*nomem = 1;
-		return NULL;
-	}
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(key, l->e[mid].path);
-
-		if (c == 0) {
-			if (idx != NULL)
-				*idx = mid;
-			e = &l->e[mid];
-			break;
-		}
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	free(key);
-	return e;
-}
-
-const struct mg_lock_entry *
-mg_lock_find(const struct mg_lock *l, const char *path)
-{
-	return find_idx(l, path, NULL, NULL);
-}
-
-/* ---- writing ------------------------------------------------------------ */
-
-struct keyed {
-	char			*key;
-	const struct mg_artifact *a;
-};
-
-static int
-cmp_keyed(const void *x, const void *y)
-{
-	return strcmp(((const struct keyed *)x)->key,
-	    ((const struct keyed *)y)->key);
-}
-
-/* Add a string member when the value is known; 0 or -1 (no memory). */
-static int
-put_str(cJSON *o, const char *k, const char *v)
-{
-	cJSON *j;
-
-	if (v == NULL)
-		return 0;
-	if ((j = mg_json_strz(v)) == NULL)
-		return -1;
-	cJSON_AddItemToObject(o, k, j);
-	return 0;
-}
-
-static int
-put_u64(cJSON *o, const char *k, uint64_t v)
-{
-	cJSON *j;
-
-	if ((j = mg_json_u64(v)) == NULL)
-		return -1;
-	cJSON_AddItemToObject(o, k, j);
-	return 0;
-}
-
-int
-mg_lock_write(FILE *f, struct mg_artifact *const *arts, size_t n,
-    const char *generated_at)
-{
-	struct keyed *v = NULL;
-	cJSON *doc = NULL, *tool, *list;
-	char *text = NULL, *cwd = getcwd(NULL, 0);
-	size_t i, nv = 0;
-	int r = MG_ERR_NOMEM, bad = 0;
-
-	/* Pins are written by key: relative to the working directory. */
-	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
-		goto out;
-	for (nv = 0; nv < n; nv++) {
-		const char *p;
-
-		if ((v[nv].key = mg_path_key(cwd, arts[nv]->path)) == NULL)
-			goto out;
-		v[nv].a = arts[nv];
-		p = v[nv].key;
-		if (strcmp(p, ".") == 0 || !mg_utf8_valid(p, strlen(p)) ||
-		    strlen(arts[nv]->sha256) != 64) {
-			nv++;
-			r = MG_ERR_FORMAT;
-			goto out;
-		}
-	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_keyed);
-
-	if ((doc = cJSON_CreateObject()) == NULL)
-		goto out;
-	bad |= put_u64(doc, "version", LOCK_VERSION);
-	if ((tool = cJSON_AddObjectToObject(doc, "tool")) == NULL)
-		goto out;
-	bad |= put_str(tool, "name", MG_NAME);
-	bad |= put_str(tool, "version", MG_VERSION);
-	bad |= put_str(doc, "generated_at", generated_at);
-	if ((list = cJSON_AddArrayToObject(doc, "artifacts")) == NULL)
-		goto out;
-	for (i = 0; i < n && !bad; i++) {
-		const struct mg_artifact *a = v[i].a;
-		const char *p = v[i].key;
-		cJSON *e;
-
-		/* The same file named twice (two overlapping roots). */
-		if (i > 0 && strcmp(p, v[i - 1].key) == 0)
-			continue;
-		if ((e = cJSON_CreateObject()) == NULL)
-			goto out;
-		cJSON_AddItemToArray(list, e);
-		bad |= put_str(e, "path", p);
-		bad |= put_u64(e, "size", a->size);
-		bad |= put_str(e, "sha256", a->sha256);
-		bad |= put_str(e, "format", a->format->name);
-		bad |= put_str(e, "architecture", a->architecture);
-		bad |= put_str(e, "quantization", a->quantization);
-		bad |= put_str(e, "dtype", a->dtype);
-		if (a->have & MG_HAVE_PARAMS)
-			bad |= put_u64(e, "parameter_count", a->parameter_count);
-		bad |= put_str(e, "license", a->license);
-	}
-	if (bad || (text = cJSON_Print(doc)) == NULL)
-		goto out;
-	r = MG_ERR_IO;
-	if (fputs(text, f) == EOF || fputc('\n', f) == EOF || ferror(f))
-		goto out;
-	r = MG_OK;
-out:
-	free(text);
-	cJSON_Delete(doc);
-	for (i = 0; i < nv; i++)
-		free(v[i].key);
-	free(v);
-	free(cwd);
-	return r;
-}
-
-/* ---- verification -------------------------------------------------------- */
-
-/* Does the root (a scan argument) cover this pinned path?  -1: NOMEM. */
-static int
-covers(const struct mg_lock *l, const char *root, const char *path)
-{
-	char *key = mg_path_key(l->cwd, root);
-	int r;
-
-	if (key == NULL)
-		return -1;
-	r = mg_path_key_covers(key, path);
-	free(key);
-	return r;
-}
-
-static struct mg_artifact *
-synth(const char *path, const struct mg_format *format)
-{
-	struct mg_artifact *a = malloc(sizeof(*a));
-
-	if (a == NULL)
-		return NULL;
-	mg_artifact_init(a);
-	a->format = format;
-	a->complete = 1;	/* fully checked: the verdict is the finding */
-	a->uncapped = 1;	/* verification's findings, not a parser's */
-	if ((a->path = strdup(path)) == NULL ||
-	    (a->abspath = strdup(path)) == NULL ||
-	    (a->filename = strdup(basename_of(path))) == NULL) {
-		mg_artifact_free(a);
-		free(a);
-		return NULL;
-	}
-	return a;
-}
-
-static int
-push(struct mg_artifact ***v, size_t *n, struct mg_artifact *a)
-{
-	struct mg_artifact **nv = realloc(*v, (*n + 1) * sizeof(*nv));
-
-	if (nv == NULL)
-		return MG_ERR_NOMEM;
-	*v = nv;
-	nv[(*n)++] = a;
-	return MG_OK;
-}
-
-/* What the pins are called in messages (a lock built by hand: none). */
-static const char *
-src_name(const struct mg_lock *l)
-{
-	return l->source != NULL ? l->source : "the policy's digests";
-}
-
-/* "FILE line N" or "FILE" for messages. */
-static void
-where(char *buf, size_t len, const struct mg_lock *l, size_t line)
-{
-	if (line > 0)
-		snprintf(buf, len, "%s line %zu", src_name(l), line);
-	else
-		snprintf(buf, len, "%s", src_name(l));
-}
-
-static int
-check_one(const struct mg_lock *l, struct mg_artifact *a,
-    const struct mg_lock_entry *e)
-{
-	char w[512], extra[160] = "";
-	const char *oid;
-
-	where(w, sizeof(w), l, e->line);
-	if (a->sha256[0] == '\0')
-		return mg_artifact_add(a, MG_R_HASH_UNVERIFIED,
-		    MG_FINDING_NO_OFFSET, NULL, "pinned in %s (sha256 %s) but "
-		    "its SHA-256 was not computed, so the pin was not checked",
-		    w, e->sha256);
-	if (strcmp(a->sha256, e->sha256) == 0)
-		return MG_OK;
-	if (e->have_size && e->size != a->size)
-		snprintf(extra, sizeof(extra), "; size %llu bytes, pinned %llu",
-		    (unsigned long long)a->size, (unsigned long long)e->size);
-	else if (strcmp((oid = a->lfs_oid), e->sha256) == 0)
-		snprintf(extra, sizeof(extra), "; the file is a Git LFS "
-		    "pointer to the pinned content, which was not fetched");
-	return mg_artifact_add(a, MG_R_HASH_MISMATCH, MG_FINDING_NO_OFFSET,
-	    NULL, "SHA-256 %.12s... differs from the pin %.12s... in %s "
-	    "(expected %s, found %s%s)", a->sha256, e->sha256, w, e->sha256,
-	    a->sha256, extra);
-}
-
-/* Why a pinned path the scan did not report is missing, or NULL. */
-static const char *
-absent(const char *path, char *buf, size_t len)
-{
-	struct stat st;
-
-	if (lstat(path, &st) != 0) {
-		snprintf(buf, len, "%s", strerror(errno));
-		return buf;
-	}
-	if (!S_ISREG(st.st_mode))
-		return S_ISLNK(st.st_mode) ? "it is a symbolic link (not "
-		    "followed)" : "it is not a regular file";
-	return NULL;	/* a regular file that is not a model artifact */
-}
-
-/*
- * A pinned regular file that the scan did not take for a model (a README,
- * a tokenizer, a config) is still verified: hash it here, once, and report
- * it as an artifact of format "file".  Returns NULL on allocation failure.
- */
-static struct mg_artifact *
-check_plain(const struct mg_lock *l, const struct mg_lock_entry *e)
-{
-	struct mg_artifact *a;
-	struct mg_hash *h = NULL;
-	unsigned char *buf = NULL;
-	struct stat st;
-	uint64_t got = 0;
-	int fd = -1, ok = 0;
-	ssize_t k;
-
-	if ((a = synth(e->path, &mg_fmt_file)) == NULL)
-		return NULL;
-	a->complete = 0;
-	fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
-		    "pinned file cannot be read: %s", fd < 0 ? strerror(errno) :
-		    "not a regular file");
-		goto out;
-	}
-	a->size = (uint64_t)st.st_size;
-	if ((h = mg_hash_new()) == NULL || (buf = malloc(1u << 16)) == NULL)
-		goto nomem;
-	while ((k = read(fd, buf, 1u << 16)) != 0) {
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0 || mg_hash_update(h, buf, (size_t)k) != MG_OK) {
-			mg_artifact_add(a, MG_R_IO_READ, got, NULL,
-			    "pinned file: read failed at offset %llu",
-			    (unsigned long long)got);
-			goto out;
-		}
-		got += (uint64_t)k;
-	}
-	if (got != a->size || mg_hash_final_hex(h, a->sha256) != MG_OK) {
-		a->sha256[0] = '\0';
-		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
-		    "pinned file changed while it was read");
-		goto out;
-	}
-	a->complete = 1;
-	if (check_one(l, a, e) != MG_OK)
-		goto nomem;
-out:
-	ok = 1;
-nomem:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	mg_hash_free(h);
-	if (!ok) {
-		mg_artifact_free(a);
-		free(a);
-		return NULL;
-	}
-	return a;
-}
-
-static int
-cmp_art(const void *x, const void *y)
-{
-	const struct mg_artifact *a = *(struct mg_artifact *const *)x;
-	const struct mg_artifact *b = *(struct mg_artifact *const *)y;
-
-	return strcmp(a->path, b->path);
-}
-
-int
-mg_lock_verify(const struct mg_lock *l, struct mg_artifact *const *arts,
-    size_t n, int all_listed, char *const *roots, size_t nroots,
-    struct mg_artifact ***missing, size_t *nmissing)
-{
-	struct mg_artifact **out = NULL, *a = NULL;
-	unsigned char *seen = NULL;
-	size_t i, j, nout = 0, ncovered = 0;
-	int nothing, nomem = 0;
-	char w[512], why[256];
-	int r = MG_ERR_NOMEM;
-
-	*missing = NULL;
-	*nmissing = 0;
-	if ((seen = calloc(l->n ? l->n : 1, 1)) == NULL)
-		return MG_ERR_NOMEM;
-	for (i = 0; i < n; i++) {
-		const struct mg_lock_entry *e;
-		size_t k;
-
-		/* Artifacts made by an earlier verification are not files. */
-		if (arts[i]->format == &mg_fmt_missing ||
-		    arts[i]->format == &mg_fmt_manifest)
-			continue;
-		if ((e = find_idx(l, arts[i]->path, &k, &nomem)) != NULL) {
-			seen[k] = 1;
-			if ((r = check_one(l, arts[i], e)) != MG_OK)
-				goto out;
-		} else if (nomem) {
-			r = MG_ERR_NOMEM;
-			goto out;
-		} else if (all_listed) {
-			if ((r = mg_artifact_add(arts[i], MG_R_HASH_EXTRA,
-			    MG_FINDING_NO_OFFSET, NULL, "not listed in %s",
-			    src_name(l))) != MG_OK)
-				goto out;
-		}
-	}
-	r = MG_ERR_NOMEM;
-	for (i = 0; i < l->n; i++) {
-		const struct mg_lock_entry *e = &l->e[i];
-		const char *reason;
-
-		if (seen[i]) {
-			ncovered++;
-			continue;
-		}
-		for (j = 0; j < nroots; j++) {
-			int c = covers(l, roots[j], e->path);
-
-			if (c < 0)
-				goto out;
-			if (c > 0)
-				break;
-		}
-		if (j == nroots)
-			continue;
-		ncovered++;
-		if ((reason = absent(e->path, why, sizeof(why))) == NULL) {
-			if ((a = check_plain(l, e)) == NULL ||
-			    push(&out, &nout, a) != MG_OK)
-				goto out;
-			a = NULL;	/* transferred */
-			continue;
-		}
-		where(w, sizeof(w), l, e->line);
-		if ((a = synth(e->path, &mg_fmt_missing)) == NULL ||
-		    mg_artifact_add(a, MG_R_HASH_MISSING, MG_FINDING_NO_OFFSET,
-		    NULL, "pinned in %s (sha256 %s) but not found: %s", w,
-		    e->sha256, reason) != MG_OK ||
-		    push(&out, &nout, a) != MG_OK)
-			goto out;
-		a = NULL;	/* transferred */
-	}
-	nothing = l->expect_match && l->n > 0 && ncovered == 0;
-	if (l->nbad > 0 || nothing) {
-		if ((a = synth(src_name(l), &mg_fmt_manifest)) == NULL)
-			goto out;
-		if (nothing && mg_artifact_add(a, MG_R_HASH_MANIFEST,
-		    MG_FINDING_NO_OFFSET, NULL, "none of the %zu pinned paths "
-		    "is a scanned artifact or lies under a scanned path, so "
-		    "nothing was verified (paths are compared as written on "
-		    "the command line: scan from the directory the pins are "
-		    "relative to)", l->n) != MG_OK)
-			goto out;
-		for (i = 0; i < l->nbad; i++) {
-			int rr;
-
-			if (l->bad[i].line > 0)
-				rr = mg_artifact_add(a, MG_R_HASH_MANIFEST,
-				    MG_FINDING_NO_OFFSET, NULL, "line %zu: %s",
-				    l->bad[i].line, l->bad[i].message);
-			else
-				rr = mg_artifact_add(a, MG_R_HASH_MANIFEST,
-				    MG_FINDING_NO_OFFSET, NULL, "%s",
-				    l->bad[i].message);
-			if (rr != MG_OK)
-				goto out;
-		}
-		if (push(&out, &nout, a) != MG_OK)
-			goto out;
-		a = NULL;	/* transferred */
-	}
-	if (nout > 1)
-		qsort(out, nout, sizeof(*out), cmp_art);
-	*missing = out;		/* transferred */
-	*nmissing = nout;
-	out = NULL;
-	nout = 0;
-	r = MG_OK;
-out:
-	if (a != NULL) {
-		mg_artifact_free(a);
-		free(a);
-	}
-	for (i = 0; out != NULL && i < nout; i++) {
-		mg_artifact_free(out[i]);
-		free(out[i]);
-	}
-	free(out);
-	free(seen);
-	return r;
 }

@@ -16,6 +16,8 @@
 
 struct mg_artifact;
 
+#define MG_LOCK_VERSION	1	/* the lock document's "version" */
+
 struct mg_lock_entry {
 	char		*path;
 	char		 sha256[65];	/* lowercase hex */

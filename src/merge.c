@@ -11,7 +11,6 @@
  * POLICY-SUPPRESS-UNUSED: a suppression is unused only when every shard
  * says so.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@
 #include "lockfile.h"
 #include "limits.h"
 #include "merge.h"
+#include "slurp.h"
 #include "text.h"
 #include "rules.h"
 
@@ -184,47 +184,35 @@ static int
 read_file(const char *file, char **out, size_t *len, uint64_t *total,
     char *err, size_t errlen)
 {
-	FILE *f = fopen(file, "rb");
-	char *buf = NULL;
-	long n;
+	struct mg_slurp s;
+	int r;
 
 	*out = NULL;
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: cannot open: %s", file,
-		    strerror(errno));
+	r = mg_slurp(&s, file, -1, MG_MERGE_MAX_BYTES, MG_SLURP_REGULAR);
+	if (r == MG_ERR_NOMEM)
+		return r;
+	if (r != MG_OK) {
+		if (s.why == MG_SLURP_OPEN)
+			snprintf(err, errlen, "%s: cannot open: %s", file,
+			    strerror(s.errnum));
+		else if (s.why == MG_SLURP_READ)
+			snprintf(err, errlen, "%s: read error", file);
+		else
+			snprintf(err, errlen, "%s: not a regular file or "
+			    "larger than %llu bytes (the cap on one report)",
+			    file, (unsigned long long)MG_MERGE_MAX_BYTES);
 		return MG_ERR_USAGE;
 	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    (unsigned long long)n > MG_MERGE_MAX_BYTES ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		snprintf(err, errlen, "%s: not a regular file or larger than "
-		    "%llu bytes (the cap on one report)", file,
-		    (unsigned long long)MG_MERGE_MAX_BYTES);
-		return MG_ERR_USAGE;
-	}
-	if ((unsigned long long)n > MG_MERGE_MAX_TOTAL - *total) {
-		fclose(f);
+	if ((unsigned long long)s.len > MG_MERGE_MAX_TOTAL - *total) {
+		free(s.buf);
 		snprintf(err, errlen, "%s: the reports together are larger "
 		    "than %llu bytes (the cap on a merge)", file,
 		    (unsigned long long)MG_MERGE_MAX_TOTAL);
 		return MG_ERR_USAGE;
 	}
-	*total += (uint64_t)n;
-	if ((buf = malloc((size_t)n + 1)) == NULL) {
-		fclose(f);
-		return MG_ERR_NOMEM;
-	}
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		fclose(f);
-		snprintf(err, errlen, "%s: read error", file);
-		return MG_ERR_USAGE;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*out = buf;
-	*len = (size_t)n;
+	*total += (uint64_t)s.len;
+	*out = s.buf;	/* transferred */
+	*len = s.len;
 	return MG_OK;
 }
 
@@ -688,7 +676,7 @@ check_summary(const struct shard_doc *d, struct mg_gate_artifact *arts,
 	for (i = 0; i < n; i++)
 		if (!mg_gate_is_synthetic_format(arts[i].a->format))
 			nreal++;
-	mg_gate_retally(&g, nreal, MG_EXIT_PASS);
+	mg_gate_retally(&g, nreal, MG_EXIT_OK);
 	if (u64_of(sum, "artifacts", &u[0]) != 0 ||
 	    u64_of(vs, "pass", &u[1]) != 0 || u64_of(vs, "fail", &u[2]) != 0 ||
 	    u64_of(vs, "error", &u[3]) != 0 ||
@@ -1018,7 +1006,7 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 	 */
 	mg_gate_retally(&m->g, nreal, allow_empty ||
 	    strstr(m->options, " allow-empty=1 ") != NULL ||
-	    strstr(m->options, " selection=all") == NULL ? MG_EXIT_PASS :
+	    strstr(m->options, " selection=all") == NULL ? MG_EXIT_OK :
 	    MG_EXIT_EMPTY);
 	r = MG_OK;
 out:

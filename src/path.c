@@ -3,7 +3,9 @@
  *
  * Purely lexical: nothing is resolved on disk, so a key is stable whether
  * or not the file exists (a missing pin still gets one).  ".." above the
- * root stays at the root, as the kernel does.
+ * root stays at the root, as the kernel does.  The display spelling
+ * (mg_path_display) only tidies what was typed and keeps "..": it is what
+ * reports show and what policy globs match.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -101,4 +103,42 @@ mg_path_key_covers(const char *root, const char *path)
 		return path[0] == '/';
 	return strncmp(root, path, n) == 0 &&
 	    (path[n] == '\0' || path[n] == '/');
+}
+
+const char *
+mg_path_skip_dot(const char *p)
+{
+	while (p[0] == '.' && p[1] == '/')
+		for (p += 2; *p == '/'; p++)
+			;
+	return p;
+}
+
+const char *
+mg_path_display(const char *p, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	p = mg_path_skip_dot(p);
+	if (len == 0 || (strstr(p, "//") == NULL && strstr(p, "/./") == NULL))
+		return p;
+	for (i = 0; p[i] != '\0' && o + 1 < len; i++) {
+		if (p[i] == '/' && o > 0 && buf[o - 1] == '/')
+			continue;
+		if (p[i] == '.' && p[i + 1] == '/' && o > 0 &&
+		    buf[o - 1] == '/') {
+			i++;
+			continue;
+		}
+		buf[o++] = p[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+int
+mg_path_climbs(const char *clean)
+{
+	return clean[0] == '.' && clean[1] == '.' &&
+	    (clean[2] == '/' || clean[2] == '\0');
 }

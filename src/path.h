@@ -29,4 +29,25 @@ char	*mg_path_key(const char *cwd, const char *p);
 /* 1 when the key `path` is at or below the key `root`. */
 int	mg_path_key_covers(const char *root, const char *path);
 
+/*
+ * p past every leading "./" and the slashes after each ("./a" and ".//a"
+ * are "a", "./" is "").  Returns a pointer into p.
+ */
+const char *mg_path_skip_dot(const char *p);
+
+/*
+ * The display spelling of a path as typed and walked: leading "./"
+ * removed (mg_path_skip_dot), repeated slashes and "/./" collapsed, so
+ * "./models//a.gguf" is "models/a.gguf".  ".." is kept: nothing is
+ * resolved.  Returns a pointer into p when only its "./" went, else buf,
+ * holding at most len - 1 bytes of the result.
+ */
+const char *mg_path_display(const char *p, char *buf, size_t len);
+
+/*
+ * 1 when a path cleaned by mg_path_abs() without a cwd climbs above its
+ * base: it is ".." or starts with "../".
+ */
+int	mg_path_climbs(const char *clean);
+
 #endif /* MG_PATH_H */

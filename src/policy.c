@@ -1,13 +1,15 @@
 /*
  * policy.c - load a policy file (docs/policy.md) into plain structs.
+ * What a loaded policy says about a path is policy_eval.c.
  *
  * Three passes over the text, each bounded:
- *  1. lex(): a strict, iterative JSON scanner.  It rejects what cJSON
- *     would accept or choke on (nesting past MG_MAX_POLICY_DEPTH - cJSON
- *     recurses -, control bytes, invalid UTF-8, "\u0000", lone
- *     surrogates, leading zeros, trailing data) and records, for every
- *     value in document order, where its key and value start, a number's
- *     raw text and how many values lie beneath it.
+ *  1. lex(): mg_jsonlex() in strict mode, an iterative JSON scanner.  It
+ *     rejects what cJSON would accept or choke on (nesting past
+ *     MG_MAX_POLICY_DEPTH - cJSON recurses -, control bytes, invalid
+ *     UTF-8, "\u0000", lone surrogates, leading zeros, trailing data)
+ *     and records, for every value in document order, where its key and
+ *     value start, a number's raw text and how many values lie beneath
+ *     it.
  *  2. cJSON parses the same text.  Its tree has the same values in the
  *     same pre-order, so a node's index in the table is its parent's plus
  *     one, or its previous sibling's plus one plus that sibling's
@@ -23,7 +25,6 @@
  * is immutable.  In the base scope every rule setting, fail_on and
  * lic_required are resolved (never -1); overrides keep -1 for "inherit".
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -36,13 +37,15 @@
 #include "err.h"
 #include "fmt.h"
 #include "glob.h"
+#include "jsonlex.h"
 #include "limits.h"
 #include "policy.h"
 #include "rules.h"
+#include "slurp.h"
 #include "spdx.h"
 #include "text.h"
 
-#define NOKEY	UINT32_MAX
+#define NOKEY	MG_JSONLEX_NOKEY
 
 static const char default_text[] =
 	"{\n"
@@ -64,20 +67,13 @@ static const char default_text[] =
 
 #define DEFAULT_NAME	"(embedded default)"
 
-/* One JSON value, in document order. */
-struct pnode {
-	uint32_t	key;	/* offset of its key's '"', or NOKEY */
-	uint32_t	val;	/* offset of its first byte */
-	uint32_t	len;	/* bytes of a number token */
-	uint32_t	desc;	/* values nested beneath it */
-};
-
 struct ld {
 	const char	*name;		/* file name for messages */
 	const char	*text;
 	size_t		 len;
-	struct pnode	*nodes;
-	size_t		 nn, cap;
+	struct mg_jsonlex lx;		/* the value table of pass 1 */
+	const struct mg_jsonlex_value *nodes;	/* lx.v */
+	size_t		 nn;		/* lx.nv */
 	char		*err;
 	size_t		 errlen;
 	size_t		 lc_off, lc_line;	/* line_of() cursor */
@@ -189,288 +185,12 @@ voff(const struct ld *L, struct jv v)
 	return L->nodes[v.i].val;
 }
 
-/* ---- pass 1: the lexer --------------------------------------------------- */
-
-static size_t
-ws(const struct ld *L, size_t pos)
-{
-	while (pos < L->len && (L->text[pos] == ' ' || L->text[pos] == '\t' ||
-	    L->text[pos] == '\n' || L->text[pos] == '\r'))
-		pos++;
-	return pos;
-}
-
-static int
-hex4(const char *s, size_t left, uint32_t *v)
-{
-	size_t i;
-
-	if (left < 4)
-		return -1;
-	*v = 0;
-	for (i = 0; i < 4; i++) {
-		char c = s[i];
-
-		*v <<= 4;
-		if (c >= '0' && c <= '9')
-			*v |= (uint32_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			*v |= (uint32_t)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			*v |= (uint32_t)(c - 'A' + 10);
-		else
-			return -1;
-	}
-	return 0;
-}
-
-/* A string at *pos ('"'); leaves *pos past the closing quote. */
-static int
-lex_string(struct ld *L, size_t *pos)
-{
-	const unsigned char *t = (const unsigned char *)L->text;
-	size_t p = *pos + 1, dec = 0, k;
-	uint32_t u, lo;
-
-	for (;;) {
-		if (p == L->len)
-			return fail(L, *pos, "unterminated string");
-		if (t[p] == '"')
-			break;
-		if (t[p] < 0x20)
-			return fail(L, p, "control character in a string "
-			    "(escape it)");
-		if (t[p] == '\\') {
-			if (L->len - p < 2)
-				return fail(L, *pos, "unterminated string");
-			if (t[p + 1] != '\0' &&
-			    strchr("\"\\/bfnrt", t[p + 1]) != NULL) {
-				p += 2;
-				dec++;
-			} else if (t[p + 1] == 'u') {
-				if (hex4(L->text + p + 2, L->len - p - 2, &u) != 0)
-					return fail(L, p, "invalid \\u escape");
-				if (u == 0)
-					return fail(L, p, "\\u0000 (NUL) in a "
-					    "string");
-				if (u >= 0xdc00 && u <= 0xdfff)
-					return fail(L, p, "lone low surrogate "
-					    "in a string");
-				if (u >= 0xd800 && u <= 0xdbff) {
-					if (L->len - p < 12 || t[p + 6] != '\\' ||
-					    t[p + 7] != 'u' ||
-					    hex4(L->text + p + 8, L->len - p - 8,
-					    &lo) != 0 || lo < 0xdc00 ||
-					    lo > 0xdfff)
-						return fail(L, p, "lone high "
-						    "surrogate in a string");
-					p += 12;
-					dec += 4;
-				} else {
-					p += 6;
-					dec += u < 0x80 ? 1 : u < 0x800 ? 2 : 3;
-				}
-			} else
-				return fail(L, p, "invalid escape in a string");
-		} else if (t[p] < 0x80) {
-			p++;
-			dec++;
-		} else {
-			k = t[p] < 0xc2 ? 0 : t[p] < 0xe0 ? 2 : t[p] < 0xf0 ?
-			    3 : t[p] < 0xf5 ? 4 : 0;
-			if (k == 0 || k > L->len - p ||
-			    !mg_utf8_valid(L->text + p, k))
-				return fail(L, p, "invalid UTF-8 in a string");
-			p += k;
-			dec += k;
-		}
-		if (dec > MG_MAX_POLICY_STRING)
-			return fail(L, *pos, "string longer than %u bytes",
-			    (unsigned)MG_MAX_POLICY_STRING);
-	}
-	*pos = p + 1;
-	return MG_OK;
-}
+/* ---- pass 1: the lexer is jsonlex.c ------------------------------------- */
 
 static int
 is_digit(int c)
 {
 	return c >= '0' && c <= '9';
-}
-
-/* A number at *pos, by the JSON grammar (RFC 8259 section 6). */
-static int
-lex_number(struct ld *L, size_t *pos)
-{
-	const char *t = L->text;
-	size_t p = *pos, n = L->len;
-
-	if (p < n && t[p] == '-')
-		p++;
-	if (p == n || !is_digit(t[p]))
-		return fail(L, *pos, "invalid number");
-	if (t[p] == '0') {
-		p++;
-		if (p < n && is_digit(t[p]))
-			return fail(L, *pos, "invalid number (leading zero)");
-	} else
-		while (p < n && is_digit(t[p]))
-			p++;
-	if (p < n && t[p] == '.') {
-		p++;
-		if (p == n || !is_digit(t[p]))
-			return fail(L, *pos, "invalid number");
-		while (p < n && is_digit(t[p]))
-			p++;
-	}
-	if (p < n && (t[p] == 'e' || t[p] == 'E')) {
-		p++;
-		if (p < n && (t[p] == '+' || t[p] == '-'))
-			p++;
-		if (p == n || !is_digit(t[p]))
-			return fail(L, *pos, "invalid number");
-		while (p < n && is_digit(t[p]))
-			p++;
-	}
-	*pos = p;
-	return MG_OK;
-}
-
-static int
-node_add(struct ld *L, size_t key, size_t val)
-{
-	struct pnode *nn;
-	size_t cap;
-
-	if (L->nn == L->cap) {
-		if (L->cap >= MG_MAX_POLICY_NODES)
-			return fail(L, val, "more than %u JSON values",
-			    (unsigned)MG_MAX_POLICY_NODES);
-		cap = L->cap == 0 ? 256 : L->cap * 2;
-		if (cap > MG_MAX_POLICY_NODES)
-			cap = MG_MAX_POLICY_NODES;
-		if ((nn = realloc(L->nodes, cap * sizeof(*nn))) == NULL)
-			return nomem(L);
-		L->nodes = nn;
-		L->cap = cap;
-	}
-	L->nodes[L->nn].key = key == SIZE_MAX ? NOKEY : (uint32_t)key;
-	L->nodes[L->nn].val = (uint32_t)val;
-	L->nodes[L->nn].len = 0;
-	L->nodes[L->nn].desc = 0;
-	L->nn++;
-	return MG_OK;
-}
-
-enum { LX_VALUE, LX_AFTER, LX_KEY };
-
-static int
-lex(struct ld *L, size_t start)
-{
-	struct {
-		char	 close;
-		size_t	 idx;
-	} st[MG_MAX_POLICY_DEPTH];
-	size_t pos = ws(L, start), key = SIZE_MAX, depth = 0, b;
-	int state = LX_VALUE, r;
-	char c;
-
-	if (pos == L->len)
-		return fail(L, pos, "empty policy file (expected a JSON "
-		    "object)");
-	for (;;) {
-		switch (state) {
-		case LX_VALUE:
-			if (pos == L->len)
-				return fail(L, pos, "unexpected end of file, "
-				    "expected a value");
-			if ((r = node_add(L, key, pos)) != MG_OK)
-				return r;
-			key = SIZE_MAX;
-			c = L->text[pos];
-			state = LX_AFTER;
-			if (c == '{' || c == '[') {
-				if (depth == MG_MAX_POLICY_DEPTH)
-					return fail(L, pos, "JSON nested deeper "
-					    "than %u levels",
-					    (unsigned)MG_MAX_POLICY_DEPTH);
-				st[depth].close = c == '{' ? '}' : ']';
-				st[depth].idx = L->nn - 1;
-				depth++;
-				pos = ws(L, pos + 1);
-				if (pos < L->len &&
-				    L->text[pos] == st[depth - 1].close) {
-					depth--;
-					pos++;
-				} else
-					state = c == '{' ? LX_KEY : LX_VALUE;
-			} else if (c == '"') {
-				if ((r = lex_string(L, &pos)) != MG_OK)
-					return r;
-			} else if (c == '-' || is_digit(c)) {
-				b = pos;
-				if ((r = lex_number(L, &pos)) != MG_OK)
-					return r;
-				if (pos - b > UINT32_MAX)
-					return fail(L, b, "number too long");
-				L->nodes[L->nn - 1].len = (uint32_t)(pos - b);
-			} else if (L->len - pos >= 4 &&
-			    memcmp(L->text + pos, "true", 4) == 0)
-				pos += 4;
-			else if (L->len - pos >= 5 &&
-			    memcmp(L->text + pos, "false", 5) == 0)
-				pos += 5;
-			else if (L->len - pos >= 4 &&
-			    memcmp(L->text + pos, "null", 4) == 0)
-				pos += 4;
-			else if ((unsigned char)c >= 0x7f || c <= 0x20)
-				return fail(L, pos, "unexpected byte 0x%02x",
-				    (unsigned char)c);
-			else
-				return fail(L, pos, "unexpected '%c'", c);
-			break;
-		case LX_AFTER:
-			pos = ws(L, pos);
-			if (depth == 0) {
-				if (pos != L->len)
-					return fail(L, pos, "data after the "
-					    "JSON value");
-				return MG_OK;
-			}
-			if (pos == L->len)
-				return fail(L, pos, "unexpected end of file, "
-				    "expected ',' or '%c'", st[depth - 1].close);
-			c = L->text[pos];
-			if (c == ',') {
-				pos = ws(L, pos + 1);
-				state = st[depth - 1].close == '}' ? LX_KEY :
-				    LX_VALUE;
-			} else if (c == st[depth - 1].close) {
-				b = st[depth - 1].idx;
-				L->nodes[b].desc = (uint32_t)(L->nn - b - 1);
-				depth--;
-				pos++;
-			} else
-				return fail(L, pos, "expected ',' or '%c'",
-				    st[depth - 1].close);
-			break;
-		case LX_KEY:
-			if (pos == L->len)
-				return fail(L, pos, "unexpected end of file, "
-				    "expected a key");
-			if (L->text[pos] != '"')
-				return fail(L, pos, "expected a string key");
-			key = pos;
-			if ((r = lex_string(L, &pos)) != MG_OK)
-				return r;
-			pos = ws(L, pos);
-			if (pos == L->len || L->text[pos] != ':')
-				return fail(L, pos, "expected ':' after a key");
-			pos = ws(L, pos + 1);
-			state = LX_VALUE;
-			break;
-		}
-	}
 }
 
 /* ---- pass 2: the tree ------------------------------------------------------ */
@@ -1562,6 +1282,33 @@ interpret(struct ld *L, struct jv root, struct mg_policy *p)
 
 /* ---- loading ----------------------------------------------------------- */
 
+/* Pass 1: the strict measuring lexer, its messages as policy errors. */
+static int
+lex(struct ld *L, size_t start)
+{
+	size_t pos = start;
+	int r;
+
+	while (pos < L->len && (L->text[pos] == ' ' || L->text[pos] == '\t' ||
+	    L->text[pos] == '\n' || L->text[pos] == '\r'))
+		pos++;
+	if (pos == L->len)
+		return fail(L, pos, "empty policy file (expected a JSON "
+		    "object)");
+	L->lx.flags = MG_JSONLEX_STRICT;
+	L->lx.max_depth = MG_MAX_POLICY_DEPTH;
+	L->lx.max_values = MG_MAX_POLICY_NODES;
+	L->lx.max_string = MG_MAX_POLICY_STRING;
+	r = mg_jsonlex(&L->lx, L->text, L->len, start);
+	L->nodes = L->lx.v;
+	L->nn = L->lx.nv;
+	if (r == MG_ERR_NOMEM)
+		return nomem(L);
+	if (r != MG_OK)
+		return fail(L, L->lx.err_off, "%s", L->lx.msg);
+	return MG_OK;
+}
+
 static int
 parse_text(struct ld *L, struct mg_policy *p)
 {
@@ -1606,55 +1353,26 @@ out:
 static int
 slurp(const char *path, char **out, size_t *outlen, char *err, size_t errlen)
 {
-	FILE *f = NULL;
-	char *buf = NULL, *nb;
-	size_t len = 0, cap = 0, got;
-	int r = MG_ERR_IO;
+	struct mg_slurp s;
+	int r;
 
 	*out = NULL;
-	if ((f = fopen(path, "rb")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
+	switch ((r = mg_slurp(&s, path, -1, MG_MAX_POLICY_BYTES, 0))) {
+	case MG_OK:
+		*out = s.buf;	/* transferred */
+		*outlen = s.len;
+		return MG_OK;
+	case MG_ERR_NOMEM:
+		snprintf(err, errlen, "%s: out of memory", path);
+		return r;
+	case MG_ERR_LIMIT:
+		snprintf(err, errlen, "%s: policy file larger than %u bytes",
+		    path, (unsigned)MG_MAX_POLICY_BYTES);
+		return MG_ERR_POLICY;
+	default:
+		snprintf(err, errlen, "%s: %s", path, strerror(s.errnum));
+		return MG_ERR_IO;
 	}
-	for (;;) {
-		if (cap - len < 2) {
-			size_t ncap = cap == 0 ? 65536 : cap * 2;
-
-			if (ncap > MG_MAX_POLICY_BYTES + 2)
-				ncap = MG_MAX_POLICY_BYTES + 2;
-			if ((nb = realloc(buf, ncap)) == NULL) {
-				r = MG_ERR_NOMEM;
-				snprintf(err, errlen, "%s: out of memory", path);
-				goto out;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		got = fread(buf + len, 1, cap - 1 - len, f);
-		len += got;
-		if (len > MG_MAX_POLICY_BYTES) {
-			r = MG_ERR_POLICY;
-			snprintf(err, errlen, "%s: policy file larger than %u "
-			    "bytes", path, (unsigned)MG_MAX_POLICY_BYTES);
-			goto out;
-		}
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	buf = NULL;	/* transferred */
-	*outlen = len;
-	r = MG_OK;
-out:
-	if (f != NULL)
-		fclose(f);
-	free(buf);
-	return r;
 }
 
 int
@@ -1697,7 +1415,7 @@ mg_policy_load(struct mg_policy **out, const char *path, char *err,
 	p = NULL;	/* transferred */
 	r = MG_OK;
 out:
-	free(L.nodes);
+	mg_jsonlex_free(&L.lx);
 	free(text);
 	mg_policy_free(p);
 	return r;
@@ -1735,118 +1453,4 @@ const char *
 mg_policy_default_text(void)
 {
 	return default_text;
-}
-
-/* ---- evaluation ---------------------------------------------------------- */
-
-static int
-any_match(const struct mg_strv *globs, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < globs->n; i++)
-		if (mg_glob_match(globs->v[i], path))
-			return 1;
-	return 0;
-}
-
-int
-mg_policy_wants(const struct mg_policy *p, const char *path)
-{
-	if (p->include.n > 0 && !any_match(&p->include, path))
-		return 0;
-	return !any_match(&p->exclude, path);
-}
-
-int
-mg_policy_excludes(const struct mg_policy *p, const char *path)
-{
-	return any_match(&p->exclude, path);
-}
-
-static void
-merge_bound(struct mg_bound *to, const struct mg_bound *from)
-{
-	if (from->have_min) {
-		to->have_min = 1;
-		to->min = from->min;
-	}
-	if (from->have_max) {
-		to->have_max = 1;
-		to->max = from->max;
-	}
-}
-
-void
-mg_policy_effective(const struct mg_policy *p, const char *path,
-    struct mg_scope *out)
-{
-	const struct mg_scope *o;
-	size_t i, k;
-
-	*out = p->base;
-	out->paths.v = NULL;
-	out->paths.n = 0;
-	for (i = 0; i < p->noverrides; i++) {
-		o = &p->overrides[i];
-		if (!any_match(&o->paths, path))
-			continue;
-		for (k = 0; k < MG_R__COUNT; k++) {
-			if (o->rules[k].enabled >= 0)
-				out->rules[k].enabled = o->rules[k].enabled;
-			if (o->rules[k].severity >= 0) {
-				out->rules[k].severity = o->rules[k].severity;
-				out->rules[k].named = o->rules[k].named;
-			}
-		}
-		if (o->fail_on >= 0)
-			out->fail_on = o->fail_on;
-		if (o->have_formats_allow) {
-			out->have_formats_allow = 1;
-			out->formats_allow = o->formats_allow;
-		}
-		if (o->have_formats_deny) {
-			out->have_formats_deny = 1;
-			out->formats_deny = o->formats_deny;
-		}
-		if (o->have_formats_unchecked) {
-			out->have_formats_unchecked = 1;
-			out->formats_unchecked = o->formats_unchecked;
-		}
-		if (o->have_require) {
-			out->have_require = 1;
-			out->require = o->require;
-			out->nrequire = o->nrequire;
-		}
-		if (o->have_arch) {
-			out->have_arch = 1;
-			out->allow_arch = o->allow_arch;
-		}
-		if (o->have_quant) {
-			out->have_quant = 1;
-			out->allow_quant = o->allow_quant;
-		}
-		if (o->have_dtype) {
-			out->have_dtype = 1;
-			out->allow_dtype = o->allow_dtype;
-		}
-		merge_bound(&out->file_size, &o->file_size);
-		merge_bound(&out->parameter_count, &o->parameter_count);
-		merge_bound(&out->context_length, &o->context_length);
-		merge_bound(&out->tensor_count, &o->tensor_count);
-		if (o->have_lic_allow) {
-			out->have_lic_allow = 1;
-			out->lic_allow = o->lic_allow;
-			out->lic_allow_set = o->lic_allow_set;
-		}
-		if (o->have_lic_deny) {
-			out->have_lic_deny = 1;
-			out->lic_deny = o->lic_deny;
-			out->lic_deny_set = o->lic_deny_set;
-		}
-		if (o->lic_required >= 0)
-			out->lic_required = o->lic_required;
-		if (o->pickle.have)
-			out->pickle = o->pickle;
-	}
 }

@@ -458,7 +458,7 @@ mg_report_junit(FILE *f, const struct mg_gate *g,
 	if (nf == 0) {
 		/* Nothing scanned: say so instead of an empty green report. */
 		tot.tests = 1;
-		if (g->exit_code != MG_EXIT_PASS)
+		if (g->exit_code != MG_EXIT_OK)
 			tot.errors = 1;
 		else
 			tot.skipped = 1;

@@ -37,6 +37,7 @@
 #include "err.h"
 #include "gate.h"
 #include "gate_report.h"
+#include "path.h"
 #include "rules.h"
 #include "text.h"
 
@@ -159,52 +160,6 @@ exact_json(const char *s)
 	return j;
 }
 
-/*
- * Lexically normalise path into out (strlen(path) + 2 bytes): drop empty
- * and "." segments, fold "..".  Returns 1 when a relative path climbs out
- * of its base, else 0.
- */
-static int
-normalise(const char *path, char *out)
-{
-	const char *p = path, *e;
-	size_t k = 0, n;
-	int absolute = path[0] == '/', escaped = 0;
-
-	if (absolute)
-		out[k++] = '/';
-	while (*p != '\0') {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		for (e = p; *e != '\0' && *e != '/'; e++)
-			;
-		n = (size_t)(e - p);
-		if (n == 1 && p[0] == '.') {
-			/* nothing */
-		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
-			size_t base = absolute ? 1 : 0;
-
-			if (k > base) {
-				while (k > base && out[k - 1] != '/')
-					k--;
-				if (k > base)
-					k--;	/* the separator */
-			} else if (!absolute)
-				escaped = 1;
-		} else {
-			if (k > 0 && out[k - 1] != '/')
-				out[k++] = '/';
-			memcpy(out + k, p, n);
-			k += n;
-		}
-		p = e;
-	}
-	out[k] = '\0';
-	return escaped;
-}
-
 /* A URI path: RFC 3986 unreserved characters and '/' kept. */
 static char *
 pct_encode(const char *prefix, const char *s)
@@ -275,36 +230,28 @@ climb(const char *from, const char *to)
 static char *
 path_uri(const char *cwd, const char *path, int *relative)
 {
-	char *norm = NULL, *joined = NULL, *uri = NULL;
-	size_t n = strlen(path), cl;
+	char *norm = NULL, *uri = NULL;
+	size_t cl;
 
 	*relative = 1;
-	if (n > SIZE_MAX - 2 || (norm = malloc(n + 2)) == NULL)
-		return NULL;
-	if (path[0] != '/' && normalise(path, norm) == 0) {
-		uri = pct_encode("", norm[0] != '\0' ? norm : ".");
-		goto out;
-	}
-	if (path[0] != '/' && cwd != NULL) {
-		/* A relative path that climbs out: resolve against cwd. */
-		cl = strlen(cwd);
-		if (cl > SIZE_MAX - n - 2 || (joined = malloc(cl + n + 2)) ==
-		    NULL)
+	if (path[0] != '/') {
+		if ((norm = mg_path_abs(NULL, path)) == NULL)
+			return NULL;
+		if (!mg_path_climbs(norm)) {
+			uri = pct_encode("", norm);
 			goto out;
-		memcpy(joined, cwd, cl);
-		joined[cl] = '/';
-		memcpy(joined + cl + 1, path, n + 1);
+		}
 		free(norm);
-		if ((norm = malloc(cl + n + 3)) == NULL)
+		norm = NULL;
+		if (cwd == NULL) {
+			/* No cwd to resolve against: keep the relative form. */
+			uri = pct_encode("", path);
 			goto out;
-		normalise(joined, norm);
-	} else if (path[0] == '/')
-		normalise(path, norm);
-	else {
-		/* No cwd to resolve against: keep the relative form. */
-		uri = pct_encode("", path);
-		goto out;
+		}
 	}
+	/* Absolute, or a relative path that climbs out: against cwd. */
+	if ((norm = mg_path_abs(cwd, path)) == NULL)
+		goto out;
 	if (cwd != NULL) {
 		cl = strlen(cwd);
 		if (cl == 1 && norm[1] != '\0') {	/* cwd is "/" */
@@ -324,7 +271,6 @@ path_uri(const char *cwd, const char *path, int *relative)
 	*relative = 0;
 	uri = pct_encode("file://", norm);
 out:
-	free(joined);
 	free(norm);
 	return uri;
 }

@@ -124,25 +124,7 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars,
 	 * One spelling per path, so that policy globs and pins match however
 	 * the root was typed: "./models//a.gguf" is "models/a.gguf".
 	 */
-	while (display[0] == '.' && display[1] == '/' && display[2] != '\0')
-		for (display += 2; *display == '/'; display++)
-			;
-	if (strstr(display, "//") != NULL || strstr(display, "/./") != NULL) {
-		size_t i, o = 0;
-
-		for (i = 0; display[i] != '\0' && o + 1 < sizeof(norm); i++) {
-			if (display[i] == '/' && o > 0 && norm[o - 1] == '/')
-				continue;
-			if (display[i] == '.' && display[i + 1] == '/' && o > 0 &&
-			    norm[o - 1] == '/') {
-				i++;
-				continue;
-			}
-			norm[o++] = display[i];
-		}
-		norm[o] = '\0';
-		display = norm;
-	}
+	display = mg_path_display(display, norm, sizeof(norm));
 	if (c->o->want != NULL && !c->o->want(c->o->want_arg, display))
 		return 0;
 	if (c->n == c->cap) {

@@ -36,8 +36,10 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "jsonlex.h"
 #include "limits.h"
 #include "sidecar.h"
+#include "slurp.h"
 #include "text.h"
 #include "walk.h"
 
@@ -46,25 +48,15 @@
  * the separators and openers outside strings.  cJSON allocates a node per
  * value, so a 16 MiB "[0,0,0,..." would otherwise cost gigabytes.
  */
-static size_t
-json_values(const char *p, size_t n)
+static int
+too_many_values(const char *p, size_t n)
 {
-	size_t i, count = 1;
-	int in_str = 0;
+	struct mg_jsonlex lx;
 
-	for (i = 0; i < n; i++) {
-		if (in_str) {
-			if (p[i] == '\\')
-				i++;
-			else if (p[i] == '"')
-				in_str = 0;
-		} else if (p[i] == '"')
-			in_str = 1;
-		else if (p[i] == ',' || p[i] == '[' || p[i] == '{' ||
-		    p[i] == ':')
-			count++;
-	}
-	return count;
+	memset(&lx, 0, sizeof(lx));
+	lx.flags = MG_JSONLEX_COLONS;
+	lx.max_values = MG_MAX_SIDECAR_VALUES;
+	return mg_jsonlex(&lx, p, n, 0) != MG_OK;
 }
 
 /*
@@ -225,7 +217,7 @@ static int
 load(const char *dir, const char *name, const char *root,
     struct mg_artifact *a, cJSON **out)
 {
-	struct stat st;
+	struct mg_slurp s;
 	cJSON *j = NULL;
 	char *buf = NULL;
 	const char *end = NULL;
@@ -235,41 +227,41 @@ load(const char *dir, const char *name, const char *root,
 	*out = NULL;
 	if ((fd = open_sidecar(dir, name, root, a)) < 0)
 		return fd == -1 ? 0 : 1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	(void)mg_slurp(&s, NULL, fd, MG_MAX_SIDECAR_BYTES, MG_SLURP_REGULAR);
+	buf = s.buf;
+	got = s.len;
+	switch (s.why) {
+	case MG_SLURP_OK:
+		break;
+	case MG_SLURP_STAT:
+	case MG_SLURP_DIR:
+	case MG_SLURP_NOTREG:
 		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
 		    "sidecar %s: not a regular file", name);
 		goto out;
-	}
-	if ((uint64_t)st.st_size > MG_MAX_SIDECAR_BYTES) {
+	case MG_SLURP_SIZE:
+	case MG_SLURP_LONG:
 		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
 		    "sidecar %s: %lld bytes exceeds the %u-byte cap", name,
-		    (long long)st.st_size, MG_MAX_SIDECAR_BYTES);
+		    (long long)(s.why == MG_SLURP_SIZE ? s.size : s.len),
+		    MG_MAX_SIDECAR_BYTES);
 		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf == NULL) {
+	case MG_SLURP_NOMEM:
 		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
 		    "sidecar %s: out of memory reading %lld bytes", name,
-		    (long long)st.st_size);
+		    (long long)s.size);
 		goto out;
+	case MG_SLURP_OPEN:
+	case MG_SLURP_READ:
+		break;
 	}
-	while (got < (size_t)st.st_size) {
-		ssize_t k = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	if (got != (size_t)st.st_size) {
+	if (s.why != MG_SLURP_OK || got < s.size) {
 		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
 		    "sidecar %s: short read (%zu of %lld bytes)", name, got,
-		    (long long)st.st_size);
+		    (long long)s.size);
 		goto out;
 	}
-	buf[got] = '\0';
-	if (json_values(buf, got) > MG_MAX_SIDECAR_VALUES) {
+	if (too_many_values(buf, got)) {
 		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
 		    "sidecar %s: more than %u JSON values; not parsed", name,
 		    MG_MAX_SIDECAR_VALUES);

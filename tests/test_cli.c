@@ -249,7 +249,11 @@ START_TEST(cli_formats_lists_the_table)
 	    "safetensors   checked   .safetensors\n"));
 	ck_assert_ptr_nonnull(strstr(r.out, "lfs-pointer"));
 	ck_assert_ptr_nonnull(strstr(r.out,
-	    "pytorch       unchecked .pt .pth .ckpt\n"));
+	    "pytorch       members   .pt .pth .ckpt\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "onnx          unchecked .onnx\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "zip           archive   .zip\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "zstd          archive   .zst"));
+	ck_assert_ptr_nonnull(strstr(r.out, "7z            unread    .7z\n"));
 	tu_free(&r);
 	r = tu_run(NULL, bad);
 	ck_assert_int_eq(r.status, 2);

@@ -15,6 +15,7 @@
 #include "artifact.h"
 #include "err.h"
 #include "hash.h"
+#include "jsonlex.h"
 #include "limits.h"
 #include "path.h"
 #include "pool.h"
@@ -546,6 +547,93 @@ START_TEST(path_keys)
 }
 END_TEST
 
+START_TEST(path_display)
+{
+	static const struct {
+		const char *in, *out;
+	} t[] = {
+		{ "models/a.gguf", "models/a.gguf" },
+		{ "./models//a.gguf", "models/a.gguf" },
+		{ "././/a", "a" },
+		{ "a/./b//c", "a/b/c" },
+		{ "../a//b", "../a/b" },
+		{ "a/../b", "a/../b" },
+		{ "/abs//x", "/abs/x" },
+	};
+	char buf[64], small[4];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *d = mg_path_display(t[i].in, buf, sizeof(buf));
+
+		ck_assert_msg(strcmp(d, t[i].out) == 0, "display(%s) = %s",
+		    t[i].in, d);
+	}
+	ck_assert_str_eq(mg_path_display("a//bcdef", small, sizeof(small)),
+	    "a/b");
+	ck_assert_str_eq(mg_path_skip_dot("./"), "");
+	ck_assert(mg_path_climbs(".."));
+	ck_assert(mg_path_climbs("../a"));
+	ck_assert(!mg_path_climbs("..a"));
+	ck_assert(!mg_path_climbs("a/.."));
+}
+END_TEST
+
+static void
+note_line(void *arg, size_t off, size_t line)
+{
+	size_t *n = arg;
+
+	(void)off;
+	n[n[0] + 1] = line;
+	n[0]++;
+}
+
+START_TEST(jsonlex_modes)
+{
+	static const char doc[] = "{\"a\": [1],\n\"artifacts\": [\n{},\n"
+	    "{\"x\": [2, 3]}]}";
+	struct mg_jsonlex lx;
+	size_t lines[8] = { 0 };
+
+	/* Loose: separators counted, elements of one member noted. */
+	memset(&lx, 0, sizeof(lx));
+	lx.array = "artifacts";
+	lx.element = note_line;
+	lx.arg = lines;
+	ck_assert_int_eq(mg_jsonlex(&lx, doc, strlen(doc), 0), MG_OK);
+	ck_assert_uint_eq(lx.values, 10);
+	ck_assert_uint_eq(lines[0], 2);
+	ck_assert_uint_eq(lines[1], 3);
+	ck_assert_uint_eq(lines[2], 4);
+	lx.flags = MG_JSONLEX_COLONS;
+	ck_assert_int_eq(mg_jsonlex(&lx, doc, strlen(doc), 0), MG_OK);
+	ck_assert_uint_eq(lx.values, 13);
+	lx.max_depth = 2;
+	ck_assert_int_eq(mg_jsonlex(&lx, doc, strlen(doc), 0), MG_ERR_LIMIT);
+	ck_assert_str_eq(lx.msg, "nested deeper than 2 levels");
+	memset(&lx, 0, sizeof(lx));
+	lx.flags = MG_JSONLEX_NO_NUL;
+	ck_assert_int_eq(mg_jsonlex(&lx, "[\"\\u0000\"]", 10, 0),
+	    MG_ERR_LIMIT);
+
+	/* Strict: a value table in cJSON's pre-order, and the grammar. */
+	memset(&lx, 0, sizeof(lx));
+	lx.flags = MG_JSONLEX_STRICT;
+	lx.max_depth = 8;
+	ck_assert_int_eq(mg_jsonlex(&lx, doc, strlen(doc), 0), MG_OK);
+	ck_assert_uint_eq(lx.nv, 9);
+	ck_assert_uint_eq(lx.v[0].desc, 8);
+	ck_assert_uint_eq(lx.v[0].key, MG_JSONLEX_NOKEY);
+	ck_assert_uint_eq(lx.v[1].key, 1);
+	ck_assert_uint_eq(lx.v[2].len, 1);
+	ck_assert_int_eq(mg_jsonlex(&lx, "[01]", 4, 0), MG_ERR_FORMAT);
+	ck_assert_str_eq(lx.msg, "invalid number (leading zero)");
+	ck_assert_uint_eq(lx.err_off, 1);
+	mg_jsonlex_free(&lx);
+}
+END_TEST
+
 Suite *
 core_suite(void)
 {
@@ -553,6 +641,8 @@ core_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, rd_getters_bounds);
+	tcase_add_test(tc, path_display);
+	tcase_add_test(tc, jsonlex_modes);
 	tcase_add_test(tc, rd_hash_one_pass);
 	tcase_add_test(tc, rd_source_shrank);
 	tcase_add_test(tc, utf8_sanitise);

@@ -552,7 +552,7 @@ START_TEST(sarif_pass_and_empty)
 	/* A clean run: no results, no rules, successful, no notifications. */
 	tg_init(&t, 2);
 	tg_art(&t, "m/x.gguf", "gguf", MG_V_PASS);
-	tg_done(&t, MG_RV_PASS, MG_EXIT_PASS);
+	tg_done(&t, MG_RV_PASS, MG_EXIT_OK);
 	doc = render(mg_report_sarif, &t.g, &info, &len);
 	tu_sarif_schema_ok(save("pass.sarif", doc, len));
 	d = sarif_check(doc, &t.g);
@@ -1066,7 +1066,7 @@ START_TEST(junit_empty_and_pass)
 	ck_assert_ptr_nonnull(strstr(doc, "<error message=\"Nothing to scan"));
 	free(doc);
 	/* --allow-empty: exit 0, a skipped testcase. */
-	t.g.exit_code = MG_EXIT_PASS;
+	t.g.exit_code = MG_EXIT_OK;
 	doc = render(mg_report_junit, &t.g, &info, &len);
 	tu_junit_xsd_ok(save("empty-allowed.junit.xml", doc, len));
 	ck_assert_uint_eq(junit_check(doc), 1);
@@ -1079,7 +1079,7 @@ START_TEST(junit_empty_and_pass)
 	tg_find(&t, MG_R_ST_WS, MG_SEV_LOW, MG_FS_ACTIVE, "leading space",
 	    NULL, 8, NULL);
 	tg_art(&t, "b.gguf", "gguf", MG_V_PASS);
-	tg_done(&t, MG_RV_PASS, MG_EXIT_PASS);
+	tg_done(&t, MG_RV_PASS, MG_EXIT_OK);
 	doc = render(mg_report_junit, &t.g, &info, &len);
 	tu_junit_xsd_ok(save("pass.junit.xml", doc, len));
 	ck_assert_uint_eq(junit_check(doc), 3);
