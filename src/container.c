@@ -37,6 +37,7 @@
 #include "limits.h"
 #include "rd.h"
 #include "scan.h"
+#include "sidecar.h"
 #include "strset.h"
 #include "text.h"
 
@@ -47,6 +48,22 @@ struct zent {
 	char		*name;
 	size_t		 nlen;
 	unsigned	 enc : 1, read : 1, listed : 1;
+};
+
+/* A sidecar member (config.json, tokenizer_config.json) and its bytes. */
+struct side {
+	char		*dir;		/* its directory in the archive */
+	int		 which;		/* 0 config.json, 1 tokenizer_config */
+	char		*buf;
+	size_t		 n;
+	int		 state;		/* MG_SIDEBUF_* */
+	const char	*why;		/* static */
+};
+
+/* A model member this archive yielded, and its directory. */
+struct emitted {
+	size_t		 idx;		/* in the scan context's output */
+	char		*dir;
 };
 
 struct arc {
@@ -76,6 +93,16 @@ struct arc {
 	size_t		 nz, zcap;
 	struct mg_keyset *names, *folded;
 	uint64_t	 entries;
+	cJSON		*desc;		/* the report's "archive" object */
+
+	/* Sidecars are kept while read and applied once the archive ends. */
+	struct side	*sides;
+	size_t		 nsides, sidescap;
+	struct emitted	*em;
+	size_t		 nem, emcap;
+	char		*capbuf;	/* the sidecar member being read */
+	size_t		 capn, capcap;
+	int		 capturing, capover;
 	uint64_t	 mgot;		/* bytes of the current member */
 	uint64_t	 expanded;	/* bytes of this archive's members */
 };
@@ -246,6 +273,29 @@ m_read(void *ctx, void *buf, size_t n)
 		errno = EIO;
 		return -1;
 	}
+	if (s->capturing && k > 0) {
+		if (s->capn + (size_t)k > MG_MAX_SIDECAR_BYTES)
+			s->capover = 1;
+		else {
+			if (s->capn + (size_t)k > s->capcap) {
+				size_t ncap = s->capcap ? s->capcap : 4096;
+				char *nb;
+
+				while (ncap < s->capn + (size_t)k)
+					ncap *= 2;
+				if ((nb = realloc(s->capbuf, ncap)) == NULL)
+					s->capover = 1;
+				else {
+					s->capbuf = nb;
+					s->capcap = ncap;
+				}
+			}
+			if (!s->capover) {
+				memcpy(s->capbuf + s->capn, buf, (size_t)k);
+				s->capn += (size_t)k;
+			}
+		}
+	}
 	s->mgot += (uint64_t)k;
 	s->expanded += (uint64_t)k;
 	c->arc_expanded += (uint64_t)k;
@@ -317,6 +367,80 @@ join(const char *a, const char *b, size_t blen)
 	return p;
 }
 
+/* Keep a sidecar member's bytes for the models beside it. */
+static int
+keep_side(struct arc *s, const char *name, size_t dlen, int which, int bad)
+{
+	struct side *d;
+	size_t i;
+
+	for (i = 0; i < s->nsides; i++)
+		if (s->sides[i].which == which && strlen(s->sides[i].dir) ==
+		    dlen && memcmp(s->sides[i].dir, name, dlen) == 0) {
+			/* Twice in one directory: which one counts is moot. */
+			s->sides[i].state = MG_SIDEBUF_UNREAD;
+			s->sides[i].why = "appears more than once in the archive";
+			return MG_OK;
+		}
+	if (s->nsides == s->sidescap) {
+		size_t ncap = s->sidescap ? s->sidescap * 2 : 4;
+		struct side *ns = realloc(s->sides, ncap * sizeof(*ns));
+
+		if (ns == NULL)
+			return MG_ERR_NOMEM;
+		s->sides = ns;
+		s->sidescap = ncap;
+	}
+	d = &s->sides[s->nsides];
+	memset(d, 0, sizeof(*d));
+	d->which = which;
+	if ((d->dir = strndup(name, dlen)) == NULL)
+		return MG_ERR_NOMEM;
+	s->nsides++;
+	if (bad || s->capover) {
+		d->state = MG_SIDEBUF_UNREAD;
+		d->why = s->capover ? "over the size cap" :
+		    "could not be read to its end";
+		return MG_OK;
+	}
+	if ((d->buf = malloc(s->capn ? s->capn : 1)) == NULL)
+		return MG_ERR_NOMEM;
+	memcpy(d->buf, s->capbuf, s->capn);
+	d->n = s->capn;
+	d->state = MG_SIDEBUF_READ;
+	return MG_OK;
+}
+
+/* Give each model member the sidecars of its directory in the archive. */
+static int
+apply_sides(struct arc *s)
+{
+	struct mg_sidebuf sb[2];
+	size_t i, k;
+	int r;
+
+	for (i = 0; i < s->nem; i++) {
+		memset(sb, 0, sizeof(sb));
+		for (k = 0; k < s->nsides; k++) {
+			const struct side *d = &s->sides[k];
+
+			if (strcmp(d->dir, s->em[i].dir) != 0)
+				continue;
+			sb[d->which].p = d->buf;
+			sb[d->which].n = d->n;
+			sb[d->which].state = d->state;
+			sb[d->which].why = d->why;
+		}
+		if (sb[0].state == MG_SIDEBUF_ABSENT &&
+		    sb[1].state == MG_SIDEBUF_ABSENT)
+			continue;
+		if ((r = mg_sidecar_apply_mem(sb, s->c->out[s->em[i].idx])) !=
+		    MG_OK)
+			return r;
+	}
+	return MG_OK;
+}
+
 /*
  * Scan one regular member into its own artifact, then read whatever of it
  * the scan left (limits count every byte).  The artifact goes to the
@@ -332,6 +456,7 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 	const char *base;
 	int64_t sz;
 	size_t i;
+	int which;
 
 	if ((ml = level(c, s->depth + 1)) == NULL)
 		return MG_ERR_NOMEM;
@@ -362,6 +487,11 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 	s->mgot = 0;
 	s->data_err = 0;
 	s->why[0] = '\0';
+	which = !s->o->sidecars ? -1 : strcmp(m->filename, "config.json") == 0 ?
+	    0 : strcmp(m->filename, "tokenizer_config.json") == 0 ? 1 : -1;
+	s->capturing = which >= 0;
+	s->capn = 0;
+	s->capover = 0;
 	mg_scan_member(c, s->o, &src, m, s->depth + 1);
 	/* Read the rest: every byte counts against the limits. */
 	if (ml->rd.err == 0 && mg_rd_drain(&ml->rd) == MG_OK)
@@ -383,6 +513,13 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 		s->z[s->nz - 1].size = s->mgot;
 		s->z[s->nz - 1].read = 1;
 	}
+	s->capturing = 0;
+	if (which >= 0 && keep_side(s, name, (size_t)(base - name), which,
+	    ml->rd.err != 0 || s->data_err || s->stop) != MG_OK) {
+		mg_artifact_free(m);
+		free(m);
+		return MG_ERR_NOMEM;
+	}
 	if (m->format == &mg_fmt_unknown) {
 		mg_artifact_free(m);
 		free(m);
@@ -392,6 +529,21 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 		mg_artifact_free(m);
 		free(m);
 		return MG_ERR_NOMEM;
+	}
+	if (s->o->sidecars) {
+		if (s->nem == s->emcap) {
+			size_t ncap = s->emcap ? s->emcap * 2 : 16;
+			struct emitted *ne = realloc(s->em, ncap * sizeof(*ne));
+
+			if (ne == NULL)
+				return MG_ERR_NOMEM;
+			s->em = ne;
+			s->emcap = ncap;
+		}
+		if ((s->em[s->nem].dir = strndup(name, (size_t)(base - name))) ==
+		    NULL)
+			return MG_ERR_NOMEM;
+		s->em[s->nem++].idx = c->nout - 1;
 	}
 	return MG_OK;
 }
@@ -925,13 +1077,13 @@ describe(struct arc *s, int raw)
 			cJSON_AddItemToArray(f, cJSON_CreateString(
 			    archive_filter_name(s->ar, i)));
 	cJSON_AddItemToObject(s->a->metadata, "archive", o);
+	s->desc = o;
 }
 
 static void
 finish_describe(struct arc *s)
 {
-	cJSON *o = s->a->metadata != NULL ?
-	    cJSON_GetObjectItemCaseSensitive(s->a->metadata, "archive") : NULL;
+	cJSON *o = s->desc;
 
 	if (o == NULL)
 		return;
@@ -1125,6 +1277,17 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		if (ret == MG_OK)
 			check_zip(&s, t, tn, s.seen);
 	}
+	if (ret == MG_OK && s.nsides > 0)
+		ret = apply_sides(&s);
+	for (i = 0; i < s.nsides; i++) {
+		free(s.sides[i].dir);
+		free(s.sides[i].buf);
+	}
+	free(s.sides);
+	for (i = 0; i < s.nem; i++)
+		free(s.em[i].dir);
+	free(s.em);
+	free(s.capbuf);
 	for (i = 0; i < s.nz; i++)
 		free(s.z[i].name);
 	free(s.z);

@@ -307,16 +307,27 @@ message(const char *s)
 	return m;
 }
 
+/*
+ * Where an artifact is for code scanning: the file in the repository.  An
+ * archive member points at its archive; the member is in the message and
+ * in properties.member.
+ */
 static cJSON *
-location(const struct ctx *c, const char *path)
+location(const struct ctx *c, const struct mg_artifact *a)
 {
 	cJSON *loc = cJSON_CreateObject(), *pl = NULL, *al = NULL, *rg = NULL;
-	char *uri;
+	char *uri, *file = NULL;
 	int rel, r = MG_OK;
 
 	if (loc == NULL)
 		return NULL;
-	uri = path_uri(c->cwd, path != NULL ? path : "", &rel);
+	if (a->disk_len > 0 && (file = strndup(a->path, a->disk_len)) == NULL) {
+		cJSON_Delete(loc);
+		return NULL;
+	}
+	uri = path_uri(c->cwd, file != NULL ? file : a->path != NULL ?
+	    a->path : "", &rel);
+	free(file);
 	r |= add(loc, "physicalLocation", pl = cJSON_CreateObject());
 	if (r == MG_OK)
 		r |= add(pl, "artifactLocation", al = cJSON_CreateObject());
@@ -450,10 +461,24 @@ result(const struct ctx *c, const struct mg_gate_artifact *ga,
 	r |= add(res, "ruleIndex", cJSON_CreateNumber(rule_index));
 	r |= add(res, "level", cJSON_CreateString(sev_level(
 	    (int)gf->severity)));
-	r |= add(res, "message", message(gf->f->message));
+	if (ga->a->disk_len > 0) {
+		/* The member first: the location names only its archive. */
+		const char *mp = ga->a->path + ga->a->disk_len + 1;
+		size_t ml = strlen(mp), fl = strlen(gf->f->message);
+		char *t = malloc(ml + fl + 16);
+
+		if (t != NULL) {
+			snprintf(t, ml + fl + 16, "member %s: %s", mp,
+			    gf->f->message);
+			r |= add(res, "message", message(t));
+			free(t);
+		} else
+			r = MG_ERR_NOMEM;
+	} else
+		r |= add(res, "message", message(gf->f->message));
 	r |= add(res, "locations", arr = cJSON_CreateArray());
 	if (arr != NULL)
-		r |= push(arr, location(c, ga->a->path));
+		r |= push(arr, location(c, ga->a));
 	if (gf->fingerprint[0] != '\0') {
 		r |= add(res, "partialFingerprints", o = cJSON_CreateObject());
 		if (o != NULL)
@@ -482,6 +507,9 @@ result(const struct ctx *c, const struct mg_gate_artifact *ga,
 		r |= add(o, "state", cJSON_CreateString(mg_fstate_name(
 		    gf->state)));
 		r |= add(o, "counts", cJSON_CreateBool(gf->counts));
+		if (ga->a->disk_len > 0)
+			r |= add(o, "member", exact_json(ga->a->path +
+			    ga->a->disk_len + 1));
 		if (gf->f->key != NULL)
 			r |= add(o, "key", exact_json(gf->f->key));
 		if (gf->f->offset != MG_FINDING_NO_OFFSET)
@@ -512,14 +540,17 @@ error_note(const struct ctx *c, const struct mg_gate_artifact *ga)
 			why = ga->findings[i].f->message;
 			break;
 		}
-	len = strlen(why) + 64;
-	if ((txt = malloc(len)) != NULL)
+	len = strlen(why) + strlen(ga->a->path) + 80;
+	if ((txt = malloc(len)) != NULL && ga->a->disk_len > 0)
+		snprintf(txt, len, "Not checked (verdict error): member %s: %s",
+		    ga->a->path + ga->a->disk_len + 1, why);
+	else if (txt != NULL)
 		snprintf(txt, len, "Not checked (verdict error): %s", why);
 	r |= add(n, "level", cJSON_CreateString("error"));
 	r |= add(n, "message", txt != NULL ? message(txt) : NULL);
 	r |= add(n, "locations", arr = cJSON_CreateArray());
 	if (arr != NULL)
-		r |= push(arr, location(c, ga->a->path));
+		r |= push(arr, location(c, ga->a));
 	free(txt);
 	if (r != MG_OK) {
 		cJSON_Delete(n);

@@ -213,54 +213,20 @@ dup_keys(const cJSON *o, const char *name, int top, size_t *nested,
  * when the sidecar exists but could not be used (a finding says why), 0
  * when it was parsed or does not exist, MG_ERR_NOMEM when out of memory.
  */
+/*
+ * Parse a sidecar's bytes: 0 with *out set, 1 when it could not be used
+ * (a SIDECAR-JSON finding on a says why), or MG_ERR_NOMEM.
+ */
 static int
-load(const char *dir, const char *name, const char *root,
+parse_json(const char *buf, size_t got, const char *name,
     struct mg_artifact *a, cJSON **out)
 {
-	struct mg_slurp s;
 	cJSON *j = NULL;
-	char *buf = NULL;
 	const char *end = NULL;
-	size_t got = 0, nested = 0;
-	int fd, r = 1;
+	size_t nested = 0;
+	int r = 1;
 
 	*out = NULL;
-	if ((fd = open_sidecar(dir, name, root, a)) < 0)
-		return fd == -1 ? 0 : 1;
-	(void)mg_slurp(&s, NULL, fd, MG_MAX_SIDECAR_BYTES, MG_SLURP_REGULAR);
-	buf = s.buf;
-	got = s.len;
-	switch (s.why) {
-	case MG_SLURP_OK:
-		break;
-	case MG_SLURP_STAT:
-	case MG_SLURP_DIR:
-	case MG_SLURP_NOTREG:
-		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
-		    "sidecar %s: not a regular file", name);
-		goto out;
-	case MG_SLURP_SIZE:
-	case MG_SLURP_LONG:
-		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
-		    "sidecar %s: %lld bytes exceeds the %u-byte cap", name,
-		    (long long)(s.why == MG_SLURP_SIZE ? s.size : s.len),
-		    MG_MAX_SIDECAR_BYTES);
-		goto out;
-	case MG_SLURP_NOMEM:
-		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
-		    "sidecar %s: out of memory reading %lld bytes", name,
-		    (long long)s.size);
-		goto out;
-	case MG_SLURP_OPEN:
-	case MG_SLURP_READ:
-		break;
-	}
-	if (s.why != MG_SLURP_OK || got < s.size) {
-		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
-		    "sidecar %s: short read (%zu of %lld bytes)", name, got,
-		    (long long)s.size);
-		goto out;
-	}
 	if (too_many_values(buf, got)) {
 		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
 		    "sidecar %s: more than %u JSON values; not parsed", name,
@@ -303,6 +269,57 @@ load(const char *dir, const char *name, const char *root,
 	r = 0;
 out:
 	cJSON_Delete(j);
+	return r;
+}
+
+static int
+load(const char *dir, const char *name, const char *root,
+    struct mg_artifact *a, cJSON **out)
+{
+	struct mg_slurp s;
+	char *buf = NULL;
+	size_t got = 0;
+	int fd, r = 1;
+
+	*out = NULL;
+	if ((fd = open_sidecar(dir, name, root, a)) < 0)
+		return fd == -1 ? 0 : 1;
+	(void)mg_slurp(&s, NULL, fd, MG_MAX_SIDECAR_BYTES, MG_SLURP_REGULAR);
+	buf = s.buf;
+	got = s.len;
+	switch (s.why) {
+	case MG_SLURP_OK:
+		break;
+	case MG_SLURP_STAT:
+	case MG_SLURP_DIR:
+	case MG_SLURP_NOTREG:
+		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
+		    "sidecar %s: not a regular file", name);
+		goto out;
+	case MG_SLURP_SIZE:
+	case MG_SLURP_LONG:
+		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
+		    "sidecar %s: %lld bytes exceeds the %u-byte cap", name,
+		    (long long)(s.why == MG_SLURP_SIZE ? s.size : s.len),
+		    MG_MAX_SIDECAR_BYTES);
+		goto out;
+	case MG_SLURP_NOMEM:
+		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
+		    "sidecar %s: out of memory reading %lld bytes", name,
+		    (long long)s.size);
+		goto out;
+	case MG_SLURP_OPEN:
+	case MG_SLURP_READ:
+		break;
+	}
+	if (s.why != MG_SLURP_OK || got < s.size) {
+		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
+		    "sidecar %s: short read (%zu of %lld bytes)", name, got,
+		    (long long)s.size);
+		goto out;
+	}
+	r = parse_json(buf, got, name, a, out);
+out:
 	free(buf);
 	close(fd);
 	return r;
@@ -470,9 +487,57 @@ static const char *const base_keys[] = {
 	"base_model_repo_id", "_name_or_path", "source_model", NULL
 };
 
+static int apply_loaded(const struct mg_sidecars *c, struct mg_artifact *a);
+
 int
 mg_sidecar_apply(struct mg_sidecars *c, const char *dir, const char *root,
     struct mg_artifact *a)
+{
+	if (cache_load(c, dir, root) != MG_OK)
+		return MG_ERR_NOMEM;
+	return apply_loaded(c, a);
+}
+
+int
+mg_sidecar_apply_mem(const struct mg_sidebuf sb[2], struct mg_artifact *a)
+{
+	static const char *const names[2] = {
+		"config.json", "tokenizer_config.json"
+	};
+	struct mg_sidecars c;
+	cJSON **slot[2];
+	size_t i;
+	int r = MG_OK;
+
+	mg_sidecars_init(&c);
+	slot[0] = &c.cfg;
+	slot[1] = &c.tok;
+	for (i = 0; i < 2 && r == MG_OK; i++) {
+		int got = 0;
+
+		if (sb[i].state == MG_SIDEBUF_ABSENT)
+			continue;
+		if (sb[i].state == MG_SIDEBUF_UNREAD)
+			mg_artifact_add(&c.probs, MG_R_SIDECAR_JSON,
+			    MG_FINDING_NO_OFFSET, names[i], "sidecar %s: %s",
+			    names[i], sb[i].why != NULL ? sb[i].why :
+			    "could not be read");
+		else if ((got = parse_json(sb[i].p, sb[i].n, names[i],
+		    &c.probs, slot[i])) < 0)
+			r = got;
+		if (r == MG_OK && (sb[i].state == MG_SIDEBUF_UNREAD || got == 1))
+			snprintf(c.unread + strlen(c.unread),
+			    sizeof(c.unread) - strlen(c.unread), "%s%s",
+			    c.unread[0] != '\0' ? " and " : "", names[i]);
+	}
+	if (r == MG_OK)
+		r = apply_loaded(&c, a);
+	mg_sidecars_free(&c);
+	return r;
+}
+
+static int
+apply_loaded(const struct mg_sidecars *c, struct mg_artifact *a)
 {
 	const cJSON *cfg, *tok;
 	cJSON *meta = NULL, *archs = NULL;
@@ -480,8 +545,6 @@ mg_sidecar_apply(struct mg_sidecars *c, const char *dir, const char *root,
 	size_t n = 0, arch0n = 0, mtypen = 0, i;
 	int r = MG_ERR_NOMEM, lic_amb, amb;
 
-	if (cache_load(c, dir, root) != MG_OK)
-		return MG_ERR_NOMEM;
 	for (i = 0; i < c->probs.nfindings; i++) {
 		const struct mg_finding *f = &c->probs.findings[i];
 

@@ -41,4 +41,26 @@ void	mg_sidecars_free(struct mg_sidecars *c);	/* accepts NULL */
 int	mg_sidecar_apply(struct mg_sidecars *c, const char *dir,
 	    const char *root, struct mg_artifact *a);
 
+/*
+ * A sidecar found in an archive, beside a model member: its bytes when it
+ * was read whole, or why it could not be.
+ */
+#define MG_SIDEBUF_ABSENT	0
+#define MG_SIDEBUF_READ		1	/* p[0..n) holds it */
+#define MG_SIDEBUF_UNREAD	2	/* there, not usable: why says */
+struct mg_sidebuf {
+	const char	*p;
+	size_t		 n;
+	int		 state;
+	const char	*why;
+};
+
+/*
+ * Merge config.json (sb[0]) and tokenizer_config.json (sb[1]) given as
+ * bytes into a, under the rules mg_sidecar_apply follows.  Returns MG_OK
+ * or MG_ERR_NOMEM.
+ */
+int	mg_sidecar_apply_mem(const struct mg_sidebuf sb[2],
+	    struct mg_artifact *a);
+
 #endif /* MG_SIDECAR_H */

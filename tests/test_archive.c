@@ -555,6 +555,49 @@ START_TEST(sevenzip_fails_closed)
 }
 END_TEST
 
+/*
+ * Code scanning shows files of the repository: a member's result points
+ * at its archive and names the member in its message and properties.
+ */
+START_TEST(sarif_points_at_the_archive)
+{
+	const char *a[] = { "scan", "-q", "--sarif", "-", "haz-pickle.zip",
+	    NULL };
+	const cJSON *res, *loc, *props;
+	struct tres t;
+	cJSON *doc;
+	int seen = 0;
+
+	if (!have("haz-pickle.zip"))
+		return;
+	t = tu_run(fixdir, a);
+	doc = parse(&t, "haz-pickle.zip (sarif)");
+	cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "runs"),
+	    0), "results")) {
+		const char *msg = str_of(cJSON_GetObjectItemCaseSensitive(res,
+		    "message"), "text");
+
+		loc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res,
+		    "locations"), 0);
+		loc = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(loc, "physicalLocation"),
+		    "artifactLocation");
+		ck_assert_str_eq(str_of(loc, "uri"), "haz-pickle.zip");
+		props = cJSON_GetObjectItemCaseSensitive(res, "properties");
+		if (strcmp(str_of(props, "member"), "evil.pkl") == 0) {
+			ck_assert_msg(strncmp(msg, "member evil.pkl: ", 17) == 0,
+			    "message: %s", msg);
+			seen++;
+		}
+	}
+	ck_assert_msg(seen > 0, "no result names the member evil.pkl: %s",
+	    t.out);
+	cJSON_Delete(doc);
+	tu_free(&t);
+}
+END_TEST
+
 START_TEST(benign_scan)
 {
 	const struct benign *b = &benign[_i];
@@ -636,6 +679,52 @@ START_TEST(benign_bom)
 	}
 	cJSON_Delete(doc);
 	tu_free(&t);
+}
+END_TEST
+
+/*
+ * A config.json member beside a model member counts as a sidecar does on
+ * disk; --no-sidecars turns it off.
+ */
+START_TEST(sidecar_member_beside_model)
+{
+	const char *on[] = { "bom", "--format", "json", "ok-nested.tar.gz",
+	    NULL };
+	const char *off[] = { "bom", "--no-sidecars", "--format", "json",
+	    "ok-nested.tar.gz", NULL };
+	const char *const *args[2] = { on, off };
+	char path[2 * TPATH];
+	int k;
+
+	if (!have("ok-nested.tar.gz"))
+		return;
+	snprintf(path, sizeof(path), "%s/ok-nested.tar.gz!inner.tar!m.zip!"
+	    "model/model.gguf", fixdir);
+	for (k = 0; k < 2; k++) {
+		struct tres t = tu_run(fixdir, args[k]);
+		cJSON *doc = parse(&t, "ok-nested.tar.gz (bom)");
+		const cJSON *e, *hit = NULL, *sc;
+
+		ck_assert_msg(t.status == 0, "bom exit %d: %s", t.status, t.err);
+		if (cJSON_IsArray(doc)) {
+			cJSON_ArrayForEach(e, doc)
+				if (strcmp(str_of(e, "model_path"), path) == 0)
+					hit = e;
+		} else if (strcmp(str_of(doc, "model_path"), path) == 0)
+			hit = doc;
+		ck_assert_msg(hit != NULL, "bom lacks %s: %s", path, t.out);
+		sc = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(hit, "metadata"),
+		    "sidecar_config");
+		if (k == 0)
+			ck_assert_msg(strcmp(str_of(sc, "model_type"), "llama") ==
+			    0, "no sidecar_config.model_type: %s", t.out);
+		else
+			ck_assert_msg(sc == NULL, "sidecar read with "
+			    "--no-sidecars: %s", t.out);
+		cJSON_Delete(doc);
+		tu_free(&t);
+	}
 }
 END_TEST
 
@@ -1043,6 +1132,8 @@ archive_suite(void)
 	tcase_add_test(tc, where_matcher);
 	tcase_add_test(tc, surrogates_become_bytes);
 	tcase_add_test(tc, sevenzip_fails_closed);
+	tcase_add_test(tc, sarif_points_at_the_archive);
+	tcase_add_test(tc, sidecar_member_beside_model);
 	tcase_add_loop_test(tc, benign_scan, 0, NBENIGN);
 	tcase_add_loop_test(tc, benign_bom, 0, NBENIGN);
 	tcase_add_loop_test(tc, benign_lock, 0, NBENIGN);
