@@ -87,8 +87,7 @@ cmd_formats(int argc, char **argv)
 		    "checked: parsed and checked; archive: every member is "
 		    "scanned as an artifact;\nmembers: a model format on a zip "
 		    "whose members are scanned, the format\nas a whole not yet; "
-		    "unchecked: recognised, not checked; unread: recognised,\n"
-		    "its members not read yet.");
+		    "unchecked: recognised, not checked.");
 		return MG_EXIT_OK;
 	}
 	if (argc != 1) {
@@ -103,8 +102,8 @@ cmd_formats(int argc, char **argv)
 		 * has its members checked, not the format as a whole.
 		 */
 		printf("%-13s %-9s ", f->name, f->parse != NULL ? "checked" :
-		    (f->flags & MG_FMT_ARCHIVE) ? (f == &mg_fmt_7z ?
-		    "unread" : "archive") : (f->flags & MG_FMT_CONTAINER) ?
+		    (f->flags & MG_FMT_ARCHIVE) ? "archive" :
+		    (f->flags & MG_FMT_CONTAINER) ?
 		    "members" : "unchecked");
 		for (k = 0; f->exts[k] != NULL; k++)
 			printf("%s.%s", k > 0 ? " " : "", f->exts[k]);

@@ -75,7 +75,10 @@ struct arc {
 	struct archive	*ar;
 	unsigned	 depth;
 	int		 zip;		/* keep the tail, check the directory */
-	int		 sevenz;	/* needs random access: not read yet */
+	int		 sevenz;	/* needs random access (see sz_read) */
+	uint64_t	 pos;		/* 7z: where libarchive reads next */
+	uint64_t	 hashed;	/* 7z: bytes [0, hashed) are in the digest */
+	unsigned char	*zbuf;		/* 7z: the read window */
 	int		 stop;		/* a limit passed: read nothing more */
 	int		 incomplete;	/* something was not checked */
 	int		 data_err;	/* libarchive failed inside a member */
@@ -229,6 +232,124 @@ in_read(struct archive *ar, void *ud, const void **buf)
 	return (la_ssize_t)n;
 }
 
+/*
+ * A 7z keeps its directory at its end: libarchive reads the start, the
+ * end, then the packed streams from the start.  A file on disk allows
+ * that.  The digest still takes every byte once and in order: bytes are
+ * fed as the reads pass the digested prefix, and what no read passed is
+ * read at the end.  Only a 7z is read this way; its directory (usually a
+ * small part of the file) is read twice.
+ */
+static la_ssize_t
+sz_read(struct archive *ar, void *ud, const void **buf)
+{
+	struct arc *s = ud;
+	const struct mg_src *src = s->in->src;
+	uint64_t size = s->in->size;
+	size_t want = s->in->cap;
+	ssize_t k;
+
+	if (s->pos >= size) {
+		*buf = s->zbuf;
+		return 0;
+	}
+	if (want > size - s->pos)
+		want = (size_t)(size - s->pos);
+	do {
+		k = src->pread(src->ctx, s->zbuf, want, s->pos);
+	} while (k < 0 && errno == EINTR);
+	if (k <= 0) {
+		archive_set_error(ar, EIO, "%s", k < 0 ? strerror(errno) :
+		    "the file is shorter than when it was opened");
+		return ARCHIVE_FATAL;
+	}
+	if (s->in->hash != NULL && s->pos <= s->hashed &&
+	    s->pos + (uint64_t)k > s->hashed) {
+		size_t from = (size_t)(s->hashed - s->pos);
+
+		if (mg_hash_update(s->in->hash, s->zbuf + from, (size_t)k -
+		    from) != MG_OK) {
+			archive_set_error(ar, ENOMEM, "digest update failed");
+			return ARCHIVE_FATAL;
+		}
+		s->hashed = s->pos + (uint64_t)k;
+	}
+	s->pos += (uint64_t)k;
+	s->c->arc_read += (uint64_t)k;
+	*buf = s->zbuf;
+	return (la_ssize_t)k;
+}
+
+static la_int64_t
+sz_seek(struct archive *ar, void *ud, la_int64_t off, int whence)
+{
+	struct arc *s = ud;
+	int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ?
+	    (int64_t)s->pos : (int64_t)s->in->size;
+
+	(void)ar;
+	if (off > INT64_MAX - base || base + off < 0)
+		return ARCHIVE_FATAL;
+	s->pos = (uint64_t)(base + off);
+	return (la_int64_t)s->pos;
+}
+
+static la_int64_t
+sz_skip(struct archive *ar, void *ud, la_int64_t n)
+{
+	struct arc *s = ud;
+
+	(void)ar;
+	if (n < 0 || (uint64_t)n > s->in->size - s->pos)
+		return 0;
+	s->pos += (uint64_t)n;
+	return n;
+}
+
+/*
+ * Finish a 7z read: digest what no read passed, then leave the reader at
+ * the end of the file as if it had pulled every byte.
+ */
+static int
+sz_finish(struct arc *s)
+{
+	struct mg_rd *rd = s->in;
+	const struct mg_src *src = rd->src;
+	ssize_t k;
+
+	while (rd->hash != NULL && s->hashed < rd->size) {
+		size_t want = rd->cap;
+
+		if (want > rd->size - s->hashed)
+			want = (size_t)(rd->size - s->hashed);
+		do {
+			k = src->pread(src->ctx, s->zbuf, want, s->hashed);
+		} while (k < 0 && errno == EINTR);
+		if (k <= 0) {
+			rd->sys_errno = k < 0 ? errno : 0;
+			rd->err = MG_ERR_IO;
+			return MG_ERR_IO;
+		}
+		if (mg_hash_update(rd->hash, s->zbuf, (size_t)k) != MG_OK)
+			return MG_ERR_INTERNAL;
+		s->hashed += (uint64_t)k;
+		s->c->arc_read += (uint64_t)k;
+	}
+	/* The stream position follows: the reader pulled up to rd->pulled. */
+	if (rd->size > rd->pulled) {
+		if (src->skip == NULL || src->skip(src->ctx, rd->size -
+		    rd->pulled) != 0) {
+			rd->sys_errno = errno;
+			rd->err = MG_ERR_IO;
+			return MG_ERR_IO;
+		}
+		rd->pulled = rd->size;
+	}
+	rd->off = rd->size;
+	rd->lo = rd->hi = 0;
+	return MG_OK;
+}
+
 /* ---- members ---------------------------------------------------------- */
 
 static void
@@ -299,7 +420,7 @@ m_read(void *ctx, void *buf, size_t n)
 	s->mgot += (uint64_t)k;
 	s->expanded += (uint64_t)k;
 	c->arc_expanded += (uint64_t)k;
-	disk = c->arc_top != NULL ? c->arc_top->pulled : 0;
+	disk = (c->arc_top != NULL ? c->arc_top->pulled : 0) + c->arc_read;
 	if (s->mgot > s->lim.member)
 		stop_limit(s, "a member expands past %llu bytes (the per-member "
 		    "limit)", (unsigned long long)s->lim.member);
@@ -482,6 +603,7 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 	src.read = m_read;
 	src.skip = NULL;
 	src.why = m_why;
+	src.pread = NULL;
 	src.ctx = s;
 	src.size = sz >= 0 ? (uint64_t)sz : MG_SIZE_UNKNOWN;
 	s->mgot = 0;
@@ -496,12 +618,12 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 	/* Read the rest: every byte counts against the limits. */
 	if (ml->rd.err == 0 && mg_rd_drain(&ml->rd) == MG_OK)
 		m->size = ml->rd.pulled;
-	if (s->data_err && s->sevenz) {
+	if (s->data_err && s->sevenz == 1) {
 		s->incomplete = 1;
 		mg_artifact_addx(s->a, MG_R_ARC_CORRUPT, MG_FINDING_NO_OFFSET, 0,
 		    name, NULL, "member %.*s was not checked: a 7z archive "
 		    "keeps its directory at its end and needs random access, "
-		    "and modelgate reads each file once, front to back (%s)",
+		    "which a member of another archive does not give (%s)",
 		    (int)(nlen < 512 ? nlen : 512), name, s->why);
 	} else if (s->data_err) {
 		s->incomplete = 1;
@@ -1112,6 +1234,7 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	if (depth == 0) {
 		c->arc_members = 0;
 		c->arc_expanded = 0;
+		c->arc_read = 0;
 		c->arc_top = rd;
 	}
 	if (depth >= s.lim.depth) {
@@ -1157,7 +1280,23 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		archive_read_free(s.ar);
 		return MG_ERR_UNSUPPORTED;
 	}
-	if (archive_read_open(s.ar, &s, NULL, in_read, NULL) != ARCHIVE_OK) {
+	/*
+	 * A 7z needs random access, which only a file on disk gives; nested
+	 * in another archive it is not read (fail closed, see member()).
+	 */
+	if (s.sevenz && depth == 0 && rd->src->pread != NULL &&
+	    !rd->open_ended && rd->pulled <= rd->size) {
+		if ((s.zbuf = malloc(rd->cap)) == NULL) {
+			archive_read_free(s.ar);
+			return MG_ERR_NOMEM;
+		}
+		s.hashed = rd->pulled;	/* the reader digested its window */
+		(void)archive_read_set_seek_callback(s.ar, sz_seek);
+		r = archive_read_open2(s.ar, &s, NULL, sz_read, sz_skip, NULL);
+		s.sevenz = 2;
+	} else
+		r = archive_read_open(s.ar, &s, NULL, in_read, NULL);
+	if (r != ARCHIVE_OK) {
 		const char *why = archive_error_string(s.ar);
 
 		if (rd->err == MG_ERR_IO) {
@@ -1237,7 +1376,9 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	s.ar = NULL;
 
 	/* Read the container to its end: it is hashed, and a zip checked. */
-	while (ret == MG_OK) {
+	if (ret == MG_OK && s.sevenz == 2)
+		ret = sz_finish(&s);
+	while (ret == MG_OK && s.sevenz != 2) {
 		if (mg_rd_chunk(rd, &p, &n) != MG_OK) {
 			ret = MG_ERR_IO;
 			break;
@@ -1288,6 +1429,7 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		free(s.em[i].dir);
 	free(s.em);
 	free(s.capbuf);
+	free(s.zbuf);
 	for (i = 0; i < s.nz; i++)
 		free(s.z[i].name);
 	free(s.z);

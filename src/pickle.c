@@ -1207,6 +1207,7 @@ shadow_read(struct pk *pk, uint64_t off, uint64_t size)
 	memset(&src, 0, sizeof(src));
 	src.read = block_read;
 	src.why = NULL;
+	src.pread = NULL;
 	src.ctx = &bs;
 	src.size = size;
 	mg_rd_reset(&sub, &src, NULL);

@@ -423,6 +423,7 @@ mg_src_mem(struct mg_src *src, struct mg_memsrc *m, const void *p, size_t n)
 	src->read = mem_read;
 	src->skip = mem_skip;
 	src->why = NULL;
+	src->pread = NULL;
 	src->ctx = m;
 	src->size = n;
 }

@@ -36,6 +36,12 @@ struct mg_src {
 	 * archive library's message), or NULL: then strerror(errno) says.
 	 */
 	const char	*(*why)(void *ctx);
+	/*
+	 * Random access, or NULL: read n bytes at offset off without moving
+	 * the stream (a file on disk has it; archive members do not).  Only a
+	 * format whose layout needs it (7z) uses it.
+	 */
+	ssize_t		(*pread)(void *ctx, void *buf, size_t n, uint64_t off);
 	void		*ctx;
 	uint64_t	 size;		/* declared size, or MG_SIZE_UNKNOWN */
 };

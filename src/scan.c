@@ -395,6 +395,16 @@ fd_read(void *ctx, void *buf, size_t n)
 	return read(((struct fd_ctx *)ctx)->fd, buf, n);
 }
 
+static ssize_t
+fd_pread(void *ctx, void *buf, size_t n, uint64_t off)
+{
+	if (off > (uint64_t)INT64_MAX) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	return pread(((struct fd_ctx *)ctx)->fd, buf, n, (off_t)off);
+}
+
 static int
 fd_skip(void *ctx, uint64_t n)
 {
@@ -445,6 +455,7 @@ mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	src.read = fd_read;
 	src.why = NULL;
 	src.skip = fd_skip;
+	src.pread = fd_pread;
 	src.ctx = &fc;
 	src.size = a->size;
 	mg_scan_src(c, o, &src, a);

@@ -44,6 +44,7 @@ struct mg_scan_ctx {
 	/* What the current file on disk has expanded to so far. */
 	uint64_t	 arc_members;
 	uint64_t	 arc_expanded;
+	uint64_t	 arc_read;	/* read from disk outside arc_top (7z) */
 	const struct mg_rd *arc_top;	/* the file's own reader */
 };
 

@@ -253,7 +253,7 @@ START_TEST(cli_formats_lists_the_table)
 	ck_assert_ptr_nonnull(strstr(r.out, "onnx          unchecked .onnx\n"));
 	ck_assert_ptr_nonnull(strstr(r.out, "zip           archive   .zip\n"));
 	ck_assert_ptr_nonnull(strstr(r.out, "zstd          archive   .zst"));
-	ck_assert_ptr_nonnull(strstr(r.out, "7z            unread    .7z\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "7z            archive   .7z\n"));
 	tu_free(&r);
 	r = tu_run(NULL, bad);
 	ck_assert_int_eq(r.status, 2);

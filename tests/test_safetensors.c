@@ -366,6 +366,7 @@ START_TEST(s4_real_size)
 	z.size = 8 + 100000001ull + 16;
 	src.read = zsrc_read;
 	src.why = NULL;
+	src.pread = NULL;
 	src.skip = NULL;
 	src.ctx = &z;
 	src.size = z.size;
