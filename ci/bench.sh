@@ -309,6 +309,54 @@ for J in $JOBS_LIST; do
 	result "vocab headers --no-hash" "$J" "$(ms "$BEST_NS") ms" "-" "-"
 done
 
+# --- archives: members read and hashed in one streaming pass --------------
+# The small corpus as a tar.zst and as a zip, and (full runs) one large file
+# as a tar.zst, each scanned with `bom --jobs 1` against the pipeline
+# `bsdtar -xOf ARCHIVE | openssl dgst -sha256` on the same archive: both
+# decompress every member and hash every expanded byte on one core (the
+# pipeline hashes them as one stream, modelgate each member and the archive
+# itself).  Target: at least as fast as the pipeline.
+ARC="$(cd "$DIR" && pwd)/archives"
+if command -v bsdtar >/dev/null 2>&1 && command -v zstd >/dev/null 2>&1 &&
+    command -v zip >/dev/null 2>&1; then
+	mkdir -p "$ARC"
+	[ -s "$ARC/small.tar.zst" ] ||
+	    (cd "$DIR" && bsdtar -cf - small | zstd -q -3 -o "$ARC/small.tar.zst") ||
+	    { echo "bench: cannot build small.tar.zst" >&2; exit 1; }
+	[ -s "$ARC/small.zip" ] || (cd "$DIR" && zip -qr "$ARC/small.zip" small) ||
+	    { echo "bench: cannot build small.zip" >&2; exit 1; }
+	ARCS="small.tar.zst small.zip"
+	if [ "$SMALL_ONLY" != 1 ]; then
+		LF=$(ls "$DIR"/large/* | head -n 1)
+		[ -s "$ARC/large.tar.zst" ] ||
+		    (cd "$(dirname "$LF")" && bsdtar -cf - "$(basename "$LF")" |
+		    zstd -q -1 -o "$ARC/large.tar.zst") ||
+		    { echo "bench: cannot build large.tar.zst" >&2; exit 1; }
+		ARCS="$ARCS large.tar.zst"
+	fi
+	echo
+	echo "-- archives: bom --jobs 1 against bsdtar -xOf | openssl dgst, 1 core --"
+	for A in $ARCS; do
+		CB=$(wc -c <"$ARC/$A")
+		EB=$(bsdtar -xOf "$ARC/$A" | wc -c)
+		measure sh -c "bsdtar -xOf '$ARC/$A' | openssl dgst -sha256"
+		REF_NS=$BEST_NS
+		measure "$BIN" bom --jobs 1 "$ARC/$A"
+		printf '%-14s %s MB -> %s MB: modelgate best %s ms = %s MB/s compressed, %s MB/s expanded%s; pipeline %s ms = %s MB/s expanded; peak RSS %s MiB\n' \
+		    "$A" "$(num %.1f "$CB / 1e6")" "$(num %.1f "$EB / 1e6")" \
+		    "$(ms "$BEST_NS")" "$(num %.1f "$CB / 1e6 / ($BEST_NS / 1e9)")" \
+		    "$(num %.1f "$EB / 1e6 / ($BEST_NS / 1e9)")" "$(cpu_note)" \
+		    "$(ms "$REF_NS")" "$(num %.1f "$EB / 1e6 / ($REF_NS / 1e9)")" \
+		    "$(rss_mib "$RSS_KB")"
+		result "archive $A vs bsdtar|openssl" 1 \
+		    "$(num %.2f "$REF_NS / $BEST_NS")x" ">= 1.00x" \
+		    "$(verdict "$(test1 "$BEST_NS <= $REF_NS")" "$(num %.0f "100 * $REF_NS / $BEST_NS")% of the pipeline's speed")"
+	done
+else
+	echo
+	echo "-- archives: skipped (bsdtar, zstd or zip missing) --"
+fi
+
 # --- many keys: memory stays bounded by jobs x the per-artifact cap --------
 # Six copies of a GGUF of one million tiny key/values, scanned with
 # --jobs 2: peak RSS must stay under 256 MiB whatever the number of files.
