@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "hash.h"
+#include "hasher.h"
 #include "limits.h"
 #include "rd.h"
 
@@ -51,6 +52,7 @@ mg_rd_reset(struct mg_rd *rd, const struct mg_src *src, struct mg_hash *hash)
 {
 	rd->src = src;
 	rd->hash = hash;
+	rd->async = NULL;
 	rd->lo = rd->hi = 0;
 	rd->off = 0;
 	rd->size = src->size;
@@ -116,7 +118,11 @@ fill(struct mg_rd *rd, size_t want)
 		}
 		if (got == 0)	/* shorter than declared: it shrank */
 			return fail(rd, MG_ERR_IO);
-		if (rd->hash != NULL &&
+		if (rd->async != NULL) {
+			if (mg_hasher_feed(rd->async, rd->buf + rd->hi,
+			    (size_t)got) != MG_OK)
+				return fail(rd, MG_ERR_INTERNAL);
+		} else if (rd->hash != NULL &&
 		    mg_hash_update(rd->hash, rd->buf + rd->hi, (size_t)got) != MG_OK)
 			return fail(rd, MG_ERR_INTERNAL);
 		rd->hi += (size_t)got;
@@ -359,6 +365,15 @@ mg_rd_chunk(struct mg_rd *rd, const unsigned char **p, size_t *n)
 	rd->off += *n;
 	rd->lo = rd->hi;
 	return MG_OK;
+}
+
+void
+mg_rd_hash_async(struct mg_rd *rd, struct mg_hasher *hs)
+{
+	if (rd->hash == NULL || hs == NULL)
+		return;
+	mg_hasher_begin(hs, rd->hash);
+	rd->async = hs;
 }
 
 int

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 struct mg_hash;
+struct mg_hasher;
 
 /*
  * A forward-only byte source of a known size.  read() returns the number of
@@ -56,6 +57,7 @@ struct mg_src {
 struct mg_rd {
 	const struct mg_src *src;
 	struct mg_hash	*hash;		/* borrowed; NULL: no digest */
+	struct mg_hasher *async;	/* borrowed; feeds hash on its thread */
 	unsigned char	*buf;		/* owned window, MG_RD_BUFSZ bytes */
 	size_t		 cap;
 	size_t		 lo, hi;	/* unread bytes are buf[lo..hi) */
@@ -125,6 +127,12 @@ int	mg_rd_drain(struct mg_rd *rd);
  * For a consumer that takes raw bytes in blocks (an archive library).
  */
 int	mg_rd_chunk(struct mg_rd *rd, const unsigned char **p, size_t *n);
+
+/*
+ * From now on, feed the digest through hs (another thread) instead of in
+ * line.  mg_hasher_wait(hs) before the digest is read or reset.
+ */
+void	mg_rd_hash_async(struct mg_rd *rd, struct mg_hasher *hs);
 
 /*
  * Learn the size of an open-ended source by reading (and hashing) what is

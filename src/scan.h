@@ -32,6 +32,7 @@ struct mg_scan_ctx {
 	struct mg_hash	*hash;
 	struct mg_sidecars side;	/* the last directory's sidecars */
 	struct mg_arc_level *lv[MG_ARC_DEPTH_MAX + 1];
+	struct mg_hasher *hasher;	/* an archive file's own digest */
 
 	/*
 	 * The members one job yields, in the order read (the job's own
