@@ -89,6 +89,7 @@ struct mg_artifact {
 	size_t		 disk_len;
 	unsigned	 depth;
 	size_t		 ordinal;
+	uint64_t	 disk_dev, disk_ino;	/* the file on disk, 0: none */
 	uint64_t	 size;
 	char		 sha256[65];	/* lowercase hex; "" when not hashed */
 

@@ -76,6 +76,25 @@ struct arc {
 	unsigned	 depth;
 	int		 zip;		/* keep the tail, check the directory */
 	int		 sevenz;	/* needs random access (see sz_read) */
+
+	/*
+	 * A compressed stream: ao decompresses it (raw format) and either a
+	 * tar reader (ar) takes the expanded bytes through st_read, or they
+	 * are one member read through m_read.  peek holds the first expanded
+	 * bytes, handed out again before the rest.
+	 */
+	struct archive	*ao;
+	int		 instream;	/* expanded bytes count at stream level */
+	int		 rawsrc;	/* the member is the whole stream */
+	unsigned char	 peek[512];
+	size_t		 npeek, opeek;
+	const unsigned char *bp;	/* the rest of the current block */
+	size_t		 bn;
+	unsigned char	*sbuf;		/* st_read's window */
+	/* The last input handed to libarchive, to see what it left unread. */
+	const unsigned char *lastp;
+	size_t		 lastn;
+	uint64_t	 delivered;
 	uint64_t	 pos;		/* 7z: where libarchive reads next */
 	uint64_t	 hashed;	/* 7z: bytes [0, hashed) are in the digest */
 	unsigned char	*zbuf;		/* 7z: the read window */
@@ -228,6 +247,12 @@ in_read(struct archive *ar, void *ud, const void **buf)
 			break;
 		tap(s, p, n);
 	}
+	/* A stream's input is compressed: st_read tracks what the tar took. */
+	if (s->ao == NULL) {
+		s->lastp = p;
+		s->lastn = n;
+		s->delivered += n;
+	}
 	*buf = p;
 	return (la_ssize_t)n;
 }
@@ -372,56 +397,26 @@ stop_limit(struct arc *s, const char *fmt, ...)
 	    "%s; reading stopped there, so the rest was not checked", s->why);
 }
 
-static ssize_t
-m_read(void *ctx, void *buf, size_t n)
+/*
+ * Count n expanded bytes against the limits: stream is 1 for the bytes of
+ * a compressed stream (all of them, tar headers and padding included), 0
+ * for a member's (counted at the stream level already when the archive is
+ * inside a stream).  Stops the archive when a limit is passed.
+ */
+static void
+count(struct arc *s, size_t n, int stream)
 {
-	struct arc *s = ctx;
 	struct mg_scan_ctx *c = s->c;
-	la_ssize_t k;
 	uint64_t disk;
 
-	if (s->stop) {
-		errno = EFBIG;
-		return -1;
+	if (!stream)
+		s->mgot += n;
+	if (stream || !s->instream) {
+		s->expanded += n;
+		c->arc_expanded += n;
 	}
-	k = archive_read_data(s->ar, buf, n);
-	if (k < 0) {
-		const char *e = archive_error_string(s->ar);
-
-		snprintf(s->why, sizeof(s->why), "%s", e != NULL ? e :
-		    "the archive library failed");
-		s->data_err = 1;
-		errno = EIO;
-		return -1;
-	}
-	if (s->capturing && k > 0) {
-		if (s->capn + (size_t)k > MG_MAX_SIDECAR_BYTES)
-			s->capover = 1;
-		else {
-			if (s->capn + (size_t)k > s->capcap) {
-				size_t ncap = s->capcap ? s->capcap : 4096;
-				char *nb;
-
-				while (ncap < s->capn + (size_t)k)
-					ncap *= 2;
-				if ((nb = realloc(s->capbuf, ncap)) == NULL)
-					s->capover = 1;
-				else {
-					s->capbuf = nb;
-					s->capcap = ncap;
-				}
-			}
-			if (!s->capover) {
-				memcpy(s->capbuf + s->capn, buf, (size_t)k);
-				s->capn += (size_t)k;
-			}
-		}
-	}
-	s->mgot += (uint64_t)k;
-	s->expanded += (uint64_t)k;
-	c->arc_expanded += (uint64_t)k;
 	disk = (c->arc_top != NULL ? c->arc_top->pulled : 0) + c->arc_read;
-	if (s->mgot > s->lim.member)
+	if (!stream && s->mgot > s->lim.member)
 		stop_limit(s, "a member expands past %llu bytes (the per-member "
 		    "limit)", (unsigned long long)s->lim.member);
 	else if (c->arc_expanded > s->lim.total)
@@ -433,11 +428,142 @@ m_read(void *ctx, void *buf, size_t n)
 		    "expansion ratio limit of %llu:1",
 		    (unsigned long long)c->arc_expanded,
 		    (unsigned long long)disk, (unsigned long long)s->lim.ratio);
+}
+
+/*
+ * Up to max expanded bytes of a stream at *p, without a copy: the peeked
+ * ones first, then the rest of the block they came from, then the next
+ * block.  Blocks, not archive_read_data(): a copying read that meets an
+ * error drops the bytes it had, and those of a truncated stream must be
+ * checked.  0 at the end, -1 on an error.
+ */
+static la_ssize_t
+stream_take(struct arc *s, const unsigned char **p, size_t max)
+{
+	const void *b;
+	la_int64_t off;
+	size_t n;
+	int r;
+
+	if (s->opeek < s->npeek) {
+		n = s->npeek - s->opeek < max ? s->npeek - s->opeek : max;
+		*p = s->peek + s->opeek;
+		s->opeek += n;
+		return (la_ssize_t)n;
+	}
+	if (s->bn == 0) {
+		r = archive_read_data_block(s->ao, &b, &n, &off);
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN)
+			return -1;
+		s->bp = b;
+		s->bn = n;
+	}
+	n = s->bn < max ? s->bn : max;
+	*p = s->bp;
+	s->bp += n;
+	s->bn -= n;
+	return (la_ssize_t)n;
+}
+
+/* Copy up to n expanded bytes of a stream into buf. */
+static la_ssize_t
+stream_data(struct arc *s, void *buf, size_t n)
+{
+	const unsigned char *p;
+	la_ssize_t k = stream_take(s, &p, n);
+
+	if (k > 0)
+		memcpy(buf, p, (size_t)k);
+	return k;
+}
+
+static void
+keep_capture(struct arc *s, const void *buf, size_t k)
+{
+	if (s->capn + k > MG_MAX_SIDECAR_BYTES) {
+		s->capover = 1;
+		return;
+	}
+	if (s->capn + k > s->capcap) {
+		size_t ncap = s->capcap ? s->capcap : 4096;
+		char *nb;
+
+		while (ncap < s->capn + k)
+			ncap *= 2;
+		if ((nb = realloc(s->capbuf, ncap)) == NULL) {
+			s->capover = 1;
+			return;
+		}
+		s->capbuf = nb;
+		s->capcap = ncap;
+	}
+	memcpy(s->capbuf + s->capn, buf, k);
+	s->capn += k;
+}
+
+static ssize_t
+m_read(void *ctx, void *buf, size_t n)
+{
+	struct arc *s = ctx;
+	la_ssize_t k;
+
+	if (s->stop) {
+		errno = EFBIG;
+		return -1;
+	}
+	k = s->rawsrc ? stream_data(s, buf, n) : archive_read_data(s->ar, buf,
+	    n);
+	if (k < 0) {
+		const char *e = archive_error_string(s->rawsrc ? s->ao : s->ar);
+
+		snprintf(s->why, sizeof(s->why), "%s", e != NULL ? e :
+		    "the archive library failed");
+		s->data_err = 1;
+		errno = EIO;
+		return -1;
+	}
+	if (s->capturing && k > 0 && !s->capover)
+		keep_capture(s, buf, (size_t)k);
+	count(s, (size_t)k, 0);
 	if (s->stop) {
 		errno = EFBIG;
 		return -1;
 	}
 	return (ssize_t)k;
+}
+
+/* The input of a tar inside a compressed stream: the expanded bytes. */
+static la_ssize_t
+st_read(struct archive *ar, void *ud, const void **buf)
+{
+	struct arc *s = ud;
+	const unsigned char *p;
+	la_ssize_t k;
+
+	if (s->stop) {
+		archive_set_error(ar, EFBIG, "%s", s->why);
+		return ARCHIVE_FATAL;
+	}
+	k = stream_take(s, &p, SIZE_MAX);
+	if (k < 0) {
+		const char *e = archive_error_string(s->ao);
+
+		archive_set_error(ar, EIO, "%s", e != NULL ? e :
+		    "decompression failed");
+		return ARCHIVE_FATAL;
+	}
+	count(s, (size_t)k, 1);
+	if (s->stop) {
+		archive_set_error(ar, EFBIG, "%s", s->why);
+		return ARCHIVE_FATAL;
+	}
+	s->lastp = p;
+	s->lastn = (size_t)k;
+	s->delivered += (uint64_t)k;
+	*buf = p;
+	return k;
 }
 
 static const char *
@@ -599,6 +725,8 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 	m->disk_len = s->a->disk_len != 0 ? s->a->disk_len : strlen(s->a->path);
 	m->depth = s->depth + 1;
 	m->ordinal = (size_t)c->arc_members;
+	m->disk_dev = s->a->disk_dev;
+	m->disk_ino = s->a->disk_ino;
 	sz = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
 	src.read = m_read;
 	src.skip = NULL;
@@ -694,6 +822,10 @@ bad_name(const char *p, size_t n)
 			return "holds a backslash (a separator on Windows)";
 		if (ch < 0x20 || ch == 0x7f)
 			return "holds a control byte";
+		if (ch == '!')
+			return "holds '!', which modelgate writes between an "
+			    "archive and its members: its path can name "
+			    "another artifact";
 	}
 	if (!mg_utf8_valid(p, n))
 		return "is not valid UTF-8";
@@ -929,12 +1061,15 @@ check_zip(struct arc *s, const unsigned char *t, size_t tn, uint64_t len)
 		s->incomplete = 1;
 		return;
 	}
-	/* The last end record that fits, within its comment's reach. */
+	/*
+	 * The end record loaders take: the last signature with a record's
+	 * worth of bytes after it, within a comment's reach of the end
+	 * (Python's zipfile and miniz search backwards the same way).
+	 */
 	scan_from = tn - 22;
 	for (k = 0; k <= scan_from && k <= 65535 + 22; k++) {
 		p = scan_from - k;
-		if (memcmp(t + p, "PK\5\6", 4) == 0 &&
-		    (uint64_t)p + 22 + le16(t + p + 20) <= tn) {
+		if (memcmp(t + p, "PK\5\6", 4) == 0) {
 			eocd = base + p;
 			found = 1;
 			break;
@@ -948,10 +1083,29 @@ check_zip(struct arc *s, const unsigned char *t, size_t tn, uint64_t len)
 	}
 	p = (size_t)(eocd - base);
 	end = eocd + 22 + le16(t + p + 20);
-	if (end < len)
+	if (end > len) {
+		zipdir(s, "the end of central directory record's comment runs "
+		    "%llu bytes past the end of the file: a record planted in "
+		    "a comment, or a damaged end", (unsigned long long)(end -
+		    len));
+		s->incomplete = 1;
+	} else if (end < len) {
 		mg_artifact_addx(s->a, MG_R_ARC_EXTRA, end, len - end, NULL, NULL,
 		    "%llu bytes follow the end of the zip archive",
 		    (unsigned long long)(len - end));
+		s->incomplete = 1;
+	}
+	/* Another end record before it: readers that search differently
+	 * (forwards, or for a comment that fits) read another directory. */
+	for (k = p > 65535 + 22 ? p - 65535 - 22 : 0; k + 4 <= p; k++)
+		if (memcmp(t + k, "PK\5\6", 4) == 0) {
+			zipdir(s, "two end of central directory signatures, at "
+			    "offsets %llu and %llu: readers may take either "
+			    "directory", (unsigned long long)(base + k),
+			    (unsigned long long)eocd);
+			s->incomplete = 1;
+			break;
+		}
 	count = le16(t + p + 10);
 	cd_size = le32(t + p + 12);
 	cd_off = le32(t + p + 16);
@@ -995,6 +1149,7 @@ check_zip(struct arc *s, const unsigned char *t, size_t tn, uint64_t len)
 		    "%llu bytes precede the zip archive proper (a "
 		    "self-extracting stub or a polyglot)",
 		    (unsigned long long)prefix);
+		s->incomplete = 1;
 	} else if (cd_at < cd_off) {
 		zipdir(s, "the central directory is said to start at %llu, "
 		    "past where it ends", (unsigned long long)cd_off);
@@ -1058,9 +1213,14 @@ check_zip(struct arc *s, const unsigned char *t, size_t tn, uint64_t len)
 				    MG_FINDING_NO_OFFSET, 0, nm, NULL, "member "
 				    "%s is a symbolic link (its target is its "
 				    "content)", nm);
+			/*
+			 * Info-ZIP stores a FIFO's mode for data read from a
+			 * pipe ("zip x.zip -"): extractors write a file.
+			 */
 			else if ((mode & 0170000) != 0 &&
 			    (mode & 0170000) != 0100000 &&
-			    (mode & 0170000) != 0040000)
+			    (mode & 0170000) != 0040000 &&
+			    (mode & 0170000) != 0010000)
 				mg_artifact_addx(s->a, MG_R_ARC_SPECIAL,
 				    MG_FINDING_NO_OFFSET, 0, nm, NULL, "member "
 				    "%s is a device, FIFO or socket (mode %06o)",
@@ -1141,10 +1301,12 @@ is_compressed(const struct mg_format *f)
 /*
  * Register what a container of this format may hold.  A filter libarchive
  * would run as an external program (it was built without the library)
- * says so with ARCHIVE_WARN: refused.
+ * says so with ARCHIVE_WARN: refused.  A compressed stream is decompressed
+ * by one reader (raw format) and, when it holds a tar, read by a second
+ * that takes the expanded bytes (see scan_stream).
  */
 static int
-setup(struct arc *s, const struct mg_format *fmt)
+setup(struct archive *ar, const struct mg_format *fmt)
 {
 	int (*const filters[])(struct archive *) = {
 		archive_read_support_filter_gzip,
@@ -1158,29 +1320,27 @@ setup(struct arc *s, const struct mg_format *fmt)
 
 	if (is_compressed(fmt)) {
 		for (i = 0; i < sizeof(filters) / sizeof(filters[0]); i++)
-			if (filters[i](s->ar) != ARCHIVE_OK)
+			if (filters[i](ar) != ARCHIVE_OK)
 				return -1;
-		/* A tar reads in the same pass; anything else is a member. */
-		if (archive_read_support_format_tar(s->ar) != ARCHIVE_OK ||
-		    archive_read_support_format_raw(s->ar) != ARCHIVE_OK)
-			return -1;
-		return 0;
+		return archive_read_support_format_raw(ar) == ARCHIVE_OK ?
+		    0 : -1;
 	}
 	if (fmt == &mg_fmt_tar)
-		return archive_read_support_format_tar(s->ar) == ARCHIVE_OK ?
+		return archive_read_support_format_tar(ar) == ARCHIVE_OK ?
 		    0 : -1;
 	if (fmt == &mg_fmt_7z)
-		return archive_read_support_format_7zip(s->ar) == ARCHIVE_OK ?
+		return archive_read_support_format_7zip(ar) == ARCHIVE_OK ?
 		    0 : -1;	/* see the random-access note in mg_archive_scan */
 	/* Zip and the formats built on it (PyTorch, NumPy .npz, Keras). */
-	if (archive_read_support_format_zip_streamable(s->ar) != ARCHIVE_OK)
+	if (archive_read_support_format_zip_streamable(ar) != ARCHIVE_OK)
 		return -1;
-	(void)archive_read_set_format_option(s->ar, "zip", "mac-ext", NULL);
+	(void)archive_read_set_format_option(ar, "zip", "mac-ext", NULL);
 	return 0;
 }
 
+/* The report's "archive" object: the filters now, the format once known. */
 static void
-describe(struct arc *s, int raw)
+describe(struct arc *s, struct archive *filtered)
 {
 	cJSON *o, *f;
 	int i, n;
@@ -1190,14 +1350,11 @@ describe(struct arc *s, int raw)
 		return;
 	if ((o = cJSON_CreateObject()) == NULL)
 		return;
-	if (!raw && archive_format_name(s->ar) != NULL)
-		cJSON_AddStringToObject(o, "format",
-		    archive_format_name(s->ar));
-	n = archive_filter_count(s->ar);
+	n = archive_filter_count(filtered);
 	if (n > 1 && (f = cJSON_AddArrayToObject(o, "filters")) != NULL)
 		for (i = 0; i < n - 1; i++)
 			cJSON_AddItemToArray(f, cJSON_CreateString(
-			    archive_filter_name(s->ar, i)));
+			    archive_filter_name(filtered, i)));
 	cJSON_AddItemToObject(s->a->metadata, "archive", o);
 	s->desc = o;
 }
@@ -1213,16 +1370,266 @@ finish_describe(struct arc *s)
 	cJSON_AddNumberToObject(o, "expanded_bytes", (double)s->expanded);
 }
 
+/*
+ * Read the entries of s->ar to the end of the archive, a limit or an
+ * error.  *tar: the archive turned out to be a tar.
+ */
+static int
+read_entries(struct arc *s, int *tar)
+{
+	struct archive_entry *e;
+	int r, first = 1, ret = MG_OK;
+
+	for (;;) {
+		if (s->stop)
+			break;
+		r = archive_read_next_header(s->ar, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+			const char *why = archive_error_string(s->ar);
+
+			if (s->in->err == MG_ERR_IO)
+				return MG_ERR_IO;
+			if (s->stop)
+				break;	/* a limit stopped the input */
+			s->incomplete = 1;
+			if (archive_read_has_encrypted_entries(s->ar) > 0)
+				mg_artifact_add(s->a, MG_R_ARC_ENCRYPTED,
+				    MG_FINDING_NO_OFFSET, NULL, "the archive is "
+				    "encrypted (%s): nothing in it was checked",
+				    why != NULL ? why : "no detail");
+			else if (!s->data_err)
+				mg_artifact_add(s->a, MG_R_ARC_CORRUPT,
+				    MG_FINDING_NO_OFFSET, NULL, "%s after %llu "
+				    "entries: %s", first && s->entries == 0 ?
+				    "unreadable" : "reading stopped",
+				    (unsigned long long)s->entries,
+				    why != NULL ? why : "unknown error");
+			break;
+		}
+		if (first) {
+			*tar = (archive_format(s->ar) & ARCHIVE_FORMAT_BASE_MASK)
+			    == ARCHIVE_FORMAT_TAR;
+			if (s->desc != NULL && archive_format_name(s->ar) != NULL)
+				cJSON_AddStringToObject(s->desc, "format",
+				    archive_format_name(s->ar));
+			first = 0;
+		}
+		if (r == ARCHIVE_WARN) {
+			const char *why = archive_error_string(s->ar);
+
+			mg_artifact_add(s->a, MG_R_ARC_CORRUPT,
+			    MG_FINDING_NO_OFFSET, NULL, "entry %llu: %s",
+			    (unsigned long long)s->entries,
+			    why != NULL ? why : "a warning without detail");
+		}
+		s->entries++;
+		if (++s->c->arc_members > s->lim.members) {
+			stop_limit(s, "more than %llu entries",
+			    (unsigned long long)s->lim.members);
+			break;
+		}
+		if ((ret = entry(s, e, 0)) != MG_OK)
+			break;
+	}
+	return ret;
+}
+
+/*
+ * The tar reader stops at the end-of-archive blocks and leaves the rest of
+ * the input it was handed unread: zeros (padding) or data no member holds.
+ * Returns 1 when data was found (ARC-EXTRA added).
+ */
+static int
+tar_leftover(struct arc *s, const char *where)
+{
+	uint64_t used = (uint64_t)archive_filter_bytes(s->ar, -1), left;
+	size_t i;
+
+	if (used > s->delivered)
+		return 0;
+	left = s->delivered - used;
+	if (left > s->lastn) {
+		mg_artifact_add(s->a, MG_R_ARC_EXTRA, MG_FINDING_NO_OFFSET, NULL,
+		    "%llu bytes after the end of the tar archive%s were not "
+		    "read as members", (unsigned long long)left, where);
+		s->incomplete = 1;
+		return 1;
+	}
+	for (i = s->lastn - (size_t)left; i < s->lastn; i++)
+		if (s->lastp[i] != 0) {
+			mg_artifact_add(s->a, MG_R_ARC_EXTRA,
+			    MG_FINDING_NO_OFFSET, NULL, "data follows the end "
+			    "of the tar archive at offset %llu%s: readers that "
+			    "go on past it (tar -i) see what this scan did not "
+			    "check as members", (unsigned long long)(used +
+			    (i - (s->lastn - (size_t)left))), where);
+			s->incomplete = 1;
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * What follows a tar's end inside a compressed stream: zeros pad it;
+ * anything else is data no member holds (ARC-EXTRA), every byte counted
+ * against the limits.
+ */
+static void
+stream_tail(struct arc *s)
+{
+	uint64_t at = s->expanded;
+	la_ssize_t k;
+	size_t i;
+	int noted = 0;
+
+	while (!s->stop) {
+		if ((k = stream_data(s, s->sbuf, MG_RD_BUFSZ)) == 0)
+			break;
+		if (k < 0) {
+			const char *e = archive_error_string(s->ao);
+
+			s->incomplete = 1;
+			mg_artifact_add(s->a, MG_R_ARC_CORRUPT,
+			    MG_FINDING_NO_OFFSET, NULL, "the compressed stream "
+			    "is damaged after the tar archive: %s", e != NULL ?
+			    e : "unknown error");
+			return;
+		}
+		for (i = 0; !noted && i < (size_t)k && s->sbuf[i] == 0; i++)
+			;
+		if (!noted && i < (size_t)k) {
+			mg_artifact_add(s->a, MG_R_ARC_EXTRA,
+			    MG_FINDING_NO_OFFSET, NULL, "data follows the end of "
+			    "the tar archive at offset %llu of the expanded "
+			    "stream: readers that go on past it (tar -i) see "
+			    "what this scan did not check as members",
+			    (unsigned long long)(at + i));
+			s->incomplete = 1;
+			noted = 1;
+		}
+		at += (uint64_t)k;
+		count(s, (size_t)k, 1);
+	}
+}
+
+/*
+ * A compressed stream.  It holds a tar when its expanded bytes start like
+ * one and its name says so (bundle.tar.gz, .tgz): the tar's members are
+ * then the stream's, written bundle.tar.gz!dir/model.gguf.  Otherwise the
+ * stream is one member named after the file (model.gguf.zst!model.gguf),
+ * which may be anything, an archive included.
+ */
+static int
+scan_stream(struct arc *s, const struct mg_format *fmt, int *tar)
+{
+	struct archive_entry *e;
+	char rname[MG_MAX_PATH_BYTES];
+	const char *why;
+	la_ssize_t k;
+	size_t nl;
+	int r;
+
+	if ((s->ao = archive_read_new()) == NULL)
+		return MG_ERR_NOMEM;
+	if (setup(s->ao, fmt) != 0) {
+		mg_artifact_add(s->a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
+		    "%s: the archive library cannot read this format without "
+		    "running an external program; it was not read", fmt->name);
+		return MG_ERR_UNSUPPORTED;
+	}
+	r = archive_read_open(s->ao, s, NULL, in_read, NULL);
+	if (r == ARCHIVE_OK)
+		r = archive_read_next_header(s->ao, &e);
+	if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+		if (s->in->err == MG_ERR_IO)
+			return MG_ERR_IO;
+		why = archive_error_string(s->ao);
+		s->incomplete = 1;
+		mg_artifact_add(s->a, MG_R_ARC_CORRUPT, 0, NULL, "not a "
+		    "readable %s stream: %s", fmt->name, why != NULL ? why :
+		    "unknown error");
+		return MG_OK;
+	}
+	if (archive_filter_count(s->ao) < 2) {
+		/* No filter took it: the stream is not what it looked. */
+		s->incomplete = 1;
+		mg_artifact_add(s->a, MG_R_ARC_CORRUPT, 0, NULL, "not a readable "
+		    "%s stream: its header is incomplete or damaged", fmt->name);
+		return MG_OK;
+	}
+	describe(s, s->ao);
+	/* The first expanded bytes, to see what the stream holds. */
+	while (s->npeek < sizeof(s->peek)) {
+		const unsigned char *p;
+
+		s->opeek = s->npeek;	/* nothing to hand out yet */
+		k = stream_take(s, &p, sizeof(s->peek) - s->npeek);
+		if (k < 0) {
+			if (s->in->err == MG_ERR_IO)
+				return MG_ERR_IO;
+			why = archive_error_string(s->ao);
+			s->incomplete = 1;
+			mg_artifact_add(s->a, MG_R_ARC_CORRUPT, 0, NULL, "the %s "
+			    "stream is damaged: %s", fmt->name, why != NULL ?
+			    why : "unknown error");
+			return MG_OK;
+		}
+		if (k == 0)
+			break;
+		memmove(s->peek + s->npeek, p, (size_t)k);
+		s->npeek += (size_t)k;
+	}
+	s->opeek = 0;
+	raw_name(s->a, rname, sizeof(rname));
+	nl = strlen(rname);
+	if ((s->sbuf = malloc(MG_RD_BUFSZ)) == NULL)
+		return MG_ERR_NOMEM;
+	if (s->npeek == sizeof(s->peek) &&
+	    mg_fmt_tar.probe(s->peek, s->npeek, MG_SIZE_UNKNOWN) > 0 &&
+	    nl > 4 && strcasecmp(rname + nl - 4, ".tar") == 0) {
+		*tar = 1;
+		s->instream = 1;
+		if ((s->ar = archive_read_new()) == NULL)
+			return MG_ERR_NOMEM;
+		if (archive_read_support_format_tar(s->ar) != ARCHIVE_OK ||
+		    archive_read_open(s->ar, s, NULL, st_read, NULL) !=
+		    ARCHIVE_OK) {
+			why = archive_error_string(s->ar);
+			s->incomplete = 1;
+			mg_artifact_add(s->a, MG_R_ARC_CORRUPT, 0, NULL, "not a "
+			    "readable tar: %s", why != NULL ? why :
+			    "unknown error");
+			return MG_OK;
+		}
+		if ((r = read_entries(s, tar)) != MG_OK)
+			return r;
+		if (!s->stop && !s->incomplete && !s->data_err &&
+		    !tar_leftover(s, " in the expanded stream"))
+			stream_tail(s);
+		return MG_OK;
+	}
+	s->rawsrc = 1;
+	s->entries = 1;
+	if (++s->c->arc_members > s->lim.members) {
+		stop_limit(s, "more than %llu entries",
+		    (unsigned long long)s->lim.members);
+		return MG_OK;
+	}
+	return member(s, e, rname, nl);
+}
+
 int
 mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
     struct mg_rd *rd, const struct mg_format *fmt, struct mg_artifact *a,
     unsigned depth)
 {
-	struct archive_entry *e;
 	struct arc s;
 	const unsigned char *p;
+	uint64_t used = 0;
 	size_t n, i;
-	int r, ret = MG_OK, raw = 0, first = 1, described = 0, tar = 0;
+	int r, ret = MG_OK, tar = 0, stream = is_compressed(fmt);
 
 	memset(&s, 0, sizeof(s));
 	s.c = c;
@@ -1246,7 +1653,7 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	}
 	if ((s.lv = level(c, depth)) == NULL)
 		return MG_ERR_NOMEM;
-	s.zip = !is_compressed(fmt) && fmt != &mg_fmt_tar && fmt != &mg_fmt_7z;
+	s.zip = !stream && fmt != &mg_fmt_tar && fmt != &mg_fmt_7z;
 	s.sevenz = fmt == &mg_fmt_7z;
 	if (s.zip && s.lv->tail == NULL) {
 		if ((s.lv->tail = malloc(MG_ARC_ZIP_TAIL)) == NULL)
@@ -1271,109 +1678,66 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 					break;
 				}
 	}
-	if ((s.ar = archive_read_new()) == NULL)
-		return MG_ERR_NOMEM;
-	if (setup(&s, fmt) != 0) {
+	if (stream) {
+		ret = scan_stream(&s, fmt, &tar);
+		/* Raw bytes the decompressor did not take follow the stream. */
+		if (ret == MG_OK && !s.stop && !s.incomplete && !s.data_err)
+			used = (uint64_t)archive_filter_bytes(s.ao, -1);
+	} else if ((s.ar = archive_read_new()) == NULL)
+		ret = MG_ERR_NOMEM;
+	else if (setup(s.ar, fmt) != 0) {
 		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
 		    "%s: the archive library cannot read this format without "
 		    "running an external program; it was not read", fmt->name);
-		archive_read_free(s.ar);
-		return MG_ERR_UNSUPPORTED;
-	}
-	/*
-	 * A 7z needs random access, which only a file on disk gives; nested
-	 * in another archive it is not read (fail closed, see member()).
-	 */
-	if (s.sevenz && depth == 0 && rd->src->pread != NULL &&
-	    !rd->open_ended && rd->pulled <= rd->size) {
-		if ((s.zbuf = malloc(rd->cap)) == NULL) {
-			archive_read_free(s.ar);
-			return MG_ERR_NOMEM;
-		}
-		s.hashed = rd->pulled;	/* the reader digested its window */
-		(void)archive_read_set_seek_callback(s.ar, sz_seek);
-		r = archive_read_open2(s.ar, &s, NULL, sz_read, sz_skip, NULL);
-		s.sevenz = 2;
-	} else
-		r = archive_read_open(s.ar, &s, NULL, in_read, NULL);
-	if (r != ARCHIVE_OK) {
-		const char *why = archive_error_string(s.ar);
-
-		if (rd->err == MG_ERR_IO) {
-			archive_read_free(s.ar);
-			return MG_ERR_IO;
-		}
-		s.incomplete = 1;
-		mg_artifact_add(a, MG_R_ARC_CORRUPT, 0, NULL, "not a readable "
-		    "%s: %s", fmt->name, why != NULL ? why : "unknown error");
-		first = 0;
-		r = ARCHIVE_FATAL;
-	} else
-		r = ARCHIVE_OK;
-	while (r == ARCHIVE_OK && !s.stop) {
-		r = archive_read_next_header(s.ar, &e);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+		ret = MG_ERR_UNSUPPORTED;
+	} else {
+		/*
+		 * A 7z needs random access, which only a file on disk gives;
+		 * nested in another archive it is not read (fail closed).
+		 */
+		if (s.sevenz && depth == 0 && rd->src->pread != NULL &&
+		    !rd->open_ended && rd->pulled <= rd->size) {
+			if ((s.zbuf = malloc(rd->cap)) == NULL)
+				ret = MG_ERR_NOMEM;
+			s.hashed = rd->pulled;	/* digested with the window */
+			(void)archive_read_set_seek_callback(s.ar, sz_seek);
+			r = archive_read_open2(s.ar, &s, NULL, sz_read, sz_skip,
+			    NULL);
+			s.sevenz = 2;
+		} else
+			r = archive_read_open(s.ar, &s, NULL, in_read, NULL);
+		if (ret != MG_OK)
+			;
+		else if (r != ARCHIVE_OK) {
 			const char *why = archive_error_string(s.ar);
 
 			if (rd->err == MG_ERR_IO)
-				break;
-			s.incomplete = 1;
-			if (archive_read_has_encrypted_entries(s.ar) > 0)
-				mg_artifact_add(a, MG_R_ARC_ENCRYPTED,
-				    MG_FINDING_NO_OFFSET, NULL, "the archive is "
-				    "encrypted (%s): nothing in it was checked",
-				    why != NULL ? why : "no detail");
-			else if (!s.data_err)
-				mg_artifact_add(a, MG_R_ARC_CORRUPT,
-				    MG_FINDING_NO_OFFSET, NULL, "%s after %llu "
-				    "entries: %s", first ? "unreadable" :
-				    "reading stopped", (unsigned long long)s.entries,
+				ret = MG_ERR_IO;
+			else {
+				s.incomplete = 1;
+				mg_artifact_add(a, MG_R_ARC_CORRUPT, 0, NULL,
+				    "not a readable %s: %s", fmt->name,
 				    why != NULL ? why : "unknown error");
-			break;
+			}
+		} else {
+			describe(&s, s.ar);
+			ret = read_entries(&s, &tar);
+			if (fmt == &mg_fmt_tar)
+				tar = 1;	/* also when it has no entry */
+			if (ret == MG_OK && tar && !s.stop && !s.incomplete &&
+			    !s.data_err && tar_leftover(&s, ""))
+				tar = 0;	/* noted once */
 		}
-		if (first && archive_format(s.ar) == ARCHIVE_FORMAT_RAW &&
-		    archive_filter_count(s.ar) < 2) {
-			/* No filter took it: the stream is not what it looked. */
-			s.incomplete = 1;
-			mg_artifact_add(a, MG_R_ARC_CORRUPT, 0, NULL, "not a "
-			    "readable %s stream: its header is incomplete or "
-			    "damaged", fmt->name);
-			break;
-		}
-		if (first) {
-			raw = archive_format(s.ar) == ARCHIVE_FORMAT_RAW;
-			tar = (archive_format(s.ar) & ARCHIVE_FORMAT_BASE_MASK) ==
-			    ARCHIVE_FORMAT_TAR;
-			describe(&s, raw);
-			described = 1;
-			first = 0;
-		}
-		if (r == ARCHIVE_WARN) {
-			const char *why = archive_error_string(s.ar);
-
-			mg_artifact_add(a, MG_R_ARC_CORRUPT, MG_FINDING_NO_OFFSET,
-			    NULL, "entry %llu: %s", (unsigned long long)s.entries,
-			    why != NULL ? why : "a warning without detail");
-		}
-		s.entries++;
-		if (++c->arc_members > s.lim.members) {
-			stop_limit(&s, "more than %llu entries",
-			    (unsigned long long)s.lim.members);
-			break;
-		}
-		if ((ret = entry(&s, e, raw)) != MG_OK)
-			break;
-		r = ARCHIVE_OK;
 	}
-	if (described)
-		finish_describe(&s);
+	finish_describe(&s);
 	/* A tar inside a filter is a tar with a filter. */
-	if (described && tar && fmt != &mg_fmt_tar)
+	if (tar && fmt != &mg_fmt_tar)
 		a->format = &mg_fmt_tar;
-	archive_read_free(s.ar);
-	s.ar = NULL;
+	if (s.ar != NULL)
+		archive_read_free(s.ar);
+	if (s.ao != NULL)
+		archive_read_free(s.ao);
+	s.ar = s.ao = NULL;
 
 	/* Read the container to its end: it is hashed, and a zip checked. */
 	if (ret == MG_OK && s.sevenz == 2)
@@ -1393,10 +1757,18 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 				    0, NULL, NULL, "data follows the end of the "
 				    "tar archive at offset %llu",
 				    (unsigned long long)(s.seen + i));
+				s.incomplete = 1;
 				tar = 0;	/* once */
 			}
 		}
 		tap(&s, p, n);
+	}
+	if (ret == MG_OK && used > 0 && s.seen > used) {
+		mg_artifact_addx(a, MG_R_ARC_EXTRA, used, s.seen - used, NULL,
+		    NULL, "%llu bytes follow the end of the %s stream (a "
+		    "second stream or other data): they were not checked",
+		    (unsigned long long)(s.seen - used), fmt->name);
+		s.incomplete = 1;
 	}
 	if (ret == MG_OK && s.zip && !s.stop) {
 		size_t tn = s.tail_n, w = s.tail_w;
@@ -1430,6 +1802,7 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	free(s.em);
 	free(s.capbuf);
 	free(s.zbuf);
+	free(s.sbuf);
 	for (i = 0; i < s.nz; i++)
 		free(s.z[i].name);
 	free(s.z);

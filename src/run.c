@@ -145,6 +145,8 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars,
 	j->root_real = root_real != NULL ? strdup(root_real) : NULL;
 	j->dev = st->st_dev;
 	j->ino = st->st_ino;
+	j->a.disk_dev = (uint64_t)st->st_dev;
+	j->a.disk_ino = (uint64_t)st->st_ino;
 	j->a.path = strdup(display);
 	j->a.filename = strdup(slash != NULL ? slash + 1 : display);
 	/* Without a working directory, the path as found is all we have. */
@@ -226,11 +228,16 @@ cmp_art(const void *a, const void *b)
 	return c;
 }
 
-/* One artifact found twice by overlapping roots, not two of one name. */
+/*
+ * One artifact found twice by overlapping roots: the same file on disk
+ * and the same place in it.  Two artifacts of one name (a file named
+ * "x.zip!m.gguf" beside x.zip holding m.gguf) both stay.
+ */
 static int
 same_art(const struct mg_artifact *x, const struct mg_artifact *y)
 {
-	return strcmp(x->path, y->path) == 0 && x->ordinal == y->ordinal;
+	return strcmp(x->path, y->path) == 0 && x->ordinal == y->ordinal &&
+	    x->disk_dev == y->disk_dev && x->disk_ino == y->disk_ino;
 }
 
 

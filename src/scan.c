@@ -264,7 +264,16 @@ scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 			    "the name makes loaders read it as %s: its members "
 			    "were checked, that reading of the file was not",
 			    fmt->name, claim->name);
-		}
+		} else if (claim != NULL && claim != fmt && unpickles(claim) &&
+		    !joblib_stream(fmt, claim))
+			/*
+			 * pickle.load reads the bytes of a tar or a zip as
+			 * opcodes (a tar's header has room for a whole
+			 * pickle): a polyglot, whatever its members hold.
+			 */
+			mg_artifact_add(a, MG_R_FMT_POLYGLOT, 0, NULL, "the "
+			    "content is %s, but the name makes loaders read it "
+			    "as %s, which unpickles it", fmt->name, claim->name);
 		/*
 		 * The file's digest and its members' would take turns on one
 		 * core: the file's runs on the worker's hasher (made once).
