@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "text.h"
 
@@ -53,15 +56,123 @@ utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
-int
-mg_utf8_valid(const char *s, size_t n)
+/* 8 bytes as a word, whatever the alignment. */
+static inline uint64_t
+word8(const unsigned char *p)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+static inline uint32_t
+word4(const unsigned char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+#define HIGH_BITS	0x8080808080808080ull
+
+/*
+ * The validator's core.  ASCII, the bulk of keys, tokens and templates,
+ * is checked 8 bytes at a time; the first byte with its high bit set is
+ * found from the word (on little-endian hosts), decoded there (2-byte
+ * sequences inline, the common non-ASCII case in vocabularies), and the
+ * word loop resumes after it.  padded: s[n..n+8) may be read too (the
+ * bytes are masked off, never judged), so short strings need no byte
+ * loop either.
+ */
+static inline int
+utf8_valid_core(const unsigned char *p, size_t n, int padded)
+{
 	size_t i = 0, k;
 
+#ifdef __SSE2__
+	/*
+	 * 16 bytes a step while they hold only ASCII and 2-byte sequences
+	 * (C2-DF then 80-BF); a lead in the last byte carries into the next
+	 * step.  The step never depends on the data, so loads run ahead.
+	 * Anything else (and the tail) goes to the loop below, from the
+	 * carried lead when there is one.
+	 */
+	{
+		const __m128i c80 = _mm_set1_epi8((char)0xc0);
+		const __m128i lo2 = _mm_set1_epi8((char)0xc1);
+		const __m128i hi2 = _mm_set1_epi8((char)0xe0);
+		unsigned carry = 0;
+
+		while (n - i >= 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+			unsigned hi = (unsigned)_mm_movemask_epi8(x);
+			unsigned cont = (unsigned)_mm_movemask_epi8(
+			    _mm_cmplt_epi8(x, c80));
+			unsigned lead = (unsigned)_mm_movemask_epi8(
+			    _mm_and_si128(_mm_cmpgt_epi8(x, lo2),
+			    _mm_cmplt_epi8(x, hi2)));
+
+			if (hi != (lead | cont) ||
+			    (((lead << 1) | carry) & 0xffffu) != cont)
+				break;
+			carry = lead >> 15;
+			i += 16;
+		}
+		i -= carry;
+	}
+#endif
 	while (i < n) {
-		if (p[i] < 0x80) {
+		size_t rem = n - i;
+		uint64_t m;
+		unsigned c;
+
+		if (rem >= 8 || padded) {
+			uint64_t w = word8(p + i);
+			size_t span = rem < 8 ? rem : 8;
+
+			if (rem < 8)
+				w &= (1ull << (8 * rem)) - 1;
+			if ((m = w & HIGH_BITS) == 0) {
+				i += span;
+				continue;
+			}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			{
+				/*
+				 * ASCII and whole 2-byte sequences only, in one
+				 * test: every lead C2-DF is followed by a
+				 * continuation 80-BF and every continuation
+				 * follows such a lead.  A lead in the last byte
+				 * is left for the next word.
+				 */
+				uint64_t cont = w & ~(w << 1) & HIGH_BITS;
+				uint64_t lead = w & (w << 1) & ~(w << 2) &
+				    ((w << 3) | (w << 4) | (w << 5) | (w << 6)) &
+				    HIGH_BITS;
+				uint64_t last = 0x80ull << (8 * (span - 1));
+
+				if (m == (lead | cont) && ((lead & ~last) << 8) ==
+				    cont && span - ((lead & last) != 0) > 0) {
+					i += span - ((lead & last) != 0);
+					continue;
+				}
+			}
+			i += (size_t)__builtin_ctzll(m) >> 3;
+#else
+			while (p[i] < 0x80)
+				i++;
+#endif
+		} else if (p[i] < 0x80) {
 			i++;
+			continue;
+		}
+		c = p[i];
+		if (c >= 0xc2 && c <= 0xdf) {
+			if (n - i < 2 || (p[i + 1] & 0xc0) != 0x80)
+				return 0;
+			i += 2;
 			continue;
 		}
 		if ((k = utf8_seq(p + i, n - i)) == 0)
@@ -69,6 +180,33 @@ mg_utf8_valid(const char *s, size_t n)
 		i += k;
 	}
 	return 1;
+}
+
+int
+mg_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	/* Short ASCII strings (most tokens): two overlapping loads. */
+	if (n <= 16) {
+		uint64_t w;
+
+		if (n >= 8)
+			w = word8(p) | word8(p + n - 8);
+		else if (n >= 4)
+			w = word4(p) | word4(p + n - 4);
+		else
+			w = n == 0 ? 0 : (uint64_t)(p[0] | p[n / 2] | p[n - 1]);
+		if ((w & HIGH_BITS) == 0)
+			return 1;
+	}
+	return utf8_valid_core(p, n, 0);
+}
+
+int
+mg_utf8_valid_padded(const char *s, size_t n)
+{
+	return utf8_valid_core((const unsigned char *)s, n, 1);
 }
 
 /*
@@ -107,27 +245,18 @@ utf8_subpart(const unsigned char *s, size_t n)
 	return k;
 }
 
-char *
-mg_utf8_dup(const char *s, size_t n)
+size_t
+mg_utf8_clean_into(char *out, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, o = 0, k;
-	char *out;
 
 	/* The common case, clean text: one exact copy. */
 	if (memchr(s, '\0', n) == NULL && mg_utf8_valid(s, n)) {
-		if ((out = malloc(n + 1)) == NULL)
-			return NULL;
 		memcpy(out, s, n);
 		out[n] = '\0';
-		return out;
+		return n;
 	}
-	/* Worst case: every byte becomes the 3-byte U+FFFD. */
-	if (n > (SIZE_MAX - 1) / 3)
-		return NULL;
-	out = malloc(n * 3 + 1);
-	if (out == NULL)
-		return NULL;
 	while (i < n) {
 		if (p[i] != 0 && (k = utf8_seq(p + i, n - i)) != 0) {
 			memcpy(out + o, p + i, k);
@@ -140,6 +269,25 @@ mg_utf8_dup(const char *s, size_t n)
 		}
 	}
 	out[o] = '\0';
+	return o;
+}
+
+char *
+mg_utf8_dup(const char *s, size_t n)
+{
+	char *out;
+
+	if (memchr(s, '\0', n) == NULL && mg_utf8_valid(s, n)) {
+		if ((out = malloc(n + 1)) == NULL)
+			return NULL;
+		memcpy(out, s, n);
+		out[n] = '\0';
+		return out;
+	}
+	/* Worst case: every byte becomes the 3-byte U+FFFD. */
+	if (n > (SIZE_MAX - 1) / 3 || (out = malloc(n * 3 + 1)) == NULL)
+		return NULL;
+	mg_utf8_clean_into(out, s, n);
 	return out;
 }
 
