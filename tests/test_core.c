@@ -124,6 +124,128 @@ START_TEST(utf8_sanitise)
 END_TEST
 
 /*
+ * The word-at-a-time validator against a byte-at-a-time reference, on
+ * strings built from the pieces that matter (ASCII, 2-, 3- and 4-byte
+ * sequences, stray continuations, overlongs, surrogates, cut sequences)
+ * at every length and alignment, with and without bytes read past the end.
+ */
+static int
+utf8_ref(const unsigned char *p, size_t n)
+{
+	size_t i = 0, len, k;
+	uint32_t cp;
+
+	while (i < n) {
+		unsigned c = p[i];
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			len = 2, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			len = 3, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4, cp = c & 0x07;
+		else
+			return 0;
+		if (len > n - i)
+			return 0;
+		for (k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+START_TEST(utf8_fast_paths_match_reference)
+{
+	static const char *const piece[] = {
+		"a", "abcdefg", "\xc4\xa0", "\xc3\xa9", "\xe2\x96\x81",
+		"\xf0\x9f\x98\x80", "\x80", "\xc4", "\xe2\x96", "\xc0\xaf",
+		"\xed\xa0\x80", "\xf4\x90\x80\x80", "\xdf\xbf", "\xc2\x80",
+		"\xff", " ", "\0"
+	};
+	unsigned char buf[96];
+	uint64_t x = 0x757466387465737aull;
+	unsigned t;
+
+	for (t = 0; t < 200000; t++) {
+		size_t n = 0, off;
+		int ref;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		off = (size_t)(x >> 60) % 8;
+		memset(buf, 0xa0, sizeof(buf));	/* junk past the end */
+		while (n < 60) {
+			const char *pc;
+			size_t l;
+
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			/* Mostly well-formed text, now and then a bad piece. */
+			pc = piece[(x >> 59) % 4 != 0 ? (x >> 33) % 6 :
+			    (x >> 33) % (sizeof(piece) / sizeof(piece[0]))];
+			l = pc[0] == '\0' ? 1 : strlen(pc);
+			if (n + l > 60 || (x >> 20) % 13 == 0)
+				break;
+			memcpy(buf + off + n, pc, l);
+			n += l;
+		}
+		ref = utf8_ref(buf + off, n);
+		ck_assert_int_eq(mg_utf8_valid((char *)buf + off, n), ref);
+		ck_assert_int_eq(mg_utf8_valid_padded((char *)buf + off, n),
+		    ref);
+	}
+}
+END_TEST
+
+START_TEST(rd_fast_getters)
+{
+	/* u32 7, u64 2^40 + 1, a string "ab" with a u64 length, a u32 cut. */
+	static const unsigned char b[] = {
+		7, 0, 0, 0,  1, 0, 0, 0, 1, 0, 0, 0,
+		2, 0, 0, 0, 0, 0, 0, 0, 'a', 'b',  9, 9
+	};
+	const unsigned char *p;
+	struct mg_memsrc m;
+	struct mg_src src;
+	struct mg_rd rd;
+	uint32_t v32;
+	uint64_t v64;
+	size_t n;
+
+	ck_assert_int_eq(mg_rd_init(&rd, 4096), MG_OK);
+	mg_src_mem(&src, &m, b, sizeof(b));
+	mg_rd_reset(&rd, &src, NULL);
+	/* Nothing buffered yet: the string getter declines, consuming nothing. */
+	ck_assert_int_eq(mg_rd_lstr64f(&rd, 16, &p, &n), 0);
+	ck_assert_int_eq(mg_rd_u32f(&rd, 0, &v32), MG_OK);
+	ck_assert_uint_eq(v32, 7);
+	ck_assert_int_eq(mg_rd_u64f(&rd, 0, &v64), MG_OK);
+	ck_assert_uint_eq(v64, (1ull << 32) + 1);
+	ck_assert_int_eq(mg_rd_lstr64f(&rd, 1, &p, &n), 0);	/* over max */
+	ck_assert_int_eq(mg_rd_lstr64f(&rd, 16, &p, &n), 1);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(memcmp(p, "ab", 2) == 0);
+	ck_assert_uint_eq(mg_rd_tell(&rd), 22);
+	ck_assert_int_eq(mg_rd_take(&rd, 2, &p), MG_OK);
+	ck_assert_uint_eq(p[0], 9);
+	/* Past the end: fails, and stays failed for the fast paths too. */
+	ck_assert_int_eq(mg_rd_u32f(&rd, 0, &v32), MG_ERR_TRUNCATED);
+	ck_assert_int_eq(mg_rd_takef(&rd, 0, &p), MG_ERR_TRUNCATED);
+	ck_assert_int_eq(mg_rd_lstr64f(&rd, 16, &p, &n), 0);
+	mg_rd_free(&rd);
+}
+END_TEST
+
+/*
  * Parity with l-bom (Python's decoder): one U+FFFD per maximal subpart,
  * so a truncated sequence is one replacement, not one per byte.
  */
@@ -647,6 +769,8 @@ core_suite(void)
 	tcase_add_test(tc, rd_source_shrank);
 	tcase_add_test(tc, utf8_sanitise);
 	tcase_add_test(tc, utf8_maximal_subparts);
+	tcase_add_test(tc, utf8_fast_paths_match_reference);
+	tcase_add_test(tc, rd_fast_getters);
 	tcase_add_test(tc, json_numbers_exact);
 	tcase_add_test(tc, template_markers);
 	tcase_add_test(tc, findings_cap_and_limit_rule);
