@@ -407,6 +407,74 @@ mg_json_i64(int64_t v)
  * else scientific with a sign and at least two exponent digits ("1e-05").
  * Matching it keeps reports comparable with the Python tools they replace.
  */
+/* Decimal digits of m (> 0) into out, trailing zeros dropped; the count. */
+static size_t
+u64_digits(uint64_t m, char *out, int *ndig)
+{
+	char t[24];
+	size_t n = 0, k;
+
+	while (m > 0) {
+		t[n++] = (char)('0' + m % 10);
+		m /= 10;
+	}
+	*ndig = (int)n;
+	k = 0;
+	while (k < n - 1 && t[k] == '0')
+		k++;
+	for (size_t i = 0; i < n - k; i++)
+		out[i] = t[n - 1 - i];
+	return n - k;
+}
+
+/*
+ * The shortest digits of |v| without printing and reading back, for the
+ * values reports mostly hold: integers below 2^53 and values m / 10^k
+ * with m below 2^50.  For those, m / 10^k (exact operands, one correctly
+ * rounded division) equals v exactly when strtod("m e-k") does, and the
+ * smallest such k gives the digits the search in mg_fmt_double() finds:
+ * v * 10^k is within 1/8 of m, so m is also v correctly rounded to that
+ * many digits, and a shorter rendering would have matched a smaller k.
+ * Returns 0 when v is not of that form.
+ */
+static int
+fast_digits(double a, char *digits, size_t *nd, int *exp10)
+{
+	static const double p10[] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15, 1e16, 1e17
+	};
+	int n, k;
+
+	if (!isfinite(a))
+		return 0;
+	if (a == 0) {
+		digits[0] = '0';
+		*nd = 1;
+		*exp10 = 0;
+		return 1;
+	}
+	if (a < 9007199254740992.0 && a == (double)(uint64_t)a) {
+		*nd = u64_digits((uint64_t)a, digits, &n);
+		*exp10 = n - 1;
+		return 1;
+	}
+	for (k = 1; k < (int)(sizeof(p10) / sizeof(p10[0])); k++) {
+		double t = a * p10[k];
+		uint64_t m;
+
+		if (t >= 1125899906842624.0)	/* 2^50 */
+			return 0;
+		m = (uint64_t)(t + 0.5);
+		if (m != 0 && (double)m / p10[k] == a) {
+			*nd = u64_digits(m, digits, &n);
+			*exp10 = n - 1 - k;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 void
 mg_fmt_double(double v, char *buf, size_t len)
 {
@@ -414,24 +482,28 @@ mg_fmt_double(double v, char *buf, size_t len)
 	size_t nd = 0, o = 0;
 	int prec, exp10, neg;
 
-	for (prec = 0; prec <= 16; prec++) {
-		snprintf(e, sizeof(e), "%.*e", prec, v);
-		if (strtod(e, NULL) == v)
-			break;
-	}
-	neg = e[0] == '-';
-	for (p = e + neg; *p != '\0' && *p != 'e'; p++)
-		if (*p >= '0' && *p <= '9' && nd < sizeof(digits) - 1)
-			digits[nd++] = *p;
-	digits[nd] = '\0';
-	while (nd > 1 && digits[nd - 1] == '0')
-		digits[--nd] = '\0';
-	x = strchr(e, 'e');
-	exp10 = x != NULL ? atoi(x + 1) : 0;
 	if (len < 32) {
 		snprintf(buf, len, "%.17g", v);
 		return;
 	}
+	neg = signbit(v) != 0;
+	if (!fast_digits(neg ? -v : v, digits, &nd, &exp10)) {
+		for (prec = 0; prec <= 16; prec++) {
+			snprintf(e, sizeof(e), "%.*e", prec, v);
+			if (strtod(e, NULL) == v)
+				break;
+		}
+		neg = e[0] == '-';
+		nd = 0;
+		for (p = e + neg; *p != '\0' && *p != 'e'; p++)
+			if (*p >= '0' && *p <= '9' && nd < sizeof(digits) - 1)
+				digits[nd++] = *p;
+		while (nd > 1 && digits[nd - 1] == '0')
+			nd--;
+		x = strchr(e, 'e');
+		exp10 = x != NULL ? atoi(x + 1) : 0;
+	}
+	digits[nd] = '\0';
 	if (neg)
 		buf[o++] = '-';
 	if (exp10 >= -4 && exp10 < 16) {

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,112 @@ utf8_ref(const unsigned char *p, size_t n)
 	}
 	return 1;
 }
+
+/*
+ * mg_fmt_double() against the plain search it shortcuts (the shortest
+ * "%.*e" that strtod reads back, in Python repr's layout), on integers,
+ * decimals, float32 values widened to double, and random bit patterns.
+ */
+static void
+fmt_double_ref(double v, char *buf, size_t len)
+{
+	char e[40], digits[24], *p, *x;
+	size_t nd = 0, o = 0;
+	int prec, exp10, neg, i;
+
+	for (prec = 0; prec <= 16; prec++) {
+		snprintf(e, sizeof(e), "%.*e", prec, v);
+		if (strtod(e, NULL) == v)
+			break;
+	}
+	neg = e[0] == '-';
+	for (p = e + neg; *p != '\0' && *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9')
+			digits[nd++] = *p;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	x = strchr(e, 'e');
+	exp10 = x != NULL ? atoi(x + 1) : 0;
+	if (neg)
+		buf[o++] = '-';
+	if (exp10 >= -4 && exp10 < 16) {
+		if (exp10 < 0) {
+			buf[o++] = '0';
+			buf[o++] = '.';
+			for (i = -1; i > exp10; i--)
+				buf[o++] = '0';
+			memcpy(buf + o, digits, nd);
+			o += nd;
+		} else {
+			for (i = 0; i <= exp10; i++)
+				buf[o++] = (size_t)i < nd ? digits[i] : '0';
+			buf[o++] = '.';
+			if ((size_t)exp10 + 1 < nd) {
+				memcpy(buf + o, digits + exp10 + 1,
+				    nd - (size_t)exp10 - 1);
+				o += nd - (size_t)exp10 - 1;
+			} else
+				buf[o++] = '0';
+		}
+		buf[o] = '\0';
+	} else {
+		buf[o++] = digits[0];
+		if (nd > 1) {
+			buf[o++] = '.';
+			memcpy(buf + o, digits + 1, nd - 1);
+			o += nd - 1;
+		}
+		snprintf(buf + o, len - o, "e%c%02d", exp10 < 0 ? '-' : '+',
+		    exp10 < 0 ? -exp10 : exp10);
+	}
+}
+
+START_TEST(fmt_double_matches_search)
+{
+	uint64_t x = 0x666d74646f75626cull;
+	char a[48], b[48];
+	unsigned t;
+
+	for (t = 0; t < 300000; t++) {
+		double v;
+		float f;
+		uint64_t bits;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		switch (t % 5) {
+		case 0:	/* decimals with few digits */
+			v = (double)(int64_t)((x >> 20) % 2000001 - 1000000) /
+			    (double)(1ull << 0) / (t % 3 ? 100.0 : 8.0);
+			v /= (double)((x >> 50) % 7 == 0 ? 1000000 : 1);
+			break;
+		case 1:	/* integers, some near 2^53 */
+			v = (double)(x >> (11 + (x & 7) * 5));
+			break;
+		case 2:	/* float32 values as GGUF stores them */
+			bits = x >> 32;
+			memcpy(&f, &bits, 4);
+			v = f;
+			break;
+		case 3:	/* any double */
+			memcpy(&v, &x, 8);
+			break;
+		default:	/* decimal literals */
+			snprintf(a, sizeof(a), "%llu.%llue%d",
+			    (unsigned long long)(x >> 40) % 1000,
+			    (unsigned long long)(x >> 20) % 1000,
+			    (int)((x >> 10) % 40) - 20);
+			v = strtod(a, NULL);
+			break;
+		}
+		if (!isfinite(v))
+			continue;
+		mg_fmt_double(v, a, sizeof(a));
+		fmt_double_ref(v, b, sizeof(b));
+		ck_assert_msg(strcmp(a, b) == 0, "%.17g: %s, search %s", v, a,
+		    b);
+	}
+}
+END_TEST
 
 START_TEST(utf8_fast_paths_match_reference)
 {
@@ -771,6 +878,7 @@ core_suite(void)
 	tcase_add_test(tc, utf8_maximal_subparts);
 	tcase_add_test(tc, utf8_fast_paths_match_reference);
 	tcase_add_test(tc, rd_fast_getters);
+	tcase_add_test(tc, fmt_double_matches_search);
 	tcase_add_test(tc, json_numbers_exact);
 	tcase_add_test(tc, template_markers);
 	tcase_add_test(tc, findings_cap_and_limit_rule);
