@@ -120,6 +120,8 @@ struct gg {
 
 	/* current key, for findings */
 	const char	*key;
+	char		*kbuf, *jkbuf;	/* raw and sanitised key, reused */
+	size_t		 kcap, jkcap;
 	int		 kv_utf8, kv_bool, kv_nest;
 
 	/* facts for the derived fields (first occurrence of each key) */
@@ -1141,6 +1143,27 @@ store_key(struct gg *g, const char *k, size_t kn, const char *jk,
 	return MG_OK;
 }
 
+/* Room for a key of n bytes and its sanitised form (3 n + 1). */
+static int
+key_bufs(struct gg *g, size_t n)
+{
+	char *p;
+
+	if (n + 1 > g->kcap) {
+		if ((p = realloc(g->kbuf, n + 1)) == NULL)
+			return MG_ERR_NOMEM;
+		g->kbuf = p;
+		g->kcap = n + 1;
+	}
+	if (3 * n + 1 > g->jkcap) {
+		if ((p = realloc(g->jkbuf, 3 * n + 1)) == NULL)
+			return MG_ERR_NOMEM;
+		g->jkbuf = p;
+		g->jkcap = 3 * n + 1;
+	}
+	return MG_OK;
+}
+
 /* One key/value record. */
 static int
 kv(struct gg *g, uint64_t idx)
@@ -1160,12 +1183,18 @@ kv(struct gg *g, uint64_t idx)
 	if ((r = str_len(g, MG_MAX_GGUF_KEY, "the key length", &klen)) !=
 	    MG_OK)
 		goto out;
-	if ((r = str_read(g, klen, &k)) != MG_OK)
+	/*
+	 * Into buffers kept across keys (klen <= MG_MAX_GGUF_KEY): no
+	 * allocation per key once they have grown.
+	 */
+	if ((r = key_bufs(g, (size_t)klen)) != MG_OK)
 		goto out;
-	if ((jk = mg_utf8_dup(k, (size_t)klen)) == NULL) {
-		r = MG_ERR_NOMEM;
+	k = g->kbuf;
+	jk = g->jkbuf;
+	if ((r = get_bytes(g, k, (size_t)klen, "string bytes")) != MG_OK)
 		goto out;
-	}
+	k[klen] = '\0';
+	mg_utf8_clean_into(jk, k, (size_t)klen);
 	g->key = jk;
 	snprintf(g->where, sizeof(g->where), "metadata entry %llu (%.48s)",
 	    ull(idx), jk);
@@ -1250,8 +1279,6 @@ out:
 	g->key = NULL;
 	cJSON_Delete(val);
 	free(f.s);
-	free(k);
-	free(jk);
 	return r;
 }
 
@@ -1259,34 +1286,28 @@ out:
 static int
 pool_add(struct gg *g, const char *s, size_t n, uint32_t *at)
 {
-	char *t, *np;
+	char *np;
 	size_t m;
 
 	if (n > MG_MAX_GGUF_TNAME + 1)
 		n = MG_MAX_GGUF_TNAME + 1;
-	if ((t = mg_utf8_dup(s, n)) == NULL)
-		return MG_ERR_NOMEM;
-	m = strlen(t) + 1;
-	if (g->pool_len > UINT32_MAX - m) {	/* cannot happen: 1M * 193 */
-		free(t);
+	m = 3 * n + 1;		/* room for the sanitised copy */
+	if (g->pool_len > UINT32_MAX - m)	/* cannot happen: 1M * 193 */
 		return MG_ERR_LIMIT;
-	}
 	if (m > g->pool_cap - g->pool_len) {
 		size_t nc = g->pool_cap ? g->pool_cap * 2 : 4096;
 
 		while (nc - g->pool_len < m)
 			nc *= 2;
-		if ((np = realloc(g->pool, nc)) == NULL) {
-			free(t);
+		if ((np = realloc(g->pool, nc)) == NULL)
 			return MG_ERR_NOMEM;
-		}
 		g->pool = np;
 		g->pool_cap = nc;
 	}
-	memcpy(g->pool + g->pool_len, t, m);
+	/* Sanitised in place, straight into the pool. */
+	m = mg_utf8_clean_into(g->pool + g->pool_len, s, n) + 1;
 	*at = (uint32_t)g->pool_len;
 	g->pool_len += m;
-	free(t);
 	return MG_OK;
 }
 
@@ -2180,6 +2201,8 @@ out:
 	free(g->bm_name);
 	free(g->t);
 	free(g->pool);
+	free(g->kbuf);
+	free(g->jkbuf);
 	free(g);
 	return r;
 }
