@@ -407,17 +407,17 @@ mg_json_i64(int64_t v)
  * else scientific with a sign and at least two exponent digits ("1e-05").
  * Matching it keeps reports comparable with the Python tools they replace.
  */
-/* Decimal digits of m (> 0) into out, trailing zeros dropped; the count. */
+/* Decimal digits of m into out, trailing zeros dropped; the count. */
 static size_t
 u64_digits(uint64_t m, char *out, int *ndig)
 {
 	char t[24];
 	size_t n = 0, k;
 
-	while (m > 0) {
+	do {
 		t[n++] = (char)('0' + m % 10);
 		m /= 10;
-	}
+	} while (m > 0);
 	*ndig = (int)n;
 	k = 0;
 	while (k < n - 1 && t[k] == '0')

@@ -231,7 +231,7 @@ START_TEST(fmt_double_matches_search)
 	char a[48], b[48];
 	unsigned t;
 
-	for (t = 0; t < 300000; t++) {
+	for (t = 0; t < 30000; t++) {
 		double v;
 		float f;
 		uint64_t bits;
@@ -284,7 +284,7 @@ START_TEST(utf8_fast_paths_match_reference)
 	uint64_t x = 0x757466387465737aull;
 	unsigned t;
 
-	for (t = 0; t < 200000; t++) {
+	for (t = 0; t < 50000; t++) {
 		size_t n = 0, off;
 		int ref;
 
