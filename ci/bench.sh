@@ -9,6 +9,14 @@
 #   - hashing the two 1 GiB files: >= 85% of openssl's single-core
 #     SHA-256 speed times the cores that can work (one per file at most);
 #   - --no-hash over 5,000 small files: >= 20,000 files/s;
+#   - --no-hash over 12 Llama-3-like GGUF headers (128,256 tokens, 280,147
+#     merges, 291 tensors): files/s per core >= 0.67 of a bare
+#     bounds-checked walk over the same files (mkbench --walk, the
+#     reference; per core = per CPU-second of the best run);
+#   - --no-hash over 5,500 small but realistic files (real/): >= 35,000
+#     files/s per core, with --jobs 1 and --jobs 2, and l-bom on the same
+#     files when an l-bom checkout is found (LBOM_DIR, or one under
+#     /work/.mirror or /tmp): >= 20x its files/s;
 #   - peak RSS while hashing the 1 GiB files: < 64 MiB;
 #   - peak RSS of `scan --jobs 2` over six GGUFs of one million keys
 #     each: < 256 MiB (memory bounded by jobs x the per-artifact cap).
@@ -221,6 +229,8 @@ bytes_of() {
 
 SMALL_N=$(count_files "$DIR/small")
 VOCAB_N=$(count_files "$DIR/vocab")
+LLAMA_N=$(count_files "$DIR/llama3")
+REAL_N=$(count_files "$DIR/real")
 SMALL_B=$(bytes_of "$DIR/small")
 if [ "$SMALL_ONLY" != 1 ]; then
 	LARGE_N=$(count_files "$DIR/large")
@@ -307,6 +317,17 @@ for J in $JOBS_LIST; do
 	    "$VOCAB_N" "$(ms "$BEST_NS")" "$(cpu_note)" "$(ms "$MED_NS")" \
 	    "$(rss_mib "$RSS_KB")"
 	result "vocab headers --no-hash" "$J" "$(ms "$BEST_NS") ms" "-" "-"
+
+	measure "$BIN" bom --no-hash --jobs "$J" "$DIR/real"
+	FPS=$(num %.0f "$REAL_N / ($BEST_NS / 1e9)")
+	PER=$(num %.0f "$FPS / $J")
+	[ -n "$BEST_CPU" ] && [ "$(test1 "$BEST_CPU > 0")" = 1 ] &&
+	    PER=$(num %.0f "$REAL_N / $BEST_CPU")
+	printf 'real   no-hash  %d files: best %s ms = %s files/s%s = %s files/s per core; median %s ms\n' \
+	    "$REAL_N" "$(ms "$BEST_NS")" "$FPS" "$(cpu_note)" "$PER" "$(ms "$MED_NS")"
+	[ "$J" = 1 ] && REAL_FPS1=$FPS
+	result "realistic small --no-hash/core" "$J" "$PER files/s" ">= 35000 files/s" \
+	    "$(verdict "$(test1 "$PER >= 35000")" "$(num %.0f "100 * $PER / 35000")% of target")"
 done
 
 # --- archives: members read and hashed in one streaming pass --------------
@@ -355,6 +376,52 @@ if command -v bsdtar >/dev/null 2>&1 && command -v zstd >/dev/null 2>&1 &&
 else
 	echo
 	echo "-- archives: skipped (bsdtar, zstd or zip missing) --"
+fi
+
+# --- Llama-3-like headers against the bare walk ------------------------------
+# Both run on one core over the same 12 files, best wall time of the runs
+# (GNU time's CPU figures have 10 ms steps, too coarse for these).
+echo
+echo "-- Llama-3-like headers: 128,256 tokens, 280,147 merges, 291 tensors --"
+measure "$MKBENCH" --walk "$DIR"/llama3/*.gguf
+WALK_S=$(num %.6f "$BEST_NS / 1e9")
+printf 'bare walk        %d files: best %s ms%s = %s files/s per core\n' \
+    "$LLAMA_N" "$(ms "$BEST_NS")" "$(cpu_note)" "$(num %.0f "$LLAMA_N / $WALK_S")"
+measure "$BIN" bom --no-hash --jobs 1 "$DIR/llama3"
+MG_S=$(num %.6f "$BEST_NS / 1e9")
+printf 'bom --no-hash    %d files: best %s ms%s = %s files/s per core\n' \
+    "$LLAMA_N" "$(ms "$BEST_NS")" "$(cpu_note)" "$(num %.0f "$LLAMA_N / $MG_S")"
+RATIO=$(num %.2f "$WALK_S / $MG_S")
+echo "ratio to the walk: $RATIO (target >= 0.67)"
+result "llama3 headers / bare walk" 1 "$RATIO ($(num %.0f "$LLAMA_N / $MG_S") files/s)" \
+    ">= 0.67" "$(verdict "$(test1 "$RATIO >= 0.67")" "$RATIO")"
+
+# --- l-bom on the realistic small files ---------------------------------------
+# l-bom runs from a checkout (the directory holding llm_sbom/); it is not
+# part of the project and is skipped when none is found.
+LBOM=${LBOM_DIR:-}
+if [ -z "$LBOM" ]; then
+	for d in /work/.mirror/*l-bom* /tmp/*l-bom* /tmp/l-bom*/*; do
+		[ -d "$d/llm_sbom" ] && { LBOM=$d; break; }
+	done
+fi
+echo
+if [ -n "$LBOM" ] && [ -d "$LBOM/llm_sbom" ] &&
+    PYTHONPATH=$LBOM python3 -c 'import llm_sbom.cli' 2>/dev/null; then
+	echo "-- l-bom ($LBOM) on the same $REAL_N files --"
+	RUNS_SAVED=$RUNS
+	RUNS=1
+	measure env PYTHONPATH="$LBOM" python3 -m llm_sbom.cli scan "$DIR/real" \
+	    --format json --output "$TMP/lbom.json"
+	RUNS=$RUNS_SAVED
+	LFPS=$(num %.0f "$REAL_N / ($BEST_NS / 1e9)")
+	echo "l-bom: $(ms "$BEST_NS") ms = $LFPS files/s"
+	X=$(num %.1f "${REAL_FPS1:-0} / $LFPS")
+	result "realistic small / l-bom" 1 "${X}x" ">= 20x" \
+	    "$(verdict "$(test1 "$X >= 20")" "${X}x")"
+else
+	echo "-- l-bom: no checkout found (set LBOM_DIR); skipped --"
+	result "realistic small / l-bom" 1 "-" ">= 20x" "n/a (no l-bom)"
 fi
 
 # --- many keys: memory stays bounded by jobs x the per-artifact cap --------

@@ -120,6 +120,8 @@ struct gg {
 
 	/* current key, for findings */
 	const char	*key;
+	char		*kbuf, *jkbuf;	/* raw and sanitised key, reused */
+	size_t		 kcap, jkcap;
 	int		 kv_utf8, kv_bool, kv_nest;
 
 	/* facts for the derived fields (first occurrence of each key) */
@@ -239,7 +241,7 @@ static int
 get_u32(struct gg *g, uint32_t *v, const char *what)
 {
 	uint64_t off = mg_rd_tell(g->rd);
-	int r = mg_rd_u32(g->rd, g->be, v);
+	int r = mg_rd_u32f(g->rd, g->be, v);
 
 	return r == MG_OK ? r : rd_fail(g, r, off, what);
 }
@@ -248,7 +250,7 @@ static int
 get_u64(struct gg *g, uint64_t *v, const char *what)
 {
 	uint64_t off = mg_rd_tell(g->rd);
-	int r = mg_rd_u64(g->rd, g->be, v);
+	int r = mg_rd_u64f(g->rd, g->be, v);
 
 	return r == MG_OK ? r : rd_fail(g, r, off, what);
 }
@@ -448,14 +450,15 @@ str_skim(struct gg *g, uint64_t len, struct mg_hash *h)
 	size_t got;
 	int r;
 
-	if (len <= CHUNK && !g->kv_utf8) {
-		if ((r = mg_rd_peek(g->rd, (size_t)len, &p, &got)) != MG_OK)
+	if (len <= CHUNK && len <= g->rd->cap && !g->kv_utf8) {
+		/* Checked in the window, one bounds check for the string. */
+		if ((r = mg_rd_takef(g->rd, (size_t)len, &p)) != MG_OK)
 			return rd_fail(g, r, off, "string bytes");
-		if (got == len && !mg_utf8_valid((const char *)p, got))
+		if (!mg_utf8_valid((const char *)p, (size_t)len))
 			bad_utf8(g, off);
-		if (h != NULL && mg_hash_update(h, p, got) != MG_OK)
+		if (h != NULL && mg_hash_update(h, p, (size_t)len) != MG_OK)
 			return MG_ERR_INTERNAL;
-		return skip(g, len, "string bytes");
+		return MG_OK;
 	}
 	while (len > 0) {
 		size_t want = len > CHUNK ? CHUNK : (size_t)len;
@@ -635,6 +638,96 @@ skim_bools(struct gg *g, uint64_t count)
 }
 
 /*
+ * A run of short strings lying back to back in the reader's window, each
+ * after its 8-byte length prefix: [s1][len2][s2]...[sn].  A length under
+ * 128 is eight ASCII bytes, and no UTF-8 sequence spans an ASCII byte, so
+ * the run is valid UTF-8 exactly when every string in it is: it is
+ * checked in one pass, at the speed of long text.  Only when it fails are
+ * its strings checked one by one, to report the first bad one.
+ */
+struct strrun {
+	const unsigned char *p, *end;	/* p == NULL: no run */
+	uint64_t	 off;		/* file offset of p */
+	size_t		 n1;		/* length of the first string */
+};
+
+#define RUN_MAX_LEN	128u		/* lengths whose prefix is ASCII */
+
+static void
+run_check(struct gg *g, struct strrun *run)
+{
+	const unsigned char *start = run->p, *q = start;
+	size_t n = run->n1;
+
+	if (q == NULL)
+		return;
+	run->p = NULL;
+	if (g->kv_utf8 || mg_utf8_valid((const char *)q,
+	    (size_t)(run->end - q)))
+		return;
+	for (;;) {
+		if (!mg_utf8_valid((const char *)q, n)) {
+			bad_utf8(g, run->off + (uint64_t)(q - start));
+			return;
+		}
+		q += n;
+		if (q >= run->end)
+			return;
+		n = q[0];	/* < RUN_MAX_LEN: the other 7 bytes are 0 */
+		q += 8;
+	}
+}
+
+/*
+ * count strings not kept (what value() does for each with neither JSON
+ * nor facts wanted), without its per-value set-up: vocabularies and
+ * merges hold hundreds of thousands.
+ */
+static int
+skim_strings(struct gg *g, uint64_t count)
+{
+	struct strrun run = { NULL, NULL, 0, 0 };
+	const unsigned char *p;
+	uint64_t k, len;
+	size_t n;
+	int r;
+
+	for (k = 0; k < count; k++) {
+		/*
+		 * Buffered whole (so within the file and under every cap):
+		 * checked where it lies, in runs.  Anything else takes the
+		 * long way, which reports what is wrong.
+		 */
+		if (!g->be && !g->v1 &&
+		    mg_rd_lstr64f(g->rd, CHUNK, &p, &n)) {
+			if (n < RUN_MAX_LEN && run.p != NULL) {
+				run.end = p + n;
+				continue;
+			}
+			run_check(g, &run);
+			if (n < RUN_MAX_LEN) {
+				run.p = p;
+				run.end = p + n;
+				run.n1 = n;
+				run.off = mg_rd_tell(g->rd) - n;
+				continue;
+			}
+			if (!g->kv_utf8 && !mg_utf8_valid((const char *)p, n))
+				bad_utf8(g, mg_rd_tell(g->rd) - n);
+			continue;
+		}
+		run_check(g, &run);
+		if ((r = str_len(g, MG_MAX_GGUF_STRING, "a string length",
+		    &len)) != MG_OK)
+			return r;
+		if ((r = str_skim(g, len, NULL)) != MG_OK)
+			return r;
+	}
+	run_check(g, &run);
+	return MG_OK;
+}
+
+/*
  * An ARRAY value: element type, count, elements.  depth counts the arrays
  * enclosing this one.
  */
@@ -728,6 +821,8 @@ array(struct gg *g, unsigned depth, cJSON **out, struct kvfacts *f)
 			r = skim_bools(g, count);
 		else if (esz > 0)	/* checked: count * esz <= left */
 			r = skip(g, count * esz, "array elements");
+		else if (et == MG_GGUF_STRING)
+			r = skim_strings(g, count);
 		else {
 			for (k = 0; k < count; k++)
 				if ((r = value(g, et, depth + 1, NULL, NULL)) !=
@@ -1048,6 +1143,27 @@ store_key(struct gg *g, const char *k, size_t kn, const char *jk,
 	return MG_OK;
 }
 
+/* Room for a key of n bytes and its sanitised form (3 n + 1). */
+static int
+key_bufs(struct gg *g, size_t n)
+{
+	char *p;
+
+	if (n + 1 > g->kcap) {
+		if ((p = realloc(g->kbuf, n + 1)) == NULL)
+			return MG_ERR_NOMEM;
+		g->kbuf = p;
+		g->kcap = n + 1;
+	}
+	if (3 * n + 1 > g->jkcap) {
+		if ((p = realloc(g->jkbuf, 3 * n + 1)) == NULL)
+			return MG_ERR_NOMEM;
+		g->jkbuf = p;
+		g->jkcap = 3 * n + 1;
+	}
+	return MG_OK;
+}
+
 /* One key/value record. */
 static int
 kv(struct gg *g, uint64_t idx)
@@ -1067,12 +1183,18 @@ kv(struct gg *g, uint64_t idx)
 	if ((r = str_len(g, MG_MAX_GGUF_KEY, "the key length", &klen)) !=
 	    MG_OK)
 		goto out;
-	if ((r = str_read(g, klen, &k)) != MG_OK)
+	/*
+	 * Into buffers kept across keys (klen <= MG_MAX_GGUF_KEY): no
+	 * allocation per key once they have grown.
+	 */
+	if ((r = key_bufs(g, (size_t)klen)) != MG_OK)
 		goto out;
-	if ((jk = mg_utf8_dup(k, (size_t)klen)) == NULL) {
-		r = MG_ERR_NOMEM;
+	k = g->kbuf;
+	jk = g->jkbuf;
+	if ((r = get_bytes(g, k, (size_t)klen, "string bytes")) != MG_OK)
 		goto out;
-	}
+	k[klen] = '\0';
+	mg_utf8_clean_into(jk, k, (size_t)klen);
 	g->key = jk;
 	snprintf(g->where, sizeof(g->where), "metadata entry %llu (%.48s)",
 	    ull(idx), jk);
@@ -1157,8 +1279,6 @@ out:
 	g->key = NULL;
 	cJSON_Delete(val);
 	free(f.s);
-	free(k);
-	free(jk);
 	return r;
 }
 
@@ -1166,34 +1286,28 @@ out:
 static int
 pool_add(struct gg *g, const char *s, size_t n, uint32_t *at)
 {
-	char *t, *np;
+	char *np;
 	size_t m;
 
 	if (n > MG_MAX_GGUF_TNAME + 1)
 		n = MG_MAX_GGUF_TNAME + 1;
-	if ((t = mg_utf8_dup(s, n)) == NULL)
-		return MG_ERR_NOMEM;
-	m = strlen(t) + 1;
-	if (g->pool_len > UINT32_MAX - m) {	/* cannot happen: 1M * 193 */
-		free(t);
+	m = 3 * n + 1;		/* room for the sanitised copy */
+	if (g->pool_len > UINT32_MAX - m)	/* cannot happen: 1M * 193 */
 		return MG_ERR_LIMIT;
-	}
 	if (m > g->pool_cap - g->pool_len) {
 		size_t nc = g->pool_cap ? g->pool_cap * 2 : 4096;
 
 		while (nc - g->pool_len < m)
 			nc *= 2;
-		if ((np = realloc(g->pool, nc)) == NULL) {
-			free(t);
+		if ((np = realloc(g->pool, nc)) == NULL)
 			return MG_ERR_NOMEM;
-		}
 		g->pool = np;
 		g->pool_cap = nc;
 	}
-	memcpy(g->pool + g->pool_len, t, m);
+	/* Sanitised in place, straight into the pool. */
+	m = mg_utf8_clean_into(g->pool + g->pool_len, s, n) + 1;
 	*at = (uint32_t)g->pool_len;
 	g->pool_len += m;
-	free(t);
 	return MG_OK;
 }
 
@@ -2087,6 +2201,8 @@ out:
 	free(g->bm_name);
 	free(g->t);
 	free(g->pool);
+	free(g->kbuf);
+	free(g->jkbuf);
 	free(g);
 	return r;
 }

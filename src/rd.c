@@ -60,6 +60,7 @@ mg_rd_reset(struct mg_rd *rd, const struct mg_src *src, struct mg_hash *hash)
 	rd->err = 0;
 	rd->sys_errno = 0;
 	rd->open_ended = src->size == MG_SIZE_UNKNOWN;
+	rd->ra = MG_RD_READAHEAD;
 	rd->why[0] = '\0';
 }
 
@@ -98,6 +99,21 @@ fill(struct mg_rd *rd, size_t want)
 		 */
 		if (rd->pulled == 0 && room > MG_PROBE_READ && want <= MG_PROBE_READ)
 			room = MG_PROBE_READ;
+		/*
+		 * Without a digest nothing needs the bytes past what the
+		 * parser asks for: a header parser on a large file should not
+		 * copy a whole window of tensor data it will skip.  Reads
+		 * start small and double while the parser keeps asking.
+		 */
+		else if (rd->hash == NULL) {
+			size_t short_of = want - (rd->hi - rd->lo);
+			size_t ra = rd->ra > short_of ? rd->ra : short_of;
+
+			if (room > ra)
+				room = ra;
+			if (rd->ra < rd->cap / 2)
+				rd->ra *= 2;
+		}
 		got = rd->src->read(rd->src->ctx, rd->buf + rd->hi, room);
 		if (got < 0) {
 			const char *why;
@@ -210,6 +226,22 @@ mg_rd_u64(struct mg_rd *rd, int big_endian, uint64_t *v)
 	if ((r = need(rd, 8)) != MG_OK)
 		return r;
 	*v = take(rd, 8, big_endian);
+	return MG_OK;
+}
+
+int
+mg_rd_take(struct mg_rd *rd, size_t n, const unsigned char **p)
+{
+	int r;
+
+	*p = NULL;
+	if (rd->err == 0 && n <= mg_rd_left(rd) && n > rd->cap)
+		return fail(rd, MG_ERR_INTERNAL);	/* a caller's bug */
+	if ((r = need(rd, n)) != MG_OK)
+		return r;
+	*p = rd->buf + rd->lo;
+	rd->lo += n;
+	rd->off += n;
 	return MG_OK;
 }
 

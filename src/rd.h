@@ -67,6 +67,7 @@ struct mg_rd {
 	int		 err;		/* sticky MG_ERR_*, 0 while healthy */
 	int		 sys_errno;	/* errno of a failed source read */
 	int		 open_ended;	/* size unknown until the source ends */
+	size_t		 ra;		/* next read size without a digest */
 	char		 why[160];	/* the source's own reason, or "" */
 };
 
@@ -104,6 +105,108 @@ int	mg_rd_u32(struct mg_rd *rd, int big_endian, uint32_t *v);
 int	mg_rd_u64(struct mg_rd *rd, int big_endian, uint64_t *v);
 int	mg_rd_bytes(struct mg_rd *rd, void *dst, size_t n);
 int	mg_rd_skip(struct mg_rd *rd, uint64_t n);
+
+/*
+ * Consume n bytes (n <= the window size) and point *p at them inside the
+ * window, without copying: valid until the next call on the reader.
+ * Fails like the getters above (*p is then NULL).
+ */
+int	mg_rd_take(struct mg_rd *rd, size_t n, const unsigned char **p);
+
+/*
+ * Inline fast paths of the getters above for values that are already
+ * buffered: one bounds check per value (a healthy reader with n unread
+ * bytes in the window; those are within the declared size by
+ * construction), the out-of-line getter otherwise.  Same contract.
+ */
+static inline int
+mg_rd_has_(const struct mg_rd *rd, size_t n)
+{
+	return __builtin_expect(rd->err == 0 && rd->hi - rd->lo >= n, 1);
+}
+
+static inline uint32_t
+mg_rd_le32_(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static inline int
+mg_rd_u32f(struct mg_rd *rd, int big_endian, uint32_t *v)
+{
+	if (!big_endian && mg_rd_has_(rd, 4)) {
+		*v = mg_rd_le32_(rd->buf + rd->lo);
+		rd->lo += 4;
+		rd->off += 4;
+		return 0;
+	}
+	return mg_rd_u32(rd, big_endian, v);
+}
+
+static inline int
+mg_rd_u64f(struct mg_rd *rd, int big_endian, uint64_t *v)
+{
+	if (!big_endian && mg_rd_has_(rd, 8)) {
+		const unsigned char *p = rd->buf + rd->lo;
+
+		*v = (uint64_t)mg_rd_le32_(p) | (uint64_t)mg_rd_le32_(p + 4) << 32;
+		rd->lo += 8;
+		rd->off += 8;
+		return 0;
+	}
+	return mg_rd_u64(rd, big_endian, v);
+}
+
+/*
+ * A string with a little-endian u64 length prefix, when the prefix and
+ * all len <= max bytes are already buffered: consume both, point *p at
+ * the bytes in the window (valid until the next call on the reader) and
+ * return 1.  Otherwise consume nothing and return 0: the caller reads it
+ * with the getters, which report what is wrong.
+ */
+static inline int
+mg_rd_lstr64f(struct mg_rd *rd, uint64_t max, const unsigned char **p,
+    size_t *n)
+{
+	size_t have = rd->hi - rd->lo;
+	const unsigned char *q = rd->buf + rd->lo;
+	uint64_t len;
+
+	if (rd->err != 0 || have < 8)
+		return 0;
+	len = (uint64_t)mg_rd_le32_(q) | (uint64_t)mg_rd_le32_(q + 4) << 32;
+	if (len > have - 8 || len > max)
+		return 0;
+	*p = q + 8;
+	*n = (size_t)len;
+	rd->lo += 8 + (size_t)len;
+	rd->off += 8 + len;
+	return 1;
+}
+
+/*
+ * Bytes of the window's allocation from q (a pointer into the window)
+ * to its end: for a consumer that reads a few bytes past a value it was
+ * handed, and ignores them (a word-at-a-time check).
+ */
+static inline size_t
+mg_rd_room_after(const struct mg_rd *rd, const unsigned char *q)
+{
+	return rd->cap - (size_t)(q - rd->buf);
+}
+
+static inline int
+mg_rd_takef(struct mg_rd *rd, size_t n, const unsigned char **p)
+{
+	if (mg_rd_has_(rd, n)) {
+		*p = rd->buf + rd->lo;
+		rd->lo += n;
+		rd->off += n;
+		return 0;
+	}
+	return mg_rd_take(rd, n, p);
+}
 
 /*
  * Make up to n bytes (n <= window size) visible at *p without consuming

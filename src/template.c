@@ -124,6 +124,15 @@ escape_marker(const char *s, size_t n, size_t i)
 	return NULL;
 }
 
+/*
+ * The bytes a marker can start with: '_' (a dunder), '|' (attr), '\\'
+ * (an escape) and the first letters of words[]: keep it in step with them.
+ */
+static const unsigned char marker_start[256] = {
+	['_'] = 1, ['|'] = 1, ['\\'] = 1, ['s'] = 1, ['p'] = 1, ['o'] = 1,
+	['e'] = 1, ['i'] = 1, ['b'] = 1,
+};
+
 /* The literal markers, anywhere in the source. */
 static int
 markers(const char *s, size_t n, const char **what, size_t *at)
@@ -133,6 +142,9 @@ markers(const char *s, size_t n, const char **what, size_t *at)
 	*what = NULL;
 	*at = 0;
 	for (i = 0; i < n; i++) {
+		/* Most bytes can start no marker: one table look-up each. */
+		if (!marker_start[(unsigned char)s[i]])
+			continue;
 		if (dunder(s, n, i)) {
 			*what = "a Python dunder attribute (__name__)";
 			break;

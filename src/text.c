@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "text.h"
 
@@ -53,15 +56,123 @@ utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
-int
-mg_utf8_valid(const char *s, size_t n)
+/* 8 bytes as a word, whatever the alignment. */
+static inline uint64_t
+word8(const unsigned char *p)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+static inline uint32_t
+word4(const unsigned char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+#define HIGH_BITS	0x8080808080808080ull
+
+/*
+ * The validator's core.  ASCII, the bulk of keys, tokens and templates,
+ * is checked 8 bytes at a time; the first byte with its high bit set is
+ * found from the word (on little-endian hosts), decoded there (2-byte
+ * sequences inline, the common non-ASCII case in vocabularies), and the
+ * word loop resumes after it.  padded: s[n..n+8) may be read too (the
+ * bytes are masked off, never judged), so short strings need no byte
+ * loop either.
+ */
+static inline int
+utf8_valid_core(const unsigned char *p, size_t n, int padded)
+{
 	size_t i = 0, k;
 
+#ifdef __SSE2__
+	/*
+	 * 16 bytes a step while they hold only ASCII and 2-byte sequences
+	 * (C2-DF then 80-BF); a lead in the last byte carries into the next
+	 * step.  The step never depends on the data, so loads run ahead.
+	 * Anything else (and the tail) goes to the loop below, from the
+	 * carried lead when there is one.
+	 */
+	{
+		const __m128i c80 = _mm_set1_epi8((char)0xc0);
+		const __m128i lo2 = _mm_set1_epi8((char)0xc1);
+		const __m128i hi2 = _mm_set1_epi8((char)0xe0);
+		unsigned carry = 0;
+
+		while (n - i >= 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+			unsigned hi = (unsigned)_mm_movemask_epi8(x);
+			unsigned cont = (unsigned)_mm_movemask_epi8(
+			    _mm_cmplt_epi8(x, c80));
+			unsigned lead = (unsigned)_mm_movemask_epi8(
+			    _mm_and_si128(_mm_cmpgt_epi8(x, lo2),
+			    _mm_cmplt_epi8(x, hi2)));
+
+			if (hi != (lead | cont) ||
+			    (((lead << 1) | carry) & 0xffffu) != cont)
+				break;
+			carry = lead >> 15;
+			i += 16;
+		}
+		i -= carry;
+	}
+#endif
 	while (i < n) {
-		if (p[i] < 0x80) {
+		size_t rem = n - i;
+		uint64_t m;
+		unsigned c;
+
+		if (rem >= 8 || padded) {
+			uint64_t w = word8(p + i);
+			size_t span = rem < 8 ? rem : 8;
+
+			if (rem < 8)
+				w &= (1ull << (8 * rem)) - 1;
+			if ((m = w & HIGH_BITS) == 0) {
+				i += span;
+				continue;
+			}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			{
+				/*
+				 * ASCII and whole 2-byte sequences only, in one
+				 * test: every lead C2-DF is followed by a
+				 * continuation 80-BF and every continuation
+				 * follows such a lead.  A lead in the last byte
+				 * is left for the next word.
+				 */
+				uint64_t cont = w & ~(w << 1) & HIGH_BITS;
+				uint64_t lead = w & (w << 1) & ~(w << 2) &
+				    ((w << 3) | (w << 4) | (w << 5) | (w << 6)) &
+				    HIGH_BITS;
+				uint64_t last = 0x80ull << (8 * (span - 1));
+
+				if (m == (lead | cont) && ((lead & ~last) << 8) ==
+				    cont && span - ((lead & last) != 0) > 0) {
+					i += span - ((lead & last) != 0);
+					continue;
+				}
+			}
+			i += (size_t)__builtin_ctzll(m) >> 3;
+#else
+			while (p[i] < 0x80)
+				i++;
+#endif
+		} else if (p[i] < 0x80) {
 			i++;
+			continue;
+		}
+		c = p[i];
+		if (c >= 0xc2 && c <= 0xdf) {
+			if (n - i < 2 || (p[i + 1] & 0xc0) != 0x80)
+				return 0;
+			i += 2;
 			continue;
 		}
 		if ((k = utf8_seq(p + i, n - i)) == 0)
@@ -69,6 +180,33 @@ mg_utf8_valid(const char *s, size_t n)
 		i += k;
 	}
 	return 1;
+}
+
+int
+mg_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	/* Short ASCII strings (most tokens): two overlapping loads. */
+	if (n <= 16) {
+		uint64_t w;
+
+		if (n >= 8)
+			w = word8(p) | word8(p + n - 8);
+		else if (n >= 4)
+			w = word4(p) | word4(p + n - 4);
+		else
+			w = n == 0 ? 0 : (uint64_t)(p[0] | p[n / 2] | p[n - 1]);
+		if ((w & HIGH_BITS) == 0)
+			return 1;
+	}
+	return utf8_valid_core(p, n, 0);
+}
+
+int
+mg_utf8_valid_padded(const char *s, size_t n)
+{
+	return utf8_valid_core((const unsigned char *)s, n, 1);
 }
 
 /*
@@ -107,27 +245,18 @@ utf8_subpart(const unsigned char *s, size_t n)
 	return k;
 }
 
-char *
-mg_utf8_dup(const char *s, size_t n)
+size_t
+mg_utf8_clean_into(char *out, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, o = 0, k;
-	char *out;
 
 	/* The common case, clean text: one exact copy. */
 	if (memchr(s, '\0', n) == NULL && mg_utf8_valid(s, n)) {
-		if ((out = malloc(n + 1)) == NULL)
-			return NULL;
 		memcpy(out, s, n);
 		out[n] = '\0';
-		return out;
+		return n;
 	}
-	/* Worst case: every byte becomes the 3-byte U+FFFD. */
-	if (n > (SIZE_MAX - 1) / 3)
-		return NULL;
-	out = malloc(n * 3 + 1);
-	if (out == NULL)
-		return NULL;
 	while (i < n) {
 		if (p[i] != 0 && (k = utf8_seq(p + i, n - i)) != 0) {
 			memcpy(out + o, p + i, k);
@@ -140,6 +269,25 @@ mg_utf8_dup(const char *s, size_t n)
 		}
 	}
 	out[o] = '\0';
+	return o;
+}
+
+char *
+mg_utf8_dup(const char *s, size_t n)
+{
+	char *out;
+
+	if (memchr(s, '\0', n) == NULL && mg_utf8_valid(s, n)) {
+		if ((out = malloc(n + 1)) == NULL)
+			return NULL;
+		memcpy(out, s, n);
+		out[n] = '\0';
+		return out;
+	}
+	/* Worst case: every byte becomes the 3-byte U+FFFD. */
+	if (n > (SIZE_MAX - 1) / 3 || (out = malloc(n * 3 + 1)) == NULL)
+		return NULL;
+	mg_utf8_clean_into(out, s, n);
 	return out;
 }
 
@@ -259,6 +407,74 @@ mg_json_i64(int64_t v)
  * else scientific with a sign and at least two exponent digits ("1e-05").
  * Matching it keeps reports comparable with the Python tools they replace.
  */
+/* Decimal digits of m into out, trailing zeros dropped; the count. */
+static size_t
+u64_digits(uint64_t m, char *out, int *ndig)
+{
+	char t[24];
+	size_t n = 0, k;
+
+	do {
+		t[n++] = (char)('0' + m % 10);
+		m /= 10;
+	} while (m > 0);
+	*ndig = (int)n;
+	k = 0;
+	while (k < n - 1 && t[k] == '0')
+		k++;
+	for (size_t i = 0; i < n - k; i++)
+		out[i] = t[n - 1 - i];
+	return n - k;
+}
+
+/*
+ * The shortest digits of |v| without printing and reading back, for the
+ * values reports mostly hold: integers below 2^53 and values m / 10^k
+ * with m below 2^50.  For those, m / 10^k (exact operands, one correctly
+ * rounded division) equals v exactly when strtod("m e-k") does, and the
+ * smallest such k gives the digits the search in mg_fmt_double() finds:
+ * v * 10^k is within 1/8 of m, so m is also v correctly rounded to that
+ * many digits, and a shorter rendering would have matched a smaller k.
+ * Returns 0 when v is not of that form.
+ */
+static int
+fast_digits(double a, char *digits, size_t *nd, int *exp10)
+{
+	static const double p10[] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15, 1e16, 1e17
+	};
+	int n, k;
+
+	if (!isfinite(a))
+		return 0;
+	if (a == 0) {
+		digits[0] = '0';
+		*nd = 1;
+		*exp10 = 0;
+		return 1;
+	}
+	if (a < 9007199254740992.0 && a == (double)(uint64_t)a) {
+		*nd = u64_digits((uint64_t)a, digits, &n);
+		*exp10 = n - 1;
+		return 1;
+	}
+	for (k = 1; k < (int)(sizeof(p10) / sizeof(p10[0])); k++) {
+		double t = a * p10[k];
+		uint64_t m;
+
+		if (t >= 1125899906842624.0)	/* 2^50 */
+			return 0;
+		m = (uint64_t)(t + 0.5);
+		if (m != 0 && (double)m / p10[k] == a) {
+			*nd = u64_digits(m, digits, &n);
+			*exp10 = n - 1 - k;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 void
 mg_fmt_double(double v, char *buf, size_t len)
 {
@@ -266,24 +482,28 @@ mg_fmt_double(double v, char *buf, size_t len)
 	size_t nd = 0, o = 0;
 	int prec, exp10, neg;
 
-	for (prec = 0; prec <= 16; prec++) {
-		snprintf(e, sizeof(e), "%.*e", prec, v);
-		if (strtod(e, NULL) == v)
-			break;
-	}
-	neg = e[0] == '-';
-	for (p = e + neg; *p != '\0' && *p != 'e'; p++)
-		if (*p >= '0' && *p <= '9' && nd < sizeof(digits) - 1)
-			digits[nd++] = *p;
-	digits[nd] = '\0';
-	while (nd > 1 && digits[nd - 1] == '0')
-		digits[--nd] = '\0';
-	x = strchr(e, 'e');
-	exp10 = x != NULL ? atoi(x + 1) : 0;
 	if (len < 32) {
 		snprintf(buf, len, "%.17g", v);
 		return;
 	}
+	neg = signbit(v) != 0;
+	if (!fast_digits(neg ? -v : v, digits, &nd, &exp10)) {
+		for (prec = 0; prec <= 16; prec++) {
+			snprintf(e, sizeof(e), "%.*e", prec, v);
+			if (strtod(e, NULL) == v)
+				break;
+		}
+		neg = e[0] == '-';
+		nd = 0;
+		for (p = e + neg; *p != '\0' && *p != 'e'; p++)
+			if (*p >= '0' && *p <= '9' && nd < sizeof(digits) - 1)
+				digits[nd++] = *p;
+		while (nd > 1 && digits[nd - 1] == '0')
+			nd--;
+		x = strchr(e, 'e');
+		exp10 = x != NULL ? atoi(x + 1) : 0;
+	}
+	digits[nd] = '\0';
 	if (neg)
 		buf[o++] = '-';
 	if (exp10 >= -4 && exp10 < 16) {

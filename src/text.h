@@ -13,11 +13,24 @@
 int	mg_utf8_valid(const char *s, size_t n);
 
 /*
+ * mg_utf8_valid() for a string followed by at least 8 more readable bytes
+ * (a string inside a larger buffer): those are read but never judged.
+ */
+int	mg_utf8_valid_padded(const char *s, size_t n);
+
+/*
  * A NUL-terminated copy of s[0..n) with every invalid UTF-8 sequence
  * replaced by U+FFFD and embedded NULs kept out (also U+FFFD).  Returns
  * NULL on allocation failure.
  */
 char	*mg_utf8_dup(const char *s, size_t n);
+
+/*
+ * mg_utf8_dup() into a caller's buffer of at least 3 * n + 1 bytes (n + 1
+ * when s[0..n) is valid UTF-8 without NUL).  Returns the length written,
+ * not counting the terminating NUL.
+ */
+size_t	mg_utf8_clean_into(char *out, const char *s, size_t n);
 
 /*
  * JSON values for reports.  Strings are sanitised with mg_utf8_dup().

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,234 @@ START_TEST(utf8_sanitise)
 	s = mg_utf8_dup("a\xff" "b\0c", 5);
 	ck_assert_str_eq(s, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c");
 	free(s);
+}
+END_TEST
+
+/*
+ * The word-at-a-time validator against a byte-at-a-time reference, on
+ * strings built from the pieces that matter (ASCII, 2-, 3- and 4-byte
+ * sequences, stray continuations, overlongs, surrogates, cut sequences)
+ * at every length and alignment, with and without bytes read past the end.
+ */
+static int
+utf8_ref(const unsigned char *p, size_t n)
+{
+	size_t i = 0, len, k;
+	uint32_t cp;
+
+	while (i < n) {
+		unsigned c = p[i];
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			len = 2, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			len = 3, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4, cp = c & 0x07;
+		else
+			return 0;
+		if (len > n - i)
+			return 0;
+		for (k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/*
+ * mg_fmt_double() against the plain search it shortcuts (the shortest
+ * "%.*e" that strtod reads back, in Python repr's layout), on integers,
+ * decimals, float32 values widened to double, and random bit patterns.
+ */
+static void
+fmt_double_ref(double v, char *buf, size_t len)
+{
+	char e[40], digits[24], *p, *x;
+	size_t nd = 0, o = 0;
+	int prec, exp10, neg, i;
+
+	for (prec = 0; prec <= 16; prec++) {
+		snprintf(e, sizeof(e), "%.*e", prec, v);
+		if (strtod(e, NULL) == v)
+			break;
+	}
+	neg = e[0] == '-';
+	for (p = e + neg; *p != '\0' && *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9')
+			digits[nd++] = *p;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	x = strchr(e, 'e');
+	exp10 = x != NULL ? atoi(x + 1) : 0;
+	if (neg)
+		buf[o++] = '-';
+	if (exp10 >= -4 && exp10 < 16) {
+		if (exp10 < 0) {
+			buf[o++] = '0';
+			buf[o++] = '.';
+			for (i = -1; i > exp10; i--)
+				buf[o++] = '0';
+			memcpy(buf + o, digits, nd);
+			o += nd;
+		} else {
+			for (i = 0; i <= exp10; i++)
+				buf[o++] = (size_t)i < nd ? digits[i] : '0';
+			buf[o++] = '.';
+			if ((size_t)exp10 + 1 < nd) {
+				memcpy(buf + o, digits + exp10 + 1,
+				    nd - (size_t)exp10 - 1);
+				o += nd - (size_t)exp10 - 1;
+			} else
+				buf[o++] = '0';
+		}
+		buf[o] = '\0';
+	} else {
+		buf[o++] = digits[0];
+		if (nd > 1) {
+			buf[o++] = '.';
+			memcpy(buf + o, digits + 1, nd - 1);
+			o += nd - 1;
+		}
+		snprintf(buf + o, len - o, "e%c%02d", exp10 < 0 ? '-' : '+',
+		    exp10 < 0 ? -exp10 : exp10);
+	}
+}
+
+START_TEST(fmt_double_matches_search)
+{
+	uint64_t x = 0x666d74646f75626cull;
+	char a[48], b[48];
+	unsigned t;
+
+	for (t = 0; t < 30000; t++) {
+		double v;
+		float f;
+		uint64_t bits;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		switch (t % 5) {
+		case 0:	/* decimals with few digits */
+			v = (double)(int64_t)((x >> 20) % 2000001 - 1000000) /
+			    (double)(1ull << 0) / (t % 3 ? 100.0 : 8.0);
+			v /= (double)((x >> 50) % 7 == 0 ? 1000000 : 1);
+			break;
+		case 1:	/* integers, some near 2^53 */
+			v = (double)(x >> (11 + (x & 7) * 5));
+			break;
+		case 2:	/* float32 values as GGUF stores them */
+			bits = x >> 32;
+			memcpy(&f, &bits, 4);
+			v = f;
+			break;
+		case 3:	/* any double */
+			memcpy(&v, &x, 8);
+			break;
+		default:	/* decimal literals */
+			snprintf(a, sizeof(a), "%llu.%llue%d",
+			    (unsigned long long)(x >> 40) % 1000,
+			    (unsigned long long)(x >> 20) % 1000,
+			    (int)((x >> 10) % 40) - 20);
+			v = strtod(a, NULL);
+			break;
+		}
+		if (!isfinite(v))
+			continue;
+		mg_fmt_double(v, a, sizeof(a));
+		fmt_double_ref(v, b, sizeof(b));
+		ck_assert_msg(strcmp(a, b) == 0, "%.17g: %s, search %s", v, a,
+		    b);
+	}
+}
+END_TEST
+
+START_TEST(utf8_fast_paths_match_reference)
+{
+	static const char *const piece[] = {
+		"a", "abcdefg", "\xc4\xa0", "\xc3\xa9", "\xe2\x96\x81",
+		"\xf0\x9f\x98\x80", "\x80", "\xc4", "\xe2\x96", "\xc0\xaf",
+		"\xed\xa0\x80", "\xf4\x90\x80\x80", "\xdf\xbf", "\xc2\x80",
+		"\xff", " ", "\0"
+	};
+	unsigned char buf[96];
+	uint64_t x = 0x757466387465737aull;
+	unsigned t;
+
+	for (t = 0; t < 50000; t++) {
+		size_t n = 0, off;
+		int ref;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		off = (size_t)(x >> 60) % 8;
+		memset(buf, 0xa0, sizeof(buf));	/* junk past the end */
+		while (n < 60) {
+			const char *pc;
+			size_t l;
+
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			/* Mostly well-formed text, now and then a bad piece. */
+			pc = piece[(x >> 59) % 4 != 0 ? (x >> 33) % 6 :
+			    (x >> 33) % (sizeof(piece) / sizeof(piece[0]))];
+			l = pc[0] == '\0' ? 1 : strlen(pc);
+			if (n + l > 60 || (x >> 20) % 13 == 0)
+				break;
+			memcpy(buf + off + n, pc, l);
+			n += l;
+		}
+		ref = utf8_ref(buf + off, n);
+		ck_assert_int_eq(mg_utf8_valid((char *)buf + off, n), ref);
+		ck_assert_int_eq(mg_utf8_valid_padded((char *)buf + off, n),
+		    ref);
+	}
+}
+END_TEST
+
+START_TEST(rd_fast_getters)
+{
+	/* u32 7, u64 2^40 + 1, a string "ab" with a u64 length, a u32 cut. */
+	static const unsigned char b[] = {
+		7, 0, 0, 0,  1, 0, 0, 0, 1, 0, 0, 0,
+		2, 0, 0, 0, 0, 0, 0, 0, 'a', 'b',  9, 9
+	};
+	const unsigned char *p;
+	struct mg_memsrc m;
+	struct mg_src src;
+	struct mg_rd rd;
+	uint32_t v32;
+	uint64_t v64;
+	size_t n;
+
+	ck_assert_int_eq(mg_rd_init(&rd, 4096), MG_OK);
+	mg_src_mem(&src, &m, b, sizeof(b));
+	mg_rd_reset(&rd, &src, NULL);
+	/* Nothing buffered yet: the string getter declines, consuming nothing. */
+	ck_assert_int_eq(mg_rd_lstr64f(&rd, 16, &p, &n), 0);
+	ck_assert_int_eq(mg_rd_u32f(&rd, 0, &v32), MG_OK);
+	ck_assert_uint_eq(v32, 7);
+	ck_assert_int_eq(mg_rd_u64f(&rd, 0, &v64), MG_OK);
+	ck_assert_uint_eq(v64, (1ull << 32) + 1);
+	ck_assert_int_eq(mg_rd_lstr64f(&rd, 1, &p, &n), 0);	/* over max */
+	ck_assert_int_eq(mg_rd_lstr64f(&rd, 16, &p, &n), 1);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(memcmp(p, "ab", 2) == 0);
+	ck_assert_uint_eq(mg_rd_tell(&rd), 22);
+	ck_assert_int_eq(mg_rd_take(&rd, 2, &p), MG_OK);
+	ck_assert_uint_eq(p[0], 9);
+	/* Past the end: fails, and stays failed for the fast paths too. */
+	ck_assert_int_eq(mg_rd_u32f(&rd, 0, &v32), MG_ERR_TRUNCATED);
+	ck_assert_int_eq(mg_rd_takef(&rd, 0, &p), MG_ERR_TRUNCATED);
+	ck_assert_int_eq(mg_rd_lstr64f(&rd, 16, &p, &n), 0);
+	mg_rd_free(&rd);
 }
 END_TEST
 
@@ -647,6 +876,9 @@ core_suite(void)
 	tcase_add_test(tc, rd_source_shrank);
 	tcase_add_test(tc, utf8_sanitise);
 	tcase_add_test(tc, utf8_maximal_subparts);
+	tcase_add_test(tc, utf8_fast_paths_match_reference);
+	tcase_add_test(tc, rd_fast_getters);
+	tcase_add_test(tc, fmt_double_matches_search);
 	tcase_add_test(tc, json_numbers_exact);
 	tcase_add_test(tc, template_markers);
 	tcase_add_test(tc, findings_cap_and_limit_rule);
