@@ -38,7 +38,7 @@ FIXDIR   = $(BUILD)/fixtures
 
 .PHONY: all build test check check-tsan fuzz bench lint fixtures demo docs \
         install clean help deps _test _demo _check _check-tsan _bench \
-        npm-fixtures
+        npm-fixtures mcp-client
 
 all: $(BIN)
 
@@ -105,9 +105,16 @@ NPMFIX = $(BUILD)/writers/hf-gguf
 npm-fixtures:
 	@sh tests/npm/make-fixtures.sh $(BUILD)/npm $(NPMFIX)
 
-_test: $(BIN) $(RUNNER) fixtures npm-fixtures
+# The official MCP TypeScript SDK client (pinned in tests/mcp) that drives
+# `modelgate serve` in tests/test_serve.c; skipped when it cannot be had.
+MCPCLIENT = build/mcp-client
+mcp-client:
+	@sh tests/mcp/install-client.sh $(MCPCLIENT)
+
+_test: $(BIN) $(RUNNER) fixtures npm-fixtures mcp-client
 	MG_BIN=$(abspath $(BIN)) MG_FIXTURES=$(abspath $(FIXDIR)) \
 	    MG_NPM_FIXTURES=$(abspath $(NPMFIX)) MG_SRCDIR=$(abspath .) \
+	    MG_MCP_CLIENT=$(abspath $(MCPCLIENT)) \
 	    MG_GOLDEN=$(abspath tests/golden) MG_README=$(abspath README.md) \
 	    MG_ARCHIVE_WRITER=$(abspath fixtures/writers/archive_fixtures.sh) \
 	    $(RUNNER)
