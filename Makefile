@@ -20,7 +20,7 @@ CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
 LIB_SRC  = $(wildcard src/*.c)
 CMD_SRC  = $(wildcard cmd/*.c)
-FIX_MAIN = fixtures/mkfixtures.c fixtures/mkbench.c
+FIX_MAIN = fixtures/mkfixtures.c fixtures/mkbench.c fixtures/servebench.c
 FIX_SRC  = $(filter-out $(FIX_MAIN),$(wildcard fixtures/*.c))
 TEST_SRC = $(wildcard tests/*.c)
 
@@ -34,6 +34,7 @@ LIB      = $(BUILD)/libmodelgate.a
 RUNNER   = $(BUILD)/test_runner
 MKFIX    = $(BUILD)/mkfixtures
 MKBENCH  = $(BUILD)/mkbench
+SERVEBENCH = $(BUILD)/servebench
 FIXDIR   = $(BUILD)/fixtures
 
 .PHONY: all build test check check-tsan fuzz bench lint fixtures demo docs \
@@ -76,6 +77,10 @@ $(MKFIX): $(BUILD)/obj/fixtures/mkfixtures.o $(FIX_OBJ) $(LIB)
 $(MKBENCH): $(BUILD)/obj/fixtures/mkbench.o $(FIX_OBJ) $(LIB)
 		@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(SERVEBENCH): $(BUILD)/obj/fixtures/servebench.o
+		@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 # --- entry points that set up a fresh machine first ----------------------
 deps:
@@ -146,8 +151,10 @@ _check-tsan:
 	    EXTRA_CFLAGS="-fsanitize=thread" LDFLAGS="-fsanitize=thread" \
 	    _test
 
-_bench: $(BIN) $(MKBENCH)
+_bench: $(BIN) $(MKBENCH) $(SERVEBENCH)
 	sh ci/bench.sh $(abspath $(BIN)) $(abspath $(MKBENCH))
+	sh ci/bench-serve.sh $(abspath $(BIN)) $(abspath $(SERVEBENCH)) \
+	    $${MG_BENCH_DIR:-build/bench}
 
 FUZZ_CC ?= clang
 FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
