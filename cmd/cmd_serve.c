@@ -326,8 +326,10 @@ w_work(void *wp, void *job)
 static char *
 id_text(const cJSON *id)
 {
+	/* A \udcNN escape made raw could not be echoed as valid UTF-8. */
 	if (cJSON_IsString(id))
-		return cJSON_PrintUnformatted(id);
+		return mg_utf8_valid(id->valuestring, strlen(id->valuestring)) ?
+		    cJSON_PrintUnformatted(id) : NULL;
 	if (cJSON_IsNumber(id)) {
 		double d = id->valuedouble;
 		char buf[32];
@@ -662,6 +664,13 @@ cmd_serve(int argc, char **argv)
 	size_t i;
 	int c, code = MG_EXIT_USAGE, hup_on = 0;
 
+	/*
+	 * SIGHUP is left to hup_main from the start: one that comes while the
+	 * server starts waits for it instead of ending the process.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return cli_exit(MG_EXIT_USAGE, "out of memory");
 	pthread_mutex_init(&v->mu, NULL);
@@ -731,11 +740,7 @@ cmd_serve(int argc, char **argv)
 		v->slots[i].next_free = v->free_list;
 		v->free_list = &v->slots[i];
 	}
-	/* Every thread started from here on leaves SIGHUP to hup_main. */
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	hup_on = pthread_create(&hup, NULL, hup_main, v) == 0;
 	if (mg_pool_new(&v->pool, jobs, v->nslots, &ops) != MG_OK)
 		goto nomem;

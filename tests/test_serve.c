@@ -311,6 +311,10 @@ START_TEST(serve_protocol_errors)
 		{ "{\"jsonrpc\":\"2.0\",\"id\":17,\"method\":\"initialize\","
 		  "\"params\":{}}", "17", -32602 },
 		{ "\xff\xfe{\"jsonrpc\":\"2.0\",\"id\":18}", "null", -32700 },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":\"\\udc80\",\"method\":\"ping\"}",
+		  "null", -32600 },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"ping\"}", "null",
+		  -32600 },
 	};
 	const char *const args[] = { "--root", tu_fix("gguf"), "--jobs", "2",
 	    NULL };
