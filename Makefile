@@ -20,7 +20,7 @@ CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
 LIB_SRC  = $(wildcard src/*.c)
 CMD_SRC  = $(wildcard cmd/*.c)
-FIX_MAIN = fixtures/mkfixtures.c fixtures/mkbench.c
+FIX_MAIN = fixtures/mkfixtures.c fixtures/mkbench.c fixtures/servebench.c
 FIX_SRC  = $(filter-out $(FIX_MAIN),$(wildcard fixtures/*.c))
 TEST_SRC = $(wildcard tests/*.c)
 
@@ -34,11 +34,12 @@ LIB      = $(BUILD)/libmodelgate.a
 RUNNER   = $(BUILD)/test_runner
 MKFIX    = $(BUILD)/mkfixtures
 MKBENCH  = $(BUILD)/mkbench
+SERVEBENCH = $(BUILD)/servebench
 FIXDIR   = $(BUILD)/fixtures
 
 .PHONY: all build test check check-tsan fuzz bench lint fixtures demo docs \
         install clean help deps _test _demo _check _check-tsan _bench \
-        npm-fixtures
+        npm-fixtures mcp-client
 
 all: $(BIN)
 
@@ -77,6 +78,10 @@ $(MKBENCH): $(BUILD)/obj/fixtures/mkbench.o $(FIX_OBJ) $(LIB)
 		@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+$(SERVEBENCH): $(BUILD)/obj/fixtures/servebench.o
+		@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
 # --- entry points that set up a fresh machine first ----------------------
 deps:
 	@sh ci/install-deps.sh
@@ -105,9 +110,16 @@ NPMFIX = $(BUILD)/writers/hf-gguf
 npm-fixtures:
 	@sh tests/npm/make-fixtures.sh $(BUILD)/npm $(NPMFIX)
 
-_test: $(BIN) $(RUNNER) fixtures npm-fixtures
+# The official MCP TypeScript SDK client (pinned in tests/mcp) that drives
+# `modelgate serve` in tests/test_serve.c; skipped when it cannot be had.
+MCPCLIENT = build/mcp-client
+mcp-client:
+	@sh tests/mcp/install-client.sh $(MCPCLIENT)
+
+_test: $(BIN) $(RUNNER) fixtures npm-fixtures mcp-client
 	MG_BIN=$(abspath $(BIN)) MG_FIXTURES=$(abspath $(FIXDIR)) \
 	    MG_NPM_FIXTURES=$(abspath $(NPMFIX)) MG_SRCDIR=$(abspath .) \
+	    MG_MCP_CLIENT=$(abspath $(MCPCLIENT)) \
 	    MG_GOLDEN=$(abspath tests/golden) MG_README=$(abspath README.md) \
 	    MG_ARCHIVE_WRITER=$(abspath fixtures/writers/archive_fixtures.sh) \
 	    $(RUNNER)
@@ -139,8 +151,10 @@ _check-tsan:
 	    EXTRA_CFLAGS="-fsanitize=thread" LDFLAGS="-fsanitize=thread" \
 	    _test
 
-_bench: $(BIN) $(MKBENCH)
+_bench: $(BIN) $(MKBENCH) $(SERVEBENCH)
 	sh ci/bench.sh $(abspath $(BIN)) $(abspath $(MKBENCH))
+	sh ci/bench-serve.sh $(abspath $(BIN)) $(abspath $(SERVEBENCH)) \
+	    $${MG_BENCH_DIR:-build/bench}
 
 FUZZ_CC ?= clang
 FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))

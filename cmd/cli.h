@@ -71,6 +71,7 @@ int	cmd_rules(int argc, char **argv);
 int	cmd_formats(int argc, char **argv);
 int	cmd_lock(int argc, char **argv);
 int	cmd_merge(int argc, char **argv);
+int	cmd_serve(int argc, char **argv);
 
 /* Print "modelgate: <msg>" to stderr, control characters escaped. */
 void	cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

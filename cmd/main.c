@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "bom", cmd_bom, "inventory model files (l-bom compatible)" },
 	{ "merge", cmd_merge, "merge the JSON reports of a sharded scan into one gate" },
 	{ "lock", cmd_lock, "pin the SHA-256 of every model in a lock file" },
+	{ "serve", cmd_serve, "serve scan, bom and verify to agents over MCP (stdio)" },
 	{ "rules", cmd_rules, "list every rule with its id, severity and help" },
 	{ "policy", cmd_policy, "print the embedded default policy, or --check FILE" },
 	{ "formats", cmd_formats, "list the formats recognised by content" },

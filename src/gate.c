@@ -190,7 +190,11 @@ check_pins(struct ctx *c, struct mg_run *run)
 			return r;
 	}
 	lockfile = c->o->lock != NULL ? c->o->lock : p->lock;
-	if (lockfile != NULL) {
+	if (c->o->lock_pins != NULL) {
+		/* Read once by the caller (a server): the file is not reread. */
+		if ((r = verify(c, run, c->o->lock_pins, 1)) != MG_OK)
+			return r;
+	} else if (lockfile != NULL) {
 		if ((r = mg_lock_read(&l, lockfile, c->err, c->errlen)) != MG_OK)
 			return r;
 		r = verify(c, run, &l, 1);

@@ -23,6 +23,7 @@
 #include "run.h"
 
 struct mg_format;
+struct mg_lock;
 struct mg_policy;
 
 enum mg_verdict {
@@ -77,6 +78,11 @@ struct mg_gate_summary {
 
 struct mg_gate_opts {
 	const char	*lock;		/* --lock FILE, or NULL */
+	/*
+	 * Or the lock already read (borrowed, read-only; shared by threads):
+	 * used instead of lock and the policy's lock file.
+	 */
+	const struct mg_lock *lock_pins;
 	const char	*manifest;	/* --manifest FILE (sha256sum), or NULL */
 	const char	*baseline;	/* --baseline OLD.json, or NULL */
 	int		 fail_on;	/* --fail-on, or -1: the policy's */

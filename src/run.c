@@ -5,7 +5,9 @@
  * file to the pool; the job array is touched only by this thread until the
  * pool has finished, and each job's artifact only by the worker running
  * it, so nothing mutable is shared.  Sorting by path afterwards makes the
- * output identical for any number of workers.
+ * output identical for any number of workers.  mg_run_scan_with runs the
+ * same walk without a pool, scanning each file as it is found with the
+ * caller's context (a server's persistent worker).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -38,7 +40,8 @@ struct collect {
 	const struct mg_run_opts *o;
 	char			 cwd[MG_MAX_PATH_BYTES];
 	struct mg_run		*run;
-	struct mg_pool		*pool;
+	struct mg_pool		*pool;	/* NULL: scan in the walker's thread */
+	struct mg_scan_ctx	*sc;	/* ... with this context */
 	struct job		**jobs;
 	size_t			 n, cap;
 	int			 nomem;
@@ -83,32 +86,39 @@ is_artifact(const struct mg_artifact *a)
 }
 
 static void
+scan_job(struct mg_scan_ctx *sc, const struct mg_run_opts *o, struct job *j)
+{
+	size_t i;
+
+	mg_scan_file(sc, &o->scan, j->fspath, j->sidecars, j->root_real,
+	    j->dev, j->ino, &j->a);
+	/* The members an archive yielded are the job's now. */
+	j->members = sc->out;
+	j->nmembers = sc->nout;
+	sc->out = NULL;
+	sc->nout = sc->outcap = 0;
+	/* Other files of the tree are not artifacts: nothing to add. */
+	if (o->post != NULL && is_artifact(&j->a))
+		o->post(o->post_arg, &j->a);
+	if (o->post != NULL)
+		for (i = 0; i < j->nmembers; i++)
+			o->post(o->post_arg, j->members[i]);
+	if (o->progress != NULL)
+		o->progress(o->progress_arg, j->a.size);
+}
+
+static void
 w_work(void *wp, void *jp)
 {
 	struct wctx *w = wp;
 	struct job *j = jp;
-	size_t i;
 
 	if (w == NULL) {
 		mg_artifact_add(&j->a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
 		    "not scanned: worker out of memory");
 		return;
 	}
-	mg_scan_file(&w->sc, &w->o->scan, j->fspath, j->sidecars, j->root_real,
-	    j->dev, j->ino, &j->a);
-	/* The members an archive yielded are the job's now. */
-	j->members = w->sc.out;
-	j->nmembers = w->sc.nout;
-	w->sc.out = NULL;
-	w->sc.nout = w->sc.outcap = 0;
-	/* Other files of the tree are not artifacts: nothing to add. */
-	if (w->o->post != NULL && is_artifact(&j->a))
-		w->o->post(w->o->post_arg, &j->a);
-	if (w->o->post != NULL)
-		for (i = 0; i < j->nmembers; i++)
-			w->o->post(w->o->post_arg, j->members[i]);
-	if (w->o->progress != NULL)
-		w->o->progress(w->o->progress_arg, j->a.size);
+	scan_job(&w->sc, w->o, j);
 }
 
 static int
@@ -161,7 +171,10 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars,
 		goto nomem;
 	}
 	c->jobs[c->n++] = j;
-	mg_pool_submit(c->pool, j);
+	if (c->pool != NULL)
+		mg_pool_submit(c->pool, j);
+	else
+		scan_job(c->sc, c->o, j);
 	return 0;
 nomem:
 	c->nomem = 1;
@@ -249,45 +262,42 @@ mg_run_default_jobs(void)
 	return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
 }
 
-int
-mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
-    const struct mg_run_opts *o)
+/*
+ * Walk every root, scanning through the pool when there is one, else in
+ * this thread with c->sc; then gather, sort and deduplicate.
+ */
+static int
+run_walk(struct collect *c, char *const *roots, size_t nroots)
 {
-	struct mg_pool_ops ops = { w_init, w_work, w_fini, NULL };
+	struct mg_run *run = c->run;
+	const struct mg_run_opts *o = c->o;
 	struct mg_walk_ops wops;
 	struct mg_walk_opts wo;
-	struct collect c;
 	struct timespec t0, t1;
 	size_t i, k, u, total;
-	int r;
+	int r = MG_OK;
 
-	memset(run, 0, sizeof(*run));
-	memset(&c, 0, sizeof(c));
-	c.run = run;
-	c.o = o;
-	if (getcwd(c.cwd, sizeof(c.cwd)) == NULL)
-		c.cwd[0] = '\0';
+	if (getcwd(c->cwd, sizeof(c->cwd)) == NULL)
+		c->cwd[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ops.arg = (void *)(uintptr_t)o;	/* workers only read it */
-	if ((r = mg_pool_new(&c.pool, o->jobs, (size_t)o->jobs * 64, &ops)) !=
-	    MG_OK)
-		return r;
 	wops.file = on_file;
 	wops.error = on_error;
-	wops.arg = &c;
+	wops.arg = c;
 	wo.follow_symlinks = o->scan.follow_symlinks;
-	for (i = 0; i < nroots && !c.nomem; i++)
+	for (i = 0; i < nroots && !c->nomem; i++)
 		(void)mg_walk(roots[i], &wo, &wops);
-	r = mg_pool_finish(c.pool);
-	if (r == MG_OK && c.nomem)
+	if (c->pool != NULL)
+		r = mg_pool_finish(c->pool);
+	c->pool = NULL;
+	if (r == MG_OK && c->nomem)
 		r = MG_ERR_NOMEM;
 
-	for (i = 0, total = 0; i < c.n; i++)
-		total += 1 + c.jobs[i]->nmembers;
+	for (i = 0, total = 0; i < c->n; i++)
+		total += 1 + c->jobs[i]->nmembers;
 	if ((run->arts = calloc(total ? total : 1, sizeof(*run->arts))) == NULL)
 		r = MG_ERR_NOMEM;
-	for (i = 0, k = 0; i < c.n; i++) {
-		struct job *j = c.jobs[i];
+	for (i = 0, k = 0; i < c->n; i++) {
+		struct job *j = c->jobs[i];
 		size_t m;
 
 		for (m = 0; m < j->nmembers; m++) {
@@ -316,7 +326,7 @@ mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
 		free(j->root_real);
 		free(j);
 	}
-	free(c.jobs);
+	free(c->jobs);
 	if (k > 1)
 		qsort(run->arts, k, sizeof(*run->arts), cmp_art);
 	/* Overlapping roots ("models models/a.gguf") report a file once. */
@@ -334,6 +344,41 @@ mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
 	run->seconds = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	return r;
+}
+
+int
+mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
+    const struct mg_run_opts *o)
+{
+	struct mg_pool_ops ops = { w_init, w_work, w_fini, NULL };
+	struct collect c;
+	int r;
+
+	memset(run, 0, sizeof(*run));
+	memset(&c, 0, sizeof(c));
+	c.run = run;
+	c.o = o;
+	ops.arg = (void *)(uintptr_t)o;	/* workers only read it */
+	if ((r = mg_pool_new(&c.pool, o->jobs, (size_t)o->jobs * 64, &ops)) !=
+	    MG_OK)
+		return r;
+	return run_walk(&c, roots, nroots);
+}
+
+int
+mg_run_scan_with(struct mg_run *run, char *const *roots, size_t nroots,
+    const struct mg_run_opts *o, struct mg_scan_ctx *sc)
+{
+	struct collect c;
+
+	memset(run, 0, sizeof(*run));
+	memset(&c, 0, sizeof(c));
+	c.run = run;
+	c.o = o;
+	c.sc = sc;
+	/* Files may have changed since the context last read a directory. */
+	mg_sidecars_free(&sc->side);
+	return run_walk(&c, roots, nroots);
 }
 
 void

@@ -58,6 +58,16 @@ struct mg_run {
  */
 int	mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
 	    const struct mg_run_opts *o);
+
+/*
+ * The same scan without a pool: walk and scan in the calling thread with
+ * the caller's long-lived context (o->jobs is not used), for a server
+ * whose own persistent workers each serve one request at a time.  The
+ * context keeps its reader window and digest between calls; its cached
+ * sidecars are dropped first, since files may have changed since.
+ */
+int	mg_run_scan_with(struct mg_run *run, char *const *roots, size_t nroots,
+	    const struct mg_run_opts *o, struct mg_scan_ctx *sc);
 void	mg_run_free(struct mg_run *run);
 
 /* Number of online CPUs, at least 1. */

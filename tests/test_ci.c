@@ -810,10 +810,13 @@ END_TEST
 
 /* ---- documentation ------------------------------------------------- */
 
-/* Every long option of scan and merge --help is in the README and man page. */
+/*
+ * Every long option of scan, merge, bom and serve --help is in the README
+ * and the man page.
+ */
 START_TEST(help_readme_and_man_page_agree)
 {
-	static const char *const cmds[] = { "scan", "merge", "bom" };
+	static const char *const cmds[] = { "scan", "merge", "bom", "serve" };
 	char *readme = tu_slurp(tu_env("MG_README"), NULL), man[4200], *page;
 	size_t i;
 
