@@ -221,6 +221,11 @@ main(int argc, char **argv)
 	 */
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
 		(void)setlocale(LC_CTYPE, "C.utf8");
+	/*
+	 * The archive library converts entry times with the time zone: read
+	 * it once here, before any worker, so that their calls only read it.
+	 */
+	tzset();
 	if (argc < 2) {
 		usage(stderr);
 		return MG_EXIT_USAGE;
