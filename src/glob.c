@@ -1,8 +1,8 @@
 /*
  * glob.c - path globs for policies.
  *
- * Syntax (glob.h): `*` any run of bytes but '/', `?` one character but
- * '/', `[...]` one character from a class (`!` or `^` negates, `a-z`
+ * Syntax (glob.h): `*` any run of bytes but '/' and '!', `?` one
+ * character but those, `[...]` one character from a class (`!` or `^` negates, `a-z`
  * ranges by code point, a `]` right after the opening bracket or its
  * negation is literal, `\` escapes), `\x` the literal x.  `**` spans
  * components: as a whole component followed by '/' (at the start of the
@@ -10,8 +10,10 @@
  * "**" "/x" (written without the space) matches "x" and "a/b/x"; anywhere
  * else it matches any run of bytes, '/' included.
  * `?` and classes consume one UTF-8 character (an invalid byte counts as
- * one character); no class ever matches '/'.  Matching is case-sensitive
- * and has no special rule for dot files.
+ * one character); no class ever matches '/'.  '!' separates an archive
+ * from its members ("a.zip!m.gguf") as '/' separates directories: only
+ * `**` crosses it, and a `**` component may end at it.  Matching is
+ * case-sensitive and has no special rule for dot files.
  *
  * Invariant: matching never backtracks.  The pattern is read once, token
  * by token, while a row of flags says which path prefixes the tokens so
@@ -31,6 +33,9 @@
 
 /* Path rows of up to this many bytes live on the stack. */
 #define ROW_STACK	1024u
+
+/* What `*`, `?` and classes never match, and `**` components end at. */
+#define SEP(c)	((c) == '/' || (c) == '!')
 
 /*
  * Length of the UTF-8 character at s (n > 0 bytes left) and its code
@@ -137,7 +142,7 @@ class_scan(const char *p, const char **end, uint32_t cp, int *hit,
 			in = 1;
 	}
 	*end = (const char *)s + 1;
-	*hit = cp != '/' && (in != neg);
+	*hit = !SEP(cp) && (in != neg);
 	return 0;
 }
 
@@ -209,7 +214,7 @@ mg_glob_match(const char *pat, const char *path)
 				/* zero or more whole components */
 				seen = 0;
 				for (j = 0; j <= n; j++) {
-					if (j > 0 && s[j - 1] == '/' && seen)
+					if (j > 0 && SEP(s[j - 1]) && seen)
 						nxt[j] = 1;
 					nxt[j] |= cur[j];
 					seen |= cur[j];
@@ -225,14 +230,14 @@ mg_glob_match(const char *pat, const char *path)
 		} else if (*p == '*') {
 			for (j = 0; j <= n; j++)
 				nxt[j] = cur[j] || (j > 0 && nxt[j - 1] &&
-				    s[j - 1] != '/');
+				    !SEP(s[j - 1]));
 			p++;
 			sep = 0;
 		} else if (*p == '?' || *p == '[') {
 			end = p + 1;
 			for (j = 0; j < n; j += k) {
 				k = u8char(s + j, n - j, &cp);
-				if (!cur[j] || s[j] == '/')
+				if (!cur[j] || SEP(s[j]))
 					continue;
 				hit = 1;
 				if (*p == '[' && class_scan(p + 1, &end, cp, &hit,
@@ -252,7 +257,7 @@ mg_glob_match(const char *pat, const char *path)
 			for (j = 0; j < n; j++)
 				if (cur[j] && s[j] == (unsigned char)*p)
 					nxt[j + 1] = 1;
-			sep = *p == '/';
+			sep = SEP(*p);
 			p++;
 		}
 		t = cur;

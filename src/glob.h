@@ -1,6 +1,7 @@
 /*
  * glob.h - path globs for policies: `*` and `?` within one component,
- * `**` across components, `[...]` classes (with `!` or `^` negation and
+ * which '/' and '!' (an archive and its members) both end, `**` across
+ * components and members, `[...]` classes (with `!` or `^` negation and
  * ranges), `\` escapes.  Matching is iterative and bounded: no
  * backtracking blow-up on crafted patterns.
  */

@@ -164,6 +164,17 @@ static const struct {
 	const char	*path;
 	int		 want;
 } glob_cases[] = {
+	/* '!' separates an archive from its members: only ** crosses it. */
+	{ "models/*.pkl", "models/new.zip!evil.pkl", 0 },
+	{ "models/*", "models/x.zip!a.zip!evil.pkl", 0 },
+	{ "models/*.zip", "models/b.zip!inner.zip", 0 },
+	{ "models/?.zip", "models/b.zip!c", 0 },
+	{ "models/*.zip!*.pkl", "models/new.zip!evil.pkl", 1 },
+	{ "models/*.zip!**.gguf", "models/a.zip!d/m.gguf", 1 },
+	{ "models/*.zip!**/*.gguf", "models/a.zip!m.gguf", 1 },
+	{ "models/**", "models/x.zip!a.zip!evil.pkl", 1 },
+	{ "**/*.pkl", "models/a.tar!d/evil.pkl", 1 },
+	{ "models/[!x].zip", "models/!.zip", 0 },
 	{ "**/x", "x", 1 },
 	{ "**/x", "a/b/x", 1 },
 	{ "**/x", "a/bx", 0 },
