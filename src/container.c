@@ -35,6 +35,7 @@
 #include "fmt.h"
 #include "hash.h"
 #include "limits.h"
+#include "pickle.h"
 #include "rd.h"
 #include "scan.h"
 #include "sidecar.h"
@@ -125,6 +126,7 @@ struct arc {
 	char		*capbuf;	/* the sidecar member being read */
 	size_t		 capn, capcap;
 	int		 capturing, capover;
+	size_t		 sidekept;	/* sidecar bytes kept, all directories */
 	uint64_t	 mgot;		/* bytes of the current member */
 	uint64_t	 expanded;	/* bytes of this archive's members */
 };
@@ -644,12 +646,19 @@ keep_side(struct arc *s, const char *name, size_t dlen, int which, int bad)
 	if ((d->dir = strndup(name, dlen)) == NULL)
 		return MG_ERR_NOMEM;
 	s->nsides++;
+	/* One cap for all the sidecars an archive holds, not one each. */
+	if (!bad && !s->capover && s->capn > MG_MAX_SIDECAR_BYTES - s->sidekept) {
+		d->state = MG_SIDEBUF_UNREAD;
+		d->why = "over the size cap for the sidecars of one archive";
+		return MG_OK;
+	}
 	if (bad || s->capover) {
 		d->state = MG_SIDEBUF_UNREAD;
 		d->why = s->capover ? "over the size cap" :
 		    "could not be read to its end";
 		return MG_OK;
 	}
+	s->sidekept += s->capn;
 	if ((d->buf = malloc(s->capn ? s->capn : 1)) == NULL)
 		return MG_ERR_NOMEM;
 	memcpy(d->buf, s->capbuf, s->capn);
@@ -1095,17 +1104,6 @@ check_zip(struct arc *s, const unsigned char *t, size_t tn, uint64_t len)
 		    (unsigned long long)(len - end));
 		s->incomplete = 1;
 	}
-	/* Another end record before it: readers that search differently
-	 * (forwards, or for a comment that fits) read another directory. */
-	for (k = p > 65535 + 22 ? p - 65535 - 22 : 0; k + 4 <= p; k++)
-		if (memcmp(t + k, "PK\5\6", 4) == 0) {
-			zipdir(s, "two end of central directory signatures, at "
-			    "offsets %llu and %llu: readers may take either "
-			    "directory", (unsigned long long)(base + k),
-			    (unsigned long long)eocd);
-			s->incomplete = 1;
-			break;
-		}
 	count = le16(t + p + 10);
 	cd_size = le32(t + p + 12);
 	cd_off = le32(t + p + 16);
@@ -1163,6 +1161,21 @@ check_zip(struct arc *s, const unsigned char *t, size_t tn, uint64_t len)
 		s->incomplete = 1;
 		return;
 	}
+	/*
+	 * Another end record between the directory and the one taken:
+	 * readers that search differently (forwards, or for a comment that
+	 * fits) read another directory.  One inside member data (a stored
+	 * zip as the last member) is that member's business.
+	 */
+	for (k = cd_at >= base ? (size_t)(cd_at - base) : 0; k + 4 <= p; k++)
+		if (memcmp(t + k, "PK\5\6", 4) == 0) {
+			zipdir(s, "two end of central directory signatures, at "
+			    "offsets %llu and %llu: readers may take either "
+			    "directory", (unsigned long long)(base + k),
+			    (unsigned long long)eocd);
+			s->incomplete = 1;
+			break;
+		}
 	if (count > s->lim.members) {
 		stop_limit(s, "the central directory lists %llu members",
 		    (unsigned long long)count);
@@ -1322,8 +1335,9 @@ setup(struct archive *ar, const struct mg_format *fmt)
 		for (i = 0; i < sizeof(filters) / sizeof(filters[0]); i++)
 			if (filters[i](ar) != ARCHIVE_OK)
 				return -1;
-		return archive_read_support_format_raw(ar) == ARCHIVE_OK ?
-		    0 : -1;
+		/* A stream of nothing is a valid stream: "empty" takes it. */
+		return archive_read_support_format_raw(ar) == ARCHIVE_OK &&
+		    archive_read_support_format_empty(ar) == ARCHIVE_OK ? 0 : -1;
 	}
 	if (fmt == &mg_fmt_tar)
 		return archive_read_support_format_tar(ar) == ARCHIVE_OK ?
@@ -1437,6 +1451,36 @@ read_entries(struct arc *s, int *tar)
 }
 
 /*
+ * A tar's first header block is also read by pickle.load and joblib.load
+ * (a .tar.gz is a compressed file to joblib): its name field has room for
+ * a whole pickle after a NUL, one that tar tools never show.  A header
+ * that is a pickle importing anything is a polyglot.
+ */
+static void
+tar_pickle(struct arc *s, const unsigned char *h, size_t n)
+{
+	struct mg_artifact t;
+	struct mg_memsrc m;
+	struct mg_src src;
+	struct mg_rd rd;
+
+	if (n < 2 || mg_rd_init(&rd, 4096) != MG_OK)
+		return;
+	mg_artifact_init(&t);
+	mg_src_mem(&src, &m, h, n);
+	mg_rd_reset(&rd, &src, NULL);
+	(void)mg_pickle_scan(&rd, &t, MG_PK_RAW);
+	if (t.nimports > 0)
+		mg_artifact_addx(s->a, MG_R_FMT_POLYGLOT, 0, n, NULL,
+		    t.imports[0].module, "the tar's first header block is also "
+		    "a pickle that imports %.100s.%.100s: joblib.load and "
+		    "pickle.load of the file run it", t.imports[0].module,
+		    t.imports[0].name);
+	mg_artifact_free(&t);
+	mg_rd_free(&rd);
+}
+
+/*
  * The tar reader stops at the end-of-archive blocks and leaves the rest of
  * the input it was handed unread: zeros (padding) or data no member holds.
  * Returns 1 when data was found (ARC-EXTRA added).
@@ -1542,6 +1586,10 @@ scan_stream(struct arc *s, const struct mg_format *fmt, int *tar)
 	r = archive_read_open(s->ao, s, NULL, in_read, NULL);
 	if (r == ARCHIVE_OK)
 		r = archive_read_next_header(s->ao, &e);
+	if (r == ARCHIVE_EOF && archive_filter_count(s->ao) >= 2) {
+		describe(s, s->ao);	/* it expands to nothing: no member */
+		return MG_OK;
+	}
 	if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
 		if (s->in->err == MG_ERR_IO)
 			return MG_ERR_IO;
@@ -1591,6 +1639,7 @@ scan_stream(struct arc *s, const struct mg_format *fmt, int *tar)
 	    nl > 4 && strcasecmp(rname + nl - 4, ".tar") == 0) {
 		*tar = 1;
 		s->instream = 1;
+		tar_pickle(s, s->peek, s->npeek);
 		if ((s->ar = archive_read_new()) == NULL)
 			return MG_ERR_NOMEM;
 		if (archive_read_support_format_tar(s->ar) != ARCHIVE_OK ||
@@ -1677,6 +1726,14 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 					s.prefix = s.skip = k;
 					break;
 				}
+	}
+	if (fmt == &mg_fmt_tar) {
+		const unsigned char *h;
+		size_t hn;
+
+		if (mg_rd_peek(rd, 512, &h, &hn) != MG_OK)
+			return MG_ERR_IO;
+		tar_pickle(&s, h, hn);
 	}
 	if (stream) {
 		ret = scan_stream(&s, fmt, &tar);

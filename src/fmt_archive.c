@@ -22,23 +22,41 @@ zip_probe(const unsigned char *h, size_t n, uint64_t size)
 	return 0;
 }
 
-/* POSIX and GNU tar: the magic, and a header checksum that adds up. */
+/*
+ * POSIX and GNU tar: the magic and a header checksum that adds up.  An old
+ * (v7) tar has no magic: a checksum that adds up over a header whose name
+ * is printable and whose size field is octal, a weaker bid.
+ */
 static int
 tar_probe(const unsigned char *h, size_t n, uint64_t size)
 {
 	unsigned long sum = 0, want = 0;
 	size_t i;
+	int digits = 0;
 
 	(void)size;
-	if (n < 512 || (memcmp(h + 257, "ustar", 5) != 0))
+	if (n < 512)
 		return 0;
 	for (i = 0; i < 512; i++)
 		sum += i >= 148 && i < 156 ? ' ' : h[i];
 	for (i = 148; i < 156 && h[i] == ' '; i++)
 		;
-	for (; i < 156 && h[i] >= '0' && h[i] <= '7'; i++)
+	for (; i < 156 && h[i] >= '0' && h[i] <= '7'; i++, digits++)
 		want = want * 8 + (unsigned long)(h[i] - '0');
-	return sum == want ? 60 : 0;
+	if (digits == 0 || sum != want)
+		return 0;
+	if (memcmp(h + 257, "ustar", 5) == 0)
+		return 60;
+	if (h[0] == '\0')
+		return 0;
+	for (i = 0; i < 100 && h[i] != '\0'; i++)
+		if (h[i] < 0x20 || h[i] == 0x7f)
+			return 0;
+	for (i = 124; i < 136 && h[i] == ' '; i++)
+		;
+	for (; i < 136 && h[i] >= '0' && h[i] <= '7'; i++)
+		;
+	return i < 136 && h[i] != '\0' && h[i] != ' ' ? 0 : 25;
 }
 
 static int
