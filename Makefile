@@ -4,7 +4,7 @@ CC       ?= cc
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
-PKGS      = libarchive libcrypto libcjson
+PKGS      = libarchive libcrypto libcjson zlib
 WARN      = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wvla \
             -Wstrict-prototypes -Wmissing-prototypes
 OPT      ?= -O2 -g

@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include <archive.h>
+#include <zlib.h>
 #include <archive_entry.h>
 #include <unicase.h>
 #include <uninorm.h>
@@ -67,6 +68,22 @@ struct emitted {
 	char		*dir;
 };
 
+/*
+ * A gzip stream, inflated with zlib rather than libarchive: libarchive's
+ * gzip reader does not check a member's CRC-32 and length, and a stream
+ * whose check fails must not pass.  Members follow each other; anything
+ * else after one is left for the trailing-bytes check.
+ */
+struct gz {
+	z_stream	 z;
+	int		 live;		/* inflateInit2 done */
+	int		 between;	/* a member ended; another may start */
+	int		 end;		/* no more expanded bytes */
+	uint64_t	 used;		/* raw bytes inflate consumed */
+	unsigned char	*out;
+	char		 why[128];
+};
+
 struct arc {
 	struct mg_scan_ctx *c;
 	const struct mg_scan_opts *o;
@@ -85,6 +102,7 @@ struct arc {
 	 * bytes, handed out again before the rest.
 	 */
 	struct archive	*ao;
+	struct gz	*gz;		/* instead of ao for gzip */
 	int		 instream;	/* expanded bytes count at stream level */
 	int		 rawsrc;	/* the member is the whole stream */
 	unsigned char	 peek[512];
@@ -432,6 +450,84 @@ count(struct arc *s, size_t n, int stream)
 		    (unsigned long long)disk, (unsigned long long)s->lim.ratio);
 }
 
+static void tap(struct arc *s, const unsigned char *p, size_t n);
+
+/* The next expanded block of a gzip stream; 0 at its end, -1 on error. */
+static int
+gz_block(struct arc *s, const void **b, size_t *n)
+{
+	struct gz *g = s->gz;
+	const unsigned char *c;
+	size_t cn, before;
+	int r;
+
+	*n = 0;
+	while (!g->end) {
+		if (g->z.avail_in == 0) {
+			if (mg_rd_chunk(s->in, &c, &cn) != MG_OK) {
+				snprintf(g->why, sizeof(g->why), "%s",
+				    mg_rd_why(s->in));
+				return -1;
+			}
+			tap(s, c, cn);
+			if (cn == 0) {
+				if (g->between) {
+					g->end = 1;
+					return 0;
+				}
+				snprintf(g->why, sizeof(g->why), "truncated "
+				    "gzip input");
+				return -1;
+			}
+			g->z.next_in = (unsigned char *)(uintptr_t)c;
+			g->z.avail_in = (uInt)cn;
+		}
+		if (g->between) {
+			/* Another member, or bytes that follow the stream. */
+			if (g->z.next_in[0] != 0x1f) {
+				g->end = 1;
+				return 0;
+			}
+			g->between = 0;
+		}
+		g->z.next_out = g->out;
+		g->z.avail_out = MG_RD_BUFSZ;
+		before = g->z.avail_in;
+		r = inflate(&g->z, Z_NO_FLUSH);
+		g->used += before - g->z.avail_in;
+		if (r == Z_STREAM_END) {
+			g->between = 1;
+			if (inflateReset(&g->z) != Z_OK) {
+				snprintf(g->why, sizeof(g->why), "zlib reset "
+				    "failed");
+				return -1;
+			}
+		} else if (r != Z_OK && r != Z_BUF_ERROR) {
+			snprintf(g->why, sizeof(g->why), "%s", g->z.msg != NULL ?
+			    g->z.msg : "damaged gzip data");
+			return -1;
+		}
+		if (MG_RD_BUFSZ - g->z.avail_out > 0) {
+			*b = g->out;
+			*n = MG_RD_BUFSZ - g->z.avail_out;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Why a stream's reader failed. */
+static const char *
+stream_why(const struct arc *s)
+{
+	const char *e;
+
+	if (s->gz != NULL)
+		return s->gz->why[0] != '\0' ? s->gz->why : "damaged gzip data";
+	e = archive_error_string(s->ao);
+	return e != NULL ? e : "decompression failed";
+}
+
 /*
  * Up to max expanded bytes of a stream at *p, without a copy: the peeked
  * ones first, then the rest of the block they came from, then the next
@@ -454,11 +550,16 @@ stream_take(struct arc *s, const unsigned char **p, size_t max)
 		return (la_ssize_t)n;
 	}
 	if (s->bn == 0) {
-		r = archive_read_data_block(s->ao, &b, &n, &off);
-		if (r == ARCHIVE_EOF)
-			return 0;
-		if (r < ARCHIVE_WARN)
-			return -1;
+		if (s->gz != NULL) {
+			if ((r = gz_block(s, &b, &n)) <= 0)
+				return r;
+		} else {
+			r = archive_read_data_block(s->ao, &b, &n, &off);
+			if (r == ARCHIVE_EOF)
+				return 0;
+			if (r < ARCHIVE_WARN)
+				return -1;
+		}
 		s->bp = b;
 		s->bn = n;
 	}
@@ -518,7 +619,8 @@ m_read(void *ctx, void *buf, size_t n)
 	k = s->rawsrc ? stream_data(s, buf, n) : archive_read_data(s->ar, buf,
 	    n);
 	if (k < 0) {
-		const char *e = archive_error_string(s->rawsrc ? s->ao : s->ar);
+		const char *e = s->rawsrc ? stream_why(s) :
+		    archive_error_string(s->ar);
 
 		snprintf(s->why, sizeof(s->why), "%s", e != NULL ? e :
 		    "the archive library failed");
@@ -550,10 +652,7 @@ st_read(struct archive *ar, void *ud, const void **buf)
 	}
 	k = stream_take(s, &p, SIZE_MAX);
 	if (k < 0) {
-		const char *e = archive_error_string(s->ao);
-
-		archive_set_error(ar, EIO, "%s", e != NULL ? e :
-		    "decompression failed");
+		archive_set_error(ar, EIO, "%s", stream_why(s));
 		return ARCHIVE_FATAL;
 	}
 	count(s, (size_t)k, 1);
@@ -736,7 +835,8 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 	m->ordinal = (size_t)c->arc_members;
 	m->disk_dev = s->a->disk_dev;
 	m->disk_ino = s->a->disk_ino;
-	sz = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+	sz = e != NULL && archive_entry_size_is_set(e) ?
+	    archive_entry_size(e) : -1;
 	src.read = m_read;
 	src.skip = NULL;
 	src.why = m_why;
@@ -1532,13 +1632,11 @@ stream_tail(struct arc *s)
 		if ((k = stream_data(s, s->sbuf, MG_RD_BUFSZ)) == 0)
 			break;
 		if (k < 0) {
-			const char *e = archive_error_string(s->ao);
-
 			s->incomplete = 1;
 			mg_artifact_add(s->a, MG_R_ARC_CORRUPT,
 			    MG_FINDING_NO_OFFSET, NULL, "the compressed stream "
-			    "is damaged after the tar archive: %s", e != NULL ?
-			    e : "unknown error");
+			    "is damaged after the tar archive: %s",
+			    stream_why(s));
 			return;
 		}
 		for (i = 0; !noted && i < (size_t)k && s->sbuf[i] == 0; i++)
@@ -1575,6 +1673,25 @@ scan_stream(struct arc *s, const struct mg_format *fmt, int *tar)
 	size_t nl;
 	int r;
 
+	e = NULL;
+	if (fmt == &mg_fmt_gzip) {
+		if ((s->gz = calloc(1, sizeof(*s->gz))) == NULL ||
+		    (s->gz->out = malloc(MG_RD_BUFSZ)) == NULL)
+			return MG_ERR_NOMEM;
+		/* 16 + MAX_WBITS: gzip framing, checked CRC-32 and length. */
+		if (inflateInit2(&s->gz->z, 16 + MAX_WBITS) != Z_OK)
+			return MG_ERR_NOMEM;
+		s->gz->live = 1;
+		if (s->a->metadata == NULL &&
+		    (s->a->metadata = cJSON_CreateObject()) == NULL)
+			return MG_ERR_NOMEM;
+		if ((s->desc = cJSON_CreateObject()) == NULL)
+			return MG_ERR_NOMEM;
+		cJSON_AddItemToObject(s->a->metadata, "archive", s->desc);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(s->desc, "filters"),
+		    cJSON_CreateString("gzip"));
+		goto peek;
+	}
 	if ((s->ao = archive_read_new()) == NULL)
 		return MG_ERR_NOMEM;
 	if (setup(s->ao, fmt) != 0) {
@@ -1608,6 +1725,7 @@ scan_stream(struct arc *s, const struct mg_format *fmt, int *tar)
 		return MG_OK;
 	}
 	describe(s, s->ao);
+peek:
 	/* The first expanded bytes, to see what the stream holds. */
 	while (s->npeek < sizeof(s->peek)) {
 		const unsigned char *p;
@@ -1617,11 +1735,9 @@ scan_stream(struct arc *s, const struct mg_format *fmt, int *tar)
 		if (k < 0) {
 			if (s->in->err == MG_ERR_IO)
 				return MG_ERR_IO;
-			why = archive_error_string(s->ao);
 			s->incomplete = 1;
 			mg_artifact_add(s->a, MG_R_ARC_CORRUPT, 0, NULL, "the %s "
-			    "stream is damaged: %s", fmt->name, why != NULL ?
-			    why : "unknown error");
+			    "stream is damaged: %s", fmt->name, stream_why(s));
 			return MG_OK;
 		}
 		if (k == 0)
@@ -1739,7 +1855,8 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		ret = scan_stream(&s, fmt, &tar);
 		/* Raw bytes the decompressor did not take follow the stream. */
 		if (ret == MG_OK && !s.stop && !s.incomplete && !s.data_err)
-			used = (uint64_t)archive_filter_bytes(s.ao, -1);
+			used = s.gz != NULL ? s.gz->used + s.prefix :
+			    (uint64_t)archive_filter_bytes(s.ao, -1);
 	} else if ((s.ar = archive_read_new()) == NULL)
 		ret = MG_ERR_NOMEM;
 	else if (setup(s.ar, fmt) != 0) {
@@ -1860,6 +1977,12 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	free(s.capbuf);
 	free(s.zbuf);
 	free(s.sbuf);
+	if (s.gz != NULL) {
+		if (s.gz->live)
+			inflateEnd(&s.gz->z);
+		free(s.gz->out);
+		free(s.gz);
+	}
 	for (i = 0; i < s.nz; i++)
 		free(s.z[i].name);
 	free(s.z);

@@ -602,6 +602,43 @@ START_TEST(sarif_points_at_the_archive)
 }
 END_TEST
 
+/*
+ * Streams and zips that real writers make pass: a gzip of two members
+ * (its expanded bytes are the model), an empty gzip, and a zip whose last
+ * member is a stored zip, whose end record is member data.
+ */
+START_TEST(odd_but_benign)
+{
+	static const char *const files[] = { "ok-multi.gguf.gz", "ok-empty.gz",
+	    "ok-stored-inner.zip" };
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct run r;
+
+		if (!have(files[i]))
+			continue;
+		r = scan(files[i], NULL);
+		ck_assert_msg(r.t.status == 0, "%s: exit %d:%s", files[i],
+		    r.t.status, dump(&r));
+		run_free(&r);
+	}
+	{
+		struct run r;
+		const cJSON *a;
+		char want[65];
+
+		if (!have("ok-multi.gguf.gz"))
+			return;
+		r = scan("ok-multi.gguf.gz", NULL);
+		a = expect_listed(&r, "ok-multi.gguf.gz!ok-multi.gguf", "gguf");
+		sha256_file(fp("in/model.gguf"), want);
+		ck_assert_str_eq(str_of(a, "sha256"), want);
+		run_free(&r);
+	}
+}
+END_TEST
+
 START_TEST(benign_scan)
 {
 	const struct benign *b = &benign[_i];
@@ -899,6 +936,10 @@ static const struct hazard {
 	    { NULL, NULL } },
 	{ "haz-eocd.zip", "ARC-ZIPDIR", "haz-eocd.zip", NULL, 1,
 	    { NULL, NULL } },
+	{ "haz-crc.gguf.gz", "ARC-CORRUPT", "haz-crc.gguf.gz", NULL, 1,
+	    { NULL, NULL } },
+	{ "haz-tarpoly.tar.gz", "FMT-POLYGLOT", "haz-tarpoly.tar.gz", NULL, 1,
+	    { NULL, NULL } },
 	{ "haz-bang.zip", "ARC-PATH", "haz-bang.zip", NULL, 1,
 	    { "haz-bang.zip!a!model.gguf", NULL } },
 	{ "haz-badgguf.tar", NULL, "haz-badgguf.tar!model.gguf",
@@ -1160,6 +1201,7 @@ archive_suite(void)
 	tcase_add_test(tc, where_matcher);
 	tcase_add_test(tc, surrogates_become_bytes);
 	tcase_add_test(tc, sevenzip_nested_fails_closed);
+	tcase_add_test(tc, odd_but_benign);
 	tcase_add_test(tc, sarif_points_at_the_archive);
 	tcase_add_test(tc, sidecar_member_beside_model);
 	tcase_add_loop_test(tc, benign_scan, 0, NBENIGN);
