@@ -119,7 +119,20 @@ mg_fmt_by_name(const char *name)
 int
 mg_fmt_same_name(const struct mg_format *a, const struct mg_format *b)
 {
-	return a == b || strcmp(a->name, b->name) == 0;
+	/* Two entries report one name: the reading differs, the format not. */
+	static const struct mg_format *const pairs[][2] = {
+		{ &mg_fmt_torch_legacy, &mg_fmt_pytorch },
+		{ &mg_fmt_numpy, &mg_fmt_npz },
+	};
+	size_t i;
+
+	if (a == b)
+		return 1;
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		if ((a == pairs[i][0] && b == pairs[i][1]) ||
+		    (a == pairs[i][1] && b == pairs[i][0]))
+			return 1;
+	return 0;
 }
 
 size_t

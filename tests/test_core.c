@@ -15,6 +15,7 @@
 
 #include "artifact.h"
 #include "err.h"
+#include "fmt.h"
 #include "hash.h"
 #include "jsonlex.h"
 #include "limits.h"
@@ -514,6 +515,47 @@ START_TEST(no_parser_keeps_its_own_cap)
 }
 END_TEST
 
+/*
+ * Formats are table entries: no source compares an artifact's format, a
+ * claim or an unchecked reading by its name, and two entries share a name
+ * only where mg_fmt_same_name says they are one reported format.
+ */
+START_TEST(formats_compared_by_entry)
+{
+	static const char *const banned[] = { "format->name, \"",
+	    "format->name) == 0", "strcmp(a->format", "strcmp(fmt->name",
+	    "claimed_as->name)", "unchecked_as->name)", NULL };
+	char dir[4096], path[4400];
+	struct dirent *de;
+	size_t i, j, k;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/src", tu_env("MG_SRCDIR"));
+	ck_assert_ptr_nonnull(d = opendir(dir));
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		char *text;
+
+		if (n < 3 || strcmp(de->d_name + n - 2, ".c") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		ck_assert_ptr_nonnull(text = tu_slurp(path, NULL));
+		for (k = 0; banned[k] != NULL; k++)
+			ck_assert_msg(strstr(text, banned[k]) == NULL,
+			    "src/%s compares a format by name (%s)", de->d_name,
+			    banned[k]);
+		free(text);
+	}
+	closedir(d);
+	for (i = 0; i < mg_fmt_count(); i++)
+		for (j = i + 1; j < mg_fmt_count(); j++)
+			if (strcmp(mg_fmt_at(i)->name, mg_fmt_at(j)->name) == 0)
+				ck_assert_msg(mg_fmt_same_name(mg_fmt_at(i),
+				    mg_fmt_at(j)), "two entries named %s",
+				    mg_fmt_at(i)->name);
+}
+END_TEST
+
 /* Chat templates: real ones pass, injection markers do not. */
 START_TEST(template_markers)
 {
@@ -884,6 +926,7 @@ core_suite(void)
 	tcase_add_test(tc, findings_cap_and_limit_rule);
 	tcase_add_test(tc, findings_capped_per_rule);
 	tcase_add_test(tc, no_parser_keeps_its_own_cap);
+	tcase_add_test(tc, formats_compared_by_entry);
 	tcase_add_test(tc, printable_defuses_controls_and_workflow_commands);
 	tcase_add_test(tc, strset_dups);
 	tcase_add_test(tc, path_keys);
