@@ -125,6 +125,15 @@ struct arc {
 	char		*capbuf;	/* the sidecar member being read */
 	size_t		 capn, capcap;
 	int		 capturing, capover;
+
+	/* The members a format's check judges (fmt->check set). */
+	const struct mg_format *fmt;
+	struct mg_member *mem;
+	size_t		 nmem, memcap;
+	unsigned char	*kbuf;		/* MG_MEMBER_KEEP: the member's bytes */
+	size_t		 kn, kcap;
+	int		 keeping, kover;
+	uint64_t	 kept_total;
 	uint64_t	 mgot;		/* bytes of the current member */
 	uint64_t	 expanded;	/* bytes of this archive's members */
 };
@@ -503,6 +512,33 @@ keep_capture(struct arc *s, const void *buf, size_t k)
 	s->capn += k;
 }
 
+/* A member a format's check reads (MG_MEMBER_KEEP), within the caps. */
+static void
+keep_member(struct arc *s, const void *buf, size_t k)
+{
+	if (k > MG_ARC_KEEP - s->kn ||
+	    k > MG_ARC_KEEP_TOTAL - s->kept_total) {
+		s->kover = 1;
+		return;
+	}
+	if (s->kn + k > s->kcap) {
+		size_t ncap = s->kcap ? s->kcap : 4096;
+		unsigned char *nb;
+
+		while (ncap < s->kn + k)
+			ncap *= 2;
+		if ((nb = realloc(s->kbuf, ncap)) == NULL) {
+			s->kover = 1;
+			return;
+		}
+		s->kbuf = nb;
+		s->kcap = ncap;
+	}
+	memcpy(s->kbuf + s->kn, buf, k);
+	s->kn += k;
+	s->kept_total += k;
+}
+
 static ssize_t
 m_read(void *ctx, void *buf, size_t n)
 {
@@ -526,6 +562,8 @@ m_read(void *ctx, void *buf, size_t n)
 	}
 	if (s->capturing && k > 0 && !s->capover)
 		keep_capture(s, buf, (size_t)k);
+	if (s->keeping && k > 0 && !s->kover)
+		keep_member(s, buf, (size_t)k);
 	count(s, (size_t)k, 0);
 	if (s->stop) {
 		errno = EFBIG;
@@ -688,6 +726,44 @@ apply_sides(struct arc *s)
 	return MG_OK;
 }
 
+/* Record a member for the format's check (its artifact, if kept, later). */
+static int
+note_member(struct arc *s, const struct mg_artifact *m, const char *name,
+    size_t nlen, unsigned role, int ok)
+{
+	struct mg_member *v;
+
+	if (s->nmem == s->memcap) {
+		size_t ncap = s->memcap ? s->memcap * 2 : 16;
+		struct mg_member *nv = realloc(s->mem, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return MG_ERR_NOMEM;
+		s->mem = nv;
+		s->memcap = ncap;
+	}
+	v = &s->mem[s->nmem];
+	memset(v, 0, sizeof(*v));
+	if ((v->name = strndup(name, nlen)) == NULL)
+		return MG_ERR_NOMEM;
+	s->nmem++;
+	v->nlen = nlen;
+	v->size = s->mgot;
+	v->read = ok;
+	v->role = role;
+	v->format = m->format;
+	memcpy(v->sha256, m->sha256, sizeof(v->sha256));
+	if (role & MG_MEMBER_KEEP) {
+		v->kept_whole = ok && !s->kover;
+		if (s->kn > 0 && (v->kept = malloc(s->kn)) == NULL)
+			return MG_ERR_NOMEM;
+		if (s->kn > 0)
+			memcpy(v->kept, s->kbuf, s->kn);
+		v->nkept = s->kn;
+	}
+	return MG_OK;
+}
+
 /*
  * Scan one regular member into its own artifact, then read whatever of it
  * the scan left (limits count every byte).  The artifact goes to the
@@ -703,10 +779,14 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 	const char *base;
 	int64_t sz;
 	size_t i;
-	int which;
+	int which, r;
+	unsigned role = 0;
 
 	if ((ml = level(c, s->depth + 1)) == NULL)
 		return MG_ERR_NOMEM;
+	if (s->fmt->check != NULL && s->fmt->role != NULL)
+		role = s->fmt->role(s->nmem > 0 ? s->mem[0].name : name,
+		    s->nmem > 0 ? s->mem[0].nlen : nlen, name, nlen);
 	if ((m = malloc(sizeof(*m))) == NULL)
 		return MG_ERR_NOMEM;
 	mg_artifact_init(m);
@@ -742,7 +822,13 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 	s->capturing = which >= 0;
 	s->capn = 0;
 	s->capover = 0;
-	mg_scan_member(c, s->o, &src, m, s->depth + 1);
+	s->keeping = (role & MG_MEMBER_KEEP) != 0;
+	s->kn = 0;
+	s->kover = 0;
+	if (role & MG_MEMBER_RAW)
+		mg_scan_member_raw(c, s->o, &src, m, s->depth + 1);
+	else
+		mg_scan_member(c, s->o, &src, m, s->depth + 1);
 	/* Read the rest: every byte counts against the limits. */
 	if (ml->rd.err == 0 && mg_rd_drain(&ml->rd) == MG_OK)
 		m->size = ml->rd.pulled;
@@ -764,6 +850,13 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 		s->z[s->nz - 1].read = 1;
 	}
 	s->capturing = 0;
+	s->keeping = 0;
+	if (s->fmt->check != NULL && (r = note_member(s, m, name, nlen, role,
+	    ml->rd.err == 0 && !s->data_err && !s->stop)) != MG_OK) {
+		mg_artifact_free(m);
+		free(m);
+		return r;
+	}
 	if (which >= 0 && keep_side(s, name, (size_t)(base - name), which,
 	    ml->rd.err != 0 || s->data_err || s->stop) != MG_OK) {
 		mg_artifact_free(m);
@@ -780,6 +873,8 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 		free(m);
 		return MG_ERR_NOMEM;
 	}
+	if (s->fmt->check != NULL)
+		s->mem[s->nmem - 1].art = m;
 	if (s->o->sidecars) {
 		if (s->nem == s->emcap) {
 			size_t ncap = s->emcap ? s->emcap * 2 : 16;
@@ -1637,6 +1732,7 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	s.lim = mg_arc_limits_eff(&o->arc);
 	s.in = rd;
 	s.a = a;
+	s.fmt = fmt;
 	s.depth = depth;
 	if (depth == 0) {
 		c->arc_members = 0;
@@ -1792,6 +1888,24 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	}
 	if (ret == MG_OK && s.nsides > 0)
 		ret = apply_sides(&s);
+	/* A model format on the container: judged once every member is in. */
+	if (ret == MG_OK && !s.stop && fmt->check != NULL) {
+		struct mg_members ms;
+
+		ms.v = s.mem;
+		ms.n = s.nmem;
+		r = fmt->check(&ms, a);
+		if (r == MG_ERR_NOMEM)
+			ret = r;
+		else if (r != MG_OK)
+			s.incomplete = 1;
+	}
+	for (i = 0; i < s.nmem; i++) {
+		free(s.mem[i].name);
+		free(s.mem[i].kept);
+	}
+	free(s.mem);
+	free(s.kbuf);
 	for (i = 0; i < s.nsides; i++) {
 		free(s.sides[i].dir);
 		free(s.sides[i].buf);
