@@ -4,7 +4,8 @@ CC       ?= cc
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
-PKGS      = libarchive libcrypto libcjson
+# zlib: libarchive has no raw zlib reader and joblib's default compression is zlib.
+PKGS      = libarchive libcrypto libcjson zlib
 WARN      = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wvla \
             -Wstrict-prototypes -Wmissing-prototypes
 OPT      ?= -O2 -g

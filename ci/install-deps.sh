@@ -5,8 +5,9 @@
 set -eu
 
 # libunistring: case-folding and NFC normalisation of archive member names
-# (ARC-DUP), which glibc does not provide.
-PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev check"
+# (ARC-DUP), which glibc does not provide.  zlib1g-dev: libarchive has no
+# raw zlib reader and joblib's default compression is zlib.
+PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev zlib1g-dev check"
 # Test-only validators: SARIF JSON schema (python3-jsonschema) and JUnit XSD
 # (xmllint from libxml2-utils), used by tests/test_gate_report.c.
 PKGS="$PKGS python3-jsonschema libxml2-utils"
@@ -26,14 +27,14 @@ PKGS="$PKGS $ARC_PKGS"
 BUILD_ONLY=0
 if [ "${1:-}" = "--build" ]; then
 	BUILD_ONLY=1
-	PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev"
+	PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev zlib1g-dev"
 fi
 
 have_build() {
 	command -v cc >/dev/null 2>&1 || return 1
 	command -v make >/dev/null 2>&1 || return 1
 	command -v pkg-config >/dev/null 2>&1 || return 1
-	pkg-config --exists libarchive libcrypto libcjson 2>/dev/null &&
+	pkg-config --exists libarchive libcrypto libcjson zlib 2>/dev/null &&
 	    [ -f /usr/include/unicase.h ]
 }
 # Test-only writers of the pickle fixtures (fixtures/writers/): the real
@@ -52,7 +53,7 @@ have_all() {
 	command -v cc >/dev/null 2>&1 || return 1
 	command -v make >/dev/null 2>&1 || return 1
 	command -v pkg-config >/dev/null 2>&1 || return 1
-	pkg-config --exists libarchive libcrypto libcjson check 2>/dev/null ||
+	pkg-config --exists libarchive libcrypto libcjson zlib check 2>/dev/null ||
 	    return 1
 	[ -f /usr/include/unicase.h ] || return 1
 	command -v xmllint >/dev/null 2>&1 || return 1

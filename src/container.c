@@ -16,6 +16,11 @@
  *
  * Limits are counted on bytes actually decompressed (ARC-LIMIT): reading
  * stops as soon as one is passed, so a bomb costs at most the limit.
+ *
+ * A raw zlib stream (joblib's default compression) has no libarchive
+ * reader: zlib inflates it in chunks in place of the libarchive filter,
+ * and everything downstream (the tar check, the one member, the limits)
+ * is the same.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -28,6 +33,7 @@
 #include <archive_entry.h>
 #include <unicase.h>
 #include <uninorm.h>
+#include <zlib.h>
 
 #include "container.h"
 #include "artifact.h"
@@ -84,6 +90,7 @@ struct arc {
 	 * bytes, handed out again before the rest.
 	 */
 	struct archive	*ao;
+	struct zin	*zl;		/* a zlib stream: inflated here, no ao */
 	int		 instream;	/* expanded bytes count at stream level */
 	int		 rawsrc;	/* the member is the whole stream */
 	unsigned char	 peek[512];
@@ -136,6 +143,16 @@ struct arc {
 	uint64_t	 kept_total;
 	uint64_t	 mgot;		/* bytes of the current member */
 	uint64_t	 expanded;	/* bytes of this archive's members */
+};
+
+/* A raw zlib stream being inflated. */
+struct zin {
+	z_stream	 z;
+	int		 ended;		/* Z_STREAM_END seen */
+	int		 eof;		/* the input ended */
+	struct archive_entry *e;	/* the one member's entry */
+	char		 why[160];
+	unsigned char	 out[MG_RD_BUFSZ];
 };
 
 struct mg_arc_limits
@@ -440,6 +457,68 @@ count(struct arc *s, size_t n, int stream)
 }
 
 /*
+ * Inflate the next block of a zlib stream into s->bp/s->bn, pulling the
+ * container's bytes through the reader as needed: the block's size, 0
+ * at the end of the stream, -1 on damage or truncation (zl->why says).
+ */
+static la_ssize_t
+zl_block(struct arc *s)
+{
+	struct zin *zl = s->zl;
+	const unsigned char *p;
+	size_t n;
+	int r;
+
+	if (zl->ended)
+		return 0;
+	zl->z.next_out = zl->out;
+	zl->z.avail_out = sizeof(zl->out);
+	while (zl->z.avail_out == sizeof(zl->out)) {
+		if (zl->z.avail_in == 0 && !zl->eof) {
+			if (mg_rd_chunk(s->in, &p, &n) != MG_OK) {
+				snprintf(zl->why, sizeof(zl->why), "%s",
+				    mg_rd_why(s->in));
+				return -1;
+			}
+			tap(s, p, n);
+			if (n == 0)
+				zl->eof = 1;
+			zl->z.next_in = (unsigned char *)(uintptr_t)p;
+			zl->z.avail_in = (uInt)n;	/* n <= the window */
+		}
+		r = inflate(&zl->z, Z_NO_FLUSH);
+		if (r == Z_STREAM_END) {
+			zl->ended = 1;
+			break;
+		}
+		if (r == Z_BUF_ERROR && zl->eof) {
+			snprintf(zl->why, sizeof(zl->why), "the zlib stream is "
+			    "truncated after %llu bytes",
+			    (unsigned long long)zl->z.total_in);
+			return -1;
+		}
+		if (r != Z_OK && r != Z_BUF_ERROR) {
+			snprintf(zl->why, sizeof(zl->why), "zlib: %s after %llu "
+			    "bytes", zl->z.msg != NULL ? zl->z.msg : "damaged",
+			    (unsigned long long)zl->z.total_in);
+			return -1;
+		}
+	}
+	s->bp = zl->out;
+	s->bn = sizeof(zl->out) - zl->z.avail_out;
+	return s->bn > 0 ? (la_ssize_t)s->bn : 0;
+}
+
+/* What the decompressor said when a stream failed. */
+static const char *
+stream_why(struct arc *s)
+{
+	if (s->zl != NULL)
+		return s->zl->why[0] != '\0' ? s->zl->why : NULL;
+	return archive_error_string(s->ao);
+}
+
+/*
  * Up to max expanded bytes of a stream at *p, without a copy: the peeked
  * ones first, then the rest of the block they came from, then the next
  * block.  Blocks, not archive_read_data(): a copying read that meets an
@@ -460,7 +539,12 @@ stream_take(struct arc *s, const unsigned char **p, size_t max)
 		s->opeek += n;
 		return (la_ssize_t)n;
 	}
-	if (s->bn == 0) {
+	if (s->bn == 0 && s->zl != NULL) {
+		la_ssize_t k = zl_block(s);
+
+		if (k <= 0)
+			return k;
+	} else if (s->bn == 0) {
 		r = archive_read_data_block(s->ao, &b, &n, &off);
 		if (r == ARCHIVE_EOF)
 			return 0;
@@ -552,7 +636,8 @@ m_read(void *ctx, void *buf, size_t n)
 	k = s->rawsrc ? stream_data(s, buf, n) : archive_read_data(s->ar, buf,
 	    n);
 	if (k < 0) {
-		const char *e = archive_error_string(s->rawsrc ? s->ao : s->ar);
+		const char *e = s->rawsrc ? stream_why(s) :
+		    archive_error_string(s->ar);
 
 		snprintf(s->why, sizeof(s->why), "%s", e != NULL ? e :
 		    "the archive library failed");
@@ -586,7 +671,7 @@ st_read(struct archive *ar, void *ud, const void **buf)
 	}
 	k = stream_take(s, &p, SIZE_MAX);
 	if (k < 0) {
-		const char *e = archive_error_string(s->ao);
+		const char *e = stream_why(s);
 
 		archive_set_error(ar, EIO, "%s", e != NULL ? e :
 		    "decompression failed");
@@ -1583,7 +1668,7 @@ stream_tail(struct arc *s)
 		if ((k = stream_data(s, s->sbuf, MG_RD_BUFSZ)) == 0)
 			break;
 		if (k < 0) {
-			const char *e = archive_error_string(s->ao);
+			const char *e = stream_why(s);
 
 			s->incomplete = 1;
 			mg_artifact_add(s->a, MG_R_ARC_CORRUPT,
@@ -1610,6 +1695,59 @@ stream_tail(struct arc *s)
 }
 
 /*
+ * A raw zlib stream (RFC 1950: CM 8, a window of at most 32 KiB, no
+ * preset dictionary, a header check that divides by 31), which libarchive
+ * does not read: inflated by zl_block.  Returns 0 with its entry made,
+ * 1 when the stream is not zlib, or MG_ERR_NOMEM / MG_ERR_IO.
+ */
+static int
+zl_open(struct arc *s, struct archive_entry **e)
+{
+	const unsigned char *h;
+	size_t n;
+	cJSON *o, *f;
+
+	if (mg_rd_peek(s->in, 2, &h, &n) != MG_OK)
+		return MG_ERR_IO;
+	if (n < 2 || (h[0] & 0x0f) != 8 || (h[0] >> 4) > 7 ||
+	    (h[1] & 0x20) != 0 || ((unsigned)h[0] << 8 | h[1]) % 31 != 0)
+		return 1;
+	if ((s->zl = calloc(1, sizeof(*s->zl))) == NULL)
+		return MG_ERR_NOMEM;
+	if (inflateInit(&s->zl->z) != Z_OK) {
+		free(s->zl);
+		s->zl = NULL;
+		return MG_ERR_NOMEM;
+	}
+	if ((*e = s->zl->e = archive_entry_new()) == NULL)
+		return MG_ERR_NOMEM;
+	/* The report's "archive" object, as describe() makes it. */
+	if (s->a->metadata == NULL &&
+	    (s->a->metadata = cJSON_CreateObject()) == NULL)
+		return MG_ERR_NOMEM;
+	if ((o = cJSON_CreateObject()) == NULL)
+		return MG_ERR_NOMEM;
+	cJSON_AddItemToObject(s->a->metadata, "archive", o);
+	if ((f = cJSON_AddArrayToObject(o, "filters")) == NULL)
+		return MG_ERR_NOMEM;
+	cJSON_AddItemToArray(f, cJSON_CreateString("zlib"));
+	s->desc = o;
+	return 0;
+}
+
+static void
+zl_close(struct arc *s)
+{
+	if (s->zl == NULL)
+		return;
+	inflateEnd(&s->zl->z);
+	if (s->zl->e != NULL)
+		archive_entry_free(s->zl->e);
+	free(s->zl);
+	s->zl = NULL;
+}
+
+/*
  * A compressed stream.  It holds a tar when its expanded bytes start like
  * one and its name says so (bundle.tar.gz, .tgz): the tar's members are
  * then the stream's, written bundle.tar.gz!dir/model.gguf.  Otherwise the
@@ -1626,6 +1764,11 @@ scan_stream(struct arc *s, const struct mg_format *fmt, int *tar)
 	size_t nl;
 	int r;
 
+	if ((r = zl_open(s, &e)) != 1) {
+		if (r < 0)
+			return r;
+		goto opened;
+	}
 	if ((s->ao = archive_read_new()) == NULL)
 		return MG_ERR_NOMEM;
 	if (setup(s->ao, fmt) != 0) {
@@ -1655,6 +1798,7 @@ scan_stream(struct arc *s, const struct mg_format *fmt, int *tar)
 		return MG_OK;
 	}
 	describe(s, s->ao);
+opened:
 	/* The first expanded bytes, to see what the stream holds. */
 	while (s->npeek < sizeof(s->peek)) {
 		const unsigned char *p;
@@ -1664,7 +1808,7 @@ scan_stream(struct arc *s, const struct mg_format *fmt, int *tar)
 		if (k < 0) {
 			if (s->in->err == MG_ERR_IO)
 				return MG_ERR_IO;
-			why = archive_error_string(s->ao);
+			why = stream_why(s);
 			s->incomplete = 1;
 			mg_artifact_add(s->a, MG_R_ARC_CORRUPT, 0, NULL, "the %s "
 			    "stream is damaged: %s", fmt->name, why != NULL ?
@@ -1778,7 +1922,8 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		ret = scan_stream(&s, fmt, &tar);
 		/* Raw bytes the decompressor did not take follow the stream. */
 		if (ret == MG_OK && !s.stop && !s.incomplete && !s.data_err)
-			used = (uint64_t)archive_filter_bytes(s.ao, -1);
+			used = s.zl != NULL ? (uint64_t)s.zl->z.total_in :
+			    (uint64_t)archive_filter_bytes(s.ao, -1);
 	} else if ((s.ar = archive_read_new()) == NULL)
 		ret = MG_ERR_NOMEM;
 	else if (setup(s.ar, fmt) != 0) {
@@ -1834,6 +1979,7 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	if (s.ao != NULL)
 		archive_read_free(s.ao);
 	s.ar = s.ao = NULL;
+	zl_close(&s);
 
 	/* Read the container to its end: it is hashed, and a zip checked. */
 	if (ret == MG_OK && s.sevenz == 2)

@@ -259,14 +259,16 @@ static const char *const compressed_exts[] = { NULL };
 
 /*
  * A compressed stream that a loader decompresses and unpickles
- * (joblib.load).  Decompression comes with the container support: until
- * then it is recognised by name and content, never by content alone (a
- * .tar.gz of documents is not a model).
+ * (joblib.load), recognised by name and content, never by content alone
+ * (a .tar.gz of documents is not a model).  container.c reads it: zlib
+ * (joblib's default compression, which has no format of its own in the
+ * table) through zlib, the others through libarchive's filters.
  */
 const struct mg_format mg_fmt_compressed = {
 	.name = "compressed",
 	.exts = compressed_exts,
 	.probe = never_compressed,
+	.flags = MG_FMT_CONTAINER | MG_FMT_ARCHIVE | MG_FMT_STREAM,
 };
 
 const struct mg_format *

@@ -293,19 +293,10 @@ scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		a->unsupported = 1;
 		a->unchecked_as = fmt;
 		stopped = 1;
-		if (fmt == &mg_fmt_compressed)
-			mg_artifact_add(a, MG_R_FMT_UNSUPPORTED,
-			    MG_FINDING_NO_OFFSET, NULL, "the content is a "
-			    "compressed stream that loaders going by its name "
-			    "decompress and unpickle; modelgate does not "
-			    "decompress it yet, so nothing in it was checked");
-		else
-			mg_artifact_add(a, MG_R_FMT_UNSUPPORTED,
-			    MG_FINDING_NO_OFFSET, NULL, "%s %s; modelgate does "
-			    "not check this format yet, so nothing in it was "
-			    "checked", fmt->probe(head, n, src->size) > 0 ?
-			    "the content is" : "the name says it is",
-			    fmt->name);
+		mg_artifact_add(a, MG_R_FMT_UNSUPPORTED, MG_FINDING_NO_OFFSET,
+		    NULL, "%s %s; modelgate does not check this format yet, so "
+		    "nothing in it was checked", fmt->probe(head, n, src->size) >
+		    0 ? "the content is" : "the name says it is", fmt->name);
 		r = MG_OK;
 	} else if (claim != NULL && !same_reading(fmt, claim) &&
 	    unpickles(claim) && fmt->exts[0] != NULL) {
