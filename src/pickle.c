@@ -2712,8 +2712,21 @@ classify(const struct mg_pickle_pol *pol, int ts, const char *module,
 int
 mg_pickle_listed_unsafe(const char *dotted)
 {
-	return dotted[0] != '\0' && any_match(mg_pickle_unsafe_default,
-	    count_nul(mg_pickle_unsafe_default), dotted, 1);
+	size_t i, n, k = strlen(dotted);
+
+	if (k == 0)
+		return 0;
+	if (any_match(mg_pickle_unsafe_default,
+	    count_nul(mg_pickle_unsafe_default), dotted, 1))
+		return 1;
+	/* "m.*" covers the module m itself (any_match wants more). */
+	for (i = 0; mg_pickle_unsafe_default[i] != NULL; i++) {
+		n = strlen(mg_pickle_unsafe_default[i]);
+		if (n == k + 2 && strncmp(mg_pickle_unsafe_default[i], dotted,
+		    k) == 0 && strcmp(mg_pickle_unsafe_default[i] + k, ".*") == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* Why the built-in rules alone make an import unsafe, when not a list. */

@@ -71,6 +71,14 @@ mg_tscode_unsafe(const char *q, int called)
 	return mg_pickle_listed_unsafe(b);
 }
 
+/* An imported module or module.name: the module alone counts too. */
+static int
+imported_unsafe(const char *q)
+{
+	return mg_tscode_unsafe(q, 0) || (!prefixed(q, "torch") &&
+	    !prefixed(q, "ops") && mg_pickle_listed_unsafe(q));
+}
+
 static int
 id_start(unsigned char c)
 {
@@ -247,8 +255,8 @@ mg_tscode_scan(const unsigned char *p, size_t n, const char *file,
 				snprintf(q, sizeof(q), "%s.%s", mod, name);
 			else
 				snprintf(q, sizeof(q), "%s", name);
-			if (mg_tscode_unsafe(q, 1) || (mode == 3 &&
-			    mg_tscode_unsafe(mod, 0)) || cut) {
+			if (imported_unsafe(q) || (mode == 3 &&
+			    imported_unsafe(mod)) || cut) {
 				if ((r = report(a, file, line, q, "imports",
 				    hits)) != MG_OK)
 					return r;
