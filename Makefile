@@ -4,6 +4,8 @@ CC       ?= cc
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
+# zlib: gzip streams are inflated with it (libarchive's gzip reader does not
+# check CRC-32 and length), and joblib's default compression is raw zlib.
 PKGS      = libarchive libcrypto libcjson zlib
 WARN      = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wvla \
             -Wstrict-prototypes -Wmissing-prototypes

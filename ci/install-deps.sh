@@ -6,7 +6,8 @@ set -eu
 
 # libunistring: case-folding and NFC normalisation of archive member names
 # (ARC-DUP), which glibc does not provide.  zlib: gzip streams are inflated
-# with it because libarchive's gzip reader does not check CRC-32 and length.
+# with it because libarchive's gzip reader does not check CRC-32 and length,
+# and joblib's default compression is a raw zlib stream libarchive cannot read.
 PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev zlib1g-dev check"
 # Test-only validators: SARIF JSON schema (python3-jsonschema) and JUnit XSD
 # (xmllint from libxml2-utils), used by tests/test_gate_report.c.

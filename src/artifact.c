@@ -66,6 +66,7 @@ mg_artifact_free(struct mg_artifact *a)
 		free(a->imports[i].name);
 	}
 	free(a->imports);
+	free(a->storages);
 	free(a->ttypes);
 	mg_artifact_init(a);
 }

@@ -61,6 +61,18 @@ struct mg_import {
 					   as opcodes */
 };
 
+/*
+ * A storage a PyTorch pickle declares by persistent id ('storage',
+ * torch.XStorage, key, location, numel): the zip checker finds its bytes
+ * in the member <root>/data/<key> (container.c, fmt_torch.c).
+ */
+struct mg_storage {
+	char		 key[64];
+	uint64_t	 numel;		/* elements */
+	unsigned	 elsize;	/* bytes per element */
+	const char	*dtype;		/* static: "F32", "BF16", ... */
+};
+
 /* Flags for the optional numeric fields. */
 #define MG_HAVE_PARAMS	0x1u
 #define MG_HAVE_CTX	0x2u
@@ -151,6 +163,16 @@ struct mg_artifact {
 	/* Imports of the pickles in the artifact, first-seen order. */
 	struct mg_import *imports;
 	size_t		 nimports;
+	/*
+	 * 1: the pickles are read by TorchScript's unpickler (torch.jit.load),
+	 * which resolves __torch__ classes from the archive's own code and
+	 * torch.jit._pickle list builders instead of importing: the zip
+	 * checker sets it, and every judgement of the imports follows it.
+	 */
+	int		 torchscript;
+	/* Storages the pickles declare (a PyTorch zip's data.pkl). */
+	struct mg_storage *storages;
+	size_t		 nstorages;
 
 	/*
 	 * 1: every byte was read (only the header with --no-hash) and the

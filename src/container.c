@@ -16,6 +16,11 @@
  *
  * Limits are counted on bytes actually decompressed (ARC-LIMIT): reading
  * stops as soon as one is passed, so a bomb costs at most the limit.
+ *
+ * A raw zlib stream (joblib's default compression) has no libarchive
+ * reader: zlib inflates it in chunks in place of the libarchive filter,
+ * and everything downstream (the tar check, the one member, the limits)
+ * is the same.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -29,6 +34,7 @@
 #include <archive_entry.h>
 #include <unicase.h>
 #include <uninorm.h>
+#include <zlib.h>
 
 #include "container.h"
 #include "artifact.h"
@@ -69,10 +75,11 @@ struct emitted {
 };
 
 /*
- * A gzip stream, inflated with zlib rather than libarchive: libarchive's
- * gzip reader does not check a member's CRC-32 and length, and a stream
- * whose check fails must not pass.  Members follow each other; anything
- * else after one is left for the trailing-bytes check.
+ * A gzip or raw zlib stream, inflated with zlib rather than libarchive:
+ * libarchive's gzip reader does not check a member's CRC-32 and length (a
+ * stream whose check fails must not pass), and it has no raw zlib reader
+ * (joblib's default compression).  gzip members follow each other;
+ * anything else after the stream is left for the trailing-bytes check.
  */
 struct gz {
 	z_stream	 z;
@@ -81,6 +88,8 @@ struct gz {
 	int		 end;		/* no more expanded bytes */
 	uint64_t	 used;		/* raw bytes inflate consumed */
 	unsigned char	*out;
+	const char	*name;		/* "gzip" or "zlib" (static) */
+	int		 single;	/* zlib: one stream, no members */
 	char		 why[128];
 };
 
@@ -145,9 +154,19 @@ struct arc {
 	size_t		 capn, capcap;
 	int		 capturing, capover;
 	size_t		 sidekept;	/* sidecar bytes kept, all directories */
+
+	/* The members a format's check judges (fmt->check set). */
+	const struct mg_format *fmt;
+	struct mg_member *mem;
+	size_t		 nmem, memcap;
+	unsigned char	*kbuf;		/* MG_MEMBER_KEEP: the member's bytes */
+	size_t		 kn, kcap;
+	int		 keeping, kover;
+	uint64_t	 kept_total;
 	uint64_t	 mgot;		/* bytes of the current member */
 	uint64_t	 expanded;	/* bytes of this archive's members */
 };
+
 
 struct mg_arc_limits
 mg_arc_limits_eff(const struct mg_arc_limits *l)
@@ -476,7 +495,8 @@ gz_block(struct arc *s, const void **b, size_t *n)
 					return 0;
 				}
 				snprintf(g->why, sizeof(g->why), "truncated "
-				    "gzip input");
+				    "%s input after %llu bytes", g->name,
+				    (unsigned long long)g->used);
 				return -1;
 			}
 			g->z.next_in = (unsigned char *)(uintptr_t)c;
@@ -495,7 +515,9 @@ gz_block(struct arc *s, const void **b, size_t *n)
 		before = g->z.avail_in;
 		r = inflate(&g->z, Z_NO_FLUSH);
 		g->used += before - g->z.avail_in;
-		if (r == Z_STREAM_END) {
+		if (r == Z_STREAM_END && g->single)
+			g->end = 1;
+		else if (r == Z_STREAM_END) {
 			g->between = 1;
 			if (inflateReset(&g->z) != Z_OK) {
 				snprintf(g->why, sizeof(g->why), "zlib reset "
@@ -503,8 +525,9 @@ gz_block(struct arc *s, const void **b, size_t *n)
 				return -1;
 			}
 		} else if (r != Z_OK && r != Z_BUF_ERROR) {
-			snprintf(g->why, sizeof(g->why), "%s", g->z.msg != NULL ?
-			    g->z.msg : "damaged gzip data");
+			snprintf(g->why, sizeof(g->why), "%s: %s after %llu "
+			    "bytes", g->name, g->z.msg != NULL ? g->z.msg :
+			    "damaged data", (unsigned long long)g->used);
 			return -1;
 		}
 		if (MG_RD_BUFSZ - g->z.avail_out > 0) {
@@ -523,7 +546,7 @@ stream_why(const struct arc *s)
 	const char *e;
 
 	if (s->gz != NULL)
-		return s->gz->why[0] != '\0' ? s->gz->why : "damaged gzip data";
+		return s->gz->why[0] != '\0' ? s->gz->why : "damaged data";
 	e = archive_error_string(s->ao);
 	return e != NULL ? e : "decompression failed";
 }
@@ -606,6 +629,33 @@ keep_capture(struct arc *s, const void *buf, size_t k)
 	s->capn += k;
 }
 
+/* A member a format's check reads (MG_MEMBER_KEEP), within the caps. */
+static void
+keep_member(struct arc *s, const void *buf, size_t k)
+{
+	if (k > MG_ARC_KEEP - s->kn ||
+	    k > MG_ARC_KEEP_TOTAL - s->kept_total) {
+		s->kover = 1;
+		return;
+	}
+	if (s->kn + k > s->kcap) {
+		size_t ncap = s->kcap ? s->kcap : 4096;
+		unsigned char *nb;
+
+		while (ncap < s->kn + k)
+			ncap *= 2;
+		if ((nb = realloc(s->kbuf, ncap)) == NULL) {
+			s->kover = 1;
+			return;
+		}
+		s->kbuf = nb;
+		s->kcap = ncap;
+	}
+	memcpy(s->kbuf + s->kn, buf, k);
+	s->kn += k;
+	s->kept_total += k;
+}
+
 static ssize_t
 m_read(void *ctx, void *buf, size_t n)
 {
@@ -630,6 +680,8 @@ m_read(void *ctx, void *buf, size_t n)
 	}
 	if (s->capturing && k > 0 && !s->capover)
 		keep_capture(s, buf, (size_t)k);
+	if (s->keeping && k > 0 && !s->kover)
+		keep_member(s, buf, (size_t)k);
 	count(s, (size_t)k, 0);
 	if (s->stop) {
 		errno = EFBIG;
@@ -796,6 +848,44 @@ apply_sides(struct arc *s)
 	return MG_OK;
 }
 
+/* Record a member for the format's check (its artifact, if kept, later). */
+static int
+note_member(struct arc *s, const struct mg_artifact *m, const char *name,
+    size_t nlen, unsigned role, int ok)
+{
+	struct mg_member *v;
+
+	if (s->nmem == s->memcap) {
+		size_t ncap = s->memcap ? s->memcap * 2 : 16;
+		struct mg_member *nv = realloc(s->mem, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return MG_ERR_NOMEM;
+		s->mem = nv;
+		s->memcap = ncap;
+	}
+	v = &s->mem[s->nmem];
+	memset(v, 0, sizeof(*v));
+	if ((v->name = strndup(name, nlen)) == NULL)
+		return MG_ERR_NOMEM;
+	s->nmem++;
+	v->nlen = nlen;
+	v->size = s->mgot;
+	v->read = ok;
+	v->role = role;
+	v->format = m->format;
+	memcpy(v->sha256, m->sha256, sizeof(v->sha256));
+	if (role & MG_MEMBER_KEEP) {
+		v->kept_whole = ok && !s->kover;
+		if (s->kn > 0 && (v->kept = malloc(s->kn)) == NULL)
+			return MG_ERR_NOMEM;
+		if (s->kn > 0)
+			memcpy(v->kept, s->kbuf, s->kn);
+		v->nkept = s->kn;
+	}
+	return MG_OK;
+}
+
 /*
  * Scan one regular member into its own artifact, then read whatever of it
  * the scan left (limits count every byte).  The artifact goes to the
@@ -811,10 +901,14 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 	const char *base;
 	int64_t sz;
 	size_t i;
-	int which;
+	int which, r;
+	unsigned role = 0;
 
 	if ((ml = level(c, s->depth + 1)) == NULL)
 		return MG_ERR_NOMEM;
+	if (s->fmt->check != NULL && s->fmt->role != NULL)
+		role = s->fmt->role(s->nmem > 0 ? s->mem[0].name : name,
+		    s->nmem > 0 ? s->mem[0].nlen : nlen, name, nlen);
 	if ((m = malloc(sizeof(*m))) == NULL)
 		return MG_ERR_NOMEM;
 	mg_artifact_init(m);
@@ -851,7 +945,13 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 	s->capturing = which >= 0;
 	s->capn = 0;
 	s->capover = 0;
-	mg_scan_member(c, s->o, &src, m, s->depth + 1);
+	s->keeping = (role & MG_MEMBER_KEEP) != 0;
+	s->kn = 0;
+	s->kover = 0;
+	if (role & MG_MEMBER_RAW)
+		mg_scan_member_raw(c, s->o, &src, m, s->depth + 1);
+	else
+		mg_scan_member(c, s->o, &src, m, s->depth + 1);
 	/* Read the rest: every byte counts against the limits. */
 	if (ml->rd.err == 0 && mg_rd_drain(&ml->rd) == MG_OK)
 		m->size = ml->rd.pulled;
@@ -873,6 +973,13 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 		s->z[s->nz - 1].read = 1;
 	}
 	s->capturing = 0;
+	s->keeping = 0;
+	if (s->fmt->check != NULL && (r = note_member(s, m, name, nlen, role,
+	    ml->rd.err == 0 && !s->data_err && !s->stop)) != MG_OK) {
+		mg_artifact_free(m);
+		free(m);
+		return r;
+	}
 	if (which >= 0 && keep_side(s, name, (size_t)(base - name), which,
 	    ml->rd.err != 0 || s->data_err || s->stop) != MG_OK) {
 		mg_artifact_free(m);
@@ -889,6 +996,8 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 		free(m);
 		return MG_ERR_NOMEM;
 	}
+	if (s->fmt->check != NULL)
+		s->mem[s->nmem - 1].art = m;
 	if (s->o->sidecars) {
 		if (s->nem == s->emcap) {
 			size_t ncap = s->emcap ? s->emcap * 2 : 16;
@@ -1657,6 +1766,49 @@ stream_tail(struct arc *s)
 }
 
 /*
+ * A raw zlib stream (RFC 1950: CM 8, a window of at most 32 KiB, no
+ * preset dictionary, a header check that divides by 31), joblib's default
+ * compression, which libarchive does not read.
+ */
+static int
+is_zlib(struct arc *s)
+{
+	const unsigned char *h;
+	size_t n;
+
+	if (mg_rd_peek(s->in, 2, &h, &n) != MG_OK || n < 2)
+		return 0;
+	return (h[0] & 0x0f) == 8 && (h[0] >> 4) <= 7 && (h[1] & 0x20) == 0 &&
+	    ((unsigned)h[0] << 8 | h[1]) % 31 == 0;
+}
+
+/* Inflate a gzip (members one after another) or zlib stream with zlib. */
+static int
+inflater_open(struct arc *s, int zlib)
+{
+	const char *name = zlib ? "zlib" : "gzip";
+
+	if ((s->gz = calloc(1, sizeof(*s->gz))) == NULL ||
+	    (s->gz->out = malloc(MG_RD_BUFSZ)) == NULL)
+		return MG_ERR_NOMEM;
+	s->gz->name = name;
+	s->gz->single = zlib;
+	/* 16 + MAX_WBITS: gzip framing, checked CRC-32 and length. */
+	if (inflateInit2(&s->gz->z, zlib ? MAX_WBITS : 16 + MAX_WBITS) != Z_OK)
+		return MG_ERR_NOMEM;
+	s->gz->live = 1;
+	if (s->a->metadata == NULL &&
+	    (s->a->metadata = cJSON_CreateObject()) == NULL)
+		return MG_ERR_NOMEM;
+	if ((s->desc = cJSON_CreateObject()) == NULL)
+		return MG_ERR_NOMEM;
+	cJSON_AddItemToObject(s->a->metadata, "archive", s->desc);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(s->desc, "filters"),
+	    cJSON_CreateString(name));
+	return MG_OK;
+}
+
+/*
  * A compressed stream.  It holds a tar when its expanded bytes start like
  * one and its name says so (bundle.tar.gz, .tgz): the tar's members are
  * then the stream's, written bundle.tar.gz!dir/model.gguf.  Otherwise the
@@ -1671,25 +1823,13 @@ scan_stream(struct arc *s, const struct mg_format *fmt, int *tar)
 	const char *why;
 	la_ssize_t k;
 	size_t nl;
-	int r;
+	int r, zlib;
 
 	e = NULL;
-	if (fmt == &mg_fmt_gzip) {
-		if ((s->gz = calloc(1, sizeof(*s->gz))) == NULL ||
-		    (s->gz->out = malloc(MG_RD_BUFSZ)) == NULL)
-			return MG_ERR_NOMEM;
-		/* 16 + MAX_WBITS: gzip framing, checked CRC-32 and length. */
-		if (inflateInit2(&s->gz->z, 16 + MAX_WBITS) != Z_OK)
-			return MG_ERR_NOMEM;
-		s->gz->live = 1;
-		if (s->a->metadata == NULL &&
-		    (s->a->metadata = cJSON_CreateObject()) == NULL)
-			return MG_ERR_NOMEM;
-		if ((s->desc = cJSON_CreateObject()) == NULL)
-			return MG_ERR_NOMEM;
-		cJSON_AddItemToObject(s->a->metadata, "archive", s->desc);
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(s->desc, "filters"),
-		    cJSON_CreateString("gzip"));
+	zlib = fmt != &mg_fmt_gzip && is_zlib(s);
+	if (fmt == &mg_fmt_gzip || zlib) {
+		if ((r = inflater_open(s, zlib)) != MG_OK)
+			return r;
 		goto peek;
 	}
 	if ((s->ao = archive_read_new()) == NULL)
@@ -1802,6 +1942,7 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	s.lim = mg_arc_limits_eff(&o->arc);
 	s.in = rd;
 	s.a = a;
+	s.fmt = fmt;
 	s.depth = depth;
 	if (depth == 0) {
 		c->arc_members = 0;
@@ -1966,6 +2107,24 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	}
 	if (ret == MG_OK && s.nsides > 0)
 		ret = apply_sides(&s);
+	/* A model format on the container: judged once every member is in. */
+	if (ret == MG_OK && !s.stop && fmt->check != NULL) {
+		struct mg_members ms;
+
+		ms.v = s.mem;
+		ms.n = s.nmem;
+		r = fmt->check(&ms, a);
+		if (r == MG_ERR_NOMEM)
+			ret = r;
+		else if (r != MG_OK)
+			s.incomplete = 1;
+	}
+	for (i = 0; i < s.nmem; i++) {
+		free(s.mem[i].name);
+		free(s.mem[i].kept);
+	}
+	free(s.mem);
+	free(s.kbuf);
 	for (i = 0; i < s.nsides; i++) {
 		free(s.sides[i].dir);
 		free(s.sides[i].buf);

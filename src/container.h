@@ -23,6 +23,35 @@ struct mg_scan_ctx;
 struct mg_scan_opts;
 struct mg_format;
 
+/* What the container reader does with a member (struct mg_format role). */
+#define MG_MEMBER_RAW	0x1u	/* raw bytes: hashed and counted, never
+				   detected as a format (tensor storages) */
+#define MG_MEMBER_KEEP	0x2u	/* keep its bytes for the check (up to
+				   MG_ARC_KEEP, MG_ARC_KEEP_TOTAL in all) */
+
+/* One regular member of a container, as a format's check sees it. */
+struct mg_member {
+	char		*name;		/* NUL-terminated */
+	size_t		 nlen;
+	uint64_t	 size;		/* expanded bytes read */
+	int		 read;		/* read to its end without an error */
+	unsigned	 role;		/* MG_MEMBER_* */
+	/* Static: &mg_fmt_unknown when no format claimed it or it is raw. */
+	const struct mg_format *format;
+	char		 sha256[65];	/* "" when not hashed */
+	/* Its artifact in the scan output, or NULL (not a model: dropped). */
+	struct mg_artifact *art;
+	unsigned char	*kept;		/* MG_MEMBER_KEEP: its bytes */
+	size_t		 nkept;
+	int		 kept_whole;	/* 1: kept holds every byte */
+};
+
+/* The regular members of one container, in the order read (borrowed). */
+struct mg_members {
+	const struct mg_member *v;
+	size_t		 n;
+};
+
 /* Hard ceiling on nesting, whatever a policy asks (readers per worker). */
 #define MG_ARC_DEPTH_MAX	16u
 

@@ -41,18 +41,32 @@ static const struct mg_format *const formats[] = {
 
 static const char *const no_exts[] = { NULL };
 
-const struct mg_format mg_fmt_unknown = { "unknown", no_exts, NULL, NULL, 0 };
-const struct mg_format mg_fmt_file = { "file", no_exts, NULL, NULL, 0 };
-const struct mg_format mg_fmt_unscanned = { "unscanned", no_exts, NULL, NULL,
-	0 };
-const struct mg_format mg_fmt_missing = { "missing", no_exts, NULL, NULL,
-	MG_FMT_SYNTHETIC };
-const struct mg_format mg_fmt_manifest = { "manifest", no_exts, NULL, NULL,
-	MG_FMT_SYNTHETIC };
-const struct mg_format mg_fmt_policy = { "policy", no_exts, NULL, NULL,
-	MG_FMT_SYNTHETIC };
-const struct mg_format mg_fmt_unreadable = { "unreadable", no_exts, NULL,
-	NULL, MG_FMT_SYNTHETIC };
+const struct mg_format mg_fmt_unknown = { .name = "unknown", .exts = no_exts };
+const struct mg_format mg_fmt_file = { .name = "file", .exts = no_exts };
+const struct mg_format mg_fmt_unscanned = {
+	.name = "unscanned",
+	.exts = no_exts,
+};
+const struct mg_format mg_fmt_missing = {
+	.name = "missing",
+	.exts = no_exts,
+	.flags = MG_FMT_SYNTHETIC,
+};
+const struct mg_format mg_fmt_manifest = {
+	.name = "manifest",
+	.exts = no_exts,
+	.flags = MG_FMT_SYNTHETIC,
+};
+const struct mg_format mg_fmt_policy = {
+	.name = "policy",
+	.exts = no_exts,
+	.flags = MG_FMT_SYNTHETIC,
+};
+const struct mg_format mg_fmt_unreadable = {
+	.name = "unreadable",
+	.exts = no_exts,
+	.flags = MG_FMT_SYNTHETIC,
+};
 
 /* Never probed: mg_fmt_detect and mg_fmt_by_ext see the table only. */
 static const struct mg_format *const others[] = {

@@ -14,6 +14,7 @@
 
 struct mg_rd;
 struct mg_artifact;
+struct mg_members;
 
 #define MG_PROBE_BYTES	512u	/* bytes a probe may look at */
 
@@ -43,6 +44,22 @@ struct mg_format {
 	int		(*parse)(struct mg_rd *rd, struct mg_artifact *a);
 
 	unsigned	 flags;		/* MG_FMT_* */
+
+	/*
+	 * A model format on a container (MG_FMT_CONTAINER without
+	 * MG_FMT_ARCHIVE) checked as a whole: role says what the container
+	 * reader does with a member before reading it (MG_MEMBER_* in
+	 * container.h; first is the name of the first member, which holds
+	 * a PyTorch archive's root folder), and check judges the members
+	 * once the container has been read.  check returns MG_OK when the
+	 * format is complete, MG_ERR_FORMAT after the finding that says why
+	 * not, or MG_ERR_NOMEM.  NULL: the format as a whole is not checked
+	 * (FMT-UNSUPPORTED; its members still are).
+	 */
+	unsigned	(*role)(const char *first, size_t flen,
+			    const char *name, size_t nlen);
+	int		(*check)(const struct mg_members *m,
+			    struct mg_artifact *a);
 };
 
 /*
@@ -68,10 +85,10 @@ extern const struct mg_format mg_fmt_lfs;
 extern const struct mg_format mg_fmt_pickle;		/* fmt_pickle.c */
 extern const struct mg_format mg_fmt_torch_legacy;	/* fmt_pickle.c */
 extern const struct mg_format mg_fmt_numpy;		/* fmt_numpy.c */
+extern const struct mg_format mg_fmt_npz;		/* fmt_numpy.c */
+extern const struct mg_format mg_fmt_pytorch;		/* fmt_torch.c */
+extern const struct mg_format mg_fmt_torchscript;	/* fmt_torch.c */
 /* Recognised, not checked yet (fmt_sniff.c). */
-extern const struct mg_format mg_fmt_pytorch;
-extern const struct mg_format mg_fmt_torchscript;
-extern const struct mg_format mg_fmt_npz;
 extern const struct mg_format mg_fmt_keras;
 extern const struct mg_format mg_fmt_hdf5;
 extern const struct mg_format mg_fmt_tflite;
@@ -132,6 +149,13 @@ const struct mg_format *mg_fmt_by_name(const char *name);
  * entries that share a name.
  */
 int	mg_fmt_same_name(const struct mg_format *a, const struct mg_format *b);
+
+/*
+ * The first zip entry's name when its local header is in view: 1 with
+ * *name pointing into head, else 0.
+ */
+int	mg_fmt_zip_first(const unsigned char *head, size_t n,
+	    const unsigned char **name, size_t *len);
 
 /* 1 when the bytes open a compressed stream (gzip, zlib, xz, ...). */
 int	mg_fmt_compressed_magic(const unsigned char *head, size_t n);

@@ -136,18 +136,57 @@ static const char *const lz4_exts[] = { "lz4", NULL };
 #define ARC	(MG_FMT_CONTAINER | MG_FMT_ARCHIVE)
 #define STREAM	(MG_FMT_CONTAINER | MG_FMT_ARCHIVE | MG_FMT_STREAM)
 
-const struct mg_format mg_fmt_zip = { "zip", zip_exts, zip_probe, NULL, ARC };
-const struct mg_format mg_fmt_tar = { "tar", tar_exts, tar_probe, NULL, ARC };
-const struct mg_format mg_fmt_7z = { "7z", sevenz_exts, sevenz_probe, NULL,
-	ARC };
-const struct mg_format mg_fmt_gzip = { "gzip", gzip_exts, gzip_probe, NULL,
-	STREAM };
-const struct mg_format mg_fmt_bzip2 = { "bzip2", bzip2_exts, bzip2_probe,
-	NULL, STREAM };
-const struct mg_format mg_fmt_xz = { "xz", xz_exts, xz_probe, NULL, STREAM };
-const struct mg_format mg_fmt_lzma = { "lzma", lzma_exts, lzma_probe, NULL,
-	STREAM };
-const struct mg_format mg_fmt_zstd = { "zstd", zstd_exts, zstd_probe, NULL,
-	STREAM };
-const struct mg_format mg_fmt_lz4 = { "lz4", lz4_exts, lz4_probe, NULL,
-	STREAM };
+const struct mg_format mg_fmt_zip = {
+	.name = "zip",
+	.exts = zip_exts,
+	.probe = zip_probe,
+	.flags = ARC,
+};
+const struct mg_format mg_fmt_tar = {
+	.name = "tar",
+	.exts = tar_exts,
+	.probe = tar_probe,
+	.flags = ARC,
+};
+const struct mg_format mg_fmt_7z = {
+	.name = "7z",
+	.exts = sevenz_exts,
+	.probe = sevenz_probe,
+	.flags = ARC,
+};
+const struct mg_format mg_fmt_gzip = {
+	.name = "gzip",
+	.exts = gzip_exts,
+	.probe = gzip_probe,
+	.flags = STREAM,
+};
+const struct mg_format mg_fmt_bzip2 = {
+	.name = "bzip2",
+	.exts = bzip2_exts,
+	.probe = bzip2_probe,
+	.flags = STREAM,
+};
+const struct mg_format mg_fmt_xz = {
+	.name = "xz",
+	.exts = xz_exts,
+	.probe = xz_probe,
+	.flags = STREAM,
+};
+const struct mg_format mg_fmt_lzma = {
+	.name = "lzma",
+	.exts = lzma_exts,
+	.probe = lzma_probe,
+	.flags = STREAM,
+};
+const struct mg_format mg_fmt_zstd = {
+	.name = "zstd",
+	.exts = zstd_exts,
+	.probe = zstd_probe,
+	.flags = STREAM,
+};
+const struct mg_format mg_fmt_lz4 = {
+	.name = "lz4",
+	.exts = lz4_exts,
+	.probe = lz4_probe,
+	.flags = STREAM,
+};

@@ -283,9 +283,8 @@ nomem:
 static const char *const lfs_exts[] = { NULL };
 
 const struct mg_format mg_fmt_lfs = {
-	"lfs-pointer",
-	lfs_exts,
-	lfs_probe,
-	lfs_parse,
-	0,
+	.name = "lfs-pointer",
+	.exts = lfs_exts,
+	.probe = lfs_probe,
+	.parse = lfs_parse,
 };

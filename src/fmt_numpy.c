@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "artifact.h"
+#include "container.h"
 #include "err.h"
 #include "fmt.h"
 #include "limits.h"
@@ -533,6 +534,88 @@ out:
 	free(L.nodes);
 	return r;
 }
+
+/* ---- .npz: a zip of .npy members ---------------------------------------- */
+
+static int
+npz_probe(const unsigned char *head, size_t n, uint64_t size)
+{
+	const unsigned char *nm;
+	size_t nl;
+
+	(void)size;
+	/* .npz: a zip of .npy members at its root (a torch root has '/'). */
+	if (mg_fmt_zip_first(head, n, &nm, &nl) && nl > 4 &&
+	    memcmp(nm + nl - 4, ".npy", 4) == 0 && memchr(nm, '/', nl) == NULL)
+		return 80;
+	return 0;
+}
+
+/*
+ * np.load of an .npz (numpy/lib/npyio.py, NpzFile): a member that starts
+ * with the .npy magic is read as an array (allow_pickle for objects),
+ * any other member's bytes are handed back as they are.  The archive is
+ * what numpy.savez writes when every member is an array checked to its
+ * end; the arrays' findings stay with their members.
+ */
+static int
+npz_check(const struct mg_members *ms, struct mg_artifact *a)
+{
+	uint64_t arrays = 0, elems = 0;
+	size_t i, k;
+	int bad = 0, r;
+
+	for (i = 0; i < ms->n; i++) {
+		const struct mg_member *m = &ms->v[i];
+		const struct mg_artifact *e = m->art;
+
+		if (m->format != &mg_fmt_numpy || e == NULL) {
+			bad = 1;
+			if (mg_artifact_addx(a, MG_R_NPZ_MEMBER,
+			    MG_FINDING_NO_OFFSET, 0, m->name, NULL, "member "
+			    "%.300s is %s, not a .npy array: np.load hands back "
+			    "its bytes unchecked", m->name, m->format ==
+			    &mg_fmt_unknown ? "of no format modelgate knows" :
+			    m->format->name) != MG_OK)
+				return MG_ERR_NOMEM;
+			continue;
+		}
+		if (!e->complete) {
+			bad = 1;
+			if (mg_artifact_addx(a, MG_R_NPZ_MEMBER,
+			    MG_FINDING_NO_OFFSET, 0, m->name, NULL, "array "
+			    "%.300s was not checked to its end (its own findings "
+			    "say why)", m->name) != MG_OK)
+				return MG_ERR_NOMEM;
+			continue;
+		}
+		arrays++;
+		if (e->have & MG_HAVE_PARAMS)
+			elems += e->parameter_count;
+		for (k = 0; k < e->nttypes; k++)
+			if ((r = mg_artifact_add_ttype(a, e->ttypes[k].name,
+			    e->ttypes[k].count, e->ttypes[k].params,
+			    e->ttypes[k].bpw_milli, 0)) != MG_OK)
+				return r;
+	}
+	a->tensor_count = arrays;
+	a->parameter_count = elems;
+	a->have |= MG_HAVE_TENSORS | MG_HAVE_PARAMS;
+	if (a->nttypes > 0 && mg_artifact_setz(&a->dtype, a->nttypes == 1 ?
+	    a->ttypes[0].name : "mixed") != MG_OK)
+		return MG_ERR_NOMEM;
+	return bad ? MG_ERR_FORMAT : MG_OK;
+}
+
+static const char *const npz_exts[] = { "npz", NULL };
+
+const struct mg_format mg_fmt_npz = {
+	.name = "numpy",
+	.exts = npz_exts,
+	.probe = npz_probe,
+	.flags = MG_FMT_CONTAINER,
+	.check = npz_check,
+};
 
 static const char *const npy_exts[] = { "npy", NULL };
 

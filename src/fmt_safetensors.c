@@ -1552,9 +1552,8 @@ st_probe(const unsigned char *head, size_t n, uint64_t size)
 static const char *const st_exts[] = { "safetensors", NULL };
 
 const struct mg_format mg_fmt_safetensors = {
-	"safetensors",
-	st_exts,
-	st_probe,
-	st_parse,
-	0,
+	.name = "safetensors",
+	.exts = st_exts,
+	.probe = st_probe,
+	.parse = st_parse,
 };

@@ -1,8 +1,8 @@
 /*
  * fmt_sniff.c - formats recognised by content that modelgate cannot check
- * yet: PyTorch zip checkpoints, TorchScript, NumPy .npz, ONNX, HDF5,
- * Keras, TFLite and Core ML (zip members wait for the container pipeline;
- * raw pickles, legacy torch files and .npy have parsers of their own).
+ * yet: ONNX, HDF5, Keras, TFLite and Core ML (a Keras zip's members are
+ * checked by the container pipeline; PyTorch zips and TorchScript are
+ * checked in fmt_torch.c, .npz in fmt_numpy.c).
  *
  * Each is a table entry with a probe and no parser.  A file that one of
  * them claims is read (and hashed) like any other, reported with the
@@ -10,10 +10,8 @@
  * a folder of pickles must not scan as an empty, passing tree.  When a
  * parser for one of these lands, its entry moves to a file of its own.
  *
- * Magic numbers (research notes sections 3 and 4): torch.load takes any
- * "PK\3\4" as a zip and finds the root in the first entry's name; .npz is
- * a zip of .npy members;
- * HDF5 "\x89HDF\r\n\x1a\n"; TFLite's FlatBuffer identifier "TFL3" at 4;
+ * Magic numbers (research notes sections 3 and 4): HDF5
+ * "\x89HDF\r\n\x1a\n"; TFLite's FlatBuffer identifier "TFL3" at 4;
  * ONNX is a protobuf ModelProto whose first field is ir_version.
  */
 #include <string.h>
@@ -22,9 +20,9 @@
 #include "fmt.h"
 
 /* The first zip entry's name, when the local header is in view. */
-static int
-zip_first(const unsigned char *head, size_t n, const unsigned char **name,
-    size_t *len)
+int
+mg_fmt_zip_first(const unsigned char *head, size_t n,
+    const unsigned char **name, size_t *len)
 {
 	size_t nl;
 
@@ -39,77 +37,13 @@ zip_first(const unsigned char *head, size_t n, const unsigned char **name,
 }
 
 static int
-ends_with(const unsigned char *s, size_t n, const char *sfx)
-{
-	size_t m = strlen(sfx);
-
-	return n >= m && memcmp(s + n - m, sfx, m) == 0;
-}
-
-static int
-has(const unsigned char *s, size_t n, const char *sub)
-{
-	size_t m = strlen(sub), i;
-
-	for (i = 0; m <= n && i <= n - m; i++)
-		if (memcmp(s + i, sub, m) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-pytorch_probe(const unsigned char *head, size_t n, uint64_t size)
-{
-	const unsigned char *nm;
-	size_t nl;
-
-	(void)size;
-	if (zip_first(head, n, &nm, &nl) && memchr(nm, '/', nl) != NULL &&
-	    !has(nm, nl, "/code/") && (ends_with(nm, nl, "/data.pkl") ||
-	    ends_with(nm, nl, "/.format_version") ||
-	    ends_with(nm, nl, "/.storage_alignment") ||
-	    ends_with(nm, nl, "/byteorder") || ends_with(nm, nl, "/version") ||
-	    has(nm, nl, "/data/") || has(nm, nl, "/.data/")))
-		return 90;
-	return 0;
-}
-
-static int
-torchscript_probe(const unsigned char *head, size_t n, uint64_t size)
-{
-	const unsigned char *nm;
-	size_t nl;
-
-	(void)size;
-	if (zip_first(head, n, &nm, &nl) && memchr(nm, '/', nl) != NULL &&
-	    (has(nm, nl, "/code/") || ends_with(nm, nl, "/constants.pkl") ||
-	    ends_with(nm, nl, "/bytecode.pkl")))
-		return 92;
-	return 0;
-}
-
-static int
-npz_probe(const unsigned char *head, size_t n, uint64_t size)
-{
-	const unsigned char *nm;
-	size_t nl;
-
-	(void)size;
-	/* .npz: a zip of .npy members at its root (a torch root has '/'). */
-	if (zip_first(head, n, &nm, &nl) && ends_with(nm, nl, ".npy") &&
-	    memchr(nm, '/', nl) == NULL)
-		return 80;
-	return 0;
-}
-
-static int
 keras_probe(const unsigned char *head, size_t n, uint64_t size)
 {
 	const unsigned char *nm;
 	size_t nl;
 
 	(void)size;
-	if (!zip_first(head, n, &nm, &nl))
+	if (!mg_fmt_zip_first(head, n, &nm, &nl))
 		return 0;
 	if ((nl == 13 && memcmp(nm, "metadata.json", 13) == 0) ||
 	    (nl == 11 && memcmp(nm, "config.json", 11) == 0) ||
@@ -209,29 +143,39 @@ never(const unsigned char *head, size_t n, uint64_t size)
 	return 0;
 }
 
-static const char *const pytorch_exts[] = { "pt", "pth", "ckpt", NULL };
-static const char *const torchscript_exts[] = { "ptl", NULL };
-static const char *const npz_exts[] = { "npz", NULL };
 static const char *const keras_exts[] = { "keras", NULL };
 static const char *const hdf5_exts[] = { "h5", "hdf5", NULL };
 static const char *const tflite_exts[] = { "tflite", NULL };
 static const char *const onnx_exts[] = { "onnx", NULL };
 static const char *const coreml_exts[] = { "mlmodel", NULL };
 
-/* Zips: not checked as a whole yet, but every member is. */
-const struct mg_format mg_fmt_pytorch = { "pytorch", pytorch_exts,
-	pytorch_probe, NULL, MG_FMT_CONTAINER };
-const struct mg_format mg_fmt_torchscript = { "torchscript",
-	torchscript_exts, torchscript_probe, NULL, MG_FMT_CONTAINER };
-const struct mg_format mg_fmt_npz = { "numpy", npz_exts, npz_probe, NULL,
-	MG_FMT_CONTAINER };
-const struct mg_format mg_fmt_keras = { "keras", keras_exts, keras_probe,
-	NULL, MG_FMT_CONTAINER };
-const struct mg_format mg_fmt_hdf5 = { "hdf5", hdf5_exts, hdf5_probe, NULL, 0 };
-const struct mg_format mg_fmt_tflite = { "tflite", tflite_exts, tflite_probe,
-	NULL, 0 };
-const struct mg_format mg_fmt_onnx = { "onnx", onnx_exts, onnx_probe, NULL, 0 };
-const struct mg_format mg_fmt_coreml = { "coreml", coreml_exts, never, NULL, 0 };
+/* Keras: not checked as a whole yet, but every member is. */
+const struct mg_format mg_fmt_keras = {
+	.name = "keras",
+	.exts = keras_exts,
+	.probe = keras_probe,
+	.flags = MG_FMT_CONTAINER,
+};
+const struct mg_format mg_fmt_hdf5 = {
+	.name = "hdf5",
+	.exts = hdf5_exts,
+	.probe = hdf5_probe,
+};
+const struct mg_format mg_fmt_tflite = {
+	.name = "tflite",
+	.exts = tflite_exts,
+	.probe = tflite_probe,
+};
+const struct mg_format mg_fmt_onnx = {
+	.name = "onnx",
+	.exts = onnx_exts,
+	.probe = onnx_probe,
+};
+const struct mg_format mg_fmt_coreml = {
+	.name = "coreml",
+	.exts = coreml_exts,
+	.probe = never,
+};
 
 /* ---- what a file's name makes loaders read it as -------------------- */
 
@@ -315,12 +259,17 @@ static const char *const compressed_exts[] = { NULL };
 
 /*
  * A compressed stream that a loader decompresses and unpickles
- * (joblib.load).  Decompression comes with the container support: until
- * then it is recognised by name and content, never by content alone (a
- * .tar.gz of documents is not a model).
+ * (joblib.load), recognised by name and content, never by content alone
+ * (a .tar.gz of documents is not a model).  container.c reads it: zlib
+ * (joblib's default compression, which has no format of its own in the
+ * table) through zlib, the others through libarchive's filters.
  */
-const struct mg_format mg_fmt_compressed = { "compressed", compressed_exts,
-	never_compressed, NULL, 0 };
+const struct mg_format mg_fmt_compressed = {
+	.name = "compressed",
+	.exts = compressed_exts,
+	.probe = never_compressed,
+	.flags = MG_FMT_CONTAINER | MG_FMT_ARCHIVE | MG_FMT_STREAM,
+};
 
 const struct mg_format *
 mg_fmt_claim_by_name(const char *filename, const unsigned char *head,

@@ -103,6 +103,8 @@
 #define MG_ARC_RATIO_FREE	(1ull << 20)	/* expanded bytes before the ratio applies */
 #define MG_ARC_NAME		4096u		/* member name bytes */
 #define MG_ARC_COMPONENT	255u		/* one name component */
+#define MG_ARC_KEEP		(1u << 20)	/* member bytes kept for a format check */
+#define MG_ARC_KEEP_TOTAL	(32u << 20)	/* all kept members of one container */
 #define MG_ARC_ZIP_TAIL		(8u << 20)	/* zip directory bytes kept to verify */
 
 #endif /* MG_LIMITS_H */

@@ -2586,8 +2586,57 @@ denied(const char *const *pats, size_t n, const char *q, size_t mlen)
 	return 0;
 }
 
+/*
+ * What TorchScript's unpickler (torch/csrc/jit/serialization/unpickler.cpp)
+ * resolves without importing anything: the list builders of
+ * torch.jit._pickle, and classes of the archive's own compiled code under
+ * __torch__ (the code itself is checked by tscode.c).
+ */
+static const char *const ts_builders[] = {
+	"build_intlist", "build_tensorlist", "build_doublelist",
+	"build_boollist", "build_tensor_from_id", "restore_type_tag", NULL
+};
+
+static int
+ts_resolved(const char *m, const char *name)
+{
+	size_t i;
+
+	if (strcmp(m, "torch.jit._pickle") == 0)
+		for (i = 0; ts_builders[i] != NULL; i++)
+			if (strcmp(name, ts_builders[i]) == 0)
+				return 1;
+	return 0;
+}
+
+static int
+ts_class(const char *m, const char *name)
+{
+	return (strcmp(m, "__torch__") == 0 ||
+	    strncmp(m, "__torch__.", 10) == 0) && strchr(name, '.') == NULL &&
+	    name[0] != '\0' && !(name[0] == '_' && name[1] == '_');
+}
+
+static enum mg_pk_class
+classify(const struct mg_pickle_pol *pol, int ts, const char *module,
+    const char *name);
+
 enum mg_pk_class
 mg_pickle_classify(const struct mg_pickle_pol *pol, const char *module,
+    const char *name)
+{
+	return classify(pol, 0, module, name);
+}
+
+enum mg_pk_class
+mg_pickle_classify_ts(const struct mg_pickle_pol *pol, const char *module,
+    const char *name)
+{
+	return classify(pol, 1, module, name);
+}
+
+static enum mg_pk_class
+classify(const struct mg_pickle_pol *pol, int ts, const char *module,
     const char *name)
 {
 	const char *m = canon_module(module);
@@ -2605,6 +2654,8 @@ mg_pickle_classify(const struct mg_pickle_pol *pol, const char *module,
 	if (pol != NULL && pol->have && denied((const char *const *)
 	    pol->deny.v, pol->deny.n, q, ml))
 		return MG_PK_UNSAFE;
+	if (ts && ts_resolved(m, name))
+		return MG_PK_SAFE;
 	if (denied(mg_pickle_unsafe_default,
 	    count_nul(mg_pickle_unsafe_default), q, ml))
 		return MG_PK_UNSAFE;
@@ -2625,6 +2676,8 @@ mg_pickle_classify(const struct mg_pickle_pol *pol, const char *module,
 	/* An attribute chain reaches whatever a module holds. */
 	if (dotted && !exact)
 		return MG_PK_UNSAFE;
+	if (ts && ts_class(m, name))
+		return MG_PK_SAFE;
 	/* A dunder reached through a dotted path walks into internals. */
 	if (dotted) {
 		const char *p = name;
@@ -2656,14 +2709,34 @@ mg_pickle_classify(const struct mg_pickle_pol *pol, const char *module,
 	return cl;
 }
 
+int
+mg_pickle_listed_unsafe(const char *dotted)
+{
+	size_t i, n, k = strlen(dotted);
+
+	if (k == 0)
+		return 0;
+	if (any_match(mg_pickle_unsafe_default,
+	    count_nul(mg_pickle_unsafe_default), dotted, 1))
+		return 1;
+	/* "m.*" covers the module m itself (any_match wants more). */
+	for (i = 0; mg_pickle_unsafe_default[i] != NULL; i++) {
+		n = strlen(mg_pickle_unsafe_default[i]);
+		if (n == k + 2 && strncmp(mg_pickle_unsafe_default[i], dotted,
+		    k) == 0 && strcmp(mg_pickle_unsafe_default[i] + k, ".*") == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Why the built-in rules alone make an import unsafe, when not a list. */
 static const char *
-builtin_why(const char *module, const char *name)
+builtin_why(int ts, const char *module, const char *name)
 {
 	const char *last = strrchr(name, '.');
 	size_t i;
 
-	if (mg_pickle_classify(NULL, module, name) != MG_PK_UNSAFE)
+	if (classify(NULL, ts, module, name) != MG_PK_UNSAFE)
 		return NULL;
 	{
 		const char *m = canon_module(module);
@@ -2697,8 +2770,8 @@ judge(const struct mg_pickle_pol *pol, struct mg_artifact *a)
 	}
 	for (i = 0; i < a->nimports; i++) {
 		const struct mg_import *im = &a->imports[i];
-		enum mg_pk_class cl = mg_pickle_classify(pol, im->module,
-		    im->name);
+		enum mg_pk_class cl = classify(pol, a->torchscript,
+		    im->module, im->name);
 		const char *why;
 		char q[1100];
 
@@ -2709,10 +2782,11 @@ judge(const struct mg_pickle_pol *pol, struct mg_artifact *a)
 			continue;
 		if (cl == MG_PK_UNKNOWN)
 			why = "neither on the safe list nor on the unsafe list";
-		else if (pol != NULL && mg_pickle_classify(&warn, im->module,
-		    im->name) == MG_PK_UNKNOWN)
+		else if (pol != NULL && classify(&warn, a->torchscript,
+		    im->module, im->name) == MG_PK_UNKNOWN)
 			why = "not on the allowlist (pickle.unknown is deny)";
-		else if ((why = builtin_why(im->module, im->name)) != NULL)
+		else if ((why = builtin_why(a->torchscript, im->module,
+		    im->name)) != NULL)
 			;
 		else if (pol == NULL || !pol->have)
 			why = "on the unsafe list";
@@ -2733,9 +2807,17 @@ judge(const struct mg_pickle_pol *pol, struct mg_artifact *a)
 int
 mg_pickle_policy_apply(const struct mg_pickle_pol *pol, struct mg_artifact *a)
 {
+	if (pol == NULL || !pol->have || a->nimports == 0)
+		return MG_OK;
+	return mg_pickle_rejudge(pol, a);
+}
+
+int
+mg_pickle_rejudge(const struct mg_pickle_pol *pol, struct mg_artifact *a)
+{
 	size_t i, j;
 
-	if (pol == NULL || !pol->have || a->nimports == 0)
+	if (a->nimports == 0)
 		return MG_OK;
 	for (i = j = 0; i < a->nfindings; i++) {
 		struct mg_finding *f = &a->findings[i];
@@ -2969,6 +3051,25 @@ mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 		    "listed", pk.quiet_errors);
 	if (pk.rc != MG_ERR_NOMEM)
 		judge(NULL, a);
+	/* A zip checkpoint's data.pkl: its storages, for the zip checker. */
+	if (pk.nst > 0 && !torch && layout == MG_PK_RAW && pk.rc !=
+	    MG_ERR_NOMEM && a->storages == NULL) {
+		size_t i;
+
+		if ((a->storages = calloc(pk.nst, sizeof(*a->storages))) ==
+		    NULL)
+			pk.rc = MG_ERR_NOMEM;
+		else {
+			for (i = 0; i < pk.nst; i++) {
+				memcpy(a->storages[i].key, pk.st[i].key,
+				    sizeof(a->storages[i].key));
+				a->storages[i].numel = (uint64_t)pk.st[i].numel;
+				a->storages[i].elsize = pk.st[i].elsize;
+				a->storages[i].dtype = pk.st[i].dtype;
+			}
+			a->nstorages = pk.nst;
+		}
+	}
 	r = pk.rc;
 	if (r != MG_ERR_NOMEM && meta(&pk, torch ? MG_PK_TORCH_LEGACY :
 	    layout == MG_PK_TORCH_LEGACY ? MG_PK_RAW : layout) != MG_OK)

@@ -60,6 +60,14 @@ enum mg_pk_class mg_pickle_classify(const struct mg_pickle_pol *pol,
 	    const char *module, const char *name);
 
 /*
+ * mg_pickle_classify for a pickle TorchScript's unpickler reads
+ * (torch.jit.load): its torch.jit._pickle list builders and the archive's
+ * own __torch__ classes resolve without an import and are safe.
+ */
+enum mg_pk_class mg_pickle_classify_ts(const struct mg_pickle_pol *pol,
+	    const char *module, const char *name);
+
+/*
  * Re-judge an artifact's imports (a->imports) under a policy's pickle
  * section: the classification findings (PICKLE-UNSAFE, PICKLE-UNKNOWN)
  * the parser added with the built-in lists are replaced.  Nothing happens
@@ -67,6 +75,21 @@ enum mg_pk_class mg_pickle_classify(const struct mg_pickle_pol *pol,
  */
 int	mg_pickle_policy_apply(const struct mg_pickle_pol *pol,
 	    struct mg_artifact *a);
+
+/*
+ * The same whatever the policy (pol may be NULL: the built-in lists),
+ * under the artifact's own dialect (a->torchscript): for a checker that
+ * learns how the pickles are read after they were analysed.
+ */
+int	mg_pickle_rejudge(const struct mg_pickle_pol *pol,
+	    struct mg_artifact *a);
+
+/*
+ * 1 when "module.name" (dotted, as written) is matched from its start by
+ * the built-in unsafe list (no attribute suffix is tried): for scans of
+ * source text, where a trailing name alone says nothing.
+ */
+int	mg_pickle_listed_unsafe(const char *dotted);
 
 /* The built-in lists, NULL-terminated, for docs and tests. */
 extern const char *const mg_pickle_safe_default[];

@@ -243,7 +243,7 @@ scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 
 	before = a->nfindings;
 	if (fmt->flags & MG_FMT_CONTAINER) {
-		if (!(fmt->flags & MG_FMT_ARCHIVE)) {
+		if (!(fmt->flags & MG_FMT_ARCHIVE) && fmt->check == NULL) {
 			/* A model format on a zip: its members are checked. */
 			a->unsupported = 1;
 			a->unchecked_as = fmt;
@@ -293,19 +293,10 @@ scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		a->unsupported = 1;
 		a->unchecked_as = fmt;
 		stopped = 1;
-		if (fmt == &mg_fmt_compressed)
-			mg_artifact_add(a, MG_R_FMT_UNSUPPORTED,
-			    MG_FINDING_NO_OFFSET, NULL, "the content is a "
-			    "compressed stream that loaders going by its name "
-			    "decompress and unpickle; modelgate does not "
-			    "decompress it yet, so nothing in it was checked");
-		else
-			mg_artifact_add(a, MG_R_FMT_UNSUPPORTED,
-			    MG_FINDING_NO_OFFSET, NULL, "%s %s; modelgate does "
-			    "not check this format yet, so nothing in it was "
-			    "checked", fmt->probe(head, n, src->size) > 0 ?
-			    "the content is" : "the name says it is",
-			    fmt->name);
+		mg_artifact_add(a, MG_R_FMT_UNSUPPORTED, MG_FINDING_NO_OFFSET,
+		    NULL, "%s %s; modelgate does not check this format yet, so "
+		    "nothing in it was checked", fmt->probe(head, n, src->size) >
+		    0 ? "the content is" : "the name says it is", fmt->name);
 		r = MG_OK;
 	} else if (claim != NULL && !same_reading(fmt, claim) &&
 	    unpickles(claim) && fmt->exts[0] != NULL) {
@@ -420,6 +411,24 @@ mg_scan_member(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	struct mg_arc_level *l = c->lv[depth];
 
 	scan_src(c, o, &l->rd, l->hash, src, a, depth);
+}
+
+void
+mg_scan_member_raw(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
+    const struct mg_src *src, struct mg_artifact *a, unsigned depth)
+{
+	struct mg_arc_level *l = c->lv[depth];
+
+	a->complete = 0;
+	a->sha256[0] = '\0';
+	if (o->hash && mg_hash_reset(l->hash) != MG_OK)
+		return;
+	mg_rd_reset(&l->rd, src, o->hash ? l->hash : NULL);
+	if (mg_rd_drain(&l->rd) != MG_OK)
+		return;
+	a->size = l->rd.size;
+	if (o->hash && mg_hash_final_hex(l->hash, a->sha256) != MG_OK)
+		a->sha256[0] = '\0';
 }
 
 struct fd_ctx {

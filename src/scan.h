@@ -59,6 +59,14 @@ int	mg_scan_emit(struct mg_scan_ctx *c, struct mg_artifact *m);
 void	mg_scan_member(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	    const struct mg_src *src, struct mg_artifact *a, unsigned depth);
 
+/*
+ * A member that is raw bytes by its container's layout (a PyTorch
+ * storage): hashed and read to its end, never detected as a format, so
+ * a->format stays unknown.
+ */
+void	mg_scan_member_raw(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
+	    const struct mg_src *src, struct mg_artifact *a, unsigned depth);
+
 int	mg_scan_ctx_init(struct mg_scan_ctx *c);
 void	mg_scan_ctx_free(struct mg_scan_ctx *c);
 

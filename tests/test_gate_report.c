@@ -62,8 +62,8 @@ tg_init(struct tg *t, size_t cap)
 
 /* A format name no scan makes, for the writers' escaping. */
 static const char *const no_exts[] = { NULL };
-static const struct mg_format hostile_fmt = { "weird<fmt>&", no_exts, NULL,
-	NULL, 0 };
+static const struct mg_format hostile_fmt = { .name = "weird<fmt>&",
+	.exts = no_exts };
 
 /* An artifact with a path of n arbitrary bytes. */
 static struct mg_gate_artifact *

@@ -639,13 +639,11 @@ write_zip1(const char *dir, const char *name, const char *member,
  */
 START_TEST(hole11_unsupported_formats_never_vanish)
 {
-	/* A harmless protocol 2 pickle: its member passes on its own. */
-	static const char pkl[] = "\x80\x02}q\x00.";
 	static const unsigned char onnx[] = { 0x08, 0x07, 0x12, 0x07, 'p', 'y',
 	    't', 'o', 'r', 'c', 'h', 0x3a, 0x02, 0x0a, 0x00 };
 	static const char hdf5[] = "\x89HDF\r\n\x1a\n\0\0\0\0";
 	static const char accept[] = "{\"version\": 1, \"formats\": "
-	    "{\"unchecked\": [\"pytorch\", \"onnx\", \"hdf5\"]}}";
+	    "{\"unchecked\": [\"keras\", \"onnx\", \"hdf5\"]}}";
 	const cJSON *a, *f;
 	char *d = tu_tmpdir();
 	struct tres r;
@@ -654,8 +652,7 @@ START_TEST(hole11_unsupported_formats_never_vanish)
 
 	tu_sh("mkdir -p '%s/models/onnx' && cp '%s' '%s/models/'", d,
 	    tu_fix("safetensors/valid/multi-pt.safetensors"), d);
-	write_zip1(d, "models/model.pt", "model/data.pkl", pkl,
-	    sizeof(pkl) - 1);
+	write_zip1(d, "models/model.keras", "metadata.json", "{}", 2);
 	tu_write_bytes(d, "models/onnx/model.onnx", onnx, sizeof(onnx));
 	tu_write_bytes(d, "models/weights", hdf5, sizeof(hdf5) - 1);
 	r = scan(d, NULL, NULL);
@@ -665,12 +662,11 @@ START_TEST(hole11_unsupported_formats_never_vanish)
 		const char *p = cJSON_GetObjectItem(a, "path")->valuestring;
 		const char *fm = cJSON_GetObjectItem(a, "format")->valuestring;
 
-		if (strcmp(p, "models/multi-pt.safetensors") == 0 ||
-		    strcmp(p, "models/model.pt!model/data.pkl") == 0)
+		if (strcmp(p, "models/multi-pt.safetensors") == 0)
 			continue;
 		seen++;
-		ck_assert_msg(strcmp(p, "models/model.pt") == 0 ?
-		    strcmp(fm, "pytorch") == 0 : strcmp(p,
+		ck_assert_msg(strcmp(p, "models/model.keras") == 0 ?
+		    strcmp(fm, "keras") == 0 : strcmp(p,
 		    "models/onnx/model.onnx") == 0 ? strcmp(fm, "onnx") == 0 :
 		    strcmp(fm, "hdf5") == 0, "%s is %s", p, fm);
 		ck_assert_str_eq(cJSON_GetObjectItem(a, "verdict")->valuestring,
@@ -678,7 +674,8 @@ START_TEST(hole11_unsupported_formats_never_vanish)
 		ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(a, "complete")));
 	}
 	ck_assert_int_eq(seen, 3);
-	ck_assert_ptr_nonnull(f = find(j, "FMT-UNSUPPORTED", "models/model.pt"));
+	ck_assert_ptr_nonnull(f = find(j, "FMT-UNSUPPORTED",
+	    "models/model.keras"));
 	cJSON_Delete(j);
 	tu_free(&r);
 
@@ -693,7 +690,7 @@ START_TEST(hole11_unsupported_formats_never_vanish)
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	tu_free(&r);
 	r = scan(d, "{\"version\": 1, \"formats\": {\"deny\": [\"hdf5\"], "
-	    "\"unchecked\": [\"pytorch\", \"onnx\", \"hdf5\"]}}", NULL);
+	    "\"unchecked\": [\"keras\", \"onnx\", \"hdf5\"]}}", NULL);
 	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
 	tu_free(&r);
 	tu_rmrf(d);
@@ -942,10 +939,11 @@ START_TEST(hole11_names_and_polyglots)
 	ck_assert_str_eq(format_of(j, "models/ts.bin"), "pytorch");
 	ck_assert_str_eq(format_of(j, "models/np.bin"), "pytorch");
 	ck_assert_ptr_nonnull(find(j, "HASH-EXTRA", "models/weights.bin"));
-	/* Streams libarchive reads are containers; zlib's is not one. */
+	/* Compressed streams are containers, zlib's (read by zlib) too. */
 	ck_assert_str_eq(format_of(j, "models/m.pkl.gz"), "gzip");
 	ck_assert_ptr_nonnull(find(j, "ARC-CORRUPT", "models/m.pkl.gz"));
 	ck_assert_str_eq(format_of(j, "models/m.joblib"), "compressed");
+	ck_assert_ptr_nonnull(find(j, "ARC-CORRUPT", "models/m.joblib"));
 	ck_assert_str_eq(format_of(j, "models/docs.tar.gz"), "gzip");
 	cJSON_Delete(j);
 	tu_free(&r);
@@ -955,7 +953,8 @@ START_TEST(hole11_names_and_polyglots)
 	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
 	j = load_json(d, "report.json");
 	ck_assert_ptr_nonnull(find(j, "PICKLE-UNSAFE", "models/m2.bin"));
-	ck_assert_ptr_nonnull(find(j, "FMT-UNSUPPORTED", "models/np.bin"));
+	/* A zip torch.load reads is checked as a checkpoint: not one. */
+	ck_assert_ptr_nonnull(find(j, "TORCH-LAYOUT", "models/np.bin"));
 	cJSON_Delete(j);
 	tu_free(&r);
 	tu_rmrf(d);
@@ -999,12 +998,12 @@ START_TEST(lock_pins_unchecked_formats)
 	char *d = make_tree(0);
 	struct tres r;
 
-	write_zip1(d, "models/model.pt", "model/data.pkl", "\x80\x02N.", 4);
+	write_zip1(d, "models/model.keras", "metadata.json", "{}", 2);
 	r = tu_run(d, lockw);
 	ck_assert_msg(r.status == 0, "lock exit %d: %s", r.status, r.err);
 	tu_free(&r);
 	r = scan(d, "{\"version\": 1, \"formats\": {\"unchecked\": "
-	    "[\"pytorch\"]}}", locked);
+	    "[\"keras\"]}}", locked);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	tu_free(&r);
 	tu_rmrf(d);
