@@ -424,6 +424,47 @@ else
 	result "realistic small / l-bom" 1 "-" ">= 20x" "n/a (no l-bom)"
 fi
 
+# --- pickles: the pickle family as real writers make it -----------------------
+# The benign fixtures of the test suite (pickles of every protocol, joblib
+# with and without compression, torch.save zips and TorchScript, .npy and
+# .npz; written by fixtures/writers/pickle_fixtures.py), copied 40 times,
+# scanned with `bom --jobs 1`.  picklescan, when PICKLESCAN_DIR names a
+# checkout of it (it is not part of the project), on the same files.
+PFIX=${MG_PICKLE_FIXTURES:-build/fixtures/pickle/valid}
+if [ -d "$PFIX" ] && [ -n "$(ls "$PFIX" 2>/dev/null)" ]; then
+	PDIR="$DIR/pickles"
+	if [ ! -d "$PDIR" ]; then
+		mkdir -p "$PDIR" || exit 1
+		i=0
+		while [ "$i" -lt 40 ]; do
+			mkdir -p "$PDIR/c$i" && cp "$PFIX"/* "$PDIR/c$i/" || exit 1
+			i=$((i + 1))
+		done
+	fi
+	PN=$(count_files "$PDIR")
+	PB=$(bytes_of "$PDIR")
+	echo
+	echo "-- pickles: $PN files, $(num %.1f "$PB / 1e6") MB --"
+	measure "$BIN" bom --jobs 1 "$PDIR"
+	PFPS=$(num %.0f "$PN / ($BEST_NS / 1e9)")
+	printf 'pickles  bom --jobs 1: best %s ms = %s files/s, %s MB/s%s\n' \
+	    "$(ms "$BEST_NS")" "$PFPS" "$(num %.1f "$PB / 1e6 / ($BEST_NS / 1e9)")" \
+	    "$(cpu_note)"
+	result "pickle family files/s" 1 "$PFPS files/s" "-" "-"
+	if [ -n "${PICKLESCAN_DIR:-}" ] && [ -d "$PICKLESCAN_DIR" ]; then
+		measure env PYTHONPATH="$PICKLESCAN_DIR/src" /usr/bin/python3 -m picklescan --path "$PDIR"
+		SFPS=$(num %.0f "$PN / ($BEST_NS / 1e9)")
+		printf 'picklescan          : best %s ms = %s files/s\n' "$(ms "$BEST_NS")" "$SFPS"
+		result "pickles vs picklescan" 1 "$(num %.1f "$PFPS / $SFPS")x" ">= 20x" \
+		    "$(verdict "$(test1 "$PFPS >= 20 * $SFPS")" "$(num %.1f "$PFPS / $SFPS")x")"
+	else
+		echo "picklescan: skipped (set PICKLESCAN_DIR to a checkout to compare)"
+	fi
+else
+	echo
+	echo "-- pickles: skipped ($PFIX missing: run make test once) --"
+fi
+
 # --- many keys: memory stays bounded by jobs x the per-artifact cap --------
 # Six copies of a GGUF of one million tiny key/values, scanned with
 # --jobs 2: peak RSS must stay under 256 MiB whatever the number of files.
