@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "err.h"
 #include "out.h"
+#include "repo.h"
 #include "report.h"
 #include "run.h"
 #include "version.h"
@@ -73,6 +74,9 @@ is_bad(const struct mg_artifact *a)
 static void
 prerender(void *arg, struct mg_artifact *a)
 {
+	/* The repository checks may still add to it: rendered at the end. */
+	if (mg_repo_may_touch(a))
+		return;
 	(void)mg_bom_json_prerender(a, arg);
 }
 

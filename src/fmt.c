@@ -53,6 +53,14 @@ const struct mg_format mg_fmt_policy = { "policy", no_exts, NULL, NULL,
 	MG_FMT_SYNTHETIC };
 const struct mg_format mg_fmt_unreadable = { "unreadable", no_exts, NULL,
 	NULL, MG_FMT_SYNTHETIC };
+const struct mg_format mg_fmt_weight_index = { "weight-index", no_exts, NULL,
+	NULL, MG_FMT_REPO };
+const struct mg_format mg_fmt_chat_template = { "chat-template", no_exts,
+	NULL, NULL, MG_FMT_REPO };
+const struct mg_format mg_fmt_hf_config = { "hf-config", no_exts, NULL, NULL,
+	MG_FMT_REPO };
+const struct mg_format mg_fmt_python = { "python", no_exts, NULL, NULL,
+	MG_FMT_REPO };
 
 /* Never probed: mg_fmt_detect and mg_fmt_by_ext see the table only. */
 static const struct mg_format *const others[] = {
@@ -63,6 +71,10 @@ static const struct mg_format *const others[] = {
 	&mg_fmt_manifest,
 	&mg_fmt_policy,
 	&mg_fmt_unreadable,
+	&mg_fmt_weight_index,
+	&mg_fmt_chat_template,
+	&mg_fmt_hf_config,
+	&mg_fmt_python,
 };
 
 #define NOTHERS (sizeof(others) / sizeof(others[0]))
