@@ -40,6 +40,11 @@ struct rctx {
 	char		 cwd[MG_MAX_PATH_BYTES];
 	struct mg_artifact **add;	/* new artifacts */
 	size_t		 nadd, addcap;
+	/*
+	 * Repository files read for their checks but not this run's to
+	 * report (beside a file root, or not wanted): never kept.
+	 */
+	struct mg_strset *hidden;
 	int		 nomem;
 };
 
@@ -189,10 +194,11 @@ file_art(struct rctx *c, struct rdir *d, const char *name,
 	*len = 0;
 	if ((path = join(d->dir, name)) == NULL)
 		goto nomem;
-	if (!walked(c, path) ||
-	    (c->want != NULL && !c->want(c->want_arg, path))) {
+	if ((!walked(c, path) ||
+	    (c->want != NULL && !c->want(c->want_arg, path))) &&
+	    mg_strset_add(c->hidden, path, strlen(path)) < 0) {
 		free(path);
-		return NULL;
+		goto nomem;
 	}
 	if (lstat(path[0] != '\0' ? path : ".", &st) != 0 ||
 	    !S_ISREG(st.st_mode)) {
@@ -240,8 +246,9 @@ keep_or_drop(struct rctx *c, struct mg_artifact *a, int always)
 {
 	if (a == NULL)
 		return;
-	if (always || a->nfindings > 0 || a->ntemplates > 0 ||
-	    a->remote_code || a->set != NULL) {
+	if (!mg_strset_has(c->hidden, a->path, strlen(a->path)) &&
+	    (always || a->nfindings > 0 || a->ntemplates > 0 ||
+	    a->remote_code || a->set != NULL)) {
 		if (push_add(c, a) == MG_OK)
 			return;
 		c->nomem = 1;
@@ -1374,6 +1381,8 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 	memset(&c, 0, sizeof(c));
 	if (run->n == 0)
 		return MG_OK;
+	if ((c.hidden = mg_strset_new()) == NULL)
+		return MG_ERR_NOMEM;
 	if (nroots > 0 && (c.droots = calloc(nroots, sizeof(char *))) == NULL)
 		return MG_ERR_NOMEM;
 	for (i = 0; i < nroots; i++)
@@ -1450,6 +1459,7 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 	for (i = 0; i < c.ndroots; i++)
 		free(c.droots[i]);
 	free(c.droots);
+	mg_strset_free(c.hidden);
 	if (c.nomem)
 		r = MG_ERR_NOMEM;
 	return r;

@@ -23,5 +23,6 @@ Suite	*ci_suite(void);
 Suite	*pickle_suite(void);
 Suite	*sidecar_suite(void);
 Suite	*archive_suite(void);
+Suite	*repo_suite(void);
 
 #endif
