@@ -944,8 +944,8 @@ check_variants(struct rctx *c, struct rdir *d, size_t side0)
 	size_t nv = 0, nside, i, k, ng;
 	char *done;
 
-	v = calloc(d->narts + c->nadd + 1, sizeof(*v));
-	g = calloc(d->narts + c->nadd + 1, sizeof(*g));
+	v = calloc(d->narts + c->nadd - side0 + 1, sizeof(*v));
+	g = calloc(d->narts + c->nadd - side0 + 1, sizeof(*g));
 	done = calloc(d->narts + 1, 1);
 	if (v == NULL || g == NULL || done == NULL) {
 		c->nomem = 1;
@@ -1322,49 +1322,54 @@ dir_of(const char *path)
 	return d;
 }
 
-/* Sorted unique directories of the on-disk model artifacts. */
+/* An on-disk model artifact and the directory it lies in. */
+struct placed {
+	char		*dir;		/* owned */
+	struct mg_artifact *a;
+};
+
 static int
-list_dirs(struct mg_run *run, char ***out, size_t *nout)
+cmp_placed(const void *x, const void *y)
 {
-	struct mg_strset *seen = mg_strset_new();
-	char **v = NULL, *dd;
+	const struct placed *p = x, *q = y;
+	int r = strcmp(p->dir, q->dir);
+
+	return r != 0 ? r : strcmp(p->a->path, q->a->path);
+}
+
+/*
+ * The on-disk model artifacts by directory, then path: each directory's
+ * artifacts lie together, so one pass visits every directory once.
+ */
+static int
+place(struct mg_run *run, struct placed **out, size_t *nout)
+{
+	struct placed *v;
 	size_t n = 0, i;
-	int r;
 
 	*out = NULL;
 	*nout = 0;
-	if (seen == NULL || (run->n > 0 &&
-	    (v = calloc(run->n, sizeof(*v))) == NULL))
-		goto nomem;
+	if ((v = calloc(run->n, sizeof(*v))) == NULL)
+		return MG_ERR_NOMEM;
 	for (i = 0; i < run->n; i++) {
-		const struct mg_artifact *a = run->arts[i];
+		struct mg_artifact *a = run->arts[i];
 
 		if (a->disk_len != 0 || a->depth != 0 ||
 		    (a->format->flags & (MG_FMT_SYNTHETIC | MG_FMT_REPO)))
 			continue;
-		if ((dd = dir_of(a->path)) == NULL)
-			goto nomem;
-		if ((r = mg_strset_add(seen, dd, strlen(dd))) < 0) {
-			free(dd);
-			goto nomem;
+		if ((v[n].dir = dir_of(a->path)) == NULL) {
+			while (n > 0)
+				free(v[--n].dir);
+			free(v);
+			return MG_ERR_NOMEM;
 		}
-		if (r == 0)
-			free(dd);
-		else
-			v[n++] = dd;
+		v[n++].a = a;
 	}
-	mg_strset_free(seen);
 	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_str);
+		qsort(v, n, sizeof(*v), cmp_placed);
 	*out = v;
 	*nout = n;
 	return MG_OK;
-nomem:
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-	mg_strset_free(seen);
-	return MG_ERR_NOMEM;
 }
 
 int
@@ -1372,8 +1377,9 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
     int (*want)(void *, const char *), void *want_arg)
 {
 	struct rctx c;
-	char **dirs = NULL, norm[MG_MAX_PATH_BYTES];
-	size_t ndirs = 0, i, k;
+	struct placed *pl = NULL;
+	char norm[MG_MAX_PATH_BYTES];
+	size_t npl = 0, i, j, k;
 	struct mg_artifact **na;
 	struct stat st;
 	int r = MG_OK;
@@ -1381,10 +1387,12 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 	memset(&c, 0, sizeof(c));
 	if (run->n == 0)
 		return MG_OK;
-	if ((c.hidden = mg_strset_new()) == NULL)
+	if ((c.hidden = mg_strset_new()) == NULL ||
+	    (nroots > 0 && (c.droots = calloc(nroots, sizeof(char *))) ==
+	    NULL)) {
+		mg_strset_free(c.hidden);
 		return MG_ERR_NOMEM;
-	if (nroots > 0 && (c.droots = calloc(nroots, sizeof(char *))) == NULL)
-		return MG_ERR_NOMEM;
+	}
 	for (i = 0; i < nroots; i++)
 		if (stat(roots[i], &st) == 0 && S_ISDIR(st.st_mode) &&
 		    (c.droots[c.ndroots] = strdup(mg_path_display(roots[i],
@@ -1395,42 +1403,33 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 	c.want_arg = want_arg;
 	if (getcwd(c.cwd, sizeof(c.cwd)) == NULL)
 		c.cwd[0] = '\0';
-	if (list_dirs(run, &dirs, &ndirs) != MG_OK)
+	if (place(run, &pl, &npl) != MG_OK)
 		c.nomem = 1;
-	for (i = 0; i < ndirs && !c.nomem; i++) {
+	for (i = 0; i < npl && !c.nomem; i = k) {
 		struct rdir d;
-		size_t dl = strlen(dirs[i]);
 
 		memset(&d, 0, sizeof(d));
-		d.dir = dirs[i];
-		if ((d.arts = calloc(run->n, sizeof(*d.arts))) == NULL) {
+		d.dir = pl[i].dir;
+		for (k = i; k < npl && strcmp(pl[k].dir, d.dir) == 0; k++)
+			;
+		if ((d.arts = calloc(k - i, sizeof(*d.arts))) == NULL) {
 			c.nomem = 1;
 			break;
 		}
-		for (k = 0; k < run->n; k++) {
-			struct mg_artifact *a = run->arts[k];
-			const char *rest = a->path + dl + (dl > 0);
-
-			if (a->disk_len != 0 || a->depth != 0 ||
-			    (a->format->flags & (MG_FMT_SYNTHETIC |
-			    MG_FMT_REPO)) || strncmp(a->path, d.dir, dl) != 0 ||
-			    (dl > 0 && a->path[dl] != '/') ||
-			    strchr(rest, '/') != NULL)
-				continue;
-			d.arts[d.narts++] = a;
-		}
+		for (j = i; j < k; j++)
+			d.arts[d.narts++] = pl[j].a;
 		check_dir(&c, &d);
-		for (k = 0; k < d.nnames; k++)
-			free(d.names[k]);
+		for (j = 0; j < d.nnames; j++)
+			free(d.names[j]);
 		free(d.names);
 		free(d.arts);
 		mg_strset_free(d.indexed);
 		cJSON_Delete(d.cfg);
 		cJSON_Delete(d.tok);
 	}
-	for (i = 0; i < ndirs; i++)
-		free(dirs[i]);
-	free(dirs);
+	for (i = 0; i < npl; i++)
+		free(pl[i].dir);
+	free(pl);
 	/* A report entry a worker made before findings were added is stale. */
 	for (i = 0; i < run->n; i++)
 		if (run->arts[i]->rendered != NULL &&
