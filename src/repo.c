@@ -45,6 +45,9 @@ struct rctx {
 	 * report (beside a file root, or not wanted): never kept.
 	 */
 	struct mg_strset *hidden;
+	int		 follow;	/* --follow-symlinks */
+	char		**realroots;	/* real paths of the directory roots */
+	size_t		 nrealroots;
 	int		 nomem;
 };
 
@@ -175,6 +178,44 @@ walked(const struct rctx *c, const char *path)
 	return 0;
 }
 
+static void keep_or_drop(struct rctx *c, struct mg_artifact *a, int always);
+
+/*
+ * Why a path that lstat saw cannot be read as a repository file, or NULL:
+ * a symlink is followed only with --follow-symlinks and only to a regular
+ * file inside a scan root's real path.
+ */
+static const char *
+unusable(const struct rctx *c, const char *path, struct stat *st)
+{
+	char *real;
+	size_t i, n;
+	int inside = 0;
+
+	if (S_ISLNK(st->st_mode)) {
+		if (!c->follow)
+			return "a symbolic link (not followed without "
+			    "--follow-symlinks)";
+		if ((real = realpath(path, NULL)) == NULL ||
+		    stat(real, st) != 0) {
+			free(real);
+			return "a symbolic link that leads nowhere";
+		}
+		for (i = 0; i < c->nrealroots && !inside; i++) {
+			n = strlen(c->realroots[i]);
+			inside = strncmp(real, c->realroots[i], n) == 0 &&
+			    (real[n] == '/' || (n > 0 &&
+			    c->realroots[i][n - 1] == '/'));
+		}
+		free(real);
+		if (!inside)
+			return "a symbolic link that leaves the scan root";
+	}
+	if (!S_ISREG(st->st_mode))
+		return "not a regular file";
+	return NULL;
+}
+
 /*
  * A repository file as an artifact: read whole (regular files only, not
  * through a symlink), hashed.  *buf gets the bytes (NUL-terminated; the
@@ -188,7 +229,9 @@ file_art(struct rctx *c, struct rdir *d, const char *name,
 	struct mg_artifact *a = NULL;
 	struct mg_slurp s;
 	struct stat st;
-	char *path;
+	const char *why;
+	char *path, msg[256];
+	int is_link;
 
 	*buf = NULL;
 	*len = 0;
@@ -200,22 +243,49 @@ file_art(struct rctx *c, struct rdir *d, const char *name,
 		free(path);
 		goto nomem;
 	}
-	if (lstat(path[0] != '\0' ? path : ".", &st) != 0 ||
-	    !S_ISREG(st.st_mode)) {
+	if (lstat(path, &st) != 0) {
 		free(path);
-		return NULL;
+		return NULL;	/* absent: nothing to check */
 	}
-	if (mg_slurp(&s, path, -1, MG_MAX_SIDECAR_BYTES, MG_SLURP_REGULAR) !=
+	memset(&s, 0, sizeof(s));
+	is_link = S_ISLNK(st.st_mode);
+	if ((why = unusable(c, path, &st)) == NULL &&
+	    mg_slurp(&s, path, -1, MG_MAX_SIDECAR_BYTES, MG_SLURP_REGULAR) !=
 	    MG_OK) {
-		if (s.why == MG_SLURP_NOMEM)
-			c->nomem = 1;
-		free(path);
-		return NULL;
+		if (s.why == MG_SLURP_NOMEM) {
+			free(path);
+			goto nomem;
+		}
+		mg_slurp_msg(&s, name, MG_MAX_SIDECAR_BYTES, msg, sizeof(msg));
+		why = msg;
 	}
 	if ((a = malloc(sizeof(*a))) == NULL) {
 		free(s.buf);
 		free(path);
 		goto nomem;
+	}
+	if (why != NULL && is_link) {
+		/* The walk reports a link it did not follow (IO-READ). */
+		free(path);
+		return NULL;
+	}
+	if (why != NULL) {
+		/* There, not read: reported and never clean. */
+		mg_artifact_init(a);
+		a->path = path;		/* transferred */
+		a->format = f;
+		a->remote_code = f == &mg_fmt_python;
+		if ((a->filename = strdup(name)) == NULL ||
+		    (a->abspath = mg_path_abs(c->cwd, path)) == NULL) {
+			mg_artifact_free(a);
+			free(a);
+			goto nomem;
+		}
+		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
+		    "%s is %s: the repository checks did not read it", name,
+		    why);
+		keep_or_drop(c, a, 1);
+		return NULL;
 	}
 	mg_artifact_init(a);
 	a->path = path;		/* transferred */
@@ -409,18 +479,13 @@ check_index(struct rctx *c, struct rdir *d, const char *name)
 				    e->valuestring, "weight_map names shard "
 				    "'%.200s', which does not exist",
 				    e->valuestring);
-			} else if (S_ISLNK(st.st_mode)) {
+			} else if ((why = unusable(c, sh[k].path, &st)) !=
+			    NULL) {
 				mg_artifact_addx(a, MG_R_REPO_INDEX_PATH,
 				    MG_FINDING_NO_OFFSET, 0, e->string,
 				    e->valuestring, "weight_map names shard "
-				    "'%.200s', which is a symbolic link",
-				    e->valuestring);
-			} else if (!S_ISREG(st.st_mode)) {
-				mg_artifact_addx(a, MG_R_REPO_INDEX_PATH,
-				    MG_FINDING_NO_OFFSET, 0, e->string,
-				    e->valuestring, "weight_map names shard "
-				    "'%.200s', which is not a regular file",
-				    e->valuestring);
+				    "'%.200s', which is %s", e->valuestring,
+				    why);
 			} else {
 				sh[k].usable = 1;
 				sh[k].a = find_art(c, sh[k].path);
@@ -1374,7 +1439,7 @@ place(struct mg_run *run, struct placed **out, size_t *nout)
 
 int
 mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
-    int (*want)(void *, const char *), void *want_arg)
+    const struct mg_run_opts *o)
 {
 	struct rctx c;
 	struct placed *pl = NULL;
@@ -1388,19 +1453,26 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 	if (run->n == 0)
 		return MG_OK;
 	if ((c.hidden = mg_strset_new()) == NULL ||
-	    (nroots > 0 && (c.droots = calloc(nroots, sizeof(char *))) ==
-	    NULL)) {
+	    (nroots > 0 && ((c.droots = calloc(nroots, sizeof(char *))) ==
+	    NULL || (c.realroots = calloc(nroots, sizeof(char *))) == NULL))) {
 		mg_strset_free(c.hidden);
+		free(c.droots);
 		return MG_ERR_NOMEM;
 	}
-	for (i = 0; i < nroots; i++)
-		if (stat(roots[i], &st) == 0 && S_ISDIR(st.st_mode) &&
-		    (c.droots[c.ndroots] = strdup(mg_path_display(roots[i],
+	for (i = 0; i < nroots; i++) {
+		if (stat(roots[i], &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if ((c.droots[c.ndroots] = strdup(mg_path_display(roots[i],
 		    norm, sizeof(norm)))) != NULL)
 			c.ndroots++;
+		if ((c.realroots[c.nrealroots] = realpath(roots[i], NULL)) !=
+		    NULL)
+			c.nrealroots++;
+	}
 	c.run = run;
-	c.want = want;
-	c.want_arg = want_arg;
+	c.want = o->want;
+	c.want_arg = o->want_arg;
+	c.follow = o->scan.follow_symlinks;
 	if (getcwd(c.cwd, sizeof(c.cwd)) == NULL)
 		c.cwd[0] = '\0';
 	if (place(run, &pl, &npl) != MG_OK)
@@ -1458,6 +1530,9 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 	for (i = 0; i < c.ndroots; i++)
 		free(c.droots[i]);
 	free(c.droots);
+	for (i = 0; i < c.nrealroots; i++)
+		free(c.realroots[i]);
+	free(c.realroots);
 	mg_strset_free(c.hidden);
 	if (c.nomem)
 		r = MG_ERR_NOMEM;

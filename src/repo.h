@@ -34,11 +34,14 @@
  * Run the checks over a finished run of these roots: adds findings to
  * its artifacts, appends the repository files' artifacts (only for files
  * below a directory root: a file root stands alone) and sorts again.
- * want (may be NULL) decides, as for the walk, whether a repository file
- * belongs to this run.  Returns MG_OK or MG_ERR_NOMEM.
+ * o->want (may be NULL) decides, as for the walk, whether a repository
+ * file belongs to this run; a symlinked repository file is read only with
+ * o->scan.follow_symlinks and only when it stays inside a root (else it
+ * is an IO-READ finding: there, not read).  Returns MG_OK or
+ * MG_ERR_NOMEM.
  */
 int	mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
-	    int (*want)(void *, const char *), void *want_arg);
+	    const struct mg_run_opts *o);
 
 /*
  * 1 when the pass may add findings or a set to this artifact (a split or

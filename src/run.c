@@ -325,8 +325,7 @@ mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
 	run->n = u;
 	run->cap = u;
 	/* Checks across the files of each model directory (repo.h). */
-	if (r == MG_OK && mg_repo_check(run, roots, nroots, o->want,
-	    o->want_arg) != MG_OK)
+	if (r == MG_OK && mg_repo_check(run, roots, nroots, o) != MG_OK)
 		r = MG_ERR_NOMEM;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	run->seconds = (double)(t1.tv_sec - t0.tv_sec) +
