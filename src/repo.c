@@ -29,7 +29,6 @@
 #include "strset.h"
 #include "template.h"
 
-#define MAX_DIR_ENTRIES	100000u	/* entries of one directory looked at */
 
 struct rctx {
 	struct mg_run	*run;
@@ -59,6 +58,7 @@ struct rdir {
 	char		**names;	/* sorted entries (regular or not) */
 	size_t		 nnames;
 	struct mg_strset *indexed;	/* shard paths an index names */
+	int		 truncated;	/* more than MG_MAX_REPO_ENTRIES */
 	cJSON		*cfg, *tok;	/* config.json, tokenizer_config.json */
 	struct mg_artifact *cfg_a, *tok_a;
 };
@@ -1290,9 +1290,13 @@ read_names(struct rdir *d)
 
 	if (dh == NULL)
 		return MG_OK;
-	while ((de = readdir(dh)) != NULL && d->nnames < MAX_DIR_ENTRIES) {
+	while ((de = readdir(dh)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
+		if (d->nnames == MG_MAX_REPO_ENTRIES) {
+			d->truncated = 1;
+			break;
+		}
 		if (d->nnames == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
 			char **n = realloc(d->names, ncap * sizeof(*n));
@@ -1341,6 +1345,11 @@ check_dir(struct rctx *c, struct rdir *d)
 		c->nomem = 1;
 		return;
 	}
+	if (d->truncated && d->narts > 0)
+		mg_artifact_add(d->arts[0], MG_R_IO_READ, MG_FINDING_NO_OFFSET,
+		    NULL, "its directory holds more than %u entries: the "
+		    "repository checks looked at the first %u only",
+		    MG_MAX_REPO_ENTRIES, MG_MAX_REPO_ENTRIES);
 	for (i = 0; i < d->nnames && !c->nomem; i++)
 		if (ends_with(d->names[i], ".safetensors.index.json") ||
 		    ends_with(d->names[i], ".bin.index.json"))
