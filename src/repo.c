@@ -22,6 +22,7 @@
 #include "err.h"
 #include "fmt.h"
 #include "hash.h"
+#include "jsonlex.h"
 #include "limits.h"
 #include "path.h"
 #include "repo.h"
@@ -259,15 +260,15 @@ file_art(struct rctx *c, struct rdir *d, const char *name,
 		mg_slurp_msg(&s, name, MG_MAX_SIDECAR_BYTES, msg, sizeof(msg));
 		why = msg;
 	}
+	if (why != NULL && why != msg && is_link) {
+		/* The walk reports a link it did not follow (IO-READ). */
+		free(path);
+		return NULL;
+	}
 	if ((a = malloc(sizeof(*a))) == NULL) {
 		free(s.buf);
 		free(path);
 		goto nomem;
-	}
-	if (why != NULL && is_link) {
-		/* The walk reports a link it did not follow (IO-READ). */
-		free(path);
-		return NULL;
 	}
 	if (why != NULL) {
 		/* There, not read: reported and never clean. */
@@ -327,11 +328,24 @@ keep_or_drop(struct rctx *c, struct mg_artifact *a, int always)
 	free(a);
 }
 
+/*
+ * A JSON object, or NULL.  The values are counted first (as for sidecars):
+ * cJSON allocates a node per value, so a 16 MiB "[0,0,..." is refused
+ * before it costs gigabytes.
+ */
 static cJSON *
 parse_json(const char *buf, size_t len)
 {
+	struct mg_jsonlex lx;
 	const char *end = NULL;
-	cJSON *j = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+	cJSON *j;
+
+	memset(&lx, 0, sizeof(lx));
+	lx.flags = MG_JSONLEX_COLONS;
+	lx.max_values = MG_MAX_SIDECAR_VALUES;
+	if (mg_jsonlex(&lx, buf, len, 0) != MG_OK)
+		return NULL;
+	j = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 
 	if (j != NULL && !cJSON_IsObject(j)) {
 		cJSON_Delete(j);
@@ -422,8 +436,8 @@ check_index(struct rctx *c, struct rdir *d, const char *name)
 		return;
 	if ((j = parse_json(buf, len)) == NULL) {
 		mg_artifact_add(a, MG_R_REPO_INDEX, MG_FINDING_NO_OFFSET, NULL,
-		    "%s is not a JSON object: no shard can be matched to it",
-		    name);
+		    "%s is not a JSON object of at most %u values: no shard "
+		    "can be matched to it", name, MG_MAX_SIDECAR_VALUES);
 		goto out;
 	}
 	wm = cJSON_GetObjectItemCaseSensitive(j, "weight_map");
