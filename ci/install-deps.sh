@@ -42,6 +42,9 @@ have_build() {
 # numpy.save, joblib.dump, scikit-learn and torch.save.  A missing one
 # only skips its fixtures.
 PKGS="$PKGS python3-numpy python3-joblib python3-sklearn python3-torch"
+# Test-only: fixtures/writers/repo_fixtures.py proves its chat templates
+# with Jinja2 (hostile ones reach os unsandboxed, benign ones render).
+PKGS="$PKGS python3-jinja2"
 
 have_all() {
 	if [ "$BUILD_ONLY" = 1 ]; then
@@ -67,6 +70,7 @@ have_all() {
 	    python3 -c 'import jsonschema' >/dev/null 2>&1
 	{ /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 ||
 	    python3 -c 'import jsonschema' >/dev/null 2>&1; } || return 1
+	/usr/bin/python3 -c 'import jinja2' >/dev/null 2>&1 || return 1
 	/usr/bin/python3 -c 'import importlib.util as u, sys; sys.exit(not all(
 	    u.find_spec(m) for m in ("numpy", "joblib", "sklearn", "torch")))' \
 	    >/dev/null 2>&1

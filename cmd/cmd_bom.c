@@ -11,7 +11,9 @@
 #include "artifact.h"
 #include "cli.h"
 #include "err.h"
+#include "fmt.h"
 #include "out.h"
+#include "repo.h"
 #include "report.h"
 #include "run.h"
 #include "version.h"
@@ -22,7 +24,9 @@ static const char bom_usage[] =
 "Inventory every model under PATH (files or directories, walked\n"
 "recursively) and print a bill of materials (`modelgate formats` lists\n"
 "the formats and which are checked).\n"
-"Formats are recognised by content, not by extension.\n"
+"Formats are recognised by content, not by extension.  A sharded or split\n"
+"set is one entry too: its index (or first shard) carries a \"set\" with\n"
+"its shards and total parameters.\n"
 "\n"
 "Options:\n"
 "  -f, --format FMT        json (default), spdx, spdx-json, table, hf-readme,\n"
@@ -31,7 +35,8 @@ static const char bom_usage[] =
 "      --no-hash           skip SHA-256 and read only the headers\n"
 "  -j, --jobs N            worker threads (default: online CPUs)\n"
 "      --follow-symlinks   follow symlinks that stay inside the scan root\n"
-"      --no-sidecars       ignore config.json / tokenizer_config.json\n"
+"      --no-sidecars       do not merge config.json / tokenizer_config.json\n"
+"                          fields (repository checks still read them)\n"
 "      --hf-title TEXT     hf-readme: title (default: general.name or file stem)\n"
 "      --hf-short-description TEXT\n"
 "                          hf-readme: short_description\n"
@@ -73,6 +78,9 @@ is_bad(const struct mg_artifact *a)
 static void
 prerender(void *arg, struct mg_artifact *a)
 {
+	/* The repository checks may still add to it: rendered at the end. */
+	if (mg_repo_may_touch(a))
+		return;
 	(void)mg_bom_json_prerender(a, arg);
 }
 
@@ -179,6 +187,20 @@ cmd_bom(int argc, char **argv)
 		mg_run_free(&run);
 		cli_warn("bom: %s", mg_strerror(r));
 		return cli_exit(MG_EXIT_INCOMPLETE, "the scan could not finish");
+	}
+	/* A model card describes the model, not the files beside it. */
+	if (strcmp(w->name, "hf-readme") == 0) {
+		size_t k = 0;
+
+		for (i = 0; i < run.n; i++) {
+			if (run.arts[i]->format->flags & MG_FMT_REPO) {
+				mg_artifact_free(run.arts[i]);
+				free(run.arts[i]);
+				continue;
+			}
+			run.arts[k++] = run.arts[i];
+		}
+		run.n = k;
 	}
 	if (strcmp(w->name, "hf-readme") == 0 && run.n != 1) {
 		cli_warn("bom: hf-readme describes exactly one model; %zu found",

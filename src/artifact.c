@@ -7,6 +7,7 @@
  * per-artifact one (MG_MAX_FINDINGS, then LIMIT-FINDINGS).
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,84 @@ mg_artifact_free(struct mg_artifact *a)
 	free(a->imports);
 	free(a->storages);
 	free(a->ttypes);
+	free(a->tokenizer_model);
+	for (i = 0; i < a->ntensors; i++)
+		free(a->tensors[i].name);
+	free(a->tensors);
+	for (i = 0; i < a->ntemplates; i++)
+		free(a->templates[i].name);
+	free(a->templates);
+	for (i = 0; i < a->ncoderefs; i++)
+		free(a->coderefs[i].name);
+	free(a->coderefs);
+	mg_set_free(a->set);
 	mg_artifact_init(a);
+}
+
+void
+mg_set_free(struct mg_set *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	free(s->kind);
+	for (i = 0; i < s->nshards; i++)
+		free(s->shards[i]);
+	free(s->shards);
+	free(s);
+}
+
+int
+mg_artifact_add_tensor(struct mg_artifact *a, const char *name, size_t n,
+    uint64_t nbytes, uint64_t dim0, unsigned ndim, const char *dtype,
+    size_t dtypen)
+{
+	struct mg_tfact *t;
+
+	if (a->ntensors == a->tensors_cap) {
+		size_t ncap = a->tensors_cap ? a->tensors_cap * 2 : 16;
+
+		if (ncap > SIZE_MAX / sizeof(*t))
+			return MG_ERR_NOMEM;
+		if ((t = realloc(a->tensors, ncap * sizeof(*t))) == NULL)
+			return MG_ERR_NOMEM;
+		a->tensors = t;
+		a->tensors_cap = ncap;
+	}
+	t = &a->tensors[a->ntensors];
+	memset(t, 0, sizeof(*t));
+	if ((t->name = malloc(n + 1)) == NULL)
+		return MG_ERR_NOMEM;
+	memcpy(t->name, name, n);
+	t->name[n] = '\0';
+	t->nbytes = nbytes;
+	t->dim0 = dim0;
+	t->ndim = ndim;
+	if (dtype != NULL && dtypen < sizeof(t->dtype)) {
+		memcpy(t->dtype, dtype, dtypen);
+		t->dtype[dtypen] = '\0';
+	}
+	a->ntensors++;
+	return MG_OK;
+}
+
+int
+mg_artifact_add_digest(struct mg_digest **v, size_t *n, const char *name,
+    const char *hex)
+{
+	struct mg_digest *nv;
+
+	if (*n >= 4096)		/* a handful per file in practice */
+		return MG_OK;
+	if ((nv = realloc(*v, (*n + 1) * sizeof(*nv))) == NULL)
+		return MG_ERR_NOMEM;
+	*v = nv;
+	if ((nv[*n].name = strdup(name)) == NULL)
+		return MG_ERR_NOMEM;
+	snprintf(nv[*n].sha256, sizeof(nv[*n].sha256), "%s", hex);
+	(*n)++;
+	return MG_OK;
 }
 
 static void

@@ -73,12 +73,48 @@ struct mg_storage {
 	const char	*dtype;		/* static: "F32", "BF16", ... */
 };
 
+/*
+ * One tensor a parser listed (safetensors): what a repository's index
+ * is checked against.  name is the key as stored (NUL-terminated copy).
+ */
+struct mg_tfact {
+	char		*name;		/* owned */
+	uint64_t	 nbytes;	/* data_offsets span */
+	uint64_t	 dim0;		/* first dimension; 0 when none */
+	unsigned	 ndim;
+	char		 dtype[16];	/* "BF16", ... or "" */
+};
+
+/*
+ * A named digest: a chat template (GGUF key or sidecar name, SHA-256 of
+ * the template's bytes) or a code file a config names (sha256 "" when
+ * the file is absent or elsewhere).
+ */
+struct mg_digest {
+	char		*name;		/* owned */
+	char		 sha256[65];
+};
+
+/*
+ * A set of shards reported as one unit (repo.h): on its anchor, the
+ * index file or the first shard.
+ */
+struct mg_set {
+	char		*kind;		/* "safetensors", "gguf-split", ... */
+	char		**shards;	/* display paths; owned */
+	size_t		 nshards;
+	uint64_t	 parameter_count;
+	uint64_t	 total_bytes;	/* tensor bytes of the shards */
+	int		 have_params;
+};
+
 /* Flags for the optional numeric fields. */
 #define MG_HAVE_PARAMS	0x1u
 #define MG_HAVE_CTX	0x2u
 #define MG_HAVE_VOCAB	0x4u
 #define MG_HAVE_TENSORS	0x8u
 #define MG_HAVE_SPLIT	0x10u	/* split_no and split_count are set */
+#define MG_HAVE_SPLIT_TENSORS 0x20u	/* split_tensors is set */
 
 struct mg_artifact {
 	/*
@@ -121,7 +157,9 @@ struct mg_artifact {
 	 * a shard after the first carries tensors, not the model's metadata.
 	 */
 	uint64_t	 split_no, split_count;
+	uint64_t	 split_tensors;	/* split.tensors.count */
 	unsigned	 have;		/* MG_HAVE_* */
+	char		*tokenizer_model;	/* tokenizer.ggml.model, or NULL */
 	char		 lfs_oid[65];	/* a Git LFS pointer's oid, or "" */
 
 	/*
@@ -159,6 +197,22 @@ struct mg_artifact {
 
 	struct mg_finding *findings;
 	size_t		 nfindings, findings_cap;
+
+	/*
+	 * Typed facts the repository checks use (repo.h): the tensors a
+	 * safetensors header lists, in header order; the chat templates
+	 * (GGUF keys, sidecar templates) with their digests; the code
+	 * modules a config's auto_map names; the set anchored here.  All
+	 * owned; NULL / 0 when none.
+	 */
+	struct mg_tfact	*tensors;
+	size_t		 ntensors, tensors_cap;
+	struct mg_digest *templates;
+	size_t		 ntemplates;
+	struct mg_digest *coderefs;
+	size_t		 ncoderefs;
+	int		 remote_code;	/* 1: loading it runs repository code */
+	struct mg_set	*set;
 
 	/* Imports of the pickles in the artifact, first-seen order. */
 	struct mg_import *imports;
@@ -247,6 +301,19 @@ int	mg_artifact_add_ttype(struct mg_artifact *a, const char *name,
 /* Replace a string field with a copy of s (n bytes; s may hold any bytes). */
 int	mg_artifact_set(char **field, const char *s, size_t n);
 int	mg_artifact_setz(char **field, const char *s);
+
+/*
+ * Append a tensor fact (name n bytes, copied) or a named digest (name
+ * copied, hex may be "").  MG_OK or MG_ERR_NOMEM.
+ */
+int	mg_artifact_add_tensor(struct mg_artifact *a, const char *name,
+	    size_t n, uint64_t nbytes, uint64_t dim0, unsigned ndim,
+	    const char *dtype, size_t dtypen);
+int	mg_artifact_add_digest(struct mg_digest **v, size_t *n,
+	    const char *name, const char *hex);
+
+/* Release a set (accepts NULL). */
+void	mg_set_free(struct mg_set *s);
 
 /* Highest severity among the findings, or -1 when there are none. */
 int	mg_artifact_max_sev(const struct mg_artifact *a);

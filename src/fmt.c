@@ -67,6 +67,26 @@ const struct mg_format mg_fmt_unreadable = {
 	.exts = no_exts,
 	.flags = MG_FMT_SYNTHETIC,
 };
+const struct mg_format mg_fmt_weight_index = {
+	.name = "weight-index",
+	.exts = no_exts,
+	.flags = MG_FMT_REPO,
+};
+const struct mg_format mg_fmt_chat_template = {
+	.name = "chat-template",
+	.exts = no_exts,
+	.flags = MG_FMT_REPO,
+};
+const struct mg_format mg_fmt_hf_config = {
+	.name = "hf-config",
+	.exts = no_exts,
+	.flags = MG_FMT_REPO,
+};
+const struct mg_format mg_fmt_python = {
+	.name = "python",
+	.exts = no_exts,
+	.flags = MG_FMT_REPO,
+};
 
 /* Never probed: mg_fmt_detect and mg_fmt_by_ext see the table only. */
 static const struct mg_format *const others[] = {
@@ -77,6 +97,10 @@ static const struct mg_format *const others[] = {
 	&mg_fmt_manifest,
 	&mg_fmt_policy,
 	&mg_fmt_unreadable,
+	&mg_fmt_weight_index,
+	&mg_fmt_chat_template,
+	&mg_fmt_hf_config,
+	&mg_fmt_python,
 };
 
 #define NOTHERS (sizeof(others) / sizeof(others[0]))

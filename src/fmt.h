@@ -78,6 +78,13 @@ struct mg_format {
 #define MG_FMT_CONTAINER	0x2u
 #define MG_FMT_ARCHIVE		0x4u
 #define MG_FMT_STREAM		0x8u	/* a compressed stream (one member) */
+/*
+ * A file of a model repository that is no model but tells a loader what
+ * to load or run (a shard index, a chat template, a config, a Python
+ * module): made by the repository checks (repo.h), hashed, never held to
+ * formats.allow.
+ */
+#define MG_FMT_REPO		0x10u
 
 extern const struct mg_format mg_fmt_gguf;
 extern const struct mg_format mg_fmt_safetensors;
@@ -118,6 +125,11 @@ extern const struct mg_format mg_fmt_missing;	/* MG_FMT_SYNTHETIC ... */
 extern const struct mg_format mg_fmt_manifest;
 extern const struct mg_format mg_fmt_policy;
 extern const struct mg_format mg_fmt_unreadable;
+/* Repository files (MG_FMT_REPO, repo.c). */
+extern const struct mg_format mg_fmt_weight_index;
+extern const struct mg_format mg_fmt_chat_template;
+extern const struct mg_format mg_fmt_hf_config;
+extern const struct mg_format mg_fmt_python;
 
 /* The highest bidder for these first bytes, or NULL. */
 const struct mg_format *mg_fmt_detect(const unsigned char *head, size_t n,

@@ -1058,6 +1058,14 @@ collect(struct gg *g, const char *k, size_t kn, struct kvfacts *f,
 	} else if (key_is(k, kn, "split.count") && f->n.has_int &&
 	    !f->n.neg) {
 		g->a->split_count = f->n.u;
+	} else if (key_is(k, kn, "split.tensors.count") && f->n.has_int &&
+	    !f->n.neg) {
+		g->a->split_tensors = f->n.u;
+		g->a->have |= MG_HAVE_SPLIT_TENSORS;
+	} else if (key_is(k, kn, "tokenizer.ggml.model") && str) {
+		/* One tokenizer across a split set (repo.c). */
+		free(g->a->tokenizer_model);
+		g->a->tokenizer_model = take_str(f);
 	} else if (key_is(k, kn, "tokenizer.ggml.tokens")) {
 		g->have_tokens = f->is_arr;
 		g->ntokens = f->is_arr ? f->count : 0;
@@ -1099,6 +1107,9 @@ collect(struct gg *g, const char *k, size_t kn, struct kvfacts *f,
 			g->spec[i].have = 1;
 			g->spec[i].n = f->n;
 		}
+	if (f->hex[0] != '\0' && mg_artifact_add_digest(&g->a->templates,
+	    &g->a->ntemplates, g->key, f->hex) != MG_OK)
+		g->nomem = 1;
 	if (f->hex[0] != '\0' && g->tmpl != NULL &&
 	    charge(g, NODE_COST + mchunk(65) + mchunk(strlen(g->key) + 1))) {
 		cJSON *h = cJSON_CreateString(f->hex);
@@ -1241,7 +1252,8 @@ kv(struct gg *g, uint64_t idx)
 		f.want_str = key_is(k, klen, "general.architecture") ||
 		    key_is(k, klen, "general.license") ||
 		    key_is(k, klen, "general.base_model.0.repo_url") ||
-		    key_is(k, klen, "general.base_model.0.name");
+		    key_is(k, klen, "general.base_model.0.name") ||
+		    key_is(k, klen, "tokenizer.ggml.model");
 		f.want_hash = f.type == MG_GGUF_STRING &&
 		    (key_is(k, klen, "tokenizer.chat_template") ||
 		    (klen > 24 && memcmp(k, "tokenizer.chat_template.", 24) ==

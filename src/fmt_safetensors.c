@@ -805,6 +805,8 @@ struct st_ent {
 	int		 dtype_idx;	/* index in st_dtypes, or -1 */
 	int		 shape_ok;	/* every element an exact integer */
 	uint64_t	 nelem;
+	uint64_t	 dim0;		/* first shape element */
+	size_t		 ndim;
 	int		 nelem_ovf;
 	int		 off_ok;
 	uint64_t	 off[2];
@@ -862,9 +864,13 @@ parse_ints(struct st *s, struct st_ent *e, int want)
 		if (want) {
 			if (count < 2)
 				e->off[count] = v;
-		} else if (ok && !e->nelem_ovf &&
-		    __builtin_mul_overflow(e->nelem, v, &e->nelem))
-			e->nelem_ovf = 1;
+		} else {
+			if (count == 0)
+				e->dim0 = v;
+			if (ok && !e->nelem_ovf &&
+			    __builtin_mul_overflow(e->nelem, v, &e->nelem))
+				e->nelem_ovf = 1;
+		}
 		count++;
 		skip_ws(s);
 		c = peek(s);
@@ -895,8 +901,10 @@ done:
 	}
 	if (want)
 		e->off_ok = ok;
-	else
+	else {
 		e->shape_ok = ok;
+		e->ndim = count;
+	}
 	r = MG_OK;
 out:
 	return r;
@@ -1081,6 +1089,12 @@ tensor_record(struct st *s, struct st_ent *e, const char *name, size_t namen)
 		if ((t->disp = strdup(e->disp)) == NULL)
 			return MG_ERR_NOMEM;
 		s->nt++;
+		/* The typed fact a repository's index is checked against. */
+		if (e->off[1] >= e->off[0] && (r = mg_artifact_add_tensor(s->a,
+		    name, namen, e->off[1] - e->off[0], e->shape_ok &&
+		    e->ndim > 0 ? e->dim0 : 0, e->shape_ok ? (unsigned)e->ndim :
+		    0, e->dtype, e->dtype != NULL ? e->dtypen : 0)) != MG_OK)
+			return r;
 	}
 	return MG_OK;
 }

@@ -504,6 +504,9 @@ check_format(struct mg_artifact *a, const struct mg_scope *s,
 	 * carries them, and its members are held to the list one by one.
 	 * An allow list naming an archive format holds archives to it too.
 	 */
+	/* Repository files are no model format: no list holds them. */
+	if (f->flags & MG_FMT_REPO)
+		return;
 	if (s->have_formats_allow && s->formats_allow.n > 0 &&
 	    !fmt_in_list(&s->formats_allow, f) &&
 	    (!(f->flags & MG_FMT_ARCHIVE) || lists_archive(&s->formats_allow)))
@@ -513,6 +516,70 @@ check_format(struct mg_artifact *a, const struct mg_scope *s,
 	if (s->have_formats_deny && fmt_in_list(&s->formats_deny, f))
 		mg_artifact_addx(a, MG_R_POLICY_FORMAT, MG_FINDING_NO_OFFSET, 0,
 		    NULL, f->name, "format %s is denied by the policy", f->name);
+}
+
+/* Chat templates held to templates.sha256 when the policy pins any. */
+static void
+check_templates(struct mg_artifact *a, const struct mg_scope *s)
+{
+	size_t i;
+
+	if (!s->have_tmpl_pins)
+		return;
+	for (i = 0; i < a->ntemplates; i++)
+		if (!in_list(&s->tmpl_pins, a->templates[i].sha256))
+			mg_artifact_addx(a, MG_R_TEMPLATE_PIN,
+			    MG_FINDING_NO_OFFSET, 0, a->templates[i].name,
+			    a->templates[i].sha256, "chat template %.200s "
+			    "(sha256 %s) is not pinned in templates.sha256",
+			    a->templates[i].name, a->templates[i].sha256);
+}
+
+/*
+ * Remote code passes when its digest is pinned: a code file by its own,
+ * an auto_map when every module it names is a local file whose digest is.
+ */
+static void
+check_remote_code(struct mg_artifact *a, const struct mg_scope *s)
+{
+	char names[512];
+	size_t i, used = 0;
+	int pinned;
+
+	if (!a->remote_code)
+		return;
+	if (a->format == &mg_fmt_python) {
+		if (!in_list(&s->code_pins, a->sha256))
+			mg_artifact_addx(a, MG_R_REMOTE_CODE,
+			    MG_FINDING_NO_OFFSET, 0, NULL, a->sha256, "%s is "
+			    "Python beside the weights (sha256 %s): loading "
+			    "with trust_remote_code runs it; it is not pinned "
+			    "in remote_code.sha256", a->filename, a->sha256);
+		return;
+	}
+	names[0] = '\0';
+	pinned = a->ncoderefs > 0;
+	for (i = 0; i < a->ncoderefs; i++) {
+		const struct mg_digest *d = &a->coderefs[i];
+		int ok = d->sha256[0] != '\0' && in_list(&s->code_pins,
+		    d->sha256);
+		int n;
+
+		if (ok)
+			continue;
+		pinned = 0;
+		n = snprintf(names + used, sizeof(names) - used, "%s%s%s",
+		    used > 0 ? ", " : "", d->name, d->sha256[0] == '\0' ?
+		    strstr(d->name, "--") != NULL ? " (another repository)" :
+		    " (absent)" : " (not pinned)");
+		if (n > 0 && (size_t)n < sizeof(names) - used)
+			used += (size_t)n;
+	}
+	if (!pinned)
+		mg_artifact_addx(a, MG_R_REMOTE_CODE, MG_FINDING_NO_OFFSET, 0,
+		    "auto_map", names, "%s: auto_map makes transformers run "
+		    "the repository's code with trust_remote_code: %s",
+		    a->filename, names[0] != '\0' ? names : "no module named");
 }
 
 static void
@@ -553,6 +620,8 @@ check_policy(struct mg_artifact *a, const struct mg_scope *s)
 	check_license(a, s);
 	/* The policy's pickle section: its own allow and deny lists. */
 	(void)mg_pickle_policy_apply(&s->pickle, a);
+	check_templates(a, s);
+	check_remote_code(a, s);
 }
 
 void

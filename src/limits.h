@@ -53,6 +53,8 @@
 /* Sidecar JSON (config.json, tokenizer_config.json) */
 #define MG_MAX_SIDECAR_BYTES	(16u << 20)
 #define MG_MAX_SIDECAR_VALUES	1000000u	/* JSON values (cJSON nodes) */
+#define MG_MAX_REPO_ENTRIES	100000u	/* directory entries the repository
+						   checks look at (repo.c) */
 
 /* Baseline reports read by --baseline */
 #define MG_MAX_BASELINE_BYTES	(256ull << 20)

@@ -454,7 +454,9 @@ is_format(const char *s)
 	return 0;
 }
 
-enum strkind { SK_ANY, SK_GLOB, SK_FORMAT, SK_LICENSE };
+enum strkind { SK_ANY, SK_GLOB, SK_FORMAT, SK_LICENSE, SK_SHA256 };
+
+static int is_hex(const char *s, size_t n, int lower_only);
 
 /* Check (and for licences normalise) one list entry; *dup the copy. */
 static int
@@ -487,6 +489,12 @@ entry(struct ld *L, struct jv v, const char *where, enum strkind kind,
 			    "SPDX license expression", where,
 			    q(s, qb, sizeof(qb)));
 		s = buf;
+		break;
+	case SK_SHA256:
+		if (!is_hex(s, 64, 1))
+			return fail(L, voff(L, v), "%s: \"%s\" is not a SHA-256 "
+			    "digest (64 lowercase hex digits)", where,
+			    q(s, qb, sizeof(qb)));
 		break;
 	}
 	if ((*dup = strdup(s)) == NULL)
@@ -705,6 +713,18 @@ sec_fields(struct ld *L, struct jv v, const char *where, struct mg_scope *sc,
 	return MG_OK;
 }
 
+/* "templates": {"sha256": [...]}: the chat templates that may ship. */
+static const struct field templates_fields[] = {
+	LIST("sha256", SK_SHA256, tmpl_pins, have_tmpl_pins),
+	{ NULL, FK_BOOL, SK_ANY, 0, 0 }
+};
+
+/* "remote_code": {"sha256": [...]}: the code files known to be good. */
+static const struct field remote_code_fields[] = {
+	LIST("sha256", SK_SHA256, code_pins, have_code_pins),
+	{ NULL, FK_BOOL, SK_ANY, 0, 0 }
+};
+
 /*
  * "pickle": {"allow": [...], "deny": [...], "unknown": "warn"}: imports
  * as "module.name", exact or as policy globs ("mypkg.*").
@@ -917,6 +937,10 @@ scope_key(struct ld *L, struct jv c, const char *where, struct mg_scope *sc,
 	}
 	if (strcmp(k, "pickle") == 0)
 		return sec_pickle(L, c, w, sc);
+	if (strcmp(k, "templates") == 0)
+		return sec_fields(L, c, w, sc, templates_fields);
+	if (strcmp(k, "remote_code") == 0)
+		return sec_fields(L, c, w, sc, remote_code_fields);
 	*done = 0;
 	return MG_OK;
 }
@@ -958,6 +982,8 @@ scope_free(struct mg_scope *sc)
 	mg_license_set_free(sc->lic_deny_set);
 	strv_free(&sc->pickle.allow);
 	strv_free(&sc->pickle.deny);
+	strv_free(&sc->tmpl_pins);
+	strv_free(&sc->code_pins);
 }
 
 /* ---- top-level sections ------------------------------------------------ */

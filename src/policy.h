@@ -92,6 +92,14 @@ struct mg_scope {
 	int		 lic_required;	/* -1, 0, 1 */
 	struct mg_pickle_pol pickle;	/* replaces the inherited one when
 					   pickle.have */
+	/*
+	 * templates.sha256 and remote_code.sha256: digests (lowercase hex)
+	 * of the chat templates and code files that may ship.  With
+	 * have_tmpl_pins, a template whose digest is not listed is a
+	 * TEMPLATE-PIN finding; a listed code file passes REMOTE-CODE.
+	 */
+	int		 have_tmpl_pins, have_code_pins;
+	struct mg_strv	 tmpl_pins, code_pins;
 };
 
 struct mg_pin {

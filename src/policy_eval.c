@@ -118,6 +118,14 @@ mg_policy_effective(const struct mg_policy *p, const char *path,
 		}
 		if (o->lic_required >= 0)
 			out->lic_required = o->lic_required;
+		if (o->have_tmpl_pins) {
+			out->have_tmpl_pins = 1;
+			out->tmpl_pins = o->tmpl_pins;
+		}
+		if (o->have_code_pins) {
+			out->have_code_pins = 1;
+			out->code_pins = o->code_pins;
+		}
 		if (o->pickle.have)
 			out->pickle = o->pickle;
 	}

@@ -100,6 +100,26 @@ mg_bom_json_doc(const struct mg_artifact *a, const struct mg_bom_info *info)
 		if (f->offset != MG_FINDING_NO_OFFSET)
 			r |= add(fo, "offset", mg_json_u64(f->offset));
 	}
+	if (a->set != NULL && r == MG_OK) {
+		/* A set reported as one unit: on its index or first shard. */
+		cJSON *so = cJSON_CreateObject(), *sh = NULL;
+
+		r |= add(d, "set", so);
+		if (so != NULL) {
+			r |= add(so, "kind", cJSON_CreateString(a->set->kind));
+			r |= add(so, "parameter_count", opt_u64(
+			    a->set->have_params, a->set->parameter_count));
+			r |= add(so, "shards", sh = cJSON_CreateArray());
+		}
+		for (i = 0; r == MG_OK && i < a->set->nshards; i++) {
+			cJSON *p = mg_json_bytesz(a->set->shards[i]);
+
+			if (p == NULL || !cJSON_AddItemToArray(sh, p)) {
+				cJSON_Delete(p);
+				r = MG_ERR_NOMEM;
+			}
+		}
+	}
 	r |= add(d, "complete", cJSON_CreateBool(a->complete));
 	if (r != MG_OK) {
 		cJSON_Delete(d);

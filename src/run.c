@@ -22,6 +22,7 @@
 #include "limits.h"
 #include "path.h"
 #include "pool.h"
+#include "repo.h"
 #include "run.h"
 #include "walk.h"
 
@@ -340,6 +341,9 @@ run_walk(struct collect *c, char *const *roots, size_t nroots)
 	}
 	run->n = u;
 	run->cap = u;
+	/* Checks across the files of each model directory (repo.h). */
+	if (r == MG_OK && mg_repo_check(run, roots, nroots, o) != MG_OK)
+		r = MG_ERR_NOMEM;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	run->seconds = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

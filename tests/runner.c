@@ -30,6 +30,7 @@ main(void)
 	srunner_add_suite(sr, sidecar_suite());
 	srunner_add_suite(sr, archive_suite());
 	srunner_add_suite(sr, serve_suite());
+	srunner_add_suite(sr, repo_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -24,5 +24,6 @@ Suite	*pickle_suite(void);
 Suite	*sidecar_suite(void);
 Suite	*archive_suite(void);
 Suite	*serve_suite(void);
+Suite	*repo_suite(void);
 
 #endif

@@ -1,0 +1,1582 @@
+/*
+ * repo.c - checks across the files of a model repository (see repo.h).
+ *
+ * Directories are visited in sorted order and their entries read sorted,
+ * so the artifacts and findings this pass adds are the same for any walk
+ * order or --jobs.  Every file is read with mg_slurp (bounded) and JSON
+ * with cJSON over the slurped bytes; nothing is ever imported, rendered or
+ * executed.  A shard that exists on disk but is not in this run (another
+ * CI shard scanned it) counts as present; the tensor-level checks need its
+ * facts and are skipped for it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+#include "fmt.h"
+#include "hash.h"
+#include "jsonlex.h"
+#include "limits.h"
+#include "path.h"
+#include "repo.h"
+#include "slurp.h"
+#include "strset.h"
+#include "template.h"
+
+
+struct rctx {
+	struct mg_run	*run;
+	char		**droots;	/* directory roots, display form */
+	size_t		 ndroots;
+	int		(*want)(void *, const char *);
+	void		*want_arg;
+	char		 cwd[MG_MAX_PATH_BYTES];
+	struct mg_artifact **add;	/* new artifacts */
+	size_t		 nadd, addcap;
+	/*
+	 * Repository files read for their checks but not this run's to
+	 * report (beside a file root, or not wanted): never kept.
+	 */
+	struct mg_strset *hidden;
+	int		 follow;	/* --follow-symlinks */
+	char		**realroots;	/* real paths of the directory roots */
+	size_t		 nrealroots;
+	int		 nomem;
+};
+
+/* One directory being checked. */
+struct rdir {
+	const char	*dir;		/* display directory, "" for none */
+	struct mg_artifact **arts;	/* the run's artifacts in it */
+	size_t		 narts;
+	char		**names;	/* sorted entries (regular or not) */
+	size_t		 nnames;
+	struct mg_strset *indexed;	/* shard paths an index names */
+	int		 truncated;	/* more than MG_MAX_REPO_ENTRIES */
+	cJSON		*cfg, *tok;	/* config.json, tokenizer_config.json */
+	struct mg_artifact *cfg_a, *tok_a;
+};
+
+static int
+ends_with(const char *s, const char *sfx)
+{
+	size_t n = strlen(s), m = strlen(sfx);
+
+	return n >= m && strcmp(s + n - m, sfx) == 0;
+}
+
+static char *
+join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *p = malloc(a + b + 2);
+
+	if (p == NULL)
+		return NULL;
+	if (a > 0) {
+		memcpy(p, dir, a);
+		p[a++] = '/';
+	}
+	memcpy(p + a, name, b + 1);
+	return p;
+}
+
+static int
+cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static int
+cmp_art_key(const void *key, const void *elem)
+{
+	const struct mg_artifact *a = *(struct mg_artifact *const *)elem;
+
+	return strcmp(key, a->path);
+}
+
+/* The run's artifact at this display path (the file itself), or NULL. */
+static struct mg_artifact *
+find_art(struct rctx *c, const char *path)
+{
+	struct mg_artifact **p = bsearch(path, c->run->arts, c->run->n,
+	    sizeof(*c->run->arts), cmp_art_key);
+
+	return p != NULL && (*p)->disk_len == 0 ? *p : NULL;
+}
+
+/*
+ * "name-00002-of-00005.ext": the prefix length, the number and the count
+ * (each 1-6 digits; llama.cpp and transformers write five).  0 if not.
+ */
+static int
+shard_name(const char *name, const char *ext, size_t *plen, unsigned *no,
+    unsigned *count, int *canonical)
+{
+	size_t n = strlen(name), e = strlen(ext), i, j, k;
+
+	if (n <= e || strcmp(name + n - e, ext) != 0)
+		return 0;
+	n -= e;
+	/* ...-DDDDD-of-DDDDD */
+	for (i = n; i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9'; i--)
+		;
+	if (i == n || n - i > 6 || i < 4 || memcmp(name + i - 4, "-of-", 4))
+		return 0;
+	k = i - 4;
+	for (j = k; j > 0 && name[j - 1] >= '0' && name[j - 1] <= '9'; j--)
+		;
+	if (j == k || k - j > 6 || j < 2 || name[j - 1] != '-')
+		return 0;
+	*plen = j - 1;
+	*no = (unsigned)strtoul(name + j, NULL, 10);
+	*count = (unsigned)strtoul(name + i, NULL, 10);
+	*canonical = k - j == 5 && n - i == 5;
+	return 1;
+}
+
+static int
+push_add(struct rctx *c, struct mg_artifact *a)
+{
+	if (c->nadd == c->addcap) {
+		size_t ncap = c->addcap ? c->addcap * 2 : 16;
+		struct mg_artifact **n = realloc(c->add, ncap * sizeof(*n));
+
+		if (n == NULL)
+			return MG_ERR_NOMEM;
+		c->add = n;
+		c->addcap = ncap;
+	}
+	c->add[c->nadd++] = a;
+	return MG_OK;
+}
+
+/*
+ * 1 when the walk offered this path: it lies below a directory root.  A
+ * file named on the command line stands alone: the files beside it are
+ * read for their checks, never reported as artifacts of their own.
+ */
+static int
+walked(const struct rctx *c, const char *path)
+{
+	size_t i, n;
+
+	for (i = 0; i < c->ndroots; i++) {
+		n = strlen(c->droots[i]);
+		if (n == 0 || strcmp(c->droots[i], ".") == 0)
+			return path[0] != '/';
+		if (strncmp(path, c->droots[i], n) == 0 && (path[n] == '/' ||
+		    (n > 0 && c->droots[i][n - 1] == '/')))
+			return 1;
+	}
+	return 0;
+}
+
+static void keep_or_drop(struct rctx *c, struct mg_artifact *a, int always);
+
+/*
+ * Why a path that lstat saw cannot be read as a repository file, or NULL:
+ * a symlink is followed only with --follow-symlinks and only to a regular
+ * file inside a scan root's real path.
+ */
+static const char *
+unusable(const struct rctx *c, const char *path, struct stat *st)
+{
+	char *real;
+	size_t i, n;
+	int inside = 0;
+
+	if (S_ISLNK(st->st_mode)) {
+		if (!c->follow)
+			return "a symbolic link (not followed without "
+			    "--follow-symlinks)";
+		if ((real = realpath(path, NULL)) == NULL ||
+		    stat(real, st) != 0) {
+			free(real);
+			return "a symbolic link that leads nowhere";
+		}
+		for (i = 0; i < c->nrealroots && !inside; i++) {
+			n = strlen(c->realroots[i]);
+			inside = strncmp(real, c->realroots[i], n) == 0 &&
+			    (real[n] == '/' || (n > 0 &&
+			    c->realroots[i][n - 1] == '/'));
+		}
+		free(real);
+		if (!inside)
+			return "a symbolic link that leaves the scan root";
+	}
+	if (!S_ISREG(st->st_mode))
+		return "not a regular file";
+	return NULL;
+}
+
+/*
+ * A repository file as an artifact: read whole (regular files only, not
+ * through a symlink), hashed.  *buf gets the bytes (NUL-terminated; the
+ * caller frees).  Returns NULL when the file cannot be used (nothing
+ * added) or when memory ran out (c->nomem).
+ */
+static struct mg_artifact *
+file_art(struct rctx *c, struct rdir *d, const char *name,
+    const struct mg_format *f, char **buf, size_t *len)
+{
+	struct mg_artifact *a = NULL;
+	struct mg_slurp s;
+	struct stat st;
+	const char *why;
+	char *path, msg[256];
+	int is_link;
+
+	*buf = NULL;
+	*len = 0;
+	if ((path = join(d->dir, name)) == NULL)
+		goto nomem;
+	if ((!walked(c, path) ||
+	    (c->want != NULL && !c->want(c->want_arg, path))) &&
+	    mg_strset_add(c->hidden, path, strlen(path)) < 0) {
+		free(path);
+		goto nomem;
+	}
+	if (lstat(path, &st) != 0) {
+		free(path);
+		return NULL;	/* absent: nothing to check */
+	}
+	memset(&s, 0, sizeof(s));
+	is_link = S_ISLNK(st.st_mode);
+	if ((why = unusable(c, path, &st)) == NULL &&
+	    mg_slurp(&s, path, -1, MG_MAX_SIDECAR_BYTES, MG_SLURP_REGULAR) !=
+	    MG_OK) {
+		if (s.why == MG_SLURP_NOMEM) {
+			free(path);
+			goto nomem;
+		}
+		mg_slurp_msg(&s, name, MG_MAX_SIDECAR_BYTES, msg, sizeof(msg));
+		why = msg;
+	}
+	if (why != NULL && why != msg && is_link) {
+		/* The walk reports a link it did not follow (IO-READ). */
+		free(path);
+		return NULL;
+	}
+	if ((a = malloc(sizeof(*a))) == NULL) {
+		free(s.buf);
+		free(path);
+		goto nomem;
+	}
+	if (why != NULL) {
+		/* There, not read: reported and never clean. */
+		mg_artifact_init(a);
+		a->path = path;		/* transferred */
+		a->format = f;
+		a->remote_code = f == &mg_fmt_python;
+		if ((a->filename = strdup(name)) == NULL ||
+		    (a->abspath = mg_path_abs(c->cwd, path)) == NULL) {
+			mg_artifact_free(a);
+			free(a);
+			goto nomem;
+		}
+		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
+		    "%s is %s: the repository checks did not read it", name,
+		    why);
+		keep_or_drop(c, a, 1);
+		return NULL;
+	}
+	mg_artifact_init(a);
+	a->path = path;		/* transferred */
+	a->format = f;
+	a->size = s.len;
+	a->complete = 1;
+	a->filename = strdup(name);
+	a->abspath = c->cwd[0] != '\0' || path[0] == '/' ?
+	    mg_path_abs(c->cwd, path) : strdup(path);
+	if (a->filename == NULL || a->abspath == NULL ||
+	    mg_sha256_hex(s.buf, s.len, a->sha256) != MG_OK) {
+		free(s.buf);
+		mg_artifact_free(a);
+		free(a);
+		goto nomem;
+	}
+	*buf = s.buf;
+	*len = s.len;
+	return a;
+nomem:
+	c->nomem = 1;
+	return NULL;
+}
+
+/* Keep a repository artifact when it has something to say. */
+static void
+keep_or_drop(struct rctx *c, struct mg_artifact *a, int always)
+{
+	if (a == NULL)
+		return;
+	if (!mg_strset_has(c->hidden, a->path, strlen(a->path)) &&
+	    (always || a->nfindings > 0 || a->ntemplates > 0 ||
+	    a->remote_code || a->set != NULL)) {
+		if (push_add(c, a) == MG_OK)
+			return;
+		c->nomem = 1;
+	}
+	mg_artifact_free(a);
+	free(a);
+}
+
+/*
+ * A JSON object, or NULL.  The values are counted first (as for sidecars):
+ * cJSON allocates a node per value, so a 16 MiB "[0,0,..." is refused
+ * before it costs gigabytes.
+ */
+static cJSON *
+parse_json(const char *buf, size_t len)
+{
+	struct mg_jsonlex lx;
+	const char *end = NULL;
+	cJSON *j;
+
+	memset(&lx, 0, sizeof(lx));
+	lx.flags = MG_JSONLEX_COLONS;
+	lx.max_values = MG_MAX_SIDECAR_VALUES;
+	if (mg_jsonlex(&lx, buf, len, 0) != MG_OK)
+		return NULL;
+	j = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+
+	if (j != NULL && !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* ---- shard indexes ------------------------------------------------------ */
+
+/* A weight_map target that stays inside the directory of the index. */
+static const char *
+target_bad(const char *t)
+{
+	const char *p = t;
+
+	if (*t == '\0')
+		return "is empty";
+	if (*t == '/' || (t[0] != '\0' && t[1] == ':'))
+		return "is an absolute path";
+	if (strchr(t, '\\') != NULL)
+		return "holds a backslash";
+	for (;;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0)
+			return "has an empty component";
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return "climbs out of the repository with '..'";
+		if (n == 1 && p[0] == '.')
+			return "has a '.' component";
+		if (p[n] == '\0')
+			return NULL;
+		p += n + 1;
+	}
+}
+
+struct tshard {
+	const char	*target;	/* borrowed from the index JSON */
+	char		*path;		/* display path */
+	struct mg_artifact *a;		/* in the run, or NULL */
+	struct mg_strset *names;	/* its tensors, when a has facts */
+	int		 usable;	/* present and regular */
+};
+
+struct tent {
+	const char	*name;
+	size_t		 shard;		/* index into the shards */
+};
+
+static int
+cmp_tent(const void *x, const void *y)
+{
+	return strcmp(((const struct tent *)x)->name,
+	    ((const struct tent *)y)->name);
+}
+
+static const struct tent *
+find_tent(const struct tent *v, size_t n, const char *name)
+{
+	struct tent k = { name, 0 };
+
+	return bsearch(&k, v, n, sizeof(*v), cmp_tent);
+}
+
+static int
+has_facts(const struct mg_artifact *a)
+{
+	return a != NULL && a->format == &mg_fmt_safetensors &&
+	    (a->have & MG_HAVE_TENSORS) && a->ntensors == a->tensor_count;
+}
+
+static void
+check_index(struct rctx *c, struct rdir *d, const char *name)
+{
+	struct mg_artifact *a;
+	struct tshard *sh = NULL;
+	struct tent *te = NULL;
+	struct mg_strset *seen = NULL;
+	cJSON *j = NULL, *wm, *e, *md, *ts;
+	size_t len, nsh = 0, nte = 0, i, k, n;
+	uint64_t sum = 0, params = 0;
+	int all_facts = 1, have_params = 1;
+	char *buf;
+
+	if ((a = file_art(c, d, name, &mg_fmt_weight_index, &buf, &len)) ==
+	    NULL)
+		return;
+	if ((j = parse_json(buf, len)) == NULL) {
+		mg_artifact_add(a, MG_R_REPO_INDEX, MG_FINDING_NO_OFFSET, NULL,
+		    "%s is not a JSON object of at most %u values: no shard "
+		    "can be matched to it", name, MG_MAX_SIDECAR_VALUES);
+		goto out;
+	}
+	wm = cJSON_GetObjectItemCaseSensitive(j, "weight_map");
+	if (!cJSON_IsObject(wm)) {
+		mg_artifact_add(a, MG_R_REPO_INDEX, MG_FINDING_NO_OFFSET,
+		    "weight_map", "%s has no weight_map object", name);
+		goto out;
+	}
+	n = (size_t)cJSON_GetArraySize(wm);
+	if ((seen = mg_strset_new()) == NULL ||
+	    (n > 0 && ((te = calloc(n, sizeof(*te))) == NULL ||
+	    (sh = calloc(n, sizeof(*sh))) == NULL)))
+		goto nomem;
+	cJSON_ArrayForEach(e, wm) {
+		const char *why;
+
+		if (!cJSON_IsString(e) || e->valuestring == NULL) {
+			mg_artifact_add(a, MG_R_REPO_INDEX, MG_FINDING_NO_OFFSET,
+			    e->string, "weight_map entry '%.200s' is not a file "
+			    "name", e->string);
+			continue;
+		}
+		if (mg_strset_add(seen, e->string, strlen(e->string)) == 0) {
+			mg_artifact_addx(a, MG_R_REPO_INDEX_TENSOR,
+			    MG_FINDING_NO_OFFSET, 0, e->string, e->valuestring,
+			    "tensor '%.200s' is indexed twice: JSON readers "
+			    "disagree on which entry counts", e->string);
+			continue;
+		}
+		for (k = 0; k < nsh; k++)
+			if (strcmp(sh[k].target, e->valuestring) == 0)
+				break;
+		if (k == nsh) {
+			struct stat st;
+
+			sh[k].target = e->valuestring;
+			nsh++;
+			if ((why = target_bad(e->valuestring)) != NULL) {
+				mg_artifact_addx(a, MG_R_REPO_INDEX_PATH,
+				    MG_FINDING_NO_OFFSET, 0, e->string,
+				    e->valuestring, "weight_map names shard "
+				    "'%.200s', which %s", e->valuestring, why);
+				continue;
+			}
+			if ((sh[k].path = join(d->dir, e->valuestring)) == NULL)
+				goto nomem;
+			if (mg_strset_add(d->indexed, sh[k].path,
+			    strlen(sh[k].path)) < 0)
+				goto nomem;
+			if (lstat(sh[k].path, &st) != 0) {
+				mg_artifact_addx(a, MG_R_REPO_INDEX,
+				    MG_FINDING_NO_OFFSET, 0, e->string,
+				    e->valuestring, "weight_map names shard "
+				    "'%.200s', which does not exist",
+				    e->valuestring);
+			} else if ((why = unusable(c, sh[k].path, &st)) !=
+			    NULL) {
+				mg_artifact_addx(a, MG_R_REPO_INDEX_PATH,
+				    MG_FINDING_NO_OFFSET, 0, e->string,
+				    e->valuestring, "weight_map names shard "
+				    "'%.200s', which is %s", e->valuestring,
+				    why);
+			} else {
+				sh[k].usable = 1;
+				sh[k].a = find_art(c, sh[k].path);
+			}
+		}
+		te[nte].name = e->string;
+		te[nte++].shard = k;
+	}
+	if (nte > 1)
+		qsort(te, nte, sizeof(*te), cmp_tent);
+	/* Each shard's tensors, when the run read them. */
+	for (k = 0; k < nsh; k++) {
+		if (!sh[k].usable || !has_facts(sh[k].a)) {
+			all_facts = 0;
+			continue;
+		}
+		if ((sh[k].names = mg_strset_new()) == NULL)
+			goto nomem;
+		for (i = 0; i < sh[k].a->ntensors; i++) {
+			const struct mg_tfact *t = &sh[k].a->tensors[i];
+
+			if (mg_strset_add(sh[k].names, t->name,
+			    strlen(t->name)) < 0)
+				goto nomem;
+			sum += t->nbytes;
+		}
+		if (sh[k].a->have & MG_HAVE_PARAMS)
+			params += sh[k].a->parameter_count;
+		else
+			have_params = 0;
+	}
+	/* Each indexed tensor is in the shard named for it. */
+	for (i = 0; i < nte; i++) {
+		const struct tshard *s = &sh[te[i].shard];
+		const char *holder = NULL;
+
+		if (s->names == NULL || mg_strset_has(s->names, te[i].name,
+		    strlen(te[i].name)))
+			continue;
+		for (k = 0; k < nsh && holder == NULL; k++)
+			if (sh[k].names != NULL && mg_strset_has(sh[k].names,
+			    te[i].name, strlen(te[i].name)))
+				holder = sh[k].target;
+		if (holder != NULL)
+			mg_artifact_addx(a, MG_R_REPO_INDEX_TENSOR,
+			    MG_FINDING_NO_OFFSET, 0, te[i].name, s->target,
+			    "tensor '%.200s' is indexed in '%.200s' but stored "
+			    "in '%.200s'", te[i].name, s->target, holder);
+		else
+			mg_artifact_addx(a, MG_R_REPO_INDEX_TENSOR,
+			    MG_FINDING_NO_OFFSET, 0, te[i].name, s->target,
+			    "tensor '%.200s' is indexed in '%.200s' but no "
+			    "shard holds it", te[i].name, s->target);
+	}
+	/* Every tensor of every indexed shard is in the index. */
+	for (k = 0; k < nsh; k++) {
+		if (sh[k].names == NULL)
+			continue;
+		for (i = 0; i < sh[k].a->ntensors; i++) {
+			const char *tn = sh[k].a->tensors[i].name;
+
+			if (find_tent(te, nte, tn) == NULL)
+				mg_artifact_addx(a, MG_R_REPO_INDEX_TENSOR,
+				    MG_FINDING_NO_OFFSET, 0, tn, sh[k].target,
+				    "tensor '%.200s' of shard '%.200s' is in no "
+				    "index: loaders that follow the index never "
+				    "load it", tn, sh[k].target);
+		}
+	}
+	md = cJSON_GetObjectItemCaseSensitive(j, "metadata");
+	ts = cJSON_IsObject(md) ? cJSON_GetObjectItemCaseSensitive(md,
+	    "total_size") : NULL;
+	if (ts != NULL && all_facts && nsh > 0) {
+		if (!cJSON_IsNumber(ts) || ts->valuedouble < 0 ||
+		    ts->valuedouble != (double)sum)
+			mg_artifact_add(a, MG_R_REPO_INDEX_SIZE,
+			    MG_FINDING_NO_OFFSET, "metadata.total_size",
+			    "metadata.total_size is %.0f but the shards' "
+			    "tensors hold %llu bytes", cJSON_IsNumber(ts) ?
+			    ts->valuedouble : -1.0, (unsigned long long)sum);
+	}
+	/* The set, reported as one unit on its index. */
+	if ((a->set = calloc(1, sizeof(*a->set))) == NULL ||
+	    (a->set->kind = strdup(ends_with(name, ".safetensors.index.json") ?
+	    "safetensors" : "pytorch")) == NULL ||
+	    (nsh > 0 && (a->set->shards = calloc(nsh, sizeof(char *))) ==
+	    NULL))
+		goto nomem;
+	for (k = 0; k < nsh; k++)
+		if (sh[k].path != NULL) {
+			a->set->shards[a->set->nshards++] = sh[k].path;
+			sh[k].path = NULL;	/* transferred */
+		}
+	a->set->total_bytes = sum;
+	if (all_facts && have_params && nsh > 0) {
+		a->set->parameter_count = params;
+		a->set->have_params = 1;
+		a->parameter_count = params;
+		a->have |= MG_HAVE_PARAMS;
+	}
+	a->tensor_count = nte;
+	a->have |= MG_HAVE_TENSORS;
+	goto out;
+nomem:
+	c->nomem = 1;
+out:
+	for (k = 0; k < nsh; k++) {
+		free(sh[k].path);
+		mg_strset_free(sh[k].names);
+	}
+	free(sh);
+	free(te);
+	mg_strset_free(seen);
+	cJSON_Delete(j);
+	free(buf);
+	keep_or_drop(c, a, 1);
+}
+
+/* Shards named like one that no index of the directory names. */
+static void
+check_unindexed(struct rdir *d)
+{
+	size_t i, plen;
+	unsigned no, count;
+	int canon;
+
+	for (i = 0; i < d->narts; i++) {
+		struct mg_artifact *a = d->arts[i];
+
+		if (a->format != &mg_fmt_safetensors || !shard_name(a->filename,
+		    ".safetensors", &plen, &no, &count, &canon))
+			continue;
+		if (!mg_strset_has(d->indexed, a->path, strlen(a->path)))
+			mg_artifact_add(a, MG_R_REPO_UNINDEXED,
+			    MG_FINDING_NO_OFFSET, NULL, "shard %u of %u is named "
+			    "by no index in its directory", no, count);
+	}
+}
+
+/* ---- GGUF split sets ----------------------------------------------------- */
+
+static int
+same_str(const char *x, const char *y)
+{
+	return x == NULL || y == NULL || strcmp(x, y) == 0;
+}
+
+static void
+check_split_group(struct rctx *c, struct rdir *d, struct mg_artifact **m,
+    size_t nm, size_t plen, unsigned count)
+{
+	struct mg_artifact *anchor = NULL, *first = NULL;
+	struct mg_set *set = NULL;
+	char name[MG_MAX_PATH_BYTES];
+	uint64_t tensors = 0, params = 0;
+	size_t i, k;
+	unsigned no, cnt, want;
+	int canon, all = 1, have_params = 1;
+
+	for (i = 0; i < nm; i++)
+		if (shard_name(m[i]->filename, ".gguf", &plen, &no, &cnt,
+		    &canon) && no == 1 && first == NULL)
+			first = m[i];
+	anchor = first != NULL ? first : m[0];
+	/* Every shard present once. */
+	for (want = 1; want <= count && want <= 99999; want++) {
+		int found = 0;
+
+		for (i = 0; i < nm; i++)
+			if (shard_name(m[i]->filename, ".gguf", &plen, &no,
+			    &cnt, &canon) && no == want)
+				found = 1;
+		if (found)
+			continue;
+		snprintf(name, sizeof(name), "%s%.*s-%05u-of-%05u.gguf",
+		    d->dir[0] != '\0' ? "/" : "", (int)plen, anchor->filename,
+		    want, count);
+		{
+			char *p = join(d->dir, name + (d->dir[0] != '\0'));
+			struct stat st;
+
+			if (p == NULL) {
+				c->nomem = 1;
+				return;
+			}
+			if (lstat(p, &st) != 0)
+				mg_artifact_addx(anchor, MG_R_REPO_SPLIT,
+				    MG_FINDING_NO_OFFSET, 0, NULL, p,
+				    "split set of %u: shard %u (%s) is missing",
+				    count, want, p);
+			all = 0;
+			free(p);
+		}
+	}
+	for (i = 0; i < nm; i++) {
+		struct mg_artifact *a = m[i];
+
+		(void)shard_name(a->filename, ".gguf", &plen, &no, &cnt,
+		    &canon);
+		if (!canon)
+			mg_artifact_add(anchor, MG_R_REPO_SPLIT,
+			    MG_FINDING_NO_OFFSET, NULL, "shard %s does not "
+			    "follow the -NNNNN-of-NNNNN.gguf pattern",
+			    a->filename);
+		if (!(a->have & MG_HAVE_SPLIT)) {
+			if (count > 1)
+				mg_artifact_add(anchor, MG_R_REPO_SPLIT,
+				    MG_FINDING_NO_OFFSET, NULL, "shard %s is "
+				    "named as shard %u of %u but carries no "
+				    "split.no / split.count", a->filename, no,
+				    count);
+			continue;
+		}
+		if (a->split_count != count)
+			mg_artifact_add(anchor, MG_R_REPO_SPLIT,
+			    MG_FINDING_NO_OFFSET, "split.count", "shard %s says "
+			    "split.count %llu, its name says %u", a->filename,
+			    (unsigned long long)a->split_count, count);
+		if (a->split_no + 1 != no)
+			mg_artifact_add(anchor, MG_R_REPO_SPLIT,
+			    MG_FINDING_NO_OFFSET, "split.no", "shard %s holds "
+			    "split.no %llu (shard %llu), its name says shard "
+			    "%u", a->filename, (unsigned long long)a->split_no,
+			    (unsigned long long)a->split_no + 1, no);
+		for (k = 0; k < i; k++)
+			if ((m[k]->have & MG_HAVE_SPLIT) &&
+			    m[k]->split_no == a->split_no)
+				mg_artifact_add(anchor, MG_R_REPO_SPLIT,
+				    MG_FINDING_NO_OFFSET, "split.no", "shards "
+				    "%s and %s both hold split.no %llu: one "
+				    "shard is repeated", m[k]->filename,
+				    a->filename,
+				    (unsigned long long)a->split_no);
+		if (!same_str(a->architecture, anchor->architecture))
+			mg_artifact_add(anchor, MG_R_REPO_SPLIT,
+			    MG_FINDING_NO_OFFSET, "general.architecture",
+			    "shard %s declares architecture '%.100s', %s "
+			    "declares '%.100s'", a->filename, a->architecture,
+			    anchor->filename, anchor->architecture);
+		if (!same_str(a->tokenizer_model, anchor->tokenizer_model) ||
+		    ((a->have & anchor->have & MG_HAVE_VOCAB) &&
+		    a->vocab_size != anchor->vocab_size))
+			mg_artifact_add(anchor, MG_R_REPO_SPLIT,
+			    MG_FINDING_NO_OFFSET, "tokenizer.ggml.model",
+			    "shard %s declares another tokenizer than %s",
+			    a->filename, anchor->filename);
+		tensors += a->tensor_count;
+		if (a->have & MG_HAVE_PARAMS)
+			params += a->parameter_count;
+		else
+			have_params = 0;
+	}
+	if (all && first != NULL && (first->have & MG_HAVE_SPLIT_TENSORS) &&
+	    first->split_tensors != tensors)
+		mg_artifact_add(anchor, MG_R_REPO_SPLIT, MG_FINDING_NO_OFFSET,
+		    "split.tensors.count", "split.tensors.count says %llu "
+		    "tensors, the %zu shards hold %llu",
+		    (unsigned long long)first->split_tensors, nm,
+		    (unsigned long long)tensors);
+	if ((set = calloc(1, sizeof(*set))) == NULL ||
+	    (set->kind = strdup("gguf-split")) == NULL ||
+	    (set->shards = calloc(nm, sizeof(char *))) == NULL)
+		goto nomem;
+	for (i = 0; i < nm; i++) {
+		if ((set->shards[i] = strdup(m[i]->path)) == NULL)
+			goto nomem;
+		set->nshards++;
+	}
+	set->parameter_count = params;
+	set->have_params = have_params && all;
+	mg_set_free(anchor->set);
+	anchor->set = set;
+	return;
+nomem:
+	mg_set_free(set);
+	c->nomem = 1;
+}
+
+static void
+check_splits(struct rctx *c, struct rdir *d)
+{
+	struct mg_artifact **m;
+	size_t i, k, nm, plen, plen2;
+	unsigned no, count, count2;
+	int canon;
+	char *done;
+
+	if (d->narts == 0)
+		return;
+	if ((m = calloc(d->narts, sizeof(*m))) == NULL ||
+	    (done = calloc(d->narts, 1)) == NULL) {
+		free(m);
+		c->nomem = 1;
+		return;
+	}
+	for (i = 0; i < d->narts; i++) {
+		struct mg_artifact *a = d->arts[i];
+
+		if (done[i] || a->format != &mg_fmt_gguf)
+			continue;
+		if (!shard_name(a->filename, ".gguf", &plen, &no, &count,
+		    &canon)) {
+			if ((a->have & MG_HAVE_SPLIT) && a->split_count > 1)
+				mg_artifact_add(a, MG_R_REPO_SPLIT,
+				    MG_FINDING_NO_OFFSET, "split.no", "shard "
+				    "%llu of %llu of a split set is not named "
+				    "-NNNNN-of-NNNNN.gguf: its siblings cannot "
+				    "be found", (unsigned long long)a->split_no
+				    + 1, (unsigned long long)a->split_count);
+			continue;
+		}
+		nm = 0;
+		for (k = i; k < d->narts; k++) {
+			struct mg_artifact *b = d->arts[k];
+
+			if (done[k] || b->format != &mg_fmt_gguf ||
+			    !shard_name(b->filename, ".gguf", &plen2, &no,
+			    &count2, &canon) || plen2 != plen ||
+			    count2 != count || memcmp(a->filename, b->filename,
+			    plen) != 0)
+				continue;
+			done[k] = 1;
+			m[nm++] = b;
+		}
+		check_split_group(c, d, m, nm, plen, count);
+	}
+	free(m);
+	free(done);
+}
+
+/* ---- chat templates ---------------------------------------------------- */
+
+static void
+one_template(struct rctx *c, struct mg_artifact *a, const char *key,
+    const char *s, size_t n, uint64_t base)
+{
+	const char *what;
+	char hex[65];
+	size_t at;
+
+	if (n > MG_MAX_TEMPLATE) {
+		mg_artifact_add(a, MG_R_TEMPLATE_INJECT, MG_FINDING_NO_OFFSET,
+		    key, "%s: %s is a %zu-byte template, over the %u-byte cap "
+		    "for checking templates; it was not checked", a->filename,
+		    key, n, MG_MAX_TEMPLATE);
+	} else if (mg_template_suspicious(s, n, &what, &at)) {
+		mg_artifact_addx(a, MG_R_TEMPLATE_INJECT, base ==
+		    MG_FINDING_NO_OFFSET ? base : base + at, 0, key, what,
+		    "%s: %s contains %s at byte %zu of the template, a marker "
+		    "of template injection", a->filename, key, what, at);
+	}
+	if (mg_sha256_hex(s, n, hex) != MG_OK ||
+	    mg_artifact_add_digest(&a->templates, &a->ntemplates, key, hex) !=
+	    MG_OK)
+		c->nomem = 1;
+}
+
+/* chat_template as a string or a list of {"name", "template"}. */
+static void
+json_templates(struct rctx *c, struct mg_artifact *a, const cJSON *j)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "chat_template"),
+	    *e;
+	char key[160];
+
+	if (cJSON_IsString(t) && t->valuestring != NULL) {
+		one_template(c, a, "chat_template", t->valuestring,
+		    strlen(t->valuestring), MG_FINDING_NO_OFFSET);
+		return;
+	}
+	if (!cJSON_IsArray(t))
+		return;
+	cJSON_ArrayForEach(e, t) {
+		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(e, "name");
+		const cJSON *tx = cJSON_GetObjectItemCaseSensitive(e,
+		    "template");
+
+		if (!cJSON_IsString(tx) || tx->valuestring == NULL)
+			continue;
+		if (cJSON_IsString(nm) && nm->valuestring != NULL &&
+		    strcmp(nm->valuestring, "default") != 0)
+			snprintf(key, sizeof(key), "chat_template.%.120s",
+			    nm->valuestring);
+		else
+			snprintf(key, sizeof(key), "chat_template");
+		one_template(c, a, key, tx->valuestring, strlen(tx->valuestring),
+		    MG_FINDING_NO_OFFSET);
+	}
+}
+
+static const char *const tmpl_json[] = {
+	"chat_template.json", "processor_config.json",
+	"preprocessor_config.json", "generation_config.json",
+};
+
+/* Chat-template metadata for the reports of a repository file. */
+static void
+template_metadata(struct rctx *c, struct mg_artifact *a)
+{
+	cJSON *m, *t;
+	size_t i;
+
+	if (a->ntemplates == 0)
+		return;
+	if ((m = cJSON_CreateObject()) == NULL ||
+	    (t = cJSON_AddObjectToObject(m, "chat_template_sha256")) == NULL) {
+		cJSON_Delete(m);
+		c->nomem = 1;
+		return;
+	}
+	for (i = 0; i < a->ntemplates; i++)
+		if (cJSON_AddStringToObject(t, a->templates[i].name,
+		    a->templates[i].sha256) == NULL)
+			c->nomem = 1;
+	cJSON_Delete(a->metadata);
+	a->metadata = m;
+}
+
+static void
+sidecar_templates(struct rctx *c, struct rdir *d)
+{
+	struct mg_artifact *a;
+	cJSON *j;
+	size_t i, len;
+	char *buf;
+
+	if (d->tok_a != NULL && d->tok != NULL) {
+		json_templates(c, d->tok_a, d->tok);
+		template_metadata(c, d->tok_a);
+	}
+	if ((a = file_art(c, d, "chat_template.jinja", &mg_fmt_chat_template,
+	    &buf, &len)) != NULL) {
+		one_template(c, a, "chat_template", buf, len, 0);
+		template_metadata(c, a);
+		free(buf);
+		keep_or_drop(c, a, 1);
+	}
+	for (i = 0; i < sizeof(tmpl_json) / sizeof(*tmpl_json); i++) {
+		if ((a = file_art(c, d, tmpl_json[i], &mg_fmt_chat_template,
+		    &buf, &len)) == NULL)
+			continue;
+		if ((j = parse_json(buf, len)) != NULL)
+			json_templates(c, a, j);
+		template_metadata(c, a);
+		cJSON_Delete(j);
+		free(buf);
+		keep_or_drop(c, a, 0);
+	}
+}
+
+static const char *
+default_template(const struct mg_artifact *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->ntemplates; i++)
+		if (strcmp(a->templates[i].name, "tokenizer.chat_template") ==
+		    0 || strcmp(a->templates[i].name, "chat_template") == 0)
+			return a->templates[i].sha256;
+	return NULL;
+}
+
+/*
+ * Quantisations of one model: one architecture, the same tensors and
+ * elements (a split set's first shard stands for it: the others carry no
+ * template).
+ */
+static int
+same_model(const struct mg_artifact *a, const struct mg_artifact *b)
+{
+	return same_str(a->architecture, b->architecture) &&
+	    a->tensor_count == b->tensor_count &&
+	    a->parameter_count == b->parameter_count &&
+	    (a->have & MG_HAVE_VOCAB) == (b->have & MG_HAVE_VOCAB) &&
+	    a->vocab_size == b->vocab_size;
+}
+
+/* The carriers v[0..nv) should agree; the odd ones out are reported. */
+static void
+compare_carriers(struct mg_artifact **v, size_t nv)
+{
+	size_t i, k, best = 0, bestn = 0;
+	int best_side = 0;
+
+	if (nv < 2)
+		return;
+	for (i = 0; i < nv; i++) {
+		size_t n = 0;
+		int side = v[i]->format->flags & MG_FMT_REPO ? 1 : 0;
+
+		for (k = 0; k < nv; k++)
+			if (strcmp(default_template(v[i]),
+			    default_template(v[k])) == 0)
+				n++;
+		if (n > bestn || (n == bestn && side && !best_side)) {
+			best = i;
+			bestn = n;
+			best_side = side;
+		}
+	}
+	for (i = 0; i < nv; i++)
+		if (strcmp(default_template(v[i]), default_template(v[best])) !=
+		    0)
+			mg_artifact_addx(v[i], MG_R_TEMPLATE_VARIANT,
+			    MG_FINDING_NO_OFFSET, 0, "chat_template",
+			    default_template(v[i]), "the default chat template "
+			    "(sha256 %.12s...) differs from the one %s carries "
+			    "(sha256 %.12s...), shared by %zu of %zu variants",
+			    default_template(v[i]), v[best]->filename,
+			    default_template(v[best]), bestn, nv);
+}
+
+/*
+ * Variants of one model in a directory, and the sidecar templates beside
+ * them, that carry another default template.
+ */
+static void
+check_variants(struct rctx *c, struct rdir *d, size_t side0)
+{
+	struct mg_artifact **v, **g;
+	size_t nv = 0, nside, i, k, ng;
+	char *done;
+
+	v = calloc(d->narts + c->nadd - side0 + 1, sizeof(*v));
+	g = calloc(d->narts + c->nadd - side0 + 1, sizeof(*g));
+	done = calloc(d->narts + 1, 1);
+	if (v == NULL || g == NULL || done == NULL) {
+		c->nomem = 1;
+		goto out;
+	}
+	/* This directory's sidecar carriers were added from side0 on. */
+	for (i = side0; i < c->nadd; i++)
+		if (default_template(c->add[i]) != NULL)
+			v[nv++] = c->add[i];
+	nside = nv;
+	for (i = 0; i < d->narts; i++) {
+		struct mg_artifact *a = d->arts[i];
+
+		if (done[i] || a->format != &mg_fmt_gguf ||
+		    default_template(a) == NULL)
+			continue;
+		memcpy(g, v, nside * sizeof(*g));
+		ng = nside;
+		for (k = i; k < d->narts; k++)
+			if (!done[k] && d->arts[k]->format == &mg_fmt_gguf &&
+			    default_template(d->arts[k]) != NULL &&
+			    same_model(a, d->arts[k])) {
+				done[k] = 1;
+				g[ng++] = d->arts[k];
+			}
+		compare_carriers(g, ng);
+		nside = 0;	/* the sidecars are compared once */
+	}
+	if (nside > 0)
+		compare_carriers(v, nside);
+out:
+	free(v);
+	free(g);
+	free(done);
+}
+
+/* ---- remote code ------------------------------------------------------- */
+
+static void
+auto_map_ref(struct rctx *c, struct rdir *d, struct mg_artifact *a,
+    const char *ref)
+{
+	char file[512], hex[65] = "";
+	const char *dot;
+	char *p;
+	size_t i, n;
+	struct mg_slurp s;
+	struct stat st;
+
+	if (strstr(ref, "--") != NULL || (dot = strrchr(ref, '.')) == NULL ||
+	    (size_t)(dot - ref) + 4 > sizeof(file)) {
+		if (mg_artifact_add_digest(&a->coderefs, &a->ncoderefs, ref,
+		    "") != MG_OK)
+			c->nomem = 1;
+		return;
+	}
+	n = (size_t)(dot - ref);
+	for (i = 0; i < n; i++)
+		file[i] = ref[i] == '.' ? '/' : ref[i];
+	memcpy(file + n, ".py", 4);
+	if (target_bad(file) == NULL && (p = join(d->dir, file)) != NULL) {
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    mg_slurp(&s, p, -1, MG_MAX_SIDECAR_BYTES,
+		    MG_SLURP_REGULAR) == MG_OK) {
+			if (mg_sha256_hex(s.buf, s.len, hex) != MG_OK)
+				hex[0] = '\0';
+			free(s.buf);
+		}
+		free(p);
+	}
+	if (mg_artifact_add_digest(&a->coderefs, &a->ncoderefs, file, hex) !=
+	    MG_OK)
+		c->nomem = 1;
+}
+
+static void
+auto_map(struct rctx *c, struct rdir *d, struct mg_artifact *a,
+    const cJSON *j)
+{
+	const cJSON *am, *e, *x;
+
+	if (a == NULL || j == NULL)
+		return;
+	am = cJSON_GetObjectItemCaseSensitive(j, "auto_map");
+	if (!cJSON_IsObject(am))
+		return;
+	a->remote_code = 1;
+	cJSON_ArrayForEach(e, am) {
+		if (cJSON_IsString(e) && e->valuestring != NULL)
+			auto_map_ref(c, d, a, e->valuestring);
+		else if (cJSON_IsArray(e))
+			cJSON_ArrayForEach(x, e)
+				if (cJSON_IsString(x) && x->valuestring != NULL)
+					auto_map_ref(c, d, a, x->valuestring);
+	}
+}
+
+static void
+python_files(struct rctx *c, struct rdir *d)
+{
+	struct mg_artifact *a;
+	size_t i, len;
+	char *buf;
+
+	for (i = 0; i < d->nnames; i++) {
+		if (!ends_with(d->names[i], ".py"))
+			continue;
+		if ((a = file_art(c, d, d->names[i], &mg_fmt_python, &buf,
+		    &len)) == NULL)
+			continue;
+		free(buf);
+		a->remote_code = 1;
+		keep_or_drop(c, a, 1);
+	}
+}
+
+/* ---- config.json against the weights ---------------------------------- */
+
+static int
+num_u64(const cJSON *j, const char *k, uint64_t *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, k);
+
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+	    v->valuedouble > 9007199254740992.0 ||
+	    v->valuedouble != (double)(uint64_t)v->valuedouble)
+		return 0;
+	*out = (uint64_t)v->valuedouble;
+	return 1;
+}
+
+static int
+tname_is(const char *n, const char *base)
+{
+	size_t a = strlen(n), b = strlen(base);
+
+	return strcmp(n, base) == 0 || (a > b && n[a - b - 1] == '.' &&
+	    strcmp(n + a - b, base) == 0);
+}
+
+static const char *
+st_dtype_of(const char *torch)
+{
+	static const char *const map[][2] = {
+		{ "float32", "F32" }, { "float", "F32" },
+		{ "float16", "F16" }, { "half", "F16" },
+		{ "bfloat16", "BF16" }, { "float64", "F64" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(*map); i++)
+		if (strcmp(torch, map[i][0]) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+static void
+check_config(struct rctx *c, struct rdir *d)
+{
+	static const char *const emb[] = {
+		"embed_tokens.weight", "wte.weight", "word_embeddings.weight",
+		"tok_embeddings.weight", "lm_head.weight", "embed_in.weight",
+		"embed_out.weight",
+	};
+	static const char *const pos[] = {
+		"wpe.weight", "embed_positions.weight",
+		"position_embeddings.weight",
+	};
+	const cJSON *cfg = d->cfg, *tc, *dt, *atd, *e;
+	struct mg_artifact *ca = d->cfg_a;
+	uint64_t vocab = 0, maxpos = 0;
+	int have_vocab, have_pos;
+	size_t i, k, t;
+
+	if (cfg == NULL || ca == NULL)
+		return;
+	(void)c;
+	tc = cJSON_GetObjectItemCaseSensitive(cfg, "text_config");
+	have_vocab = num_u64(cfg, "vocab_size", &vocab) ||
+	    (cJSON_IsObject(tc) && num_u64(tc, "vocab_size", &vocab));
+	have_pos = num_u64(cfg, "max_position_embeddings", &maxpos) ||
+	    (cJSON_IsObject(tc) && num_u64(tc, "max_position_embeddings",
+	    &maxpos));
+	dt = cJSON_GetObjectItemCaseSensitive(cfg, "torch_dtype");
+	if (!cJSON_IsString(dt))
+		dt = cJSON_GetObjectItemCaseSensitive(cfg, "dtype");
+	for (i = 0; i < d->narts; i++) {
+		const struct mg_artifact *a = d->arts[i];
+
+		if (a->format == &mg_fmt_gguf && have_vocab &&
+		    (a->have & MG_HAVE_VOCAB) && a->vocab_size != vocab &&
+		    !(a->have & MG_HAVE_SPLIT && a->split_no > 0))
+			mg_artifact_add(ca, MG_R_CONFIG_MISMATCH,
+			    MG_FINDING_NO_OFFSET, "vocab_size", "vocab_size is "
+			    "%llu but %s has %llu tokens",
+			    (unsigned long long)vocab, a->filename,
+			    (unsigned long long)a->vocab_size);
+		if (a->format != &mg_fmt_safetensors)
+			continue;
+		for (t = 0; t < a->ntensors; t++) {
+			const struct mg_tfact *f = &a->tensors[t];
+
+			for (k = 0; have_vocab && k < sizeof(emb) /
+			    sizeof(*emb); k++)
+				if (tname_is(f->name, emb[k]) && f->ndim > 0 &&
+				    f->dim0 != vocab)
+					mg_artifact_addx(ca,
+					    MG_R_CONFIG_MISMATCH,
+					    MG_FINDING_NO_OFFSET, 0,
+					    "vocab_size", f->name,
+					    "vocab_size is %llu but tensor "
+					    "'%.200s' in %s has %llu rows",
+					    (unsigned long long)vocab, f->name,
+					    a->filename,
+					    (unsigned long long)f->dim0);
+			for (k = 0; have_pos && k < sizeof(pos) / sizeof(*pos);
+			    k++)
+				if (tname_is(f->name, pos[k]) && f->ndim > 0 &&
+				    f->dim0 < maxpos)
+					mg_artifact_addx(ca,
+					    MG_R_CONFIG_MISMATCH,
+					    MG_FINDING_NO_OFFSET, 0,
+					    "max_position_embeddings", f->name,
+					    "max_position_embeddings is %llu "
+					    "but tensor '%.200s' in %s has "
+					    "%llu positions",
+					    (unsigned long long)maxpos, f->name,
+					    a->filename,
+					    (unsigned long long)f->dim0);
+		}
+		if (cJSON_IsString(dt) && dt->valuestring != NULL &&
+		    st_dtype_of(dt->valuestring) != NULL &&
+		    cJSON_GetObjectItemCaseSensitive(cfg,
+		    "quantization_config") == NULL && a->ttype_major >= 0 &&
+		    strcmp(a->ttypes[a->ttype_major].name,
+		    st_dtype_of(dt->valuestring)) != 0)
+			mg_artifact_addx(ca, MG_R_CONFIG_MISMATCH,
+			    MG_FINDING_NO_OFFSET, 0, "torch_dtype",
+			    a->filename, "torch_dtype is %.40s but %s stores "
+			    "%s", dt->valuestring, a->filename,
+			    a->ttypes[a->ttype_major].name);
+	}
+	/* Added tokens must index the vocabulary. */
+	atd = d->tok != NULL ? cJSON_GetObjectItemCaseSensitive(d->tok,
+	    "added_tokens_decoder") : NULL;
+	if (have_vocab && cJSON_IsObject(atd)) {
+		uint64_t top = 0;
+		int any = 0;
+
+		cJSON_ArrayForEach(e, atd) {
+			char *end;
+			unsigned long long id = strtoull(e->string, &end, 10);
+
+			if (*e->string != '\0' && *end == '\0' && (!any ||
+			    id > top)) {
+				top = id;
+				any = 1;
+			}
+		}
+		if (any && top >= vocab)
+			mg_artifact_add(ca, MG_R_CONFIG_MISMATCH,
+			    MG_FINDING_NO_OFFSET, "vocab_size", "vocab_size is "
+			    "%llu but tokenizer_config.json adds token id %llu",
+			    (unsigned long long)vocab,
+			    (unsigned long long)top);
+	}
+}
+
+/* ---- one directory ---------------------------------------------------- */
+
+static int
+read_names(struct rdir *d)
+{
+	DIR *dh = opendir(d->dir[0] != '\0' ? d->dir : ".");
+	struct dirent *de;
+	size_t cap = 0;
+
+	if (dh == NULL)
+		return MG_OK;
+	while ((de = readdir(dh)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (d->nnames == MG_MAX_REPO_ENTRIES) {
+			d->truncated = 1;
+			break;
+		}
+		if (d->nnames == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			char **n = realloc(d->names, ncap * sizeof(*n));
+
+			if (n == NULL)
+				goto nomem;
+			d->names = n;
+			cap = ncap;
+		}
+		if ((d->names[d->nnames] = strdup(de->d_name)) == NULL)
+			goto nomem;
+		d->nnames++;
+	}
+	closedir(dh);
+	if (d->nnames > 1)
+		qsort(d->names, d->nnames, sizeof(*d->names), cmp_str);
+	return MG_OK;
+nomem:
+	closedir(dh);
+	return MG_ERR_NOMEM;
+}
+
+static struct mg_artifact *
+json_sidecar(struct rctx *c, struct rdir *d, const char *name, cJSON **out)
+{
+	struct mg_artifact *a;
+	size_t len;
+	char *buf;
+
+	*out = NULL;
+	if ((a = file_art(c, d, name, name[0] == 'c' ? &mg_fmt_hf_config :
+	    &mg_fmt_chat_template, &buf, &len)) == NULL)
+		return NULL;
+	*out = parse_json(buf, len);
+	free(buf);
+	return a;
+}
+
+static void
+check_dir(struct rctx *c, struct rdir *d)
+{
+	size_t i, side0;
+
+	if ((d->indexed = mg_strset_new()) == NULL ||
+	    read_names(d) != MG_OK) {
+		c->nomem = 1;
+		return;
+	}
+	if (d->truncated && d->narts > 0)
+		mg_artifact_add(d->arts[0], MG_R_IO_READ, MG_FINDING_NO_OFFSET,
+		    NULL, "its directory holds more than %u entries: the "
+		    "repository checks looked at the first %u only",
+		    MG_MAX_REPO_ENTRIES, MG_MAX_REPO_ENTRIES);
+	for (i = 0; i < d->nnames && !c->nomem; i++)
+		if (ends_with(d->names[i], ".safetensors.index.json") ||
+		    ends_with(d->names[i], ".bin.index.json"))
+			check_index(c, d, d->names[i]);
+	check_unindexed(d);
+	check_splits(c, d);
+	d->cfg_a = json_sidecar(c, d, "config.json", &d->cfg);
+	d->tok_a = json_sidecar(c, d, "tokenizer_config.json", &d->tok);
+	auto_map(c, d, d->cfg_a, d->cfg);
+	auto_map(c, d, d->tok_a, d->tok);
+	check_config(c, d);
+	side0 = c->nadd;
+	sidecar_templates(c, d);
+	keep_or_drop(c, d->tok_a, 0);
+	keep_or_drop(c, d->cfg_a, 0);
+	d->cfg_a = d->tok_a = NULL;
+	check_variants(c, d, side0);
+	python_files(c, d);
+}
+
+static int
+cmp_art(const void *x, const void *y)
+{
+	const struct mg_artifact *a = *(struct mg_artifact *const *)x;
+	const struct mg_artifact *b = *(struct mg_artifact *const *)y;
+	int r = strcmp(a->path, b->path);
+
+	if (r == 0)
+		r = a->ordinal < b->ordinal ? -1 : a->ordinal > b->ordinal;
+	return r;
+}
+
+static char *
+dir_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	size_t n = s != NULL ? (size_t)(s - path) : 0;
+	char *d = malloc(n + 1);
+
+	if (d == NULL)
+		return NULL;
+	memcpy(d, path, n);
+	d[n] = '\0';
+	return d;
+}
+
+/* An on-disk model artifact and the directory it lies in. */
+struct placed {
+	char		*dir;		/* owned */
+	struct mg_artifact *a;
+};
+
+static int
+cmp_placed(const void *x, const void *y)
+{
+	const struct placed *p = x, *q = y;
+	int r = strcmp(p->dir, q->dir);
+
+	return r != 0 ? r : strcmp(p->a->path, q->a->path);
+}
+
+/*
+ * The on-disk model artifacts by directory, then path: each directory's
+ * artifacts lie together, so one pass visits every directory once.
+ */
+static int
+place(struct mg_run *run, struct placed **out, size_t *nout)
+{
+	struct placed *v;
+	size_t n = 0, i;
+
+	*out = NULL;
+	*nout = 0;
+	if ((v = calloc(run->n, sizeof(*v))) == NULL)
+		return MG_ERR_NOMEM;
+	for (i = 0; i < run->n; i++) {
+		struct mg_artifact *a = run->arts[i];
+
+		if (a->disk_len != 0 || a->depth != 0 ||
+		    (a->format->flags & (MG_FMT_SYNTHETIC | MG_FMT_REPO)))
+			continue;
+		if ((v[n].dir = dir_of(a->path)) == NULL) {
+			while (n > 0)
+				free(v[--n].dir);
+			free(v);
+			return MG_ERR_NOMEM;
+		}
+		v[n++].a = a;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_placed);
+	*out = v;
+	*nout = n;
+	return MG_OK;
+}
+
+int
+mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
+    const struct mg_run_opts *o)
+{
+	struct rctx c;
+	struct placed *pl = NULL;
+	char norm[MG_MAX_PATH_BYTES];
+	size_t npl = 0, i, j, k;
+	struct mg_artifact **na;
+	struct stat st;
+	int r = MG_OK;
+
+	memset(&c, 0, sizeof(c));
+	if (run->n == 0)
+		return MG_OK;
+	if ((c.hidden = mg_strset_new()) == NULL ||
+	    (nroots > 0 && ((c.droots = calloc(nroots, sizeof(char *))) ==
+	    NULL || (c.realroots = calloc(nroots, sizeof(char *))) == NULL))) {
+		mg_strset_free(c.hidden);
+		free(c.droots);
+		return MG_ERR_NOMEM;
+	}
+	for (i = 0; i < nroots; i++) {
+		if (stat(roots[i], &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if ((c.droots[c.ndroots] = strdup(mg_path_display(roots[i],
+		    norm, sizeof(norm)))) != NULL)
+			c.ndroots++;
+		if ((c.realroots[c.nrealroots] = realpath(roots[i], NULL)) !=
+		    NULL)
+			c.nrealroots++;
+	}
+	c.run = run;
+	c.want = o->want;
+	c.want_arg = o->want_arg;
+	c.follow = o->scan.follow_symlinks;
+	if (getcwd(c.cwd, sizeof(c.cwd)) == NULL)
+		c.cwd[0] = '\0';
+	if (place(run, &pl, &npl) != MG_OK)
+		c.nomem = 1;
+	for (i = 0; i < npl && !c.nomem; i = k) {
+		struct rdir d;
+
+		memset(&d, 0, sizeof(d));
+		d.dir = pl[i].dir;
+		for (k = i; k < npl && strcmp(pl[k].dir, d.dir) == 0; k++)
+			;
+		if ((d.arts = calloc(k - i, sizeof(*d.arts))) == NULL) {
+			c.nomem = 1;
+			break;
+		}
+		for (j = i; j < k; j++)
+			d.arts[d.narts++] = pl[j].a;
+		check_dir(&c, &d);
+		for (j = 0; j < d.nnames; j++)
+			free(d.names[j]);
+		free(d.names);
+		free(d.arts);
+		mg_strset_free(d.indexed);
+		cJSON_Delete(d.cfg);
+		cJSON_Delete(d.tok);
+	}
+	for (i = 0; i < npl; i++)
+		free(pl[i].dir);
+	free(pl);
+	/* A report entry a worker made before findings were added is stale. */
+	for (i = 0; i < run->n; i++)
+		if (run->arts[i]->rendered != NULL &&
+		    mg_repo_may_touch(run->arts[i])) {
+			free(run->arts[i]->rendered);
+			run->arts[i]->rendered = NULL;
+		}
+	if (c.nadd > 0) {
+		na = realloc(run->arts, (run->n + c.nadd) * sizeof(*na));
+		if (na == NULL) {
+			c.nomem = 1;
+		} else {
+			run->arts = na;
+			for (i = 0; i < c.nadd; i++)
+				run->arts[run->n++] = c.add[i];	/* transferred */
+			c.nadd = 0;
+			run->cap = run->n;
+			qsort(run->arts, run->n, sizeof(*run->arts), cmp_art);
+		}
+	}
+	for (i = 0; i < c.nadd; i++) {
+		mg_artifact_free(c.add[i]);
+		free(c.add[i]);
+	}
+	free(c.add);
+	for (i = 0; i < c.ndroots; i++)
+		free(c.droots[i]);
+	free(c.droots);
+	for (i = 0; i < c.nrealroots; i++)
+		free(c.realroots[i]);
+	free(c.realroots);
+	mg_strset_free(c.hidden);
+	if (c.nomem)
+		r = MG_ERR_NOMEM;
+	return r;
+}
+
+int
+mg_repo_may_touch(const struct mg_artifact *a)
+{
+	size_t plen;
+	unsigned no, count;
+	int canon;
+
+	if (a->disk_len != 0)
+		return 0;
+	if (a->format == &mg_fmt_gguf)
+		return (a->have & MG_HAVE_SPLIT) || a->ntemplates > 0 ||
+		    shard_name(a->filename, ".gguf", &plen, &no, &count,
+		    &canon);
+	if (a->format == &mg_fmt_safetensors)
+		return shard_name(a->filename, ".safetensors", &plen, &no,
+		    &count, &canon);
+	return 0;
+}
