@@ -334,7 +334,7 @@ keep_or_drop(struct rctx *c, struct mg_artifact *a, int always)
  * before it costs gigabytes.
  */
 static cJSON *
-parse_json(const char *buf, size_t len)
+parse_json(const char *buf, size_t len, int *capped)
 {
 	struct mg_jsonlex lx;
 	const char *end = NULL;
@@ -343,8 +343,19 @@ parse_json(const char *buf, size_t len)
 	memset(&lx, 0, sizeof(lx));
 	lx.flags = MG_JSONLEX_COLONS;
 	lx.max_values = MG_MAX_SIDECAR_VALUES;
-	if (mg_jsonlex(&lx, buf, len, 0) != MG_OK)
+	if (capped != NULL)
+		*capped = 0;
+	if (mg_jsonlex(&lx, buf, len, 0) != MG_OK) {
+		/*
+		 * Over the value cap, the file may well be JSON a loader
+		 * reads; a syntax error stops the loader as it stops us.
+		 */
+		if (capped != NULL)
+			*capped = lx.values > lx.max_values;
+		mg_jsonlex_free(&lx);
 		return NULL;
+	}
+	mg_jsonlex_free(&lx);
 	j = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 
 	if (j != NULL && !cJSON_IsObject(j)) {
@@ -352,6 +363,22 @@ parse_json(const char *buf, size_t len)
 		return NULL;
 	}
 	return j;
+}
+
+/*
+ * A repository file the checks need but could not parse: what loaders
+ * read in it (a template, an auto_map) was not checked.
+ */
+static void
+unparsed(struct mg_artifact *a, int capped)
+{
+	if (!capped)
+		return;
+	mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL, "%s "
+	    "holds more than %u JSON values: the templates and code "
+	    "references loaders find in it were not checked", a->filename,
+	    MG_MAX_SIDECAR_VALUES);
+	a->complete = 0;
 }
 
 /* ---- shard indexes ------------------------------------------------------ */
@@ -434,13 +461,26 @@ check_index(struct rctx *c, struct rdir *d, const char *name)
 	if ((a = file_art(c, d, name, &mg_fmt_weight_index, &buf, &len)) ==
 	    NULL)
 		return;
-	if ((j = parse_json(buf, len)) == NULL) {
+	if ((j = parse_json(buf, len, NULL)) == NULL) {
 		mg_artifact_add(a, MG_R_REPO_INDEX, MG_FINDING_NO_OFFSET, NULL,
 		    "%s is not a JSON object of at most %u values: no shard "
 		    "can be matched to it", name, MG_MAX_SIDECAR_VALUES);
 		goto out;
 	}
 	wm = cJSON_GetObjectItemCaseSensitive(j, "weight_map");
+	{
+		const cJSON *kv;
+		int nwm = 0;
+
+		cJSON_ArrayForEach(kv, j)
+			nwm += kv->string != NULL &&
+			    strcmp(kv->string, "weight_map") == 0;
+		if (nwm > 1)
+			/* cJSON reads the first, Python's json the last. */
+			mg_artifact_add(a, MG_R_REPO_INDEX, MG_FINDING_NO_OFFSET,
+			    "weight_map", "%s gives weight_map %d times: "
+			    "loaders disagree on which one counts", name, nwm);
+	}
 	if (!cJSON_IsObject(wm)) {
 		mg_artifact_add(a, MG_R_REPO_INDEX, MG_FINDING_NO_OFFSET,
 		    "weight_map", "%s has no weight_map object", name);
@@ -656,7 +696,7 @@ check_split_group(struct rctx *c, struct rdir *d, struct mg_artifact **m,
 	char name[MG_MAX_PATH_BYTES];
 	uint64_t tensors = 0, params = 0;
 	size_t i, k;
-	unsigned no, cnt, want;
+	unsigned no, cnt, want, nmissing = 0;
 	int canon, all = 1, have_params = 1;
 
 	for (i = 0; i < nm; i++)
@@ -685,11 +725,19 @@ check_split_group(struct rctx *c, struct rdir *d, struct mg_artifact **m,
 				c->nomem = 1;
 				return;
 			}
-			if (lstat(p, &st) != 0)
+			/* A claimed count of 65535 is one finding, not 65535. */
+			if (lstat(p, &st) == 0)
+				;
+			else if (++nmissing <= 16)
 				mg_artifact_addx(anchor, MG_R_REPO_SPLIT,
 				    MG_FINDING_NO_OFFSET, 0, NULL, p,
 				    "split set of %u: shard %u (%s) is missing",
 				    count, want, p);
+			else if (nmissing == 17)
+				mg_artifact_add(anchor, MG_R_REPO_SPLIT,
+				    MG_FINDING_NO_OFFSET, NULL, "split set of "
+				    "%u: more shards are missing than are listed",
+				    count);
 			all = 0;
 			free(p);
 		}
@@ -857,17 +905,35 @@ one_template(struct rctx *c, struct mg_artifact *a, const char *key,
 		c->nomem = 1;
 }
 
-/* chat_template as a string or a list of {"name", "template"}. */
+static void template_metadata(struct rctx *c, struct mg_artifact *a);
+static void auto_map(struct rctx *c, struct rdir *d, struct mg_artifact *a,
+    const cJSON *j);
+
+/* One chat_template value: a string, a list of {"name", "template"} or
+ * an object of name: template ("default" is the default). */
 static void
-json_templates(struct rctx *c, struct mg_artifact *a, const cJSON *j)
+json_template(struct rctx *c, struct mg_artifact *a, const cJSON *t)
 {
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "chat_template"),
-	    *e;
+	const cJSON *e;
 	char key[160];
 
 	if (cJSON_IsString(t) && t->valuestring != NULL) {
 		one_template(c, a, "chat_template", t->valuestring,
 		    strlen(t->valuestring), MG_FINDING_NO_OFFSET);
+		return;
+	}
+	if (cJSON_IsObject(t)) {
+		cJSON_ArrayForEach(e, t) {
+			if (!cJSON_IsString(e) || e->valuestring == NULL)
+				continue;
+			if (strcmp(e->string, "default") != 0)
+				snprintf(key, sizeof(key), "chat_template.%.120s",
+				    e->string);
+			else
+				snprintf(key, sizeof(key), "chat_template");
+			one_template(c, a, key, e->valuestring,
+			    strlen(e->valuestring), MG_FINDING_NO_OFFSET);
+		}
 		return;
 	}
 	if (!cJSON_IsArray(t))
@@ -888,6 +954,63 @@ json_templates(struct rctx *c, struct mg_artifact *a, const cJSON *j)
 		one_template(c, a, key, tx->valuestring, strlen(tx->valuestring),
 		    MG_FINDING_NO_OFFSET);
 	}
+}
+
+/*
+ * Every chat_template of a JSON file: a key given twice is checked in
+ * each copy (cJSON keeps the first, Python's json the last).
+ */
+static void
+json_templates(struct rctx *c, struct mg_artifact *a, const cJSON *j)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, j)
+		if (e->string != NULL && strcmp(e->string, "chat_template") == 0)
+			json_template(c, a, e);
+}
+
+/* Templates in additional_chat_templates/, which loaders name by file. */
+static void
+extra_templates(struct rctx *c, struct rdir *d)
+{
+	char *sub = join(d->dir, "additional_chat_templates"), *rel;
+	struct mg_artifact *a;
+	struct dirent *de;
+	char key[200];
+	size_t len;
+	char *buf;
+	DIR *dh;
+
+	if (sub == NULL) {
+		c->nomem = 1;
+		return;
+	}
+	dh = opendir(sub[0] != '\0' ? sub : ".");
+	free(sub);
+	if (dh == NULL)
+		return;
+	while ((de = readdir(dh)) != NULL) {
+		if (!ends_with(de->d_name, ".jinja"))
+			continue;
+		if ((rel = join("additional_chat_templates", de->d_name)) ==
+		    NULL) {
+			c->nomem = 1;
+			break;
+		}
+		if ((a = file_art(c, d, rel, &mg_fmt_chat_template, &buf,
+		    &len)) != NULL) {
+			snprintf(key, sizeof(key), "chat_template.%.*s",
+			    (int)(strlen(de->d_name) - 6 < 120 ?
+			    strlen(de->d_name) - 6 : 120), de->d_name);
+			one_template(c, a, key, buf, len, 0);
+			template_metadata(c, a);
+			free(buf);
+			keep_or_drop(c, a, 1);
+		}
+		free(rel);
+	}
+	closedir(dh);
 }
 
 static const char *const tmpl_json[] = {
@@ -925,6 +1048,7 @@ sidecar_templates(struct rctx *c, struct rdir *d)
 	cJSON *j;
 	size_t i, len;
 	char *buf;
+	int capped;
 
 	if (d->tok_a != NULL && d->tok != NULL) {
 		json_templates(c, d->tok_a, d->tok);
@@ -937,12 +1061,18 @@ sidecar_templates(struct rctx *c, struct rdir *d)
 		free(buf);
 		keep_or_drop(c, a, 1);
 	}
+	extra_templates(c, d);
 	for (i = 0; i < sizeof(tmpl_json) / sizeof(*tmpl_json); i++) {
 		if ((a = file_art(c, d, tmpl_json[i], &mg_fmt_chat_template,
 		    &buf, &len)) == NULL)
 			continue;
-		if ((j = parse_json(buf, len)) != NULL)
+		if ((j = parse_json(buf, len, &capped)) != NULL) {
 			json_templates(c, a, j);
+			/* AutoProcessor and AutoImageProcessor read these. */
+			if (i == 1 || i == 2)
+				auto_map(c, d, a, j);
+		} else
+			unparsed(a, capped);
 		template_metadata(c, a);
 		cJSON_Delete(j);
 		free(buf);
@@ -1010,6 +1140,33 @@ compare_carriers(struct mg_artifact **v, size_t nv)
 			    "(sha256 %.12s...), shared by %zu of %zu variants",
 			    default_template(v[i]), v[best]->filename,
 			    default_template(v[best]), bestn, nv);
+	/* Named templates (tool_use, rag) that both carry must agree too. */
+	for (i = 0; i < nv; i++) {
+		size_t t, u;
+
+		if (i == best)
+			continue;
+		for (t = 0; t < v[i]->ntemplates; t++)
+			for (u = 0; u < v[best]->ntemplates; u++)
+				if (strcmp(v[i]->templates[t].name,
+				    v[best]->templates[u].name) == 0 &&
+				    strcmp(v[i]->templates[t].name,
+				    "tokenizer.chat_template") != 0 &&
+				    strcmp(v[i]->templates[t].name,
+				    "chat_template") != 0 &&
+				    strcmp(v[i]->templates[t].sha256,
+				    v[best]->templates[u].sha256) != 0)
+					mg_artifact_addx(v[i],
+					    MG_R_TEMPLATE_VARIANT,
+					    MG_FINDING_NO_OFFSET, 0,
+					    v[i]->templates[t].name,
+					    v[i]->templates[t].sha256, "the "
+					    "template %s (sha256 %.12s...) differs "
+					    "from the one %s carries under that name",
+					    v[i]->templates[t].name,
+					    v[i]->templates[t].sha256,
+					    v[best]->filename);
+	}
 }
 
 /*
@@ -1108,17 +1265,22 @@ auto_map(struct rctx *c, struct rdir *d, struct mg_artifact *a,
 
 	if (a == NULL || j == NULL)
 		return;
-	am = cJSON_GetObjectItemCaseSensitive(j, "auto_map");
-	if (!cJSON_IsObject(am))
-		return;
-	a->remote_code = 1;
-	cJSON_ArrayForEach(e, am) {
-		if (cJSON_IsString(e) && e->valuestring != NULL)
-			auto_map_ref(c, d, a, e->valuestring);
-		else if (cJSON_IsArray(e))
-			cJSON_ArrayForEach(x, e)
-				if (cJSON_IsString(x) && x->valuestring != NULL)
-					auto_map_ref(c, d, a, x->valuestring);
+	/* Every auto_map key: one given twice is read in each copy. */
+	cJSON_ArrayForEach(am, j) {
+		if (am->string == NULL || strcmp(am->string, "auto_map") != 0 ||
+		    !cJSON_IsObject(am))
+			continue;
+		a->remote_code = 1;
+		cJSON_ArrayForEach(e, am) {
+			if (cJSON_IsString(e) && e->valuestring != NULL)
+				auto_map_ref(c, d, a, e->valuestring);
+			else if (cJSON_IsArray(e))
+				cJSON_ArrayForEach(x, e)
+					if (cJSON_IsString(x) &&
+					    x->valuestring != NULL)
+						auto_map_ref(c, d, a,
+						    x->valuestring);
+		}
 	}
 }
 
@@ -1261,7 +1423,7 @@ check_config(struct rctx *c, struct rdir *d)
 		    "quantization_config") == NULL && a->ttype_major >= 0 &&
 		    strcmp(a->ttypes[a->ttype_major].name,
 		    st_dtype_of(dt->valuestring)) != 0)
-			mg_artifact_addx(ca, MG_R_CONFIG_MISMATCH,
+			mg_artifact_addx(ca, MG_R_CONFIG_DTYPE,
 			    MG_FINDING_NO_OFFSET, 0, "torch_dtype",
 			    a->filename, "torch_dtype is %.40s but %s stores "
 			    "%s", dt->valuestring, a->filename,
@@ -1339,12 +1501,14 @@ json_sidecar(struct rctx *c, struct rdir *d, const char *name, cJSON **out)
 	struct mg_artifact *a;
 	size_t len;
 	char *buf;
+	int capped;
 
 	*out = NULL;
 	if ((a = file_art(c, d, name, name[0] == 'c' ? &mg_fmt_hf_config :
 	    &mg_fmt_chat_template, &buf, &len)) == NULL)
 		return NULL;
-	*out = parse_json(buf, len);
+	if ((*out = parse_json(buf, len, &capped)) == NULL)
+		unparsed(a, capped);
 	free(buf);
 	return a;
 }
