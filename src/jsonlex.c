@@ -428,9 +428,11 @@ loose(struct jl *L, size_t start)
 		default:
 			break;
 		}
-		if (max > 0 && values > max)
+		if (max > 0 && values > max) {
+			lx->values = values;	/* the caller may ask why */
 			return fail_at(L, MG_ERR_LIMIT, i, "more than %u JSON "
 			    "values", (unsigned)max);
+		}
 	}
 	lx->values = values;
 	return MG_OK;

@@ -213,7 +213,12 @@ START_TEST(cli_sidecars_per_directory)
 	cJSON_ArrayForEach(e, j) {
 		const cJSON *arch = cJSON_GetObjectItem(e, "architecture");
 		const cJSON *fs = cJSON_GetObjectItem(e, "findings");
+		const cJSON *mp = cJSON_GetObjectItem(e, "model_path");
 
+		/* The value bomb itself is listed too: it was not checked. */
+		if (cJSON_IsString(mp) && strstr(mp->valuestring,
+		    "tokenizer_config.json") != NULL)
+			continue;
 		if (n < 2) {	/* a/: the good sidecar */
 			ck_assert_str_eq(arch->valuestring, "alpha");
 			ck_assert_int_eq(cJSON_GetArraySize(fs), 0);
