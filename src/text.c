@@ -325,20 +325,13 @@ mg_json_strz(const char *s)
  * cJSON's escapes for the valid parts, so both print the same bytes for
  * the same valid input.
  */
-cJSON *
-mg_json_bytes(const char *s, size_t n)
+size_t
+mg_json_bytes_text(char *t, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, o = 0, k;
-	cJSON *j;
-	char *t;
 
-	if (memchr(s, '\0', n) == NULL && mg_utf8_valid(s, n))
-		return mg_json_str(s, n);
-	/* At most 6 bytes per input byte ("\udcNN", "\u00NN"), 2 quotes. */
-	if (n > (SIZE_MAX - 3) / 6 || (t = malloc(n * 6 + 3)) == NULL)
-		return NULL;
 	t[o++] = '"';
 	while (i < n) {
 		unsigned c = p[i];
@@ -372,6 +365,21 @@ mg_json_bytes(const char *s, size_t n)
 	}
 	t[o++] = '"';
 	t[o] = '\0';
+	return o;
+}
+
+cJSON *
+mg_json_bytes(const char *s, size_t n)
+{
+	cJSON *j;
+	char *t;
+
+	if (memchr(s, '\0', n) == NULL && mg_utf8_valid(s, n))
+		return mg_json_str(s, n);
+	/* At most 6 bytes per input byte ("\udcNN", "\u00NN"), 2 quotes. */
+	if (n > (SIZE_MAX - 3) / 6 || (t = malloc(n * 6 + 3)) == NULL)
+		return NULL;
+	mg_json_bytes_text(t, s, n);
 	j = cJSON_CreateRaw(t);
 	free(t);
 	return j;
