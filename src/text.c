@@ -302,13 +302,15 @@ mg_json_str(const char *s, size_t n)
 	/*
 	 * Hand the sanitised copy to the node instead of copying it again:
 	 * cJSON allocates with malloc() unless hooks are installed, and this
-	 * program installs none.
+	 * program installs none.  The node starts as a null (no string of
+	 * its own to allocate and free) and becomes a string holding t, the
+	 * state cJSON_CreateString() leaves it in.
 	 */
-	if ((j = cJSON_CreateString("")) == NULL) {
+	if ((j = cJSON_CreateNull()) == NULL) {
 		free(t);
 		return NULL;
 	}
-	cJSON_free(j->valuestring);
+	j->type = cJSON_String;
 	j->valuestring = t;
 	return j;
 }
