@@ -38,15 +38,25 @@ struct mg_strset {
 	struct slot	 inl[INLINE_SLOTS];	/* t until the set grows */
 };
 
+/*
+ * FNV-1a's structure over 8-byte words (the tail zero-padded, the length
+ * mixed in first so padding cannot alias), then a murmur finaliser.
+ */
 static uint64_t
 hash_bytes(uint64_t seed, const unsigned char *p, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ seed;
-	size_t i;
+	uint64_t h = (0xcbf29ce484222325ull ^ seed) + n, w;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, p + i, n - i);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
 	}
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
@@ -154,7 +164,7 @@ arena_room(struct mg_strset *s, size_t n)
 		return MG_OK;
 	if (n > SIZE_MAX / 2 - s->alen)
 		return MG_ERR_NOMEM;
-	ncap = s->acap ? s->acap : 256;
+	ncap = s->acap ? s->acap : 1000;	/* a small-bin request */
 	while (ncap - s->alen < n)
 		ncap *= 2;
 	if ((na = realloc(s->arena, ncap)) == NULL)
