@@ -1221,7 +1221,12 @@ int
 mg_template_suspicious(const char *s, size_t n, const char **what,
     size_t *at)
 {
-	struct an *a;
+	/*
+	 * On the stack (about 28 KiB; workers have the default thread
+	 * stack): a heap block this size cost a trip through malloc's large
+	 * bins for every template.
+	 */
+	struct an an, *a = &an;
 	int round;
 
 	if (markers(s, n, what, at))
@@ -1232,11 +1237,6 @@ mg_template_suspicious(const char *s, size_t n, const char **what,
 	 * (repeated while that grows: a macro passes its parameters on to
 	 * others), the last judges every name access.
 	 */
-	if ((a = malloc(sizeof(*a))) == NULL) {
-		*what = "a template that could not be checked (out of memory)";
-		*at = 0;
-		return 1;
-	}
 	an_clear(a);
 	a->collect = 1;
 	for (round = 0; round < TPL_MAX_ROUNDS; round++) {
@@ -1255,6 +1255,5 @@ mg_template_suspicious(const char *s, size_t n, const char **what,
 		analyse(a, s, n);
 	*what = a->what;
 	*at = a->where;
-	free(a);
 	return *what != NULL;
 }
