@@ -269,6 +269,26 @@ START_TEST(fmt_double_matches_search)
 		ck_assert_msg(strcmp(a, b) == 0, "%.17g: %s, search %s", v, a,
 		    b);
 	}
+	/*
+	 * Powers of two, where the values that read back lie unevenly around
+	 * v, and their neighbours, over every exponent.
+	 */
+	for (t = 0; t < 2098; t++) {
+		double p2 = ldexp(1.0, (int)t - 1074), v[3];
+		int k;
+
+		v[0] = p2;
+		v[1] = nextafter(p2, 0);
+		v[2] = nextafter(p2, INFINITY);
+		for (k = 0; k < 3; k++) {
+			if (!isfinite(v[k]) || v[k] == 0)
+				continue;
+			mg_fmt_double(v[k], a, sizeof(a));
+			fmt_double_ref(v[k], b, sizeof(b));
+			ck_assert_msg(strcmp(a, b) == 0, "%.17g: %s, search %s",
+			    v[k], a, b);
+		}
+	}
 }
 END_TEST
 
