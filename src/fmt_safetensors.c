@@ -79,13 +79,18 @@ struct st {
 	int		 meta_full;	/* LIMIT-META already reported */
 	cJSON		*meta;		/* __metadata__ entries, then ours */
 	cJSON		*lnames, *tdtypes;
-	/* Keys already in meta and tdtypes: cJSON lookups are linear. */
+	/*
+	 * Keys already in meta and tdtypes: cJSON lookups are linear.
+	 * tdtype_keys is made only when a tensor name holds a NUL (see
+	 * tdtype_keys_need()); until then it stays NULL.
+	 */
 	struct mg_strset *meta_keys, *tdtype_keys;
 	const char	*format;	/* __metadata__["format"], or NULL */
 	size_t		 formatn;
 
-	struct st_rec	*t;
+	struct st_rec	*t;		/* t_small until it outgrows it */
 	size_t		 nt, tcap;
+	struct st_rec	*t_small;
 	uint64_t	 ntensors;	/* object entries with a first name */
 	uint64_t	 params;
 	int		 params_ovf;
@@ -674,7 +679,8 @@ obj_put(cJSON *obj, const char *key, cJSON *item)
  * k[0..kn) and v[0..vn) are decoded header strings: valid UTF-8, NUL-
  * terminated, and used as they are unless they hold a NUL (which
  * sanitising replaces).  sv: a static string equal to v (a known dtype
- * name), referenced by the node instead of copied.
+ * name), referenced by the node instead of copied.  keys NULL: the caller
+ * knows k is not in obj yet.
  */
 static int
 obj_put_str(struct st *s, cJSON *obj, struct mg_strset *keys, const char *k,
@@ -694,7 +700,7 @@ obj_put_str(struct st *s, cJSON *obj, struct mg_strset *keys, const char *k,
 		key = own;
 		kn = strlen(own);
 	}
-	if ((added = mg_strset_add(keys, key, kn)) < 0)
+	if ((added = keys != NULL ? mg_strset_add(keys, key, kn) : 1) < 0)
 		goto out;
 	if (added == 0) {
 		r = MG_OK;	/* sanitising merged two names: keep first */
@@ -1032,6 +1038,28 @@ check_size(struct st *s, const struct st_ent *e)
 	return MG_OK;
 }
 
+/*
+ * tensor_dtypes is keyed by sanitised names.  The names recorded are each
+ * the first of its name, so while none holds a NUL (which sanitising
+ * replaces) they are distinct as keys too and need no set.  The first
+ * name with a NUL brings the set, filled with the keys so far.
+ */
+static int
+tdtype_keys_need(struct st *s, const char *name, size_t namen)
+{
+	const cJSON *c;
+
+	if (s->tdtype_keys != NULL || memchr(name, '\0', namen) == NULL)
+		return MG_OK;
+	if ((s->tdtype_keys = mg_strset_new()) == NULL)
+		return MG_ERR_NOMEM;
+	for (c = s->tdtypes->child; c != NULL; c = c->next)
+		if (mg_strset_add(s->tdtype_keys, c->string,
+		    strlen(c->string)) < 0)
+			return MG_ERR_NOMEM;
+	return MG_OK;
+}
+
 /* Record a first-named object entry for the reports and ST-COVER. */
 static int
 tensor_record(struct st *s, struct st_ent *e, const char *name, size_t namen)
@@ -1049,6 +1077,8 @@ tensor_record(struct st *s, struct st_ent *e, const char *name, size_t namen)
 	} else if (r != MG_OK)
 		return r;
 	if (e->dtype != NULL) {
+		if ((r = tdtype_keys_need(s, name, namen)) != MG_OK)
+			return r;
 		if ((r = obj_put_str(s, s->tdtypes, s->tdtype_keys, name, namen,
 		    e->dtype, e->dtypen, e->dtype_idx >= 0 ?
 		    st_dtypes[e->dtype_idx].name : NULL)) != MG_OK)
@@ -1078,11 +1108,16 @@ tensor_record(struct st *s, struct st_ent *e, const char *name, size_t namen)
 		struct st_rec *t;
 
 		if (s->nt == s->tcap) {
-			size_t ncap = s->tcap ? s->tcap * 2 : 16;
+			size_t ncap = s->tcap * 2;
 
 			if (ncap > SIZE_MAX / sizeof(*t))
 				return MG_ERR_NOMEM;
-			if ((t = realloc(s->t, ncap * sizeof(*t))) == NULL)
+			if (s->t == s->t_small) {
+				if ((t = malloc(ncap * sizeof(*t))) == NULL)
+					return MG_ERR_NOMEM;
+				memcpy(t, s->t, s->nt * sizeof(*t));
+			} else if ((t = realloc(s->t, ncap * sizeof(*t))) ==
+			    NULL)
 				return MG_ERR_NOMEM;
 			s->t = t;
 			s->tcap = ncap;
@@ -1460,6 +1495,7 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 {
 	struct st s;
 	unsigned char small[8192];	/* most headers: no allocation */
+	struct st_rec small_t[128];	/* nor their tensor records */
 	unsigned char *hdr = NULL;
 	uint64_t size = mg_rd_left(rd), hlen, dsize;
 	size_t bad;
@@ -1467,6 +1503,8 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 
 	memset(&s, 0, sizeof(s));
 	s.a = a;
+	s.t = s.t_small = small_t;
+	s.tcap = sizeof(small_t) / sizeof(small_t[0]);
 	if (!open && size < 8) {
 		r = mg_artifact_add(a, MG_R_ST_LEN, 0, NULL,
 		    "safetensors: file of %llu bytes is shorter than the "
@@ -1502,7 +1540,6 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 	    (s.names = mg_strset_new()) == NULL ||
 	    (s.dtypes = mg_strset_new()) == NULL ||
 	    (s.meta_keys = mg_strset_new()) == NULL ||
-	    (s.tdtype_keys = mg_strset_new()) == NULL ||
 	    (hdr = hlen <= sizeof(small) ? small :
 	    malloc((size_t)hlen)) == NULL) {
 		r = MG_ERR_NOMEM;
@@ -1545,7 +1582,8 @@ out:
 	mg_strset_free(s.dtypes);
 	mg_strset_free(s.meta_keys);
 	mg_strset_free(s.tdtype_keys);
-	free(s.t);
+	if (s.t != s.t_small)
+		free(s.t);
 	free(s.dtype1);
 	if (hdr != small)
 		free(hdr);
