@@ -2,14 +2,16 @@
  * strset.c - open-addressing hash set of byte strings.
  *
  * Invariants: the table size is a power of two and at most 3/4 full; keys
- * are owned copies, back to back in one arena per set.  The FNV-1a hash is mixed with a per-set random seed.
+ * are owned copies, back to back in one arena per set.  The hash is mixed
+ * with a per-set random seed.
  *
  * mg_keyset keeps no strings, only SipHash-2-4 digests (128-bit output)
- * under a random 128-bit key per set.  SipHash is a PRF: without the key,
- * no input can be crafted to collide, so for n distinct strings a false
- * "already present" has probability at most n^2 / 2^129, about 2^-89 for
- * the 2^20 keys a GGUF file may hold.  A table at most half full (open
- * addressing, linear probing) costs 32 bytes per expected key.
+ * under a 128-bit key per set, derived from one random process key.
+ * SipHash is a PRF: without the key, no input can be crafted to collide,
+ * so for n distinct strings a false "already present" has probability at
+ * most n^2 / 2^129, about 2^-89 for the 2^20 keys a GGUF file may hold.
+ * A table at most half full (open addressing, linear probing) costs 32
+ * bytes per expected key.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -287,26 +289,45 @@ keyset_cap(size_t expect)
 	return cap;
 }
 
+/*
+ * One random 128-bit key per process, read once; each set's key is the
+ * SipHash of its address under it.  Without the process key a set's key
+ * is as unpredictable as a fresh random one, and a set costs no
+ * getrandom() call (a file may make several sets).
+ */
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static uint64_t process_key[2];
+
+static void
+key_init(void)
+{
+	if (getrandom(process_key, sizeof(process_key), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(process_key)) {
+		/* No entropy yet: the process seed and an address. */
+		pthread_once(&seed_once, seed_init);
+		process_key[0] = process_seed;
+		process_key[1] = (uint64_t)(uintptr_t)&process_key *
+		    0x9e3779b97f4a7c15ull;
+	}
+}
+
 struct mg_keyset *
 mg_keyset_new(size_t expect)
 {
 	struct mg_keyset *k = calloc(1, sizeof(*k));
+	uint64_t addr;
 
 	if (k == NULL)
 		return NULL;
 	k->cap = keyset_cap(expect);
-	if ((k->t = calloc(k->cap, sizeof(*k->t))) == NULL ||
-	    getrandom(k->key, sizeof(k->key), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(k->key)) {
-		/* No entropy yet: the process seed and the set's address. */
-		pthread_once(&seed_once, seed_init);
-		k->key[0] = process_seed;
-		k->key[1] = (uint64_t)(uintptr_t)k * 0x9e3779b97f4a7c15ull;
-	}
-	if (k->t == NULL) {
+	if ((k->t = calloc(k->cap, sizeof(*k->t))) == NULL) {
 		free(k);
 		return NULL;
 	}
+	pthread_once(&key_once, key_init);
+	addr = (uint64_t)(uintptr_t)k;
+	siphash128(process_key, (const unsigned char *)&addr, sizeof(addr),
+	    k->key);
 	return k;
 }
 
