@@ -819,7 +819,7 @@ out:
 struct st_ent {
 	const char	*disp;
 	int		 have_dtype, have_shape, have_off;
-	char		*dtype;		/* the string, when it is one (in the header) */
+	char		*dtype;		/* the string (in the header), or NULL */
 	size_t		 dtypen;
 	int		 dtype_idx;	/* index in st_dtypes, or -1 */
 	int		 shape_ok;	/* every element an exact integer */

@@ -29,7 +29,7 @@
 #define MG_JSONW_DEPTH	32u
 
 struct mg_jsonw {
-	char		*p;		/* the text so far (not NUL-terminated) */
+	char		*p;		/* the text so far, not NUL-terminated */
 	size_t		 len, cap, max;
 	int		 heap;		/* p is ours (else the caller's) */
 	int		 err;		/* MG_OK, or the first failure */
