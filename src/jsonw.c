@@ -420,11 +420,17 @@ mg_jsonw_finish(struct mg_jsonw *w, int *err)
 	*err = w->err;
 	if (w->err != MG_OK)
 		goto out;
-	/* '#' only occurs inside strings: "##[" is never split by syntax. */
+	/*
+	 * '#' only occurs inside strings: "##[" is never split by syntax.
+	 * '#' is rare, so look for it alone first.
+	 */
 	end = w->p + n;
-	for (p = w->p; n >= 3 && (p = memmem(p, (size_t)(end - p), "##[", 3)) !=
-	    NULL; p += 2)
-		k++;
+	for (p = w->p; p < end && (p = memchr(p, '#', (size_t)(end - p))) !=
+	    NULL; p++)
+		if (end - p >= 3 && p[1] == '#' && p[2] == '[') {
+			k++;
+			p++;
+		}
 	if (n > SIZE_MAX - 1 - k * 5 || (t = malloc(n + k * 5 + 1)) == NULL) {
 		*err = MG_ERR_NOMEM;
 		goto out;
