@@ -45,6 +45,9 @@
 #define ST_INT_MAX	(1ull << 53)	/* exact in a double: serde agrees */
 #define ST_DISP_MAX	200u		/* name bytes shown in a message */
 #define ST_META_KEY	"__metadata__"
+/* Sizing the names set: bytes per tensor entry, header bytes counted. */
+#define ST_ENTRY_MIN	64u
+#define ST_HINT_BYTES	(256u << 10)
 
 /* The crate's dtype set at 24b0b285 with bit sizes (research notes 2.2). */
 static const struct {
@@ -1534,10 +1537,17 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 		goto out;
 	}
 	dsize = size - 8 - hlen;
+	/*
+	 * The names set sized once from the header length (a hint, capped:
+	 * realistic entries take about 100 bytes, half of it the name), so
+	 * it seldom grows.
+	 */
 	if ((s.meta = cJSON_CreateObject()) == NULL ||
 	    (s.lnames = cJSON_CreateArray()) == NULL ||
 	    (s.tdtypes = cJSON_CreateObject()) == NULL ||
-	    (s.names = mg_strset_new()) == NULL ||
+	    (s.names = mg_strset_new_sized(
+	    (size_t)(hlen < ST_HINT_BYTES ? hlen : ST_HINT_BYTES) / ST_ENTRY_MIN,
+	    (size_t)(hlen < ST_HINT_BYTES ? hlen : ST_HINT_BYTES) / 2)) == NULL ||
 	    (s.dtypes = mg_strset_new()) == NULL ||
 	    (s.meta_keys = mg_strset_new()) == NULL ||
 	    (hdr = hlen <= sizeof(small) ? small :

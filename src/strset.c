@@ -100,6 +100,32 @@ mg_strset_new(void)
 	return s;
 }
 
+struct mg_strset *
+mg_strset_new_sized(size_t expect, size_t bytes)
+{
+	struct mg_strset *s = mg_strset_new();
+	size_t cap = INLINE_SLOTS;
+
+	if (s == NULL)
+		return NULL;
+	while (cap / 4 * 3 < expect && cap < SIZE_MAX / 4 / sizeof(struct slot))
+		cap *= 2;
+	if (cap > INLINE_SLOTS) {
+		if ((s->t = calloc(cap, sizeof(*s->t))) == NULL)
+			goto fail;
+		s->cap = cap;
+	}
+	if (bytes > 0) {
+		if ((s->arena = malloc(bytes)) == NULL)
+			goto fail;
+		s->acap = bytes;
+	}
+	return s;
+fail:
+	mg_strset_free(s);
+	return NULL;
+}
+
 void
 mg_strset_free(struct mg_strset *s)
 {
