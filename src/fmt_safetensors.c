@@ -1501,7 +1501,7 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 	struct st_rec small_t[128];	/* nor their tensor records */
 	unsigned char *hdr = NULL;
 	uint64_t size = mg_rd_left(rd), hlen, dsize;
-	size_t bad;
+	size_t bad, hint;
 	int r = MG_ERR_INTERNAL, r2, open = rd->open_ended;
 
 	memset(&s, 0, sizeof(s));
@@ -1537,21 +1537,25 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 		goto out;
 	}
 	dsize = size - 8 - hlen;
+	if (hlen <= sizeof(small))
+		hdr = small;
+	else if ((hdr = malloc((size_t)hlen)) == NULL) {
+		r = MG_ERR_NOMEM;
+		goto out;
+	}
 	/*
 	 * The names set sized once from the header length (a hint, capped:
 	 * realistic entries take about 100 bytes, half of it the name), so
 	 * it seldom grows.
 	 */
+	hint = hlen < ST_HINT_BYTES ? (size_t)hlen : ST_HINT_BYTES;
 	if ((s.meta = cJSON_CreateObject()) == NULL ||
 	    (s.lnames = cJSON_CreateArray()) == NULL ||
 	    (s.tdtypes = cJSON_CreateObject()) == NULL ||
-	    (s.names = mg_strset_new_sized(
-	    (size_t)(hlen < ST_HINT_BYTES ? hlen : ST_HINT_BYTES) / ST_ENTRY_MIN,
-	    (size_t)(hlen < ST_HINT_BYTES ? hlen : ST_HINT_BYTES) / 2)) == NULL ||
+	    (s.names = mg_strset_new_sized(hint / ST_ENTRY_MIN,
+	    hint / 2)) == NULL ||
 	    (s.dtypes = mg_strset_new()) == NULL ||
-	    (s.meta_keys = mg_strset_new()) == NULL ||
-	    (hdr = hlen <= sizeof(small) ? small :
-	    malloc((size_t)hlen)) == NULL) {
+	    (s.meta_keys = mg_strset_new()) == NULL) {
 		r = MG_ERR_NOMEM;
 		goto out;
 	}
