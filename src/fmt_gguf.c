@@ -1791,7 +1791,14 @@ put(struct gg *g, const char *name, cJSON *v)
 		g->nomem = 1;
 		return MG_ERR_NOMEM;
 	}
-	if (cJSON_GetObjectItemCaseSensitive(g->meta, name) != NULL)
+	/*
+	 * Only a raw key can hold the name already (each summary name is put
+	 * once), and mkeys has every raw key stored: a lookup in meta, which
+	 * is linear, is needed only when mkeys has the name.
+	 */
+	if ((g->mkeys == NULL || mg_strset_has(g->mkeys, name,
+	    strlen(name))) &&
+	    cJSON_GetObjectItemCaseSensitive(g->meta, name) != NULL)
 		cJSON_ReplaceItemInObjectCaseSensitive(g->meta, name, v);
 	else
 		cJSON_AddItemToObject(g->meta, name, v);
