@@ -50,17 +50,20 @@
 #define ST_HINT_BYTES	(256u << 10)
 
 /* The crate's dtype set at 24b0b285 with bit sizes (research notes 2.2). */
+#define DT(name, bits)	{ name, sizeof(name) - 1, bits }
 static const struct {
 	const char	*name;
+	size_t		 len;
 	unsigned	 bits;
 } st_dtypes[] = {
-	{ "BOOL", 8 }, { "U8", 8 }, { "I8", 8 }, { "F8_E5M2", 8 },
-	{ "F8_E4M3", 8 }, { "F8_E8M0", 8 }, { "F8_E4M3FNUZ", 8 },
-	{ "F8_E5M2FNUZ", 8 }, { "F4", 4 }, { "F6_E2M3", 6 }, { "F6_E3M2", 6 },
-	{ "I16", 16 }, { "U16", 16 }, { "F16", 16 }, { "BF16", 16 },
-	{ "I32", 32 }, { "U32", 32 }, { "F32", 32 },
-	{ "C64", 64 }, { "F64", 64 }, { "I64", 64 }, { "U64", 64 },
+	DT("BOOL", 8), DT("U8", 8), DT("I8", 8), DT("F8_E5M2", 8),
+	DT("F8_E4M3", 8), DT("F8_E8M0", 8), DT("F8_E4M3FNUZ", 8),
+	DT("F8_E5M2FNUZ", 8), DT("F4", 4), DT("F6_E2M3", 6), DT("F6_E3M2", 6),
+	DT("I16", 16), DT("U16", 16), DT("F16", 16), DT("BF16", 16),
+	DT("I32", 32), DT("U32", 32), DT("F32", 32),
+	DT("C64", 64), DT("F64", 64), DT("I64", 64), DT("U64", 64),
 };
+#undef DT
 
 struct st_rec {
 	uint64_t	 begin, end;
@@ -984,7 +987,7 @@ tensor_member(struct st *s, struct st_ent *e, struct mg_strset **unknown,
 		if ((r = get_string(s, &e->dtype, &e->dtypen, &nul)) != MG_OK)
 			return r;
 		for (k = 0; k < sizeof(st_dtypes) / sizeof(st_dtypes[0]); k++)
-			if (strlen(st_dtypes[k].name) == e->dtypen &&
+			if (st_dtypes[k].len == e->dtypen &&
 			    memcmp(st_dtypes[k].name, e->dtype, e->dtypen) == 0)
 				e->dtype_idx = (int)k;
 		if (e->dtype_idx < 0) {
