@@ -161,8 +161,12 @@ markers(const char *s, size_t n, const char **what, size_t *at)
 			continue;
 		}
 		for (k = 0; words[k] != NULL; k++) {
-			size_t l = strlen(words[k]);
+			size_t l;
 
+			/* The letters that start words also start most text. */
+			if (words[k][0] != s[i])
+				continue;
+			l = strlen(words[k]);
 			if (n - i >= l && memcmp(s + i, words[k], l) == 0) {
 				*what = words[k];
 				break;
