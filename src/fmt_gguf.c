@@ -108,7 +108,16 @@ struct gg {
 	int		 nomem;
 	int		 trunc_noted;
 	int		 meta_limited;
-	char		 where[96];	/* "metadata entry 3" for messages */
+	/*
+	 * What is being read, for messages: "the file header", "metadata
+	 * entry 3 (general.name)", "tensor info 7 (output.weight)".  Kept as
+	 * parts and formatted only when a message needs it (where()).
+	 */
+	enum { W_FILE, W_KV, W_TENSOR } where_kind;
+	uint64_t	 where_idx;
+	char		 where_name[49];	/* its first 48 bytes, or "" */
+	int		 where_named;	/* the key or name is known */
+	char		 where_buf[96];
 
 	cJSON		*meta;		/* raw KVs, then the summary */
 	cJSON		*keylist;
@@ -205,6 +214,36 @@ ull(uint64_t v)
 	return (unsigned long long)v;
 }
 
+static void
+set_where(struct gg *g, int kind, uint64_t idx, const char *name)
+{
+	size_t n = name != NULL ? strnlen(name, sizeof(g->where_name) - 1) : 0;
+
+	g->where_kind = kind;
+	g->where_idx = idx;
+	memcpy(g->where_name, name != NULL ? name : "", n);
+	g->where_name[n] = '\0';
+	g->where_named = name != NULL;
+}
+
+/* The place being read, as text (valid until the next call). */
+static const char *
+where(struct gg *g)
+{
+	const char *what = g->where_kind == W_KV ? "metadata entry" :
+	    "tensor info";
+
+	if (g->where_kind == W_FILE)
+		return "the file header";
+	if (g->where_named)
+		snprintf(g->where_buf, sizeof(g->where_buf), "%s %llu (%.48s)",
+		    what, ull(g->where_idx), g->where_name);
+	else
+		snprintf(g->where_buf, sizeof(g->where_buf), "%s %llu", what,
+		    ull(g->where_idx));
+	return g->where_buf;
+}
+
 static int
 rd_fail(struct gg *g, int r, uint64_t off, const char *what)
 {
@@ -213,7 +252,7 @@ rd_fail(struct gg *g, int r, uint64_t off, const char *what)
 		note(g, MG_R_GGUF_TRUNC, off, g->key,
 		    "gguf: the file (%llu bytes) ends inside %s: %s at offset "
 		    "%llu needs more than the %llu bytes left",
-		    ull(g->rd->size), g->where, what, ull(off),
+		    ull(g->rd->size), where(g), what, ull(off),
 		    ull(g->rd->size > off ? g->rd->size - off : 0));
 	}
 	return r;
@@ -390,14 +429,14 @@ str_len(struct gg *g, uint64_t cap, const char *what, uint64_t *len)
 	if (*len > mg_rd_left(g->rd)) {
 		note(g, MG_R_GGUF_STR, off, g->key,
 		    "gguf: %s in %s declares %llu bytes but %llu are left at "
-		    "offset %llu", what, g->where, ull(*len),
+		    "offset %llu", what, where(g), ull(*len),
 		    ull(mg_rd_left(g->rd)), ull(off));
 		return MG_ERR_TRUNCATED;
 	}
 	if (*len > cap) {
 		note(g, MG_R_GGUF_STR, off, g->key,
 		    "gguf: %s in %s is %llu bytes, over the cap of %llu",
-		    what, g->where, ull(*len), ull(cap));
+		    what, where(g), ull(*len), ull(cap));
 		return MG_ERR_LIMIT;
 	}
 	return MG_OK;
@@ -411,7 +450,7 @@ bad_utf8(struct gg *g, uint64_t off)
 	g->kv_utf8 = 1;
 	note(g, MG_R_GGUF_UTF8, off, g->key,
 	    "gguf: a string in %s is not valid UTF-8 (offset %llu)",
-	    g->where, ull(off));
+	    where(g), ull(off));
 }
 
 /*
@@ -491,7 +530,7 @@ template_check(struct gg *g, const char *s, size_t n, uint64_t off)
 	if (mg_template_suspicious(s, n, &what, &at))
 		note(g, MG_R_GGUF_TEMPLATE, off + at, g->key,
 		    "gguf: %s contains %s at byte %zu of the template, a "
-		    "marker of template injection", g->where, what, at);
+		    "marker of template injection", where(g), what, at);
 }
 
 /* One scalar of type t: JSON into *out when out != NULL, number into n. */
@@ -550,7 +589,7 @@ scalar(struct gg *g, uint32_t t, cJSON **out, struct num *n)
 			g->kv_bool = 1;
 			note(g, MG_R_GGUF_BOOL, off, g->key,
 			    "gguf: a boolean in %s holds 0x%02x at offset %llu "
-			    "(only 0 and 1 are allowed)", g->where, u8, ull(off));
+			    "(only 0 and 1 are allowed)", where(g), u8, ull(off));
 		}
 		n->has_int = 1;
 		n->u = u8 != 0;
@@ -627,7 +666,7 @@ skim_bools(struct gg *g, uint64_t count)
 				g->kv_bool = 1;
 				note(g, MG_R_GGUF_BOOL, off + k, g->key,
 				    "gguf: a boolean in %s holds 0x%02x at offset "
-				    "%llu (only 0 and 1 are allowed)", g->where,
+				    "%llu (only 0 and 1 are allowed)", where(g),
 				    p[k], ull(off + k));
 			}
 		if ((r = skip(g, got, "array elements")) != MG_OK)
@@ -748,7 +787,7 @@ array(struct gg *g, unsigned depth, cJSON **out, struct kvfacts *f)
 		note(g, MG_R_GGUF_TYPE, off, g->key,
 		    "gguf: the array in %s has element type %u (types 0-12 are "
 		    "defined); the rest of the header cannot be located",
-		    g->where, et);
+		    where(g), et);
 		return MG_ERR_FORMAT;
 	}
 	if (et == MG_GGUF_ARRAY) {
@@ -757,12 +796,12 @@ array(struct gg *g, unsigned depth, cJSON **out, struct kvfacts *f)
 			note(g, MG_R_GGUF_TYPE, off, g->key,
 			    "gguf: %s holds an array of arrays, which the spec "
 			    "allows but ggml rejects (not loadable by ggml)",
-			    g->where);
+			    where(g));
 		}
 		if (depth + 1 >= MG_MAX_GGUF_NEST) {
 			note(g, MG_R_GGUF_TYPE, off, g->key,
 			    "gguf: arrays in %s nest deeper than %u",
-			    g->where, MG_MAX_GGUF_NEST);
+			    where(g), MG_MAX_GGUF_NEST);
 			return MG_ERR_LIMIT;
 		}
 	}
@@ -776,7 +815,7 @@ array(struct gg *g, unsigned depth, cJSON **out, struct kvfacts *f)
 	if (count > MG_MAX_GGUF_ARRAY) {
 		note(g, MG_R_GGUF_COUNT, off, g->key,
 		    "gguf: the array in %s declares %llu elements, over the cap "
-		    "of %llu", g->where, ull(count), ull(MG_MAX_GGUF_ARRAY));
+		    "of %llu", where(g), ull(count), ull(MG_MAX_GGUF_ARRAY));
 		return MG_ERR_LIMIT;
 	}
 	if (count > mg_rd_left(g->rd) / minsz) {
@@ -785,7 +824,7 @@ array(struct gg *g, unsigned depth, cJSON **out, struct kvfacts *f)
 		note(g, MG_R_GGUF_COUNT, off, g->key,
 		    "gguf: the array in %s declares %llu %s elements needing "
 		    "at least %llu bytes but %llu are left at offset %llu",
-		    g->where, ull(count), mg_gguf_vtype_name(et), ull(need),
+		    where(g), ull(count), mg_gguf_vtype_name(et), ull(need),
 		    ull(mg_rd_left(g->rd)), ull(mg_rd_tell(g->rd)));
 		return MG_ERR_TRUNCATED;
 	}
@@ -928,7 +967,7 @@ value(struct gg *g, uint32_t t, unsigned depth, cJSON **out,
 			note(g, MG_R_GGUF_TEMPLATE, off, g->key,
 			    "gguf: %s is a %llu-byte template, over the %u-byte "
 			    "cap for checking templates; it was not checked",
-			    g->where, ull(len), MG_MAX_TEMPLATE);
+			    where(g), ull(len), MG_MAX_TEMPLATE);
 		if (f != NULL && f->want_hash) {
 			if ((h = mg_hash_new()) == NULL) {
 				r = MG_ERR_NOMEM;
@@ -1189,7 +1228,7 @@ kv(struct gg *g, uint64_t idx)
 	memset(&f, 0, sizeof(f));
 	g->key = NULL;
 	g->kv_utf8 = g->kv_bool = g->kv_nest = 0;
-	snprintf(g->where, sizeof(g->where), "metadata entry %llu", ull(idx));
+	set_where(g, W_KV, idx, NULL);
 
 	if ((r = str_len(g, MG_MAX_GGUF_KEY, "the key length", &klen)) !=
 	    MG_OK)
@@ -1207,8 +1246,7 @@ kv(struct gg *g, uint64_t idx)
 	k[klen] = '\0';
 	mg_utf8_clean_into(jk, k, (size_t)klen);
 	g->key = jk;
-	snprintf(g->where, sizeof(g->where), "metadata entry %llu (%.48s)",
-	    ull(idx), jk);
+	set_where(g, W_KV, idx, jk);
 	if (klen == 0)
 		note(g, MG_R_GGUF_KEY, off, NULL,
 		    "gguf: metadata entry %llu has an empty key (offset %llu)",
@@ -1218,7 +1256,7 @@ kv(struct gg *g, uint64_t idx)
 			ctl = 1;
 	if (ctl)
 		note(g, MG_R_GGUF_KEY, off, jk,
-		    "gguf: the key of %s contains control bytes", g->where);
+		    "gguf: the key of %s contains control bytes", where(g));
 	if (!mg_utf8_valid(k, (size_t)klen))
 		bad_utf8(g, off);
 	if ((r = mg_keyset_add(g->keyset, k, (size_t)klen)) < 0)
@@ -1235,7 +1273,7 @@ kv(struct gg *g, uint64_t idx)
 	if (f.type >= MG_GGUF_NVTYPES) {
 		note(g, MG_R_GGUF_TYPE, mg_rd_tell(g->rd) - 4, jk,
 		    "gguf: %s has value type %u (types 0-12 are defined); the "
-		    "rest of the header cannot be located", g->where, f.type);
+		    "rest of the header cannot be located", where(g), f.type);
 		r = MG_ERR_FORMAT;
 		goto out;
 	}
@@ -1345,7 +1383,7 @@ tensor(struct gg *g, uint64_t idx)
 
 	memset(t, 0, sizeof(*t));
 	g->key = NULL;
-	snprintf(g->where, sizeof(g->where), "tensor info %llu", ull(idx));
+	set_where(g, W_TENSOR, idx, NULL);
 	if ((r = str_len(g, MG_MAX_GGUF_STRING, "the tensor name length",
 	    &nlen)) != MG_OK)
 		return r;
@@ -1368,8 +1406,7 @@ tensor(struct gg *g, uint64_t idx)
 		return r;
 	nm = tname(g, t);
 	g->key = nm;
-	snprintf(g->where, sizeof(g->where), "tensor info %llu (%.48s)",
-	    ull(idx), nm);
+	set_where(g, W_TENSOR, idx, nm);
 	if (nlen == 0)
 		note(g, MG_R_GGUF_TNAME, off, NULL,
 		    "gguf: tensor info %llu has an empty name (offset %llu)",
@@ -1766,7 +1803,14 @@ put(struct gg *g, const char *name, cJSON *v)
 		g->nomem = 1;
 		return MG_ERR_NOMEM;
 	}
-	if (cJSON_GetObjectItemCaseSensitive(g->meta, name) != NULL)
+	/*
+	 * Only a raw key can hold the name already (each summary name is put
+	 * once), and mkeys has every raw key stored: a lookup in meta, which
+	 * is linear, is needed only when mkeys has the name.
+	 */
+	if ((g->mkeys == NULL || mg_strset_has(g->mkeys, name,
+	    strlen(name))) &&
+	    cJSON_GetObjectItemCaseSensitive(g->meta, name) != NULL)
 		cJSON_ReplaceItemInObjectCaseSensitive(g->meta, name, v);
 	else
 		cJSON_AddItemToObject(g->meta, name, v);
@@ -2077,7 +2121,7 @@ gguf_parse(struct mg_rd *rd, struct mg_artifact *a)
 	g->rd = rd;
 	g->a = a;
 	g->align = GGUF_DEFAULT_ALIGN;
-	snprintf(g->where, sizeof(g->where), "the file header");
+	set_where(g, W_FILE, 0, NULL);
 	for (i = 0; i < 5; i++)
 		g->spec[i].key = special_keys[i];
 

@@ -45,29 +45,36 @@
 #define ST_INT_MAX	(1ull << 53)	/* exact in a double: serde agrees */
 #define ST_DISP_MAX	200u		/* name bytes shown in a message */
 #define ST_META_KEY	"__metadata__"
+/* Sizing the names set: bytes per tensor entry, header bytes counted. */
+#define ST_ENTRY_MIN	64u
+#define ST_HINT_BYTES	(256u << 10)
 
 /* The crate's dtype set at 24b0b285 with bit sizes (research notes 2.2). */
+#define DT(name, bits)	{ name, sizeof(name) - 1, bits }
 static const struct {
 	const char	*name;
+	size_t		 len;
 	unsigned	 bits;
 } st_dtypes[] = {
-	{ "BOOL", 8 }, { "U8", 8 }, { "I8", 8 }, { "F8_E5M2", 8 },
-	{ "F8_E4M3", 8 }, { "F8_E8M0", 8 }, { "F8_E4M3FNUZ", 8 },
-	{ "F8_E5M2FNUZ", 8 }, { "F4", 4 }, { "F6_E2M3", 6 }, { "F6_E3M2", 6 },
-	{ "I16", 16 }, { "U16", 16 }, { "F16", 16 }, { "BF16", 16 },
-	{ "I32", 32 }, { "U32", 32 }, { "F32", 32 },
-	{ "C64", 64 }, { "F64", 64 }, { "I64", 64 }, { "U64", 64 },
+	DT("BOOL", 8), DT("U8", 8), DT("I8", 8), DT("F8_E5M2", 8),
+	DT("F8_E4M3", 8), DT("F8_E8M0", 8), DT("F8_E4M3FNUZ", 8),
+	DT("F8_E5M2FNUZ", 8), DT("F4", 4), DT("F6_E2M3", 6), DT("F6_E3M2", 6),
+	DT("I16", 16), DT("U16", 16), DT("F16", 16), DT("BF16", 16),
+	DT("I32", 32), DT("U32", 32), DT("F32", 32),
+	DT("C64", 64), DT("F64", 64), DT("I64", 64), DT("U64", 64),
 };
+#undef DT
 
 struct st_rec {
 	uint64_t	 begin, end;
 	uint64_t	 hoff;		/* file offset of data_offsets */
 	size_t		 order;		/* header order, breaks sort ties */
-	char		*disp;		/* sanitised, shortened name */
+	const char	*name;		/* the decoded name, in the header */
+	size_t		 namen;
 };
 
 struct st {
-	const unsigned char *p;
+	unsigned char	*p;		/* strings are decoded in place */
 	size_t		 n, i;
 	struct mg_artifact *a;
 
@@ -78,13 +85,18 @@ struct st {
 	int		 meta_full;	/* LIMIT-META already reported */
 	cJSON		*meta;		/* __metadata__ entries, then ours */
 	cJSON		*lnames, *tdtypes;
-	/* Keys already in meta and tdtypes: cJSON lookups are linear. */
+	/*
+	 * Keys already in meta and tdtypes: cJSON lookups are linear.
+	 * tdtype_keys is made only when a tensor name holds a NUL (see
+	 * tdtype_keys_need()); until then it stays NULL.
+	 */
 	struct mg_strset *meta_keys, *tdtype_keys;
-	char		*format;	/* __metadata__["format"], or NULL */
+	const char	*format;	/* __metadata__["format"], or NULL */
 	size_t		 formatn;
 
-	struct st_rec	*t;
+	struct st_rec	*t;		/* t_small until it outgrows it */
 	size_t		 nt, tcap;
+	struct st_rec	*t_small;
 	uint64_t	 ntensors;	/* object entries with a first name */
 	uint64_t	 params;
 	int		 params_ovf;
@@ -151,6 +163,20 @@ static char *
 disp_dup(const char *p, size_t n)
 {
 	return mg_utf8_dup(p, n > ST_DISP_MAX ? ST_DISP_MAX : n);
+}
+
+/*
+ * disp_dup() of a decoded header string, without the copy when it is the
+ * string itself (short and NUL-free; decoded strings are valid UTF-8 and
+ * NUL-terminated).  *own is what the caller frees; NULL on failure.
+ */
+static const char *
+disp_get(const char *p, size_t n, char **own)
+{
+	*own = NULL;
+	if (n <= ST_DISP_MAX && memchr(p, '\0', n) == NULL)
+		return p;
+	return *own = disp_dup(p, n);
 }
 
 static int
@@ -290,17 +316,21 @@ put_utf8(unsigned char *o, uint32_t cp)
 }
 
 /*
- * Decode the string at p[i] == '"' into a new NUL-terminated buffer *out
- * of *outn bytes (which may hold NULs: *nul is set then).  The decoded
- * form is never longer than the raw one, which bounds the allocation.
- * The header is already known to be valid UTF-8.
+ * Decode the string at p[i] == '"' in place: *out points into the header,
+ * at *outn decoded bytes (which may hold NULs: *nul is set then) followed
+ * by a NUL.  The decoded form is never longer than the raw one and each
+ * byte is written at or before the one being read, so decoding overwrites
+ * only the string's own bytes and its closing quote, which nothing reads
+ * again.  The header is already known to be valid UTF-8, and so is the
+ * decoded string (escapes of lone surrogates are refused).  Nothing is
+ * allocated: the string lives as long as the header.
  */
 static int
 get_string(struct st *s, char **out, size_t *outn, int *nul)
 {
-	const unsigned char *p = s->p;
+	unsigned char *p = s->p;
 	size_t start = s->i + 1, j, e, o = 0;
-	unsigned char *buf = NULL;
+	unsigned char *buf;
 	uint32_t cp, lo;
 	int r = MG_ERR_INTERNAL;
 
@@ -321,10 +351,7 @@ get_string(struct st *s, char **out, size_t *outn, int *nul)
 			r = MG_ERR_FORMAT;
 		goto out;
 	}
-	if ((buf = malloc(e - start + 1)) == NULL) {
-		r = MG_ERR_NOMEM;
-		goto out;
-	}
+	buf = p + start;
 	for (j = start; j < e; j++) {
 		if (p[j] < 0x20) {
 			s->i = j;
@@ -384,7 +411,6 @@ get_string(struct st *s, char **out, size_t *outn, int *nul)
 	s->i = e + 1;
 	*out = (char *)buf;
 	*outn = o;
-	buf = NULL;		/* transferred */
 	r = MG_OK;
 	goto out;
 bad_escape:
@@ -394,7 +420,6 @@ bad_escape:
 	if (r == MG_OK)
 		r = MG_ERR_FORMAT;
 out:
-	free(buf);
 	return r;
 }
 
@@ -522,7 +547,7 @@ skip_value(struct st *s, unsigned depth)
 	char kind[MG_MAX_ST_DEPTH + 1];
 	struct mg_strset *set[MG_MAX_ST_DEPTH + 1];
 	unsigned sp = 0, k;
-	char *key = NULL, *str = NULL;
+	char *key, *str;	/* borrowed from the header */
 	size_t keyn, strn, pos;
 	uint64_t v;
 	int c, nul, ex, r = MG_ERR_INTERNAL;
@@ -563,8 +588,6 @@ skip_value(struct st *s, unsigned depth)
 			pos = s->i;
 			if ((r = get_string(s, &str, &strn, &nul)) != MG_OK)
 				goto out;
-			free(str);
-			str = NULL;
 			if (nul && (r = st_find(s, MG_R_ST_NUL, hoff(pos), NULL,
 			    "string at offset %llu contains U+0000",
 			    (unsigned long long)hoff(pos))) != MG_OK)
@@ -609,14 +632,10 @@ member:
 		if (r == 0 && (r = dupkey(s, pos, key, keyn,
 		    "in a nested object")) != MG_OK)
 			goto out;
-		free(key);
-		key = NULL;
 	}
 out:
 	for (k = 0; k < sp; k++)
 		mg_strset_free(set[k]);
-	free(key);
-	free(str);
 	return r;
 }
 
@@ -661,27 +680,40 @@ obj_put(cJSON *obj, const char *key, cJSON *item)
 	return MG_OK;
 }
 
-/* Add obj[sanitised key] = sanitised value, keeping the first of a name. */
+/*
+ * Add obj[sanitised key] = sanitised value, keeping the first of a name.
+ * k[0..kn) and v[0..vn) are decoded header strings: valid UTF-8, NUL-
+ * terminated, and used as they are unless they hold a NUL (which
+ * sanitising replaces).  sv: a static string equal to v (a known dtype
+ * name), referenced by the node instead of copied.  keys NULL: the caller
+ * knows k is not in obj yet.
+ */
 static int
 obj_put_str(struct st *s, cJSON *obj, struct mg_strset *keys, const char *k,
-    size_t kn, const char *v, size_t vn)
+    size_t kn, const char *v, size_t vn, const char *sv)
 {
 	int added;
-	char *key = NULL;
+	char *own = NULL;
+	const char *key = k;
 	cJSON *item = NULL;
 	int r = MG_ERR_NOMEM;
 
 	if (!meta_charge(s, kn + vn, &r))
 		return r;
-	if ((key = mg_utf8_dup(k, kn)) == NULL)
-		goto out;
-	if ((added = mg_strset_add(keys, key, strlen(key))) < 0)
+	if (memchr(k, '\0', kn) != NULL) {
+		if ((own = mg_utf8_dup(k, kn)) == NULL)
+			goto out;
+		key = own;
+		kn = strlen(own);
+	}
+	if ((added = keys != NULL ? mg_strset_add(keys, key, kn) : 1) < 0)
 		goto out;
 	if (added == 0) {
 		r = MG_OK;	/* sanitising merged two names: keep first */
 		goto out;
 	}
-	if ((item = mg_json_str(v, vn)) == NULL)
+	item = sv != NULL ? cJSON_CreateStringReference(sv) : mg_json_str(v, vn);
+	if (item == NULL)
 		goto out;
 	if (!cJSON_AddItemToObject(obj, key, item))
 		goto out;
@@ -689,7 +721,7 @@ obj_put_str(struct st *s, cJSON *obj, struct mg_strset *keys, const char *k,
 	r = MG_OK;
 out:
 	cJSON_Delete(item);
-	free(key);
+	free(own);
 	return r;
 }
 
@@ -698,7 +730,7 @@ static int
 parse_meta(struct st *s, int first)
 {
 	struct mg_strset *set = NULL;
-	char *key = NULL, *val = NULL;
+	char *key, *val;	/* borrowed from the header */
 	size_t keyn, valn, pos;
 	int c, nul, r = MG_ERR_INTERNAL;
 
@@ -751,17 +783,14 @@ parse_meta(struct st *s, int first)
 			    MG_OK)
 				goto out;
 			if (first && added) {
-				if ((r = obj_put_str(s, s->meta, s->meta_keys, key, keyn, val,
-				    valn)) != MG_OK)
+				if ((r = obj_put_str(s, s->meta, s->meta_keys,
+				    key, keyn, val, valn, NULL)) != MG_OK)
 					goto out;
 				if (keyn == 6 && memcmp(key, "format", 6) == 0) {
 					s->format = val;
 					s->formatn = valn;
-					val = NULL;	/* transferred */
 				}
 			}
-			free(val);
-			val = NULL;
 		} else {
 			char *d = disp_dup(key, keyn);
 
@@ -773,8 +802,6 @@ parse_meta(struct st *s, int first)
 			if (r != MG_OK || (r = skip_value(s, 2)) != MG_OK)
 				goto out;
 		}
-		free(key);
-		key = NULL;
 		skip_ws(s);
 		c = peek(s);
 		if (c == '}') {
@@ -791,8 +818,6 @@ parse_meta(struct st *s, int first)
 	r = MG_OK;
 out:
 	mg_strset_free(set);
-	free(key);
-	free(val);
 	return r;
 }
 
@@ -800,7 +825,7 @@ out:
 struct st_ent {
 	const char	*disp;
 	int		 have_dtype, have_shape, have_off;
-	char		*dtype;		/* the string, when it is one */
+	char		*dtype;		/* the string (in the header), or NULL */
 	size_t		 dtypen;
 	int		 dtype_idx;	/* index in st_dtypes, or -1 */
 	int		 shape_ok;	/* every element an exact integer */
@@ -970,7 +995,7 @@ tensor_member(struct st *s, struct st_ent *e, struct mg_strset **unknown,
 		if ((r = get_string(s, &e->dtype, &e->dtypen, &nul)) != MG_OK)
 			return r;
 		for (k = 0; k < sizeof(st_dtypes) / sizeof(st_dtypes[0]); k++)
-			if (strlen(st_dtypes[k].name) == e->dtypen &&
+			if (st_dtypes[k].len == e->dtypen &&
 			    memcmp(st_dtypes[k].name, e->dtype, e->dtypen) == 0)
 				e->dtype_idx = (int)k;
 		if (e->dtype_idx < 0) {
@@ -1027,6 +1052,28 @@ check_size(struct st *s, const struct st_ent *e)
 	return MG_OK;
 }
 
+/*
+ * tensor_dtypes is keyed by sanitised names.  The names recorded are each
+ * the first of its name, so while none holds a NUL (which sanitising
+ * replaces) they are distinct as keys too and need no set.  The first
+ * name with a NUL brings the set, filled with the keys so far.
+ */
+static int
+tdtype_keys_need(struct st *s, const char *name, size_t namen)
+{
+	const cJSON *c;
+
+	if (s->tdtype_keys != NULL || memchr(name, '\0', namen) == NULL)
+		return MG_OK;
+	if ((s->tdtype_keys = mg_strset_new()) == NULL)
+		return MG_ERR_NOMEM;
+	for (c = s->tdtypes->child; c != NULL; c = c->next)
+		if (mg_strset_add(s->tdtype_keys, c->string,
+		    strlen(c->string)) < 0)
+			return MG_ERR_NOMEM;
+	return MG_OK;
+}
+
 /* Record a first-named object entry for the reports and ST-COVER. */
 static int
 tensor_record(struct st *s, struct st_ent *e, const char *name, size_t namen)
@@ -1044,8 +1091,11 @@ tensor_record(struct st *s, struct st_ent *e, const char *name, size_t namen)
 	} else if (r != MG_OK)
 		return r;
 	if (e->dtype != NULL) {
-		if ((r = obj_put_str(s, s->tdtypes, s->tdtype_keys, name, namen, e->dtype,
-		    e->dtypen)) != MG_OK)
+		if ((r = tdtype_keys_need(s, name, namen)) != MG_OK)
+			return r;
+		if ((r = obj_put_str(s, s->tdtypes, s->tdtype_keys, name, namen,
+		    e->dtype, e->dtypen, e->dtype_idx >= 0 ?
+		    st_dtypes[e->dtype_idx].name : NULL)) != MG_OK)
 			return r;
 		if ((r = mg_strset_add(s->dtypes, e->dtype, e->dtypen)) < 0)
 			return r;
@@ -1072,11 +1122,16 @@ tensor_record(struct st *s, struct st_ent *e, const char *name, size_t namen)
 		struct st_rec *t;
 
 		if (s->nt == s->tcap) {
-			size_t ncap = s->tcap ? s->tcap * 2 : 16;
+			size_t ncap = s->tcap * 2;
 
 			if (ncap > SIZE_MAX / sizeof(*t))
 				return MG_ERR_NOMEM;
-			if ((t = realloc(s->t, ncap * sizeof(*t))) == NULL)
+			if (s->t == s->t_small) {
+				if ((t = malloc(ncap * sizeof(*t))) == NULL)
+					return MG_ERR_NOMEM;
+				memcpy(t, s->t, s->nt * sizeof(*t));
+			} else if ((t = realloc(s->t, ncap * sizeof(*t))) ==
+			    NULL)
 				return MG_ERR_NOMEM;
 			s->t = t;
 			s->tcap = ncap;
@@ -1086,8 +1141,8 @@ tensor_record(struct st *s, struct st_ent *e, const char *name, size_t namen)
 		t->end = e->off[1];
 		t->hoff = e->off_hoff;
 		t->order = s->nt;
-		if ((t->disp = strdup(e->disp)) == NULL)
-			return MG_ERR_NOMEM;
+		t->name = name;
+		t->namen = namen;
 		s->nt++;
 		/* The typed fact a repository's index is checked against. */
 		if (e->off[1] >= e->off[0] && (r = mg_artifact_add_tensor(s->a,
@@ -1105,14 +1160,15 @@ parse_tensor(struct st *s, const char *name, size_t namen, int dup)
 {
 	struct st_ent e;
 	struct mg_strset *unknown = NULL;
-	char *key = NULL, *disp = NULL;
+	char *key, *own = NULL;		/* key: borrowed from the header */
+	const char *disp;
 	size_t keyn, kpos;
 	int c = peek(s), r = MG_ERR_INTERNAL;
 
 	memset(&e, 0, sizeof(e));
 	e.dtype_idx = -1;
 	e.nelem = 1;
-	if ((disp = disp_dup(name, namen)) == NULL) {
+	if ((disp = disp_get(name, namen, &own)) == NULL) {
 		r = MG_ERR_NOMEM;
 		goto out;
 	}
@@ -1140,8 +1196,6 @@ parse_tensor(struct st *s, const char *name, size_t namen, int dup)
 			if ((r = tensor_member(s, &e, &unknown, key, keyn,
 			    kpos)) != MG_OK)
 				goto out;
-			free(key);
-			key = NULL;
 			skip_ws(s);
 			c = peek(s);
 			if (c == '}') {
@@ -1170,9 +1224,7 @@ parse_tensor(struct st *s, const char *name, size_t namen, int dup)
 	r = MG_OK;
 out:
 	mg_strset_free(unknown);
-	free(e.dtype);
-	free(key);
-	free(disp);
+	free(own);
 	return r;
 }
 
@@ -1180,7 +1232,7 @@ out:
 static int
 parse_top(struct st *s)
 {
-	char *key = NULL;
+	char *key;		/* borrowed from the header */
 	size_t keyn, kpos;
 	int c, added, r = MG_ERR_INTERNAL;
 
@@ -1239,8 +1291,6 @@ parse_top(struct st *s)
 			}
 			if (r != MG_OK)
 				goto out;
-			free(key);
-			key = NULL;
 			skip_ws(s);
 			c = peek(s);
 			if (c == '}') {
@@ -1266,7 +1316,6 @@ parse_top(struct st *s)
 	}
 	r = MG_OK;
 out:
-	free(key);
 	return r;
 }
 
@@ -1280,6 +1329,48 @@ rec_cmp(const void *x, const void *y)
 	if (a->end != b->end)
 		return a->end < b->end ? -1 : 1;
 	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+enum cover { COVER_OK, COVER_REVERSED, COVER_GAP, COVER_OVERLAP };
+
+/* The finding for tensor t; its display name is made only now. */
+static int
+cover_find(struct st *s, const struct st_rec *t, enum cover kind,
+    uint64_t start)
+{
+	char *own;
+	const char *disp = disp_get(t->name, t->namen, &own);
+	int r = MG_OK;
+
+	if (disp == NULL)
+		return MG_ERR_NOMEM;
+	switch (kind) {
+	case COVER_REVERSED:
+		r = st_find(s, MG_R_ST_COVER, t->hoff, disp,
+		    "tensor '%s' data_offsets [%llu, %llu] are reversed",
+		    disp, (unsigned long long)t->begin,
+		    (unsigned long long)t->end);
+		break;
+	case COVER_GAP:
+		r = st_find(s, MG_R_ST_COVER, t->hoff, disp,
+		    "tensor '%s' data_offsets [%llu, %llu] leave a gap "
+		    "of %llu bytes after offset %llu", disp,
+		    (unsigned long long)t->begin, (unsigned long long)t->end,
+		    (unsigned long long)(t->begin - start),
+		    (unsigned long long)start);
+		break;
+	case COVER_OVERLAP:
+		r = st_find(s, MG_R_ST_COVER, t->hoff, disp,
+		    "tensor '%s' data_offsets [%llu, %llu] overlap the "
+		    "previous tensor ending at %llu", disp,
+		    (unsigned long long)t->begin, (unsigned long long)t->end,
+		    (unsigned long long)start);
+		break;
+	case COVER_OK:
+		break;
+	}
+	free(own);
+	return r;
 }
 
 /*
@@ -1298,30 +1389,17 @@ check_cover(struct st *s, uint64_t dsize, uint64_t dbase)
 		qsort(s->t, s->nt, sizeof(*s->t), rec_cmp);
 	for (k = 0; k < s->nt; k++) {
 		const struct st_rec *t = &s->t[k];
+		enum cover kind = COVER_OK;
 
-		r = MG_OK;
 		if (t->end < t->begin) {
 			partial = 1;
-			r = st_find(s, MG_R_ST_COVER, t->hoff, t->disp,
-			    "tensor '%s' data_offsets [%llu, %llu] are reversed",
-			    t->disp, (unsigned long long)t->begin,
-			    (unsigned long long)t->end);
+			kind = COVER_REVERSED;
 		} else if (t->begin > start && !partial)
-			r = st_find(s, MG_R_ST_COVER, t->hoff, t->disp,
-			    "tensor '%s' data_offsets [%llu, %llu] leave a gap "
-			    "of %llu bytes after offset %llu", t->disp,
-			    (unsigned long long)t->begin,
-			    (unsigned long long)t->end,
-			    (unsigned long long)(t->begin - start),
-			    (unsigned long long)start);
+			kind = COVER_GAP;
 		else if (t->begin < start)
-			r = st_find(s, MG_R_ST_COVER, t->hoff, t->disp,
-			    "tensor '%s' data_offsets [%llu, %llu] overlap the "
-			    "previous tensor ending at %llu", t->disp,
-			    (unsigned long long)t->begin,
-			    (unsigned long long)t->end,
-			    (unsigned long long)start);
-		if (r != MG_OK)
+			kind = COVER_OVERLAP;
+		if (kind != COVER_OK && (r = cover_find(s, t, kind, start)) !=
+		    MG_OK)
 			return r;
 		if (t->end > start)
 			start = t->end;
@@ -1436,13 +1514,17 @@ static int
 st_parse(struct mg_rd *rd, struct mg_artifact *a)
 {
 	struct st s;
+	unsigned char small[8192];	/* most headers: no allocation */
+	struct st_rec small_t[128];	/* nor their tensor records */
 	unsigned char *hdr = NULL;
 	uint64_t size = mg_rd_left(rd), hlen, dsize;
-	size_t bad, k;
+	size_t bad, hint;
 	int r = MG_ERR_INTERNAL, r2, open = rd->open_ended;
 
 	memset(&s, 0, sizeof(s));
 	s.a = a;
+	s.t = s.t_small = small_t;
+	s.tcap = sizeof(small_t) / sizeof(small_t[0]);
 	if (!open && size < 8) {
 		r = mg_artifact_add(a, MG_R_ST_LEN, 0, NULL,
 		    "safetensors: file of %llu bytes is shorter than the "
@@ -1472,14 +1554,25 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 		goto out;
 	}
 	dsize = size - 8 - hlen;
+	if (hlen <= sizeof(small))
+		hdr = small;
+	else if ((hdr = malloc((size_t)hlen)) == NULL) {
+		r = MG_ERR_NOMEM;
+		goto out;
+	}
+	/*
+	 * The names set sized once from the header length (a hint, capped:
+	 * realistic entries take about 100 bytes, half of it the name), so
+	 * it seldom grows.
+	 */
+	hint = hlen < ST_HINT_BYTES ? (size_t)hlen : ST_HINT_BYTES;
 	if ((s.meta = cJSON_CreateObject()) == NULL ||
 	    (s.lnames = cJSON_CreateArray()) == NULL ||
 	    (s.tdtypes = cJSON_CreateObject()) == NULL ||
-	    (s.names = mg_strset_new()) == NULL ||
+	    (s.names = mg_strset_new_sized(hint / ST_ENTRY_MIN,
+	    hint / 2)) == NULL ||
 	    (s.dtypes = mg_strset_new()) == NULL ||
-	    (s.meta_keys = mg_strset_new()) == NULL ||
-	    (s.tdtype_keys = mg_strset_new()) == NULL ||
-	    (hdr = malloc(hlen ? (size_t)hlen : 1)) == NULL) {
+	    (s.meta_keys = mg_strset_new()) == NULL) {
 		r = MG_ERR_NOMEM;
 		goto out;
 	}
@@ -1520,12 +1613,11 @@ out:
 	mg_strset_free(s.dtypes);
 	mg_strset_free(s.meta_keys);
 	mg_strset_free(s.tdtype_keys);
-	for (k = 0; k < s.nt; k++)
-		free(s.t[k].disp);
-	free(s.t);
+	if (s.t != s.t_small)
+		free(s.t);
 	free(s.dtype1);
-	free(s.format);
-	free(hdr);
+	if (hdr != small)
+		free(hdr);
 	return r;
 }
 

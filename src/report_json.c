@@ -8,6 +8,11 @@
  * Paths and finding keys are exact (mg_json_bytes): a file name that is not
  * UTF-8 carries its bytes as \udcNN escapes, as Python's json module
  * writes a surrogate-escaped os.fsdecode() name.
+ *
+ * The bom command streams each document (doc_write) instead of building
+ * its tree: same bytes, no node per member.  mg_bom_json_doc() remains
+ * for callers that need the tree (the serve tools' structured results);
+ * tests/test_report.c checks that the two agree.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +20,7 @@
 #include "artifact.h"
 #include "err.h"
 #include "fmt.h"
+#include "jsonw.h"
 #include "report.h"
 #include "text.h"
 
@@ -37,6 +43,24 @@ static cJSON *
 opt_u64(int have, uint64_t v)
 {
 	return have ? mg_json_u64(v) : cJSON_CreateNull();
+}
+
+static void
+opt_text(struct mg_jsonw *w, const char *s)
+{
+	if (s != NULL)
+		mg_jsonw_text(w, s);
+	else
+		mg_jsonw_null(w);
+}
+
+static void
+opt_num(struct mg_jsonw *w, int have, uint64_t v)
+{
+	if (have)
+		mg_jsonw_u64(w, v);
+	else
+		mg_jsonw_null(w);
 }
 
 cJSON *
@@ -128,18 +152,128 @@ mg_bom_json_doc(const struct mg_artifact *a, const struct mg_bom_info *info)
 	return d;
 }
 
+/*
+ * The document mg_bom_json_doc() builds, streamed: the same members in the
+ * same order, printed as cJSON_Print prints that tree, with no node per
+ * member.  The metadata tree is printed where it stands.
+ */
+static void
+doc_write(struct mg_jsonw *w, const struct mg_artifact *a,
+    const struct mg_bom_info *info)
+{
+	size_t i;
+
+	mg_jsonw_obj_begin(w);
+	mg_jsonw_key(w, "sbom_version");
+	mg_jsonw_str(w, "1.0");
+	mg_jsonw_key(w, "generated_at");
+	mg_jsonw_str(w, info->generated_at);
+	mg_jsonw_key(w, "tool_name");
+	mg_jsonw_str(w, info->tool_name);
+	mg_jsonw_key(w, "tool_version");
+	mg_jsonw_str(w, info->tool_version);
+	mg_jsonw_key(w, "model_path");
+	mg_jsonw_bytes(w, a->abspath ? a->abspath : a->path);
+	mg_jsonw_key(w, "model_filename");
+	mg_jsonw_bytes(w, a->filename);
+	mg_jsonw_key(w, "file_size_bytes");
+	mg_jsonw_u64(w, a->size);
+	mg_jsonw_key(w, "sha256");
+	mg_jsonw_str(w, a->sha256);
+	mg_jsonw_key(w, "format");
+	mg_jsonw_str(w, a->format->name);
+	mg_jsonw_key(w, "architecture");
+	opt_text(w, a->architecture);
+	mg_jsonw_key(w, "parameter_count");
+	opt_num(w, a->have & MG_HAVE_PARAMS, a->parameter_count);
+	mg_jsonw_key(w, "quantization");
+	opt_text(w, a->quantization);
+	mg_jsonw_key(w, "dtype");
+	opt_text(w, a->dtype);
+	mg_jsonw_key(w, "context_length");
+	opt_num(w, a->have & MG_HAVE_CTX, a->context_length);
+	mg_jsonw_key(w, "vocab_size");
+	opt_num(w, a->have & MG_HAVE_VOCAB, a->vocab_size);
+	mg_jsonw_key(w, "license");
+	opt_text(w, a->license);
+	mg_jsonw_key(w, "base_model");
+	opt_text(w, a->base_model);
+	mg_jsonw_key(w, "training_framework");
+	opt_text(w, a->training_framework);
+	mg_jsonw_key(w, "metadata");
+	if (a->metadata != NULL)
+		mg_jsonw_cjson_members(w, a->metadata->child);
+	else {
+		mg_jsonw_obj_begin(w);
+		mg_jsonw_obj_end(w);
+	}
+	mg_jsonw_key(w, "warnings");
+	mg_jsonw_arr_begin(w);
+	for (i = 0; i < a->nfindings; i++) {
+		mg_jsonw_elem(w);
+		mg_jsonw_text(w, a->findings[i].message);
+	}
+	mg_jsonw_arr_end(w);
+	mg_jsonw_key(w, "findings");
+	mg_jsonw_arr_begin(w);
+	for (i = 0; i < a->nfindings; i++) {
+		const struct mg_finding *f = &a->findings[i];
+
+		mg_jsonw_elem(w);
+		mg_jsonw_obj_begin(w);
+		mg_jsonw_key(w, "rule");
+		mg_jsonw_str(w, mg_rule_get(f->rule)->id);
+		mg_jsonw_key(w, "severity");
+		mg_jsonw_str(w, mg_sev_name(f->severity));
+		mg_jsonw_key(w, "message");
+		mg_jsonw_text(w, f->message);
+		if (f->key != NULL) {
+			mg_jsonw_key(w, "key");
+			mg_jsonw_bytes(w, f->key);
+		}
+		if (f->offset != MG_FINDING_NO_OFFSET) {
+			mg_jsonw_key(w, "offset");
+			mg_jsonw_u64(w, f->offset);
+		}
+		mg_jsonw_obj_end(w);
+	}
+	mg_jsonw_arr_end(w);
+	mg_jsonw_key(w, "complete");
+	mg_jsonw_bool(w, a->complete);
+	mg_jsonw_obj_end(w);
+}
+
+/*
+ * One document as a NUL-terminated heap string.  It is written into a
+ * stack buffer that holds a typical document whole, then copied once at
+ * its exact size: no growth, and nothing on the heap but the result.
+ */
+static char *
+doc_render(const struct mg_artifact *a, const struct mg_bom_info *info,
+    int *err)
+{
+	char buf[16384];
+	struct mg_jsonw w;
+	char *s;
+
+	/* Bounded by MG_MAX_META_BYTES escaped and the findings cap. */
+	mg_jsonw_init(&w, buf, sizeof(buf), SIZE_MAX / 2);
+	doc_write(&w, a, info);
+	s = mg_jsonw_finish(&w, err);
+	mg_jsonw_free(&w);
+	return s;
+}
+
 int
 mg_bom_json_prerender(struct mg_artifact *a, const struct mg_bom_info *info)
 {
-	cJSON *d = mg_bom_json_doc(a, info);
+	int r;
+	char *s = doc_render(a, info, &r);
 
-	if (d == NULL)
-		return MG_ERR_NOMEM;
+	if (s == NULL)
+		return r;
 	free(a->rendered);
-	a->rendered = mg_json_defuse(cJSON_Print(d));
-	cJSON_Delete(d);
-	if (a->rendered == NULL)
-		return MG_ERR_NOMEM;
+	a->rendered = s;
 	cJSON_Delete(a->metadata);
 	a->metadata = NULL;
 	return MG_OK;
@@ -155,6 +289,7 @@ mg_report_json(FILE *f, struct mg_artifact *const *arts, size_t n,
 {
 	int array = !(info->single && n == 1);
 	size_t i;
+	int r;
 
 	if (array && fputs(n > 0 ? "[\n" : "[", f) < 0)
 		return MG_ERR_IO;
@@ -162,16 +297,8 @@ mg_report_json(FILE *f, struct mg_artifact *const *arts, size_t n,
 		char *s = arts[i]->rendered;
 		int ok;
 
-		if (s == NULL) {
-			cJSON *d = mg_bom_json_doc(arts[i], info);
-
-			if (d == NULL)
-				return MG_ERR_NOMEM;
-			s = mg_json_defuse(cJSON_Print(d));
-			cJSON_Delete(d);
-			if (s == NULL)
-				return MG_ERR_NOMEM;
-		}
+		if (s == NULL && (s = doc_render(arts[i], info, &r)) == NULL)
+			return r;
 		ok = fputs(s, f) >= 0 &&
 		    fputs(array && i + 1 < n ? ",\n" : "\n", f) >= 0;
 		if (s != arts[i]->rendered)

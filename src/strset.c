@@ -2,14 +2,16 @@
  * strset.c - open-addressing hash set of byte strings.
  *
  * Invariants: the table size is a power of two and at most 3/4 full; keys
- * are owned copies.  The FNV-1a hash is mixed with a per-set random seed.
+ * are owned copies, back to back in one arena per set.  The hash is mixed
+ * with a per-set random seed.
  *
  * mg_keyset keeps no strings, only SipHash-2-4 digests (128-bit output)
- * under a random 128-bit key per set.  SipHash is a PRF: without the key,
- * no input can be crafted to collide, so for n distinct strings a false
- * "already present" has probability at most n^2 / 2^129, about 2^-89 for
- * the 2^20 keys a GGUF file may hold.  A table at most half full (open
- * addressing, linear probing) costs 32 bytes per expected key.
+ * under a 128-bit key per set, derived from one random process key.
+ * SipHash is a PRF: without the key, no input can be crafted to collide,
+ * so for n distinct strings a false "already present" has probability at
+ * most n^2 / 2^129, about 2^-89 for the 2^20 keys a GGUF file may hold.
+ * A table at most half full (open addressing, linear probing) costs 32
+ * bytes per expected key.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -20,27 +22,43 @@
 #include "err.h"
 #include "strset.h"
 
+/* off: 1 + the string's offset in the arena; 0 marks an empty slot. */
 struct slot {
-	unsigned char	*p;	/* NULL: empty */
+	size_t		 off;
 	size_t		 n;
 	uint64_t	 h;
 };
+
+#define INLINE_SLOTS	16u	/* most sets hold a few dozen names at most */
 
 struct mg_strset {
 	struct slot	*t;
 	size_t		 cap, count;
 	uint64_t	 seed;
+	unsigned char	*arena;		/* the strings, back to back */
+	size_t		 alen, acap;
+	struct slot	 inl[INLINE_SLOTS];	/* t until the set grows */
 };
 
+/*
+ * FNV-1a's structure over 8-byte words (the tail zero-padded, the length
+ * mixed in first so padding cannot alias), then a murmur finaliser.
+ */
 static uint64_t
 hash_bytes(uint64_t seed, const unsigned char *p, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ seed;
-	size_t i;
+	uint64_t h = (0xcbf29ce484222325ull ^ seed) + n, w;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, p + i, n - i);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
 	}
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
@@ -63,6 +81,11 @@ seed_init(void)
 		process_seed = (uint64_t)(uintptr_t)&process_seed ^ 0x5bd1e995ull;
 }
 
+/*
+ * One allocation for a new set: the table starts inline (a few hundred
+ * bytes, which malloc serves from its small bins) and the strings share
+ * one arena, so a set costs no allocation per string.
+ */
 struct mg_strset *
 mg_strset_new(void)
 {
@@ -70,27 +93,47 @@ mg_strset_new(void)
 
 	if (s == NULL)
 		return NULL;
-	s->cap = 64;
-	s->t = calloc(s->cap, sizeof(*s->t));
-	if (s->t == NULL) {
-		free(s);
-		return NULL;
-	}
+	s->cap = INLINE_SLOTS;
+	s->t = s->inl;
 	pthread_once(&seed_once, seed_init);
 	s->seed = process_seed ^ ((uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull);
 	return s;
 }
 
+struct mg_strset *
+mg_strset_new_sized(size_t expect, size_t bytes)
+{
+	struct mg_strset *s = mg_strset_new();
+	size_t cap = INLINE_SLOTS;
+
+	if (s == NULL)
+		return NULL;
+	while (cap / 4 * 3 < expect && cap < SIZE_MAX / 4 / sizeof(struct slot))
+		cap *= 2;
+	if (cap > INLINE_SLOTS) {
+		if ((s->t = calloc(cap, sizeof(*s->t))) == NULL)
+			goto fail;
+		s->cap = cap;
+	}
+	if (bytes > 0) {
+		if ((s->arena = malloc(bytes)) == NULL)
+			goto fail;
+		s->acap = bytes;
+	}
+	return s;
+fail:
+	mg_strset_free(s);
+	return NULL;
+}
+
 void
 mg_strset_free(struct mg_strset *s)
 {
-	size_t i;
-
 	if (s == NULL)
 		return;
-	for (i = 0; i < s->cap; i++)
-		free(s->t[i].p);
-	free(s->t);
+	if (s->t != s->inl)
+		free(s->t);
+	free(s->arena);
 	free(s);
 }
 
@@ -102,9 +145,10 @@ find(const struct mg_strset *s, const unsigned char *p, size_t n, uint64_t h)
 	for (;;) {
 		struct slot *sl = &s->t[i];
 
-		if (sl->p == NULL)
+		if (sl->off == 0)
 			return sl;
-		if (sl->h == h && sl->n == n && memcmp(sl->p, p, n) == 0)
+		if (sl->h == h && sl->n == n &&
+		    memcmp(s->arena + sl->off - 1, p, n) == 0)
 			return sl;
 		i = (i + 1) & (s->cap - 1);
 	}
@@ -123,10 +167,38 @@ grow(struct mg_strset *s)
 		return MG_ERR_NOMEM;
 	s->t = nt;
 	s->cap *= 2;
+	/* Rehash by the stored hashes: strings are distinct, no compare. */
 	for (i = 0; i < oldcap; i++)
-		if (old[i].p != NULL)
-			*find(s, old[i].p, old[i].n, old[i].h) = old[i];
-	free(old);
+		if (old[i].off != 0) {
+			size_t j = (size_t)old[i].h & (s->cap - 1);
+
+			while (nt[j].off != 0)
+				j = (j + 1) & (s->cap - 1);
+			nt[j] = old[i];
+		}
+	if (old != s->inl)
+		free(old);
+	return MG_OK;
+}
+
+/* Room for n more arena bytes. */
+static int
+arena_room(struct mg_strset *s, size_t n)
+{
+	size_t ncap;
+	unsigned char *na;
+
+	if (n <= s->acap - s->alen)
+		return MG_OK;
+	if (n > SIZE_MAX / 2 - s->alen)
+		return MG_ERR_NOMEM;
+	ncap = s->acap ? s->acap : 1000;	/* a small-bin request */
+	while (ncap - s->alen < n)
+		ncap *= 2;
+	if ((na = realloc(s->arena, ncap)) == NULL)
+		return MG_ERR_NOMEM;
+	s->arena = na;
+	s->acap = ncap;
 	return MG_OK;
 }
 
@@ -139,13 +211,14 @@ mg_strset_add(struct mg_strset *s, const void *p, size_t n)
 	if (s->count + 1 > s->cap / 4 * 3 && grow(s) != MG_OK)
 		return MG_ERR_NOMEM;
 	sl = find(s, p, n, h);
-	if (sl->p != NULL)
+	if (sl->off != 0)
 		return 0;
-	sl->p = malloc(n ? n : 1);
-	if (sl->p == NULL)
+	if (arena_room(s, n) != MG_OK)
 		return MG_ERR_NOMEM;
 	if (n)
-		memcpy(sl->p, p, n);
+		memcpy(s->arena + s->alen, p, n);
+	sl->off = s->alen + 1;
+	s->alen += n;
 	sl->n = n;
 	sl->h = h;
 	s->count++;
@@ -157,7 +230,7 @@ mg_strset_has(const struct mg_strset *s, const void *p, size_t n)
 {
 	uint64_t h = hash_bytes(s->seed, p, n);
 
-	return find(s, p, n, h)->p != NULL;
+	return find(s, p, n, h)->off != 0;
 }
 
 size_t
@@ -242,26 +315,45 @@ keyset_cap(size_t expect)
 	return cap;
 }
 
+/*
+ * One random 128-bit key per process, read once; each set's key is the
+ * SipHash of its address under it.  Without the process key a set's key
+ * is as unpredictable as a fresh random one, and a set costs no
+ * getrandom() call (a file may make several sets).
+ */
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static uint64_t process_key[2];
+
+static void
+key_init(void)
+{
+	if (getrandom(process_key, sizeof(process_key), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(process_key)) {
+		/* No entropy yet: the process seed and an address. */
+		pthread_once(&seed_once, seed_init);
+		process_key[0] = process_seed;
+		process_key[1] = (uint64_t)(uintptr_t)&process_key *
+		    0x9e3779b97f4a7c15ull;
+	}
+}
+
 struct mg_keyset *
 mg_keyset_new(size_t expect)
 {
 	struct mg_keyset *k = calloc(1, sizeof(*k));
+	uint64_t addr;
 
 	if (k == NULL)
 		return NULL;
 	k->cap = keyset_cap(expect);
-	if ((k->t = calloc(k->cap, sizeof(*k->t))) == NULL ||
-	    getrandom(k->key, sizeof(k->key), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(k->key)) {
-		/* No entropy yet: the process seed and the set's address. */
-		pthread_once(&seed_once, seed_init);
-		k->key[0] = process_seed;
-		k->key[1] = (uint64_t)(uintptr_t)k * 0x9e3779b97f4a7c15ull;
-	}
-	if (k->t == NULL) {
+	if ((k->t = calloc(k->cap, sizeof(*k->t))) == NULL) {
 		free(k);
 		return NULL;
 	}
+	pthread_once(&key_once, key_init);
+	addr = (uint64_t)(uintptr_t)k;
+	siphash128(process_key, (const unsigned char *)&addr, sizeof(addr),
+	    k->key);
 	return k;
 }
 

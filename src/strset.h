@@ -11,6 +11,11 @@
 struct mg_strset;
 
 struct mg_strset *mg_strset_new(void);		/* NULL on failure */
+/*
+ * A set with room for expect strings of bytes bytes in all before it
+ * grows (a hint: more still fit).  NULL on failure.
+ */
+struct mg_strset *mg_strset_new_sized(size_t expect, size_t bytes);
 void	mg_strset_free(struct mg_strset *s);	/* accepts NULL */
 
 /*

@@ -12,6 +12,7 @@
  * pass with bounded look-ahead.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,8 +161,12 @@ markers(const char *s, size_t n, const char **what, size_t *at)
 			continue;
 		}
 		for (k = 0; words[k] != NULL; k++) {
-			size_t l = strlen(words[k]);
+			size_t l;
 
+			/* The letters that start words also start most text. */
+			if (words[k][0] != s[i])
+				continue;
+			l = strlen(words[k]);
 			if (n - i >= l && memcmp(s + i, words[k], l) == 0) {
 				*what = words[k];
 				break;
@@ -1200,11 +1205,32 @@ progress(const struct an *a)
 	return t;
 }
 
+/*
+ * Zero the state but not the tables (about 28 KiB, mostly macros and
+ * frames): each entry is written before it is read (frames on push,
+ * macros on definition, names below their count), and zeroing them per
+ * template cost more than the checks of a short one.
+ */
+static void
+an_clear(struct an *a)
+{
+	memset(a, 0, offsetof(struct an, assigned.at));
+	a->built.n = 0;
+	a->built.full = 0;
+	memset(&a->d, 0, offsetof(struct an, mac) - offsetof(struct an, d));
+	memset(&a->nmac, 0, sizeof(*a) - offsetof(struct an, nmac));
+}
+
 int
 mg_template_suspicious(const char *s, size_t n, const char **what,
     size_t *at)
 {
-	struct an *a;
+	/*
+	 * On the stack (about 28 KiB; workers have the default thread
+	 * stack): a heap block this size cost a trip through malloc's large
+	 * bins for every template.
+	 */
+	struct an an, *a = &an;
 	int round;
 
 	if (markers(s, n, what, at))
@@ -1215,11 +1241,7 @@ mg_template_suspicious(const char *s, size_t n, const char **what,
 	 * (repeated while that grows: a macro passes its parameters on to
 	 * others), the last judges every name access.
 	 */
-	if ((a = calloc(1, sizeof(*a))) == NULL) {
-		*what = "a template that could not be checked (out of memory)";
-		*at = 0;
-		return 1;
-	}
+	an_clear(a);
 	a->collect = 1;
 	for (round = 0; round < TPL_MAX_ROUNDS; round++) {
 		size_t before = progress(a);
@@ -1237,6 +1259,5 @@ mg_template_suspicious(const char *s, size_t n, const char **what,
 		analyse(a, s, n);
 	*what = a->what;
 	*at = a->where;
-	free(a);
 	return *what != NULL;
 }

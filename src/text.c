@@ -302,13 +302,15 @@ mg_json_str(const char *s, size_t n)
 	/*
 	 * Hand the sanitised copy to the node instead of copying it again:
 	 * cJSON allocates with malloc() unless hooks are installed, and this
-	 * program installs none.
+	 * program installs none.  The node starts as a null (no string of
+	 * its own to allocate and free) and becomes a string holding t, the
+	 * state cJSON_CreateString() leaves it in.
 	 */
-	if ((j = cJSON_CreateString("")) == NULL) {
+	if ((j = cJSON_CreateNull()) == NULL) {
 		free(t);
 		return NULL;
 	}
-	cJSON_free(j->valuestring);
+	j->type = cJSON_String;
 	j->valuestring = t;
 	return j;
 }
@@ -325,20 +327,13 @@ mg_json_strz(const char *s)
  * cJSON's escapes for the valid parts, so both print the same bytes for
  * the same valid input.
  */
-cJSON *
-mg_json_bytes(const char *s, size_t n)
+size_t
+mg_json_bytes_text(char *t, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, o = 0, k;
-	cJSON *j;
-	char *t;
 
-	if (memchr(s, '\0', n) == NULL && mg_utf8_valid(s, n))
-		return mg_json_str(s, n);
-	/* At most 6 bytes per input byte ("\udcNN", "\u00NN"), 2 quotes. */
-	if (n > (SIZE_MAX - 3) / 6 || (t = malloc(n * 6 + 3)) == NULL)
-		return NULL;
 	t[o++] = '"';
 	while (i < n) {
 		unsigned c = p[i];
@@ -372,6 +367,21 @@ mg_json_bytes(const char *s, size_t n)
 	}
 	t[o++] = '"';
 	t[o] = '\0';
+	return o;
+}
+
+cJSON *
+mg_json_bytes(const char *s, size_t n)
+{
+	cJSON *j;
+	char *t;
+
+	if (memchr(s, '\0', n) == NULL && mg_utf8_valid(s, n))
+		return mg_json_str(s, n);
+	/* At most 6 bytes per input byte ("\udcNN", "\u00NN"), 2 quotes. */
+	if (n > (SIZE_MAX - 3) / 6 || (t = malloc(n * 6 + 3)) == NULL)
+		return NULL;
+	mg_json_bytes_text(t, s, n);
 	j = cJSON_CreateRaw(t);
 	free(t);
 	return j;
@@ -475,12 +485,53 @@ fast_digits(double a, char *digits, size_t *nd, int *exp10)
 	return 0;
 }
 
+/* 1 when "%.*e" of v with prec reads back as v; the text in e. */
+static int
+round_trips(double v, int prec, char *e, size_t elen)
+{
+	snprintf(e, elen, "%.*e", prec, v);
+	return strtod(e, NULL) == v;
+}
+
+/*
+ * The smallest precision (0 to 16; 16, that is 17 digits, always reads
+ * back) whose "%.*e" text reads back as v, that text left in e.  Reading
+ * back is monotone in the precision: the nearest decimal of p + 2 digits
+ * is at least as close to v as that of p + 1 digits, and the values that
+ * read back as v form an interval around it, symmetric unless v is a
+ * power of two (the spacing halves below it).  So a binary search finds
+ * what a linear one would, in five conversions rather than up to
+ * seventeen; powers of two take the linear search.
+ */
+static int
+shortest_prec(double v, char *e, size_t elen)
+{
+	int lo = 0, hi = 16, mid, x;
+
+	if (isfinite(v) && v != 0 && fabs(frexp(v, &x)) == 0.5) {
+		for (lo = 0; lo < 16; lo++)
+			if (round_trips(v, lo, e, elen))
+				return lo;
+		snprintf(e, elen, "%.*e", 16, v);
+		return 16;
+	}
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (round_trips(v, mid, e, elen))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	snprintf(e, elen, "%.*e", lo, v);
+	return lo;
+}
+
 void
 mg_fmt_double(double v, char *buf, size_t len)
 {
 	char e[40], digits[24], *p, *x;
 	size_t nd = 0, o = 0;
-	int prec, exp10, neg;
+	int exp10, neg;
 
 	if (len < 32) {
 		snprintf(buf, len, "%.17g", v);
@@ -488,11 +539,7 @@ mg_fmt_double(double v, char *buf, size_t len)
 	}
 	neg = signbit(v) != 0;
 	if (!fast_digits(neg ? -v : v, digits, &nd, &exp10)) {
-		for (prec = 0; prec <= 16; prec++) {
-			snprintf(e, sizeof(e), "%.*e", prec, v);
-			if (strtod(e, NULL) == v)
-				break;
-		}
+		(void)shortest_prec(v, e, sizeof(e));
 		neg = e[0] == '-';
 		nd = 0;
 		for (p = e + neg; *p != '\0' && *p != 'e'; p++)

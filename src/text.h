@@ -60,6 +60,14 @@ cJSON	*mg_json_bytes(const char *s, size_t n);
 cJSON	*mg_json_bytesz(const char *s);
 
 /*
+ * The JSON text mg_json_bytes() gives for s[0..n) when it is not valid
+ * UTF-8 (the quotes included), into t of at least 6 * n + 3 bytes; for
+ * valid UTF-8 without NUL it is also what cJSON prints for the string.
+ * Returns the length written, not counting the terminating NUL.
+ */
+size_t	mg_json_bytes_text(char *t, const char *s, size_t n);
+
+/*
  * The one text escape for terminals, CI logs and documents that cannot
  * carry arbitrary bytes (text and table reports, stderr, Markdown, JUnit
  * names).  A NUL-terminated copy of s[0..n) in which:

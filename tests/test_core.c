@@ -270,6 +270,26 @@ START_TEST(fmt_double_matches_search)
 		ck_assert_msg(strcmp(a, b) == 0, "%.17g: %s, search %s", v, a,
 		    b);
 	}
+	/*
+	 * Powers of two, where the values that read back lie unevenly around
+	 * v, and their neighbours, over every exponent.
+	 */
+	for (t = 0; t < 2098; t++) {
+		double p2 = ldexp(1.0, (int)t - 1074), v[3];
+		int k;
+
+		v[0] = p2;
+		v[1] = nextafter(p2, 0);
+		v[2] = nextafter(p2, INFINITY);
+		for (k = 0; k < 3; k++) {
+			if (!isfinite(v[k]) || v[k] == 0)
+				continue;
+			mg_fmt_double(v[k], a, sizeof(a));
+			fmt_double_ref(v[k], b, sizeof(b));
+			ck_assert_msg(strcmp(a, b) == 0, "%.17g: %s, search %s",
+			    v[k], a, b);
+		}
+	}
 }
 END_TEST
 
@@ -627,22 +647,37 @@ END_TEST
 
 START_TEST(strset_dups)
 {
-	struct mg_strset *s = mg_strset_new();
+	/* Default, sized for fewer and for more than it gets, empty hints. */
+	static const size_t hint[][2] = {
+		{ 0, 0 }, { 10, 16 }, { 100, 1000 }, { 20000, 200000 }, { 0, 1 }
+	};
 	char k[32];
+	size_t h;
 	int i;
 
-	ck_assert_ptr_nonnull(s);
-	for (i = 0; i < 5000; i++) {
-		snprintf(k, sizeof(k), "key.%d", i);
-		ck_assert_int_eq(mg_strset_add(s, k, strlen(k)), 1);
+	for (h = 0; h < sizeof(hint) / sizeof(hint[0]); h++) {
+		struct mg_strset *s = h == 0 ? mg_strset_new() :
+		    mg_strset_new_sized(hint[h][0], hint[h][1]);
+
+		ck_assert_ptr_nonnull(s);
+		for (i = 0; i < 5000; i++) {
+			snprintf(k, sizeof(k), "key.%d", i);
+			ck_assert_int_eq(mg_strset_add(s, k, strlen(k)), 1);
+		}
+		ck_assert_int_eq(mg_strset_add(s, "key.42", 6), 0);
+		ck_assert(mg_strset_has(s, "key.4999", 8));
+		ck_assert(!mg_strset_has(s, "key.5000", 8));
+		ck_assert(!mg_strset_has(s, "key.499", 8));
+		ck_assert_int_eq(mg_strset_add(s, "", 0), 1);
+		ck_assert_int_eq(mg_strset_add(s, "", 0), 0);
+		/* Words and tails: strings that differ only past 8 bytes. */
+		ck_assert_int_eq(mg_strset_add(s, "abcdefgh\0", 9), 1);
+		ck_assert_int_eq(mg_strset_add(s, "abcdefgh", 8), 1);
+		ck_assert_int_eq(mg_strset_add(s, "abcdefgh\0\0", 10), 1);
+		ck_assert_int_eq(mg_strset_add(s, "abcdefgh\0", 9), 0);
+		ck_assert_uint_eq(mg_strset_count(s), 5004);
+		mg_strset_free(s);
 	}
-	ck_assert_int_eq(mg_strset_add(s, "key.42", 6), 0);
-	ck_assert(mg_strset_has(s, "key.4999", 8));
-	ck_assert(!mg_strset_has(s, "key.5000", 8));
-	ck_assert_int_eq(mg_strset_add(s, "", 0), 1);
-	ck_assert_int_eq(mg_strset_add(s, "", 0), 0);
-	ck_assert_uint_eq(mg_strset_count(s), 5001);
-	mg_strset_free(s);
 }
 END_TEST
 

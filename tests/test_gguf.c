@@ -868,6 +868,41 @@ START_TEST(big_vocab_header)
 END_TEST
 
 /*
+ * A raw key named like a summary member (Python dict semantics, as in
+ * l-bom): the summary value replaces it where it stands; other summary
+ * members are appended.
+ */
+START_TEST(raw_key_named_like_summary)
+{
+	struct mg_artifact a;
+	struct gguf_b g;
+	struct fbuf b;
+	const cJSON *c;
+
+	gguf_b_init(&g, 3, 0);
+	gguf_kv_str(&g, "tensor_count", "raw");
+	gguf_kv_str(&g, "general.architecture", "llama");
+	gguf_kv_u32(&g, "alignment", 64);
+	fbuf_init(&b);
+	gguf_b_out(&g, &b);
+	scan_mem(b.p, b.len, &a);
+	ck_assert_ptr_nonnull(a.metadata);
+	c = a.metadata->child;
+	ck_assert_str_eq(c->string, "tensor_count");
+	ck_assert(cJSON_IsRaw(c));
+	ck_assert_str_eq(c->valuestring, "0");
+	ck_assert_str_eq(c->next->string, "general.architecture");
+	ck_assert_str_eq(c->next->next->string, "alignment");
+	ck_assert_int_eq(cJSON_GetArraySize(a.metadata), 3 + 6);
+	ck_assert_str_eq(cJSON_GetStringValue(meta(&a, "endianness")),
+	    "little");
+	mg_artifact_free(&a);
+	gguf_b_free(&g);
+	fbuf_free(&b);
+}
+END_TEST
+
+/*
  * Parity with l-bom: a FLOAT64 count past 2^63 is still an integer
  * (Python's int(1e19)), so it becomes context_length.
  */
@@ -1469,6 +1504,7 @@ gguf_suite(void)
 	tcase_add_test(tc, bitflip_fails_closed_gguf_py);
 	tcase_add_test(tc, big_vocab_header);
 	tcase_add_test(tc, float_count_past_2p63);
+	tcase_add_test(tc, raw_key_named_like_summary);
 	tcase_add_test(tc, tensors_must_be_contiguous_in_order);
 	tcase_add_test(tc, padding_before_data_is_zero);
 	tcase_add_test(tc, hole09_vocab_array_types);

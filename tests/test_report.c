@@ -21,6 +21,9 @@
 #include "err.h"
 #include "fmt.h"
 #include "report.h"
+#include "run.h"
+#include "text.h"
+#include "tutil.h"
 
 Suite	*report_suite(void);
 
@@ -895,6 +898,113 @@ START_TEST(hole15_bom_json_exact_names)
 }
 END_TEST
 
+/* ---- the streamed JSON document against cJSON_Print of its tree -------- */
+
+/* What the bom command printed before streaming: cJSON_Print of the tree. */
+static char *
+tree_text(const struct mg_artifact *a, const struct mg_bom_info *info)
+{
+	cJSON *d = mg_bom_json_doc(a, info);
+	char *s;
+
+	ck_assert_ptr_nonnull(d);
+	s = mg_json_defuse(cJSON_Print(d));
+	cJSON_Delete(d);
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+/* Stream a's document (mg_bom_json_prerender) and compare. */
+static void
+stream_matches_tree(struct mg_artifact *a, const struct mg_bom_info *info)
+{
+	char *want = tree_text(a, info);
+
+	ck_assert_int_eq(mg_bom_json_prerender(a, info), MG_OK);
+	ck_assert_ptr_nonnull(a->rendered);
+	ck_assert_msg(strcmp(a->rendered, want) == 0,
+	    "%s: streamed document differs:\n%s\n--- tree ---\n%s", a->path,
+	    a->rendered, want);
+	free(want);
+}
+
+/*
+ * Every shape cJSON_Print has a rule for: nested and empty objects and
+ * arrays, objects inside arrays, escapes, controls, DEL and bytes above
+ * 0x7f, "##[", numbers of type cJSON_Number, raw text, names that are not
+ * UTF-8, findings with and without key and offset.
+ */
+START_TEST(bom_json_stream_matches_tree)
+{
+	struct mg_bom_info info;
+	struct mg_artifact a, b;
+	cJSON *m, *o, *arr;
+
+	info_init(&info);
+	art_init(&a, "a\xff\x01\"b.gguf", "mit \xe4\xb8 ##[x");
+	m = a.metadata;
+	cJSON_AddStringToObject(m, "k\"\\\b\f\n\r\t\x01\x1f\x7f\xc3\xa9",
+	    "v\"\\\b\f\n\r\t\x02\x7f ##[ ###[ #[ ##");
+	cJSON_AddItemToObject(m, "empty_obj", cJSON_CreateObject());
+	cJSON_AddItemToObject(m, "empty_arr", cJSON_CreateArray());
+	o = cJSON_AddObjectToObject(m, "nested");
+	cJSON_AddNullToObject(o, "n");
+	cJSON_AddTrueToObject(o, "t");
+	cJSON_AddFalseToObject(o, "f");
+	cJSON_AddNumberToObject(o, "int", 42);
+	cJSON_AddNumberToObject(o, "neg", -7);
+	cJSON_AddNumberToObject(o, "frac", 0.1);
+	cJSON_AddNumberToObject(o, "big", 1e300);
+	cJSON_AddNumberToObject(o, "huge", 12345678901234567890.0);
+	cJSON_AddRawToObject(o, "raw", "9007199254740993");
+	arr = cJSON_AddArrayToObject(o, "objs");
+	cJSON_AddItemToArray(arr, cJSON_CreateObject());
+	cJSON_AddItemToArray(arr, o = cJSON_CreateObject());
+	cJSON_AddItemToObject(o, "inner", cJSON_CreateArray());
+	cJSON_AddItemToArray(cJSON_GetObjectItem(o, "inner"),
+	    cJSON_CreateString("x"));
+	cJSON_AddItemToArray(cJSON_GetObjectItem(o, "inner"),
+	    cJSON_CreateArray());
+	cJSON_AddStringToObject(o, "deep", "##[y]");
+	ck_assert_int_eq(mg_artifact_add(&a, MG_R_GGUF_KEY, 7, "k\xff##[",
+	    "bad \xff key \x01 ##[z"), MG_OK);
+	ck_assert_int_eq(mg_artifact_add(&a, MG_R_HASH_SKIPPED,
+	    MG_FINDING_NO_OFFSET, NULL, "skipped"), MG_OK);
+	stream_matches_tree(&a, &info);
+	ck_assert_ptr_null(a.metadata);
+
+	/* No metadata, no findings, nothing optional. */
+	mg_artifact_init(&b);
+	ck_assert_int_eq(mg_artifact_setz(&b.path, "rel/b.bin"), MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&b.filename, "b.bin"), MG_OK);
+	b.format = &mg_fmt_gguf;
+	stream_matches_tree(&b, &info);
+	mg_artifact_free(&a);
+	mg_artifact_free(&b);
+}
+END_TEST
+
+/* Every fixture the suite ships, scanned, streamed and printed as a tree. */
+START_TEST(bom_json_stream_matches_tree_fixtures)
+{
+	struct mg_bom_info info;
+	struct mg_run_opts ro;
+	struct mg_run run;
+	char *roots[1];
+	size_t i;
+
+	info_init(&info);
+	memset(&ro, 0, sizeof(ro));
+	ro.jobs = 2;
+	roots[0] = (char *)tu_env("MG_FIXTURES");
+	ck_assert_int_eq(mg_run_scan(&run, roots, 1, &ro), MG_OK);
+	ck_assert_uint_gt(run.n, 50);
+	for (i = 0; i < run.n; i++)
+		stream_matches_tree(run.arts[i], &info);
+	mg_run_free(&run);
+}
+END_TEST
+
 START_TEST(table_empty_and_many)
 {
 	struct mg_bom_info info;
@@ -1091,6 +1201,8 @@ report_suite(void)
 	tcase_add_test(tc, table_empty_and_many);
 	tcase_add_test(tc, hole10_table_defuses_workflow_commands);
 	tcase_add_test(tc, hole15_bom_json_exact_names);
+	tcase_add_test(tc, bom_json_stream_matches_tree);
+	tcase_add_test(tc, bom_json_stream_matches_tree_fixtures);
 	tcase_add_test(tc, hfreadme_hostile_title);
 	tcase_add_test(tc, hfreadme_options_and_hash_title);
 	suite_add_tcase(s, tc);

@@ -514,6 +514,79 @@ START_TEST(inline_headers)
 }
 END_TEST
 
+/*
+ * tensor_dtypes is keyed by sanitised names: a name with a NUL becomes
+ * the same key as one spelt with U+FFFD, and the first keeps the key,
+ * whether the NUL name comes first or later.  Escaped names and values
+ * (decoded in place in the header) come out as their decoded text.
+ */
+START_TEST(tdtypes_sanitised_names)
+{
+	static const char *const hdr[] = {
+		"{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},"
+		"\"a\\u0000\":{\"dtype\":\"I8\",\"shape\":[1],"
+		"\"data_offsets\":[1,2]},\"a\\ufffd\":{\"dtype\":\"BOOL\","
+		"\"shape\":[1],\"data_offsets\":[2,3]}}",
+		"{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},"
+		"\"a\\ufffd\":{\"dtype\":\"BOOL\",\"shape\":[1],"
+		"\"data_offsets\":[1,2]},\"a\\u0000\":{\"dtype\":\"I8\","
+		"\"shape\":[1],\"data_offsets\":[2,3]}}",
+	};
+	static const char *const first[] = { "I8", "BOOL" };
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		struct mg_artifact a;
+		struct fbuf b;
+		const cJSON *td, *ln;
+
+		fbuf_init(&b);
+		st_build_raw(&b, hdr[k], strlen(hdr[k]), 3);
+		scan_mem(b.p, b.len, &a);
+		ck_assert_ptr_nonnull(a.metadata);
+		td = cJSON_GetObjectItemCaseSensitive(a.metadata,
+		    "tensor_dtypes");
+		ln = cJSON_GetObjectItemCaseSensitive(a.metadata,
+		    "layer_names");
+		ck_assert_int_eq(cJSON_GetArraySize(td), 2);
+		ck_assert_int_eq(cJSON_GetArraySize(ln), 3);
+		ck_assert_str_eq(json_s(td, "x"), "U8");
+		ck_assert_str_eq(json_s(td, "a\xef\xbf\xbd"), first[k]);
+		ck_assert_uint_eq(count_rule(&a, "ST-NUL"), 1);
+		mg_artifact_free(&a);
+		fbuf_free(&b);
+	}
+	/* Escapes in names, metadata keys and values. */
+	{
+		static const char h[] =
+		    "{\"__metadata__\":{\"f\\u006frmat\":\" P\\u0054\\n\","
+		    "\"k\\\"\\\\\":\"\\ud83d\\ude00\\/\"},"
+		    "\"w\\u00e9\\t\":{\"dtype\":\"F\\u00316\",\"shape\":[2],"
+		    "\"data_offsets\":[0,4]}}";
+		struct mg_artifact a;
+		struct fbuf b;
+		const cJSON *td;
+
+		fbuf_init(&b);
+		st_build_raw(&b, h, strlen(h), 4);
+		scan_mem(b.p, b.len, &a);
+		if (a.nfindings != 0)
+			dump(&a);
+		ck_assert_uint_eq(a.nfindings, 0);
+		ck_assert_str_eq(json_s(a.metadata, "format"), " PT\n");
+		ck_assert_str_eq(json_s(a.metadata, "k\"\\"),
+		    "\xf0\x9f\x98\x80/");
+		td = cJSON_GetObjectItemCaseSensitive(a.metadata,
+		    "tensor_dtypes");
+		ck_assert_str_eq(json_s(td, "w\xc3\xa9\t"), "F16");
+		ck_assert_str_eq(a.training_framework, "pytorch");
+		ck_assert_str_eq(a.dtype, "F16");
+		mg_artifact_free(&a);
+		fbuf_free(&b);
+	}
+}
+END_TEST
+
 /* The finding message carries the numbers and the tensor name. */
 START_TEST(overlap_message)
 {
@@ -798,6 +871,7 @@ safetensors_suite(void)
 	tcase_add_test(tc, s4_real_size);
 	tcase_add_test(tc, inline_headers);
 	tcase_add_test(tc, overlap_message);
+	tcase_add_test(tc, tdtypes_sanitised_names);
 	tcase_add_test(tc, finding_cap);
 	tcase_add_test(tc, meta_cap);
 	tcase_add_test(tc, probe_scores);

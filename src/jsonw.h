@@ -1,0 +1,85 @@
+/*
+ * jsonw.h - a streaming JSON writer with cJSON_Print's layout.
+ *
+ * Reports that used to build a cJSON tree only to print it (one
+ * allocation per node, a second pass to print, a third to free) write
+ * their text here instead, byte for byte what cJSON_Print gives for the
+ * same tree: objects open with "{\n", each member on its own line indented
+ * by one tab per level as "\"key\":\tvalue", members separated by ",\n";
+ * arrays on one line as "[a, b]"; strings escaped as cJSON escapes them
+ * (\" \\ \b \f \n \r \t, other bytes below 0x20 as \u00xx, everything else
+ * verbatim).  A cJSON subtree (metadata) is printed in place by
+ * mg_jsonw_cjson() with the same rules, so a document may mix both.
+ *
+ * The text goes into one growable buffer, which may start as a caller's
+ * (stack) buffer and moves to the heap when it outgrows it.  Errors are
+ * sticky: after the first failure every call is a no-op and
+ * mg_jsonw_finish() reports it.  The buffer grows at most to max bytes
+ * (MG_ERR_LIMIT past it).
+ */
+#ifndef MG_JSONW_H
+#define MG_JSONW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+/* Containers opened through the writer's own calls (not mg_jsonw_cjson). */
+#define MG_JSONW_DEPTH	32u
+
+struct mg_jsonw {
+	char		*p;		/* the text so far, not NUL-terminated */
+	size_t		 len, cap, max;
+	int		 heap;		/* p is ours (else the caller's) */
+	int		 err;		/* MG_OK, or the first failure */
+	unsigned	 depth;		/* open containers */
+	unsigned char	 more[MG_JSONW_DEPTH];	/* a member written at level */
+};
+
+/*
+ * Start a writer on buf[0..cap) (buf may be NULL, cap 0), growing on the
+ * heap up to max bytes.  The caller's buffer is borrowed, never freed.
+ */
+void	mg_jsonw_init(struct mg_jsonw *w, char *buf, size_t cap, size_t max);
+/* Release the heap buffer, if any; w may be initialised again. */
+void	mg_jsonw_free(struct mg_jsonw *w);
+
+/* Text as it is, with no escaping. */
+void	mg_jsonw_raw(struct mg_jsonw *w, const char *s, size_t n);
+
+/* Containers.  A member of an object starts with mg_jsonw_key(), an
+ * element of an array with mg_jsonw_elem(). */
+void	mg_jsonw_obj_begin(struct mg_jsonw *w);
+void	mg_jsonw_obj_end(struct mg_jsonw *w);
+void	mg_jsonw_arr_begin(struct mg_jsonw *w);
+void	mg_jsonw_arr_end(struct mg_jsonw *w);
+void	mg_jsonw_key(struct mg_jsonw *w, const char *key);
+void	mg_jsonw_elem(struct mg_jsonw *w);
+
+/* Values. */
+void	mg_jsonw_null(struct mg_jsonw *w);
+void	mg_jsonw_bool(struct mg_jsonw *w, int v);
+void	mg_jsonw_u64(struct mg_jsonw *w, uint64_t v);
+/* s written as cJSON writes a string it holds (bytes >= 0x20 verbatim). */
+void	mg_jsonw_str(struct mg_jsonw *w, const char *s);
+/* s sanitised first, as mg_json_strz() does (invalid UTF-8 to U+FFFD). */
+void	mg_jsonw_text(struct mg_jsonw *w, const char *s);
+/* s as mg_json_bytesz() writes it (exact, \udcNN for stray bytes). */
+void	mg_jsonw_bytes(struct mg_jsonw *w, const char *s);
+/*
+ * A cJSON value as cJSON_Print would print it at the current depth
+ * (item->string is not written: that is mg_jsonw_key's job).
+ */
+void	mg_jsonw_cjson(struct mg_jsonw *w, const cJSON *item);
+/* An object whose members are child and its siblings (a reference). */
+void	mg_jsonw_cjson_members(struct mg_jsonw *w, const cJSON *child);
+
+/*
+ * The text as a NUL-terminated heap string with every "##[" written
+ * "#\u0023[" (mg_json_defuse()); the writer is left empty.  NULL with
+ * *err set on failure.
+ */
+char	*mg_jsonw_finish(struct mg_jsonw *w, int *err);
+
+#endif /* MG_JSONW_H */
