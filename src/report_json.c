@@ -238,6 +238,23 @@ doc_write(struct mg_jsonw *w, const struct mg_artifact *a,
 		mg_jsonw_obj_end(w);
 	}
 	mg_jsonw_arr_end(w);
+	if (a->set != NULL) {
+		/* A set reported as one unit: on its index or first shard. */
+		mg_jsonw_key(w, "set");
+		mg_jsonw_obj_begin(w);
+		mg_jsonw_key(w, "kind");
+		mg_jsonw_str(w, a->set->kind);
+		mg_jsonw_key(w, "parameter_count");
+		opt_num(w, a->set->have_params, a->set->parameter_count);
+		mg_jsonw_key(w, "shards");
+		mg_jsonw_arr_begin(w);
+		for (i = 0; i < a->set->nshards; i++) {
+			mg_jsonw_elem(w);
+			mg_jsonw_bytes(w, a->set->shards[i]);
+		}
+		mg_jsonw_arr_end(w);
+		mg_jsonw_obj_end(w);
+	}
 	mg_jsonw_key(w, "complete");
 	mg_jsonw_bool(w, a->complete);
 	mg_jsonw_obj_end(w);
