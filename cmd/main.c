@@ -222,9 +222,13 @@ main(int argc, char **argv)
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
 		(void)setlocale(LC_CTYPE, "C.utf8");
 	/*
-	 * The archive library converts entry times with the time zone: read
-	 * it once here, before any worker, so that their calls only read it.
+	 * The archive library converts entry times with the time zone.  With
+	 * TZ unset, glibc re-reads the zone on every such call; naming the
+	 * default zone lets each call see that nothing changed.  Read it once
+	 * here, before any worker.
 	 */
+	if (getenv("TZ") == NULL)
+		(void)setenv("TZ", ":/etc/localtime", 0);
 	tzset();
 	if (argc < 2) {
 		usage(stderr);
