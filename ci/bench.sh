@@ -331,33 +331,39 @@ for J in $JOBS_LIST; do
 done
 
 # --- archives: members read and hashed in one streaming pass --------------
-# The small corpus as a tar.zst and as a zip, and (full runs) one large file
-# as a tar.zst, each scanned with `bom --jobs 1` against the pipeline
+# One 256 MiB safetensors model (incompressible data) as a tar, a tar.zst
+# and a tar.gz, each scanned with `bom --jobs 1` against the pipeline
 # `bsdtar -xOf ARCHIVE | openssl dgst -sha256` on the same archive: both
-# decompress every member and hash every expanded byte on one core (the
-# pipeline hashes them as one stream, modelgate each member and the archive
-# itself).  Target: at least as fast as the pipeline.
+# decompress every byte and hash it (modelgate hashes the archive as well
+# as the member, and parses the model).  Target: at least as fast as the
+# pipeline.  The small corpus as a tar.zst and a zip is reported beside
+# it: there the cost is parsing and reporting 5,000 models, which the
+# pipeline does not do (the same files on disk are measured above).
 ARC="$(cd "$DIR" && pwd)/archives"
 if command -v bsdtar >/dev/null 2>&1 && command -v zstd >/dev/null 2>&1 &&
-    command -v zip >/dev/null 2>&1; then
+    command -v zip >/dev/null 2>&1 && command -v gzip >/dev/null 2>&1; then
 	mkdir -p "$ARC"
+	if [ ! -s "$ARC/one.tar.zst" ] || [ ! -s "$ARC/one.tar.gz" ]; then
+		mkdir -p "$ARC/one" || exit 1
+		# An 8-byte header length, a JSON header padded to 8, the data.
+		H='{"w":{"dtype":"F32","shape":[67108864],"data_offsets":[0,268435456]}}   '
+		{ printf '\110\000\000\000\000\000\000\000'; printf '%s' "$H"
+		    head -c 268435456 /dev/urandom; } > "$ARC/one/model.safetensors" ||
+		    exit 1
+		(cd "$ARC/one" && bsdtar -cf "$ARC/one.tar" model.safetensors &&
+		    zstd -q -1 -f "$ARC/one.tar" -o "$ARC/one.tar.zst" &&
+		    gzip -1 -c "$ARC/one.tar" > "$ARC/one.tar.gz") ||
+		    { echo "bench: cannot build one.tar*" >&2; exit 1; }
+		rm -rf "$ARC/one"
+	fi
 	[ -s "$ARC/small.tar.zst" ] ||
 	    (cd "$DIR" && bsdtar -cf - small | zstd -q -3 -o "$ARC/small.tar.zst") ||
 	    { echo "bench: cannot build small.tar.zst" >&2; exit 1; }
 	[ -s "$ARC/small.zip" ] || (cd "$DIR" && zip -qr "$ARC/small.zip" small) ||
 	    { echo "bench: cannot build small.zip" >&2; exit 1; }
-	ARCS="small.tar.zst small.zip"
-	if [ "$SMALL_ONLY" != 1 ]; then
-		LF=$(ls "$DIR"/large/* | head -n 1)
-		[ -s "$ARC/large.tar.zst" ] ||
-		    (cd "$(dirname "$LF")" && bsdtar -cf - "$(basename "$LF")" |
-		    zstd -q -1 -o "$ARC/large.tar.zst") ||
-		    { echo "bench: cannot build large.tar.zst" >&2; exit 1; }
-		ARCS="$ARCS large.tar.zst"
-	fi
 	echo
-	echo "-- archives: bom --jobs 1 against bsdtar -xOf | openssl dgst, 1 core --"
-	for A in $ARCS; do
+	echo "-- archives: bom --jobs 1 against bsdtar -xOf | openssl dgst --"
+	for A in one.tar one.tar.zst one.tar.gz small.tar.zst small.zip; do
 		CB=$(wc -c <"$ARC/$A")
 		EB=$(bsdtar -xOf "$ARC/$A" | wc -c)
 		measure sh -c "bsdtar -xOf '$ARC/$A' | openssl dgst -sha256"
@@ -369,13 +375,19 @@ if command -v bsdtar >/dev/null 2>&1 && command -v zstd >/dev/null 2>&1 &&
 		    "$(num %.1f "$EB / 1e6 / ($BEST_NS / 1e9)")" "$(cpu_note)" \
 		    "$(ms "$REF_NS")" "$(num %.1f "$EB / 1e6 / ($REF_NS / 1e9)")" \
 		    "$(rss_mib "$RSS_KB")"
-		result "archive $A vs bsdtar|openssl" 1 \
-		    "$(num %.2f "$REF_NS / $BEST_NS")x" ">= 1.00x" \
-		    "$(verdict "$(test1 "$BEST_NS <= $REF_NS")" "$(num %.0f "100 * $REF_NS / $BEST_NS")% of the pipeline's speed")"
+		case $A in
+		one.*)
+			result "archive $A vs bsdtar|openssl" 1 \
+			    "$(num %.2f "$REF_NS / $BEST_NS")x" ">= 1.00x" \
+			    "$(verdict "$(test1 "$BEST_NS <= $REF_NS")" "$(num %.0f "100 * $REF_NS / $BEST_NS")% of the pipeline's speed")" ;;
+		*)
+			result "5,000 models in $A" 1 \
+			    "$(num %.2f "$REF_NS / $BEST_NS")x pipeline" "-" "-" ;;
+		esac
 	done
 else
 	echo
-	echo "-- archives: skipped (bsdtar, zstd or zip missing) --"
+	echo "-- archives: skipped (bsdtar, zstd, zip or gzip missing) --"
 fi
 
 # --- Llama-3-like headers against the bare walk ------------------------------
