@@ -80,6 +80,13 @@ int	cli_exit(int code, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Parse --jobs; returns 0 on error. */
 unsigned cli_jobs(const char *s);
+/*
+ * Today's date (UTC, YYYY-MM-DD) for suppression expiry.  The real clock,
+ * never SOURCE_DATE_EPOCH: a reproducible build must not revive an
+ * expired suppression.
+ */
+int	cli_today(char out[11]);
+
 /* ISO-8601 UTC generation time, honouring SOURCE_DATE_EPOCH; -1 on error. */
 int	cli_timestamp(char *buf, unsigned long len);
 

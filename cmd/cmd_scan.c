@@ -165,23 +165,6 @@ progress_main(void *arg)
 }
 
 /*
- * Today's date (UTC) for suppression expiry.  The real clock, never
- * SOURCE_DATE_EPOCH: a reproducible build must not revive an expired
- * suppression.
- */
-static int
-today(char out[11])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL)
-		return -1;
-	strftime(out, 11, "%Y-%m-%d", &tm);
-	return 0;
-}
-
-/*
  * What the walk offers, narrowed to this shard and to the selected files.
  * The listing pass records every file the policy wants (with its size)
  * and scans none of them.
@@ -561,7 +544,7 @@ cmd_scan(int argc, char **argv)
 	}
 	if (cli_check_paths("scan", argc, argv, optind, scan_usage) != 0)
 		return cli_exit(MG_EXIT_USAGE, "usage error");
-	if (cli_timestamp(stamp, sizeof(stamp)) != 0 || today(day) != 0) {
+	if (cli_timestamp(stamp, sizeof(stamp)) != 0 || cli_today(day) != 0) {
 		cli_warn("scan: SOURCE_DATE_EPOCH must be a non-negative integer");
 		return cli_exit(MG_EXIT_USAGE, "usage error");
 	}

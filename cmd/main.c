@@ -314,3 +314,15 @@ cli_reports_write(const char *cmd, struct cli_reports *rs,
 	}
 	return code;
 }
+
+int
+cli_today(char out[11])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		return -1;
+	strftime(out, 11, "%Y-%m-%d", &tm);
+	return 0;
+}

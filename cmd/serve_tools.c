@@ -590,18 +590,6 @@ check_artifact(void *arg, struct mg_artifact *a)
 }
 
 static int
-today(char out[11])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL)
-		return -1;
-	strftime(out, 11, "%Y-%m-%d", &tm);
-	return 0;
-}
-
-static int
 put(cJSON *o, const char *k, cJSON *v)
 {
 	if (v == NULL)
@@ -742,7 +730,7 @@ tool_scan(struct serve *s, struct mg_scan_ctx *sc, const cJSON *args,
 		goto done;
 	memset(&go, 0, sizeof(go));
 	go.fail_on = fail_on;
-	if (today(day) != 0) {
+	if (cli_today(day) != 0) {
 		out = serve_tool_error("scan: no clock");
 		goto done;
 	}
