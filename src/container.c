@@ -900,7 +900,7 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 	struct mg_arc_level *ml;
 	const char *base;
 	int64_t sz;
-	size_t i;
+	size_t i, shown;
 	int which, r;
 	unsigned role = 0;
 
@@ -912,13 +912,19 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 	if ((m = malloc(sizeof(*m))) == NULL)
 		return MG_ERR_NOMEM;
 	mg_artifact_init(m);
-	for (base = name, i = 0; i < nlen; i++)
-		if (name[i] == '/' && i + 1 < nlen)
+	/*
+	 * A name past MG_ARC_NAME bytes (ARC-PATH says so) is written cut
+	 * there: a member's path costs at most that much, however many
+	 * such members an archive holds.
+	 */
+	shown = nlen > MG_ARC_NAME ? MG_ARC_NAME : nlen;
+	for (base = name, i = 0; i < shown; i++)
+		if (name[i] == '/' && i + 1 < shown)
 			base = name + i + 1;
-	m->path = join(s->a->path, name, nlen);
+	m->path = join(s->a->path, name, shown);
 	m->abspath = join(s->a->abspath != NULL ? s->a->abspath : s->a->path,
-	    name, nlen);
-	m->filename = strndup(base, nlen - (size_t)(base - name));
+	    name, shown);
+	m->filename = strndup(base, shown - (size_t)(base - name));
 	if (m->path == NULL || m->abspath == NULL || m->filename == NULL) {
 		mg_artifact_free(m);
 		free(m);
