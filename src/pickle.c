@@ -2635,6 +2635,59 @@ mg_pickle_classify_ts(const struct mg_pickle_pol *pol, const char *module,
 	return classify(pol, 1, module, name);
 }
 
+/*
+ * What the built-in lists say of one import, whatever the policy: denied
+ * by the unsafe list, listed exactly as safe, a dangerous final name,
+ * matched by a safe pattern.  Imports repeat across files (every
+ * checkpoint names torch._utils._rebuild_tensor_v2), so each thread keeps
+ * the last answers in a small table: a pure function of module and name.
+ */
+struct builtin_facts {
+	unsigned char	 denied, exact, danger, safe;
+};
+
+#define FACTS_SLOTS	256
+#define FACTS_KEY	96
+
+struct facts_slot {
+	unsigned char	 klen;		/* 0: empty */
+	unsigned char	 mlen;
+	struct builtin_facts f;
+	char		 key[FACTS_KEY];
+};
+
+static _Thread_local struct facts_slot facts_cache[FACTS_SLOTS];
+
+static void
+builtin_facts(const char *q, size_t ml, int dotted, const char *last,
+    struct builtin_facts *f)
+{
+	size_t i, ql = strlen(q);
+	uint64_t h = fnv(q, 14695981039346656037ull) ^ ml;
+	struct facts_slot *sl = &facts_cache[h % FACTS_SLOTS];
+
+	if (ql < FACTS_KEY && sl->klen == ql && sl->mlen == ml &&
+	    memcmp(sl->key, q, ql) == 0) {
+		*f = sl->f;
+		return;
+	}
+	f->denied = (unsigned char)denied(mg_pickle_unsafe_default,
+	    count_nul(mg_pickle_unsafe_default), q, ml);
+	f->exact = (unsigned char)any_match(mg_pickle_safe_default,
+	    count_nul(mg_pickle_safe_default), q, 0);
+	f->danger = 0;
+	for (i = 0; danger_names[i] != NULL && !f->danger; i++)
+		f->danger = (unsigned char)mg_glob_match(danger_names[i], last);
+	f->safe = (unsigned char)any_match(mg_pickle_safe_default,
+	    count_nul(mg_pickle_safe_default), q, !dotted);
+	if (ql > 0 && ql < FACTS_KEY && ml < 256) {
+		sl->klen = (unsigned char)ql;
+		sl->mlen = (unsigned char)ml;
+		sl->f = *f;
+		memcpy(sl->key, q, ql);
+	}
+}
+
 static enum mg_pk_class
 classify(const struct mg_pickle_pol *pol, int ts, const char *module,
     const char *name)
@@ -2643,7 +2696,7 @@ classify(const struct mg_pickle_pol *pol, int ts, const char *module,
 	size_t ml = strlen(m), nl = strlen(name), i;
 	int dotted = strchr(name, '.') != NULL, exact;
 	const char *last;
-	enum mg_pk_class cl = MG_PK_UNKNOWN;
+	struct builtin_facts bf;
 	char q[1100];
 
 	if (ml + nl + 2 > sizeof(q))
@@ -2656,23 +2709,20 @@ classify(const struct mg_pickle_pol *pol, int ts, const char *module,
 		return MG_PK_UNSAFE;
 	if (ts && ts_resolved(m, name))
 		return MG_PK_SAFE;
-	if (denied(mg_pickle_unsafe_default,
-	    count_nul(mg_pickle_unsafe_default), q, ml))
+	last = strrchr(name, '.');
+	last = last != NULL ? last + 1 : name;
+	builtin_facts(q, ml, dotted, last, &bf);
+	if (bf.denied)
 		return MG_PK_UNSAFE;
 	/*
 	 * Exactly listed as safe (a pattern does not count): the built-in
 	 * list or the policy's allow list.  Only this exempts a dangerous
 	 * final name or an attribute chain.
 	 */
-	exact = any_match(mg_pickle_safe_default,
-	    count_nul(mg_pickle_safe_default), q, 0) || (pol != NULL &&
-	    pol->have && any_match((const char *const *)pol->allow.v,
-	    pol->allow.n, q, 0));
-	last = strrchr(name, '.');
-	last = last != NULL ? last + 1 : name;
-	for (i = 0; !exact && danger_names[i] != NULL; i++)
-		if (mg_glob_match(danger_names[i], last))
-			return MG_PK_UNSAFE;
+	exact = bf.exact || (pol != NULL && pol->have &&
+	    any_match((const char *const *)pol->allow.v, pol->allow.n, q, 0));
+	if (!exact && bf.danger)
+		return MG_PK_UNSAFE;
 	/* An attribute chain reaches whatever a module holds. */
 	if (dotted && !exact)
 		return MG_PK_UNSAFE;
@@ -2700,13 +2750,11 @@ classify(const struct mg_pickle_pol *pol, int ts, const char *module,
 	if (pol != NULL && pol->have && any_match((const char *const *)
 	    pol->allow.v, pol->allow.n, q, !dotted))
 		return MG_PK_SAFE;
-	if (any_match(mg_pickle_safe_default,
-	    count_nul(mg_pickle_safe_default), q, !dotted))
-		cl = MG_PK_SAFE;
-	if (cl == MG_PK_UNKNOWN && pol != NULL && pol->have &&
-	    pol->unknown == MG_PK_UNKNOWN_DENY)
+	if (bf.safe)
+		return MG_PK_SAFE;
+	if (pol != NULL && pol->have && pol->unknown == MG_PK_UNKNOWN_DENY)
 		return MG_PK_UNSAFE;
-	return cl;
+	return MG_PK_UNKNOWN;
 }
 
 int
