@@ -177,6 +177,47 @@ layout(struct tz *t, const char *key, const char *fmt, ...)
 	    0, key, NULL, "%s", msg);
 }
 
+/*
+ * A member under the root that torch.save or torch.jit.save writes, or
+ * one the storage check judges (raw members under data/ and constants/).
+ * Names from torch/serialization.py (_save) and the TorchScript writer
+ * (export_module.cpp): anything else is no part of the checkpoint, and
+ * torch.load never reads it.
+ */
+static int
+known_member(const struct tz *t, const struct mg_member *m)
+{
+	static const char *const plain[] = {
+		"data.pkl", "version", ".data/version",
+		".data/serialization_id", "byteorder", ".format_version",
+		".storage_alignment", NULL
+	};
+	static const char *const script[] = {
+		"constants.pkl", "bytecode.pkl", NULL
+	};
+	const unsigned char *nm = (const unsigned char *)m->name;
+	size_t i;
+
+	if ((m->role & MG_MEMBER_RAW) || (m->nlen > 0 &&
+	    m->name[m->nlen - 1] == '/'))
+		return 1;
+	for (i = 0; plain[i] != NULL; i++)
+		if (is(m->name, m->nlen, t->root, t->rl, plain[i]))
+			return 1;
+	if (!t->ts)
+		return 0;
+	for (i = 0; script[i] != NULL; i++)
+		if (is(m->name, m->nlen, t->root, t->rl, script[i]))
+			return 1;
+	/* extra/: the files a caller hands torch.jit.save (_extra_files). */
+	if (under(m->name, m->nlen, t->root, t->rl, "extra/") ||
+	    under(m->name, m->nlen, t->root, t->rl, ".data/"))
+		return 1;
+	return under(m->name, m->nlen, t->root, t->rl, "code/") &&
+	    (ends_with(nm, m->nlen, ".py") ||
+	    ends_with(nm, m->nlen, ".py.debug_pkl"));
+}
+
 /* A small text member: version (digits) or byteorder (little, big). */
 static int
 small_text(struct tz *t, const struct mg_member *m, int digits, char *out,
@@ -363,6 +404,17 @@ torch_check(const struct mg_members *ms, struct mg_artifact *a)
 		goto out;
 	for (i = 0; i < ms->n; i++) {
 		m = &ms->v[i];
+		/*
+		 * Not written by torch and never read by it, but checked
+		 * like any member: reported, the checkpoint stays verified.
+		 */
+		if (m->nlen >= t.rl && memcmp(m->name, t.root, t.rl) == 0 &&
+		    !known_member(&t, m) && mg_artifact_addx(a,
+		    MG_R_TORCH_LAYOUT, MG_FINDING_NO_OFFSET, 0, m->name, NULL,
+		    "member %.300s is not part of the layout torch.save%s "
+		    "writes: torch.load never reads it, other tools may",
+		    m->name, t.ts ? " or torch.jit.save" : "") != MG_OK)
+			goto out;
 		if ((m->role & MG_MEMBER_RAW) && !t.used[i] &&
 		    layout(&t, m->name, "member %.300s is not a storage any "
 		    "pickle of the archive declares: torch.load never reads "
