@@ -412,18 +412,22 @@ result "llama3 headers / bare walk" 1 "$RATIO ($(num %.0f "$LLAMA_N / $MG_S") fi
 # l-bom runs from a checkout (the directory holding llm_sbom/); it is not
 # part of the project and is skipped when none is found.
 LBOM=${LBOM_DIR:-}
+# Debian's python3 has l-bom's dependencies (python3-click, -rich,
+# -dataclasses-json); a python3 earlier on PATH may not.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
 if [ -z "$LBOM" ]; then
-	for d in /work/.mirror/*l-bom* /tmp/*l-bom* /tmp/l-bom*/*; do
+	for d in /work/.mirror/*l-bom*/repo /work/.mirror/*l-bom* /tmp/*l-bom* /tmp/lbom /tmp/l-bom*/*; do
 		[ -d "$d/llm_sbom" ] && { LBOM=$d; break; }
 	done
 fi
 echo
 if [ -n "$LBOM" ] && [ -d "$LBOM/llm_sbom" ] &&
-    PYTHONPATH=$LBOM python3 -c 'import llm_sbom.cli' 2>/dev/null; then
+    PYTHONPATH=$LBOM "$PY" -c 'import llm_sbom.cli' 2>/dev/null; then
 	echo "-- l-bom ($LBOM) on the same $REAL_N files --"
 	RUNS_SAVED=$RUNS
 	RUNS=1
-	measure env PYTHONPATH="$LBOM" python3 -m llm_sbom.cli scan "$DIR/real" \
+	measure env PYTHONPATH="$LBOM" "$PY" -m llm_sbom.cli scan "$DIR/real" \
 	    --format json --output "$TMP/lbom.json"
 	RUNS=$RUNS_SAVED
 	LFPS=$(num %.0f "$REAL_N / ($BEST_NS / 1e9)")
