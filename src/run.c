@@ -154,12 +154,10 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars,
 	j->fspath = strdup(fspath);
 	j->sidecars = sidecars;
 	j->root_real = root_real != NULL ? strdup(root_real) : NULL;
-	if (st != NULL) {
-		j->dev = st->st_dev;
-		j->ino = st->st_ino;
-		j->a.disk_dev = (uint64_t)st->st_dev;
-		j->a.disk_ino = (uint64_t)st->st_ino;
-	}
+	j->dev = st->st_dev;
+	j->ino = st->st_ino;
+	j->a.disk_dev = (uint64_t)st->st_dev;
+	j->a.disk_ino = (uint64_t)st->st_ino;
 	j->a.path = strdup(display);
 	j->a.filename = strdup(slash != NULL ? slash + 1 : display);
 	/* Without a working directory, the path as found is all we have. */

@@ -472,12 +472,7 @@ mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	struct stat st;
 	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 
-	/*
-	 * dev 0 and ino 0: the walk did not stat it, the directory listing
-	 * called it a regular file (walk.h), so it is never a link: a link
-	 * put in its place since is refused, not followed out of the root.
-	 */
-	if (!o->follow_symlinks || (dev == 0 && ino == 0))
+	if (!o->follow_symlinks)
 		flags |= O_NOFOLLOW;
 	fc.fd = open(fspath, flags);
 	if (fc.fd < 0) {
@@ -493,14 +488,12 @@ mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		close(fc.fd);
 		return;
 	}
-	if ((dev != 0 || ino != 0) && (st.st_dev != dev || st.st_ino != ino)) {
+	if (st.st_dev != dev || st.st_ino != ino) {
 		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
 		    "the file was replaced between the walk and the scan");
 		close(fc.fd);
 		return;
 	}
-	a->disk_dev = (uint64_t)st.st_dev;
-	a->disk_ino = (uint64_t)st.st_ino;
 	/* Regular files ignore O_NONBLOCK; it only guarded the open. */
 	if ((uint64_t)st.st_size > MG_RD_BUFSZ)
 		(void)posix_fadvise(fc.fd, 0, 0, POSIX_FADV_SEQUENTIAL);

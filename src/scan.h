@@ -87,9 +87,7 @@ void	mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
  * unknown.  root_real: the scan root's real path, inside which a sidecar
  * that is a symlink may be followed, or NULL (none is).  dev and ino are
  * the file the walker saw: a different file at that path when it is
- * opened (swapped in a race) is not scanned.  Both 0: the walker saw a
- * directory entry of a regular file and did not stat it; the file is
- * then opened O_NOFOLLOW whatever follow says.  Never fails.
+ * opened (swapped in a race) is not scanned.  Never fails.
  */
 void	mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	    const char *fspath, int sidecars, const char *root_real, dev_t dev,

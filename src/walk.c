@@ -194,7 +194,7 @@ static int
 walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 {
 	char **names = NULL, fs2[MG_MAX_PATH_BYTES], disp2[MG_MAX_PATH_BYTES];
-	size_t n = 0, cap = 0, i, len;
+	size_t n = 0, cap = 0, i;
 	struct dirent *de;
 	DIR *d;
 	int r = 0, sidecars;
@@ -218,12 +218,8 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 			names = nn;
 			cap = ncap;
 		}
-		/* The entry's type rides after the name's NUL. */
-		len = strlen(de->d_name);
-		if ((names[n] = malloc(len + 2)) == NULL)
+		if ((names[n] = strdup(de->d_name)) == NULL)
 			break;
-		memcpy(names[n], de->d_name, len + 1);
-		names[n][len + 1] = (char)de->d_type;
 		n++;
 		errno = 0;
 	}
@@ -245,15 +241,6 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 		    join(disp2, disp, names[i]) != 0) {
 			w->ops->error(w->ops->arg, disp,
 			    "an entry's path exceeds the path length cap");
-			continue;
-		}
-		/*
-		 * A regular file needs no stat here: the scan opens it
-		 * without following links and checks what it opened.
-		 */
-		if (names[i][strlen(names[i]) + 1] == DT_REG) {
-			r = w->ops->file(w->ops->arg, fs2, disp2, sidecars,
-			    w->root_real, NULL);
 			continue;
 		}
 		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {

@@ -21,11 +21,8 @@ struct mg_walk_ops {
 	 * named on the command line); root_real is the scan root's real path
 	 * with follow_symlinks (a directory root), else NULL, valid during
 	 * the call only (see mg_walk_inside); st is what the walker saw (the
-	 * scanner checks that the file it opens is the same one), or NULL
-	 * for an entry the directory listing itself calls a regular file
-	 * (the scanner then takes device and inode from what it opens: it
-	 * opens without following links and scans only a regular file).
-	 * Nonzero return stops.
+	 * scanner checks that the file it opens is the same one).  Nonzero
+	 * return stops.
 	 */
 	int	(*file)(void *arg, const char *fspath, const char *display,
 		    int sidecars, const char *root_real, const struct stat *st);
