@@ -1176,6 +1176,17 @@ entry(struct arc *s, struct archive_entry *e, int raw)
 	case AE_IFREG:
 		break;
 	case AE_IFDIR:
+		/*
+		 * A zip entry named "x/" that carries bytes: extractors make
+		 * a folder, a zip reader hands the bytes out.  Never read.
+		 */
+		if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0)
+			mg_artifact_addx(s->a, MG_R_ARC_SPECIAL,
+			    MG_FINDING_NO_OFFSET, 0, name, NULL, "member %.*s "
+			    "is a directory entry that carries %lld bytes: "
+			    "extracting makes a folder, a zip reader hands the "
+			    "bytes out, and they were not checked", NAMEW(nlen),
+			    name, (long long)archive_entry_size(e));
 		return MG_OK;
 	case AE_IFLNK:
 		target = archive_entry_symlink(e);

@@ -141,6 +141,7 @@ struct tz {
 	unsigned char	*used;		/* storage members a pickle declares */
 	int		 bad;
 	int		 ts;
+	int		 code;		/* a code/ .py member is present */
 	uint64_t	 storages, bytes;
 };
 
@@ -198,20 +199,21 @@ known_member(const struct tz *t, const struct mg_member *m)
 	const unsigned char *nm = (const unsigned char *)m->name;
 	size_t i;
 
+	/* An empty directory entry; one with bytes is ARC-SPECIAL. */
 	if ((m->role & MG_MEMBER_RAW) || (m->nlen > 0 &&
-	    m->name[m->nlen - 1] == '/'))
+	    m->name[m->nlen - 1] == '/' && m->size == 0))
 		return 1;
 	for (i = 0; plain[i] != NULL; i++)
 		if (is(m->name, m->nlen, t->root, t->rl, plain[i]))
 			return 1;
-	if (!t->ts)
+	/* TorchScript: constants.pkl and compiled code (torch.jit.save). */
+	if (!t->ts || !t->code)
 		return 0;
 	for (i = 0; script[i] != NULL; i++)
 		if (is(m->name, m->nlen, t->root, t->rl, script[i]))
 			return 1;
 	/* extra/: the files a caller hands torch.jit.save (_extra_files). */
-	if (under(m->name, m->nlen, t->root, t->rl, "extra/") ||
-	    under(m->name, m->nlen, t->root, t->rl, ".data/"))
+	if (under(m->name, m->nlen, t->root, t->rl, "extra/"))
 		return 1;
 	return under(m->name, m->nlen, t->root, t->rl, "code/") &&
 	    (ends_with(nm, m->nlen, ".py") ||
@@ -375,6 +377,10 @@ torch_check(const struct mg_members *ms, struct mg_artifact *a)
 	/* torch.load hands an archive with constants.pkl to torch.jit.load. */
 	t.ts = find(&t, "constants.pkl", NULL) != NULL;
 	a->format = t.ts ? &mg_fmt_torchscript : &mg_fmt_pytorch;
+	for (i = 0; i < ms->n && !t.code; i++)
+		t.code = under(ms->v[i].name, ms->v[i].nlen, t.root, t.rl,
+		    "code/") && ends_with((const unsigned char *)ms->v[i].name,
+		    ms->v[i].nlen, ".py");
 
 	for (i = 0; i < ms->n; i++) {
 		m = &ms->v[i];
