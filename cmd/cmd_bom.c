@@ -74,13 +74,14 @@ is_bad(const struct mg_artifact *a)
 	return !a->complete || mg_artifact_max_sev(a) >= MG_SEV_HIGH;
 }
 
-/* Workers render their own JSON documents; a failure leaves it to the writer. */
+/*
+ * Workers write the head of their JSON documents (the repository checks
+ * only add findings, which go in the tail); a failure leaves it to the
+ * writer.
+ */
 static void
 prerender(void *arg, struct mg_artifact *a)
 {
-	/* The repository checks may still add to it: rendered at the end. */
-	if (mg_repo_may_touch(a))
-		return;
 	(void)mg_bom_json_prerender(a, arg);
 }
 

@@ -67,6 +67,18 @@ room(struct mg_jsonw *w, size_t n)
 }
 
 void
+mg_jsonw_resume(struct mg_jsonw *w, unsigned depth)
+{
+	if (depth > MG_JSONW_DEPTH) {
+		if (w->err == MG_OK)
+			w->err = MG_ERR_INTERNAL;
+		return;
+	}
+	memset(w->more, 1, depth);
+	w->depth = depth;
+}
+
+void
 mg_jsonw_raw(struct mg_jsonw *w, const char *s, size_t n)
 {
 	if (!room(w, n))

@@ -45,6 +45,13 @@ void	mg_jsonw_init(struct mg_jsonw *w, char *buf, size_t cap, size_t max);
 /* Release the heap buffer, if any; w may be initialised again. */
 void	mg_jsonw_free(struct mg_jsonw *w);
 
+/*
+ * Carry on a text written before, up to a member, by another writer: the
+ * first depth containers are open and each already holds a member, so
+ * the next key or element starts with its separator.
+ */
+void	mg_jsonw_resume(struct mg_jsonw *w, unsigned depth);
+
 /* Text as it is, with no escaping. */
 void	mg_jsonw_raw(struct mg_jsonw *w, const char *s, size_t n);
 

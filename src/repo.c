@@ -1689,13 +1689,6 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 	for (i = 0; i < npl; i++)
 		free(pl[i].dir);
 	free(pl);
-	/* A report entry a worker made before findings were added is stale. */
-	for (i = 0; i < run->n; i++)
-		if (run->arts[i]->rendered != NULL &&
-		    mg_repo_may_touch(run->arts[i])) {
-			free(run->arts[i]->rendered);
-			run->arts[i]->rendered = NULL;
-		}
 	if (c.nadd > 0) {
 		na = realloc(run->arts, (run->n + c.nadd) * sizeof(*na));
 		if (na == NULL) {
@@ -1724,23 +1717,4 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 	if (c.nomem)
 		r = MG_ERR_NOMEM;
 	return r;
-}
-
-int
-mg_repo_may_touch(const struct mg_artifact *a)
-{
-	size_t plen;
-	unsigned no, count;
-	int canon;
-
-	if (a->disk_len != 0)
-		return 0;
-	if (a->format == &mg_fmt_gguf)
-		return (a->have & MG_HAVE_SPLIT) || a->ntemplates > 0 ||
-		    shard_name(a->filename, ".gguf", &plen, &no, &count,
-		    &canon);
-	if (a->format == &mg_fmt_safetensors)
-		return shard_name(a->filename, ".safetensors", &plen, &no,
-		    &count, &canon);
-	return 0;
 }

@@ -43,11 +43,5 @@
 int	mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 	    const struct mg_run_opts *o);
 
-/*
- * 1 when the pass may add findings or a set to this artifact (a split or
- * sharded model, a GGUF with a chat template): a worker must not turn it
- * into its final report entry yet.
- */
-int	mg_repo_may_touch(const struct mg_artifact *a);
 
 #endif /* MG_REPO_H */

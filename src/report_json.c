@@ -9,7 +9,7 @@
  * UTF-8 carries its bytes as \udcNN escapes, as Python's json module
  * writes a surrogate-escaped os.fsdecode() name.
  *
- * The bom command streams each document (doc_write) instead of building
+ * The bom command streams each document (doc_head, doc_tail) instead of building
  * its tree: same bytes, no node per member.  mg_bom_json_doc() remains
  * for callers that need the tree (the serve tools' structured results);
  * tests/test_report.c checks that the two agree.
@@ -157,12 +157,15 @@ mg_bom_json_doc(const struct mg_artifact *a, const struct mg_bom_info *info)
  * same order, printed as cJSON_Print prints that tree, with no node per
  * member.  The metadata tree is printed where it stands.
  */
+/*
+ * The head of a document: every member up to and including metadata.
+ * Only the parser's facts go in it, never findings, so a worker can write
+ * it as soon as the file is read and release the metadata tree.
+ */
 static void
-doc_write(struct mg_jsonw *w, const struct mg_artifact *a,
+doc_head(struct mg_jsonw *w, const struct mg_artifact *a,
     const struct mg_bom_info *info)
 {
-	size_t i;
-
 	mg_jsonw_obj_begin(w);
 	mg_jsonw_key(w, "sbom_version");
 	mg_jsonw_str(w, "1.0");
@@ -207,6 +210,17 @@ doc_write(struct mg_jsonw *w, const struct mg_artifact *a,
 		mg_jsonw_obj_begin(w);
 		mg_jsonw_obj_end(w);
 	}
+}
+
+/*
+ * The tail: findings (the repository checks may add some after the head
+ * was written), the set and completeness, then the closing brace.
+ */
+static void
+doc_tail(struct mg_jsonw *w, const struct mg_artifact *a)
+{
+	size_t i;
+
 	mg_jsonw_key(w, "warnings");
 	mg_jsonw_arr_begin(w);
 	for (i = 0; i < a->nfindings; i++) {
@@ -261,13 +275,16 @@ doc_write(struct mg_jsonw *w, const struct mg_artifact *a,
 }
 
 /*
- * One document as a NUL-terminated heap string.  It is written into a
- * stack buffer that holds a typical document whole, then copied once at
- * its exact size: no growth, and nothing on the heap but the result.
+ * A document, its head or its tail as a NUL-terminated heap string.  It
+ * is written into a stack buffer that holds a typical document whole,
+ * then copied once at its exact size: no growth, and nothing on the heap
+ * but the result.
  */
+enum part { WHOLE, HEAD, TAIL };
+
 static char *
 doc_render(const struct mg_artifact *a, const struct mg_bom_info *info,
-    int *err)
+    enum part part, int *err)
 {
 	char buf[16384];
 	struct mg_jsonw w;
@@ -275,17 +292,26 @@ doc_render(const struct mg_artifact *a, const struct mg_bom_info *info,
 
 	/* Bounded by MG_MAX_META_BYTES escaped and the findings cap. */
 	mg_jsonw_init(&w, buf, sizeof(buf), SIZE_MAX / 2);
-	doc_write(&w, a, info);
+	if (part == TAIL)
+		mg_jsonw_resume(&w, 1);
+	else
+		doc_head(&w, a, info);
+	if (part != HEAD)
+		doc_tail(&w, a);
 	s = mg_jsonw_finish(&w, err);
 	mg_jsonw_free(&w);
 	return s;
 }
 
+/*
+ * The worker writes the head and drops the metadata tree; the tail is
+ * written with the report, after the repository checks.
+ */
 int
 mg_bom_json_prerender(struct mg_artifact *a, const struct mg_bom_info *info)
 {
 	int r;
-	char *s = doc_render(a, info, &r);
+	char *s = doc_render(a, info, HEAD, &r);
 
 	if (s == NULL)
 		return r;
@@ -311,15 +337,16 @@ mg_report_json(FILE *f, struct mg_artifact *const *arts, size_t n,
 	if (array && fputs(n > 0 ? "[\n" : "[", f) < 0)
 		return MG_ERR_IO;
 	for (i = 0; i < n; i++) {
-		char *s = arts[i]->rendered;
+		const char *head = arts[i]->rendered;
+		char *s;
 		int ok;
 
-		if (s == NULL && (s = doc_render(arts[i], info, &r)) == NULL)
+		if ((s = doc_render(arts[i], info, head != NULL ? TAIL : WHOLE,
+		    &r)) == NULL)
 			return r;
-		ok = fputs(s, f) >= 0 &&
+		ok = (head == NULL || fputs(head, f) >= 0) && fputs(s, f) >= 0 &&
 		    fputs(array && i + 1 < n ? ",\n" : "\n", f) >= 0;
-		if (s != arts[i]->rendered)
-			free(s);
+		free(s);
 		if (!ok)
 			return MG_ERR_IO;
 	}
