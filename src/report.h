@@ -41,9 +41,11 @@ size_t	mg_bom_writer_count(void);
 const struct mg_bom_writer *mg_bom_writer_at(size_t i);
 
 /*
- * Render an artifact's JSON document into a->rendered (workers call this
- * in parallel; mg_report_json then only concatenates) and drop its
- * metadata tree, which the document now holds as text.
+ * Render the head of an artifact's JSON document (every member up to and
+ * including metadata) into a->rendered and drop its metadata tree, which
+ * the head now holds as text.  Workers call this in parallel; the tail
+ * (warnings, findings, set, complete), which later checks may still add
+ * to, is written by mg_report_json.
  */
 int	mg_bom_json_prerender(struct mg_artifact *a,
 	    const struct mg_bom_info *info);

@@ -914,17 +914,32 @@ tree_text(const struct mg_artifact *a, const struct mg_bom_info *info)
 	return s;
 }
 
-/* Stream a's document (mg_bom_json_prerender) and compare. */
+/*
+ * Stream a's document as the bom command does (the head by
+ * mg_bom_json_prerender, then the report with its tail) and compare.
+ */
 static void
 stream_matches_tree(struct mg_artifact *a, const struct mg_bom_info *info)
 {
-	char *want = tree_text(a, info);
+	struct mg_bom_info one = *info;
+	char *want = tree_text(a, info), *got = NULL;
+	size_t n = 0;
+	FILE *f;
 
+	one.single = 1;
 	ck_assert_int_eq(mg_bom_json_prerender(a, info), MG_OK);
 	ck_assert_ptr_nonnull(a->rendered);
-	ck_assert_msg(strcmp(a->rendered, want) == 0,
+	ck_assert_ptr_null(a->metadata);
+	ck_assert_ptr_nonnull(f = open_memstream(&got, &n));
+	ck_assert_int_eq(mg_report_json(f, &a, 1, &one), MG_OK);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_msg(n > 0 && got[n - 1] == '\n', "%s: no final newline",
+	    a->path);
+	got[n - 1] = '\0';
+	ck_assert_msg(strcmp(got, want) == 0,
 	    "%s: streamed document differs:\n%s\n--- tree ---\n%s", a->path,
-	    a->rendered, want);
+	    got, want);
+	free(got);
 	free(want);
 }
 
@@ -981,6 +996,47 @@ START_TEST(bom_json_stream_matches_tree)
 	stream_matches_tree(&b, &info);
 	mg_artifact_free(&a);
 	mg_artifact_free(&b);
+}
+END_TEST
+
+/*
+ * A finding added after the worker wrote the head (the repository checks
+ * run after every file is read) is in the report: the tail is written
+ * with the report.
+ */
+START_TEST(bom_json_tail_after_head)
+{
+	struct mg_bom_info info;
+	struct mg_artifact x, y, *px = &x;
+	char *want, *got = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	info_init(&info);
+	info.single = 1;
+	art_init(&x, "m/model.gguf", "mit");
+	art_init(&y, "m/model.gguf", "mit");
+	cJSON_AddStringToObject(x.metadata, "general.name", "##[n");
+	cJSON_AddStringToObject(y.metadata, "general.name", "##[n");
+	ck_assert_int_eq(mg_artifact_add(&y, MG_R_TEMPLATE_VARIANT,
+	    MG_FINDING_NO_OFFSET, "tokenizer.chat_template", "late ##[t"),
+	    MG_OK);
+	want = tree_text(&y, &info);
+	ck_assert_int_eq(mg_bom_json_prerender(&x, &info), MG_OK);
+	ck_assert_int_eq(mg_artifact_add(&x, MG_R_TEMPLATE_VARIANT,
+	    MG_FINDING_NO_OFFSET, "tokenizer.chat_template", "late ##[t"),
+	    MG_OK);
+	ck_assert_ptr_nonnull(f = open_memstream(&got, &n));
+	ck_assert_int_eq(mg_report_json(f, &px, 1, &info), MG_OK);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_uint_gt(n, 0);
+	got[n - 1] = '\0';
+	ck_assert_str_eq(got, want);
+	ck_assert_ptr_null(strstr(got, "##["));
+	free(got);
+	free(want);
+	mg_artifact_free(&x);
+	mg_artifact_free(&y);
 }
 END_TEST
 
@@ -1202,6 +1258,7 @@ report_suite(void)
 	tcase_add_test(tc, hole10_table_defuses_workflow_commands);
 	tcase_add_test(tc, hole15_bom_json_exact_names);
 	tcase_add_test(tc, bom_json_stream_matches_tree);
+	tcase_add_test(tc, bom_json_tail_after_head);
 	tcase_add_test(tc, bom_json_stream_matches_tree_fixtures);
 	tcase_add_test(tc, hfreadme_hostile_title);
 	tcase_add_test(tc, hfreadme_options_and_hash_title);
