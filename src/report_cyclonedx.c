@@ -255,7 +255,8 @@ mg_report_cyclonedx(FILE *f, struct mg_artifact *const *arts, size_t n,
 			goto out;
 		cJSON_AddItemToArray(comps, c);
 	}
-	if ((s = cJSON_Print(root)) == NULL)
+	/* Names and metadata may hold "##[": no workflow command in a log. */
+	if ((s = mg_json_defuse(cJSON_Print(root))) == NULL)
 		goto out;
 	r = fputs(s, f) < 0 || fputc('\n', f) == EOF ? MG_ERR_IO : MG_OK;
 out:

@@ -153,14 +153,13 @@ mg_bom_json_doc(const struct mg_artifact *a, const struct mg_bom_info *info)
 }
 
 /*
- * The document mg_bom_json_doc() builds, streamed: the same members in the
- * same order, printed as cJSON_Print prints that tree, with no node per
- * member.  The metadata tree is printed where it stands.
- */
-/*
- * The head of a document: every member up to and including metadata.
- * Only the parser's facts go in it, never findings, so a worker can write
- * it as soon as the file is read and release the metadata tree.
+ * The document mg_bom_json_doc() builds, streamed in two parts: the same
+ * members in the same order, printed as cJSON_Print prints that tree,
+ * with no node per member.  The metadata tree is printed where it stands.
+ *
+ * The head: every member up to and including metadata.  Only the
+ * parser's facts go in it, never findings, so a worker can write it as
+ * soon as the file is read and release the metadata tree.
  */
 static void
 doc_head(struct mg_jsonw *w, const struct mg_artifact *a,

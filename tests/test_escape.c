@@ -1485,6 +1485,47 @@ START_TEST(hfreadme_defuses_workflow_commands)
 }
 END_TEST
 
+/* CycloneDX: a file name or metadata with "##[" reads back, never raw. */
+START_TEST(cyclonedx_defuses_workflow_commands)
+{
+	struct mg_artifact a, *arts[1] = { &a };
+	struct mg_bom_info info;
+	char *doc;
+	size_t len;
+	FILE *m;
+	cJSON *j;
+
+	mg_artifact_init(&a);
+	ck_assert_int_eq(mg_artifact_setz(&a.path, "/m/n##[error]x.gguf"),
+	    MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&a.abspath, "/m/n##[error]x.gguf"),
+	    MG_OK);
+	ck_assert_int_eq(mg_artifact_setz(&a.filename, "n##[error]x.gguf"),
+	    MG_OK);
+	a.format = &mg_fmt_gguf;
+	ck_assert_int_eq(mg_artifact_setz(&a.architecture, "llama##[x]"),
+	    MG_OK);
+	a.metadata = cJSON_CreateObject();
+	ck_assert_ptr_nonnull(a.metadata);
+	cJSON_AddStringToObject(a.metadata, "general.name", "T ##[error]");
+	memset(&info, 0, sizeof(info));
+	info.hf_app_port = -1;
+	info.generated_at = "1970-01-01T00:00:00+00:00";
+	info.tool_name = "modelgate";
+	info.tool_version = "0";
+
+	mem_doc(&m, &doc, &len);
+	ck_assert_int_eq(mg_report_cyclonedx(m, arts, 1, &info), MG_OK);
+	ck_assert_int_eq(fclose(m), 0);
+	ck_assert_msg(strstr(doc, "##[") == NULL, "%s", doc);
+	ck_assert_ptr_nonnull(strstr(doc, "#\\u0023["));
+	ck_assert_ptr_nonnull(j = cJSON_Parse(doc));
+	cJSON_Delete(j);
+	free(doc);
+	mg_artifact_free(&a);
+}
+END_TEST
+
 Suite *
 escape_suite(void)
 {
@@ -1504,6 +1545,7 @@ escape_suite(void)
 	tcase_add_test(tc, tpl_macro_param_keys);
 	tcase_add_test(tc, junit_defuses_workflow_commands);
 	tcase_add_test(tc, hfreadme_defuses_workflow_commands);
+	tcase_add_test(tc, cyclonedx_defuses_workflow_commands);
 	suite_add_tcase(s, tc);
 	return s;
 }
