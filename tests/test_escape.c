@@ -1313,6 +1313,35 @@ START_TEST(hole08_template_real_templates_stay_clean)
 }
 END_TEST
 
+/*
+ * A template seen clean before is not analysed again, but only when every
+ * byte is the same: one byte changed, at equal length, is analysed.
+ */
+START_TEST(tpl_seen_clean_needs_every_byte)
+{
+	char clean[] = "{% for m in messages %}{{ m.content }}{% endfor %}";
+	char evil[] = "{% for m in messages %}{{ m.__class__ }}{% endfor %}";
+	char same[sizeof(clean)];
+	const char *what;
+	size_t at;
+	int k;
+
+	for (k = 0; k < 2; k++)
+		ck_assert(!mg_template_suspicious(clean, strlen(clean), &what,
+		    &at));
+	ck_assert_ptr_null(what);
+	/* Same length as clean, differing in a few bytes. */
+	memcpy(same, clean, sizeof(clean));
+	memcpy(strstr(same, "content"), "__dict_", 7);
+	ck_assert_uint_eq(strlen(same), strlen(clean));
+	ck_assert(mg_template_suspicious(same, strlen(same), &what, &at));
+	ck_assert(mg_template_suspicious(evil, strlen(evil), &what, &at));
+	ck_assert(!mg_template_suspicious(clean, strlen(clean), &what, &at));
+	ck_assert(mg_template_suspicious(evil, strlen(evil), &what, &at));
+	ck_assert_ptr_nonnull(what);
+}
+END_TEST
+
 /* Deep nesting is a finding; megabytes of tokens take linear time. */
 START_TEST(hole08_template_bounded_and_linear)
 {
@@ -1541,6 +1570,7 @@ escape_suite(void)
 	tcase_add_test(tc, hole08_template_join_dunder);
 	tcase_add_test(tc, hole08_template_real_templates_stay_clean);
 	tcase_add_test(tc, hole08_template_bounded_and_linear);
+	tcase_add_test(tc, tpl_seen_clean_needs_every_byte);
 	tcase_add_test(tc, tpl_escaped_name_chars);
 	tcase_add_test(tc, tpl_macro_param_keys);
 	tcase_add_test(tc, junit_defuses_workflow_commands);
