@@ -17,6 +17,17 @@ CFLAGS   += -Werror
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring
+# mimalloc, where installed, replaces the C library's malloc in the binary:
+# a bom of small files spends a third of its time in glibc's malloc and
+# free (fastbin consolidation, per-thread heaps grown a page at a time),
+# mimalloc's per-thread free lists about a tenth.  Without it the binary
+# is the same, only slower.  The sanitizer builds keep the C library's
+# (they replace malloc themselves); MIMALLOC= does so by hand.
+MIMALLOC ?= $(shell echo 'int main(void){return 0;}' | \
+	$(CC) -x c - -o /dev/null -lmimalloc 2>/dev/null && echo -lmimalloc)
+LINK_ALL  = -Wl,--push-state,--no-as-needed
+LINK_POP  = -Wl,--pop-state
+ALLOC_LIBS = $(if $(MIMALLOC),$(LINK_ALL) $(MIMALLOC) $(LINK_POP))
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
@@ -65,7 +76,8 @@ $(LIB): $(LIB_OBJ)
 
 $(BIN): $(CMD_OBJ) $(LIB)
 		@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIB) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIB) $(ALLOC_LIBS) \
+	    $(PKG_LIBS) -lm
 
 $(RUNNER): $(TEST_OBJ) $(FIX_OBJ) $(LIB)
 		@$(if $(Q),echo "  LD      $@")
@@ -145,11 +157,11 @@ _demo: $(BIN) $(MKFIX)
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
       -fno-sanitize-recover=all
 _check:
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g" \
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g" MIMALLOC= \
 	    EXTRA_CFLAGS="$(SAN)" LDFLAGS="$(SAN)" _test
 
 _check-tsan:
-	@$(MAKE) --no-print-directory BUILD=build/tsan OPT="-O1 -g" \
+	@$(MAKE) --no-print-directory BUILD=build/tsan OPT="-O1 -g" MIMALLOC= \
 	    EXTRA_CFLAGS="-fsanitize=thread" LDFLAGS="-fsanitize=thread" \
 	    _test
 

@@ -8,7 +8,9 @@ set -eu
 # (ARC-DUP), which glibc does not provide.  zlib: gzip streams are inflated
 # with it because libarchive's gzip reader does not check CRC-32 and length,
 # and joblib's default compression is a raw zlib stream libarchive cannot read.
-PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev zlib1g-dev check"
+# mimalloc: the binary's malloc (see the Makefile); optional for a build,
+# which falls back to the C library's.
+PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev zlib1g-dev libmimalloc-dev check"
 # Test-only validators: SARIF JSON schema (python3-jsonschema) and JUnit XSD
 # (xmllint from libxml2-utils), used by tests/test_gate_report.c.
 PKGS="$PKGS python3-jsonschema libxml2-utils"
@@ -28,7 +30,7 @@ PKGS="$PKGS $ARC_PKGS"
 BUILD_ONLY=0
 if [ "${1:-}" = "--build" ]; then
 	BUILD_ONLY=1
-	PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev zlib1g-dev"
+	PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev zlib1g-dev libmimalloc-dev"
 fi
 
 have_build() {
@@ -36,7 +38,7 @@ have_build() {
 	command -v make >/dev/null 2>&1 || return 1
 	command -v pkg-config >/dev/null 2>&1 || return 1
 	pkg-config --exists libarchive libcrypto libcjson zlib 2>/dev/null &&
-	    [ -f /usr/include/unicase.h ]
+	    [ -f /usr/include/unicase.h ] && [ -f /usr/include/mimalloc.h ]
 }
 # Test-only writers of the pickle fixtures (fixtures/writers/): the real
 # numpy.save, joblib.dump, scikit-learn and torch.save.  A missing one
@@ -60,6 +62,7 @@ have_all() {
 	pkg-config --exists libarchive libcrypto libcjson zlib check 2>/dev/null ||
 	    return 1
 	[ -f /usr/include/unicase.h ] || return 1
+	[ -f /usr/include/mimalloc.h ] || return 1
 	command -v xmllint >/dev/null 2>&1 || return 1
 	command -v node >/dev/null 2>&1 || return 1
 	command -v npm >/dev/null 2>&1 || return 1
