@@ -328,6 +328,7 @@ for J in $JOBS_LIST; do
 	printf 'real   no-hash  %d files: best %s ms = %s files/s%s = %s files/s per core; median %s ms\n' \
 	    "$REAL_N" "$(ms "$BEST_NS")" "$FPS" "$(cpu_note)" "$PER" "$(ms "$MED_NS")"
 	[ "$J" = 1 ] && REAL_FPS1=$FPS
+	[ "$J" != 1 ] && REAL_FPSN=$FPS && REAL_JN=$J
 	result "realistic small --no-hash/core" "$J" "$PER files/s" ">= 35000 files/s" \
 	    "$(verdict "$(test1 "$PER >= 35000")" "$(num %.0f "100 * $PER / 35000")% of target")"
 done
@@ -429,9 +430,17 @@ if [ -n "$LBOM" ] && [ -d "$LBOM/llm_sbom" ] &&
 	RUNS=$RUNS_SAVED
 	LFPS=$(num %.0f "$REAL_N / ($BEST_NS / 1e9)")
 	echo "l-bom: $(ms "$BEST_NS") ms = $LFPS files/s"
+	# One worker against l-bom's one thread, and the default (one
+	# worker per core) against the same l-bom, which has no other way
+	# to run.
 	X=$(num %.1f "${REAL_FPS1:-0} / $LFPS")
 	result "realistic small / l-bom" 1 "${X}x" ">= 20x" \
 	    "$(verdict "$(test1 "$X >= 20")" "${X}x")"
+	if [ -n "${REAL_FPSN:-}" ]; then
+		X=$(num %.1f "$REAL_FPSN / $LFPS")
+		result "realistic small / l-bom" "$REAL_JN" "${X}x" ">= 20x" \
+		    "$(verdict "$(test1 "$X >= 20")" "${X}x")"
+	fi
 else
 	echo "-- l-bom: no checkout found (set LBOM_DIR); skipped --"
 	result "realistic small / l-bom" 1 "-" ">= 20x" "n/a (no l-bom)"
