@@ -2,16 +2,20 @@
  * cmd_serve.c - `modelgate serve`: a Model Context Protocol server on
  * standard input and output (newline-delimited JSON-RPC 2.0).
  *
- * Threads: this one reads requests, checks them and answers the quick
- * methods (initialize, ping, tools/list, every error) itself; each
- * tools/call goes to a persistent worker of the pool (serve_tools.c), which
- * answers it when done, so answers may come out of order.  One more
- * thread waits for SIGHUP and reloads the policy.  Nothing is created per
- * request: a request takes one of a fixed number of slots (waiting when
- * all are taken, which bounds memory and pushes back on the client), and
- * a line longer than SERVE_MAX_LINE is discarded up to its newline
- * without being kept.  Standard output carries only JSON-RPC lines, each
- * written whole under one lock; logs go to standard error.
+ * Threads: jobs + 1 persistent ones, leader and followers.  The leader
+ * reads requests, checks them and answers the quick methods (initialize,
+ * ping, tools/list, every error) itself.  When it has read a tools/call
+ * and fewer than jobs calls run, it hands the reading to a follower and
+ * runs the call itself (serve_tools.c): the thread the input woke answers,
+ * with no second wake-up on the way.  With jobs calls running, it queues
+ * the call for the next thread to finish and reads on, so a reader is
+ * always there for cancellations.  Answers may come out of order.  One
+ * more thread waits for SIGHUP and reloads the policy.  Nothing is
+ * created per request: a request takes one of a fixed number of slots
+ * (waiting when all are taken, which bounds memory and pushes back on the
+ * client), and a line longer than SERVE_MAX_LINE is discarded up to its
+ * newline without being kept.  Standard output carries only JSON-RPC
+ * lines, each written whole under one lock; logs go to standard error.
  *
  * Invariants: every request with a valid id gets exactly one answer,
  * except one cancelled (notifications/cancelled) before its answer was
@@ -37,7 +41,6 @@
 #include "err.h"
 #include "lockfile.h"
 #include "policy.h"
-#include "pool.h"
 #include "run.h"
 #include "serve.h"
 #include "text.h"
@@ -58,7 +61,7 @@ static const char serve_usage[] =
 "                          SIGHUP reloads it (a broken file keeps the old)\n"
 "      --lock FILE         the lock file of `modelgate lock`, read once:\n"
 "                          scan checks its pins, verify compares with it\n"
-"  -j, --jobs N            worker threads (default: online CPUs)\n"
+"  -j, --jobs N            tool calls run at once (default: online CPUs)\n"
 "  -h, --help              show this help\n"
 "\n"
 "Exit status: 0 after standard input ends; 2 usage, policy or lock error.\n";
@@ -92,17 +95,36 @@ struct slot {
 	const cJSON		*args;	/* inside req, or NULL */
 	const struct serve_tool	*tool;
 	atomic_int		 cancelled;
-	struct slot		*next_free;
+	struct slot		*next_free;	/* or the next queued call */
+};
+
+/*
+ * The input as the leader left it: only the thread that holds the lead
+ * touches it (the hand-over is under srv.mu).
+ */
+struct input {
+	char			 buf[65536];
+	size_t			 pos, end;	/* unread bytes of buf */
+	char			*line;		/* the line so far */
+	size_t			 len;
+	int			 discarding;	/* inside an oversized line */
+	int			 ended;		/* read() said end of input */
 };
 
 struct srv {
 	struct serve		 s;
-	struct mg_pool		*pool;
 	struct slot		*slots;
 	size_t			 nslots;
-	pthread_mutex_t		 mu;	/* slots: free list, ids */
+	pthread_mutex_t		 mu;	/* slots: free list, ids; the roles */
 	pthread_cond_t		 freed;
 	struct slot		*free_list;
+	/* Roles, under mu. */
+	pthread_cond_t		 role;		/* a lead or a call to take */
+	struct slot		*queue, *queue_tail;	/* calls read, not run */
+	unsigned		 jobs, running;	/* calls at once; running now */
+	int			 led;		/* a thread holds the lead */
+	int			 eof;		/* the input has ended */
+	struct input		 in;
 	pthread_mutex_t		 out_mu;
 	atomic_int		 out_dead;	/* standard output is gone */
 	atomic_int		 version;	/* index into versions[] */
@@ -371,7 +393,7 @@ do_initialize(struct srv *v, const char *id, const cJSON *params)
 	reply_result(v, id, result);
 }
 
-static void
+static struct slot *
 do_call(struct srv *v, char **idp, cJSON **reqp, const cJSON *params)
 {
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(params, "name");
@@ -384,17 +406,17 @@ do_call(struct srv *v, char **idp, cJSON **reqp, const cJSON *params)
 	if (!cJSON_IsString(name)) {
 		reply_error(v, *idp, RPC_PARAMS, "tools/call: name must be a "
 		    "string");
-		return;
+		return NULL;
 	}
 	if ((t = serve_tool_find(name->valuestring)) == NULL) {
 		reply_error(v, *idp, RPC_PARAMS, "tools/call: unknown tool "
 		    "(the tools are scan, bom and verify)");
-		return;
+		return NULL;
 	}
 	if (args != NULL && !cJSON_IsObject(args)) {
 		reply_error(v, *idp, RPC_PARAMS, "tools/call: arguments must "
 		    "be an object");
-		return;
+		return NULL;
 	}
 	if (serve_args_check(t, args, err, sizeof(err)) != 0) {
 		/*
@@ -411,7 +433,7 @@ do_call(struct srv *v, char **idp, cJSON **reqp, const cJSON *params)
 			free(r);
 		} else
 			reply_error(v, *idp, RPC_PARAMS, "%s", err);
-		return;
+		return NULL;
 	}
 	sl = slot_take(v);
 	pthread_mutex_lock(&v->mu);
@@ -422,7 +444,7 @@ do_call(struct srv *v, char **idp, cJSON **reqp, const cJSON *params)
 	*reqp = NULL;
 	sl->args = args;
 	sl->tool = t;
-	mg_pool_submit(v->pool, sl);
+	return sl;
 }
 
 static void
@@ -440,10 +462,12 @@ do_notification(struct srv *v, const char *method, const cJSON *params)
 	free(id);
 }
 
-static void
+/* Answer a message, or return the tools/call it is, ready to run. */
+static struct slot *
 dispatch(struct srv *v, cJSON *req)
 {
 	const cJSON *jv, *idn, *m, *params;
+	struct slot *call = NULL;
 	char *id = NULL;
 
 	if (cJSON_IsArray(req)) {
@@ -497,15 +521,16 @@ dispatch(struct srv *v, cJSON *req)
 		else
 			reply_result(v, id, v->tools_list);
 	} else if (strcmp(m->valuestring, "tools/call") == 0)
-		do_call(v, &id, &req, params);
+		call = do_call(v, &id, &req, params);
 	else
 		reply_error(v, id, RPC_METHOD, "method not found");
 out:
 	free(id);
 	cJSON_Delete(req);
+	return call;
 }
 
-static void
+static struct slot *
 handle_line(struct srv *v, char *line, size_t len)
 {
 	const char *end = NULL;
@@ -518,10 +543,10 @@ handle_line(struct srv *v, char *line, size_t len)
 		if (line[i] != ' ' && line[i] != '\t')
 			break;
 	if (i == len)
-		return;		/* a blank line is no message */
+		return NULL;	/* a blank line is no message */
 	if (!mg_utf8_valid(line, len)) {
 		reply_error(v, NULL, RPC_PARSE, "parse error: not UTF-8");
-		return;
+		return NULL;
 	}
 	/* Names that are not UTF-8 come as \udcNN escapes, as reports write them. */
 	mg_json_unescape_bytes(line, &len);
@@ -534,65 +559,151 @@ handle_line(struct srv *v, char *line, size_t len)
 		cJSON_Delete(req);
 		reply_error(v, NULL, RPC_PARSE, "parse error: not one JSON "
 		    "value");
-		return;
+		return NULL;
 	}
-	dispatch(v, req);
+	return dispatch(v, req);
 }
 
 /*
- * Read lines until end of input.  A line over SERVE_MAX_LINE is dropped
- * as it arrives (never held whole) and answered with an error once its
- * newline comes.
+ * Read lines until one is a call to run (returned) or the input ends
+ * (NULL).  A line over SERVE_MAX_LINE is dropped as it arrives (never
+ * held whole) and answered with an error once its newline comes.  Only
+ * the leader calls this; where it stops, the next leader goes on.
  */
-static void
-read_loop(struct srv *v, char *line)
+static struct slot *
+read_calls(struct srv *v)
 {
-	char buf[65536];
-	size_t len = 0;
-	int discarding = 0;
+	struct input *in = &v->in;
+	struct slot *call;
 
-	while (!atomic_load(&v->out_dead)) {
-		ssize_t k = read(STDIN_FILENO, buf, sizeof(buf));
-		const char *p = buf, *end, *nl;
+	while (!in->ended && !atomic_load(&v->out_dead)) {
+		while (in->pos < in->end) {
+			const char *p = in->buf + in->pos, *nl;
+			size_t take;
+
+			nl = memchr(p, '\n', in->end - in->pos);
+			take = (size_t)((nl != NULL ? nl : in->buf + in->end) -
+			    p);
+			if (!in->discarding && take > SERVE_MAX_LINE - in->len) {
+				in->discarding = 1;
+				in->len = 0;
+			}
+			if (!in->discarding) {
+				memcpy(in->line + in->len, p, take);
+				in->len += take;
+			}
+			if (nl == NULL) {
+				in->pos = in->end;
+				break;
+			}
+			in->pos = (size_t)(nl + 1 - in->buf);
+			if (in->discarding) {
+				cli_warn("serve: a request line over %u bytes "
+				    "was refused", SERVE_MAX_LINE);
+				reply_error(v, NULL, RPC_INVALID, "request "
+				    "refused: a line may hold at most %u bytes",
+				    SERVE_MAX_LINE);
+				in->discarding = 0;
+				in->len = 0;
+				continue;
+			}
+			call = handle_line(v, in->line, in->len);
+			in->len = 0;
+			if (call != NULL)
+				return call;
+		}
+		ssize_t k = read(STDIN_FILENO, in->buf, sizeof(in->buf));
 
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
 			cli_warn("serve: reading standard input: %s",
 			    strerror(errno));
-		if (k <= 0)
+		if (k <= 0) {
+			in->ended = 1;
 			break;
-		end = buf + k;
-		while (p < end) {
-			size_t take;
-
-			nl = memchr(p, '\n', (size_t)(end - p));
-			take = (size_t)((nl != NULL ? nl : end) - p);
-			if (!discarding && take > SERVE_MAX_LINE - len) {
-				discarding = 1;
-				len = 0;
-			}
-			if (!discarding) {
-				memcpy(line + len, p, take);
-				len += take;
-			}
-			if (nl == NULL)
-				break;
-			if (discarding) {
-				cli_warn("serve: a request line over %u bytes "
-				    "was refused", SERVE_MAX_LINE);
-				reply_error(v, NULL, RPC_INVALID, "request "
-				    "refused: a line may hold at most %u bytes",
-				    SERVE_MAX_LINE);
-				discarding = 0;
-			} else
-				handle_line(v, line, len);
-			len = 0;
-			p = nl + 1;
 		}
+		in->pos = 0;
+		in->end = (size_t)k;
 	}
-	if (len > 0 && !discarding)
-		handle_line(v, line, len);	/* the last line had no newline */
+	in->ended = 1;
+	if (in->len > 0 && !in->discarding) {
+		/* The last line had no newline. */
+		size_t len = in->len;
+
+		in->len = 0;
+		if ((call = handle_line(v, in->line, len)) != NULL)
+			return call;
+	}
+	return NULL;
+}
+
+/*
+ * One of the jobs + 1 threads: take a queued call when fewer than jobs
+ * run, else the lead when nobody holds it, else wait.  The leader that
+ * reads a call runs it itself when it may and hands the lead on first;
+ * otherwise it queues the call and reads on.
+ */
+static void *
+serve_thread(void *arg)
+{
+	struct srv *v = arg;
+	void *wp = w_init(NULL);
+	struct slot *sl;
+
+	pthread_mutex_lock(&v->mu);
+	for (;;) {
+		if (v->queue != NULL && v->running < v->jobs) {
+			sl = v->queue;
+			if ((v->queue = sl->next_free) == NULL)
+				v->queue_tail = NULL;
+			sl->next_free = NULL;
+			v->running++;
+		} else if (!v->led && !v->eof) {
+			v->led = 1;
+			pthread_mutex_unlock(&v->mu);
+			sl = read_calls(v);
+			pthread_mutex_lock(&v->mu);
+			if (sl == NULL) {
+				v->eof = 1;
+				v->led = 0;
+				pthread_cond_broadcast(&v->role);
+				continue;
+			}
+			if (v->running >= v->jobs || v->queue != NULL) {
+				/* Everyone is busy: queue it, read on. */
+				if (v->queue_tail != NULL)
+					v->queue_tail->next_free = sl;
+				else
+					v->queue = sl;
+				v->queue_tail = sl;
+				v->led = 0;
+				continue;
+			}
+			v->running++;
+			v->led = 0;
+			pthread_cond_signal(&v->role);	/* a new leader */
+		} else if (v->eof && v->queue == NULL)
+			break;
+		else {
+			pthread_cond_wait(&v->role, &v->mu);
+			continue;
+		}
+		pthread_mutex_unlock(&v->mu);
+		w_work(wp, sl);
+		pthread_mutex_lock(&v->mu);
+		v->running--;
+		/*
+		 * This thread takes the next queued call itself; after the
+		 * end of input, the others may have waited for the last one.
+		 */
+		if (v->eof)
+			pthread_cond_broadcast(&v->role);
+	}
+	pthread_mutex_unlock(&v->mu);
+	if (wp != NULL)
+		w_fini(wp);
+	return NULL;
 }
 
 /* ---- SIGHUP ---------------------------------------------------------- */
@@ -654,11 +765,12 @@ add_root(struct serve *s, const char *dir)
 int
 cmd_serve(int argc, char **argv)
 {
-	struct mg_pool_ops ops = { w_init, w_work, w_fini, NULL };
 	struct srv *v;
+	pthread_t *th = NULL;
+	unsigned nth = 0;
 	const char *lock = NULL;
 	unsigned jobs = mg_run_default_jobs();
-	char err[1024], *line = NULL;
+	char err[1024];
 	pthread_t hup;
 	sigset_t set;
 	size_t i;
@@ -677,6 +789,7 @@ cmd_serve(int argc, char **argv)
 	pthread_mutex_init(&v->out_mu, NULL);
 	pthread_mutex_init(&v->s.pol_mu, NULL);
 	pthread_cond_init(&v->freed, NULL);
+	pthread_cond_init(&v->role, NULL);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:p:j:h", serve_opts, NULL)) !=
 	    -1) {
@@ -733,7 +846,8 @@ cmd_serve(int argc, char **argv)
 	 */
 	v->nslots = (size_t)jobs * 4 + 4;
 	if ((v->slots = calloc(v->nslots, sizeof(*v->slots))) == NULL ||
-	    (line = malloc(SERVE_MAX_LINE + 1)) == NULL)
+	    (v->in.line = malloc(SERVE_MAX_LINE + 1)) == NULL ||
+	    (th = calloc((size_t)jobs + 1, sizeof(*th))) == NULL)
 		goto nomem;
 	for (i = v->nslots; i-- > 0;) {
 		v->slots[i].v = v;
@@ -742,24 +856,31 @@ cmd_serve(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	hup_on = pthread_create(&hup, NULL, hup_main, v) == 0;
-	if (mg_pool_new(&v->pool, jobs, v->nslots, &ops) != MG_OK)
-		goto nomem;
+	v->jobs = jobs;
 	cli_warn("serve: MCP on standard input and output; %zu root%s, "
 	    "policy %s, %u worker%s", v->s.nroots, v->s.nroots == 1 ? "" : "s",
 	    v->s.pol->p->source, jobs, jobs == 1 ? "" : "s");
-	read_loop(v, line);
-	/* End of input: answer what is in flight, then stop. */
-	if (mg_pool_finish(v->pool) != MG_OK)
-		cli_warn("serve: a worker could not start (out of memory)");
-	v->pool = NULL;
+	/* One thread more than calls at once: a reader is always free. */
+	for (nth = 0; nth <= jobs; nth++)
+		if (pthread_create(&th[nth], NULL, serve_thread, v) != 0)
+			break;
+	if (nth == 0) {
+		cli_warn("serve: cannot start a thread");
+		code = MG_EXIT_INCOMPLETE;
+		goto out;
+	}
+	/* Fewer threads serve fewer calls at once, the same way. */
+	if (nth <= jobs)
+		cli_warn("serve: %u of %u threads started", nth, jobs + 1);
 	code = MG_EXIT_OK;
+	/* At end of input the threads answer what is in flight and end. */
+	while (nth > 0)
+		pthread_join(th[--nth], NULL);
 	goto out;
 nomem:
 	cli_warn("serve: %s", mg_strerror(MG_ERR_NOMEM));
 	code = MG_EXIT_INCOMPLETE;
 out:
-	if (v->pool != NULL)
-		(void)mg_pool_finish(v->pool);
 	if (hup_on) {
 		atomic_store(&v->stopping, 1);
 		pthread_kill(hup, SIGHUP);
@@ -773,11 +894,13 @@ out:
 	free(v->s.roots);
 	free(v->slots);
 	free(v->tools_list);
-	free(line);
+	free(v->in.line);
+	free(th);
 	pthread_mutex_destroy(&v->mu);
 	pthread_mutex_destroy(&v->out_mu);
 	pthread_mutex_destroy(&v->s.pol_mu);
 	pthread_cond_destroy(&v->freed);
+	pthread_cond_destroy(&v->role);
 	free(v);
 	return code;
 }
