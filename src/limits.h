@@ -12,7 +12,7 @@
 #define MG_RD_BUFSZ		(256u * 1024u)	/* reader window per worker */
 #define MG_PROBE_MIN_WINDOW	4096u		/* smallest reader window */
 #define MG_PROBE_READ		4096u		/* first read of a file */
-#define MG_RD_READAHEAD		(16u * 1024u)	/* next read without a digest */
+#define MG_RD_READAHEAD		(28u * 1024u)	/* next read without a digest */
 #define MG_MAX_PATH_BYTES	4096u		/* one path, bytes */
 #define MG_MAX_WALK_DEPTH	256u		/* directory nesting */
 
