@@ -7,13 +7,17 @@
  * it, so nothing mutable is shared.  Sorting by path afterwards makes the
  * output identical for any number of workers.  mg_run_scan_with runs the
  * same walk without a pool, scanning each file as it is found with the
- * caller's context (a server's persistent worker).
+ * caller's context (a server's persistent worker).  A job may hold the
+ * file the walker opened; how many do at once is capped well under the
+ * descriptor limit, and past the cap the worker opens the path instead.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +39,9 @@ struct job {
 	char			*root_real;	/* likewise; NULL or owned */
 	dev_t			 dev;		/* identity the walker saw */
 	ino_t			 ino;
+	int			 fd;		/* the walker's, or -1 */
+	uint64_t		 size;		/* with fd: its size */
+	atomic_size_t		*open_fds;	/* jobs holding an fd */
 };
 
 struct collect {
@@ -46,6 +53,8 @@ struct collect {
 	struct job		**jobs;
 	size_t			 n, cap;
 	int			 nomem;
+	atomic_size_t		 open_fds;	/* jobs holding an fd */
+	size_t			 max_fds;	/* ... at most */
 };
 
 /* A worker's scratch and the (read-only) options of the run. */
@@ -92,7 +101,10 @@ scan_job(struct mg_scan_ctx *sc, const struct mg_run_opts *o, struct job *j)
 	size_t i;
 
 	mg_scan_file(sc, &o->scan, j->fspath, j->sidecars, j->root_real,
-	    j->dev, j->ino, &j->a);
+	    j->dev, j->ino, j->fd, j->size, &j->a);
+	if (j->fd >= 0)
+		atomic_fetch_sub(j->open_fds, 1);
+	j->fd = -1;		/* closed by the scan */
 	/* The members an archive yielded are the job's now. */
 	j->members = sc->out;
 	j->nmembers = sc->nout;
@@ -117,6 +129,11 @@ w_work(void *wp, void *jp)
 	if (w == NULL) {
 		mg_artifact_add(&j->a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
 		    "not scanned: worker out of memory");
+		if (j->fd >= 0) {
+			close(j->fd);
+			atomic_fetch_sub(j->open_fds, 1);
+			j->fd = -1;
+		}
 		return;
 	}
 	scan_job(&w->sc, w->o, j);
@@ -124,7 +141,7 @@ w_work(void *wp, void *jp)
 
 static int
 on_file(void *arg, const char *fspath, const char *display, int sidecars,
-    const char *root_real, const struct stat *st)
+    const char *root_real, const struct stat *st, int fd)
 {
 	struct collect *c = arg;
 	struct job *j;
@@ -136,8 +153,16 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars,
 	 * the root was typed: "./models//a.gguf" is "models/a.gguf".
 	 */
 	display = mg_path_display(display, norm, sizeof(norm));
-	if (c->o->want != NULL && !c->o->want(c->o->want_arg, display))
+	if (c->o->want != NULL && !c->o->want(c->o->want_arg, display)) {
+		if (fd >= 0)
+			close(fd);
 		return 0;
+	}
+	/* Over the cap, the worker opens the path (and checks it). */
+	if (fd >= 0 && atomic_load(&c->open_fds) >= c->max_fds) {
+		close(fd);
+		fd = -1;
+	}
 	if (c->n == c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 256;
 		struct job **nj = realloc(c->jobs, ncap * sizeof(*nj));
@@ -150,6 +175,8 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars,
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		goto nomem;
 	mg_artifact_init(&j->a);
+	j->fd = -1;
+	j->open_fds = &c->open_fds;
 	slash = strrchr(display, '/');
 	j->fspath = strdup(fspath);
 	j->sidecars = sidecars;
@@ -172,12 +199,20 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars,
 		goto nomem;
 	}
 	c->jobs[c->n++] = j;
+	if (fd >= 0) {
+		j->fd = fd;
+		j->size = (uint64_t)st->st_size;
+		atomic_fetch_add(&c->open_fds, 1);
+		fd = -1;
+	}
 	if (c->pool != NULL)
 		mg_pool_submit(c->pool, j);
 	else
 		scan_job(c->sc, c->o, j);
 	return 0;
 nomem:
+	if (fd >= 0)
+		close(fd);
 	c->nomem = 1;
 	return MG_ERR_NOMEM;
 }
@@ -264,6 +299,22 @@ mg_run_default_jobs(void)
 }
 
 /*
+ * Descriptors the walker may leave open in queued jobs: a quarter of the
+ * limit, the rest left to the workers' archives, sidecars and reports.
+ */
+static size_t
+fd_budget(void)
+{
+	struct rlimit rl;
+	rlim_t n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 256;
+	n = rl.rlim_cur / 4;
+	return n > 4096 ? 4096 : (size_t)n;
+}
+
+/*
  * Walk every root, scanning through the pool when there is one, else in
  * this thread with c->sc; then gather, sort and deduplicate.
  */
@@ -280,6 +331,7 @@ run_walk(struct collect *c, char *const *roots, size_t nroots)
 
 	if (getcwd(c->cwd, sizeof(c->cwd)) == NULL)
 		c->cwd[0] = '\0';
+	c->max_fds = fd_budget();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	wops.file = on_file;
 	wops.error = on_error;
@@ -323,6 +375,8 @@ run_walk(struct collect *c, char *const *roots, size_t nroots)
 				r = MG_ERR_NOMEM;
 		}
 		mg_artifact_free(&j->a);
+		if (j->fd >= 0)		/* never scanned */
+			close(j->fd);
 		free(j->fspath);
 		free(j->root_real);
 		free(j);

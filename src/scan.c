@@ -465,13 +465,19 @@ fd_skip(void *ctx, uint64_t n)
 void
 mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
     const char *fspath, int sidecars, const char *root_real, dev_t dev,
-    ino_t ino, struct mg_artifact *a)
+    ino_t ino, int fd, uint64_t size, struct mg_artifact *a)
 {
 	struct fd_ctx fc;
 	struct mg_src src;
 	struct stat st;
 	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 
+	if (fd >= 0) {
+		/* The walker opened it and checked what it is. */
+		fc.fd = fd;
+		a->size = size;
+		goto opened;
+	}
 	if (!o->follow_symlinks)
 		flags |= O_NOFOLLOW;
 	fc.fd = open(fspath, flags);
@@ -494,10 +500,11 @@ mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		close(fc.fd);
 		return;
 	}
-	/* Regular files ignore O_NONBLOCK; it only guarded the open. */
-	if ((uint64_t)st.st_size > MG_RD_BUFSZ)
-		(void)posix_fadvise(fc.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	a->size = (uint64_t)st.st_size;
+opened:
+	/* Regular files ignore O_NONBLOCK; it only guarded the open. */
+	if (a->size > MG_RD_BUFSZ)
+		(void)posix_fadvise(fc.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	src.read = fd_read;
 	src.why = NULL;
 	src.skip = fd_skip;

@@ -87,10 +87,12 @@ void	mg_scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
  * unknown.  root_real: the scan root's real path, inside which a sidecar
  * that is a symlink may be followed, or NULL (none is).  dev and ino are
  * the file the walker saw: a different file at that path when it is
- * opened (swapped in a race) is not scanned.  Never fails.
+ * opened (swapped in a race) is not scanned.  fd: the file already open
+ * (the walker's, then closed here) and size its size, or -1 to open
+ * fspath.  Never fails.
  */
 void	mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	    const char *fspath, int sidecars, const char *root_real, dev_t dev,
-	    ino_t ino, struct mg_artifact *a);
+	    ino_t ino, int fd, uint64_t size, struct mg_artifact *a);
 
 #endif /* MG_SCAN_H */

@@ -35,6 +35,16 @@ struct walker {
 	unsigned	 depth;
 };
 
+/*
+ * Names are kept with the type readdir gave them in the byte before the
+ * name (name_type), so the sort and the lookups see plain strings.
+ */
+static unsigned char
+name_type(const char *name)
+{
+	return (unsigned char)name[-1];
+}
+
 static int
 cmp_names(const void *a, const void *b)
 {
@@ -159,7 +169,7 @@ visit_link(struct walker *w, const char *fs, const char *disp, int sidecars)
 	}
 	if (S_ISREG(st.st_mode))
 		r = w->ops->file(w->ops->arg, real, disp, sidecars,
-		    w->root_real, &st);
+		    w->root_real, &st, -1);
 	else if (S_ISDIR(st.st_mode)) {
 		fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
@@ -185,7 +195,7 @@ free_names(char **names, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		free(names[i]);
+		free(names[i] - 1);
 	free(names);
 }
 
@@ -218,9 +228,14 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 			names = nn;
 			cap = ncap;
 		}
-		if ((names[n] = strdup(de->d_name)) == NULL)
+		size_t len = strlen(de->d_name);
+		char *p = malloc(len + 2);
+
+		if (p == NULL)
 			break;
-		n++;
+		p[0] = (char)de->d_type;
+		memcpy(p + 1, de->d_name, len + 1);
+		names[n++] = p + 1;
 		errno = 0;
 	}
 	if (errno != 0)
@@ -243,6 +258,25 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 			    "an entry's path exceeds the path length cap");
 			continue;
 		}
+		/*
+		 * A file readdir calls regular is opened here, relative to
+		 * the directory's descriptor and without following a link,
+		 * and handed over open: one short lookup, and the scanner
+		 * reads the very file the walk saw.  Whatever it turned out
+		 * to be meanwhile takes the long way below.
+		 */
+		if (name_type(names[i]) == DT_REG) {
+			fd = openat(dirfd(d), names[i], O_RDONLY | O_NOFOLLOW |
+			    O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+			if (fd >= 0 && fstat(fd, &st) == 0 &&
+			    S_ISREG(st.st_mode)) {
+				r = w->ops->file(w->ops->arg, fs2, disp2,
+				    sidecars, w->root_real, &st, fd);
+				continue;
+			}
+			if (fd >= 0)
+				close(fd);
+		}
 		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
 			report(w, disp2, "cannot stat", errno);
 			continue;
@@ -259,7 +293,7 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 				r = enter(w, fd, fs2, disp2);
 		} else if (S_ISREG(st.st_mode))
 			r = w->ops->file(w->ops->arg, fs2, disp2, sidecars,
-			    w->root_real, &st);
+			    w->root_real, &st, -1);
 		else
 			w->ops->error(w->ops->arg, disp2, "not a regular file "
 			    "(a pipe, socket or device); not scanned");
@@ -299,11 +333,11 @@ mg_walk(const char *root, const struct mg_walk_opts *o,
 				report(&w, root, "cannot resolve", errno);
 				return MG_ERR_IO;
 			}
-			r = ops->file(ops->arg, real, root, -1, NULL, &st);
+			r = ops->file(ops->arg, real, root, -1, NULL, &st, -1);
 			free(real);
 			return r;
 		}
-		return ops->file(ops->arg, root, root, -1, NULL, &st);
+		return ops->file(ops->arg, root, root, -1, NULL, &st, -1);
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		ops->error(ops->arg, root, "not a regular file or directory");

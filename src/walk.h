@@ -21,11 +21,14 @@ struct mg_walk_ops {
 	 * named on the command line); root_real is the scan root's real path
 	 * with follow_symlinks (a directory root), else NULL, valid during
 	 * the call only (see mg_walk_inside); st is what the walker saw (the
-	 * scanner checks that the file it opens is the same one).  Nonzero
-	 * return stops.
+	 * scanner checks that the file it opens is the same one).  fd is the
+	 * file opened read-only relative to its directory's descriptor, st
+	 * its fstat, and the callee's to close; or -1, and the callee opens
+	 * fspath.  Nonzero return stops.
 	 */
 	int	(*file)(void *arg, const char *fspath, const char *display,
-		    int sidecars, const char *root_real, const struct stat *st);
+		    int sidecars, const char *root_real, const struct stat *st,
+		    int fd);
 	void	(*error)(void *arg, const char *display, const char *msg);
 	void	*arg;
 };

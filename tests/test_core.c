@@ -725,18 +725,28 @@ END_TEST
 struct seen {
 	char	list[8192];
 	int	errors;
+	int	open_fds;	/* files handed over open */
 };
 
 static int
 w_file(void *arg, const char *fspath, const char *display, int sidecars,
-    const char *root_real, const struct stat *st)
+    const char *root_real, const struct stat *st, int fd)
 {
 	struct seen *s = arg;
 
 	(void)fspath;
 	(void)sidecars;
 	(void)root_real;
-	(void)st;
+	if (fd >= 0) {
+		struct stat fst;
+
+		/* Handed over open: the very file st describes. */
+		ck_assert_int_eq(fstat(fd, &fst), 0);
+		ck_assert(fst.st_dev == st->st_dev && fst.st_ino == st->st_ino);
+		ck_assert(S_ISREG(fst.st_mode));
+		s->open_fds++;
+		close(fd);
+	}
 	strncat(s->list, display, sizeof(s->list) - strlen(s->list) - 2);
 	strcat(s->list, "\n");
 	return 0;
@@ -793,6 +803,8 @@ START_TEST(walk_sorted_no_symlinks)
 	}
 	/* Links not followed are reported, never skipped in silence. */
 	ck_assert_int_eq(s.errors, 2);
+	/* readdir names the types on the file systems tests run on. */
+	ck_assert_int_eq(s.open_fds, 4);
 
 	/* Following: /etc is outside the root, "." loops. */
 	memset(&s, 0, sizeof(s));
