@@ -501,12 +501,14 @@ round_trips(double v, int prec, char *e, size_t elen)
  * read back as v form an interval around it, symmetric unless v is a
  * power of two (the spacing halves below it).  So a binary search finds
  * what a linear one would, in five conversions rather than up to
- * seventeen; powers of two take the linear search.
+ * seventeen; powers of two take the linear search.  The values that get
+ * here (fast_digits() takes the short ones) mostly need 16 or 17
+ * digits, so those two are looked at first.
  */
 static int
 shortest_prec(double v, char *e, size_t elen)
 {
-	int lo = 0, hi = 16, mid, x;
+	int lo = 0, hi = 14, mid, x;
 
 	if (isfinite(v) && v != 0 && fabs(frexp(v, &x)) == 0.5) {
 		for (lo = 0; lo < 16; lo++)
@@ -514,6 +516,14 @@ shortest_prec(double v, char *e, size_t elen)
 				return lo;
 		snprintf(e, elen, "%.*e", 16, v);
 		return 16;
+	}
+	if (!round_trips(v, 15, e, elen)) {
+		snprintf(e, elen, "%.*e", 16, v);
+		return 16;
+	}
+	if (!round_trips(v, 14, e, elen)) {
+		snprintf(e, elen, "%.*e", 15, v);
+		return 15;
 	}
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
