@@ -259,6 +259,7 @@ struct mg_artifact {
 	int		 uncapped;	/* 1: the gate adds; the caps are off */
 	int		 policy_checked; /* mg_gate_check_artifact ran */
 	char		*rendered;	/* a report entry made by a worker */
+	size_t		 rendered_len;	/* its strlen */
 	uint64_t	 meta_bytes;	/* bytes copied into metadata so far */
 };
 

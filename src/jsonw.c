@@ -460,6 +460,7 @@ mg_jsonw_finish(struct mg_jsonw *w, int *err)
 				t[o++] = w->p[i];
 		}
 	t[o] = '\0';
+	w->done_len = o;
 out:
 	w->len = 0;
 	w->depth = 0;

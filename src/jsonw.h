@@ -35,6 +35,7 @@ struct mg_jsonw {
 	int		 err;		/* MG_OK, or the first failure */
 	unsigned	 depth;		/* open containers */
 	unsigned char	 more[MG_JSONW_DEPTH];	/* a member written at level */
+	size_t		 done_len;	/* strlen of what finish returned */
 };
 
 /*

@@ -283,7 +283,7 @@ enum part { WHOLE, HEAD, TAIL };
 
 static char *
 doc_render(const struct mg_artifact *a, const struct mg_bom_info *info,
-    enum part part, int *err)
+    enum part part, int *err, size_t *len)
 {
 	char buf[16384];
 	struct mg_jsonw w;
@@ -298,6 +298,7 @@ doc_render(const struct mg_artifact *a, const struct mg_bom_info *info,
 	if (part != HEAD)
 		doc_tail(&w, a);
 	s = mg_jsonw_finish(&w, err);
+	*len = s != NULL ? w.done_len : 0;
 	mg_jsonw_free(&w);
 	return s;
 }
@@ -309,13 +310,15 @@ doc_render(const struct mg_artifact *a, const struct mg_bom_info *info,
 int
 mg_bom_json_prerender(struct mg_artifact *a, const struct mg_bom_info *info)
 {
+	size_t len;
 	int r;
-	char *s = doc_render(a, info, HEAD, &r);
+	char *s = doc_render(a, info, HEAD, &r, &len);
 
 	if (s == NULL)
 		return r;
 	free(a->rendered);
 	a->rendered = s;
+	a->rendered_len = len;
 	cJSON_Delete(a->metadata);
 	a->metadata = NULL;
 	return MG_OK;
@@ -337,13 +340,15 @@ mg_report_json(FILE *f, struct mg_artifact *const *arts, size_t n,
 		return MG_ERR_IO;
 	for (i = 0; i < n; i++) {
 		const char *head = arts[i]->rendered;
+		size_t hn = arts[i]->rendered_len, sn;
 		char *s;
 		int ok;
 
 		if ((s = doc_render(arts[i], info, head != NULL ? TAIL : WHOLE,
-		    &r)) == NULL)
+		    &r, &sn)) == NULL)
 			return r;
-		ok = (head == NULL || fputs(head, f) >= 0) && fputs(s, f) >= 0 &&
+		ok = (head == NULL || fwrite(head, 1, hn, f) == hn) &&
+		    fwrite(s, 1, sn, f) == sn &&
 		    fputs(array && i + 1 < n ? ",\n" : "\n", f) >= 0;
 		free(s);
 		if (!ok)
