@@ -9,6 +9,7 @@
 
 #include "exitcode.h"
 
+struct mg_run;
 struct mg_run_opts;
 
 /* Long options every scanning command shares (getopt codes >= 1000). */
@@ -24,6 +25,12 @@ enum {
 
 /* Defaults: hashing, sidecars, one worker per online CPU. */
 void	cli_run_defaults(struct mg_run_opts *ro);
+/*
+ * A run's results just before the command returns from main: the
+ * kernel takes the memory back at once, so they are only freed where a
+ * leak check must see every allocation go (sanitizer builds).
+ */
+void	cli_run_done(struct mg_run *run);
 /*
  * Apply a shared option (-j, --no-hash, --follow-symlinks,
  * --no-sidecars).  Returns 1 when handled, 0 when c is not one of them,

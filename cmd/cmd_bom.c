@@ -234,6 +234,6 @@ cmd_bom(int argc, char **argv)
 		r = cli_exit(MG_EXIT_EMPTY, "no model artifact found");
 	else
 		r = MG_EXIT_OK;
-	mg_run_free(&run);
+	cli_run_done(&run);
 	return r;
 }

@@ -724,7 +724,7 @@ cmd_scan(int argc, char **argv)
 out_gate:
 	mg_gate_free(&g);
 out_run:
-	mg_run_free(&run);
+	cli_run_done(&run);
 	mg_policy_free(pol);
 	mg_listing_free(&listing);
 	mg_strset_free(only);

@@ -149,6 +149,24 @@ cli_timestamp(char *buf, unsigned long len)
 	return 0;
 }
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define CLI_FREE_AT_EXIT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define CLI_FREE_AT_EXIT 1
+#endif
+#endif
+
+void
+cli_run_done(struct mg_run *run)
+{
+#ifdef CLI_FREE_AT_EXIT
+	mg_run_free(run);
+#else
+	(void)run;
+#endif
+}
+
 void
 cli_run_defaults(struct mg_run_opts *ro)
 {
