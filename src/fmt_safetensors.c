@@ -339,6 +339,17 @@ get_string(struct st *s, char **out, size_t *outn, int *nul)
 	*nul = 0;
 	if (peek(s) != '"')
 		return syntax(s, "a string");
+	/* Most strings hold no escape and no control byte: one pass. */
+	for (e = start; e < s->n && p[e] != '"' && p[e] != '\\' &&
+	    p[e] >= 0x20; e++)
+		;
+	if (e < s->n && p[e] == '"') {
+		p[e] = '\0';
+		s->i = e + 1;
+		*out = (char *)p + start;
+		*outn = e - start;
+		return MG_OK;
+	}
 	/* Find the closing quote first to size the buffer. */
 	for (e = start; e < s->n && p[e] != '"'; e++)
 		if (p[e] == '\\' && e + 1 < s->n)
@@ -1580,7 +1591,9 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 		goto out;
 	s.p = hdr;
 	s.n = (size_t)hlen;
-	if ((bad = utf8_bad(hdr, s.n)) < s.n) {
+	/* The vector check first; the byte walk only says where. */
+	if (!mg_utf8_valid((const char *)hdr, s.n) &&
+	    (bad = utf8_bad(hdr, s.n)) < s.n) {
 		r = st_find(&s, MG_R_ST_UTF8, hoff(bad), NULL,
 		    "header byte 0x%02x at offset %llu is not valid UTF-8",
 		    hdr[bad], (unsigned long long)hoff(bad));
