@@ -1093,53 +1093,128 @@ default_template(const struct mg_artifact *a)
 }
 
 /*
- * Quantisations of one model: one architecture, the same tensors and
- * elements (a split set's first shard stands for it: the others carry no
- * template).
+ * A carrier and its place in the directory's order; sorted copies of
+ * these let groups and counts come from one sort instead of comparing
+ * every pair (a directory may hold a hundred thousand GGUFs).
  */
+struct carrier {
+	struct mg_artifact	*a;
+	const char		*tmpl;	/* default_template(a) */
+	size_t			 i;	/* position in the caller's order */
+};
+
 static int
-same_model(const struct mg_artifact *a, const struct mg_artifact *b)
+cmp_opt_str(const char *x, const char *y)
 {
-	return same_str(a->architecture, b->architecture) &&
-	    a->tensor_count == b->tensor_count &&
-	    a->parameter_count == b->parameter_count &&
-	    (a->have & MG_HAVE_VOCAB) == (b->have & MG_HAVE_VOCAB) &&
-	    a->vocab_size == b->vocab_size;
+	if (x == NULL || y == NULL)
+		return (x != NULL) - (y != NULL);	/* NULL first */
+	return strcmp(x, y);
 }
 
-/* The carriers v[0..nv) should agree; the odd ones out are reported. */
-static void
+#define CMP_NUM(x, y)	((x) < (y) ? -1 : (x) > (y))
+
+/* By template, then position. */
+static int
+cmp_carrier_tmpl(const void *p, const void *q)
+{
+	const struct carrier *x = p, *y = q;
+	int r = strcmp(x->tmpl, y->tmpl);
+
+	return r != 0 ? r : CMP_NUM(x->i, y->i);
+}
+
+static int
+cmp_carrier_pos(const void *p, const void *q)
+{
+	const struct carrier *x = p, *y = q;
+
+	return CMP_NUM(x->i, y->i);
+}
+
+/* The facts two quantisations of one model share, but the architecture. */
+static int
+cmp_model_shape(const struct mg_artifact *a, const struct mg_artifact *b)
+{
+	if (a->tensor_count != b->tensor_count)
+		return CMP_NUM(a->tensor_count, b->tensor_count);
+	if (a->parameter_count != b->parameter_count)
+		return CMP_NUM(a->parameter_count, b->parameter_count);
+	if ((a->have & MG_HAVE_VOCAB) != (b->have & MG_HAVE_VOCAB))
+		return CMP_NUM(a->have & MG_HAVE_VOCAB, b->have & MG_HAVE_VOCAB);
+	return CMP_NUM(a->vocab_size, b->vocab_size);
+}
+
+/* By shape, then architecture (none first), then position. */
+static int
+cmp_carrier_model(const void *p, const void *q)
+{
+	const struct carrier *x = p, *y = q;
+	int r = cmp_model_shape(x->a, y->a);
+
+	if (r == 0)
+		r = cmp_opt_str(x->a->architecture, y->a->architecture);
+	return r != 0 ? r : CMP_NUM(x->i, y->i);
+}
+
+/*
+ * The carriers v[0..nv) should agree; the odd ones out are reported.  The
+ * reference is the template most of them carry; among those, the first
+ * sidecar that carries it, else the first carrier.
+ */
+static int
 compare_carriers(struct mg_artifact **v, size_t nv)
 {
-	size_t i, k, best = 0, bestn = 0;
-	int best_side = 0;
+	struct carrier *s;
+	size_t *cnt, i, k, best = 0, bestn = 0;
+	const char *bt;
 
 	if (nv < 2)
-		return;
-	for (i = 0; i < nv; i++) {
-		size_t n = 0;
-		int side = v[i]->format->flags & MG_FMT_REPO ? 1 : 0;
-
-		for (k = 0; k < nv; k++)
-			if (strcmp(default_template(v[i]),
-			    default_template(v[k])) == 0)
-				n++;
-		if (n > bestn || (n == bestn && side && !best_side)) {
-			best = i;
-			bestn = n;
-			best_side = side;
-		}
+		return 0;
+	s = calloc(nv, sizeof(*s));
+	cnt = calloc(nv, sizeof(*cnt));
+	if (s == NULL || cnt == NULL) {
+		free(s);
+		free(cnt);
+		return -1;
 	}
-	for (i = 0; i < nv; i++)
-		if (strcmp(default_template(v[i]), default_template(v[best])) !=
-		    0)
+	for (i = 0; i < nv; i++) {
+		s[i].a = v[i];
+		s[i].tmpl = default_template(v[i]);
+		s[i].i = i;
+	}
+	qsort(s, nv, sizeof(*s), cmp_carrier_tmpl);
+	for (i = 0; i < nv; i = k) {
+		for (k = i + 1; k < nv && strcmp(s[k].tmpl, s[i].tmpl) == 0; k++)
+			;
+		for (size_t j = i; j < k; j++)
+			cnt[s[j].i] = k - i;
+		if (k - i > bestn)
+			bestn = k - i;
+	}
+	for (i = 0, k = nv; i < nv; i++)
+		if (cnt[i] == bestn) {
+			if (k == nv)
+				k = i;
+			if (v[i]->format->flags & MG_FMT_REPO) {
+				k = i;
+				break;
+			}
+		}
+	best = k;
+	bt = default_template(v[best]);
+	for (i = 0; i < nv; i++) {
+		const char *t = default_template(v[i]);
+
+		if (strcmp(t, bt) != 0)
 			mg_artifact_addx(v[i], MG_R_TEMPLATE_VARIANT,
-			    MG_FINDING_NO_OFFSET, 0, "chat_template",
-			    default_template(v[i]), "the default chat template "
-			    "(sha256 %.12s...) differs from the one %s carries "
-			    "(sha256 %.12s...), shared by %zu of %zu variants",
-			    default_template(v[i]), v[best]->filename,
-			    default_template(v[best]), bestn, nv);
+			    MG_FINDING_NO_OFFSET, 0, "chat_template", t,
+			    "the default chat template (sha256 %.12s...) differs "
+			    "from the one %s carries (sha256 %.12s...), shared "
+			    "by %zu of %zu variants", t, v[best]->filename, bt,
+			    bestn, nv);
+	}
+	free(s);
+	free(cnt);
 	/* Named templates (tool_use, rag) that both carry must agree too. */
 	for (i = 0; i < nv; i++) {
 		size_t t, u;
@@ -1167,23 +1242,61 @@ compare_carriers(struct mg_artifact **v, size_t nv)
 					    v[i]->templates[t].sha256,
 					    v[best]->filename);
 	}
+	return 0;
+}
+
+static int
+has_pos(const struct carrier *m, size_t n, size_t pos)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (m[i].i == pos)
+			return 1;
+	return 0;
+}
+
+/*
+ * One group of quantisations, in directory order, after the sidecar
+ * carriers when it is the first (the sidecars are compared once).
+ */
+static int
+compare_group(struct mg_artifact **g, struct mg_artifact **side,
+    size_t nside, struct carrier *m, size_t nm)
+{
+	size_t i;
+
+	qsort(m, nm, sizeof(*m), cmp_carrier_pos);
+	memcpy(g, side, nside * sizeof(*g));
+	for (i = 0; i < nm; i++)
+		g[nside + i] = m[i].a;
+	return compare_carriers(g, nside + nm);
 }
 
 /*
  * Variants of one model in a directory, and the sidecar templates beside
  * them, that carry another default template.
+ *
+ * Quantisations of one model have one architecture, the same tensors and
+ * elements and the same vocabulary (a split set's first shard stands for
+ * it: the others carry no template).  A file that names no architecture
+ * goes with any.  Groups form in directory order: the first GGUF not yet
+ * grouped takes every later one of its shape and architecture, and every
+ * one of its shape that names none (all of them when it names none).
+ * The first group also holds the sidecar carriers.
  */
 static void
 check_variants(struct rctx *c, struct rdir *d, size_t side0)
 {
-	struct mg_artifact **v, **g;
-	size_t nv = 0, nside, i, k, ng;
-	char *done;
+	struct mg_artifact **v = NULL, **g = NULL;
+	struct carrier *m = NULL, *t = NULL;
+	size_t nv = 0, nm = 0, i, j, k, e, first;
 
-	v = calloc(d->narts + c->nadd - side0 + 1, sizeof(*v));
+	v = calloc(c->nadd - side0 + 1, sizeof(*v));
 	g = calloc(d->narts + c->nadd - side0 + 1, sizeof(*g));
-	done = calloc(d->narts + 1, 1);
-	if (v == NULL || g == NULL || done == NULL) {
+	m = calloc(d->narts + 1, sizeof(*m));
+	t = calloc(d->narts + 1, sizeof(*t));
+	if (v == NULL || g == NULL || m == NULL || t == NULL) {
 		c->nomem = 1;
 		goto out;
 	}
@@ -1191,31 +1304,61 @@ check_variants(struct rctx *c, struct rdir *d, size_t side0)
 	for (i = side0; i < c->nadd; i++)
 		if (default_template(c->add[i]) != NULL)
 			v[nv++] = c->add[i];
-	nside = nv;
 	for (i = 0; i < d->narts; i++) {
 		struct mg_artifact *a = d->arts[i];
 
-		if (done[i] || a->format != &mg_fmt_gguf ||
-		    default_template(a) == NULL)
+		if (a->format != &mg_fmt_gguf || default_template(a) == NULL)
 			continue;
-		memcpy(g, v, nside * sizeof(*g));
-		ng = nside;
-		for (k = i; k < d->narts; k++)
-			if (!done[k] && d->arts[k]->format == &mg_fmt_gguf &&
-			    default_template(d->arts[k]) != NULL &&
-			    same_model(a, d->arts[k])) {
-				done[k] = 1;
-				g[ng++] = d->arts[k];
-			}
-		compare_carriers(g, ng);
-		nside = 0;	/* the sidecars are compared once */
+		m[nm].a = a;
+		m[nm].i = i;
+		nm++;
 	}
-	if (nside > 0)
-		compare_carriers(v, nside);
+	if (nm == 0) {
+		if (compare_carriers(v, nv) != 0)
+			c->nomem = 1;
+		goto out;
+	}
+	first = m[0].i;		/* its group holds the sidecars */
+	qsort(m, nm, sizeof(*m), cmp_carrier_model);
+	for (i = 0; i < nm; i = k) {
+		size_t nnull = 0, anchor = i, n;
+		const char *arch;
+
+		/* One shape, those that name no architecture first. */
+		for (k = i + 1; k < nm && cmp_model_shape(m[k].a, m[i].a) == 0;
+		    k++)
+			;
+		while (i + nnull < k && m[i + nnull].a->architecture == NULL)
+			nnull++;
+		for (j = i; j < k; j++)
+			if (m[j].i < m[anchor].i)
+				anchor = j;
+		arch = m[anchor].a->architecture;
+		for (j = arch == NULL ? i : i + nnull; j < k; j = e) {
+			/* A run of one architecture (or the whole shape). */
+			e = arch == NULL ? k : j + 1;
+			while (e < k && arch != NULL &&
+			    strcmp(m[e].a->architecture, m[j].a->architecture) ==
+			    0)
+				e++;
+			n = 0;
+			if (arch != NULL && strcmp(m[j].a->architecture, arch) ==
+			    0) {
+				memcpy(t, m + i, nnull * sizeof(*t));
+				n = nnull;
+			}
+			memcpy(t + n, m + j, (e - j) * sizeof(*t));
+			n += e - j;
+			if (compare_group(g, v, has_pos(t, n, first) ? nv : 0, t,
+			    n) != 0)
+				c->nomem = 1;
+		}
+	}
 out:
 	free(v);
 	free(g);
-	free(done);
+	free(m);
+	free(t);
 }
 
 /* ---- remote code ------------------------------------------------------- */
