@@ -58,10 +58,16 @@ struct zent {
 	unsigned	 enc : 1, read : 1, listed : 1;
 };
 
-/* A sidecar member (config.json, tokenizer_config.json) and its bytes. */
+/*
+ * A sidecar member (config.json, tokenizer_config.json) and its bytes, or
+ * a later member of the same name in the same directory (again: it only
+ * marks the first, once they are sorted).
+ */
 struct side {
 	char		*dir;		/* its directory in the archive */
 	int		 which;		/* 0 config.json, 1 tokenizer_config */
+	int		 again;		/* a repeat: no bytes, marks the first */
+	size_t		 seq;		/* order met */
 	char		*buf;
 	size_t		 n;
 	int		 state;		/* MG_SIDEBUF_* */
@@ -148,6 +154,7 @@ struct arc {
 	/* Sidecars are kept while read and applied once the archive ends. */
 	struct side	*sides;
 	size_t		 nsides, sidescap;
+	struct mg_strset *sidekeys[2];	/* directories with each sidecar */
 	struct emitted	*em;
 	size_t		 nem, emcap;
 	char		*capbuf;	/* the sidecar member being read */
@@ -772,16 +779,13 @@ static int
 keep_side(struct arc *s, const char *name, size_t dlen, int which, int bad)
 {
 	struct side *d;
-	size_t i;
+	int fresh;
 
-	for (i = 0; i < s->nsides; i++)
-		if (s->sides[i].which == which && strlen(s->sides[i].dir) ==
-		    dlen && memcmp(s->sides[i].dir, name, dlen) == 0) {
-			/* Twice in one directory: which one counts is moot. */
-			s->sides[i].state = MG_SIDEBUF_UNREAD;
-			s->sides[i].why = "appears more than once in the archive";
-			return MG_OK;
-		}
+	if (s->sidekeys[which] == NULL &&
+	    (s->sidekeys[which] = mg_strset_new()) == NULL)
+		return MG_ERR_NOMEM;
+	if ((fresh = mg_strset_add(s->sidekeys[which], name, dlen)) < 0)
+		return fresh;
 	if (s->nsides == s->sidescap) {
 		size_t ncap = s->sidescap ? s->sidescap * 2 : 4;
 		struct side *ns = realloc(s->sides, ncap * sizeof(*ns));
@@ -794,9 +798,18 @@ keep_side(struct arc *s, const char *name, size_t dlen, int which, int bad)
 	d = &s->sides[s->nsides];
 	memset(d, 0, sizeof(*d));
 	d->which = which;
+	d->seq = s->nsides;
 	if ((d->dir = strndup(name, dlen)) == NULL)
 		return MG_ERR_NOMEM;
 	s->nsides++;
+	if (!fresh) {
+		/*
+		 * Twice in one directory: which one counts is moot.  Marks
+		 * the first once apply_sides has them sorted.
+		 */
+		d->again = 1;
+		return MG_OK;
+	}
 	/* One cap for all the sidecars an archive holds, not one each. */
 	if (!bad && !s->capover && s->capn > MG_MAX_SIDECAR_BYTES - s->sidekept) {
 		d->state = MG_SIDEBUF_UNREAD;
@@ -818,31 +831,83 @@ keep_side(struct arc *s, const char *name, size_t dlen, int which, int bad)
 	return MG_OK;
 }
 
-/* Give each model member the sidecars of its directory in the archive. */
+static int
+cmp_side(const void *x, const void *y)
+{
+	const struct side *a = x, *b = y;
+	int c = strcmp(a->dir, b->dir);
+
+	if (c != 0)
+		return c;
+	if (a->which != b->which)
+		return a->which - b->which;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int
+cmp_emitted(const void *x, const void *y)
+{
+	const struct emitted *a = x, *b = y;
+	int c = strcmp(a->dir, b->dir);
+
+	if (c != 0)
+		return c;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/*
+ * Give each model member the sidecars of its directory in the archive.
+ * Sides and models are sorted by directory and met in step; each
+ * directory's sidecars are parsed once for all its models.
+ */
 static int
 apply_sides(struct arc *s)
 {
 	struct mg_sidebuf sb[2];
-	size_t i, k;
+	struct mg_sidedigest *dg;
+	size_t i = 0, k = 0, j, e;
 	int r;
 
-	for (i = 0; i < s->nem; i++) {
-		memset(sb, 0, sizeof(sb));
-		for (k = 0; k < s->nsides; k++) {
-			const struct side *d = &s->sides[k];
+	qsort(s->sides, s->nsides, sizeof(*s->sides), cmp_side);
+	qsort(s->em, s->nem, sizeof(*s->em), cmp_emitted);
+	while (i < s->nem && k < s->nsides) {
+		const char *dir = s->sides[k].dir;
+		int c = strcmp(s->em[i].dir, dir);
 
-			if (strcmp(d->dir, s->em[i].dir) != 0)
+		if (c < 0) {
+			i++;
+			continue;
+		}
+		memset(sb, 0, sizeof(sb));
+		for (j = k; j < s->nsides && strcmp(s->sides[j].dir, dir) == 0;
+		    j++) {
+			const struct side *d = &s->sides[j];
+
+			if (d->again) {
+				/* The first of its name is just before. */
+				sb[d->which].state = MG_SIDEBUF_UNREAD;
+				sb[d->which].why =
+				    "appears more than once in the archive";
 				continue;
+			}
 			sb[d->which].p = d->buf;
 			sb[d->which].n = d->n;
 			sb[d->which].state = d->state;
 			sb[d->which].why = d->why;
 		}
-		if (sb[0].state == MG_SIDEBUF_ABSENT &&
-		    sb[1].state == MG_SIDEBUF_ABSENT)
+		k = j;
+		if (c > 0)
 			continue;
-		if ((r = mg_sidecar_apply_mem(sb, s->c->out[s->em[i].idx])) !=
-		    MG_OK)
+		for (e = i; e < s->nem && strcmp(s->em[e].dir, dir) == 0; e++)
+			;
+		if ((r = mg_sidedigest_mem(sb, &dg)) != MG_OK)
+			return r;
+		for (; i < e; i++)
+			if ((r = mg_sidedigest_apply(dg, s->c->out[s->em[i].idx]))
+			    != MG_OK)
+				break;
+		mg_sidedigest_free(dg);
+		if (r != MG_OK)
 			return r;
 	}
 	return MG_OK;
@@ -2147,6 +2212,8 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		free(s.sides[i].buf);
 	}
 	free(s.sides);
+	mg_strset_free(s.sidekeys[0]);
+	mg_strset_free(s.sidekeys[1]);
 	for (i = 0; i < s.nem; i++)
 		free(s.em[i].dir);
 	free(s.em);

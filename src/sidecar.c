@@ -21,7 +21,9 @@
  * licence the model does not declare itself indeterminate
  * (a->lic_indeterminate) instead of absent; other keys repeated with
  * different values are not used.  Each directory's sidecars are read once
- * per worker, not once per model.
+ * per worker while the walk is inside it (an archive's, once per archive),
+ * not once per model: what they give a model is worked out once (struct
+ * mg_sidedigest) and applied to each.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -410,75 +412,47 @@ set_if_unset(char **field, const char *s, size_t n)
 	return mg_artifact_set(field, s, n);
 }
 
-static int
-add_str(cJSON *o, const char *k, const char *s, size_t n)
-{
-	cJSON *v = mg_json_str(s, n);
-
-	if (v == NULL)
-		return MG_ERR_NOMEM;
-	cJSON_AddItemToObject(o, k, v);
-	return MG_OK;
-}
+/*
+ * What one directory's sidecars give a model, worked out once: the
+ * findings, why the licence is indeterminate, and each value with the
+ * model's own precedence left to apply time (a model that declares a
+ * field keeps it).  Far smaller than the parsed JSON it comes from.
+ */
+struct mg_sidedigest {
+	struct mg_artifact probs;	/* SIDECAR-JSON findings */
+	/* Why a licence the model lacks is indeterminate, or "". */
+	char		 lic_why[sizeof(((struct mg_artifact *)0)->
+			     lic_indeterminate)];
+	int		 any;		/* a sidecar was parsed: all below */
+	char		*arch, *dtype, *license, *base;	/* or NULL */
+	size_t		 archn, dtypen, licn, basen;
+	char		 tf[256];	/* the training framework */
+	cJSON		*meta;		/* "sidecar_config", or NULL: empty */
+	size_t		 bytes;		/* about what it holds */
+};
 
 void
-mg_sidecars_init(struct mg_sidecars *c)
+mg_sidedigest_free(struct mg_sidedigest *d)
 {
-	memset(c, 0, sizeof(*c));
-	mg_artifact_init(&c->probs);
-}
-
-void
-mg_sidecars_free(struct mg_sidecars *c)
-{
-	if (c == NULL)
+	if (d == NULL)
 		return;
-	free(c->dir);
-	free(c->root);
-	cJSON_Delete(c->cfg);
-	cJSON_Delete(c->tok);
-	mg_artifact_free(&c->probs);
-	mg_sidecars_init(c);
+	mg_artifact_free(&d->probs);
+	free(d->arch);
+	free(d->dtype);
+	free(d->license);
+	free(d->base);
+	cJSON_Delete(d->meta);
+	free(d);
 }
 
-static int
-same(const char *x, const char *y)
+static struct mg_sidedigest *
+digest_new(void)
 {
-	return x == NULL ? y == NULL : y != NULL && strcmp(x, y) == 0;
-}
+	struct mg_sidedigest *d = calloc(1, sizeof(*d));
 
-/* Make c hold dir's sidecars (as seen under root). */
-static int
-cache_load(struct mg_sidecars *c, const char *dir, const char *root)
-{
-	static const char *const names[2] = {
-		"config.json", "tokenizer_config.json"
-	};
-	cJSON **slot[2];
-	size_t i;
-	int r;
-
-	if (c->dir != NULL && strcmp(c->dir, dir) == 0 && same(c->root, root))
-		return MG_OK;
-	mg_sidecars_free(c);
-	if ((c->dir = strdup(dir)) == NULL ||
-	    (root != NULL && (c->root = strdup(root)) == NULL)) {
-		mg_sidecars_free(c);
-		return MG_ERR_NOMEM;
-	}
-	slot[0] = &c->cfg;
-	slot[1] = &c->tok;
-	for (i = 0; i < 2; i++) {
-		if ((r = load(dir, names[i], root, &c->probs, slot[i])) < 0) {
-			mg_sidecars_free(c);
-			return r;
-		}
-		if (r == 1)
-			snprintf(c->unread + strlen(c->unread),
-			    sizeof(c->unread) - strlen(c->unread), "%s%s",
-			    c->unread[0] != '\0' ? " and " : "", names[i]);
-	}
-	return MG_OK;
+	if (d != NULL)
+		mg_artifact_init(&d->probs);
+	return d;
 }
 
 /* The base model keys l-bom reads, in its order. */
@@ -487,88 +461,63 @@ static const char *const base_keys[] = {
 	"base_model_repo_id", "_name_or_path", "source_model", NULL
 };
 
-static int apply_loaded(const struct mg_sidecars *c, struct mg_artifact *a);
-
-int
-mg_sidecar_apply(struct mg_sidecars *c, const char *dir, const char *root,
-    struct mg_artifact *a)
+static int
+keep(char **field, size_t *fn, const char *s, size_t n, size_t *bytes)
 {
-	if (cache_load(c, dir, root) != MG_OK)
-		return MG_ERR_NOMEM;
-	return apply_loaded(c, a);
-}
-
-int
-mg_sidecar_apply_mem(const struct mg_sidebuf sb[2], struct mg_artifact *a)
-{
-	static const char *const names[2] = {
-		"config.json", "tokenizer_config.json"
-	};
-	struct mg_sidecars c;
-	cJSON **slot[2];
-	size_t i;
-	int r = MG_OK;
-
-	mg_sidecars_init(&c);
-	slot[0] = &c.cfg;
-	slot[1] = &c.tok;
-	for (i = 0; i < 2 && r == MG_OK; i++) {
-		int got = 0;
-
-		if (sb[i].state == MG_SIDEBUF_ABSENT)
-			continue;
-		if (sb[i].state == MG_SIDEBUF_UNREAD)
-			mg_artifact_add(&c.probs, MG_R_SIDECAR_JSON,
-			    MG_FINDING_NO_OFFSET, names[i], "sidecar %s: %s",
-			    names[i], sb[i].why != NULL ? sb[i].why :
-			    "could not be read");
-		else if ((got = parse_json(sb[i].p, sb[i].n, names[i],
-		    &c.probs, slot[i])) < 0)
-			r = got;
-		if (r == MG_OK && (sb[i].state == MG_SIDEBUF_UNREAD || got == 1))
-			snprintf(c.unread + strlen(c.unread),
-			    sizeof(c.unread) - strlen(c.unread), "%s%s",
-			    c.unread[0] != '\0' ? " and " : "", names[i]);
-	}
-	if (r == MG_OK)
-		r = apply_loaded(&c, a);
-	mg_sidecars_free(&c);
-	return r;
+	*fn = n;
+	*bytes += n + 1;
+	return mg_artifact_set(field, s, n);
 }
 
 static int
-apply_loaded(const struct mg_sidecars *c, struct mg_artifact *a)
+add_str(cJSON *o, const char *k, const char *s, size_t n, size_t *bytes)
 {
-	const cJSON *cfg, *tok;
+	cJSON *v = mg_json_str(s, n);
+
+	if (v == NULL)
+		return MG_ERR_NOMEM;
+	*bytes += n + 64;
+	cJSON_AddItemToObject(o, k, v);
+	return MG_OK;
+}
+
+/*
+ * Fill d (its findings already in d->probs) from the parsed sidecars;
+ * unread names those that exist but could not be used.
+ */
+static int
+digest_build(const cJSON *cfg, const cJSON *tok, const char *unread,
+    struct mg_sidedigest *d)
+{
 	cJSON *meta = NULL, *archs = NULL;
 	const char *s, *arch0 = NULL, *mtype = NULL;
 	size_t n = 0, arch0n = 0, mtypen = 0, i;
 	int r = MG_ERR_NOMEM, lic_amb, amb;
 
-	for (i = 0; i < c->probs.nfindings; i++) {
-		const struct mg_finding *f = &c->probs.findings[i];
+	d->bytes = sizeof(*d);
+	for (i = 0; i < d->probs.nfindings; i++) {
+		const struct mg_finding *f = &d->probs.findings[i];
 
-		if (mg_artifact_addx(a, f->rule, f->offset, f->length, f->key,
-		    f->evidence, "%s", f->message) != MG_OK)
-			return MG_ERR_NOMEM;
+		d->bytes += sizeof(*f) + 3 + strlen(f->message) +
+		    (f->key != NULL ? strlen(f->key) : 0) +
+		    (f->evidence != NULL ? strlen(f->evidence) : 0);
 	}
-	cfg = c->cfg;
-	tok = c->tok;
 	/*
 	 * Fail closed: a sidecar that exists but could not be read, or that
 	 * names its licence twice, may hold the licence the model lacks.
 	 */
 	lic_amb = ambiguous(cfg, "license") || ambiguous(tok, "license");
-	if (a->license == NULL && c->unread[0] != '\0')
-		snprintf(a->lic_indeterminate, sizeof(a->lic_indeterminate),
-		    "%s could not be read", c->unread);
-	else if (a->license == NULL && lic_amb)
-		snprintf(a->lic_indeterminate, sizeof(a->lic_indeterminate),
+	if (unread[0] != '\0')
+		snprintf(d->lic_why, sizeof(d->lic_why), "%s could not be read",
+		    unread);
+	else if (lic_amb)
+		snprintf(d->lic_why, sizeof(d->lic_why),
 		    "%s gives \"license\" more than once with different values",
 		    ambiguous(cfg, "license") ? "config.json" :
 		    "tokenizer_config.json");
 	if (cfg == NULL && tok == NULL)
 		return MG_OK;
+	d->any = 1;
 	if ((meta = cJSON_CreateObject()) == NULL)
 		goto out;
 
@@ -583,6 +532,7 @@ apply_loaded(const struct mg_sidecars *c, struct mg_artifact *a)
 			arch0 = av->valuestring;
 			arch0n = strlen(arch0);
 			cJSON_AddItemToArray(archs, mg_json_strz(arch0));
+			d->bytes += arch0n + 64;
 		} else if (cJSON_IsArray(av)) {
 			for (e = av->child; e != NULL; e = e->next) {
 				if ((s = as_str(e, &n)) == NULL)
@@ -592,61 +542,57 @@ apply_loaded(const struct mg_sidecars *c, struct mg_artifact *a)
 					arch0n = n;
 				}
 				cJSON_AddItemToArray(archs, mg_json_str(s, n));
+				d->bytes += n + 64;
 			}
 		}
 	}
-	if (mtype != NULL && (r = add_str(meta, "model_type", mtype, mtypen)))
+	if (mtype != NULL && (r = add_str(meta, "model_type", mtype, mtypen,
+	    &d->bytes)))
 		goto out;
 	if (archs != NULL && cJSON_GetArraySize(archs) > 0) {
 		cJSON_AddItemToObject(meta, "architectures", archs);
 		archs = NULL;
 	}
-	if ((r = set_if_unset(&a->architecture, mtype ? mtype : arch0,
-	    mtype ? mtypen : arch0n)) != MG_OK)
+	if ((mtype != NULL || arch0 != NULL) && (r = keep(&d->arch, &d->archn,
+	    mtype ? mtype : arch0, mtype ? mtypen : arch0n, &d->bytes)) !=
+	    MG_OK)
 		goto out;
 
 	if (!ambiguous(cfg, "torch_dtype") && !ambiguous(tok, "torch_dtype") &&
 	    (s = either(cfg, tok, "torch_dtype", &n)) != NULL) {
-		if ((r = add_str(meta, "torch_dtype", s, n)) != MG_OK ||
-		    (r = set_if_unset(&a->dtype, s, n)) != MG_OK)
+		if ((r = add_str(meta, "torch_dtype", s, n, &d->bytes)) !=
+		    MG_OK || (r = keep(&d->dtype, &d->dtypen, s, n,
+		    &d->bytes)) != MG_OK)
 			goto out;
 	}
 	if (!lic_amb && (s = either(cfg, tok, "license", &n)) != NULL &&
-	    (r = set_if_unset(&a->license, s, n)) != MG_OK)
+	    (r = keep(&d->license, &d->licn, s, n, &d->bytes)) != MG_OK)
 		goto out;
 	for (i = 0, amb = 0; base_keys[i] != NULL; i++)
 		amb |= ambiguous(cfg, base_keys[i]) || ambiguous(tok, base_keys[i]);
-	for (i = 0; !amb && a->base_model == NULL && base_keys[i] != NULL; i++)
+	for (i = 0; !amb && d->base == NULL && base_keys[i] != NULL; i++)
 		if ((s = first_str(get(cfg, base_keys[i]), &n, 0)) != NULL ||
 		    (s = first_str(get(tok, base_keys[i]), &n, 0)) != NULL)
-			if ((r = mg_artifact_set(&a->base_model, s, n)) != MG_OK)
+			if ((r = keep(&d->base, &d->basen, s, n, &d->bytes)) !=
+			    MG_OK)
 				goto out;
 	if (!ambiguous(cfg, "transformers_version") &&
 	    !ambiguous(tok, "transformers_version") &&
 	    (s = either(cfg, tok, "transformers_version", &n)) != NULL) {
-		char tf[256];
-
-		if ((r = add_str(meta, "transformers_version", s, n)) != MG_OK)
+		if ((r = add_str(meta, "transformers_version", s, n,
+		    &d->bytes)) != MG_OK)
 			goto out;
-		snprintf(tf, sizeof(tf), "transformers %.*s",
+		snprintf(d->tf, sizeof(d->tf), "transformers %.*s",
 		    (int)(n < 200 ? n : 200), s);
-		r = mg_artifact_setz(&a->training_framework, tf);
 	} else
-		r = mg_artifact_setz(&a->training_framework, "transformers");
-	if (r != MG_OK)
-		goto out;
+		snprintf(d->tf, sizeof(d->tf), "transformers");
 	if (!ambiguous(tok, "tokenizer_class") &&
 	    (s = as_str(get(tok, "tokenizer_class"), &n)) != NULL &&
-	    (r = add_str(meta, "tokenizer_class", s, n)) != MG_OK)
+	    (r = add_str(meta, "tokenizer_class", s, n, &d->bytes)) != MG_OK)
 		goto out;
 
 	if (cJSON_GetArraySize(meta) > 0) {
-		if (a->metadata == NULL &&
-		    (a->metadata = cJSON_CreateObject()) == NULL) {
-			r = MG_ERR_NOMEM;
-			goto out;
-		}
-		cJSON_AddItemToObject(a->metadata, "sidecar_config", meta);
+		d->meta = meta;
 		meta = NULL;	/* transferred */
 	}
 	r = MG_OK;
@@ -654,4 +600,270 @@ out:
 	cJSON_Delete(archs);
 	cJSON_Delete(meta);
 	return r;
+}
+
+int
+mg_sidedigest_apply(const struct mg_sidedigest *d, struct mg_artifact *a)
+{
+	cJSON *meta;
+	size_t i;
+	int r;
+
+	for (i = 0; i < d->probs.nfindings; i++) {
+		const struct mg_finding *f = &d->probs.findings[i];
+
+		if (mg_artifact_addx(a, f->rule, f->offset, f->length, f->key,
+		    f->evidence, "%s", f->message) != MG_OK)
+			return MG_ERR_NOMEM;
+	}
+	if (a->license == NULL && d->lic_why[0] != '\0')
+		snprintf(a->lic_indeterminate, sizeof(a->lic_indeterminate),
+		    "%s", d->lic_why);
+	if (!d->any)
+		return MG_OK;
+	if ((r = set_if_unset(&a->architecture, d->arch, d->archn)) !=
+	    MG_OK ||
+	    (r = set_if_unset(&a->dtype, d->dtype, d->dtypen)) != MG_OK ||
+	    (r = set_if_unset(&a->license, d->license, d->licn)) != MG_OK ||
+	    (r = set_if_unset(&a->base_model, d->base, d->basen)) != MG_OK ||
+	    (r = mg_artifact_setz(&a->training_framework, d->tf)) != MG_OK)
+		return r;
+	if (d->meta == NULL)
+		return MG_OK;
+	if ((meta = cJSON_Duplicate(d->meta, 1)) == NULL)
+		return MG_ERR_NOMEM;
+	if (a->metadata == NULL &&
+	    (a->metadata = cJSON_CreateObject()) == NULL) {
+		cJSON_Delete(meta);
+		return MG_ERR_NOMEM;
+	}
+	cJSON_AddItemToObject(a->metadata, "sidecar_config", meta);
+	return MG_OK;
+}
+
+static const char *const side_names[2] = {
+	"config.json", "tokenizer_config.json"
+};
+
+/* Add name to the list of sidecars that exist but could not be used. */
+static void
+note_unread(char *unread, size_t cap, const char *name)
+{
+	size_t k = strlen(unread);
+
+	snprintf(unread + k, cap - k, "%s%s", k > 0 ? " and " : "", name);
+}
+
+/* The digest of directory dir's sidecars (as seen under root). */
+static int
+digest_dir(const char *dir, const char *root, struct mg_sidedigest **out)
+{
+	struct mg_sidedigest *d;
+	cJSON *j[2] = { NULL, NULL };
+	char unread[64] = "";
+	size_t i;
+	int r = MG_OK;
+
+	*out = NULL;
+	if ((d = digest_new()) == NULL)
+		return MG_ERR_NOMEM;
+	for (i = 0; i < 2 && r == MG_OK; i++) {
+		int got = load(dir, side_names[i], root, &d->probs, &j[i]);
+
+		if (got < 0)
+			r = got;
+		else if (got == 1)
+			note_unread(unread, sizeof(unread), side_names[i]);
+	}
+	if (r == MG_OK)
+		r = digest_build(j[0], j[1], unread, d);
+	cJSON_Delete(j[0]);
+	cJSON_Delete(j[1]);
+	if (r != MG_OK) {
+		mg_sidedigest_free(d);
+		return r;
+	}
+	*out = d;
+	return MG_OK;
+}
+
+int
+mg_sidedigest_mem(const struct mg_sidebuf sb[2], struct mg_sidedigest **out)
+{
+	struct mg_sidedigest *d;
+	cJSON *j[2] = { NULL, NULL };
+	char unread[64] = "";
+	size_t i;
+	int r = MG_OK;
+
+	*out = NULL;
+	if ((d = digest_new()) == NULL)
+		return MG_ERR_NOMEM;
+	for (i = 0; i < 2 && r == MG_OK; i++) {
+		int got = 0;
+
+		if (sb[i].state == MG_SIDEBUF_ABSENT)
+			continue;
+		if (sb[i].state == MG_SIDEBUF_UNREAD)
+			mg_artifact_add(&d->probs, MG_R_SIDECAR_JSON,
+			    MG_FINDING_NO_OFFSET, side_names[i],
+			    "sidecar %s: %s", side_names[i], sb[i].why != NULL ?
+			    sb[i].why : "could not be read");
+		else if ((got = parse_json(sb[i].p, sb[i].n, side_names[i],
+		    &d->probs, &j[i])) < 0)
+			r = got;
+		if (r == MG_OK && (sb[i].state == MG_SIDEBUF_UNREAD || got == 1))
+			note_unread(unread, sizeof(unread), side_names[i]);
+	}
+	if (r == MG_OK)
+		r = digest_build(j[0], j[1], unread, d);
+	cJSON_Delete(j[0]);
+	cJSON_Delete(j[1]);
+	if (r != MG_OK) {
+		mg_sidedigest_free(d);
+		return r;
+	}
+	*out = d;
+	return MG_OK;
+}
+
+int
+mg_sidecar_apply_mem(const struct mg_sidebuf sb[2], struct mg_artifact *a)
+{
+	struct mg_sidedigest *d;
+	int r;
+
+	if ((r = mg_sidedigest_mem(sb, &d)) != MG_OK)
+		return r;
+	r = mg_sidedigest_apply(d, a);
+	mg_sidedigest_free(d);
+	return r;
+}
+
+/* ---- the per-worker cache of directories ------------------------------ */
+
+/*
+ * The walk hands a directory's files over in sorted order with its
+ * subdirectories' files in between, so a directory is met again after
+ * each subdirectory.  The cache therefore holds the chain of directories
+ * the walk is inside, innermost on top: a directory is dropped once the
+ * walk reaches one outside it, and never for a visit below it.  Bounded
+ * all the same: past MG_SIDECAR_DIRS directories or MG_SIDECAR_KEPT bytes
+ * of digests, the outermost go first.
+ */
+#define MG_SIDECAR_DIRS		32u
+#define MG_SIDECAR_KEPT		(64u << 20)
+
+struct mg_sidedir {
+	struct mg_sidedir	*up;	/* the next one out, or NULL */
+	char			*dir;
+	char			*root;	/* or NULL */
+	struct mg_sidedigest	*d;
+	size_t			 bytes;
+};
+
+void
+mg_sidecars_init(struct mg_sidecars *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+static void
+sidedir_free(struct mg_sidedir *e)
+{
+	free(e->dir);
+	free(e->root);
+	mg_sidedigest_free(e->d);
+	free(e);
+}
+
+static void
+pop(struct mg_sidecars *c)
+{
+	struct mg_sidedir *e = c->top;
+
+	c->top = e->up;
+	c->n--;
+	c->bytes -= e->bytes;
+	sidedir_free(e);
+}
+
+void
+mg_sidecars_free(struct mg_sidecars *c)
+{
+	if (c == NULL)
+		return;
+	while (c->top != NULL)
+		pop(c);
+	mg_sidecars_init(c);
+}
+
+static int
+same(const char *x, const char *y)
+{
+	return x == NULL ? y == NULL : y != NULL && strcmp(x, y) == 0;
+}
+
+/* 1 when dir is e's directory or one below it (under the same root). */
+static int
+within(const struct mg_sidedir *e, const char *dir, const char *root)
+{
+	size_t n = strlen(e->dir);
+
+	return same(e->root, root) && strncmp(e->dir, dir, n) == 0 &&
+	    (dir[n] == '\0' || dir[n] == '/' || (n > 0 && e->dir[n - 1] == '/'));
+}
+
+/* Make dir's sidecars (as seen under root) the top of c. */
+static int
+cache_load(struct mg_sidecars *c, const char *dir, const char *root)
+{
+	struct mg_sidedir *e, **pp;
+	int r;
+
+	/* Leave the directories the walk has left. */
+	while (c->top != NULL && !within(c->top, dir, root))
+		pop(c);
+	if (c->top != NULL && strcmp(c->top->dir, dir) == 0)
+		return MG_OK;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return MG_ERR_NOMEM;
+	if ((e->dir = strdup(dir)) == NULL ||
+	    (root != NULL && (e->root = strdup(root)) == NULL)) {
+		sidedir_free(e);
+		return MG_ERR_NOMEM;
+	}
+	if ((r = digest_dir(dir, root, &e->d)) != MG_OK) {
+		sidedir_free(e);
+		return r;
+	}
+	e->bytes = sizeof(*e) + e->d->bytes + strlen(dir) +
+	    (root != NULL ? strlen(root) : 0);
+	e->up = c->top;
+	c->top = e;
+	c->n++;
+	c->bytes += e->bytes;
+	/* Over a bound: drop the outermost, never the one just read. */
+	while (c->n > 1 &&
+	    (c->n > MG_SIDECAR_DIRS || c->bytes > MG_SIDECAR_KEPT)) {
+		for (pp = &c->top; (*pp)->up != NULL; pp = &(*pp)->up)
+			;
+		e = *pp;
+		*pp = NULL;
+		c->n--;
+		c->bytes -= e->bytes;
+		sidedir_free(e);
+	}
+	return MG_OK;
+}
+
+int
+mg_sidecar_apply(struct mg_sidecars *c, const char *dir, const char *root,
+    struct mg_artifact *a)
+{
+	int r;
+
+	if ((r = cache_load(c, dir, root)) != MG_OK)
+		return r;
+	return mg_sidedigest_apply(c->top->d, a);
 }

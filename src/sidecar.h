@@ -13,16 +13,21 @@
 #include "artifact.h"
 
 /*
- * The sidecars of one directory, parsed once and reused for every model
- * in it (a worker keeps one; models of a directory arrive together).
+ * What one directory's sidecars give a model: parsed once, then applied
+ * to each model of the directory (mg_sidedigest_apply).
  */
+struct mg_sidedigest;
+
+/*
+ * A worker's sidecars: those of the directories the walk is inside, each
+ * parsed once and reused for every model in it however the walk
+ * interleaves subdirectories (bounded in count and bytes; see sidecar.c).
+ */
+struct mg_sidedir;
 struct mg_sidecars {
-	char			*dir;		/* NULL: nothing loaded yet */
-	char			*root;		/* root it was read under, or NULL */
-	cJSON			*cfg, *tok;	/* parsed objects, or NULL */
-	char			 unread[64];	/* sidecars that exist but could
-						   not be used, or "" */
-	struct mg_artifact	 probs;		/* their SIDECAR-JSON findings */
+	struct mg_sidedir	*top;	/* the innermost, or NULL */
+	size_t			 n;	/* directories held */
+	size_t			 bytes;	/* about what they hold */
 };
 
 void	mg_sidecars_init(struct mg_sidecars *c);
@@ -30,9 +35,9 @@ void	mg_sidecars_free(struct mg_sidecars *c);	/* accepts NULL */
 
 /*
  * Merge the sidecars in directory `dir` (the model's display directory)
- * into a, reading them only when c holds another directory's.  A sidecar
- * that is a symlink is followed only when root (the scan root's real
- * path, or NULL) holds its target.  Unreadable, malformed or over-cap
+ * into a, reading them only when c does not hold that directory's.  A
+ * sidecar that is a symlink is followed only when root (the scan root's
+ * real path, or NULL) holds its target.  Unreadable, malformed or over-cap
  * sidecars and repeated keys become SIDECAR-JSON findings on every model
  * of the directory; when a declares no licence, a sidecar that exists but
  * could not be used, or that repeats "license" with different values, sets
@@ -62,5 +67,17 @@ struct mg_sidebuf {
  */
 int	mg_sidecar_apply_mem(const struct mg_sidebuf sb[2],
 	    struct mg_artifact *a);
+
+/*
+ * The same in two steps, for many models beside the same sidecars: parse
+ * them once into *out (freed with mg_sidedigest_free), then apply that to
+ * each model; a model gets what mg_sidecar_apply_mem would give it,
+ * findings included.  Both return MG_OK or MG_ERR_NOMEM.
+ */
+int	mg_sidedigest_mem(const struct mg_sidebuf sb[2],
+	    struct mg_sidedigest **out);
+int	mg_sidedigest_apply(const struct mg_sidedigest *d,
+	    struct mg_artifact *a);
+void	mg_sidedigest_free(struct mg_sidedigest *d);	/* accepts NULL */
 
 #endif /* MG_SIDECAR_H */

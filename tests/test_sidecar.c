@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <check.h>
@@ -444,6 +445,200 @@ START_TEST(sidecar_model_license_wins)
 }
 END_TEST
 
+/* A sidecar of bytes bytes that names model_type mt and licence mit. */
+static char *
+big_config(const char *mt, size_t bytes, size_t *n)
+{
+	char *buf = malloc(bytes + 128);
+	size_t k;
+
+	ck_assert(buf != NULL);
+	k = (size_t)snprintf(buf, 128, "{\"model_type\":\"%s\",\"license\":"
+	    "\"mit\",\"pad\":\"", mt);
+	memset(buf + k, 'a', bytes);
+	k += bytes;
+	k += (size_t)snprintf(buf + k, 8, "\"}");
+	*n = k;
+	return buf;
+}
+
+/* bom entries whose model_path holds has and whose field is want. */
+static size_t
+bom_count(const cJSON *doc, const char *field, const char *want,
+    const char *has)
+{
+	const cJSON *e, *v;
+	size_t n = 0;
+
+	cJSON_ArrayForEach(e, doc) {
+		if (strstr(cJSON_GetObjectItem(e, "model_path")->valuestring,
+		    has) == NULL)
+			continue;
+		v = cJSON_GetObjectItem(e, field);
+		if (cJSON_IsString(v) && strcmp(v->valuestring, want) == 0)
+			n++;
+	}
+	return n;
+}
+
+#define BIG_SIDE	(256u << 10)
+#define BIG_MODELS	40
+
+/*
+ * The walk meets a directory again after each subdirectory: a big
+ * config.json beside many models, each with a subdirectory of its own
+ * after it, still gives each model the parent's facts, and each model
+ * in a subdirectory its own.
+ */
+START_TEST(sidecar_parent_across_subdirectories)
+{
+	const char *bom[] = { "bom", "-j", "1", "models", NULL };
+	char *d = tu_tmpdir(), *buf, name[64], path[4096];
+	size_t n, i;
+	struct tres r;
+	cJSON *j;
+
+	tu_sh("mkdir -p '%s/models'", d);
+	buf = big_config("parent", BIG_SIDE, &n);
+	tu_write_bytes(d, "models/config.json", buf, n);
+	free(buf);
+	for (i = 0; i < BIG_MODELS; i++) {
+		snprintf(name, sizeof(name), "models/a%04zu.pkl", i);
+		tu_write_bytes(d, name, "\x80\x02K\x01.", 5);
+		snprintf(path, sizeof(path), "%s/models/a%04zux", d, i);
+		ck_assert_int_eq(mkdir(path, 0700), 0);
+		snprintf(name, sizeof(name), "models/a%04zux/config.json", i);
+		tu_write(d, name, "{\"model_type\":\"child\"}");
+		snprintf(name, sizeof(name), "models/a%04zux/m.pkl", i);
+		tu_write_bytes(d, name, "\x80\x02K\x01.", 5);
+	}
+	r = tu_run(d, bom);
+	ck_assert_msg(r.status == 0, "bom exit %d: %s", r.status, r.err);
+	j = cJSON_Parse(r.out);
+	ck_assert(cJSON_IsArray(j));
+	ck_assert_int_eq(cJSON_GetArraySize(j), 2 * BIG_MODELS);
+	ck_assert_uint_eq(bom_count(j, "architecture", "parent", ".pkl"),
+	    BIG_MODELS);
+	ck_assert_uint_eq(bom_count(j, "license", "mit", ".pkl"), BIG_MODELS);
+	ck_assert_uint_eq(bom_count(j, "architecture", "child", "x/m.pkl"),
+	    BIG_MODELS);
+	cJSON_Delete(j);
+	done(d, &r);
+}
+END_TEST
+
+#define ARC_DIRS	400
+
+/* Append a ustar member name holding p[0..n) to f. */
+static void
+tar_add(FILE *f, const char *name, const void *p, size_t n)
+{
+	static const char zero[512];
+	unsigned char h[512];
+	unsigned sum = 0;
+	size_t i;
+
+	memset(h, 0, sizeof(h));
+	ck_assert(strlen(name) < 100);
+	memcpy(h, name, strlen(name));
+	memcpy(h + 100, "0000644", 7);
+	memcpy(h + 108, "0000000", 7);
+	memcpy(h + 116, "0000000", 7);
+	snprintf((char *)h + 124, 12, "%011zo", n);
+	memcpy(h + 136, "00000000000", 11);
+	h[156] = '0';
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	memset(h + 148, ' ', 8);
+	for (i = 0; i < sizeof(h); i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+	ck_assert_uint_eq(fwrite(h, 1, sizeof(h), f), sizeof(h));
+	ck_assert_uint_eq(fwrite(p, 1, n, f), n);
+	if (n % 512 != 0)
+		ck_assert_uint_eq(fwrite(zero, 1, 512 - n % 512, f),
+		    512 - n % 512);
+}
+
+/*
+ * Archive members: a big config.json beside many models is parsed once
+ * for all of them, and many directories each with their own sidecars are
+ * matched by directory: each model gets its own directory's facts.  A
+ * repeated sidecar still makes its directory's unusable.
+ */
+START_TEST(sidecar_archive_members_by_directory)
+{
+	static const char zero[1024];
+	const char *bom[] = { "bom", "-j", "1", "m.tar", NULL };
+	char *d = tu_tmpdir(), *buf, name[64], text[64], path[4096];
+	size_t n, i;
+	struct tres r;
+	cJSON *j, *e;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/m.tar", d);
+	ck_assert((f = fopen(path, "wb")) != NULL);
+	buf = big_config("parent", BIG_SIDE, &n);
+	tar_add(f, "big/config.json", buf, n);
+	free(buf);
+	for (i = 0; i < BIG_MODELS; i++) {
+		snprintf(name, sizeof(name), "big/m%04zu.pkl", i);
+		tar_add(f, name, "\x80\x02K\x01.", 5);
+	}
+	for (i = 0; i < ARC_DIRS; i++) {
+		snprintf(name, sizeof(name), "e%05zu/config.json", i);
+		snprintf(text, sizeof(text), "{\"model_type\":\"e%05zu\"}", i);
+		tar_add(f, name, text, strlen(text));
+		snprintf(name, sizeof(name), "e%05zu/m.pkl", i);
+		tar_add(f, name, "\x80\x02K\x01.", 5);
+	}
+	/* The second dup/config.json comes after the model. */
+	tar_add(f, "dup/config.json", "{\"model_type\":\"one\"}", 20);
+	tar_add(f, "dup/m.pkl", "\x80\x02K\x01.", 5);
+	tar_add(f, "dup/config.json", "{\"model_type\":\"two\"}", 20);
+	ck_assert_uint_eq(fwrite(zero, 1, sizeof(zero), f), sizeof(zero));
+	ck_assert_int_eq(fclose(f), 0);
+	r = tu_run(d, bom);
+	/* 3: the archive repeats a member name. */
+	ck_assert_msg(r.status == 3 && strstr(r.err, " 1 of ") != NULL,
+	    "bom exit %d: %s", r.status, r.err);
+	j = cJSON_Parse(r.out);
+	ck_assert(cJSON_IsArray(j));
+	/* The models and the archive itself. */
+	ck_assert_int_eq(cJSON_GetArraySize(j), BIG_MODELS + ARC_DIRS + 2);
+	ck_assert_uint_eq(bom_count(j, "architecture", "parent", "!big/"),
+	    BIG_MODELS);
+	ck_assert_uint_eq(bom_count(j, "license", "mit", "!big/"),
+	    BIG_MODELS);
+	n = 0;
+	cJSON_ArrayForEach(e, j) {
+		const char *p = cJSON_GetObjectItem(e, "model_path")->
+		    valuestring, *at = strstr(p, "!e");
+		const cJSON *a = cJSON_GetObjectItem(e, "architecture");
+
+		if (strstr(p, "!dup/") != NULL) {
+			char *txt = cJSON_PrintUnformatted(e);
+
+			ck_assert_msg(cJSON_IsNull(a), "dup/m.pkl got a sidecar");
+			ck_assert_msg(strstr(txt, "config.json: appears more "
+			    "than once in the archive") != NULL,
+			    "dup/m.pkl lacks the repeat finding: %s", txt);
+			free(txt);
+			continue;
+		}
+		if (at == NULL)
+			continue;
+		ck_assert(cJSON_IsString(a));
+		ck_assert_msg(strncmp(a->valuestring, at + 1, 6) == 0,
+		    "%s: architecture %s", p, a->valuestring);
+		n++;
+	}
+	ck_assert_uint_eq(n, ARC_DIRS);
+	cJSON_Delete(j);
+	done(d, &r);
+}
+END_TEST
+
 Suite *
 sidecar_suite(void)
 {
@@ -464,6 +659,8 @@ sidecar_suite(void)
 	tcase_add_test(tc, sidecar_beside_linked_model);
 	tcase_add_test(tc, sidecar_hf_cache_allowlist_passes);
 	tcase_add_test(tc, sidecar_model_license_wins);
+	tcase_add_test(tc, sidecar_parent_across_subdirectories);
+	tcase_add_test(tc, sidecar_archive_members_by_directory);
 	suite_add_tcase(s, tc);
 	return s;
 }
