@@ -69,6 +69,7 @@ mg_artifact_free(struct mg_artifact *a)
 	free(a->imports);
 	free(a->storages);
 	free(a->ttypes);
+	mg_strmap_free(a->ttype_ix);
 	free(a->tokenizer_model);
 	for (i = 0; i < a->ntensors; i++)
 		free(a->tensors[i].name);
@@ -284,39 +285,95 @@ mg_artifact_addx(struct mg_artifact *a, enum mg_rule_id rule,
 	return r;
 }
 
+/*
+ * Types looked up by a scan of the array; past that many an index maps
+ * each stored name to its first entry (a file has a handful of types,
+ * a crafted one may have a million).
+ */
+#define TTYPE_SCAN	8u
+
+/*
+ * The entry a name counts under: the first whose stored name equals it.
+ * Stored names are truncated to fit, so a longer name matches none (and
+ * starts an entry of its own, truncated in turn).
+ */
+static int
+ttype_find(const struct mg_artifact *a, const char *name, size_t *at)
+{
+	size_t n = strlen(name), i;
+
+	if (n >= sizeof(a->ttypes->name))
+		return 0;
+	if (a->ttype_ix != NULL)
+		return mg_strmap_get(a->ttype_ix, name, n, at);
+	for (i = 0; i < a->nttypes; i++)
+		if (strcmp(a->ttypes[i].name, name) == 0) {
+			*at = i;
+			return 1;
+		}
+	return 0;
+}
+
+/* Index entry i under its stored name unless an earlier entry has it. */
+static int
+ttype_index(struct mg_artifact *a, size_t i)
+{
+	size_t v = i;
+
+	return mg_strmap_put(a->ttype_ix, a->ttypes[i].name,
+	    strlen(a->ttypes[i].name), &v) < 0 ? MG_ERR_NOMEM : MG_OK;
+}
+
 int
 mg_artifact_add_ttype(struct mg_artifact *a, const char *name, uint64_t n,
     uint64_t params, unsigned bpw_milli, int quantized)
 {
-	struct mg_ttype *t = NULL;
+	struct mg_ttype *t;
 	size_t i;
 
-	for (i = 0; i < a->nttypes; i++)
-		if (strcmp(a->ttypes[i].name, name) == 0) {
-			t = &a->ttypes[i];
-			break;
-		}
-	if (t == NULL) {
-		struct mg_ttype *nt;
+	if (!ttype_find(a, name, &i)) {
+		if (a->nttypes == a->ttypes_cap) {
+			size_t ncap = a->ttypes_cap ? a->ttypes_cap * 2 : 1;
+			struct mg_ttype *nt;
 
-		if (a->nttypes >= SIZE_MAX / sizeof(*nt) - 1)
-			return MG_ERR_NOMEM;
-		nt = realloc(a->ttypes, (a->nttypes + 1) * sizeof(*nt));
-		if (nt == NULL)
-			return MG_ERR_NOMEM;
-		a->ttypes = nt;
-		t = &nt[a->nttypes++];
+			if (ncap > SIZE_MAX / sizeof(*nt))
+				return MG_ERR_NOMEM;
+			if ((nt = realloc(a->ttypes, ncap * sizeof(*nt))) ==
+			    NULL)
+				return MG_ERR_NOMEM;
+			a->ttypes = nt;
+			a->ttypes_cap = ncap;
+		}
+		i = a->nttypes;
+		t = &a->ttypes[i];
 		memset(t, 0, sizeof(*t));
 		snprintf(t->name, sizeof(t->name), "%s", name);
 		t->bpw_milli = bpw_milli;
 		t->quantized = quantized;
+		/* Indexed before it counts: on failure nothing changed. */
+		if (a->ttype_ix == NULL && i + 1 >= TTYPE_SCAN) {
+			size_t k;
+
+			if ((a->ttype_ix = mg_strmap_new()) == NULL)
+				return MG_ERR_NOMEM;
+			for (k = 0; k < i; k++)
+				if (ttype_index(a, k) != MG_OK) {
+					mg_strmap_free(a->ttype_ix);
+					a->ttype_ix = NULL;
+					return MG_ERR_NOMEM;
+				}
+		}
+		if (a->ttype_ix != NULL && ttype_index(a, i) != MG_OK)
+			return MG_ERR_NOMEM;
+		a->nttypes++;
 	}
+	t = &a->ttypes[i];
 	t->count = t->count + n < t->count ? UINT64_MAX : t->count + n;
 	t->params = t->params + params < t->params ? UINT64_MAX :
 	    t->params + params;
 	if (a->ttype_major < 0 ||
 	    t->params > a->ttypes[a->ttype_major].params)
-		a->ttype_major = (int)(t - a->ttypes);
+		a->ttype_major = (int)i;
 	return MG_OK;
 }
 

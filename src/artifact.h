@@ -184,6 +184,12 @@ struct mg_artifact {
 	struct mg_ttype	*ttypes;
 	size_t		 nttypes;
 	int		 ttype_major;
+	/*
+	 * Room in ttypes, and the types by name once there are a few
+	 * (artifact.c); both are mg_artifact_add_ttype's alone.
+	 */
+	size_t		 ttypes_cap;
+	struct mg_strmap *ttype_ix;
 
 	/* Parser facts that sidecars may fill when the model lacks them. */
 	char		*sidecar_license;	/* owned */

@@ -133,11 +133,20 @@ torch_role(const char *first, size_t flen, const char *name, size_t nlen)
 	return 0;
 }
 
+/* A member under the root, by the rest of its name (tz.byname). */
+struct named {
+	const char	*rest;
+	size_t		 n;
+	size_t		 at;		/* its index in the members */
+};
+
 struct tz {
 	const struct mg_members *ms;
 	struct mg_artifact *a;
 	const char	*root;
 	size_t		 rl;
+	struct named	*byname;	/* sorted by rest, then at */
+	size_t		 nnamed;
 	unsigned char	*used;		/* storage members a pickle declares */
 	int		 bad;
 	int		 ts;
@@ -145,19 +154,71 @@ struct tz {
 	uint64_t	 storages, bytes;
 };
 
-static const struct mg_member *
-find(const struct tz *t, const char *rest, size_t *at)
+static int
+bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	return c != 0 ? c : an < bn ? -1 : an > bn;
+}
+
+static int
+named_cmp(const void *x, const void *y)
+{
+	const struct named *a = x, *b = y;
+	int c = bytes_cmp(a->rest, a->n, b->rest, b->n);
+
+	return c != 0 ? c : a->at < b->at ? -1 : a->at > b->at;
+}
+
+/*
+ * Index the members under the root by the rest of their names, once:
+ * the pickles name a member per storage, up to a million of them.
+ */
+static int
+index_members(struct tz *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->ms->n; i++)
-		if (is(t->ms->v[i].name, t->ms->v[i].nlen, t->root, t->rl,
-		    rest)) {
-			if (at != NULL)
-				*at = i;
-			return &t->ms->v[i];
-		}
-	return NULL;
+	if ((t->byname = malloc((t->ms->n ? t->ms->n : 1) *
+	    sizeof(*t->byname))) == NULL)
+		return MG_ERR_NOMEM;
+	for (i = 0; i < t->ms->n; i++) {
+		const struct mg_member *m = &t->ms->v[i];
+
+		if (m->nlen < t->rl || memcmp(m->name, t->root, t->rl) != 0)
+			continue;
+		t->byname[t->nnamed].rest = m->name + t->rl;
+		t->byname[t->nnamed].n = m->nlen - t->rl;
+		t->byname[t->nnamed].at = i;
+		t->nnamed++;
+	}
+	qsort(t->byname, t->nnamed, sizeof(*t->byname), named_cmp);
+	return MG_OK;
+}
+
+/* The first member named <root><rest>, or NULL. */
+static const struct mg_member *
+find(const struct tz *t, const char *rest, size_t *at)
+{
+	size_t lo = 0, hi = t->nnamed, n = strlen(rest);
+
+	/* The first entry not below rest: of equal names, the first member. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (bytes_cmp(t->byname[mid].rest, t->byname[mid].n, rest,
+		    n) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == t->nnamed || bytes_cmp(t->byname[lo].rest,
+	    t->byname[lo].n, rest, n) != 0)
+		return NULL;
+	if (at != NULL)
+		*at = t->byname[lo].at;
+	return &t->ms->v[t->byname[lo].at];
 }
 
 static int
@@ -374,6 +435,10 @@ torch_check(const struct mg_members *ms, struct mg_artifact *a)
 	}
 	if ((t.used = calloc(ms->n, 1)) == NULL)
 		return MG_ERR_NOMEM;
+	if (index_members(&t) != MG_OK) {
+		free(t.used);
+		return MG_ERR_NOMEM;
+	}
 	/* torch.load hands an archive with constants.pkl to torch.jit.load. */
 	t.ts = find(&t, "constants.pkl", NULL) != NULL;
 	a->format = t.ts ? &mg_fmt_torchscript : &mg_fmt_pytorch;
@@ -484,6 +549,7 @@ torch_check(const struct mg_members *ms, struct mg_artifact *a)
 out:
 	cJSON_Delete(code);
 	free(t.used);
+	free(t.byname);
 	return r;
 }
 

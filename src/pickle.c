@@ -37,6 +37,7 @@
 #include "text.h"
 #include "policy.h"
 #include "rd.h"
+#include "strset.h"
 
 #define NOIMP	UINT32_MAX
 
@@ -130,6 +131,7 @@ struct pk {
 	size_t		 imp_hcap;
 	struct storage	*st;
 	size_t		 nst, stcap;
+	struct mg_strmap *st_ix;	/* key -> index of its first storage */
 	uint64_t	 tensors, params;
 	unsigned	 joblib_arrays;
 	int		 sklearn;
@@ -446,10 +448,15 @@ fnv(const char *s, uint64_t h)
 	return h;
 }
 
+/*
+ * Keyed (SipHash under a random process key): the names come from the
+ * file, and an unkeyed hash let crafted ones share a slot, which made
+ * every GLOBAL a walk over thousands of imports.
+ */
 static uint64_t
-imp_hash(const char *m, const char *n)
+imp_hash(const char *m, size_t ml, const char *n, size_t nl)
 {
-	return fnv(n, fnv(m, 14695981039346656037ull) * 31);
+	return mg_strhash_pair(m, ml, n, nl);
 }
 
 static char *
@@ -497,7 +504,8 @@ add_import(struct pk *pk, const unsigned char *mod, size_t ml,
 			goto nomem;
 		for (k = 0; k < a->nimports; k++) {
 			slot = imp_hash(a->imports[k].module,
-			    a->imports[k].name) % nc;
+			    strlen(a->imports[k].module), a->imports[k].name,
+			    strlen(a->imports[k].name)) % nc;
 			while (nh[slot] != 0)
 				slot = (slot + 1) % nc;
 			nh[slot] = (uint32_t)k + 1;
@@ -506,7 +514,7 @@ add_import(struct pk *pk, const unsigned char *mod, size_t ml,
 		pk->imp_hash = nh;
 		pk->imp_hcap = nc;
 	}
-	h = imp_hash(m, n);
+	h = imp_hash(m, ml, n, nl);
 	for (slot = h % pk->imp_hcap;; slot = (slot + 1) % pk->imp_hcap) {
 		uint32_t e = pk->imp_hash[slot];
 
@@ -892,18 +900,20 @@ storage_class(const struct pk *pk, uint32_t imp, unsigned *elsize,
 	return 0;
 }
 
+/*
+ * The first storage whose key (as a C string: a key that held a NUL
+ * stops there) is k's bytes, or NULL.  st_ix maps each such key to its
+ * first storage.
+ */
 static struct storage *
 storage_find(struct pk *pk, const struct blob *k)
 {
 	size_t i;
 
-	if (k == NULL || k->kept != k->len || k->len >= sizeof(pk->st->key))
+	if (k == NULL || k->kept != k->len || k->len >= sizeof(pk->st->key) ||
+	    pk->st_ix == NULL || memchr(k->b, '\0', k->len) != NULL)
 		return NULL;
-	for (i = 0; i < pk->nst; i++)
-		if (strlen(pk->st[i].key) == k->len &&
-		    memcmp(pk->st[i].key, k->b, k->len) == 0)
-			return &pk->st[i];
-	return NULL;
+	return mg_strmap_get(pk->st_ix, k->b, k->len, &i) ? &pk->st[i] : NULL;
 }
 
 /*
@@ -947,9 +957,22 @@ persid_storage(struct pk *pk, const struct pv *pid, struct pv *out)
 			pk->st = ns;
 			pk->stcap = nc;
 		}
-		st = &pk->st[pk->nst++];
+		st = &pk->st[pk->nst];
 		memcpy(st->key, key->b, key->len);
 		st->key[key->len] = '\0';
+		/* Indexed before it counts: on failure it is not added. */
+		{
+			size_t at = pk->nst;
+
+			if ((pk->st_ix == NULL &&
+			    (pk->st_ix = mg_strmap_new()) == NULL) ||
+			    mg_strmap_put(pk->st_ix, st->key, strlen(st->key),
+			    &at) < 0) {
+				pk->rc = MG_ERR_NOMEM;
+				return 0;
+			}
+		}
+		pk->nst++;
 		st->numel = t->items[4].i;
 		st->elsize = elsize;
 		st->dtype = dtype;
@@ -3125,5 +3148,6 @@ mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 	arena_free(&pk);
 	free(pk.imp_hash);
 	free(pk.st);
+	mg_strmap_free(pk.st_ix);
 	return r;
 }

@@ -12,6 +12,10 @@
  * most n^2 / 2^129, about 2^-89 for the 2^20 keys a GGUF file may hold.
  * A table at most half full (open addressing, linear probing) costs 32
  * bytes per expected key.
+ *
+ * mg_strmap is an mg_strset whose strings each carry a value: the arena
+ * holds the value's bytes right before each string.  mg_strhash_pair is
+ * SipHash-2-4 (64-bit output) under the same random process key.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -86,6 +90,15 @@ seed_init(void)
  * bytes, which malloc serves from its small bins) and the strings share
  * one arena, so a set costs no allocation per string.
  */
+static void
+set_init(struct mg_strset *s)
+{
+	s->cap = INLINE_SLOTS;
+	s->t = s->inl;
+	pthread_once(&seed_once, seed_init);
+	s->seed = process_seed ^ ((uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull);
+}
+
 struct mg_strset *
 mg_strset_new(void)
 {
@@ -93,10 +106,7 @@ mg_strset_new(void)
 
 	if (s == NULL)
 		return NULL;
-	s->cap = INLINE_SLOTS;
-	s->t = s->inl;
-	pthread_once(&seed_once, seed_init);
-	s->seed = process_seed ^ ((uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull);
+	set_init(s);
 	return s;
 }
 
@@ -126,14 +136,20 @@ fail:
 	return NULL;
 }
 
+static void
+set_fini(struct mg_strset *s)
+{
+	if (s->t != s->inl)
+		free(s->t);
+	free(s->arena);
+}
+
 void
 mg_strset_free(struct mg_strset *s)
 {
 	if (s == NULL)
 		return;
-	if (s->t != s->inl)
-		free(s->t);
-	free(s->arena);
+	set_fini(s);
 	free(s);
 }
 
@@ -202,8 +218,13 @@ arena_room(struct mg_strset *s, size_t n)
 	return MG_OK;
 }
 
-int
-mg_strset_add(struct mg_strset *s, const void *p, size_t n)
+/*
+ * Add p[0..n) with pre bytes of room before it in the arena (a map's
+ * value).  1: added, 0: present (*out is its slot either way), NOMEM.
+ */
+static int
+set_put(struct mg_strset *s, const void *p, size_t n, size_t pre,
+    struct slot **out)
 {
 	uint64_t h = hash_bytes(s->seed, p, n);
 	struct slot *sl;
@@ -211,18 +232,27 @@ mg_strset_add(struct mg_strset *s, const void *p, size_t n)
 	if (s->count + 1 > s->cap / 4 * 3 && grow(s) != MG_OK)
 		return MG_ERR_NOMEM;
 	sl = find(s, p, n, h);
+	*out = sl;
 	if (sl->off != 0)
 		return 0;
-	if (arena_room(s, n) != MG_OK)
+	if (n > SIZE_MAX - pre || arena_room(s, n + pre) != MG_OK)
 		return MG_ERR_NOMEM;
 	if (n)
-		memcpy(s->arena + s->alen, p, n);
-	sl->off = s->alen + 1;
-	s->alen += n;
+		memcpy(s->arena + s->alen + pre, p, n);
+	sl->off = s->alen + pre + 1;
+	s->alen += pre + n;
 	sl->n = n;
 	sl->h = h;
 	s->count++;
 	return 1;
+}
+
+int
+mg_strset_add(struct mg_strset *s, const void *p, size_t n)
+{
+	struct slot *sl;
+
+	return set_put(s, p, n, 0, &sl);
 }
 
 int
@@ -237,6 +267,74 @@ size_t
 mg_strset_count(const struct mg_strset *s)
 {
 	return s->count;
+}
+
+/* A map: the value (a size_t, unaligned) right before each string. */
+struct mg_strmap {
+	struct mg_strset set;
+};
+
+#define VAL_BYTES	sizeof(size_t)
+
+static size_t
+slot_val(const struct mg_strset *s, const struct slot *sl)
+{
+	size_t v;
+
+	memcpy(&v, s->arena + sl->off - 1 - VAL_BYTES, VAL_BYTES);
+	return v;
+}
+
+struct mg_strmap *
+mg_strmap_new(void)
+{
+	struct mg_strmap *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	set_init(&m->set);
+	return m;
+}
+
+void
+mg_strmap_free(struct mg_strmap *m)
+{
+	if (m == NULL)
+		return;
+	set_fini(&m->set);
+	free(m);
+}
+
+int
+mg_strmap_put(struct mg_strmap *m, const void *p, size_t n, size_t *val)
+{
+	struct slot *sl;
+	int r = set_put(&m->set, p, n, VAL_BYTES, &sl);
+
+	if (r == 1)
+		memcpy(m->set.arena + sl->off - 1 - VAL_BYTES, val, VAL_BYTES);
+	else if (r == 0)
+		*val = slot_val(&m->set, sl);
+	return r;
+}
+
+int
+mg_strmap_get(const struct mg_strmap *m, const void *p, size_t n,
+    size_t *val)
+{
+	const struct slot *sl = find(&m->set, p, n,
+	    hash_bytes(m->set.seed, p, n));
+
+	if (sl->off == 0)
+		return 0;
+	*val = slot_val(&m->set, sl);
+	return 1;
+}
+
+size_t
+mg_strmap_count(const struct mg_strmap *m)
+{
+	return m->set.count;
 }
 
 /* SipHash-2-4 with a 128-bit output (Aumasson and Bernstein). */
@@ -446,4 +544,72 @@ mg_keyset_has(const struct mg_keyset *k, const void *p, size_t n)
 	digest(k, p, n, d);
 	sl = kfind(k, d);
 	return sl[0] != 0 || sl[1] != 0;
+}
+
+/* The first n < 8 bytes at p as a little-endian word. */
+static uint64_t
+le_part(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+
+	while (n > 0) {
+		n--;
+		v = v << 8 | p[n];
+	}
+	return v;
+}
+
+/*
+ * SipHash-2-4 with its 64-bit output over the message: a's length as
+ * 8 little-endian bytes, a, b.  The pieces are read in place, carrying
+ * a partial word from a into b, so no copy of the pair is made.
+ */
+uint64_t
+mg_strhash_pair(const void *a, size_t an, const void *b, size_t bn)
+{
+	const unsigned char *pieces[2] = { a, b }, *p;
+	size_t lens[2] = { an, bn }, fill = 0, i, n;
+	uint64_t v0, v1, v2, v3, m, carry = 0;
+	int k;
+
+	pthread_once(&key_once, key_init);
+	v0 = 0x736f6d6570736575ull ^ process_key[0];
+	v1 = 0x646f72616e646f6dull ^ process_key[1];
+	v2 = 0x6c7967656e657261ull ^ process_key[0];
+	v3 = 0x7465646279746573ull ^ process_key[1];
+#define SIPBLOCK(w) do {						\
+	m = (w);							\
+	v3 ^= m;							\
+	SIPROUND;							\
+	SIPROUND;							\
+	v0 ^= m;							\
+} while (0)
+	/* a's length first: the pair is one message, whatever the bytes. */
+	SIPBLOCK((uint64_t)an);
+	for (k = 0; k < 2; k++) {
+		p = pieces[k];
+		n = lens[k];
+		i = 0;
+		if (fill > 0) {
+			i = 8 - fill < n ? 8 - fill : n;
+			carry |= le_part(p, i) << (8 * fill);
+			fill += i;
+			if (fill < 8)
+				continue;
+			SIPBLOCK(carry);
+			fill = 0;
+		}
+		for (; n - i >= 8; i += 8)
+			SIPBLOCK(le64(p + i));
+		carry = le_part(p + i, n - i);
+		fill = n - i;
+	}
+	SIPBLOCK(carry | (uint64_t)(8 + an + bn) << 56);
+#undef SIPBLOCK
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
 }

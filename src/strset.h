@@ -7,6 +7,7 @@
 #define MG_STRSET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct mg_strset;
 
@@ -25,6 +26,27 @@ void	mg_strset_free(struct mg_strset *s);	/* accepts NULL */
 int	mg_strset_add(struct mg_strset *s, const void *p, size_t n);
 int	mg_strset_has(const struct mg_strset *s, const void *p, size_t n);
 size_t	mg_strset_count(const struct mg_strset *s);
+
+/*
+ * A map of byte strings to size_t values (an index into the caller's
+ * array, say), with the set's seeded hash: O(1) lookups on average.
+ */
+struct mg_strmap;
+
+struct mg_strmap *mg_strmap_new(void);		/* NULL on failure */
+void	mg_strmap_free(struct mg_strmap *m);	/* accepts NULL */
+
+/*
+ * Map p[0..n) (copied) to *val unless it is mapped already.  Returns 1
+ * when added, 0 when present (then *val is set to the value it has, the
+ * first one put), MG_ERR_NOMEM on failure (the map is unchanged).
+ */
+int	mg_strmap_put(struct mg_strmap *m, const void *p, size_t n,
+	    size_t *val);
+/* 1 and *val set when p[0..n) is mapped, 0 when not. */
+int	mg_strmap_get(const struct mg_strmap *m, const void *p, size_t n,
+	    size_t *val);
+size_t	mg_strmap_count(const struct mg_strmap *m);
 
 /*
  * A set of keyed 128-bit digests of byte strings: duplicate detection over
@@ -46,5 +68,12 @@ int	mg_keyset_has(const struct mg_keyset *k, const void *p, size_t n);
 /* Bytes held now; bytes the table would hold after the next add. */
 size_t	mg_keyset_bytes(const struct mg_keyset *k);
 size_t	mg_keyset_bytes_next(const struct mg_keyset *k);
+
+/*
+ * A 64-bit hash of the pair of byte strings (a, b) under one random key
+ * per process (SipHash-2-4 of a's length, a and b): for hash tables of
+ * names from the input, whose slots no input can be crafted to share.
+ */
+uint64_t mg_strhash_pair(const void *a, size_t an, const void *b, size_t bn);
 
 #endif /* MG_STRSET_H */

@@ -23,6 +23,7 @@
 
 #include <check.h>
 #include <cjson/cJSON.h>
+#include <zlib.h>
 
 #include "artifact.h"
 #include "err.h"
@@ -32,6 +33,7 @@
 #include "rd.h"
 #include "rules.h"
 #include "scan.h"
+#include "strset.h"
 #include "suites.h"
 #include "tscode.h"
 #include "tutil.h"
@@ -745,6 +747,387 @@ START_TEST(pickle_cli_scan_and_bom)
 }
 END_TEST
 
+/* ---- tables over many names: same answers as a scan of every entry ---- */
+
+struct buf {
+	unsigned char	*p;
+	size_t		 n, cap;
+};
+
+static void
+put(struct buf *b, const void *p, size_t n)
+{
+	if (b->n + n > b->cap) {
+		b->cap = (b->n + n) * 2;
+		ck_assert_ptr_nonnull(b->p = realloc(b->p, b->cap));
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+}
+
+/* A string literal's bytes, NULs included. */
+#define put_lit(b, lit)	put((b), (lit), sizeof(lit) - 1)
+
+static void
+put_le(struct buf *b, uint64_t v, size_t n)
+{
+	unsigned char x[8];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		x[i] = (unsigned char)(v >> (8 * i));
+	put(b, x, n);
+}
+
+/* BINUNICODE of n bytes. */
+static void
+put_str(struct buf *b, const char *s, size_t n)
+{
+	put(b, "X", 1);
+	put_le(b, n, 4);
+	put(b, s, n);
+}
+
+/* BINPERSID ('storage', <memo 0>, key, 'cpu', numel); POP. */
+static void
+put_persid(struct buf *b, const char *key, size_t kn, unsigned numel)
+{
+	put(b, "(", 1);
+	put_str(b, "storage", 7);
+	put(b, "h\0", 2);
+	put_str(b, key, kn);
+	put_str(b, "cpu", 3);
+	put(b, "J", 1);
+	put_le(b, numel, 4);
+	put(b, "tQ0", 3);
+}
+
+/*
+ * Storages by persistent id: the first storage of each key counts, a key
+ * that holds a NUL is stored up to it (and never found), a key of 64
+ * bytes or more is not stored; every distinct one is kept in order.
+ */
+START_TEST(pickle_many_storages_first_seen)
+{
+	static const char long_key[] = "0123456789012345678901234567890123456789"
+	    "012345678901234567890123";	/* 64 bytes */
+	struct buf b = { 0 };
+	struct mg_artifact a;
+	char key[32];
+	unsigned i, n = 3000;
+
+	put_lit(&b, "\x80\x02" "ctorch\nFloatStorage\nq\x00" "0");
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "k%u", i);
+		put_persid(&b, key, strlen(key), i + 1);
+	}
+	put_persid(&b, "k7", 2, 99999);		/* found: k7's first */
+	put_persid(&b, "a\0b", 3, 11);		/* stored as "a" */
+	put_persid(&b, "a", 1, 22);		/* found: the one above */
+	put_persid(&b, "a\0c", 3, 33);		/* a NUL: stored again */
+	put_persid(&b, long_key, 64, 44);	/* too long: not stored */
+	put_persid(&b, "", 0, 55);
+	put_persid(&b, "", 0, 66);		/* found */
+	put(&b, "N.", 2);
+	scan_mem("storages.pkl", b.p, b.n, &a);
+	ck_assert_uint_eq(a.nstorages, n + 3);
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "k%u", i);
+		ck_assert_str_eq(a.storages[i].key, key);
+		ck_assert_uint_eq(a.storages[i].numel, i + 1);
+	}
+	ck_assert_str_eq(a.storages[n].key, "a");
+	ck_assert_uint_eq(a.storages[n].numel, 11);
+	ck_assert_str_eq(a.storages[n + 1].key, "a");
+	ck_assert_uint_eq(a.storages[n + 1].numel, 33);
+	ck_assert_str_eq(a.storages[n + 2].key, "");
+	ck_assert_uint_eq(a.storages[n + 2].numel, 55);
+	mg_artifact_free(&a);
+	free(b.p);
+}
+END_TEST
+
+/*
+ * Every distinct import up to MG_MAX_PICKLE_IMPORTS is its own entry, in
+ * first-seen order, and every repeat counts on it; the next distinct
+ * one is the limit.
+ */
+START_TEST(pickle_many_imports_counted)
+{
+	struct buf b = { 0 };
+	struct mg_artifact a;
+	char line[64];
+	unsigned i, n = 4096;
+	size_t k;
+	int limit = 0;
+
+	put(&b, "\x80\x02", 2);
+	for (i = 0; i < 2 * n; i++) {
+		unsigned j = i < n ? i : 2 * n - 1 - i;
+
+		snprintf(line, sizeof(line), "cm%u\nf%u\n0", j % 97, j);
+		put(&b, line, strlen(line));
+	}
+	put(&b, "cz\nz\n0N.", 8);
+	scan_mem("imports.pkl", b.p, b.n, &a);
+	ck_assert_uint_eq(a.nimports, n);
+	for (i = 0; i < n; i++) {
+		snprintf(line, sizeof(line), "m%u", i % 97);
+		ck_assert_str_eq(a.imports[i].module, line);
+		snprintf(line, sizeof(line), "f%u", i);
+		ck_assert_str_eq(a.imports[i].name, line);
+		ck_assert_uint_eq(a.imports[i].count, 2);
+	}
+	for (k = 0; k < a.nfindings; k++)
+		limit |= a.findings[k].rule == MG_R_PICKLE_LIMIT;
+	ck_assert_int_eq(limit, 1);
+	mg_artifact_free(&a);
+	free(b.p);
+}
+END_TEST
+
+/* The stored tensor types as a scan of every entry finds them. */
+struct ref_ttype {
+	char		 name[16];
+	uint64_t	 count, params;
+};
+
+START_TEST(ttypes_match_a_linear_scan)
+{
+	static const char *const names[] = {
+		"F32", "F16", "BF16", "Q8_0", "UNKNOWN_1000000",
+		"UNKNOWN_100000000", "UNKNOWN_100000001", "ABCDEFGHIJKLMNO",
+		"ABCDEFGHIJKLMNOP", "", "I8", "Q4_K",
+	};
+	struct ref_ttype *ref = NULL;
+	struct mg_artifact a;
+	size_t nref = 0, i, k, round;
+	int major = -1;
+	uint32_t x = 12345;
+
+	ck_assert_ptr_nonnull(ref = calloc(20000, sizeof(*ref)));
+	for (round = 0; round < 4; round++) {
+		size_t adds = round == 0 ? 6 : round == 1 ? 40 : 20000;
+
+		mg_artifact_init(&a);
+		nref = 0;
+		major = -1;
+		for (i = 0; i < adds; i++) {
+			char name[40];
+			uint64_t params;
+
+			x = x * 1103515245u + 12345u;
+			if (round == 3 || (x >> 16) % 3 == 0)
+				snprintf(name, sizeof(name), "%s",
+				    names[(x >> 8) % 12]);
+			else
+				snprintf(name, sizeof(name), "T%u",
+				    (x >> 4) % (round == 2 ? 30000 : 25));
+			params = (x >> 12) % 5;
+			ck_assert_int_eq(mg_artifact_add_ttype(&a, name, 1,
+			    params, 8000, 0), MG_OK);
+			/* The reference: the original scan of every entry. */
+			for (k = 0; k < nref; k++)
+				if (strcmp(ref[k].name, name) == 0)
+					break;
+			if (k == nref) {
+				snprintf(ref[k].name, sizeof(ref[k].name),
+				    "%.15s", name);
+				nref++;
+			}
+			ref[k].count++;
+			ref[k].params += params;
+			if (major < 0 || ref[k].params > ref[major].params)
+				major = (int)k;
+		}
+		ck_assert_uint_eq(a.nttypes, nref);
+		for (k = 0; k < nref; k++) {
+			ck_assert_str_eq(a.ttypes[k].name, ref[k].name);
+			ck_assert_uint_eq(a.ttypes[k].count, ref[k].count);
+			ck_assert_uint_eq(a.ttypes[k].params, ref[k].params);
+		}
+		ck_assert_int_eq(a.ttype_major, major);
+		mg_artifact_free(&a);
+		memset(ref, 0, 20000 * sizeof(*ref));
+	}
+	free(ref);
+}
+END_TEST
+
+START_TEST(strmap_first_put_wins)
+{
+	struct mg_strmap *m = mg_strmap_new();
+	char k[32];
+	size_t v, i;
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(mg_strmap_get(m, "", 0, &v), 0);
+	for (i = 0; i < 50000; i++) {
+		snprintf(k, sizeof(k), "key%zu", i);
+		v = i;
+		ck_assert_int_eq(mg_strmap_put(m, k, strlen(k), &v), 1);
+	}
+	for (i = 0; i < 50000; i++) {
+		snprintf(k, sizeof(k), "key%zu", i);
+		v = 7;
+		ck_assert_int_eq(mg_strmap_put(m, k, strlen(k), &v), 0);
+		ck_assert_uint_eq(v, i);
+		ck_assert_int_eq(mg_strmap_get(m, k, strlen(k), &v), 1);
+		ck_assert_uint_eq(v, i);
+	}
+	v = 3;
+	ck_assert_int_eq(mg_strmap_put(m, "a\0b", 3, &v), 1);
+	ck_assert_int_eq(mg_strmap_get(m, "a", 1, &v), 0);
+	ck_assert_int_eq(mg_strmap_get(m, "a\0b", 3, &v), 1);
+	ck_assert_uint_eq(v, 3);
+	ck_assert_uint_eq(mg_strmap_count(m), 50001);
+	mg_strmap_free(m);
+	/* The pair hash: a's length is part of the message. */
+	ck_assert(mg_strhash_pair("ab", 2, "c", 1) !=
+	    mg_strhash_pair("a", 1, "bc", 2));
+	ck_assert(mg_strhash_pair("ab", 2, "c", 1) ==
+	    mg_strhash_pair("ab", 2, "c", 1));
+}
+END_TEST
+
+/* A stored zip of the members (name, bytes) in order. */
+static void
+zip_stored(struct buf *z, const char *const *names,
+    const struct buf *data, size_t n)
+{
+	struct buf cd = { 0 };
+	size_t i;
+	uint64_t off;
+
+	for (i = 0; i < n; i++) {
+		size_t nl = strlen(names[i]);
+		uint32_t crc = (uint32_t)crc32(0, data[i].p, (uInt)data[i].n);
+
+		off = z->n;
+		put(z, "PK\x03\x04\x0a\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+		    14);
+		put_le(z, crc, 4);
+		put_le(z, data[i].n, 4);
+		put_le(z, data[i].n, 4);
+		put_le(z, nl, 2);
+		put_le(z, 0, 2);
+		put(z, names[i], nl);
+		if (data[i].n)
+			put(z, data[i].p, data[i].n);
+		put(&cd, "PK\x01\x02\x14\x00\x0a\x00\x00\x00\x00\x00\x00\x00"
+		    "\x00\x00", 16);
+		put_le(&cd, crc, 4);
+		put_le(&cd, data[i].n, 4);
+		put_le(&cd, data[i].n, 4);
+		put_le(&cd, nl, 2);
+		/* Extra and comment lengths, disk, attributes. */
+		put(&cd, "\0\0\0\0\0\0\0\0\0\0\0\0", 12);
+		put_le(&cd, off, 4);
+		put(&cd, names[i], nl);
+	}
+	off = z->n;
+	put(z, cd.p, cd.n);
+	put(z, "PK\x05\x06\x00\x00\x00\x00", 8);
+	put_le(z, n, 2);
+	put_le(z, n, 2);
+	put_le(z, cd.n, 4);
+	put_le(z, off, 4);
+	put_le(z, 0, 2);
+	free(cd.p);
+}
+
+/*
+ * A zip checkpoint with thousands of storages: each is found as its
+ * member (the first of a repeated name), one that is missing and one
+ * member no storage names are reported.
+ */
+START_TEST(torch_zip_many_storages)
+{
+	enum { NST = 3000 };
+	const size_t nm = NST + 4;
+	const char **names = calloc(nm, sizeof(*names));
+	struct buf *data = calloc(nm, sizeof(*data)), pk = { 0 }, z = { 0 };
+	struct mg_artifact a;
+	const cJSON *o;
+	char key[32];
+	size_t i, k = 0, missing = 0, unused = 0, bad_size = 0;
+
+	ck_assert_ptr_nonnull(names);
+	ck_assert_ptr_nonnull(data);
+	put_lit(&pk, "\x80\x02" "ctorch\nFloatStorage\nq\x00" "0]");
+	for (i = 0; i < NST; i++) {
+		snprintf(key, sizeof(key), "%zu", i);
+		put(&pk, "(", 1);
+		put_str(&pk, "storage", 7);
+		put(&pk, "h\0", 2);
+		put_str(&pk, key, strlen(key));
+		put_str(&pk, "cpu", 3);
+		put(&pk, "K\x01tQa", 5);
+	}
+	put(&pk, ".", 1);
+	names[k] = "archive/data.pkl";
+	data[k++] = pk;
+	names[k] = "archive/byteorder";
+	put(&data[k++], "little", 6);
+	/* Storage 5 twice, the first of the right size; 17 is missing. */
+	for (i = 0; i < NST; i++) {
+		char *nm_i;
+
+		if (i == 17)
+			continue;
+		ck_assert_int_ge(asprintf(&nm_i, "archive/data/%zu", i), 0);
+		names[k] = nm_i;
+		put(&data[k++], "\0\0\0\0", 4);
+		if (i == 5) {
+			ck_assert_int_ge(asprintf(&nm_i, "archive/data/%zu",
+			    i), 0);
+			names[k] = nm_i;
+			put(&data[k++], "\0\0\0\0\0\0\0\0", 8);
+		}
+	}
+	names[k] = "archive/data/extra";
+	put(&data[k++], "\0\0\0\0", 4);
+	names[k] = "archive/version";
+	put(&data[k++], "3\n", 2);
+	ck_assert_uint_eq(k, nm);
+	zip_stored(&z, names, data, nm);
+	scan_mem("model.pt", z.p, z.n, &a);
+	ck_assert_str_eq(a.format->name, "pytorch");
+	o = cJSON_GetObjectItem(a.metadata, "pytorch");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(cJSON_GetObjectItem(o, "storages")->valueint, NST);
+	/* 4 bytes for each storage found, the first data/5 among them. */
+	ck_assert_int_eq(cJSON_GetObjectItem(o, "storage_bytes")->valueint,
+	    4 * (NST - 1));
+	for (i = 0; i < a.nfindings; i++) {
+		const struct mg_finding *f = &a.findings[i];
+
+		if (f->rule == MG_R_TORCH_STORAGE && strstr(f->message,
+		    "has no member archive/data/17") != NULL)
+			missing++;
+		else if (f->rule == MG_R_TORCH_STORAGE)
+			bad_size++;
+		if (f->rule == MG_R_TORCH_LAYOUT && strstr(f->message,
+		    "is not a storage any pickle") != NULL)
+			unused++;
+	}
+	ck_assert_uint_eq(missing, 1);
+	ck_assert_uint_eq(bad_size, 0);
+	/* data/extra and the second data/5. */
+	ck_assert_uint_eq(unused, 2);
+	mg_artifact_free(&a);
+	drop_members();
+	for (i = 0; i < nm; i++) {
+		if (i >= 2 && i + 2 < nm)	/* the storages' names */
+			free((char *)names[i]);
+		free(data[i].p);
+	}
+	free(names);
+	free(data);
+	free(z.p);
+}
+END_TEST
+
 Suite *
 pickle_suite(void)
 {
@@ -763,6 +1146,11 @@ pickle_suite(void)
 	tcase_add_test(tc, pickle_forms_resolve);
 	tcase_add_test(tc, pickle_probe_leaves_text_alone);
 	tcase_add_test(tc, pickle_cli_scan_and_bom);
+	tcase_add_test(tc, pickle_many_storages_first_seen);
+	tcase_add_test(tc, pickle_many_imports_counted);
+	tcase_add_test(tc, ttypes_match_a_linear_scan);
+	tcase_add_test(tc, strmap_first_put_wins);
+	tcase_add_test(tc, torch_zip_many_storages);
 	tcase_add_test(tc, pickle_truncation_never_passes);
 	tcase_add_test(tc, pickle_bit_flips_never_crash);
 	suite_add_tcase(s, tc);
