@@ -323,19 +323,20 @@ artifact_cases(FILE *f, const struct mg_gate_artifact *ga,
  * A classname not used before: the path in the escaped form of
  * junit_text(), which is injective, so distinct paths give distinct
  * names; " (2)", " (3)", ... only guard against a path that already ends
- * like that.
+ * like that.  base is that form; *next is the first suffix number not yet
+ * tried for it (1: the base itself).  Names only ever enter seen, so every
+ * number below *next is still taken and the search resumes there: the
+ * names are those of trying 1, 2, 3, ... each time, and m artifacts with
+ * one path cost O(m), not O(m^2).
  */
 static char *
-unique_name(struct mg_strset *seen, const char *path)
+unique_name(struct mg_strset *seen, const char *base, size_t *next)
 {
-	char *base = junit_text(path, SIZE_MAX), *name = NULL;
-	size_t n, len;
+	char *name = NULL;
+	size_t n, len = strlen(base) + 32;
 	int r;
 
-	if (base == NULL)
-		return NULL;
-	len = strlen(base) + 32;
-	for (n = 1; ; n++) {
+	for (n = *next; ; n++) {
 		free(name);
 		if ((name = malloc(len)) == NULL)
 			break;
@@ -343,16 +344,57 @@ unique_name(struct mg_strset *seen, const char *path)
 			snprintf(name, len, "%s", base);
 		else
 			snprintf(name, len, "%s (%zu)", base, n);
-		if ((r = mg_strset_add(seen, name, strlen(name))) == 1)
+		if ((r = mg_strset_add(seen, name, strlen(name))) == 1) {
+			*next = n + 1;
 			break;
+		}
 		if (r < 0) {
 			free(name);
 			name = NULL;
 			break;
 		}
 	}
-	free(base);
 	return name;
+}
+
+/* Artifacts by escaped path, ties by index. */
+static int
+cmp_base(const void *pa, const void *pb, void *arg)
+{
+	char *const *bases = arg;
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	int d = strcmp(bases[a], bases[b]);
+
+	if (d != 0)
+		return d;
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * bases[i]: artifact i's path as junit_text() writes it; grp[i]: one
+ * number per distinct base (an index into a counter array of n).
+ */
+static int
+name_groups(const struct mg_gate *g, char **bases, size_t *grp)
+{
+	size_t *ix = NULL, i, k = 0;
+
+	for (i = 0; i < g->n; i++)
+		if ((bases[i] = junit_text(g->arts[i].a->path != NULL ?
+		    g->arts[i].a->path : "", SIZE_MAX)) == NULL)
+			return MG_ERR_NOMEM;
+	if ((ix = calloc(g->n + 1, sizeof(*ix))) == NULL)
+		return MG_ERR_NOMEM;
+	for (i = 0; i < g->n; i++)
+		ix[i] = i;
+	qsort_r(ix, g->n, sizeof(*ix), cmp_base, bases);
+	for (i = 0; i < g->n; i++) {
+		if (i > 0 && strcmp(bases[ix[i - 1]], bases[ix[i]]) != 0)
+			k++;
+		grp[ix[i]] = k;
+	}
+	free(ix);
+	return MG_OK;
 }
 
 static int
@@ -407,6 +449,8 @@ mg_report_junit(FILE *f, const struct mg_gate *g,
 	const char **fmts = NULL;
 	struct suite *su = NULL;
 	struct mg_strset *seen = NULL;
+	char **bases = NULL;
+	size_t *grp = NULL, *next = NULL;
 	struct counts tot;
 	size_t nf = 0, i, s;
 	FILE *m = NULL;
@@ -416,8 +460,14 @@ mg_report_junit(FILE *f, const struct mg_gate *g,
 	memset(&tot, 0, sizeof(tot));
 	if ((fmts = calloc(g->n + 1, sizeof(*fmts))) == NULL ||
 	    (su = calloc(g->n + 1, sizeof(*su))) == NULL ||
-	    (seen = mg_strset_new()) == NULL)
+	    (seen = mg_strset_new()) == NULL ||
+	    (bases = calloc(g->n + 1, sizeof(*bases))) == NULL ||
+	    (grp = calloc(g->n + 1, sizeof(*grp))) == NULL ||
+	    (next = calloc(g->n + 1, sizeof(*next))) == NULL ||
+	    name_groups(g, bases, grp) != MG_OK)
 		goto out;
+	for (i = 0; i < g->n; i++)
+		next[i] = 1;
 	for (i = 0; i < g->n; i++)
 		fmts[i] = g->arts[i].a->format != NULL ?
 		    g->arts[i].a->format->name : "unknown";
@@ -437,8 +487,8 @@ mg_report_junit(FILE *f, const struct mg_gate *g,
 
 			if (strcmp(fmt, fmts[s]) != 0)
 				continue;
-			if ((cls = unique_name(seen, ga->a->path != NULL ?
-			    ga->a->path : "")) == NULL)
+			if ((cls = unique_name(seen, bases[i],
+			    &next[grp[i]])) == NULL)
 				goto out;
 			if ((r = artifact_cases(m, ga, cls, &su[s].c)) != MG_OK)
 				goto out;
@@ -500,6 +550,11 @@ out:
 	for (s = 0; su != NULL && s < g->n + 1; s++)
 		free(su[s].buf);
 	free(cls);
+	for (i = 0; bases != NULL && i < g->n; i++)
+		free(bases[i]);
+	free(bases);
+	free(grp);
+	free(next);
 	free(su);
 	free(fmts);
 	mg_strset_free(seen);
