@@ -26,6 +26,7 @@
 #include "limits.h"
 #include "merge.h"
 #include "slurp.h"
+#include "strset.h"
 #include "text.h"
 #include "rules.h"
 
@@ -565,6 +566,32 @@ cmp_ga(const void *x, const void *y)
 }
 
 static int
+cmp_ga_ptr(const void *x, const void *y)
+{
+	return cmp_ga(*(const struct mg_gate_artifact *const *)x,
+	    *(const struct mg_gate_artifact *const *)y);
+}
+
+/*
+ * Two of the n artifacts the same under cmp_ga(): sorted (pointers into
+ * scratch, the artifacts keep their order), a duplicate is a neighbour.
+ */
+static int
+has_duplicate(const struct mg_gate_artifact *a, size_t n,
+    const struct mg_gate_artifact **scratch)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		scratch[i] = &a[i];
+	qsort(scratch, n, sizeof(*scratch), cmp_ga_ptr);
+	for (i = 1; i < n; i++)
+		if (cmp_ga(scratch[i - 1], scratch[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
 all_policy(const struct mg_gate_artifact *a, size_t n)
 {
 	size_t i;
@@ -629,14 +656,28 @@ fold_policy(struct mg_gate_artifact *dst, struct mg_gate_artifact *more,
 		return MG_ERR_NOMEM;
 	for (k = 0; k < dst->nfindings; k++)
 		seen[k] = 1;
-	for (i = 0; i < nmore; i++)
+	/* One set of fingerprints per other shard: O(F), not O(F^2). */
+	for (i = 0; i < nmore && dst->nfindings > 0; i++) {
+		struct mg_strset *fps = mg_strset_new_sized(
+		    more[i].nfindings, more[i].nfindings * 64);
+
+		if (fps == NULL) {
+			free(seen);
+			return MG_ERR_NOMEM;
+		}
+		for (j = 0; j < more[i].nfindings; j++)
+			if (mg_strset_add(fps, more[i].findings[j].fingerprint,
+			    strlen(more[i].findings[j].fingerprint)) < 0) {
+				mg_strset_free(fps);
+				free(seen);
+				return MG_ERR_NOMEM;
+			}
 		for (k = 0; k < dst->nfindings; k++)
-			for (j = 0; j < more[i].nfindings; j++)
-				if (strcmp(dst->findings[k].fingerprint,
-				    more[i].findings[j].fingerprint) == 0) {
-					seen[k]++;
-					break;
-				}
+			if (mg_strset_has(fps, dst->findings[k].fingerprint,
+			    strlen(dst->findings[k].fingerprint)))
+				seen[k]++;
+		mg_strset_free(fps);
+	}
 	/*
 	 * Findings present only in other shards' entries are expired
 	 * suppressions the first shard also reports (same policy, same
@@ -796,6 +837,7 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 	struct shard_doc d;
 	const char **by_index = NULL;
 	struct mg_gate_artifact *arts = NULL;
+	const struct mg_gate_artifact **scratch = NULL;
 	unsigned *owner = NULL;
 	size_t i, k, na = 0, cap = 0, nreal = 0, u, nlisted = 0;
 	uint64_t assigned = 0;
@@ -929,6 +971,9 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 		goto out;
 	if (na > 1 && (r = sort_stable(arts, na)) != MG_OK)
 		goto out;
+	r = MG_ERR_NOMEM;
+	if ((scratch = malloc((na + 1) * sizeof(*scratch))) == NULL)
+		goto out;
 	/*
 	 * The same (path, format) twice: the policy file folds, anything
 	 * else lies.  One path under two formats (a pinned file replaced by
@@ -940,20 +985,22 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 		    arts[i].a->path) == 0; k++)
 			;
 		if (k - i > 1 && !all_policy(&arts[i], k - i)) {
-			size_t x, y;
+			size_t x, pol = 0;
 
-			for (x = i; x < k; x++)
-				for (y = x + 1; y < k; y++)
-					if (cmp_ga(&arts[x], &arts[y]) == 0 ||
-					    arts[x].a->format == &mg_fmt_policy) {
-						snprintf(err, errlen, "%s is "
-						    "reported by more than one "
-						    "shard: the reports do not "
-						    "come from one sharded scan",
-						    arts[i].a->path);
-						r = MG_ERR_USAGE;
-						goto out;
-					}
+			/*
+			 * Refused: the same (path, format, ordinal) twice, or
+			 * the policy file before the group's last entry.
+			 */
+			for (x = i; x + 1 < k; x++)
+				if (arts[x].a->format == &mg_fmt_policy)
+					pol = 1;
+			if (pol || has_duplicate(&arts[i], k - i, scratch)) {
+				snprintf(err, errlen, "%s is reported by more "
+				    "than one shard: the reports do not come "
+				    "from one sharded scan", arts[i].a->path);
+				r = MG_ERR_USAGE;
+				goto out;
+			}
 			for (x = i; x < k; x++) {
 				if (!mg_gate_is_synthetic_format(
 				    arts[x].a->format))
@@ -1016,6 +1063,7 @@ out:
 		free(arts);
 	}
 	free(owner);
+	free(scratch);
 	cJSON_Delete(d.root);
 	free(by_index);
 	if (r != MG_OK && err[0] == '\0')
