@@ -745,12 +745,76 @@ is_incomplete_rule(enum mg_rule_id r)
 	return r == MG_R_IO_READ || r == MG_R_HASH_UNVERIFIED;
 }
 
+/* A finding's evidence as its occurrence is counted, and its index. */
+struct occ {
+	char	*key;
+	size_t	 i;
+};
+
+static int
+cmp_occ(const void *x, const void *y)
+{
+	const struct occ *a = x, *b = y;
+	int r = strcmp(a->key, b->key);
+
+	if (r != 0)
+		return r;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/*
+ * The occurrence number of each finding of a that judge() keeps (rule on,
+ * or work not done): how many findings before it agree on the rule, the
+ * key and the extent and evidence (the first 300 bytes of key and
+ * evidence).  One sort, not a probe of 0, 1, 2, ... per finding: m equal
+ * findings cost O(m log m), not O(m^2).  k[i] of a finding not kept is 0.
+ */
+static int
+occurrences(const struct mg_artifact *a, const struct mg_scope *s,
+    unsigned *k)
+{
+	struct occ *o = calloc(a->nfindings + 1, sizeof(*o));
+	size_t i, j, n = 0;
+	int r = MG_ERR_NOMEM;
+
+	if (o == NULL)
+		return MG_ERR_NOMEM;
+	for (i = 0; i < a->nfindings; i++) {
+		const struct mg_finding *f = &a->findings[i];
+		char buf[1024];
+
+		k[i] = 0;
+		if (s->rules[f->rule].enabled == 0 &&
+		    !is_incomplete_rule(f->rule))
+			continue;
+		snprintf(buf, sizeof(buf), "%s\n%.300s\n%llu+%llu\n%.300s",
+		    mg_rule_get(f->rule)->id, f->key != NULL ? f->key : "",
+		    (unsigned long long)f->offset,
+		    (unsigned long long)f->length,
+		    f->evidence != NULL ? f->evidence : "");
+		if ((o[n].key = strdup(buf)) == NULL)
+			goto out;
+		o[n++].i = i;
+	}
+	if (n > 1)
+		qsort(o, n, sizeof(*o), cmp_occ);
+	for (i = 0; i < n; i = j)
+		for (j = i; j < n && strcmp(o[j].key, o[i].key) == 0; j++)
+			k[o[j].i] = (unsigned)(j - i);
+	r = MG_OK;
+out:
+	for (i = 0; i < n; i++)
+		free(o[i].key);
+	free(o);
+	return r;
+}
+
 static int
 judge(struct ctx *c, struct mg_gate_artifact *ga)
 {
 	struct mg_artifact *a = ga->a;
 	struct mg_scope s;
-	struct mg_strset *seen = NULL;
+	unsigned *occ = NULL;
 	char *pathkey = NULL;
 	size_t i, n = 0;
 	/* An unsupported format is decided by its finding, below. */
@@ -773,7 +837,8 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 		goto out;
 	if (a->nfindings > 0) {
 		ga->findings = calloc(a->nfindings, sizeof(*ga->findings));
-		if (ga->findings == NULL || (seen = mg_strset_new()) == NULL)
+		if (ga->findings == NULL || (occ = calloc(a->nfindings,
+		    sizeof(*occ))) == NULL || occurrences(a, &s, occ) != MG_OK)
 			goto out;
 	}
 	for (i = 0; i < a->nfindings; i++) {
@@ -782,8 +847,6 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 		struct mg_gate_finding *gf = &ga->findings[n];
 		const char *rid = mg_rule_get(f->rule)->id;
 		const struct mg_suppression *sp;
-		char occ[1024];
-		unsigned k = 0;
 
 		/*
 		 * Work not done is never switched off, suppressed away or
@@ -801,22 +864,7 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 		    f->severity == mg_rule_get(f->rule)->severity) ?
 		    (enum mg_sev)rc->severity : f->severity;
 		/* Occurrence number among findings with the same evidence. */
-		for (;;) {
-			int added;
-
-			snprintf(occ, sizeof(occ), "%s\n%.300s\n%llu+%llu\n"
-			    "%.300s\n%u", rid, f->key != NULL ? f->key : "",
-			    (unsigned long long)f->offset,
-			    (unsigned long long)f->length,
-			    f->evidence != NULL ? f->evidence : "", k);
-			added = mg_strset_add(seen, occ, strlen(occ));
-			if (added < 0)
-				goto out;
-			if (added == 1)
-				break;
-			k++;
-		}
-		fingerprint(c->fp, rid, pathkey, f, a->sha256, k,
+		fingerprint(c->fp, rid, pathkey, f, a->sha256, occ[i],
 		    gf->fingerprint);
 		gf->state = MG_FS_ACTIVE;
 		if (f->rule != MG_R_POLICY_SUPPRESS_EXPIRED &&
@@ -857,7 +905,7 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 	ga->verdict = failed ? MG_V_FAIL : errored ? MG_V_ERROR : MG_V_PASS;
 	r = MG_OK;
 out:
-	mg_strset_free(seen);
+	free(occ);
 	free(pathkey);
 	return r;
 }
