@@ -8,10 +8,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +53,107 @@ resolved_key(const char *cwd, const char *p)
 		goto out;
 	snprintf(full, n, "%s/%s", real, base);
 	key = mg_path_key(cwd, full);
+out:
+	free(dir);
+	free(real);
+	free(full);
+	return key;
+}
+
+/*
+ * The last directory resolved_key_fast() resolved: realpath() reads the
+ * link of every component of its path, so a file at depth d costs O(d)
+ * lookups of O(d) each; the files of one directory come together (a
+ * walk, a sorted listing), and they share this one.  dev and ino are the
+ * directory's as stat() sees it through dir: a directory replaced since
+ * is resolved again.
+ */
+static struct {
+	pthread_mutex_t	 lock;
+	char		*cwd, *dir, *real;
+	dev_t		 dev;
+	ino_t		 ino;
+} last_dir = { PTHREAD_MUTEX_INITIALIZER, NULL, NULL, NULL, 0, 0 };
+
+/* realpath(dir), from last_dir when it still holds dir; NULL: not resolved. */
+static char *
+dir_real(const char *cwd, const char *dir)
+{
+	struct stat st;
+	char *real = NULL;
+
+	if (stat(dir, &st) != 0)
+		return NULL;	/* realpath(dir) fails too: the slow path */
+	pthread_mutex_lock(&last_dir.lock);
+	if (last_dir.dir != NULL && strcmp(last_dir.cwd, cwd) == 0 &&
+	    strcmp(last_dir.dir, dir) == 0 && last_dir.dev == st.st_dev &&
+	    last_dir.ino == st.st_ino) {
+		real = strdup(last_dir.real);
+		pthread_mutex_unlock(&last_dir.lock);
+		return real;
+	}
+	pthread_mutex_unlock(&last_dir.lock);
+	if ((real = realpath(dir, NULL)) == NULL)
+		return NULL;
+	pthread_mutex_lock(&last_dir.lock);
+	free(last_dir.cwd);
+	free(last_dir.dir);
+	free(last_dir.real);
+	last_dir.cwd = strdup(cwd);
+	last_dir.dir = strdup(dir);
+	last_dir.real = strdup(real);
+	if (last_dir.cwd == NULL || last_dir.dir == NULL ||
+	    last_dir.real == NULL) {
+		free(last_dir.cwd);
+		free(last_dir.dir);
+		free(last_dir.real);
+		last_dir.cwd = last_dir.dir = last_dir.real = NULL;
+	}
+	last_dir.dev = st.st_dev;
+	last_dir.ino = st.st_ino;
+	pthread_mutex_unlock(&last_dir.lock);
+	return real;
+}
+
+/*
+ * resolved_key(), the same key, with the directory of p resolved once
+ * for all its files.  realpath(p) is realpath(dir) then the last
+ * component: that component appended when it is not a symlink (when it
+ * does not exist or cannot be read, realpath(p) fails and resolved_key()
+ * appends it to realpath(dir) all the same).  A last component that is a
+ * symlink, ".", ".." or empty, no directory part, or a directory that
+ * does not resolve: resolved_key() itself.
+ */
+static char *
+resolved_key_fast(const char *cwd, const char *p)
+{
+	const char *slash = strrchr(p, '/'), *base;
+	char *dir = NULL, *real = NULL, *full = NULL, *key = NULL;
+	struct stat st;
+	size_t n;
+
+	if (cwd == NULL)
+		return NULL;
+	if (slash == NULL)
+		return resolved_key(cwd, p);
+	base = slash + 1;
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return resolved_key(cwd, p);
+	if ((dir = strndup(p, slash == p ? 1 : (size_t)(slash - p))) == NULL)
+		return NULL;
+	if ((real = dir_real(cwd, dir)) == NULL) {
+		free(dir);
+		return resolved_key(cwd, p);
+	}
+	n = strlen(real) + strlen(base) + 2;
+	if ((full = malloc(n)) == NULL)
+		goto out;
+	snprintf(full, n, "%s/%s", real, base);
+	/* As realpath() looks at it: the resolved directory, then the name. */
+	if (lstat(full, &st) == 0 && S_ISLNK(st.st_mode))
+		key = resolved_key(cwd, p);
+	else
+		key = mg_path_key(cwd, full);
 out:
 	free(dir);
 	free(real);
@@ -285,14 +388,21 @@ out:
 int
 mg_filelist_has(const struct mg_strset *set, const char *path)
 {
-	char *cwd = getcwd(NULL, 0), *key = mg_path_key(cwd, path);
+	char *cwd = getcwd(NULL, 0), *key = mg_path_key(cwd, path), *rk;
+	size_t len = key != NULL ? strlen(key) : 0, i;
 	int r = key != NULL && has_or_above(set, key);
 
-	free(key);
-	key = NULL;
 	/* A scan root given through a symlink: the path git knows. */
-	if (!r && (key = resolved_key(cwd, path)) != NULL)
-		r = has_or_above(set, key);
+	if (!r && (rk = resolved_key_fast(cwd, path)) != NULL) {
+		/* has_or_above() cut key at its slashes: put them back. */
+		for (i = 0; i < len; i++)
+			if (key[i] == '\0')
+				key[i] = '/';
+		/* No symlink on the way: the same key, the same answer. */
+		if (key == NULL || strcmp(rk, key) != 0)
+			r = has_or_above(set, rk);
+		free(rk);
+	}
 	free(cwd);
 	free(key);
 	return r;
