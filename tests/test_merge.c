@@ -19,6 +19,7 @@
 #include "demo.h"
 #include "err.h"
 #include "shard.h"
+#include "strset.h"
 #include "suites.h"
 #include "tutil.h"
 
@@ -904,6 +905,328 @@ START_TEST(merge_of_an_empty_selection_passes)
 }
 END_TEST
 
+/* ---- many of one name: the same results, in linear time ----------------- */
+
+/* d/z.zip: the members names gives, each a harmless pickle. */
+static void
+zip_of(const char *d, const char *names)
+{
+	char py[2048];
+
+	snprintf(py, sizeof(py), "import zipfile, warnings\n"
+	    "warnings.simplefilter('ignore')\n"
+	    "with zipfile.ZipFile('z.zip', 'w') as z:\n"
+	    "    for n in %s:\n"
+	    "        z.writestr(n, b'\\x80\\x02K\\x01.')\n", names);
+	tu_write(d, "mkzip.py", py);
+	tu_sh("cd '%s' && python3 mkzip.py", d);
+}
+
+static char *
+slurp_at(const char *d, const char *name)
+{
+	char p[4200];
+	char *s;
+
+	snprintf(p, sizeof(p), "%s/%s", d, name);
+	s = tu_slurp(p, NULL);
+	ck_assert_msg(s != NULL, "%s missing", p);
+	return s;
+}
+
+/*
+ * JUnit classnames of members of one name: " (2)", " (3)", ... in path
+ * order, and a generated name that a real member already has is passed
+ * over ("m.pkl (2)" twice, then "m.pkl (2) (2)" and its own clash).
+ */
+START_TEST(junit_names_of_repeated_members)
+{
+	static const char *const want[] = { "z.zip!a.pkl", "z.zip!m.pkl",
+	    "z.zip!m.pkl (2)", "z.zip!m.pkl (3)", "z.zip!m.pkl (4)",
+	    "z.zip!m.pkl (2) (2)", "z.zip!m.pkl (2) (3)",
+	    "z.zip!m.pkl (2) (4)", "z.zip!m.pkl (2) (2) (2)",
+	    "z.zip!m.pkl (3) (2)", "z.zip!r.pkl", "z.zip!r.pkl (2)" };
+	char *d = tu_tmpdir(), *x, *p, pat[4200];
+	struct tres r;
+	size_t i, n = 0;
+
+	zip_of(d, "['m.pkl', 'm.pkl (2)', 'm.pkl', 'm.pkl', 'm.pkl (3)', "
+	    "'m.pkl (2)', 'm.pkl (2) (2)', 'm.pkl (2)', 'm.pkl', 'a.pkl'] + "
+	    "['r.pkl'] * 3000");
+	r = tu_run(d, (const char *const[]){ "scan", "-q", "--junit", "z.xml",
+	    "z.zip", NULL });
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	x = slurp_at(d, "z.xml");
+	snprintf(pat, sizeof(pat), "%s/z.xml", d);
+	tu_junit_xsd_ok(pat);
+	/* The pickle suite's scan testcases, in order. */
+	for (p = x, i = 0; (p = strstr(p, "<testcase classname=\"z.zip!")) !=
+	    NULL; p++) {
+		const char *q = p + strlen("<testcase classname=\"");
+		size_t len = strcspn(q, "\"");
+
+		if (strncmp(q + len, "\" name=\"scan\"", 13) != 0)
+			continue;
+		if (i < sizeof(want) / sizeof(want[0])) {
+			ck_assert_msg(len == strlen(want[i]) &&
+			    strncmp(q, want[i], len) == 0, "testcase %zu: %.*s, "
+			    "not %s", i, (int)len, q, want[i]);
+			i++;
+		}
+		n++;
+	}
+	ck_assert_uint_eq(n, 3010);
+	ck_assert_ptr_nonnull(strstr(x, "\"z.zip!r.pkl (3000)\""));
+	ck_assert_ptr_null(strstr(x, "\"z.zip!r.pkl (3001)\""));
+	free(x);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+static void
+write_json(const char *d, const char *name, cJSON *j)
+{
+	char *s = cJSON_Print(j);
+
+	ck_assert_ptr_nonnull(s);
+	tu_write(d, name, s);
+	free(s);
+}
+
+static void
+merge_refused(const char *d, const char *report)
+{
+	struct tres r = tu_run(d, (const char *const[]){ "merge", "-q",
+	    report, NULL });
+
+	ck_assert_msg(r.status == 2, "merge %s: exit %d", report, r.status);
+	ck_assert_ptr_nonnull(strstr(r.err, "reported by more than one "
+	    "shard"));
+	tu_free(&r);
+}
+
+/*
+ * Many members of one name in one report merge to the unsharded scan;
+ * two of them at one place, or the policy file listed before a member of
+ * its path, are refused.
+ */
+START_TEST(merge_members_of_one_name)
+{
+	char *d = tu_tmpdir(), *s;
+	struct tres r;
+	cJSON *j, *arts;
+
+	zip_of(d, "['m.pkl'] * 2000 + ['a.pkl']");
+	tu_write(d, "z.zip!m.pkl", "{\"version\": 1, \"suppressions\": "
+	    "[{\"rule\": \"GGUF-TRAIL\", \"path\": \"none/**\", "
+	    "\"reason\": \"r\"}]}");
+	r = tu_run(d, (const char *const[]){ "scan", "-q", "--policy",
+	    "z.zip!m.pkl", "--json", "u.json", "z.zip", NULL });
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	r = tu_run(d, (const char *const[]){ "scan", "-q", "--policy",
+	    "z.zip!m.pkl", "--shard", "1/1", "--json", "s.json", "z.zip",
+	    NULL });
+	tu_free(&r);
+	r = tu_run(d, (const char *const[]){ "merge", "-q", "--json", "m.json",
+	    "s.json", NULL });
+	ck_assert_msg(r.status == 1, "merge exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	{
+		char *u = slurp_at(d, "u.json"), *mm = slurp_at(d, "m.json");
+
+		ck_assert_msg(strcmp(u, mm) == 0, "merge differs from scan");
+		free(u);
+		free(mm);
+	}
+
+	/* Members 1 and 1000 at one place. */
+	s = slurp_at(d, "s.json");
+	j = cJSON_Parse(s);
+	free(s);
+	ck_assert_ptr_nonnull(j);
+	{
+		cJSON *a, *first = NULL, *late = NULL;
+		size_t k = 0;
+
+		cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "artifacts"))
+			if (strcmp(cJSON_GetObjectItem(a, "path")->valuestring,
+			    "z.zip!m.pkl") == 0 && cJSON_GetObjectItem(a,
+			    "ordinal") != NULL) {
+				if (k == 0)
+					first = a;
+				if (k == 999)
+					late = a;
+				k++;
+			}
+		ck_assert_ptr_nonnull(late);
+		cJSON_ReplaceItemInObject(late, "ordinal", cJSON_CreateNumber(
+		    cJSON_GetObjectItem(first, "ordinal")->valuedouble));
+	}
+	write_json(d, "dup.json", j);
+	cJSON_Delete(j);
+	merge_refused(d, "dup.json");
+
+	/* The policy file first (the hash covers the models only). */
+	s = slurp_at(d, "s.json");
+	j = cJSON_Parse(s);
+	free(s);
+	arts = cJSON_GetObjectItem(j, "artifacts");
+	{
+		cJSON *a, *p = NULL;
+		int i = 0, at = -1;
+
+		cJSON_ArrayForEach(a, arts) {
+			if (strcmp(cJSON_GetObjectItem(a, "format")->valuestring,
+			    "policy") == 0) {
+				p = a;
+				at = i;
+			}
+			i++;
+		}
+		ck_assert_ptr_nonnull(p);
+		cJSON_InsertItemInArray(arts, 0, cJSON_DetachItemFromArray(arts,
+		    at));
+	}
+	write_json(d, "polfirst.json", j);
+	cJSON_Delete(j);
+	merge_refused(d, "polfirst.json");
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
+ * Three shards of a policy with many unused suppressions of one reason
+ * (findings alike but for their occurrence number) and one that applies
+ * in one shard only: the merge is the unsharded scan, and the alike
+ * findings keep distinct fingerprints.
+ */
+START_TEST(merge_folds_many_alike_suppressions)
+{
+	char *d = tu_tmpdir(), *u, *mm, pol[40000];
+	size_t n = 0, i;
+	struct tres r;
+	cJSON *j, *a, *f;
+	int k;
+
+	tu_sh("mkdir -p '%s/models' && cd '%s/models' && for i in 0 1 2 3 4 5 "
+	    "6 7; do printf '\\200\\002K\\001.' >m$i.pkl; done && "
+	    "printf '\\200\\002cos\\nsystem\\nX\\002\\000\\000\\000lsq\\000"
+	    "\\205q\\001Rq\\002.' >evil.pkl", d, d);
+	n = (size_t)snprintf(pol, sizeof(pol), "{\"version\": 1, "
+	    "\"suppressions\": [{\"rule\": \"PICKLE-UNSAFE\", \"path\": "
+	    "\"models/evil.pkl\", \"reason\": \"known\"}");
+	for (i = 0; i < 300; i++)
+		n += (size_t)snprintf(pol + n, sizeof(pol) - n, ", {\"rule\": "
+		    "\"GGUF-TRAIL\", \"path\": \"gone%zu/**\", \"reason\": "
+		    "\"stale\"}", i);
+	snprintf(pol + n, sizeof(pol) - n, "]}\n");
+	tu_write(d, "policy.json", pol);
+	r = tu_run(d, (const char *const[]){ "scan", "-q", "--policy",
+	    "policy.json", "--json", "u.json", "models", NULL });
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	for (k = 1; k <= 3; k++) {
+		char spec[8], out[16];
+
+		snprintf(spec, sizeof(spec), "%d/3", k);
+		snprintf(out, sizeof(out), "s%d.json", k);
+		r = tu_run(d, (const char *const[]){ "scan", "-q", "--policy",
+		    "policy.json", "--shard", spec, "--json", out, "models",
+		    NULL });
+		ck_assert_msg(r.status == 0, "shard %s exit %d: %s", spec,
+		    r.status, r.err);
+		tu_free(&r);
+	}
+	r = tu_run(d, (const char *const[]){ "merge", "-q", "--json", "m.json",
+	    "s2.json", "s3.json", "s1.json", NULL });
+	ck_assert_msg(r.status == 0, "merge exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	u = slurp_at(d, "u.json");
+	mm = slurp_at(d, "m.json");
+	ck_assert_msg(strcmp(u, mm) == 0, "merge differs from scan");
+	free(mm);
+
+	/* 300 unused, each its own fingerprint; the used one not listed. */
+	j = cJSON_Parse(u);
+	free(u);
+	ck_assert_ptr_nonnull(j);
+	{
+		struct mg_strset *fps = mg_strset_new();
+
+		ck_assert_ptr_nonnull(fps);
+		n = 0;
+		cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "artifacts"))
+			cJSON_ArrayForEach(f, cJSON_GetObjectItem(a,
+			    "findings")) {
+				const char *fp = cJSON_GetObjectItem(f,
+				    "fingerprint")->valuestring;
+
+				if (strcmp(cJSON_GetObjectItem(f, "rule")->
+				    valuestring, "POLICY-SUPPRESS-UNUSED") != 0)
+					continue;
+				n++;
+				ck_assert_int_eq(mg_strset_add(fps, fp,
+				    strlen(fp)), 1);
+			}
+		ck_assert_uint_eq(n, 300);
+		mg_strset_free(fps);
+	}
+	cJSON_Delete(j);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
+ * A scan root through a symlinked directory, many files in one
+ * directory: the listed file is selected by its resolved name, so is a
+ * file that is a link to a listed file, and no other file is (the
+ * directory is resolved once for all, its files' own links still each).
+ */
+START_TEST(selection_resolves_each_file_of_a_linked_directory)
+{
+	char *d = tu_tmpdir(), *x;
+	struct tres r;
+	int fl;
+
+	tu_sh("cd '%s' && mkdir -p real/a/b other && for i in 0 1 2 3 4 5 6 7 "
+	    "8 9; do printf '\\200\\002K\\001.' >real/a/b/f$i.pkl; done && "
+	    "printf '\\200\\002K\\001.' >other/t.pkl && "
+	    "ln -s ../../../other/t.pkl real/a/b/ln.pkl && "
+	    "ln -s f5.pkl real/a/b/ln5.pkl && ln -s real link && "
+	    "printf 'other/t.pkl\\nreal/a/b/f3.pkl\\n' >list.txt", d);
+	for (fl = 0; fl < 2; fl++) {
+		const char *args[] = { "scan", "-q", "--files-from",
+		    "list.txt", "--json", "sel.json", "link", NULL, NULL };
+
+		if (fl) {
+			args[6] = "--follow-symlinks";
+			args[7] = "link";
+		}
+		r = tu_run(d, args);
+		/* ln.pkl is not followed, or points out of the root. */
+		ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+		tu_free(&r);
+		x = slurp_at(d, "sel.json");
+		ck_assert_ptr_nonnull(strstr(x, "\"link/a/b/f3.pkl\""));
+		ck_assert_ptr_nonnull(strstr(x, "\"link/a/b/ln.pkl\""));
+		ck_assert_ptr_null(strstr(x, "\"link/a/b/f5.pkl\""));
+		/* Without --follow-symlinks a link is an error of the walk. */
+		if (fl)
+			ck_assert_ptr_null(strstr(x, "\"link/a/b/ln5.pkl\""));
+		ck_assert_ptr_null(strstr(x, "\"link/a/b/f0.pkl\""));
+		ck_assert_ptr_null(strstr(x, "\"link/a/b/f9.pkl\""));
+		free(x);
+	}
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 Suite *
 merge_suite(void)
 {
@@ -929,6 +1252,10 @@ merge_suite(void)
 	tcase_add_test(tc, scan_selection_covers_dirs_links_untracked);
 	tcase_add_test(tc, scan_changed_since_escapes_git_stderr);
 	tcase_add_test(tc, merge_of_an_empty_selection_passes);
+	tcase_add_test(tc, junit_names_of_repeated_members);
+	tcase_add_test(tc, merge_members_of_one_name);
+	tcase_add_test(tc, merge_folds_many_alike_suppressions);
+	tcase_add_test(tc, selection_resolves_each_file_of_a_linked_directory);
 	suite_add_tcase(s, tc);
 	return s;
 }
