@@ -12,6 +12,7 @@
  * descriptor limit, and past the cap the worker opens the path instead.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -300,18 +301,28 @@ mg_run_default_jobs(void)
 
 /*
  * Descriptors the walker may leave open in queued jobs: a quarter of the
- * limit, the rest left to the workers' archives, sidecars and reports.
+ * headroom left once what is open now, the walk's directories (one per
+ * level, counted as 64) and each worker's own (an archive, a sidecar, a
+ * report: 8 each) are set aside.  0 under a tight limit: then every
+ * worker opens its file itself, as it would without this.
  */
 static size_t
-fd_budget(void)
+fd_budget(unsigned jobs)
 {
 	struct rlimit rl;
-	rlim_t n;
+	long used = 0, fd, top;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
-		return 256;
-	n = rl.rlim_cur / 4;
-	return n > 4096 ? 4096 : (size_t)n;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0;
+	top = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536 ? 65536 :
+	    (long)rl.rlim_cur;
+	for (fd = 0; fd < top && fd < 1024; fd++)
+		if (fcntl((int)fd, F_GETFD) != -1)
+			used++;
+	top -= used + 64 + 8 * (long)jobs + 16;
+	if (top <= 0)
+		return 0;
+	return top / 4 > 4096 ? 4096 : (size_t)(top / 4);
 }
 
 /*
@@ -331,12 +342,17 @@ run_walk(struct collect *c, char *const *roots, size_t nroots)
 
 	if (getcwd(c->cwd, sizeof(c->cwd)) == NULL)
 		c->cwd[0] = '\0';
-	c->max_fds = fd_budget();
+	c->max_fds = fd_budget(c->pool != NULL ? o->jobs : 1);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	wops.file = on_file;
 	wops.error = on_error;
 	wops.arg = c;
 	wo.follow_symlinks = o->scan.follow_symlinks;
+	/*
+	 * Open ahead only for a run that scans what it walks: a selection
+	 * (a shard, a file list) would open files it then skips.
+	 */
+	wo.open_files = o->want == NULL && c->max_fds > 0;
 	for (i = 0; i < nroots && !c->nomem; i++)
 		(void)mg_walk(roots[i], &wo, &wops);
 	if (c->pool != NULL)

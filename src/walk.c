@@ -265,7 +265,7 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 		 * reads the very file the walk saw.  Whatever it turned out
 		 * to be meanwhile takes the long way below.
 		 */
-		if (name_type(names[i]) == DT_REG) {
+		if (w->o->open_files && name_type(names[i]) == DT_REG) {
 			fd = openat(dirfd(d), names[i], O_RDONLY | O_NOFOLLOW |
 			    O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 			if (fd >= 0 && fstat(fd, &st) == 0 &&

@@ -35,6 +35,7 @@ struct mg_walk_ops {
 
 struct mg_walk_opts {
 	int	follow_symlinks;
+	int	open_files;	/* hand regular files over open (see file) */
 };
 
 /*
