@@ -239,13 +239,14 @@ slot_take(struct srv *v)
 	return sl;
 }
 
-/* Free the request; the caller then puts the slot back. */
+/*
+ * Free the request; the caller then puts the slot back.  The id was
+ * taken out under the lock already (cancel_id reads it under the lock).
+ */
 static void
 slot_clear(struct slot *sl)
 {
-	free(sl->id);
 	cJSON_Delete(sl->req);
-	sl->id = NULL;
 	sl->req = NULL;
 	sl->args = NULL;
 	sl->tool = NULL;
