@@ -8,9 +8,7 @@ set -eu
 # (ARC-DUP), which glibc does not provide.  zlib: gzip streams are inflated
 # with it because libarchive's gzip reader does not check CRC-32 and length,
 # and joblib's default compression is a raw zlib stream libarchive cannot read.
-# mimalloc: the binary's malloc (see the Makefile); optional for a build,
-# which falls back to the C library's.
-PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev zlib1g-dev libmimalloc-dev check"
+PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev zlib1g-dev check"
 # Test-only validators: SARIF JSON schema (python3-jsonschema) and JUnit XSD
 # (xmllint from libxml2-utils), used by tests/test_gate_report.c.
 PKGS="$PKGS python3-jsonschema libxml2-utils"
@@ -30,7 +28,7 @@ PKGS="$PKGS $ARC_PKGS"
 BUILD_ONLY=0
 if [ "${1:-}" = "--build" ]; then
 	BUILD_ONLY=1
-	PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev zlib1g-dev libmimalloc-dev"
+	PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev zlib1g-dev"
 fi
 
 have_build() {
@@ -38,7 +36,7 @@ have_build() {
 	command -v make >/dev/null 2>&1 || return 1
 	command -v pkg-config >/dev/null 2>&1 || return 1
 	pkg-config --exists libarchive libcrypto libcjson zlib 2>/dev/null &&
-	    [ -f /usr/include/unicase.h ] && [ -f /usr/include/mimalloc.h ]
+	    [ -f /usr/include/unicase.h ]
 }
 # Test-only writers of the pickle fixtures (fixtures/writers/): the real
 # numpy.save, joblib.dump, scikit-learn and torch.save.  A missing one
@@ -62,7 +60,6 @@ have_all() {
 	pkg-config --exists libarchive libcrypto libcjson zlib check 2>/dev/null ||
 	    return 1
 	[ -f /usr/include/unicase.h ] || return 1
-	[ -f /usr/include/mimalloc.h ] || return 1
 	command -v xmllint >/dev/null 2>&1 || return 1
 	command -v node >/dev/null 2>&1 || return 1
 	command -v npm >/dev/null 2>&1 || return 1
@@ -79,7 +76,27 @@ have_all() {
 	    >/dev/null 2>&1
 }
 
+# mimalloc: the binary's malloc (see the Makefile).  Optional: a build
+# without it uses the C library's, so it is installed when it can be and
+# its absence stops nothing.
+try_mimalloc() {
+	[ -f /usr/include/mimalloc.h ] && return 0
+	command -v apt-get >/dev/null 2>&1 || return 0
+	if [ "$(id -u)" -eq 0 ]; then
+		S=""
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		S="sudo -n"
+	else
+		return 0
+	fi
+	DEBIAN_FRONTEND=noninteractive $S apt-get install -y -qq \
+	    --no-install-recommends libmimalloc-dev >/dev/null 2>&1 ||
+	    echo "install-deps: libmimalloc-dev not installed; building with the C library's malloc" >&2
+	return 0
+}
+
 if have_all; then
+	try_mimalloc
 	exit 0
 fi
 
@@ -107,3 +124,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
 have_all || { echo "install-deps: packages installed but still missing" >&2; exit 1; }
+try_mimalloc
