@@ -655,6 +655,23 @@ note_unread(char *unread, size_t cap, const char *name)
 }
 
 /* The digest of directory dir's sidecars (as seen under root). */
+/* Both loaders end here: the digest from the parsed files, which go. */
+static int
+digest_finish(int r, cJSON *j[2], const char *unread,
+    struct mg_sidedigest *d, struct mg_sidedigest **out)
+{
+	if (r == MG_OK)
+		r = digest_build(j[0], j[1], unread, d);
+	cJSON_Delete(j[0]);
+	cJSON_Delete(j[1]);
+	if (r != MG_OK) {
+		mg_sidedigest_free(d);
+		return r;
+	}
+	*out = d;
+	return MG_OK;
+}
+
 static int
 digest_dir(const char *dir, const char *root, struct mg_sidedigest **out)
 {
@@ -675,16 +692,7 @@ digest_dir(const char *dir, const char *root, struct mg_sidedigest **out)
 		else if (got == 1)
 			note_unread(unread, sizeof(unread), side_names[i]);
 	}
-	if (r == MG_OK)
-		r = digest_build(j[0], j[1], unread, d);
-	cJSON_Delete(j[0]);
-	cJSON_Delete(j[1]);
-	if (r != MG_OK) {
-		mg_sidedigest_free(d);
-		return r;
-	}
-	*out = d;
-	return MG_OK;
+	return digest_finish(r, j, unread, d, out);
 }
 
 int
@@ -715,16 +723,7 @@ mg_sidedigest_mem(const struct mg_sidebuf sb[2], struct mg_sidedigest **out)
 		if (r == MG_OK && (sb[i].state == MG_SIDEBUF_UNREAD || got == 1))
 			note_unread(unread, sizeof(unread), side_names[i]);
 	}
-	if (r == MG_OK)
-		r = digest_build(j[0], j[1], unread, d);
-	cJSON_Delete(j[0]);
-	cJSON_Delete(j[1]);
-	if (r != MG_OK) {
-		mg_sidedigest_free(d);
-		return r;
-	}
-	*out = d;
-	return MG_OK;
+	return digest_finish(r, j, unread, d, out);
 }
 
 int
