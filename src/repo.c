@@ -51,6 +51,12 @@ struct rctx {
 	int		 nomem;
 };
 
+/* A Python file an auto_map names, and its digest ("" when not read). */
+struct pyref {
+	char		*file;		/* relative to the directory */
+	char		 hex[65];
+};
+
 /* One directory being checked. */
 struct rdir {
 	const char	*dir;		/* display directory, "" for none */
@@ -62,6 +68,8 @@ struct rdir {
 	int		 truncated;	/* more than MG_MAX_REPO_ENTRIES */
 	cJSON		*cfg, *tok;	/* config.json, tokenizer_config.json */
 	struct mg_artifact *cfg_a, *tok_a;
+	struct pyref	*py;		/* .py files auto_map named, by file */
+	size_t		 npy, pycap;
 };
 
 static int
@@ -87,6 +95,8 @@ join(const char *dir, const char *name)
 	memcpy(p + a, name, b + 1);
 	return p;
 }
+
+#define CMP_NUM(x, y)	((x) < (y) ? -1 : (x) > (y))
 
 static int
 cmp_str(const void *x, const void *y)
@@ -430,6 +440,49 @@ cmp_tent(const void *x, const void *y)
 	    ((const struct tent *)y)->name);
 }
 
+/* By name, then shard: the first of a name is its lowest shard. */
+static int
+cmp_tent_shard(const void *x, const void *y)
+{
+	const struct tent *p = x, *q = y;
+	int r = strcmp(p->name, q->name);
+
+	return r != 0 ? r : CMP_NUM(p->shard, q->shard);
+}
+
+/* The first of v[0..n), sorted by cmp_tent_shard, named name, or NULL. */
+static const struct tent *
+first_tent(const struct tent *v, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(v[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && strcmp(v[lo].name, name) == 0 ? &v[lo] : NULL;
+}
+
+/* A weight_map entry that names a shard, and its place in the map. */
+struct tref {
+	const char	*target;
+	size_t		 at;
+};
+
+/* By target, then place: the first of a target is where it is first named. */
+static int
+cmp_tref(const void *x, const void *y)
+{
+	const struct tref *p = x, *q = y;
+	int r = strcmp(p->target, q->target);
+
+	return r != 0 ? r : CMP_NUM(p->at, q->at);
+}
+
 static const struct tent *
 find_tent(const struct tent *v, size_t n, const char *name)
 {
@@ -450,10 +503,14 @@ check_index(struct rctx *c, struct rdir *d, const char *name)
 {
 	struct mg_artifact *a;
 	struct tshard *sh = NULL;
-	struct tent *te = NULL;
+	struct tent *te = NULL, *held = NULL;
+	struct tref *tr = NULL;
 	struct mg_strset *seen = NULL;
 	cJSON *j = NULL, *wm, *e, *md, *ts;
-	size_t len, nsh = 0, nte = 0, i, k, n;
+	size_t len, nsh = 0, nte = 0, ntr = 0, nheld = 0, i, k, n, at;
+	size_t *first = NULL, *shard_of = NULL;
+	unsigned char *kind = NULL;
+	int held_built = 0, r;
 	uint64_t sum = 0, params = 0;
 	int all_facts = 1, have_params = 1;
 	char *buf;
@@ -489,30 +546,71 @@ check_index(struct rctx *c, struct rdir *d, const char *name)
 	n = (size_t)cJSON_GetArraySize(wm);
 	if ((seen = mg_strset_new()) == NULL ||
 	    (n > 0 && ((te = calloc(n, sizeof(*te))) == NULL ||
-	    (sh = calloc(n, sizeof(*sh))) == NULL)))
+	    (sh = calloc(n, sizeof(*sh))) == NULL ||
+	    (tr = calloc(n, sizeof(*tr))) == NULL ||
+	    (first = calloc(n, sizeof(*first))) == NULL ||
+	    (shard_of = calloc(n, sizeof(*shard_of))) == NULL ||
+	    (kind = calloc(n, 1)) == NULL)))
 		goto nomem;
+	/*
+	 * Which entries name a shard (a string, the tensor's first entry),
+	 * and for each the entry that first names its shard: one sort, not
+	 * a comparison with every shard seen so far.
+	 */
+	at = 0;
+	cJSON_ArrayForEach(e, wm) {
+		if (at == n)
+			break;
+		if (!cJSON_IsString(e) || e->valuestring == NULL)
+			kind[at] = 0;		/* not a file name */
+		else if ((r = mg_strset_add(seen, e->string,
+		    strlen(e->string))) == 0)
+			kind[at] = 1;		/* indexed twice */
+		else if (r < 0)
+			goto nomem;
+		else {
+			kind[at] = 2;
+			tr[ntr].target = e->valuestring;
+			tr[ntr++].at = at;
+		}
+		at++;
+	}
+	if (ntr > 1)
+		qsort(tr, ntr, sizeof(*tr), cmp_tref);
+	for (i = 0; i < ntr; i = k) {
+		for (k = i; k < ntr && strcmp(tr[k].target, tr[i].target) == 0;
+		    k++)
+			first[tr[k].at] = tr[i].at;
+	}
+	at = 0;
 	cJSON_ArrayForEach(e, wm) {
 		const char *why;
 
-		if (!cJSON_IsString(e) || e->valuestring == NULL) {
+		if (at == n)
+			break;
+		if (kind[at] == 0) {
+			at++;
 			mg_artifact_add(a, MG_R_REPO_INDEX, MG_FINDING_NO_OFFSET,
 			    e->string, "weight_map entry '%.200s' is not a file "
 			    "name", e->string);
 			continue;
 		}
-		if (mg_strset_add(seen, e->string, strlen(e->string)) == 0) {
+		if (kind[at] == 1) {
+			at++;
 			mg_artifact_addx(a, MG_R_REPO_INDEX_TENSOR,
 			    MG_FINDING_NO_OFFSET, 0, e->string, e->valuestring,
 			    "tensor '%.200s' is indexed twice: JSON readers "
 			    "disagree on which entry counts", e->string);
 			continue;
 		}
-		for (k = 0; k < nsh; k++)
-			if (strcmp(sh[k].target, e->valuestring) == 0)
-				break;
-		if (k == nsh) {
+		if (first[at] != at) {
+			k = shard_of[first[at]];
+			at++;
+		} else {
 			struct stat st;
 
+			k = nsh;
+			shard_of[at++] = k;
 			sh[k].target = e->valuestring;
 			nsh++;
 			if ((why = target_bad(e->valuestring)) != NULL) {
@@ -579,10 +677,35 @@ check_index(struct rctx *c, struct rdir *d, const char *name)
 		if (s->names == NULL || mg_strset_has(s->names, te[i].name,
 		    strlen(te[i].name)))
 			continue;
-		for (k = 0; k < nsh && holder == NULL; k++)
-			if (sh[k].names != NULL && mg_strset_has(sh[k].names,
-			    te[i].name, strlen(te[i].name)))
-				holder = sh[k].target;
+		if (!held_built) {
+			/* Every read shard's tensors, for the holder of any. */
+			size_t cap = 0, h;
+
+			held_built = 1;
+			for (k = 0; k < nsh; k++)
+				if (sh[k].names != NULL)
+					cap += sh[k].a->ntensors;
+			if (cap > 0 && (held = calloc(cap, sizeof(*held))) ==
+			    NULL)
+				goto nomem;
+			for (k = 0; k < nsh; k++)
+				for (h = 0; sh[k].names != NULL &&
+				    h < sh[k].a->ntensors; h++) {
+					held[nheld].name =
+					    sh[k].a->tensors[h].name;
+					held[nheld++].shard = k;
+				}
+			if (nheld > 1)
+				qsort(held, nheld, sizeof(*held),
+				    cmp_tent_shard);
+		}
+		{
+			const struct tent *h = first_tent(held, nheld,
+			    te[i].name);
+
+			if (h != NULL)
+				holder = sh[h->shard].target;
+		}
 		if (holder != NULL)
 			mg_artifact_addx(a, MG_R_REPO_INDEX_TENSOR,
 			    MG_FINDING_NO_OFFSET, 0, te[i].name, s->target,
@@ -652,6 +775,11 @@ out:
 	}
 	free(sh);
 	free(te);
+	free(held);
+	free(tr);
+	free(first);
+	free(shard_of);
+	free(kind);
 	mg_strset_free(seen);
 	cJSON_Delete(j);
 	free(buf);
@@ -687,67 +815,145 @@ same_str(const char *x, const char *y)
 	return x == NULL || y == NULL || strcmp(x, y) == 0;
 }
 
+/* A GGUF named as a shard, its name read once. */
+struct smem {
+	struct mg_artifact *a;
+	size_t		 i;		/* position in the directory */
+	size_t		 plen;
+	unsigned	 no, count;
+	int		 canon;
+};
+
+/* By prefix, then count (one split set), then position. */
+static int
+cmp_smem(const void *x, const void *y)
+{
+	const struct smem *p = x, *q = y;
+	int r;
+
+	if (p->plen != q->plen)
+		return CMP_NUM(p->plen, q->plen);
+	if ((r = memcmp(p->a->filename, q->a->filename, p->plen)) != 0)
+		return r;
+	if (p->count != q->count)
+		return CMP_NUM(p->count, q->count);
+	return CMP_NUM(p->i, q->i);
+}
+
+static int
+cmp_unsigned(const void *x, const void *y)
+{
+	unsigned p = *(const unsigned *)x, q = *(const unsigned *)y;
+
+	return CMP_NUM(p, q);
+}
+
+/* A member's split.no and its place among the members. */
+struct sno {
+	uint64_t	 no;
+	size_t		 i;
+};
+
+static int
+cmp_sno(const void *x, const void *y)
+{
+	const struct sno *p = x, *q = y;
+
+	if (p->no != q->no)
+		return CMP_NUM(p->no, q->no);
+	return CMP_NUM(p->i, q->i);
+}
+
+/*
+ * One split set: the members m[0..nm), in directory order, share the
+ * prefix and the count.  Each name is read once; the numbers present and
+ * the split.no values repeated come from sorts, not from a pass over the
+ * members for every number or every member.
+ */
 static void
-check_split_group(struct rctx *c, struct rdir *d, struct mg_artifact **m,
+check_split_group(struct rctx *c, struct rdir *d, const struct smem *m,
     size_t nm, size_t plen, unsigned count)
 {
 	struct mg_artifact *anchor = NULL, *first = NULL;
 	struct mg_set *set = NULL;
 	char name[MG_MAX_PATH_BYTES];
 	uint64_t tensors = 0, params = 0;
-	size_t i, k;
-	unsigned no, cnt, want, nmissing = 0;
-	int canon, all = 1, have_params = 1;
+	unsigned *nos = NULL, want, lim, nmissing = 0;
+	struct sno *sn = NULL;
+	size_t *dfrom = NULL, *dat = NULL;
+	size_t i, k, p, nsn = 0;
+	int all = 1, have_params = 1;
 
-	for (i = 0; i < nm; i++)
-		if (shard_name(m[i]->filename, ".gguf", &plen, &no, &cnt,
-		    &canon) && no == 1 && first == NULL)
-			first = m[i];
-	anchor = first != NULL ? first : m[0];
-	/* Every shard present once. */
-	for (want = 1; want <= count && want <= 99999; want++) {
-		int found = 0;
+	if ((nos = calloc(nm, sizeof(*nos))) == NULL ||
+	    (sn = calloc(nm, sizeof(*sn))) == NULL ||
+	    (dfrom = calloc(nm, sizeof(*dfrom))) == NULL ||
+	    (dat = calloc(nm, sizeof(*dat))) == NULL)
+		goto nomem;
+	for (i = 0; i < nm; i++) {
+		if (m[i].no == 1 && first == NULL)
+			first = m[i].a;
+		nos[i] = m[i].no;
+	}
+	anchor = first != NULL ? first : m[0].a;
+	if (nm > 1)
+		qsort(nos, nm, sizeof(*nos), cmp_unsigned);
+	/*
+	 * Every shard present once: the members' numbers, sorted, are
+	 * walked beside the count.  After the 17th missing shard nothing
+	 * more is reported (the summary gives no count) and the set is
+	 * already incomplete, so the pass ends there: 1000 shards claiming
+	 * a count of 99999 are not 99999 lookups.
+	 */
+	lim = count < 99999 ? count : 99999;
+	for (want = 1, p = 0; want <= lim && nmissing <= 16; want++) {
+		char *fp;
+		struct stat st;
 
-		for (i = 0; i < nm; i++)
-			if (shard_name(m[i]->filename, ".gguf", &plen, &no,
-			    &cnt, &canon) && no == want)
-				found = 1;
-		if (found)
+		while (p < nm && nos[p] < want)
+			p++;
+		if (p < nm && nos[p] == want)
 			continue;
 		snprintf(name, sizeof(name), "%s%.*s-%05u-of-%05u.gguf",
 		    d->dir[0] != '\0' ? "/" : "", (int)plen, anchor->filename,
 		    want, count);
-		{
-			char *p = join(d->dir, name + (d->dir[0] != '\0'));
-			struct stat st;
-
-			if (p == NULL) {
-				c->nomem = 1;
-				return;
-			}
-			/* A claimed count of 65535 is one finding, not 65535. */
-			if (lstat(p, &st) == 0)
-				;
-			else if (++nmissing <= 16)
-				mg_artifact_addx(anchor, MG_R_REPO_SPLIT,
-				    MG_FINDING_NO_OFFSET, 0, NULL, p,
-				    "split set of %u: shard %u (%s) is missing",
-				    count, want, p);
-			else if (nmissing == 17)
-				mg_artifact_add(anchor, MG_R_REPO_SPLIT,
-				    MG_FINDING_NO_OFFSET, NULL, "split set of "
-				    "%u: more shards are missing than are listed",
-				    count);
-			all = 0;
-			free(p);
+		if ((fp = join(d->dir, name + (d->dir[0] != '\0'))) == NULL) {
+			c->nomem = 1;
+			goto out;
 		}
+		/* A claimed count of 65535 is one finding, not 65535. */
+		if (lstat(fp, &st) == 0)
+			;
+		else if (++nmissing <= 16)
+			mg_artifact_addx(anchor, MG_R_REPO_SPLIT,
+			    MG_FINDING_NO_OFFSET, 0, NULL, fp,
+			    "split set of %u: shard %u (%s) is missing",
+			    count, want, fp);
+		else if (nmissing == 17)
+			mg_artifact_add(anchor, MG_R_REPO_SPLIT,
+			    MG_FINDING_NO_OFFSET, NULL, "split set of "
+			    "%u: more shards are missing than are listed",
+			    count);
+		all = 0;
+		free(fp);
+	}
+	/* The members that hold a split.no, by it: repeats lie together. */
+	for (i = 0; i < nm; i++)
+		if (m[i].a->have & MG_HAVE_SPLIT) {
+			sn[nsn].no = m[i].a->split_no;
+			sn[nsn++].i = i;
+		}
+	if (nsn > 1)
+		qsort(sn, nsn, sizeof(*sn), cmp_sno);
+	for (k = 0; k < nsn; k++) {
+		dat[sn[k].i] = k;
+		dfrom[sn[k].i] = k > 0 && sn[k - 1].no == sn[k].no ?
+		    dfrom[sn[k - 1].i] : k;
 	}
 	for (i = 0; i < nm; i++) {
-		struct mg_artifact *a = m[i];
+		struct mg_artifact *a = m[i].a;
+		unsigned no = m[i].no;
 
-		(void)shard_name(a->filename, ".gguf", &plen, &no, &cnt,
-		    &canon);
-		if (!canon)
+		if (!m[i].canon)
 			mg_artifact_add(anchor, MG_R_REPO_SPLIT,
 			    MG_FINDING_NO_OFFSET, NULL, "shard %s does not "
 			    "follow the -NNNNN-of-NNNNN.gguf pattern",
@@ -772,15 +978,13 @@ check_split_group(struct rctx *c, struct rdir *d, struct mg_artifact **m,
 			    "split.no %llu (shard %llu), its name says shard "
 			    "%u", a->filename, (unsigned long long)a->split_no,
 			    (unsigned long long)a->split_no + 1, no);
-		for (k = 0; k < i; k++)
-			if ((m[k]->have & MG_HAVE_SPLIT) &&
-			    m[k]->split_no == a->split_no)
-				mg_artifact_add(anchor, MG_R_REPO_SPLIT,
-				    MG_FINDING_NO_OFFSET, "split.no", "shards "
-				    "%s and %s both hold split.no %llu: one "
-				    "shard is repeated", m[k]->filename,
-				    a->filename,
-				    (unsigned long long)a->split_no);
+		/* Each earlier member with this split.no, in order. */
+		for (k = dfrom[i]; k < dat[i]; k++)
+			mg_artifact_add(anchor, MG_R_REPO_SPLIT,
+			    MG_FINDING_NO_OFFSET, "split.no", "shards "
+			    "%s and %s both hold split.no %llu: one "
+			    "shard is repeated", m[sn[k].i].a->filename,
+			    a->filename, (unsigned long long)a->split_no);
 		if (!same_str(a->architecture, anchor->architecture))
 			mg_artifact_add(anchor, MG_R_REPO_SPLIT,
 			    MG_FINDING_NO_OFFSET, "general.architecture",
@@ -812,7 +1016,7 @@ check_split_group(struct rctx *c, struct rdir *d, struct mg_artifact **m,
 	    (set->shards = calloc(nm, sizeof(char *))) == NULL)
 		goto nomem;
 	for (i = 0; i < nm; i++) {
-		if ((set->shards[i] = strdup(m[i]->path)) == NULL)
+		if ((set->shards[i] = strdup(m[i].a->path)) == NULL)
 			goto nomem;
 		set->nshards++;
 	}
@@ -820,36 +1024,56 @@ check_split_group(struct rctx *c, struct rdir *d, struct mg_artifact **m,
 	set->have_params = have_params && all;
 	mg_set_free(anchor->set);
 	anchor->set = set;
-	return;
+	goto out;
 nomem:
 	mg_set_free(set);
 	c->nomem = 1;
+out:
+	free(nos);
+	free(sn);
+	free(dfrom);
+	free(dat);
 }
 
+/* A split set: m[at..at+n) of the sorted members. */
+struct sgroup {
+	size_t		 first;		/* its first member's position */
+	size_t		 at, n;
+};
+
+static int
+cmp_sgroup(const void *x, const void *y)
+{
+	const struct sgroup *p = x, *q = y;
+
+	return CMP_NUM(p->first, q->first);
+}
+
+/*
+ * The GGUF split sets of a directory: the GGUFs named as shards, grouped
+ * by prefix and count with one sort, each set checked once, in the order
+ * of its first member.
+ */
 static void
 check_splits(struct rctx *c, struct rdir *d)
 {
-	struct mg_artifact **m;
-	size_t i, k, nm, plen, plen2;
-	unsigned no, count, count2;
-	int canon;
-	char *done;
+	struct smem *m;
+	struct sgroup *g = NULL;
+	size_t i, k, nm = 0, ng = 0;
 
 	if (d->narts == 0)
 		return;
-	if ((m = calloc(d->narts, sizeof(*m))) == NULL ||
-	    (done = calloc(d->narts, 1)) == NULL) {
-		free(m);
+	if ((m = calloc(d->narts, sizeof(*m))) == NULL) {
 		c->nomem = 1;
 		return;
 	}
 	for (i = 0; i < d->narts; i++) {
 		struct mg_artifact *a = d->arts[i];
 
-		if (done[i] || a->format != &mg_fmt_gguf)
+		if (a->format != &mg_fmt_gguf)
 			continue;
-		if (!shard_name(a->filename, ".gguf", &plen, &no, &count,
-		    &canon)) {
+		if (!shard_name(a->filename, ".gguf", &m[nm].plen, &m[nm].no,
+		    &m[nm].count, &m[nm].canon)) {
 			if ((a->have & MG_HAVE_SPLIT) && a->split_count > 1)
 				mg_artifact_add(a, MG_R_REPO_SPLIT,
 				    MG_FINDING_NO_OFFSET, "split.no", "shard "
@@ -859,23 +1083,32 @@ check_splits(struct rctx *c, struct rdir *d)
 				    + 1, (unsigned long long)a->split_count);
 			continue;
 		}
-		nm = 0;
-		for (k = i; k < d->narts; k++) {
-			struct mg_artifact *b = d->arts[k];
-
-			if (done[k] || b->format != &mg_fmt_gguf ||
-			    !shard_name(b->filename, ".gguf", &plen2, &no,
-			    &count2, &canon) || plen2 != plen ||
-			    count2 != count || memcmp(a->filename, b->filename,
-			    plen) != 0)
-				continue;
-			done[k] = 1;
-			m[nm++] = b;
-		}
-		check_split_group(c, d, m, nm, plen, count);
+		m[nm].a = a;
+		m[nm++].i = i;
 	}
+	if (nm > 1)
+		qsort(m, nm, sizeof(*m), cmp_smem);
+	if (nm > 0 && (g = calloc(nm, sizeof(*g))) == NULL) {
+		c->nomem = 1;
+		goto out;
+	}
+	for (i = 0; i < nm; i = k) {
+		for (k = i + 1; k < nm && m[k].plen == m[i].plen &&
+		    m[k].count == m[i].count && memcmp(m[k].a->filename,
+		    m[i].a->filename, m[i].plen) == 0; k++)
+			;
+		g[ng].first = m[i].i;	/* the least: position breaks ties */
+		g[ng].at = i;
+		g[ng++].n = k - i;
+	}
+	if (ng > 1)
+		qsort(g, ng, sizeof(*g), cmp_sgroup);
+	for (i = 0; i < ng; i++)
+		check_split_group(c, d, m + g[i].at, g[i].n, m[g[i].at].plen,
+		    m[g[i].at].count);
+out:
 	free(m);
-	free(done);
+	free(g);
 }
 
 /* ---- chat templates ---------------------------------------------------- */
@@ -1111,8 +1344,6 @@ cmp_opt_str(const char *x, const char *y)
 	return strcmp(x, y);
 }
 
-#define CMP_NUM(x, y)	((x) < (y) ? -1 : (x) > (y))
-
 /* By template, then position. */
 static int
 cmp_carrier_tmpl(const void *p, const void *q)
@@ -1156,6 +1387,37 @@ cmp_carrier_model(const void *p, const void *q)
 	return r != 0 ? r : CMP_NUM(x->i, y->i);
 }
 
+static int
+is_default_name(const char *name)
+{
+	return strcmp(name, "tokenizer.chat_template") == 0 ||
+	    strcmp(name, "chat_template") == 0;
+}
+
+static int
+cmp_digest_name(const void *x, const void *y)
+{
+	return strcmp((*(const struct mg_digest *const *)x)->name,
+	    (*(const struct mg_digest *const *)y)->name);
+}
+
+/* The first of v[0..n), sorted by name, not before name (n if none). */
+static size_t
+first_digest(const struct mg_digest *const *v, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(v[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /*
  * The carriers v[0..nv) should agree; the odd ones out are reported.  The
  * reference is the template most of them carry; among those, the first
@@ -1165,7 +1427,8 @@ static int
 compare_carriers(struct mg_artifact **v, size_t nv)
 {
 	struct carrier *s;
-	size_t *cnt, i, k, best = 0, bestn = 0;
+	const struct mg_digest **named = NULL;
+	size_t *cnt, i, k, best = 0, bestn = 0, nt, nnamed = 0;
 	const char *bt;
 
 	if (nv < 2)
@@ -1215,33 +1478,43 @@ compare_carriers(struct mg_artifact **v, size_t nv)
 	}
 	free(s);
 	free(cnt);
-	/* Named templates (tool_use, rag) that both carry must agree too. */
-	for (i = 0; i < nv; i++) {
+	/*
+	 * Named templates (tool_use, rag) that both carry must agree too:
+	 * the reference's, sorted by name once, are looked up by each.
+	 */
+	if ((nt = v[best]->ntemplates) > 0 &&
+	    (named = calloc(nt, sizeof(*named))) == NULL)
+		return -1;
+	for (k = 0, nnamed = 0; k < nt; k++)
+		if (!is_default_name(v[best]->templates[k].name))
+			named[nnamed++] = &v[best]->templates[k];
+	if (nnamed > 1)
+		qsort(named, nnamed, sizeof(*named), cmp_digest_name);
+	for (i = 0; i < nv && nnamed > 0; i++) {
 		size_t t, u;
 
 		if (i == best)
 			continue;
-		for (t = 0; t < v[i]->ntemplates; t++)
-			for (u = 0; u < v[best]->ntemplates; u++)
-				if (strcmp(v[i]->templates[t].name,
-				    v[best]->templates[u].name) == 0 &&
-				    strcmp(v[i]->templates[t].name,
-				    "tokenizer.chat_template") != 0 &&
-				    strcmp(v[i]->templates[t].name,
-				    "chat_template") != 0 &&
-				    strcmp(v[i]->templates[t].sha256,
-				    v[best]->templates[u].sha256) != 0)
+		for (t = 0; t < v[i]->ntemplates; t++) {
+			const struct mg_digest *dt = &v[i]->templates[t];
+
+			if (is_default_name(dt->name))
+				continue;
+			for (u = first_digest(named, nnamed, dt->name);
+			    u < nnamed && strcmp(named[u]->name, dt->name) == 0;
+			    u++)
+				if (strcmp(dt->sha256, named[u]->sha256) != 0)
 					mg_artifact_addx(v[i],
 					    MG_R_TEMPLATE_VARIANT,
-					    MG_FINDING_NO_OFFSET, 0,
-					    v[i]->templates[t].name,
-					    v[i]->templates[t].sha256, "the "
-					    "template %s (sha256 %.12s...) differs "
-					    "from the one %s carries under that name",
-					    v[i]->templates[t].name,
-					    v[i]->templates[t].sha256,
+					    MG_FINDING_NO_OFFSET, 0, dt->name,
+					    dt->sha256, "the template %s "
+					    "(sha256 %.12s...) differs from "
+					    "the one %s carries under that "
+					    "name", dt->name, dt->sha256,
 					    v[best]->filename);
+		}
 	}
+	free(named);
 	return 0;
 }
 
@@ -1363,41 +1636,164 @@ out:
 
 /* ---- remote code ------------------------------------------------------- */
 
-static void
-auto_map_ref(struct rctx *c, struct rdir *d, struct mg_artifact *a,
-    const char *ref)
+/*
+ * The entries mg_artifact_add_digest keeps in one list: past them a
+ * reference is dropped, so it is not resolved (nor its file read).
+ */
+#define CODEREF_CAP	4096u
+
+/*
+ * The Python file of an auto_map reference ("pkg.mod.Class" is
+ * pkg/mod.py), or 0 when the reference names none ("repo--mod.Class"
+ * points at another repository).
+ */
+static int
+ref_file(const char *ref, char *file, size_t size)
 {
-	char file[512], hex[65] = "";
 	const char *dot;
-	char *p;
 	size_t i, n;
-	struct mg_slurp s;
-	struct stat st;
 
 	if (strstr(ref, "--") != NULL || (dot = strrchr(ref, '.')) == NULL ||
-	    (size_t)(dot - ref) + 4 > sizeof(file)) {
-		if (mg_artifact_add_digest(&a->coderefs, &a->ncoderefs, ref,
-		    "") != MG_OK)
-			c->nomem = 1;
-		return;
-	}
+	    (size_t)(dot - ref) + 4 > size)
+		return 0;
 	n = (size_t)(dot - ref);
 	for (i = 0; i < n; i++)
 		file[i] = ref[i] == '.' ? '/' : ref[i];
 	memcpy(file + n, ".py", 4);
-	if (target_bad(file) == NULL && (p = join(d->dir, file)) != NULL) {
-		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
-		    mg_slurp(&s, p, -1, MG_MAX_SIDECAR_BYTES,
-		    MG_SLURP_REGULAR) == MG_OK) {
-			if (mg_sha256_hex(s.buf, s.len, hex) != MG_OK)
-				hex[0] = '\0';
-			free(s.buf);
-		}
-		free(p);
+	return 1;
+}
+
+/* The SHA-256 of a Python file of the directory, "" when not read. */
+static void
+py_digest(struct rdir *d, const char *file, char *hex)
+{
+	struct mg_slurp s;
+	struct stat st;
+	char *p;
+
+	hex[0] = '\0';
+	if (target_bad(file) != NULL || (p = join(d->dir, file)) == NULL)
+		return;
+	if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+	    mg_slurp(&s, p, -1, MG_MAX_SIDECAR_BYTES, MG_SLURP_REGULAR) ==
+	    MG_OK) {
+		if (mg_sha256_hex(s.buf, s.len, hex) != MG_OK)
+			hex[0] = '\0';
+		free(s.buf);
 	}
-	if (mg_artifact_add_digest(&a->coderefs, &a->ncoderefs, file, hex) !=
-	    MG_OK)
-		c->nomem = 1;
+	free(p);
+}
+
+static int
+cmp_pyref(const void *x, const void *y)
+{
+	return strcmp(((const struct pyref *)x)->file,
+	    ((const struct pyref *)y)->file);
+}
+
+/* One auto_map reference of an artifact, resolved. */
+struct amref {
+	const char	*ref;		/* borrowed from the JSON */
+	char		*file;		/* its .py, or NULL: the ref stands */
+	char		 hex[65];
+};
+
+static int
+cmp_amref_file(const void *x, const void *y)
+{
+	return strcmp((*(struct amref *const *)x)->file,
+	    (*(struct amref *const *)y)->file);
+}
+
+/*
+ * Resolve the references v[0..n) of one artifact and list them in order.
+ * Each distinct file is read and hashed once for the directory (a config
+ * may name one 16 MiB module a thousand times, and config.json and
+ * tokenizer_config.json name the same ones).
+ */
+static void
+auto_map_refs(struct rctx *c, struct rdir *d, struct mg_artifact *a,
+    struct amref *v, size_t n)
+{
+	struct amref **g = NULL;
+	struct pyref *np;
+	char file[512];
+	size_t i, k, ng = 0, nold = d->npy;
+
+	if (n == 0)
+		return;
+	if ((g = calloc(n, sizeof(*g))) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		if (!ref_file(v[i].ref, file, sizeof(file)))
+			continue;
+		if ((v[i].file = strdup(file)) == NULL)
+			goto nomem;
+		g[ng++] = &v[i];
+	}
+	if (ng > 1)
+		qsort(g, ng, sizeof(*g), cmp_amref_file);
+	for (i = 0; i < ng; i = k) {
+		struct pyref key, *hit;
+
+		key.file = g[i]->file;
+		hit = nold > 0 ? bsearch(&key, d->py, nold, sizeof(*d->py),
+		    cmp_pyref) : NULL;
+		if (hit == NULL) {
+			if (d->npy == d->pycap) {
+				size_t ncap = d->pycap ? d->pycap * 2 : 8;
+
+				if ((np = realloc(d->py, ncap * sizeof(*np))) ==
+				    NULL)
+					goto nomem;
+				d->py = np;
+				d->pycap = ncap;
+			}
+			hit = &d->py[d->npy];
+			if ((hit->file = strdup(g[i]->file)) == NULL)
+				goto nomem;
+			py_digest(d, hit->file, hit->hex);
+			d->npy++;
+		}
+		for (k = i; k < ng && strcmp(g[k]->file, g[i]->file) == 0; k++)
+			memcpy(g[k]->hex, hit->hex, sizeof(hit->hex));
+	}
+	for (i = 0; i < n; i++)
+		if (mg_artifact_add_digest(&a->coderefs, &a->ncoderefs,
+		    v[i].file != NULL ? v[i].file : v[i].ref, v[i].file !=
+		    NULL ? v[i].hex : "") != MG_OK)
+			c->nomem = 1;
+	goto out;
+nomem:
+	c->nomem = 1;
+out:
+	/* The files read for this artifact join the directory's, sorted. */
+	if (d->npy > nold && d->npy > 1)
+		qsort(d->py, d->npy, sizeof(*d->py), cmp_pyref);
+	free(g);
+}
+
+/* Keep a reference for auto_map_refs while the list has room for it. */
+static int
+add_ref(struct amref **v, size_t *n, size_t *cap, size_t room,
+    const char *ref)
+{
+	if (*n >= room)
+		return MG_OK;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct amref *nv;
+
+		if (ncap > room)
+			ncap = room;
+		if ((nv = realloc(*v, ncap * sizeof(*nv))) == NULL)
+			return MG_ERR_NOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	memset(&(*v)[*n], 0, sizeof(**v));
+	(*v)[(*n)++].ref = ref;
+	return MG_OK;
 }
 
 static void
@@ -1405,9 +1801,13 @@ auto_map(struct rctx *c, struct rdir *d, struct mg_artifact *a,
     const cJSON *j)
 {
 	const cJSON *am, *e, *x;
+	struct amref *v = NULL;
+	size_t n = 0, cap = 0, i, room;
+	int r = MG_OK;
 
 	if (a == NULL || j == NULL)
 		return;
+	room = a->ncoderefs < CODEREF_CAP ? CODEREF_CAP - a->ncoderefs : 0;
 	/* Every auto_map key: one given twice is read in each copy. */
 	cJSON_ArrayForEach(am, j) {
 		if (am->string == NULL || strcmp(am->string, "auto_map") != 0 ||
@@ -1415,16 +1815,25 @@ auto_map(struct rctx *c, struct rdir *d, struct mg_artifact *a,
 			continue;
 		a->remote_code = 1;
 		cJSON_ArrayForEach(e, am) {
+			if (r != MG_OK || n >= room)
+				break;
 			if (cJSON_IsString(e) && e->valuestring != NULL)
-				auto_map_ref(c, d, a, e->valuestring);
+				r = add_ref(&v, &n, &cap, room, e->valuestring);
 			else if (cJSON_IsArray(e))
 				cJSON_ArrayForEach(x, e)
-					if (cJSON_IsString(x) &&
+					if (r == MG_OK && cJSON_IsString(x) &&
 					    x->valuestring != NULL)
-						auto_map_ref(c, d, a,
+						r = add_ref(&v, &n, &cap, room,
 						    x->valuestring);
 		}
 	}
+	if (r != MG_OK)
+		c->nomem = 1;
+	else
+		auto_map_refs(c, d, a, v, n);
+	for (i = 0; i < n; i++)
+		free(v[i].file);
+	free(v);
 }
 
 static void
@@ -1826,6 +2235,9 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 		free(d.names);
 		free(d.arts);
 		mg_strset_free(d.indexed);
+		for (j = 0; j < d.npy; j++)
+			free(d.py[j].file);
+		free(d.py);
 		cJSON_Delete(d.cfg);
 		cJSON_Delete(d.tok);
 	}

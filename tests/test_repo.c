@@ -17,6 +17,10 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 
+#include "buf.h"
+#include "gguf_build.h"
+#include "hash.h"
+#include "st_build.h"
 #include "suites.h"
 #include "tutil.h"
 
@@ -312,6 +316,326 @@ START_TEST(repo_jobs_do_not_change_findings)
 }
 END_TEST
 
+/* ---- layouts written here: sets named many ways ---------------------- */
+
+/* A GGUF with an architecture, a split.no when no >= 0, templates. */
+static void
+put_gguf(const char *dir, const char *name, int no, unsigned count,
+    const char *const *tmpl)
+{
+	struct gguf_b g;
+	struct fbuf out;
+
+	gguf_b_init(&g, 3, 0);
+	gguf_kv_str(&g, "general.architecture", "llama");
+	if (no >= 0) {
+		gguf_kv_u32(&g, "split.no", (uint32_t)no);
+		gguf_kv_u32(&g, "split.count", count);
+	}
+	for (; tmpl != NULL && tmpl[0] != NULL; tmpl += 2)
+		gguf_kv_str(&g, tmpl[0], tmpl[1]);
+	fbuf_init(&out);
+	gguf_b_out(&g, &out);
+	fbuf_write(&out, dir, name);
+	fbuf_free(&out);
+	gguf_b_free(&g);
+}
+
+/* A safetensors file of F32 [1] tensors with these names. */
+static void
+put_st(const char *dir, const char *name, const char *const *names,
+    size_t n)
+{
+	struct st_tensor t[4];
+	struct fbuf out;
+	size_t i;
+
+	memset(t, 0, sizeof(t));
+	for (i = 0; i < n; i++) {
+		t[i].name = names[i];
+		t[i].dtype = "F32";
+		t[i].rank = 1;
+		t[i].shape[0] = 1;
+	}
+	fbuf_init(&out);
+	st_build_file(&out, NULL, t, n);
+	fbuf_write(&out, dir, name);
+	fbuf_free(&out);
+}
+
+/* scan --json of dir/sub (run in dir), parsed. */
+static cJSON *
+scan_json(const char *dir, const char *sub, const char *policy)
+{
+	const char *a[8];
+	struct tres r;
+	char path[4300], *s;
+	cJSON *d;
+	int k = 0;
+
+	a[k++] = "scan";
+	if (policy != NULL) {
+		a[k++] = "--policy";
+		a[k++] = policy;
+	}
+	a[k++] = sub;
+	a[k++] = "--json";
+	a[k++] = "out.json";
+	a[k] = NULL;
+	r = tu_run(dir, a);
+	snprintf(path, sizeof(path), "%s/out.json", dir);
+	s = tu_slurp(path, NULL);
+	ck_assert_msg(s != NULL, "no report: %s", r.err);
+	d = cJSON_Parse(s);
+	ck_assert_ptr_nonnull(d);
+	free(s);
+	tu_free(&r);
+	return d;
+}
+
+static const cJSON *
+art_named(const cJSON *d, const char *path)
+{
+	const cJSON *a;
+
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(d, "artifacts"))
+		if (strcmp(cJSON_GetObjectItem(a, "path")->valuestring, path) ==
+		    0)
+			return a;
+	return NULL;
+}
+
+/* How many findings of an artifact have a message containing s. */
+static int
+nmsg(const cJSON *a, const char *s)
+{
+	const cJSON *f;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(a);
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(a, "findings")) {
+		const cJSON *m = cJSON_GetObjectItem(f, "message");
+
+		n += strstr(m->valuestring, s) != NULL;
+	}
+	return n;
+}
+
+/* The shards of the set a bom entry carries, "," separated. */
+static void
+set_shards(const char *dir, const char *sub, const char *file, char *out,
+    size_t len)
+{
+	const char *a[] = { "bom", sub, NULL };
+	struct tres r = tu_run(dir, a);
+	const cJSON *e, *x;
+	cJSON *d = cJSON_Parse(r.out);
+	size_t o = 0;
+
+	ck_assert_ptr_nonnull(d);
+	out[0] = '\0';
+	cJSON_ArrayForEach(e, d) {
+		const cJSON *fn = cJSON_GetObjectItem(e, "model_filename");
+
+		if (!cJSON_IsString(fn) || strcmp(fn->valuestring, file) != 0)
+			continue;
+		cJSON_ArrayForEach(x, cJSON_GetObjectItem(cJSON_GetObjectItem(e,
+		    "set"), "shards"))
+			o += (size_t)snprintf(out + o, len - o, "%s,",
+			    x->valuestring);
+	}
+	cJSON_Delete(d);
+	tu_free(&r);
+}
+
+/*
+ * Split sets are told apart by prefix and count however their names
+ * interleave; a claimed count of 99999 lists the first 16 missing
+ * shards and one summary, a shard on disk outside the run is present,
+ * and a repeated split.no is reported once per earlier holder.
+ */
+START_TEST(repo_split_sets_by_name)
+{
+	char *d = tu_tmpdir(), sub[4200], shards[2048], path[4300];
+	const cJSON *a;
+	cJSON *j;
+	int i;
+
+	snprintf(sub, sizeof(sub), "%s/s", d);
+	put_gguf(sub, "m-00001-of-99999.gguf", 0, 99999, NULL);
+	put_gguf(sub, "m-00002-of-99999.gguf", 1, 99999, NULL);
+	put_gguf(sub, "m-00004-of-99999.gguf", 1, 99999, NULL);
+	put_gguf(sub, "m-00001-of-00002.gguf", -1, 0, NULL);
+	put_gguf(sub, "m-00002-of-00002.gguf", -1, 0, NULL);
+	put_gguf(sub, "n-00001-of-00001.gguf", 0, 1, NULL);
+	snprintf(path, sizeof(path), "%s/m-00005-of-99999.gguf", sub);
+	tu_sh("mkdir '%s'", path);
+	j = scan_json(d, "s", NULL);
+	a = art_named(j, "s/m-00001-of-99999.gguf");
+	ck_assert_int_eq(nmsg(a, "split set of 99999: shard 3 ("), 1);
+	for (i = 6; i <= 20; i++) {
+		snprintf(path, sizeof(path), "split set of 99999: shard %d (",
+		    i);
+		ck_assert_msg(nmsg(a, path) == 1, "no shard %d", i);
+	}
+	ck_assert_int_eq(nmsg(a, "split set of 99999: shard 5 ("), 0);
+	ck_assert_int_eq(nmsg(a, "split set of 99999: shard 21 ("), 0);
+	ck_assert_int_eq(nmsg(a, "is missing"), 16);
+	ck_assert_int_eq(nmsg(a, "more shards are missing than are listed"),
+	    1);
+	ck_assert_int_eq(nmsg(a, "both hold split.no 1"), 1);
+	ck_assert_int_eq(nmsg(a, "shards m-00002-of-99999.gguf and "
+	    "m-00004-of-99999.gguf"), 1);
+	ck_assert_int_eq(nmsg(a, "carries no split.no"), 0);
+	a = art_named(j, "s/m-00001-of-00002.gguf");
+	ck_assert_int_eq(nmsg(a, "carries no split.no"), 2);
+	ck_assert_int_eq(nmsg(a, "is missing"), 0);
+	ck_assert_int_eq(nmsg(art_named(j, "s/n-00001-of-00001.gguf"),
+	    "split"), 0);
+	cJSON_Delete(j);
+	set_shards(d, "s", "m-00001-of-99999.gguf", shards, sizeof(shards));
+	ck_assert_str_eq(shards, "s/m-00001-of-99999.gguf,"
+	    "s/m-00002-of-99999.gguf,s/m-00004-of-99999.gguf,");
+	set_shards(d, "s", "m-00001-of-00002.gguf", shards, sizeof(shards));
+	ck_assert_str_eq(shards, "s/m-00001-of-00002.gguf,"
+	    "s/m-00002-of-00002.gguf,");
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
+ * An index's shards are its set in the order the weight_map first names
+ * them, and a misplaced tensor is reported with the first shard that
+ * holds it.
+ */
+START_TEST(repo_index_shards_in_order)
+{
+	static const char *const b[] = { "x", "y", "v" };
+	static const char *const a2[] = { "z", "w", "v" };
+	static const char *const d2[] = { "s" };
+	char *d = tu_tmpdir(), sub[4200], shards[2048];
+	const cJSON *a;
+	cJSON *j;
+
+	snprintf(sub, sizeof(sub), "%s/i", d);
+	put_st(sub, "b.safetensors", b, 3);
+	put_st(sub, "a.safetensors", a2, 3);
+	put_st(sub, "d.safetensors", d2, 1);
+	tu_write(sub, "model.safetensors.index.json", "{\"weight_map\": {"
+	    "\"x\": \"b.safetensors\", \"z\": \"a.safetensors\", "
+	    "\"y\": \"a.safetensors\", \"w\": \"a.safetensors\", "
+	    "\"q\": \"b.safetensors\", \"v\": \"d.safetensors\", "
+	    "\"r\": \"c.safetensors\", \"x\": \"a.safetensors\", "
+	    "\"u\": 3}}");
+	j = scan_json(d, "i", NULL);
+	a = art_named(j, "i/model.safetensors.index.json");
+	ck_assert_int_eq(nmsg(a, "tensor 'y' is indexed in 'a.safetensors' "
+	    "but stored in 'b.safetensors'"), 1);
+	/* In two shards: the first the index names is the one given. */
+	ck_assert_int_eq(nmsg(a, "tensor 'v' is indexed in 'd.safetensors' "
+	    "but stored in 'b.safetensors'"), 1);
+	ck_assert_int_eq(nmsg(a, "tensor 'q' is indexed in 'b.safetensors' "
+	    "but no shard holds it"), 1);
+	ck_assert_int_eq(nmsg(a, "names shard 'c.safetensors', which does "
+	    "not exist"), 1);
+	ck_assert_int_eq(nmsg(a, "tensor 'x' is indexed twice"), 1);
+	ck_assert_int_eq(nmsg(a, "entry 'u' is not a file name"), 1);
+	ck_assert_int_eq(nmsg(a, "tensor 's' of shard 'd.safetensors' is in "
+	    "no index"), 1);
+	ck_assert_int_eq(nmsg(a, "is in no index"), 1);
+	cJSON_Delete(j);
+	set_shards(d, "i", "model.safetensors.index.json", shards,
+	    sizeof(shards));
+	ck_assert_str_eq(shards, "i/b.safetensors,i/a.safetensors,"
+	    "i/d.safetensors,i/c.safetensors,");
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
+ * Every auto_map reference gets its module's digest, however often the
+ * module is named: 5000 references to one pinned module are pinned.
+ */
+START_TEST(repo_auto_map_every_reference)
+{
+	static const char code[] = "class C:\n    pass\n";
+	static const char *const t[] = { "w" };
+	char *d = tu_tmpdir(), sub[4200], hex[65], pol[200];
+	size_t cap = 5000 * 16 + 64, o = 0;
+	char *cfg = malloc(cap);
+	const cJSON *a;
+	cJSON *j;
+	int i;
+
+	ck_assert_ptr_nonnull(cfg);
+	snprintf(sub, sizeof(sub), "%s/r", d);
+	put_st(sub, "model.safetensors", t, 1);
+	tu_write(sub, "m.py", code);
+	ck_assert_int_eq(mg_sha256_hex(code, strlen(code), hex), 0);
+	snprintf(pol, sizeof(pol), "{\"version\": 1, \"remote_code\": "
+	    "{\"sha256\": [\"%s\"]}}", hex);
+	tu_write(d, "pin.json", pol);
+	o += (size_t)snprintf(cfg + o, cap - o, "{\"auto_map\": {");
+	for (i = 0; i < 5000; i++)
+		o += (size_t)snprintf(cfg + o, cap - o, "%s\"k%d\": \"m.C\"",
+		    i > 0 ? ", " : "", i);
+	snprintf(cfg + o, cap - o, "}}");
+	tu_write(sub, "config.json", cfg);
+	tu_write(sub, "tokenizer_config.json", "{\"auto_map\": {\"a\": "
+	    "[\"m.C\", \"x--m.C\"], \"b\": \"m.D\"}}");
+	j = scan_json(d, "r", "pin.json");
+	ck_assert_int_eq(nmsg(art_named(j, "r/m.py"), "trust_remote_code"),
+	    0);
+	a = art_named(j, "r/config.json");
+	ck_assert(a == NULL || nmsg(a, "auto_map makes transformers") == 0);
+	a = art_named(j, "r/tokenizer_config.json");
+	ck_assert_int_eq(nmsg(a, "auto_map makes transformers run the "
+	    "repository's code with trust_remote_code: x--m.C (another "
+	    "repository)"), 1);
+	ck_assert_int_eq(nmsg(a, "m.py ("), 0);
+	cJSON_Delete(j);
+	free(cfg);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* A named template differing from the reference's is reported once. */
+START_TEST(repo_named_templates_across_variants)
+{
+	static const char *const v0[] = { "tokenizer.chat_template", "hi",
+	    "tokenizer.chat_template.tool_use", "p",
+	    "tokenizer.chat_template.rag", "q", NULL };
+	static const char *const v1[] = { "tokenizer.chat_template", "hi",
+	    "tokenizer.chat_template.x", "z",
+	    "tokenizer.chat_template.tool_use", "p2",
+	    "tokenizer.chat_template.rag", "q", NULL };
+	static const char *const v2[] = { "tokenizer.chat_template", "hi",
+	    "tokenizer.chat_template.tool_use", "p", NULL };
+	char *d = tu_tmpdir(), sub[4200];
+	cJSON *j;
+
+	snprintf(sub, sizeof(sub), "%s/v", d);
+	put_gguf(sub, "v0.gguf", -1, 0, v0);
+	put_gguf(sub, "v1.gguf", -1, 0, v1);
+	put_gguf(sub, "v2.gguf", -1, 0, v2);
+	j = scan_json(d, "v", NULL);
+	ck_assert_int_eq(nmsg(art_named(j, "v/v0.gguf"), "under that name"),
+	    0);
+	ck_assert_int_eq(nmsg(art_named(j, "v/v1.gguf"), "the template "
+	    "tokenizer.chat_template.tool_use"), 1);
+	ck_assert_int_eq(nmsg(art_named(j, "v/v1.gguf"), "under that name"),
+	    1);
+	ck_assert_int_eq(nmsg(art_named(j, "v/v2.gguf"), "under that name"),
+	    0);
+	cJSON_Delete(j);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 Suite *
 repo_suite(void)
 {
@@ -327,6 +651,10 @@ repo_suite(void)
 	tcase_add_test(tc, repo_sarif_points_at_index);
 	tcase_add_test(tc, repo_policy_keys_are_strict);
 	tcase_add_test(tc, repo_jobs_do_not_change_findings);
+	tcase_add_test(tc, repo_split_sets_by_name);
+	tcase_add_test(tc, repo_index_shards_in_order);
+	tcase_add_test(tc, repo_auto_map_every_reference);
+	tcase_add_test(tc, repo_named_templates_across_variants);
 	suite_add_tcase(s, tc);
 	return s;
 }
