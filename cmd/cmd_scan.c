@@ -613,6 +613,8 @@ cmd_scan(int argc, char **argv)
 	if (shard.total > 0 || only != NULL) {
 		struct mg_run lr;
 
+		/* Both passes skip most files: nothing is opened ahead. */
+		ro.open_ahead = 0;
 		nw.listing_pass = 1;
 		r = mg_run_scan(&lr, argv + optind, (size_t)(argc - optind),
 		    &ro);

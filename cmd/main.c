@@ -180,6 +180,7 @@ cli_run_defaults(struct mg_run_opts *ro)
 	ro->scan.hash = 1;
 	ro->scan.sidecars = 1;
 	ro->jobs = mg_run_default_jobs();
+	ro->open_ahead = 1;
 }
 
 int

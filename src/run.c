@@ -348,11 +348,7 @@ run_walk(struct collect *c, char *const *roots, size_t nroots)
 	wops.error = on_error;
 	wops.arg = c;
 	wo.follow_symlinks = o->scan.follow_symlinks;
-	/*
-	 * Open ahead only for a run that scans what it walks: a selection
-	 * (a shard, a file list) would open files it then skips.
-	 */
-	wo.open_files = o->want == NULL && c->max_fds > 0;
+	wo.open_files = o->open_ahead && c->max_fds > 0;
 	for (i = 0; i < nroots && !c->nomem; i++)
 		(void)mg_walk(roots[i], &wo, &wops);
 	if (c->pool != NULL)

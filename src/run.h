@@ -25,6 +25,12 @@ struct mg_run_opts {
 	int		(*excluded)(void *arg, const char *display);
 	void		*want_arg;
 	/*
+	 * 1: the walker may open regular files for the workers (one short
+	 * lookup); 0 for a run whose want skips most files (a shard, a file
+	 * selection), which would open what it then skips.
+	 */
+	int		 open_ahead;
+	/*
 	 * Optional: called by the worker right after it scanned a model
 	 * artifact (never for the other files of the tree), e.g. to render
 	 * its report entry in parallel; must be thread-safe and touch only
