@@ -28,12 +28,23 @@
  * itself too when it is a directory), or NULL when nothing resolves or
  * there is no memory.  cwd is physical (getcwd).
  */
+/* "dir/base", allocated. */
+static char *
+joined(const char *dir, const char *base)
+{
+	size_t n = strlen(dir) + strlen(base) + 2;
+	char *s = malloc(n);
+
+	if (s != NULL)
+		snprintf(s, n, "%s/%s", dir, base);
+	return s;
+}
+
 static char *
 resolved_key(const char *cwd, const char *p)
 {
 	char *dir = NULL, *real = NULL, *full = NULL, *key = NULL;
-	const char *slash = strrchr(p, '/'), *base;
-	size_t n;
+	const char *slash = strrchr(p, '/');
 
 	if (cwd == NULL)
 		return NULL;
@@ -47,11 +58,8 @@ resolved_key(const char *cwd, const char *p)
 	if ((dir = strndup(p, slash == p ? 1 : (size_t)(slash - p))) == NULL ||
 	    (real = realpath(dir, NULL)) == NULL)
 		goto out;
-	base = slash + 1;
-	n = strlen(real) + strlen(base) + 2;
-	if ((full = malloc(n)) == NULL)
+	if ((full = joined(real, slash + 1)) == NULL)
 		goto out;
-	snprintf(full, n, "%s/%s", real, base);
 	key = mg_path_key(cwd, full);
 out:
 	free(dir);
@@ -130,7 +138,6 @@ resolved_key_fast(const char *cwd, const char *p)
 	const char *slash = strrchr(p, '/'), *base;
 	char *dir = NULL, *real = NULL, *full = NULL, *key = NULL;
 	struct stat st;
-	size_t n;
 
 	if (cwd == NULL)
 		return NULL;
@@ -145,10 +152,8 @@ resolved_key_fast(const char *cwd, const char *p)
 		free(dir);
 		return resolved_key(cwd, p);
 	}
-	n = strlen(real) + strlen(base) + 2;
-	if ((full = malloc(n)) == NULL)
+	if ((full = joined(real, base)) == NULL)
 		goto out;
-	snprintf(full, n, "%s/%s", real, base);
 	/* As realpath() looks at it: the resolved directory, then the name. */
 	if (lstat(full, &st) == 0 && S_ISLNK(st.st_mode))
 		key = resolved_key(cwd, p);
