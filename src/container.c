@@ -1008,6 +1008,7 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 	src.pread = NULL;
 	src.ctx = s;
 	src.size = sz >= 0 ? (uint64_t)sz : MG_SIZE_UNKNOWN;
+	src.short_is_end = 0;
 	s->mgot = 0;
 	s->data_err = 0;
 	s->why[0] = '\0';
@@ -1140,6 +1141,7 @@ bad_name(const char *p, size_t n)
 static int
 dup_name(struct arc *s, const char *p, size_t n)
 {
+	char low[256];
 	uint8_t *f;
 	size_t fl = 0;
 	int r;
@@ -1154,13 +1156,23 @@ dup_name(struct arc *s, const char *p, size_t n)
 		return r;
 	if (r == 0)
 		return 1;
-	if (!mg_utf8_valid(p, n))
-		return 0;
-	f = u8_casefold((const uint8_t *)p, n, NULL, UNINORM_NFC, NULL, &fl);
-	if (f == NULL)
-		return errno == ENOMEM ? MG_ERR_NOMEM : 0;
-	r = mg_keyset_add(s->folded, f, fl);
-	free(f);
+	/* ASCII folds to its lower case: NFC leaves it as it is. */
+	for (fl = 0; fl < n && fl < sizeof(low) && (unsigned char)p[fl] < 0x80;
+	    fl++)
+		low[fl] = p[fl] >= 'A' && p[fl] <= 'Z' ? (char)(p[fl] + 32) :
+		    p[fl];
+	if (fl == n)
+		r = mg_keyset_add(s->folded, low, n);
+	else {
+		if (!mg_utf8_valid(p, n))
+			return 0;
+		f = u8_casefold((const uint8_t *)p, n, NULL, UNINORM_NFC,
+		    NULL, &fl);
+		if (f == NULL)
+			return errno == ENOMEM ? MG_ERR_NOMEM : 0;
+		r = mg_keyset_add(s->folded, f, fl);
+		free(f);
+	}
 	if (r < 0)
 		return r;
 	return r == 0 ? 2 : 0;

@@ -1,11 +1,15 @@
 /*
  * hash.c - SHA-256 through OpenSSL's EVP interface.
  *
- * The EVP_MD is fetched once per context; contexts are reused across
- * artifacts by each worker, so no allocation happens per file.
+ * The digest is fetched once per process: naming EVP_sha256() on every
+ * initialisation would look the implementation up again each time.
+ * Contexts are reused across artifacts by each worker, so no allocation
+ * happens per file.
  */
+#include <pthread.h>
 #include <stdlib.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "err.h"
@@ -14,6 +18,29 @@
 struct mg_hash {
 	EVP_MD_CTX	*ctx;
 };
+
+static pthread_once_t	 sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD		*sha256_fetched;
+
+static void
+sha256_fetch(void)
+{
+	/*
+	 * Only digests are used: the tables that map every cipher and
+	 * digest name for lookups by name are not needed, and building
+	 * them costs more than the rest of the start-up of a small scan.
+	 */
+	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+	    OPENSSL_INIT_NO_ADD_ALL_DIGESTS, NULL);
+	sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *
+sha256(void)
+{
+	(void)pthread_once(&sha256_once, sha256_fetch);
+	return sha256_fetched != NULL ? sha256_fetched : EVP_sha256();
+}
 
 struct mg_hash *
 mg_hash_new(void)
@@ -42,7 +69,7 @@ mg_hash_free(struct mg_hash *h)
 int
 mg_hash_reset(struct mg_hash *h)
 {
-	return EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) == 1 ?
+	return EVP_DigestInit_ex(h->ctx, sha256(), NULL) == 1 ?
 	    MG_OK : MG_ERR_INTERNAL;
 }
 
@@ -85,7 +112,7 @@ mg_sha256_hex(const void *p, size_t n, char out[65])
 	unsigned len = 0;
 
 	out[0] = '\0';
-	if (EVP_Digest(p, n, md, &len, EVP_sha256(), NULL) != 1 || len != 32)
+	if (EVP_Digest(p, n, md, &len, sha256(), NULL) != 1 || len != 32)
 		return MG_ERR_INTERNAL;
 	to_hex(md, len, out);
 	return MG_OK;

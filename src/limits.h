@@ -13,6 +13,7 @@
 #define MG_PROBE_MIN_WINDOW	4096u		/* smallest reader window */
 #define MG_PROBE_READ		4096u		/* first read of a file */
 #define MG_RD_READAHEAD		(28u * 1024u)	/* next read without a digest */
+#define MG_HASH_ASYNC_MIN	(1024u * 1024u)	/* archive bytes worth a hasher */
 #define MG_MAX_PATH_BYTES	4096u		/* one path, bytes */
 #define MG_MAX_WALK_DEPTH	256u		/* directory nesting */
 

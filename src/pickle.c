@@ -2501,6 +2501,9 @@ const char *const mg_pickle_unsafe_default[] = {
 	NULL
 };
 
+#define NSAFE	(sizeof(mg_pickle_safe_default) / sizeof(char *) - 1)
+#define NUNSAFE	(sizeof(mg_pickle_unsafe_default) / sizeof(char *) - 1)
+
 /*
  * Names that run code, load code or pickles, spawn processes or touch
  * files whatever module re-exports them (random._os.system,
@@ -2583,16 +2586,6 @@ any_match(const char *const *pats, size_t n, const char *q, int wild_ok)
 			return 1;
 	}
 	return 0;
-}
-
-static size_t
-count_nul(const char *const *v)
-{
-	size_t n = 0;
-
-	while (v[n] != NULL)
-		n++;
-	return n;
 }
 
 /* The deny check on q and on every attribute suffix from component k. */
@@ -2695,14 +2688,14 @@ builtin_facts(const char *q, size_t ml, int dotted, const char *last,
 		return;
 	}
 	f->denied = (unsigned char)denied(mg_pickle_unsafe_default,
-	    count_nul(mg_pickle_unsafe_default), q, ml);
+	    NUNSAFE, q, ml);
 	f->exact = (unsigned char)any_match(mg_pickle_safe_default,
-	    count_nul(mg_pickle_safe_default), q, 0);
+	    NSAFE, q, 0);
 	f->danger = 0;
 	for (i = 0; danger_names[i] != NULL && !f->danger; i++)
 		f->danger = (unsigned char)mg_glob_match(danger_names[i], last);
 	f->safe = (unsigned char)any_match(mg_pickle_safe_default,
-	    count_nul(mg_pickle_safe_default), q, !dotted);
+	    NSAFE, q, !dotted);
 	if (ql > 0 && ql < FACTS_KEY && ml < 256) {
 		sl->klen = (unsigned char)ql;
 		sl->mlen = (unsigned char)ml;
@@ -2788,10 +2781,12 @@ mg_pickle_listed_unsafe(const char *dotted)
 	if (k == 0)
 		return 0;
 	if (any_match(mg_pickle_unsafe_default,
-	    count_nul(mg_pickle_unsafe_default), dotted, 1))
+	    NUNSAFE, dotted, 1))
 		return 1;
 	/* "m.*" covers the module m itself (any_match wants more). */
-	for (i = 0; mg_pickle_unsafe_default[i] != NULL; i++) {
+	for (i = 0; i < NUNSAFE; i++) {
+		if (mg_pickle_unsafe_default[i][0] != dotted[0])
+			continue;
 		n = strlen(mg_pickle_unsafe_default[i]);
 		if (n == k + 2 && strncmp(mg_pickle_unsafe_default[i], dotted,
 		    k) == 0 && strcmp(mg_pickle_unsafe_default[i] + k, ".*") == 0)
@@ -2815,7 +2810,7 @@ builtin_why(int ts, const char *module, const char *name)
 
 		snprintf(q, sizeof(q), "%s.%s", m, name);
 		if (denied(mg_pickle_unsafe_default,
-		    count_nul(mg_pickle_unsafe_default), q, strlen(m)))
+		    NUNSAFE, q, strlen(m)))
 			return NULL;
 	}
 	last = last != NULL ? last + 1 : name;

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -309,15 +310,25 @@ mg_run_default_jobs(void)
 static size_t
 fd_budget(unsigned jobs)
 {
+	struct pollfd pf[1024];
 	struct rlimit rl;
-	long used = 0, fd, top;
+	long used = 0, fd, top, probe;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return 0;
 	top = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536 ? 65536 :
 	    (long)rl.rlim_cur;
-	for (fd = 0; fd < top && fd < 1024; fd++)
-		if (fcntl((int)fd, F_GETFD) != -1)
+	/* One poll answers for every low descriptor: POLLNVAL if closed. */
+	probe = top < 1024 ? top : 1024;
+	for (fd = 0; fd < probe; fd++) {
+		pf[fd].fd = (int)fd;
+		pf[fd].events = 0;
+		pf[fd].revents = 0;
+	}
+	if (poll(pf, (nfds_t)probe, 0) < 0)
+		return 0;
+	for (fd = 0; fd < probe; fd++)
+		if (!(pf[fd].revents & POLLNVAL))
 			used++;
 	top -= used + 64 + 8 * (long)jobs + 16;
 	if (top <= 0)

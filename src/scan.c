@@ -277,9 +277,12 @@ scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		/*
 		 * The file's digest and its members' would take turns on one
 		 * core: the file's runs on the worker's hasher (made once).
-		 * A 7z feeds its digest itself, out of the reader's sight.
+		 * A small archive is hashed here: handing it over would cost
+		 * two thread wake-ups, more than its digest.  A 7z feeds its
+		 * digest itself, out of the reader's sight.
 		 */
-		if (depth == 0 && hashing && fmt != &mg_fmt_7z) {
+		if (depth == 0 && hashing && fmt != &mg_fmt_7z &&
+		    mg_rd_left(rd) >= MG_HASH_ASYNC_MIN) {
 			if (c->hasher == NULL)
 				c->hasher = mg_hasher_new();
 			mg_rd_hash_async(rd, c->hasher);
@@ -511,6 +514,7 @@ opened:
 	src.pread = fd_pread;
 	src.ctx = &fc;
 	src.size = a->size;
+	src.short_is_end = 1;
 	mg_scan_src(c, o, &src, a);
 	close(fc.fd);
 

@@ -36,12 +36,15 @@ static const char *const ts_builtin_ok[] = { "getattr", "hasattr", NULL };
 
 #define NAME_MAX_BYTES	512u
 
+/* q is p or a name under p. */
 static int
 prefixed(const char *q, const char *p)
 {
-	size_t n = strlen(p);
-
-	return strncmp(q, p, n) == 0 && (q[n] == '\0' || q[n] == '.');
+	while (*p != '\0' && *q == *p) {
+		p++;
+		q++;
+	}
+	return *p == '\0' && (*q == '\0' || *q == '.');
 }
 
 int

@@ -852,6 +852,47 @@ START_TEST(lock_pins_member_digests)
 }
 END_TEST
 
+/*
+ * Member names that differ only in case or in Unicode normal form collide
+ * on a case-insensitive extraction: a plain ASCII name and a name that
+ * folds to it (the Kelvin sign folds to k; e + a combining acute is é)
+ * are both duplicates, whichever came first; distinct names are not.
+ */
+START_TEST(dup_names_fold_across_scripts)
+{
+	const char *scan[] = { "scan", "--json", "-", "n.zip", NULL };
+	const cJSON *a, *f;
+	char *d;
+	struct run r;
+	int dups = 0;
+
+	d = tu_tmpdir();
+	tu_sh("cd '%s' && python3 -c \"import zipfile\n"
+	    "z = zipfile.ZipFile('n.zip', 'w')\n"
+	    "for n in ('key.txt', '\\u212aey.txt', 'caf\\u00e9.txt', "
+	    "'cafe\\u0301.txt', 'Plain.txt', 'other.txt', '\\u00c9t\\u00e9.txt',"
+	    " '\\u00e9T\\u00c9.txt'):\n"
+	    "    z.writestr(n, 'x')\n"
+	    "z.close()\"", d);
+	r.t = tu_run(d, scan);
+	r.doc = parse(&r.t, "scan of folded names");
+	expect_rule(&r, "ARC-DUP", "n.zip!\xe2\x84\xaa" "ey.txt");
+	/* The archive library hands the decomposed name over composed. */
+	expect_rule(&r, "ARC-DUP", "n.zip!caf\xc3\xa9.txt");
+	expect_rule(&r, "ARC-DUP", "n.zip!\xc3\xa9T\xc3\x89.txt");
+	cJSON_ArrayForEach(a, artifacts(&r))
+		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(a,
+		    "findings"))
+			if (strcmp(str_of(f, "rule"), "ARC-DUP") == 0)
+				dups++;
+	ck_assert_msg(dups == 3, "%d ARC-DUP findings, want 3:%s", dups,
+	    dump(&r));
+	run_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* ---- hazards ----------------------------------------------------------- */
 
 static const struct hazard {
@@ -1208,6 +1249,7 @@ archive_suite(void)
 	tcase_add_loop_test(tc, benign_bom, 0, NBENIGN);
 	tcase_add_loop_test(tc, benign_lock, 0, NBENIGN);
 	tcase_add_test(tc, lock_pins_member_digests);
+	tcase_add_test(tc, dup_names_fold_across_scripts);
 	tcase_add_loop_test(tc, hazard_found, 0, NHAZARD);
 	tcase_add_loop_test(tc, bomb_stops_at_limit, 0, NBOMB);
 	tcase_add_loop_test(tc, policy_limit, 0, NLIMIT);

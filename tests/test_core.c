@@ -111,6 +111,49 @@ START_TEST(rd_source_shrank)
 }
 END_TEST
 
+/*
+ * A source that goes on past its declared size is an I/O error, whether
+ * the reader sees it in the read that reaches the end (a source whose
+ * short read is its end) or in a read of its own at the end.  Each byte
+ * count up to the window is tried, with and without a digest.
+ */
+START_TEST(rd_source_grew)
+{
+	static unsigned char b[8192];
+	struct mg_hash *h = mg_hash_new();
+	struct mg_memsrc m;
+	struct mg_src src;
+	struct mg_rd rd;
+	size_t n;
+	int shortend, hashed;
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(mg_rd_init(&rd, 4096), MG_OK);
+	for (n = 0; n <= 4100; n += n < 40 ? 1 : 509)
+		for (shortend = 0; shortend < 2; shortend++)
+			for (hashed = 0; hashed < 2; hashed++) {
+				mg_src_mem(&src, &m, b, n + 1);
+				src.size = n;	/* claims one byte less */
+				src.short_is_end = shortend;
+				ck_assert_int_eq(mg_hash_reset(h), MG_OK);
+				mg_rd_reset(&rd, &src, hashed ? h : NULL);
+				ck_assert_msg(mg_rd_drain(&rd) == MG_ERR_IO,
+				    "%zu bytes declared, %zu there, short read "
+				    "%s the end, %s", n, n + 1, shortend ?
+				    "is" : "is not", hashed ? "hashed" :
+				    "not hashed");
+				/* Exactly as declared: fine either way. */
+				mg_src_mem(&src, &m, b, n);
+				src.short_is_end = shortend;
+				ck_assert_int_eq(mg_hash_reset(h), MG_OK);
+				mg_rd_reset(&rd, &src, hashed ? h : NULL);
+				ck_assert_int_eq(mg_rd_drain(&rd), MG_OK);
+			}
+	mg_rd_free(&rd);
+	mg_hash_free(h);
+}
+END_TEST
+
 START_TEST(utf8_sanitise)
 {
 	char *s;
@@ -978,6 +1021,7 @@ core_suite(void)
 	tcase_add_test(tc, jsonlex_modes);
 	tcase_add_test(tc, rd_hash_one_pass);
 	tcase_add_test(tc, rd_source_shrank);
+	tcase_add_test(tc, rd_source_grew);
 	tcase_add_test(tc, utf8_sanitise);
 	tcase_add_test(tc, utf8_maximal_subparts);
 	tcase_add_test(tc, utf8_fast_paths_match_reference);
