@@ -33,6 +33,7 @@
 #include "pickle.h"
 #include "policy.h"
 #include "slurp.h"
+#include "sort.h"
 #include "strset.h"
 
 /* Per-suppression bookkeeping; the policy itself stays immutable. */
@@ -1119,7 +1120,7 @@ mg_gate_eval(struct mg_gate *g, struct mg_run *run,
 		}
 	}
 	if (g->n > 1)
-		qsort(g->arts, g->n, sizeof(*g->arts), cmp_ga);
+		mg_sort(g->arts, g->n, sizeof(*g->arts), cmp_ga);
 
 	g->sum.seconds = run->seconds;
 	mg_gate_retally(g, run->n, o->allow_empty ? MG_EXIT_OK :

@@ -27,6 +27,7 @@
 #include "path.h"
 #include "repo.h"
 #include "slurp.h"
+#include "sort.h"
 #include "strset.h"
 #include "template.h"
 
@@ -2169,8 +2170,7 @@ place(struct mg_run *run, struct placed **out, size_t *nout)
 		}
 		v[n++].a = a;
 	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_placed);
+	mg_sort(v, n, sizeof(*v), cmp_placed);
 	*out = v;
 	*nout = n;
 	return MG_OK;
@@ -2254,7 +2254,7 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 				run->arts[run->n++] = c.add[i];	/* transferred */
 			c.nadd = 0;
 			run->cap = run->n;
-			qsort(run->arts, run->n, sizeof(*run->arts), cmp_art);
+			mg_sort(run->arts, run->n, sizeof(*run->arts), cmp_art);
 		}
 	}
 	for (i = 0; i < c.nadd; i++) {

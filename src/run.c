@@ -30,10 +30,11 @@
 #include "pool.h"
 #include "repo.h"
 #include "run.h"
+#include "sort.h"
 #include "walk.h"
 
 struct job {
-	struct mg_artifact	 a;
+	struct mg_artifact	 a;		/* first: see run_walk */
 	struct mg_artifact	**members;	/* what an archive yields */
 	size_t			 nmembers;
 	char			*fspath;
@@ -376,6 +377,14 @@ run_walk(struct collect *c, char *const *roots, size_t nroots)
 		struct job *j = c->jobs[i];
 		size_t m;
 
+		/*
+		 * Members come in archive order: sorted here, each archive's
+		 * lie in one run after it, and the whole list comes out as
+		 * nearly sorted as the walk left it.
+		 */
+		if (j->nmembers > 1)
+			qsort(j->members, j->nmembers, sizeof(*j->members),
+			    cmp_art);
 		for (m = 0; m < j->nmembers; m++) {
 			if (run->arts != NULL)
 				run->arts[k++] = j->members[m];	/* transferred */
@@ -389,24 +398,23 @@ run_walk(struct collect *c, char *const *roots, size_t nroots)
 		if (!is_artifact(&j->a) && j->a.nfindings > 0 &&
 		    add_err(run, j->a.path, j->a.findings[0].message) != MG_OK)
 			r = MG_ERR_NOMEM;
-		if (run->arts != NULL && is_artifact(&j->a)) {
-			run->arts[k] = malloc(sizeof(**run->arts));
-			if (run->arts[k] != NULL) {
-				*run->arts[k++] = j->a;	/* transferred */
-				mg_artifact_init(&j->a);
-			} else
-				r = MG_ERR_NOMEM;
-		}
-		mg_artifact_free(&j->a);
 		if (j->fd >= 0)		/* never scanned */
 			close(j->fd);
 		free(j->fspath);
 		free(j->root_real);
+		/*
+		 * The artifact opens the job's allocation: the job becomes
+		 * the artifact, freed as one (no copy of every artifact).
+		 */
+		if (run->arts != NULL && is_artifact(&j->a)) {
+			run->arts[k++] = &j->a;		/* transferred */
+			continue;
+		}
+		mg_artifact_free(&j->a);
 		free(j);
 	}
 	free(c->jobs);
-	if (k > 1)
-		qsort(run->arts, k, sizeof(*run->arts), cmp_art);
+	mg_sort(run->arts, k, sizeof(*run->arts), cmp_art);
 	/* Overlapping roots ("models models/a.gguf") report a file once. */
 	for (i = 1, u = k > 0 ? 1 : 0; i < k; i++) {
 		if (same_art(run->arts[i], run->arts[u - 1])) {

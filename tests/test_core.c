@@ -22,6 +22,7 @@
 #include "path.h"
 #include "pool.h"
 #include "rd.h"
+#include "sort.h"
 #include "strset.h"
 #include "suites.h"
 #include "template.h"
@@ -151,6 +152,74 @@ START_TEST(rd_source_grew)
 			}
 	mg_rd_free(&rd);
 	mg_hash_free(h);
+}
+END_TEST
+
+struct sortel {
+	int	key, idx;
+};
+
+static int
+cmp_sortkey(const void *a, const void *b)
+{
+	const struct sortel *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static int
+cmp_sortstable(const void *a, const void *b)
+{
+	const struct sortel *x = a, *y = b;
+	int c = cmp_sortkey(a, b);
+
+	return c != 0 ? c : x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * mg_sort equals a stable sort on every shape: sorted, a few breaks
+ * (the runs it merges), many breaks (where it hands over), reversed,
+ * random, with and without equal keys.
+ */
+START_TEST(sort_is_stable_and_exact)
+{
+	struct sortel v[700], want[700];
+	unsigned seed = 12345;
+	size_t n, i, shape, breaks;
+
+	for (n = 0; n <= 700; n += n < 80 ? 1 : 37)
+		for (shape = 0; shape < 6; shape++) {
+			for (i = 0; i < n; i++) {
+				seed = seed * 1103515245u + 12345u;
+				switch (shape) {
+				case 0:	v[i].key = (int)i; break;
+				case 1:	v[i].key = (int)(i / 3); break;
+				case 2:	v[i].key = (int)(n - i); break;
+				case 3:	v[i].key = (int)(seed >> 16) % 7; break;
+				default: v[i].key = (int)(seed >> 16); break;
+				}
+				v[i].idx = (int)i;
+			}
+			/* A few or many out-of-place elements. */
+			breaks = shape == 4 ? 3 : shape == 5 ? n / 2 : 0;
+			for (i = 0; i < breaks && n > 0; i++) {
+				seed = seed * 1103515245u + 12345u;
+				v[(seed >> 16) % n].key = (int)(seed >> 8) % 50;
+			}
+			if (shape >= 4)
+				for (i = 0; i < n; i++)
+					v[i].key = shape == 4 ? (v[i].key %
+					    1000) + (int)i * 3 : v[i].key;
+			memcpy(want, v, n * sizeof(*v));
+			qsort(want, n, sizeof(*want), cmp_sortstable);
+			mg_sort(v, n, sizeof(*v), cmp_sortkey);
+			for (i = 0; i < n; i++)
+				ck_assert_msg(v[i].key == want[i].key &&
+				    v[i].idx == want[i].idx, "n %zu shape %zu: "
+				    "element %zu is (%d, %d), want (%d, %d)", n,
+				    shape, i, v[i].key, v[i].idx, want[i].key,
+				    want[i].idx);
+		}
 }
 END_TEST
 
@@ -1022,6 +1091,7 @@ core_suite(void)
 	tcase_add_test(tc, rd_hash_one_pass);
 	tcase_add_test(tc, rd_source_shrank);
 	tcase_add_test(tc, rd_source_grew);
+	tcase_add_test(tc, sort_is_stable_and_exact);
 	tcase_add_test(tc, utf8_sanitise);
 	tcase_add_test(tc, utf8_maximal_subparts);
 	tcase_add_test(tc, utf8_fast_paths_match_reference);
