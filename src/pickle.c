@@ -1756,7 +1756,7 @@ stream(struct pk *pk, struct strm *s)
 			    (unsigned long long)MG_MAX_PICKLE_OPS);
 			return MG_ERR_LIMIT;
 		}
-		if ((r = mg_rd_u8(rd, &op)) != MG_OK) {
+		if ((r = mg_rd_u8f(rd, &op)) != MG_OK) {
 			if (r == MG_ERR_TRUNCATED)
 				pk_note(pk, MG_R_PICKLE_TRUNC, off, NULL, "the "
 				    "pickle ends at offset %llu without a STOP "
@@ -1790,7 +1790,7 @@ stream(struct pk *pk, struct strm *s)
 			}
 			return MG_OK;
 		case 0x80:		/* PROTO */
-			if ((r = mg_rd_u8(rd, &u8)) != MG_OK)
+			if ((r = mg_rd_u8f(rd, &u8)) != MG_OK)
 				goto arg;
 			if (u8 > 5)
 				return bad(pk, off, "%s at offset %llu names a "
@@ -1800,7 +1800,7 @@ stream(struct pk *pk, struct strm *s)
 				pk->maxproto = u8;
 			break;
 		case 0x95:		/* FRAME */
-			if ((r = mg_rd_u64(rd, 0, &u64)) != MG_OK)
+			if ((r = mg_rd_u64f(rd, 0, &u64)) != MG_OK)
 				goto arg;
 			if (pk->shadow && u64 > mg_rd_left(rd) &&
 			    u64 > pk->shadow_room - mg_rd_tell(rd))
@@ -1862,7 +1862,7 @@ stream(struct pk *pk, struct strm *s)
 			r = push(pk, s, pv_scalar(PV_BOOL, op == 0x88));
 			break;
 		case 'K':		/* BININT1 */
-			if ((r = mg_rd_u8(rd, &u8)) != MG_OK)
+			if ((r = mg_rd_u8f(rd, &u8)) != MG_OK)
 				goto arg;
 			r = push(pk, s, pv_scalar(PV_INT, u8));
 			break;
@@ -1872,7 +1872,7 @@ stream(struct pk *pk, struct strm *s)
 			r = push(pk, s, pv_scalar(PV_INT, u16));
 			break;
 		case 'J':		/* BININT */
-			if ((r = mg_rd_u32(rd, 0, &u32)) != MG_OK)
+			if ((r = mg_rd_u32f(rd, 0, &u32)) != MG_OK)
 				goto arg;
 			r = push(pk, s, pv_scalar(PV_INT, (int32_t)u32));
 			break;
@@ -1884,11 +1884,11 @@ stream(struct pk *pk, struct strm *s)
 		case 0x8a:		/* LONG1 */
 		case 0x8b:		/* LONG4 */
 			if (op == 0x8a) {
-				if ((r = mg_rd_u8(rd, &u8)) != MG_OK)
+				if ((r = mg_rd_u8f(rd, &u8)) != MG_OK)
 					goto arg;
 				u32 = u8;
 			} else {
-				if ((r = mg_rd_u32(rd, 0, &u32)) != MG_OK)
+				if ((r = mg_rd_u32f(rd, 0, &u32)) != MG_OK)
 					goto arg;
 				if ((int32_t)u32 < 0)
 					return bad(pk, off, "%s at offset %llu "
@@ -2003,7 +2003,7 @@ stream(struct pk *pk, struct strm *s)
 		case 'T':		/* BINSTRING */
 		case 'X':		/* BINUNICODE */
 		case 'B':		/* BINBYTES */
-			if ((r = mg_rd_u32(rd, 0, &u32)) != MG_OK)
+			if ((r = mg_rd_u32f(rd, 0, &u32)) != MG_OK)
 				goto arg;
 			if (op == 'T' && (int32_t)u32 < 0)
 				return bad(pk, off, "%s at offset %llu has a "
@@ -2016,7 +2016,7 @@ stream(struct pk *pk, struct strm *s)
 		case 'U':		/* SHORT_BINSTRING */
 		case 'C':		/* SHORT_BINBYTES */
 		case 0x8c:		/* SHORT_BINUNICODE */
-			if ((r = mg_rd_u8(rd, &u8)) != MG_OK)
+			if ((r = mg_rd_u8f(rd, &u8)) != MG_OK)
 				goto arg;
 			if ((r = read_blob(pk, off, u8, op == 'C' ? PV_BYTES :
 			    PV_STR, &v)) != MG_OK)
@@ -2026,7 +2026,7 @@ stream(struct pk *pk, struct strm *s)
 		case 0x8d:		/* BINUNICODE8 */
 		case 0x8e:		/* BINBYTES8 */
 		case 0x96:		/* BYTEARRAY8 */
-			if ((r = mg_rd_u64(rd, 0, &u64)) != MG_OK)
+			if ((r = mg_rd_u64f(rd, 0, &u64)) != MG_OK)
 				goto arg;
 			if ((r = read_blob(pk, off, u64, op == 0x8d ? PV_STR :
 			    PV_BYTES, &v)) != MG_OK)
@@ -2125,14 +2125,14 @@ stream(struct pk *pk, struct strm *s)
 			break;
 		case 'h':		/* BINGET */
 		case 'q':		/* BINPUT */
-			if ((r = mg_rd_u8(rd, &u8)) != MG_OK)
+			if ((r = mg_rd_u8f(rd, &u8)) != MG_OK)
 				goto arg;
 			r = op == 'h' ? memo_get(pk, s, u8, off) :
 			    memo_put(pk, s, u8, off);
 			break;
 		case 'j':		/* LONG_BINGET */
 		case 'r':		/* LONG_BINPUT */
-			if ((r = mg_rd_u32(rd, 0, &u32)) != MG_OK)
+			if ((r = mg_rd_u32f(rd, 0, &u32)) != MG_OK)
 				goto arg;
 			r = op == 'j' ? memo_get(pk, s, u32, off) :
 			    memo_put(pk, s, u32, off);

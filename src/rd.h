@@ -132,6 +132,17 @@ mg_rd_has_(const struct mg_rd *rd, size_t n)
 	return __builtin_expect(rd->err == 0 && rd->hi - rd->lo >= n, 1);
 }
 
+static inline int
+mg_rd_u8f(struct mg_rd *rd, uint8_t *v)
+{
+	if (mg_rd_has_(rd, 1)) {
+		*v = rd->buf[rd->lo++];
+		rd->off++;
+		return 0;
+	}
+	return mg_rd_u8(rd, v);
+}
+
 static inline uint32_t
 mg_rd_le32_(const unsigned char *p)
 {
