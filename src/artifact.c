@@ -158,6 +158,27 @@ summary_text(char *buf, size_t len, uint64_t more)
 	    more == 1 ? "was" : "were");
 }
 
+int
+mg_artifact_count_more(struct mg_artifact *a, enum mg_rule_id rule,
+    uint64_t n)
+{
+	struct mg_rule_tally *t;
+
+	if ((a->uncapped && !a->repo_pass) || a->tally == NULL ||
+	    mg_rule_get(rule) == NULL)
+		return 0;
+	t = &a->tally[rule];
+	if (t->offered <= MG_MAX_SAME_FINDINGS + 1)
+		return 0;
+	t->offered = n > UINT64_MAX - t->offered ? UINT64_MAX :
+	    t->offered + n;
+	if (t->summary > 0 && t->summary <= a->nfindings &&
+	    a->findings[t->summary - 1].message == t->text)
+		summary_text(t->text, SUMMARY_BYTES,
+		    t->offered - MG_MAX_SAME_FINDINGS);
+	return 1;
+}
+
 static int
 vadd(struct mg_artifact *a, enum mg_rule_id rule, uint64_t offset,
     uint64_t length, const char *key, const char *evidence, const char *fmt,
@@ -170,7 +191,7 @@ vadd(struct mg_artifact *a, enum mg_rule_id rule, uint64_t offset,
 
 	if (ru == NULL)
 		return MG_ERR_INTERNAL;
-	if (!a->uncapped) {
+	if (!a->uncapped || a->repo_pass) {
 		if (a->tally == NULL && (a->tally = calloc(MG_R__COUNT,
 		    sizeof(*a->tally))) == NULL)
 			return MG_ERR_NOMEM;

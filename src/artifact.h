@@ -263,6 +263,13 @@ struct mg_artifact {
 	 */
 	struct mg_rule_tally *tally;
 	int		 uncapped;	/* 1: the gate adds; the caps are off */
+	/*
+	 * 1 while the whole-repository checks add (repo.h): each rule
+	 * lists its first findings and counts the rest, as for a parser,
+	 * even once uncapped is set, but no rule is dropped by the
+	 * per-artifact cap then.  A directory of n shards has n^2 pairs.
+	 */
+	int		 repo_pass;
 	int		 policy_checked; /* mg_gate_check_artifact ran */
 	char		*rendered;	/* a report entry made by a worker */
 	size_t		 rendered_len;	/* its strlen */
@@ -286,6 +293,15 @@ void	mg_artifact_free(struct mg_artifact *a);	/* accepts NULL */
 int	mg_artifact_add(struct mg_artifact *a, enum mg_rule_id rule,
 	    uint64_t offset, const char *key, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
+
+/*
+ * n more findings of rule when the rule's listed ones are all taken: the
+ * same as n calls of mg_artifact_add, which would only count them, in
+ * one step.  Returns 1 when it counted them, 0 when the rule still lists
+ * findings (then nothing is done and the caller adds them one by one).
+ */
+int	mg_artifact_count_more(struct mg_artifact *a, enum mg_rule_id rule,
+	    uint64_t n);
 
 /*
  * mg_artifact_add with the extent of the bytes the finding is about

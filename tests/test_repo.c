@@ -449,6 +449,44 @@ set_shards(const char *dir, const char *sub, const char *file, char *out,
 }
 
 /*
+ * n shards that all hold split.no 0 make n^2/2 pairs: the anchor lists
+ * the rule's first findings and counts the rest in one more, as a parser
+ * does, while `scan` has already set its findings uncapped for the gate.
+ */
+START_TEST(repo_split_repeats_are_counted)
+{
+	char *d = tu_tmpdir(), sub[4200], name[64];
+	const cJSON *a, *f;
+	cJSON *j;
+	int i, rows = 0, summary = 0;
+
+	snprintf(sub, sizeof(sub), "%s/s", d);
+	for (i = 1; i <= 120; i++) {
+		snprintf(name, sizeof(name), "m-%05d-of-00120.gguf", i);
+		put_gguf(sub, name, 0, 120, NULL);
+	}
+	j = scan_json(d, "s", NULL);
+	a = art_named(j, "s/m-00001-of-00120.gguf");
+	ck_assert_ptr_nonnull(a);
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(a, "findings")) {
+		const char *m = cJSON_GetObjectItem(f, "message")->valuestring;
+
+		ck_assert_str_eq(cJSON_GetObjectItem(f, "rule")->valuestring,
+		    "REPO-SPLIT");
+		rows++;
+		/* 119 misplaced shards and 7,140 pairs, 64 of them listed. */
+		summary += strcmp(m, "7195 more findings of this rule were "
+		    "not listed") == 0;
+	}
+	ck_assert_int_eq(rows, 65);
+	ck_assert_int_eq(summary, 1);
+	cJSON_Delete(j);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
  * Split sets are told apart by prefix and count however their names
  * interleave; a claimed count of 99999 lists the first 16 missing
  * shards and one summary, a shard on disk outside the run is present,
@@ -652,6 +690,7 @@ repo_suite(void)
 	tcase_add_test(tc, repo_policy_keys_are_strict);
 	tcase_add_test(tc, repo_jobs_do_not_change_findings);
 	tcase_add_test(tc, repo_split_sets_by_name);
+	tcase_add_test(tc, repo_split_repeats_are_counted);
 	tcase_add_test(tc, repo_index_shards_in_order);
 	tcase_add_test(tc, repo_auto_map_every_reference);
 	tcase_add_test(tc, repo_named_templates_across_variants);
