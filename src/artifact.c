@@ -257,6 +257,7 @@ vadd(struct mg_artifact *a, enum mg_rule_id rule, uint64_t offset,
 	f->severity = ru->severity;
 	f->offset = offset;
 	f->length = length;
+	f->repo_summary = t != NULL && a->repo_pass;
 	if (t != NULL) {
 		if ((f->message = malloc(SUMMARY_BYTES)) != NULL)
 			memcpy(f->message, msg, strlen(msg) + 1);

@@ -32,6 +32,12 @@ struct mg_finding {
 	uint64_t	 offset;	/* byte offset, or MG_FINDING_NO_OFFSET */
 	uint64_t	 length;	/* bytes the finding is about, or 0 */
 	char		*evidence;	/* owned; the offending value, or NULL */
+	/*
+	 * 1: the count of a whole-repository rule's findings that are not
+	 * listed (see repo_pass).  What it counts lies in other files, which
+	 * its fingerprint does not cover: it is never forgiven by one.
+	 */
+	int		 repo_summary;
 };
 
 /*

@@ -1008,7 +1008,6 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 	src.pread = NULL;
 	src.ctx = s;
 	src.size = sz >= 0 ? (uint64_t)sz : MG_SIZE_UNKNOWN;
-	src.short_is_end = 0;
 	s->mgot = 0;
 	s->data_err = 0;
 	s->why[0] = '\0';

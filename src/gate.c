@@ -828,7 +828,7 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 	 */
 	int content_known = a->sha256[0] != '\0' ||
 	    mg_gate_is_synthetic_format(a->format);
-	int r = MG_ERR_NOMEM, waived;
+	int r = MG_ERR_NOMEM, waived, bound;
 
 	mg_policy_effective(c->pol, a->path, &s);
 	fail_on = c->o->fail_on >= 0 ? c->o->fail_on :
@@ -868,13 +868,15 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 		fingerprint(c->fp, rid, pathkey, f, a->sha256, occ[i],
 		    gf->fingerprint);
 		gf->state = MG_FS_ACTIVE;
+		/* What a fingerprint stands for: see repo_summary. */
+		bound = content_known && !f->repo_summary;
 		if (f->rule != MG_R_POLICY_SUPPRESS_EXPIRED &&
 		    f->rule != MG_R_POLICY_SUPPRESS_UNUSED &&
-		    (sp = suppressed_by(c, rid, a->path, content_known ?
+		    (sp = suppressed_by(c, rid, a->path, bound ?
 		    gf->fingerprint : NULL)) != NULL) {
 			gf->state = MG_FS_SUPPRESSED;
 			gf->reason = sp->reason;
-		} else if (c->baseline != NULL && content_known &&
+		} else if (c->baseline != NULL && bound &&
 		    mg_strset_has(c->baseline, gf->fingerprint, 64))
 			gf->state = MG_FS_BASELINED;
 		if (is_incomplete_rule(f->rule))

@@ -60,7 +60,6 @@ mg_rd_reset(struct mg_rd *rd, const struct mg_src *src, struct mg_hash *hash)
 	rd->err = 0;
 	rd->sys_errno = 0;
 	rd->open_ended = src->size == MG_SIZE_UNKNOWN;
-	rd->ended = 0;
 	rd->ra = MG_RD_READAHEAD;
 	rd->why[0] = '\0';
 }
@@ -88,7 +87,7 @@ fill(struct mg_rd *rd, size_t want)
 	}
 	while (rd->hi - rd->lo < want && rd->pulled < rd->size) {
 		uint64_t rest = rd->size - rd->pulled;
-		size_t room = rd->cap - rd->hi, ask;
+		size_t room = rd->cap - rd->hi;
 		ssize_t got;
 
 		if (room > rest)
@@ -115,20 +114,7 @@ fill(struct mg_rd *rd, size_t want)
 			if (rd->ra < rd->cap / 2)
 				rd->ra *= 2;
 		}
-		/*
-		 * The read that reaches the declared end asks for a byte
-		 * more: a short answer shows the end, a full one that the
-		 * source is longer than it said.
-		 */
-		ask = room;
-		if (room == rest && rd->src->short_is_end && !rd->open_ended &&
-		    rd->cap - rd->hi > room)
-			ask = room + 1;
-		got = rd->src->read(rd->src->ctx, rd->buf + rd->hi, ask);
-		if (got > 0 && (size_t)got > room)	/* it grew */
-			return fail(rd, MG_ERR_IO);
-		if (got >= 0 && ask > room && (size_t)got == room)
-			rd->ended = 1;
+		got = rd->src->read(rd->src->ctx, rd->buf + rd->hi, room);
 		if (got < 0) {
 			const char *why;
 
@@ -373,8 +359,6 @@ mg_rd_drain(struct mg_rd *rd)
 	if ((r = mg_rd_skip(rd, mg_rd_left(rd))) != MG_OK)
 		return r;
 	/* The source must end where it said it would. */
-	if (rd->ended)
-		return MG_OK;
 	do {
 		extra = rd->src->read(rd->src->ctx, &probe, 1);
 	} while (extra < 0 && errno == EINTR);
@@ -489,5 +473,4 @@ mg_src_mem(struct mg_src *src, struct mg_memsrc *m, const void *p, size_t n)
 	src->pread = NULL;
 	src->ctx = m;
 	src->size = n;
-	src->short_is_end = 1;
 }

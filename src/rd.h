@@ -45,12 +45,6 @@ struct mg_src {
 	ssize_t		(*pread)(void *ctx, void *buf, size_t n, uint64_t off);
 	void		*ctx;
 	uint64_t	 size;		/* declared size, or MG_SIZE_UNKNOWN */
-	/*
-	 * A read shorter than asked means the source ended (a regular file,
-	 * memory): the reader then asks for one byte past the declared end
-	 * with the last read, instead of a read of its own to see the end.
-	 */
-	int		 short_is_end;
 };
 
 /*
@@ -73,7 +67,6 @@ struct mg_rd {
 	int		 err;		/* sticky MG_ERR_*, 0 while healthy */
 	int		 sys_errno;	/* errno of a failed source read */
 	int		 open_ended;	/* size unknown until the source ends */
-	int		 ended;		/* the source was seen to end at size */
 	size_t		 ra;		/* next read size without a digest */
 	char		 why[160];	/* the source's own reason, or "" */
 };

@@ -514,7 +514,6 @@ opened:
 	src.pread = fd_pread;
 	src.ctx = &fc;
 	src.size = a->size;
-	src.short_is_end = 1;
 	mg_scan_src(c, o, &src, a);
 	close(fc.fd);
 

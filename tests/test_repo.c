@@ -449,6 +449,60 @@ set_shards(const char *dir, const char *sub, const char *file, char *out,
 }
 
 /*
+ * The count of a repository rule's unlisted findings stands for findings
+ * about other files, which its fingerprint does not cover: a baseline
+ * forgives the listed ones, never the count, so a shard turned bad after
+ * the baseline was written cannot hide in it.
+ */
+START_TEST(repo_summary_is_never_baselined)
+{
+	const char *base[] = { "scan", "s", "--json", "b.json", NULL };
+	const char *again[] = { "scan", "s", "--baseline", "b.json", "--json",
+	    "out.json", NULL };
+	char *d = tu_tmpdir(), sub[4200], name[64], path[4300], *txt;
+	const cJSON *a, *f;
+	cJSON *j;
+	struct tres r;
+	int i, baselined = 0, active = 0;
+
+	snprintf(sub, sizeof(sub), "%s/s", d);
+	for (i = 1; i <= 70; i++) {
+		snprintf(name, sizeof(name), "m-%05d-of-00070.gguf", i);
+		put_gguf(sub, name, 0, 70, NULL);
+	}
+	r = tu_run(d, base);
+	ck_assert_int_eq(r.status, 1);
+	tu_free(&r);
+	r = tu_run(d, again);
+	ck_assert_msg(r.status == 1, "exit %d with the baseline", r.status);
+	tu_free(&r);
+	snprintf(path, sizeof(path), "%s/out.json", d);
+	ck_assert_ptr_nonnull(txt = tu_slurp(path, NULL));
+	ck_assert_ptr_nonnull(j = cJSON_Parse(txt));
+	free(txt);
+	a = art_named(j, "s/m-00001-of-00070.gguf");
+	ck_assert_ptr_nonnull(a);
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(a, "findings")) {
+		const char *m = cJSON_GetObjectItem(f, "message")->valuestring;
+		const char *st = cJSON_GetObjectItem(f, "state")->valuestring;
+
+		if (strstr(m, "more findings of this rule were not listed")) {
+			ck_assert_str_eq(st, "active");
+			active++;
+		} else {
+			ck_assert_str_eq(st, "baselined");
+			baselined++;
+		}
+	}
+	ck_assert_int_eq(active, 1);
+	ck_assert_int_eq(baselined, 64);
+	cJSON_Delete(j);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
  * n shards that all hold split.no 0 make n^2/2 pairs: the anchor lists
  * the rule's first findings and counts the rest in one more, as a parser
  * does, while `scan` has already set its findings uncapped for the gate.
@@ -691,6 +745,7 @@ repo_suite(void)
 	tcase_add_test(tc, repo_jobs_do_not_change_findings);
 	tcase_add_test(tc, repo_split_sets_by_name);
 	tcase_add_test(tc, repo_split_repeats_are_counted);
+	tcase_add_test(tc, repo_summary_is_never_baselined);
 	tcase_add_test(tc, repo_index_shards_in_order);
 	tcase_add_test(tc, repo_auto_map_every_reference);
 	tcase_add_test(tc, repo_named_templates_across_variants);

@@ -370,7 +370,6 @@ START_TEST(s4_real_size)
 	src.skip = NULL;
 	src.ctx = &z;
 	src.size = z.size;
-	src.short_is_end = 0;
 	scan_src(&src, 0, &a);
 	ck_assert_uint_eq(count_rule(&a, "ST-LEN"), 1);
 	/* Nothing but the length field was read. */
