@@ -60,6 +60,7 @@ mg_artifact_free(struct mg_artifact *a)
 		free(a->findings[i].message);
 		free(a->findings[i].key);
 		free(a->findings[i].evidence);
+		free(a->findings[i].bind);
 	}
 	free(a->findings);
 	for (i = 0; i < a->nimports; i++) {
@@ -159,6 +160,19 @@ summary_text(char *buf, size_t len, uint64_t more)
 }
 
 int
+mg_artifact_bind(struct mg_artifact *a, size_t from, const char *digest,
+    int (*about)(enum mg_rule_id))
+{
+	size_t i;
+
+	for (i = from; i < a->nfindings; i++)
+		if (a->findings[i].bind == NULL && about(a->findings[i].rule) &&
+		    (a->findings[i].bind = strdup(digest)) == NULL)
+			return MG_ERR_NOMEM;
+	return MG_OK;
+}
+
+int
 mg_artifact_count_more(struct mg_artifact *a, enum mg_rule_id rule,
     uint64_t n)
 {
@@ -219,10 +233,11 @@ vadd(struct mg_artifact *a, enum mg_rule_id rule, uint64_t offset,
 			t = NULL;
 	}
 	/* Once the gate adds (uncapped), findings decide verdicts: keep all. */
-	if (!a->uncapped && a->nfindings >= MG_MAX_FINDINGS) {
+	if (!a->uncapped && !a->repo_pass && a->nfindings >= MG_MAX_FINDINGS) {
 		a->dropped++;
 		return MG_OK;
-	} else if (!a->uncapped && a->nfindings == MG_MAX_FINDINGS - 1) {
+	} else if (!a->uncapped && !a->repo_pass &&
+	    a->nfindings == MG_MAX_FINDINGS - 1) {
 		/* The last slot says that the cap was reached. */
 		a->dropped++;
 		t = NULL;
@@ -257,7 +272,7 @@ vadd(struct mg_artifact *a, enum mg_rule_id rule, uint64_t offset,
 	f->severity = ru->severity;
 	f->offset = offset;
 	f->length = length;
-	f->repo_summary = t != NULL && a->repo_pass;
+	f->bind = NULL;
 	if (t != NULL) {
 		if ((f->message = malloc(SUMMARY_BYTES)) != NULL)
 			memcpy(f->message, msg, strlen(msg) + 1);

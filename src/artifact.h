@@ -33,11 +33,12 @@ struct mg_finding {
 	uint64_t	 length;	/* bytes the finding is about, or 0 */
 	char		*evidence;	/* owned; the offending value, or NULL */
 	/*
-	 * 1: the count of a whole-repository rule's findings that are not
-	 * listed (see repo_pass).  What it counts lies in other files, which
-	 * its fingerprint does not cover: it is never forgiven by one.
+	 * Owned, or NULL: what else the finding is about, for its
+	 * fingerprint.  The whole-repository checks set it to a digest of
+	 * every file of the directory they read and of its listing, so a
+	 * finding about the other files is never forgiven for other content.
 	 */
-	int		 repo_summary;
+	char		*bind;
 };
 
 /*
@@ -272,8 +273,9 @@ struct mg_artifact {
 	/*
 	 * 1 while the whole-repository checks add (repo.h): each rule
 	 * lists its first findings and counts the rest, as for a parser,
-	 * even once uncapped is set, but no rule is dropped by the
-	 * per-artifact cap then.  A directory of n shards has n^2 pairs.
+	 * even once uncapped is set (a directory of n shards has n^2
+	 * pairs), and the per-artifact cap drops none of them: with one
+	 * summary per rule they are bounded by the rule table.
 	 */
 	int		 repo_pass;
 	int		 policy_checked; /* mg_gate_check_artifact ran */
@@ -308,6 +310,13 @@ int	mg_artifact_add(struct mg_artifact *a, enum mg_rule_id rule,
  */
 int	mg_artifact_count_more(struct mg_artifact *a, enum mg_rule_id rule,
 	    uint64_t n);
+
+/*
+ * Bind the findings from index `from` on that have no binding yet, and
+ * whose rule `about` accepts, to digest (copied).  MG_OK or NOMEM.
+ */
+int	mg_artifact_bind(struct mg_artifact *a, size_t from, const char *digest,
+	    int (*about)(enum mg_rule_id));
 
 /*
  * mg_artifact_add with the extent of the bytes the finding is about

@@ -678,6 +678,9 @@ fingerprint(struct mg_hash *h, const char *rule, const char *pathkey,
 	PART(digest);
 	snprintf(num, sizeof(num), "%u", occurrence);
 	PART(num);
+	/* Only bound findings have this part: no other fingerprint moves. */
+	if (f->bind != NULL)
+		PART(f->bind);
 #undef PART
 	if (mg_hash_final_hex(h, out) != MG_OK)
 		out[0] = '\0';
@@ -828,7 +831,7 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 	 */
 	int content_known = a->sha256[0] != '\0' ||
 	    mg_gate_is_synthetic_format(a->format);
-	int r = MG_ERR_NOMEM, waived, bound;
+	int r = MG_ERR_NOMEM, waived, known;
 
 	mg_policy_effective(c->pol, a->path, &s);
 	fail_on = c->o->fail_on >= 0 ? c->o->fail_on :
@@ -868,15 +871,16 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 		fingerprint(c->fp, rid, pathkey, f, a->sha256, occ[i],
 		    gf->fingerprint);
 		gf->state = MG_FS_ACTIVE;
-		/* What a fingerprint stands for: see repo_summary. */
-		bound = content_known && !f->repo_summary;
+		/* A finding about files of unknown content ("-"): likewise. */
+		known = content_known && (f->bind == NULL ||
+		    strcmp(f->bind, "-") != 0);
 		if (f->rule != MG_R_POLICY_SUPPRESS_EXPIRED &&
 		    f->rule != MG_R_POLICY_SUPPRESS_UNUSED &&
-		    (sp = suppressed_by(c, rid, a->path, bound ?
+		    (sp = suppressed_by(c, rid, a->path, known ?
 		    gf->fingerprint : NULL)) != NULL) {
 			gf->state = MG_FS_SUPPRESSED;
 			gf->reason = sp->reason;
-		} else if (c->baseline != NULL && bound &&
+		} else if (c->baseline != NULL && known &&
 		    mg_strset_has(c->baseline, gf->fingerprint, 64))
 			gf->state = MG_FS_BASELINED;
 		if (is_incomplete_rule(f->rule))

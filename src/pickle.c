@@ -2893,6 +2893,7 @@ mg_pickle_rejudge(const struct mg_pickle_pol *pol, struct mg_artifact *a)
 			free(f->message);
 			free(f->key);
 			free(f->evidence);
+			free(f->bind);
 			continue;
 		}
 		a->findings[j++] = *f;

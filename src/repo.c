@@ -71,6 +71,7 @@ struct rdir {
 	struct mg_artifact *cfg_a, *tok_a;
 	struct pyref	*py;		/* .py files auto_map named, by file */
 	size_t		 npy, pycap;
+	struct mg_hash	*seen;		/* every file the checks looked for */
 };
 
 static int
@@ -235,6 +236,20 @@ unusable(const struct rctx *c, const char *path, struct stat *st)
  * caller frees).  Returns NULL when the file cannot be used (nothing
  * added) or when memory ran out (c->nomem).
  */
+/*
+ * What the checks found of a file of the directory: its digest, or why
+ * there is none.  Fed in the order the checks look (the same for the
+ * same directory), it becomes part of the directory's digest (bind_dir).
+ */
+static void
+saw(struct rdir *d, const char *name, const char *what)
+{
+	if (d->seen == NULL)
+		return;
+	(void)mg_hash_update(d->seen, name, strlen(name) + 1);
+	(void)mg_hash_update(d->seen, what, strlen(what) + 1);
+}
+
 static struct mg_artifact *
 file_art(struct rctx *c, struct rdir *d, const char *name,
     const struct mg_format *f, char **buf, size_t *len)
@@ -258,6 +273,7 @@ file_art(struct rctx *c, struct rdir *d, const char *name,
 	}
 	if (lstat(path, &st) != 0) {
 		free(path);
+		saw(d, name, "absent");
 		return NULL;	/* absent: nothing to check */
 	}
 	memset(&s, 0, sizeof(s));
@@ -275,6 +291,7 @@ file_art(struct rctx *c, struct rdir *d, const char *name,
 	if (why != NULL && why != msg && is_link) {
 		/* The walk reports a link it did not follow (IO-READ). */
 		free(path);
+		saw(d, name, "link");
 		return NULL;
 	}
 	if ((a = malloc(sizeof(*a))) == NULL) {
@@ -297,6 +314,7 @@ file_art(struct rctx *c, struct rdir *d, const char *name,
 		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
 		    "%s is %s: the repository checks did not read it", name,
 		    why);
+		saw(d, name, "unread");
 		keep_or_drop(c, a, 1);
 		return NULL;
 	}
@@ -317,6 +335,7 @@ file_art(struct rctx *c, struct rdir *d, const char *name,
 	}
 	*buf = s.buf;
 	*len = s.len;
+	saw(d, name, a->sha256);
 	return a;
 nomem:
 	c->nomem = 1;
@@ -2206,6 +2225,56 @@ place(struct mg_run *run, struct placed **out, size_t *nout)
 	return MG_OK;
 }
 
+/*
+ * Whether a rule the checks report is about other files than the one
+ * that carries it: all but a template's own content and a read failure
+ * (never forgiven anyway).
+ */
+static int
+about_others(enum mg_rule_id r)
+{
+	return r != MG_R_TEMPLATE_INJECT && r != MG_R_IO_READ;
+}
+
+/*
+ * Bind what the checks of one directory added (see mg_finding.bind): to
+ * a digest of what they looked at, the directory's artifacts and their
+ * digests, each file they looked for, and the listing.  "-" when an
+ * artifact has no digest (--no-hash): then no fingerprint forgives them.
+ */
+static void
+bind_dir(struct rctx *c, struct rdir *d, const size_t *from, size_t add0)
+{
+	char hex[65];
+	const char *digest = hex;
+	size_t i;
+	int known = d->seen != NULL;
+
+	for (i = 0; i < d->narts; i++)
+		if (d->arts[i]->sha256[0] == '\0')
+			known = 0;
+	if (known) {
+		(void)mg_hash_update(d->seen, "\n", 2);
+		for (i = 0; i < d->narts; i++)
+			saw(d, d->arts[i]->path, d->arts[i]->sha256);
+		(void)mg_hash_update(d->seen, "\n", 2);
+		for (i = 0; i < d->nnames; i++)
+			saw(d, d->names[i], "");
+		if (mg_hash_final_hex(d->seen, hex) != MG_OK)
+			known = 0;
+	}
+	if (!known)
+		digest = "-";
+	for (i = 0; i < d->narts; i++)
+		if (mg_artifact_bind(d->arts[i], from[i], digest,
+		    about_others) != MG_OK)
+			c->nomem = 1;
+	for (i = add0; i < c->nadd; i++)
+		if (mg_artifact_bind(c->add[i], 0, digest, about_others) !=
+		    MG_OK)
+			c->nomem = 1;
+}
+
 int
 mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
     const struct mg_run_opts *o)
@@ -2248,20 +2317,30 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 		c.nomem = 1;
 	for (i = 0; i < npl && !c.nomem; i = k) {
 		struct rdir d;
+		size_t *from, add0 = c.nadd;
 
 		memset(&d, 0, sizeof(d));
 		d.dir = pl[i].dir;
 		for (k = i; k < npl && strcmp(pl[k].dir, d.dir) == 0; k++)
 			;
-		if ((d.arts = calloc(k - i, sizeof(*d.arts))) == NULL) {
+		d.arts = calloc(k - i, sizeof(*d.arts));
+		from = calloc(k - i, sizeof(*from));
+		if (d.arts == NULL || from == NULL ||
+		    (d.seen = mg_hash_new()) == NULL) {
+			free(d.arts);
+			free(from);
 			c.nomem = 1;
 			break;
 		}
 		for (j = i; j < k; j++) {
+			from[d.narts] = pl[j].a->nfindings;
 			d.arts[d.narts++] = pl[j].a;
 			pl[j].a->repo_pass = 1;
 		}
 		check_dir(&c, &d);
+		bind_dir(&c, &d, from, add0);
+		free(from);
+		mg_hash_free(d.seen);
 		for (j = i; j < k; j++)
 			pl[j].a->repo_pass = 0;
 		for (j = 0; j < d.nnames; j++)
