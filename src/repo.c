@@ -2256,7 +2256,7 @@ bind_dir(struct rctx *c, struct rdir *d, const size_t *from, size_t add0)
 	if (known) {
 		(void)mg_hash_update(d->seen, "\n", 2);
 		for (i = 0; i < d->narts; i++)
-			saw(d, d->arts[i]->path, d->arts[i]->sha256);
+			saw(d, d->arts[i]->filename, d->arts[i]->sha256);
 		(void)mg_hash_update(d->seen, "\n", 2);
 		for (i = 0; i < d->nnames; i++)
 			saw(d, d->names[i], "");
