@@ -540,10 +540,39 @@ check_templates(struct mg_artifact *a, const struct mg_scope *s)
  * Remote code passes when its digest is pinned: a code file by its own,
  * an auto_map when every module it names is a local file whose digest is.
  */
+/*
+ * What a REMOTE-CODE finding of an artifact that names modules is about:
+ * the modules and their digests (the artifact's own digest covers the
+ * names only), so a baseline never forgives other code.  Written into
+ * ev; the names on failure.
+ */
+static const char *
+code_evidence(const struct mg_artifact *a, const char *names, char ev[80])
+{
+	struct mg_hash *h = mg_hash_new();
+	char hex[65];
+	size_t i;
+	int ok = h != NULL;
+
+	for (i = 0; ok && i < a->ncoderefs; i++) {
+		const struct mg_digest *d = &a->coderefs[i];
+
+		ok = mg_hash_update(h, d->name, strlen(d->name) + 1) ==
+		    MG_OK && mg_hash_update(h, d->sha256,
+		    strlen(d->sha256) + 1) == MG_OK;
+	}
+	ok = ok && mg_hash_final_hex(h, hex) == MG_OK;
+	mg_hash_free(h);
+	if (!ok)
+		return names;
+	snprintf(ev, 80, "code %s", hex);
+	return ev;
+}
+
 static void
 check_remote_code(struct mg_artifact *a, const struct mg_scope *s)
 {
-	char names[512];
+	char names[512], ev[80];
 	size_t i, used = 0;
 	int pinned;
 
@@ -578,9 +607,10 @@ check_remote_code(struct mg_artifact *a, const struct mg_scope *s)
 	}
 	if (!pinned)
 		mg_artifact_addx(a, MG_R_REMOTE_CODE, MG_FINDING_NO_OFFSET, 0,
-		    "auto_map", names, "%s: auto_map makes transformers run "
-		    "the repository's code with trust_remote_code: %s",
-		    a->filename, names[0] != '\0' ? names : "no module named");
+		    "auto_map", code_evidence(a, names, ev), "%s: auto_map makes "
+		    "transformers run the repository's code with "
+		    "trust_remote_code: %s", a->filename, names[0] != '\0' ?
+		    names : "no module named");
 }
 
 static void

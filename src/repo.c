@@ -72,6 +72,7 @@ struct rdir {
 	struct pyref	*py;		/* .py files auto_map named, by file */
 	size_t		 npy, pycap;
 	struct mg_hash	*seen;		/* every file the checks looked for */
+	int		 unknown;	/* ... one of them without a digest */
 };
 
 static int
@@ -193,6 +194,7 @@ walked(const struct rctx *c, const char *path)
 }
 
 static void keep_or_drop(struct rctx *c, struct mg_artifact *a, int always);
+static int read_names(struct rdir *d, int dots);
 
 /*
  * Why a path that lstat saw cannot be read as a repository file, or NULL:
@@ -647,6 +649,7 @@ check_index(struct rctx *c, struct rdir *d, const char *name)
 			    strlen(sh[k].path)) < 0)
 				goto nomem;
 			if (lstat(sh[k].path, &st) != 0) {
+				saw(d, e->valuestring, "absent");
 				mg_artifact_addx(a, MG_R_REPO_INDEX,
 				    MG_FINDING_NO_OFFSET, 0, e->string,
 				    e->valuestring, "weight_map names shard "
@@ -654,6 +657,7 @@ check_index(struct rctx *c, struct rdir *d, const char *name)
 				    e->valuestring);
 			} else if ((why = unusable(c, sh[k].path, &st)) !=
 			    NULL) {
+				saw(d, e->valuestring, why);
 				mg_artifact_addx(a, MG_R_REPO_INDEX_PATH,
 				    MG_FINDING_NO_OFFSET, 0, e->string,
 				    e->valuestring, "weight_map names shard "
@@ -662,6 +666,12 @@ check_index(struct rctx *c, struct rdir *d, const char *name)
 			} else {
 				sh[k].usable = 1;
 				sh[k].a = find_art(c, sh[k].path);
+				/* A shard in a subdirectory is judged here. */
+				saw(d, e->valuestring, sh[k].a != NULL ?
+				    sh[k].a->sha256 : "unread");
+				if (sh[k].a == NULL ||
+				    sh[k].a->sha256[0] == '\0')
+					d->unknown = 1;
 			}
 		}
 		te[nte].name = e->string;
@@ -1238,33 +1248,38 @@ extra_templates(struct rctx *c, struct rdir *d)
 {
 	char *sub = join(d->dir, "additional_chat_templates"), *rel;
 	struct mg_artifact *a;
-	struct dirent *de;
+	struct rdir t;
 	char key[200];
-	size_t len;
+	size_t len, i, n;
 	char *buf;
-	DIR *dh;
 
 	if (sub == NULL) {
 		c->nomem = 1;
 		return;
 	}
-	dh = opendir(sub[0] != '\0' ? sub : ".");
-	free(sub);
-	if (dh == NULL)
-		return;
-	while ((de = readdir(dh)) != NULL) {
-		if (!ends_with(de->d_name, ".jinja"))
+	/* By name, as the listing: what is read, and in which order. */
+	memset(&t, 0, sizeof(t));
+	t.dir = sub;
+	if (read_names(&t, 1) != MG_OK)
+		c->nomem = 1;
+	if (t.truncated && d->narts > 0)
+		mg_artifact_add(d->arts[0], MG_R_IO_READ, MG_FINDING_NO_OFFSET,
+		    NULL, "additional_chat_templates holds more than %u "
+		    "entries: the repository checks looked at the first %u "
+		    "only", MG_MAX_REPO_ENTRIES, MG_MAX_REPO_ENTRIES);
+	for (i = 0; i < t.nnames && !c->nomem; i++) {
+		if (!ends_with(t.names[i], ".jinja"))
 			continue;
-		if ((rel = join("additional_chat_templates", de->d_name)) ==
+		if ((rel = join("additional_chat_templates", t.names[i])) ==
 		    NULL) {
 			c->nomem = 1;
 			break;
 		}
 		if ((a = file_art(c, d, rel, &mg_fmt_chat_template, &buf,
 		    &len)) != NULL) {
+			n = strlen(t.names[i]) - 6;
 			snprintf(key, sizeof(key), "chat_template.%.*s",
-			    (int)(strlen(de->d_name) - 6 < 120 ?
-			    strlen(de->d_name) - 6 : 120), de->d_name);
+			    (int)(n < 120 ? n : 120), t.names[i]);
 			one_template(c, a, key, buf, len, 0);
 			template_metadata(c, a);
 			free(buf);
@@ -1272,7 +1287,10 @@ extra_templates(struct rctx *c, struct rdir *d)
 		}
 		free(rel);
 	}
-	closedir(dh);
+	for (i = 0; i < t.nnames; i++)
+		free(t.names[i]);
+	free(t.names);
+	free(sub);
 }
 
 static const char *const tmpl_json[] = {
@@ -2060,7 +2078,7 @@ check_config(struct rctx *c, struct rdir *d)
 /* ---- one directory ---------------------------------------------------- */
 
 static int
-read_names(struct rdir *d)
+read_names(struct rdir *d, int dots)
 {
 	DIR *dh = opendir(d->dir[0] != '\0' ? d->dir : ".");
 	struct dirent *de;
@@ -2069,7 +2087,9 @@ read_names(struct rdir *d)
 	if (dh == NULL)
 		return MG_OK;
 	while ((de = readdir(dh)) != NULL) {
-		if (de->d_name[0] == '.')
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    (!dots && de->d_name[0] == '.'))
 			continue;
 		if (d->nnames == MG_MAX_REPO_ENTRIES) {
 			d->truncated = 1;
@@ -2121,7 +2141,7 @@ check_dir(struct rctx *c, struct rdir *d)
 	size_t i, side0;
 
 	if ((d->indexed = mg_strset_new()) == NULL ||
-	    read_names(d) != MG_OK) {
+	    read_names(d, 0) != MG_OK) {
 		c->nomem = 1;
 		return;
 	}
@@ -2248,7 +2268,7 @@ bind_dir(struct rctx *c, struct rdir *d, const size_t *from, size_t add0)
 	char hex[65];
 	const char *digest = hex;
 	size_t i;
-	int known = d->seen != NULL;
+	int known = d->seen != NULL && !d->unknown;
 
 	for (i = 0; i < d->narts; i++)
 		if (d->arts[i]->sha256[0] == '\0')

@@ -529,6 +529,36 @@ START_TEST(repo_findings_bound_to_the_directory)
 END_TEST
 
 /*
+ * The module auto_map names is what trust_remote_code runs: a baseline
+ * of the REMOTE-CODE finding forgives that code, not other code put in
+ * its place later.
+ */
+START_TEST(remote_code_bound_to_the_module)
+{
+	const char *base[] = { "scan", "s", "--json", "b.json", "-q", NULL };
+	const char *w[] = { "w" };
+	char *d = tu_tmpdir(), sub[4200], pkg[4300];
+	struct tres r;
+
+	snprintf(sub, sizeof(sub), "%s/s", d);
+	snprintf(pkg, sizeof(pkg), "%s/s/pkg", d);
+	put_st(sub, "model.safetensors", w, 1);
+	tu_write(sub, "config.json",
+	    "{\"auto_map\": {\"AutoModel\": \"pkg.mod.M\"}}");
+	tu_sh("mkdir -p '%s'", pkg);
+	tu_write(pkg, "mod.py", "x = 1\n");
+	r = tu_run(d, base);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	ck_assert_int_eq(scan_against(d), 0);
+	tu_write(pkg, "mod.py", "import os\nos.system('true')\n");
+	ck_assert_msg(scan_against(d) == 1, "other module code was forgiven");
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
  * n shards that all hold split.no 0 make n^2/2 pairs: the anchor lists
  * the rule's first findings and counts the rest in one more, as a parser
  * does, while `scan` has already set its findings uncapped for the gate.
@@ -772,6 +802,7 @@ repo_suite(void)
 	tcase_add_test(tc, repo_split_sets_by_name);
 	tcase_add_test(tc, repo_split_repeats_are_counted);
 	tcase_add_test(tc, repo_findings_bound_to_the_directory);
+	tcase_add_test(tc, remote_code_bound_to_the_module);
 	tcase_add_test(tc, repo_index_shards_in_order);
 	tcase_add_test(tc, repo_auto_map_every_reference);
 	tcase_add_test(tc, repo_named_templates_across_variants);
