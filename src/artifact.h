@@ -224,6 +224,7 @@ struct mg_artifact {
 	size_t		 ntemplates;
 	struct mg_digest *coderefs;
 	size_t		 ncoderefs;
+	int		 coderefs_dropped; /* 1: more than the cap named */
 	int		 remote_code;	/* 1: loading it runs repository code */
 	struct mg_set	*set;
 

@@ -540,6 +540,13 @@ check_templates(struct mg_artifact *a, const struct mg_scope *s)
  * Remote code passes when its digest is pinned: a code file by its own,
  * an auto_map when every module it names is a local file whose digest is.
  */
+static int
+any_rule(enum mg_rule_id r)
+{
+	(void)r;
+	return 1;
+}
+
 /*
  * What a REMOTE-CODE finding of an artifact that names modules is about:
  * the modules and their digests (the artifact's own digest covers the
@@ -573,8 +580,8 @@ static void
 check_remote_code(struct mg_artifact *a, const struct mg_scope *s)
 {
 	char names[512], ev[80];
-	size_t i, used = 0;
-	int pinned;
+	size_t i, used = 0, from;
+	int pinned, unread = 0;
 
 	if (!a->remote_code)
 		return;
@@ -605,12 +612,23 @@ check_remote_code(struct mg_artifact *a, const struct mg_scope *s)
 		if (n > 0 && (size_t)n < sizeof(names) - used)
 			used += (size_t)n;
 	}
-	if (!pinned)
-		mg_artifact_addx(a, MG_R_REMOTE_CODE, MG_FINDING_NO_OFFSET, 0,
-		    "auto_map", code_evidence(a, names, ev), "%s: auto_map makes "
-		    "transformers run the repository's code with "
-		    "trust_remote_code: %s", a->filename, names[0] != '\0' ?
-		    names : "no module named");
+	if (pinned)
+		return;
+	from = a->nfindings;
+	mg_artifact_addx(a, MG_R_REMOTE_CODE, MG_FINDING_NO_OFFSET, 0,
+	    "auto_map", code_evidence(a, names, ev), "%s: auto_map makes "
+	    "transformers run the repository's code with trust_remote_code: "
+	    "%s", a->filename, names[0] != '\0' ? names : "no module named");
+	/*
+	 * Code that was not read (absent, a link, too large, in another
+	 * repository) or not listed (past the cap): no digest covers it,
+	 * so no fingerprint may forgive it.
+	 */
+	for (i = 0; i < a->ncoderefs && !unread; i++)
+		unread = a->coderefs[i].sha256[0] == '\0';
+	if ((unread || a->coderefs_dropped) &&
+	    mg_artifact_bind(a, from, "-", any_rule) != MG_OK)
+		a->complete = 0;
 }
 
 static void

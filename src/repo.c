@@ -669,7 +669,7 @@ check_index(struct rctx *c, struct rdir *d, const char *name)
 				/* A shard in a subdirectory is judged here. */
 				saw(d, e->valuestring, sh[k].a != NULL ?
 				    sh[k].a->sha256 : "unread");
-				if (sh[k].a == NULL ||
+				if (sh[k].a != NULL &&
 				    sh[k].a->sha256[0] == '\0')
 					d->unknown = 1;
 			}
@@ -1883,16 +1883,24 @@ auto_map(struct rctx *c, struct rdir *d, struct mg_artifact *a,
 			continue;
 		a->remote_code = 1;
 		cJSON_ArrayForEach(e, am) {
-			if (r != MG_OK || n >= room)
+			if (r != MG_OK)
 				break;
+			if (n >= room) {
+				a->coderefs_dropped = 1;
+				break;
+			}
 			if (cJSON_IsString(e) && e->valuestring != NULL)
 				r = add_ref(&v, &n, &cap, room, e->valuestring);
 			else if (cJSON_IsArray(e))
-				cJSON_ArrayForEach(x, e)
-					if (r == MG_OK && cJSON_IsString(x) &&
-					    x->valuestring != NULL)
-						r = add_ref(&v, &n, &cap, room,
-						    x->valuestring);
+				cJSON_ArrayForEach(x, e) {
+					if (r != MG_OK || !cJSON_IsString(x) ||
+					    x->valuestring == NULL)
+						continue;
+					if (n >= room)
+						a->coderefs_dropped = 1;
+					r = add_ref(&v, &n, &cap, room,
+					    x->valuestring);
+				}
 		}
 	}
 	if (r != MG_OK)

@@ -553,6 +553,12 @@ START_TEST(remote_code_bound_to_the_module)
 	ck_assert_int_eq(scan_against(d), 0);
 	tu_write(pkg, "mod.py", "import os\nos.system('true')\n");
 	ck_assert_msg(scan_against(d) == 1, "other module code was forgiven");
+	/* A module that was not read: nothing covers it, nothing forgives. */
+	tu_sh("rm -f '%s/mod.py'", pkg);
+	r = tu_run(d, base);
+	ck_assert_int_eq(r.status, 1);
+	tu_free(&r);
+	ck_assert_msg(scan_against(d) == 1, "an unread module was forgiven");
 	tu_rmrf(d);
 	free(d);
 }
