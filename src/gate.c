@@ -536,10 +536,6 @@ check_templates(struct mg_artifact *a, const struct mg_scope *s)
 			    a->templates[i].name, a->templates[i].sha256);
 }
 
-/*
- * Remote code passes when its digest is pinned: a code file by its own,
- * an auto_map when every module it names is a local file whose digest is.
- */
 static int
 any_rule(enum mg_rule_id r)
 {
@@ -576,6 +572,10 @@ code_evidence(const struct mg_artifact *a, const char *names, char ev[80])
 	return ev;
 }
 
+/*
+ * Remote code passes when its digest is pinned: a code file by its own,
+ * an auto_map when every module it names is a local file whose digest is.
+ */
 static void
 check_remote_code(struct mg_artifact *a, const struct mg_scope *s)
 {
