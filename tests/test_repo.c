@@ -318,16 +318,16 @@ END_TEST
 
 /* ---- layouts written here: sets named many ways ---------------------- */
 
-/* A GGUF with an architecture, a split.no when no >= 0, templates. */
+/* A GGUF of architecture arch, a split.no when no >= 0, templates. */
 static void
-put_gguf(const char *dir, const char *name, int no, unsigned count,
-    const char *const *tmpl)
+put_gguf_as(const char *dir, const char *name, int no, unsigned count,
+    const char *arch, const char *const *tmpl)
 {
 	struct gguf_b g;
 	struct fbuf out;
 
 	gguf_b_init(&g, 3, 0);
-	gguf_kv_str(&g, "general.architecture", "llama");
+	gguf_kv_str(&g, "general.architecture", arch);
 	if (no >= 0) {
 		gguf_kv_u32(&g, "split.no", (uint32_t)no);
 		gguf_kv_u32(&g, "split.count", count);
@@ -341,23 +341,11 @@ put_gguf(const char *dir, const char *name, int no, unsigned count,
 	gguf_b_free(&g);
 }
 
-/* put_gguf with another general.architecture. */
 static void
-put_gguf_arch(const char *dir, const char *name, int no, unsigned count,
-    const char *arch)
+put_gguf(const char *dir, const char *name, int no, unsigned count,
+    const char *const *tmpl)
 {
-	struct gguf_b g;
-	struct fbuf out;
-
-	gguf_b_init(&g, 3, 0);
-	gguf_kv_str(&g, "general.architecture", arch);
-	gguf_kv_u32(&g, "split.no", (uint32_t)no);
-	gguf_kv_u32(&g, "split.count", count);
-	fbuf_init(&out);
-	gguf_b_out(&g, &out);
-	fbuf_write(&out, dir, name);
-	fbuf_free(&out);
-	gguf_b_free(&g);
+	put_gguf_as(dir, name, no, count, "llama", tmpl);
 }
 
 /* A safetensors file of F32 [1] tensors with these names. */
@@ -497,7 +485,7 @@ START_TEST(repo_findings_bound_to_the_directory)
 	/* Three shards, the second of another architecture. */
 	snprintf(sub, sizeof(sub), "%s/s", d);
 	put_gguf(sub, "m-00001-of-00003.gguf", 0, 3, NULL);
-	put_gguf_arch(sub, "m-00002-of-00003.gguf", 1, 3, "qwen");
+	put_gguf_as(sub, "m-00002-of-00003.gguf", 1, 3, "qwen", NULL);
 	put_gguf(sub, "m-00003-of-00003.gguf", 2, 3, NULL);
 	r = tu_run(d, base);
 	ck_assert_int_eq(r.status, 1);
@@ -505,7 +493,7 @@ START_TEST(repo_findings_bound_to_the_directory)
 	ck_assert_int_eq(scan_against(d), 0);
 	/* The second is fixed, the third turns: the same message shape. */
 	put_gguf(sub, "m-00002-of-00003.gguf", 1, 3, NULL);
-	put_gguf_arch(sub, "m-00003-of-00003.gguf", 2, 3, "evilarch");
+	put_gguf_as(sub, "m-00003-of-00003.gguf", 2, 3, "evilarch", NULL);
 	ck_assert_msg(scan_against(d) == 1, "a new architecture was forgiven");
 	tu_rmrf(d);
 	free(d);
@@ -521,7 +509,7 @@ START_TEST(repo_findings_bound_to_the_directory)
 	ck_assert_int_eq(r.status, 1);
 	tu_free(&r);
 	ck_assert_int_eq(scan_against(d), 0);
-	put_gguf_arch(sub, "m-00070-of-00070.gguf", 0, 70, "evil");
+	put_gguf_as(sub, "m-00070-of-00070.gguf", 0, 70, "evil", NULL);
 	ck_assert_msg(scan_against(d) == 1, "a new finding hid in the count");
 	tu_rmrf(d);
 	free(d);
