@@ -28,6 +28,7 @@ MIMALLOC ?= $(shell echo 'int main(void){return 0;}' | \
 LINK_ALL  = -Wl,--push-state,--no-as-needed
 LINK_POP  = -Wl,--pop-state
 ALLOC_LIBS = $(if $(MIMALLOC),$(LINK_ALL) $(MIMALLOC) $(LINK_POP))
+CPPFLAGS += $(if $(MIMALLOC),-DMG_MIMALLOC)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 

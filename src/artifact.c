@@ -24,6 +24,49 @@ struct mg_rule_tally {
 	char		*text;		/* its message (SUMMARY_BYTES) */
 };
 
+/*
+ * The tallies of an artifact: one per rule that offered a finding, found
+ * through a byte per rule.  Most artifacts see one or two rules, so this
+ * is a few hundred bytes where a slot for every rule was kilobytes.
+ */
+struct mg_tallies {
+	unsigned char	 slot[MG_R__COUNT];	/* 1 + index into v, or 0 */
+	unsigned	 n, cap;
+	struct mg_rule_tally v[];
+};
+
+_Static_assert(MG_R__COUNT < 256, "a tally slot is one byte");
+
+/* The rule's tally, or NULL when it has none (and make is 0). */
+static struct mg_rule_tally *
+tally_of(struct mg_artifact *a, enum mg_rule_id rule, int make)
+{
+	struct mg_tallies *t = a->tally, *nt;
+	unsigned cap;
+
+	if (t != NULL && t->slot[rule] != 0)
+		return &t->v[t->slot[rule] - 1];
+	if (!make)
+		return NULL;
+	if (t == NULL || t->n == t->cap) {
+		cap = t == NULL ? 2 : t->cap * 2;
+		if (cap > MG_R__COUNT)
+			cap = MG_R__COUNT;
+		nt = realloc(t, sizeof(*nt) + cap * sizeof(nt->v[0]));
+		if (nt == NULL)
+			return NULL;
+		if (t == NULL) {
+			memset(nt->slot, 0, sizeof(nt->slot));
+			nt->n = 0;
+		}
+		nt->cap = cap;
+		a->tally = t = nt;
+	}
+	memset(&t->v[t->n], 0, sizeof(t->v[0]));
+	t->slot[rule] = (unsigned char)(++t->n);
+	return &t->v[t->n - 1];
+}
+
 /* Room for the summary's message, rewritten in place as the count grows. */
 #define SUMMARY_BYTES	96u
 
@@ -178,10 +221,9 @@ mg_artifact_count_more(struct mg_artifact *a, enum mg_rule_id rule,
 {
 	struct mg_rule_tally *t;
 
-	if ((a->uncapped && !a->repo_pass) || a->tally == NULL ||
-	    mg_rule_get(rule) == NULL)
+	if ((a->uncapped && !a->repo_pass) || mg_rule_get(rule) == NULL ||
+	    (t = tally_of(a, rule, 0)) == NULL)
 		return 0;
-	t = &a->tally[rule];
 	if (t->offered <= MG_MAX_SAME_FINDINGS + 1)
 		return 0;
 	t->offered = n > UINT64_MAX - t->offered ? UINT64_MAX :
@@ -206,10 +248,8 @@ vadd(struct mg_artifact *a, enum mg_rule_id rule, uint64_t offset,
 	if (ru == NULL)
 		return MG_ERR_INTERNAL;
 	if (!a->uncapped || a->repo_pass) {
-		if (a->tally == NULL && (a->tally = calloc(MG_R__COUNT,
-		    sizeof(*a->tally))) == NULL)
+		if ((t = tally_of(a, rule, 1)) == NULL)
 			return MG_ERR_NOMEM;
-		t = &a->tally[rule];
 		if (t->offered < UINT64_MAX)
 			t->offered++;
 		if (t->offered > MG_MAX_SAME_FINDINGS + 1) {

@@ -269,7 +269,7 @@ struct mg_artifact {
 	 * Findings are removed only once uncapped is set (the gate), when
 	 * the summaries no longer change.
 	 */
-	struct mg_rule_tally *tally;
+	struct mg_tallies *tally;	/* artifact.c */
 	int		 uncapped;	/* 1: the gate adds; the caps are off */
 	/*
 	 * 1 while the whole-repository checks add (repo.h): each rule

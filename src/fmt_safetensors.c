@@ -1587,6 +1587,7 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 		r = MG_ERR_NOMEM;
 		goto out;
 	}
+	mg_rd_expect(rd, hlen);
 	if ((r = mg_rd_bytes(rd, hdr, (size_t)hlen)) != MG_OK)
 		goto out;
 	s.p = hdr;

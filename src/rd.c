@@ -147,6 +147,15 @@ fill(struct mg_rd *rd, size_t want)
 	return MG_OK;
 }
 
+void
+mg_rd_expect(struct mg_rd *rd, uint64_t n)
+{
+	uint64_t buffered = rd->hi - rd->lo;
+
+	if (n > buffered && n - buffered < rd->ra)
+		rd->ra = (size_t)(n - buffered);
+}
+
 /* Ensure n (<= cap) contiguous unread bytes, or fail. */
 static int
 need(struct mg_rd *rd, size_t n)

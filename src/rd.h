@@ -255,6 +255,13 @@ void	mg_rd_hash_async(struct mg_rd *rd, struct mg_hasher *hs);
  */
 int	mg_rd_settle(struct mg_rd *rd);
 
+/*
+ * The parser will take n more bytes and, without a digest, nothing after
+ * them: the next read asks for what is missing of them rather than a
+ * whole read-ahead.  Only a size hint; every read stays checked.
+ */
+void	mg_rd_expect(struct mg_rd *rd, uint64_t n);
+
 /* The reason of a failed source read, for messages: never NULL. */
 const char *mg_rd_why(const struct mg_rd *rd);
 

@@ -22,6 +22,7 @@
 #include "fmt.h"
 #include "jsonw.h"
 #include "report.h"
+#include "strset.h"
 #include "text.h"
 
 static int
@@ -304,7 +305,8 @@ doc_render(const struct mg_artifact *a, const struct mg_bom_info *info,
 }
 
 /*
- * The worker writes the head and drops the metadata tree; the tail is
+ * The worker writes the head and drops the metadata tree and the key
+ * names (only a policy asks for those, and bom has none); the tail is
  * written with the report, after the repository checks.
  */
 int
@@ -321,6 +323,8 @@ mg_bom_json_prerender(struct mg_artifact *a, const struct mg_bom_info *info)
 	a->rendered_len = len;
 	cJSON_Delete(a->metadata);
 	a->metadata = NULL;
+	mg_strset_free(a->meta_keys);
+	a->meta_keys = NULL;
 	return MG_OK;
 }
 

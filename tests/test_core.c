@@ -149,6 +149,91 @@ START_TEST(rd_source_grew)
 }
 END_TEST
 
+/* A memory source that records the largest read asked of it. */
+struct countsrc {
+	const unsigned char *p;
+	size_t n, at, reads, biggest, last;
+};
+
+static ssize_t
+count_read(void *ctx, void *buf, size_t n)
+{
+	struct countsrc *c = ctx;
+
+	c->reads++;
+	c->last = n;
+	if (n > c->biggest)
+		c->biggest = n;
+	if (n > c->n - c->at)
+		n = c->n - c->at;
+	memcpy(buf, c->p + c->at, n);
+	c->at += n;
+	return (ssize_t)n;
+}
+
+/*
+ * An expected length sizes the next read without a digest (a header of
+ * known length costs no read-ahead past it), and reads past it still
+ * return the right bytes; with a digest, reads stay whole windows.
+ */
+START_TEST(rd_expect_sizes_reads)
+{
+	static unsigned char b[65536];
+	struct mg_hash *h = mg_hash_new();
+	struct countsrc c;
+	struct mg_src src;
+	struct mg_rd rd;
+	unsigned char out[9000];
+	size_t i;
+	uint64_t v;
+
+	ck_assert_ptr_nonnull(h);
+	for (i = 0; i < sizeof(b); i++)
+		b[i] = (unsigned char)(i * 7 + (i >> 8));
+	ck_assert_int_eq(mg_rd_init(&rd, 32768), MG_OK);
+	memset(&src, 0, sizeof(src));
+	src.read = count_read;
+	src.ctx = &c;
+	src.size = sizeof(b);
+	memset(&c, 0, sizeof(c));
+	c.p = b;
+	c.n = sizeof(b);
+	mg_rd_reset(&rd, &src, NULL);
+	ck_assert_int_eq(mg_rd_u64(&rd, 0, &v), MG_OK);	/* the probe */
+	ck_assert_uint_eq(c.biggest, MG_PROBE_READ);
+	mg_rd_expect(&rd, 5000);
+	ck_assert_int_eq(mg_rd_bytes(&rd, out, 5000), MG_OK);
+	ck_assert_mem_eq(out, b + 8, 5000);
+	ck_assert_uint_eq(c.last, 5008 - MG_PROBE_READ);
+	/* Past the expected end: still exact. */
+	ck_assert_int_eq(mg_rd_bytes(&rd, out, 9000), MG_OK);
+	ck_assert_mem_eq(out, b + 5008, 9000);
+	ck_assert_int_eq(mg_rd_u64(&rd, 0, &v), MG_OK);
+	/* An expectation already buffered changes nothing. */
+	i = c.reads;
+	mg_rd_expect(&rd, 1);
+	ck_assert_int_eq(mg_rd_bytes(&rd, out, 1), MG_OK);
+	ck_assert_uint_eq(out[0], b[14016]);
+	ck_assert_int_eq(mg_rd_drain(&rd), MG_OK);
+	ck_assert_uint_gt(c.reads, i);
+
+	/* Hashed: whole reads, the same digest as without the hint. */
+	memset(&c, 0, sizeof(c));
+	c.p = b;
+	c.n = sizeof(b);
+	ck_assert_int_eq(mg_hash_reset(h), MG_OK);
+	mg_rd_reset(&rd, &src, h);
+	ck_assert_int_eq(mg_rd_u64(&rd, 0, &v), MG_OK);
+	mg_rd_expect(&rd, 9000);
+	ck_assert_int_eq(mg_rd_bytes(&rd, out, 9000), MG_OK);
+	ck_assert_mem_eq(out, b + 8, 9000);
+	ck_assert_uint_gt(c.last, 9000);
+	ck_assert_int_eq(mg_rd_drain(&rd), MG_OK);
+	mg_rd_free(&rd);
+	mg_hash_free(h);
+}
+END_TEST
+
 struct sortel {
 	int	key, idx;
 };
@@ -598,6 +683,49 @@ START_TEST(findings_capped_per_rule)
 		    "finding %u", i), MG_OK);
 	ck_assert_str_eq(a.findings[MG_MAX_SAME_FINDINGS].message,
 	    "1 more finding of this rule was not listed");
+	mg_artifact_free(&a);
+}
+END_TEST
+
+/*
+ * Rules offered in turns keep their own counts and summaries, however
+ * many rules an artifact sees (the tallies grow as rules appear).
+ */
+START_TEST(findings_capped_per_rule_interleaved)
+{
+	static const enum mg_rule_id rules[] = { MG_R_GGUF_KEY,
+	    MG_R_GGUF_TYPE, MG_R_ST_META, MG_R_ST_LEN, MG_R_ST_UTF8,
+	    MG_R_IO_READ, MG_R_ARC_LIMIT, MG_R_CONFIG_MISMATCH,
+	    MG_R_REPO_SPLIT, MG_R_REMOTE_CODE, MG_R_NPY_OBJ, MG_R_TEMPLATE_INJECT };
+	const size_t nr = sizeof(rules) / sizeof(rules[0]);
+	size_t listed[sizeof(rules) / sizeof(rules[0])] = { 0 };
+	struct mg_artifact a;
+	unsigned i;
+	size_t k, j;
+
+	mg_artifact_init(&a);
+	for (i = 0; i < MG_MAX_SAME_FINDINGS + 3; i++)
+		for (k = 0; k < nr; k++)
+			ck_assert_int_eq(mg_artifact_add(&a, rules[k],
+			    i, NULL, "finding %u", i), MG_OK);
+	ck_assert_uint_eq(a.nfindings, nr * (MG_MAX_SAME_FINDINGS + 1));
+	for (j = 0; j < a.nfindings; j++)
+		for (k = 0; k < nr; k++)
+			if (a.findings[j].rule == rules[k] &&
+			    ++listed[k] == MG_MAX_SAME_FINDINGS + 1)
+				ck_assert_str_eq(a.findings[j].message,
+				    "3 more findings of this rule were not "
+				    "listed");
+	for (k = 0; k < nr; k++)
+		ck_assert_uint_eq(listed[k], MG_MAX_SAME_FINDINGS + 1);
+	/* Counted in one step, the summary follows. */
+	ck_assert_int_eq(mg_artifact_count_more(&a, MG_R_NPY_OBJ, 10), 1);
+	ck_assert_int_eq(mg_artifact_count_more(&a, MG_R_PICKLE_UNSAFE, 10), 0);
+	for (j = 0; j < a.nfindings; j++)
+		if (a.findings[j].rule == MG_R_NPY_OBJ &&
+		    a.findings[j].offset == MG_FINDING_NO_OFFSET)
+			ck_assert_str_eq(a.findings[j].message,
+			    "13 more findings of this rule were not listed");
 	mg_artifact_free(&a);
 }
 END_TEST
@@ -1085,6 +1213,7 @@ core_suite(void)
 	tcase_add_test(tc, rd_hash_one_pass);
 	tcase_add_test(tc, rd_source_shrank);
 	tcase_add_test(tc, rd_source_grew);
+	tcase_add_test(tc, rd_expect_sizes_reads);
 	tcase_add_test(tc, sort_is_stable_and_exact);
 	tcase_add_test(tc, utf8_sanitise);
 	tcase_add_test(tc, utf8_maximal_subparts);
@@ -1095,6 +1224,7 @@ core_suite(void)
 	tcase_add_test(tc, template_markers);
 	tcase_add_test(tc, findings_cap_and_limit_rule);
 	tcase_add_test(tc, findings_capped_per_rule);
+	tcase_add_test(tc, findings_capped_per_rule_interleaved);
 	tcase_add_test(tc, no_parser_keeps_its_own_cap);
 	tcase_add_test(tc, formats_compared_by_entry);
 	tcase_add_test(tc, printable_defuses_controls_and_workflow_commands);
