@@ -252,6 +252,12 @@ struct mg_artifact {
 	int		 unsupported;	/* 1: recognised, no parser yet
 					   (FMT-UNSUPPORTED); complete is 0 */
 	/*
+	 * 1: a parser or an archive reader also stopped early, for a reason
+	 * of its own.  An unchecked format a policy accepts never hides
+	 * that: such an artifact stays incomplete.
+	 */
+	int		 partial;
+	/*
 	 * The format that was not checked (static): the artifact's own when
 	 * unsupported, or the one its name makes loaders read it as (a .pt
 	 * file holding safetensors is opened by torch.load).  NULL: none.

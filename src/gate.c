@@ -869,8 +869,12 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 	unsigned *occ = NULL;
 	char *pathkey = NULL;
 	size_t i, n = 0;
-	/* An unsupported format is decided by its finding, below. */
-	int fail_on, errored = !a->complete && !a->unsupported, failed = 0;
+	/*
+	 * An unsupported format is decided by its finding, below; one that
+	 * was also cut short (a truncated tar named .pt) is not.
+	 */
+	int fail_on, errored = !a->complete && (!a->unsupported ||
+	    a->partial), failed = 0;
 	/*
 	 * Without the artifact's digest (--no-hash) a fingerprint cannot
 	 * tell changed content from the content a baseline or suppression

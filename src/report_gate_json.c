@@ -82,7 +82,8 @@ artifact_json(const struct mg_gate_artifact *ga)
 	r |= put(o, "size", mg_json_u64(a->size));
 	r |= put(o, "sha256", cJSON_CreateString(a->sha256));
 	r |= put(o, "complete", cJSON_CreateBool(a->complete));
-	if (a->unsupported)
+	/* Only what an accepted unchecked format may leave incomplete. */
+	if (a->unsupported && !a->partial)
 		r |= put(o, "unsupported", cJSON_CreateBool(1));
 	r |= put(o, "verdict", cJSON_CreateString(mg_verdict_name(ga->verdict)));
 	r |= put(o, "fail_on", cJSON_CreateString(mg_sev_name(

@@ -344,6 +344,7 @@ scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		 * finding that explains it and whatever a policy makes of it.
 		 */
 		stopped = 1;
+		a->partial = 1;
 		if (a->nfindings == before)
 			mg_artifact_add(a, MG_R_FMT_UNKNOWN, mg_rd_tell(rd),
 			    NULL, "%s: parsing stopped at offset %llu: %s",

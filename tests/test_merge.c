@@ -438,6 +438,48 @@ START_TEST(merge_accepts_a_waived_unchecked_format)
 END_TEST
 
 /*
+ * Accepting a format unchecked does not accept a file that was cut short
+ * on top of it: a truncated tar named .pt stays an error, with its
+ * corruption rule off, in a scan, a shard and their merge.
+ */
+START_TEST(merge_waived_format_cut_short_is_an_error)
+{
+	char *d = bad_tree(), cwd[4200];
+	struct tres r;
+
+	snprintf(cwd, sizeof(cwd), "%s/bad", d);
+	tu_write(cwd, "waive.json", "{\"version\": 1, \"formats\": "
+	    "{\"unchecked\": [\"pytorch\"]}, \"rules\": "
+	    "{\"ARC-CORRUPT\": \"off\"}}\n");
+	/* Cut inside the second member's header: the first is whole. */
+	tu_sh("cd '%s' && mkdir -p t && cp models/good-q8_0.gguf t/a.gguf && "
+	    "cp models/good-q8_0.gguf t/b.gguf && "
+	    "tar cf whole.tar -C t a.gguf b.gguf && "
+	    "n=$(( ($(wc -c < t/a.gguf) + 511) / 512 * 512 + 512 + 100 )) && "
+	    "head -c $n whole.tar > cut.pt && cp whole.tar whole.pt", cwd);
+	r = tu_run(cwd, (const char *const[]){ "scan", "-q", "-p",
+	    "waive.json", "whole.pt", NULL });
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	r = tu_run(cwd, (const char *const[]){ "scan", "-q", "-p",
+	    "waive.json", "--json", "c.json", "cut.pt", NULL });
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	r = tu_run(cwd, (const char *const[]){ "scan", "-q", "-p",
+	    "waive.json", "--shard", "1/1", "--json", "s.json", "cut.pt",
+	    NULL });
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	r = merge(d, (const char *const[]){ "--json", "m.json", "s.json",
+	    NULL });
+	ck_assert_msg(r.status == 3, "merge exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
  * Honest shards that do not make one scan: another --shard-mode, a lock
  * given to one shard only, sizes that differ between jobs in size mode.
  */
@@ -1239,6 +1281,7 @@ merge_suite(void)
 	tcase_add_test(tc, merge_refuses_missing_repeated_foreign_tampered);
 	tcase_add_test(tc, merge_recomputes_verdicts_from_findings);
 	tcase_add_test(tc, merge_accepts_a_waived_unchecked_format);
+	tcase_add_test(tc, merge_waived_format_cut_short_is_an_error);
 	tcase_add_test(tc, merge_refuses_mismatched_shards);
 	tcase_add_test(tc, merge_single_report_with_a_fifo_pin);
 	tcase_add_test(tc, merge_caps_report_size);
