@@ -119,7 +119,7 @@ mg_lock_write(FILE *f, struct mg_artifact *const *arts, size_t n,
 			bad |= put_u64(e, "parameter_count", a->parameter_count);
 		bad |= put_str(e, "license", a->license);
 	}
-	if (bad || (text = cJSON_Print(doc)) == NULL)
+	if (bad || (text = mg_json_defuse(cJSON_Print(doc))) == NULL)
 		goto out;
 	r = MG_ERR_IO;
 	if (fputs(text, f) == EOF || fputc('\n', f) == EOF || ferror(f))

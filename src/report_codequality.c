@@ -89,7 +89,8 @@ mg_report_codequality(FILE *out, const struct mg_gate *g,
 				cJSON_AddItemToArray(root, o);
 		}
 	}
-	if (r == MG_OK && (s = cJSON_Print(root)) == NULL)
+	/* Paths and messages may hold "##[": no workflow command in a log. */
+	if (r == MG_OK && (s = mg_json_defuse(cJSON_Print(root))) == NULL)
 		r = MG_ERR_NOMEM;
 	if (r == MG_OK && (fputs(s, out) < 0 || fputc('\n', out) == EOF))
 		r = MG_ERR_IO;

@@ -1282,12 +1282,13 @@ START_TEST(hole10_reports_defuse_workflow_commands)
 {
 	static const mg_gate_writer_fn logs[] = {
 		mg_report_gate_text, mg_report_markdown, mg_report_gate_json,
-		mg_report_sarif
+		mg_report_sarif, mg_report_codequality, mg_report_junit
 	};
 	/* Markdown escapes the backslash of the text escape once more. */
 	static const char *const shown[] = {
 		"title=x:\\x3aAll models", "title=x:\\\\x3aAll models",
-		"\"m/#\\u0023[error]x.gguf\"", "m/%23%23%5Berror%5Dx.gguf"
+		"\"m/#\\u0023[error]x.gguf\"", "m/%23%23%5Berror%5Dx.gguf",
+		"\"m/#\\u0023[error]x.gguf\"", "m/#\\x23[error]x.gguf"
 	};
 	struct tg t;
 	struct mg_gate_info info;
