@@ -144,14 +144,21 @@ visit_link(struct walker *w, const char *fs, const char *disp, int sidecars)
 
 	if (!w->o->follow_symlinks) {
 		/*
-		 * Skipping a link to a file or directory silently would let
-		 * a linked model pass unchecked: say what was not scanned.
+		 * Skipping a link silently would let a linked model pass
+		 * unchecked: say what was not scanned.  A link that leads
+		 * nowhere yet (its target may appear by deploy time) or to a
+		 * device is no more checked than one to a file.
 		 */
-		if (stat(fs, &st) == 0 && (S_ISREG(st.st_mode) ||
-		    S_ISDIR(st.st_mode)))
+		if (stat(fs, &st) != 0)
+			report(w, disp, "symlink not followed, its target "
+			    "cannot be reached", errno);
+		else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
 			w->ops->error(w->ops->arg, disp, "symlink not followed "
 			    "(--follow-symlinks follows links inside the scan "
 			    "root)");
+		else
+			w->ops->error(w->ops->arg, disp, "symlink to a pipe, "
+			    "socket or device; not followed");
 		return 0;
 	}
 	if ((real = realpath(fs, NULL)) == NULL) {
