@@ -38,6 +38,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "confine.h"
 #include "err.h"
 #include "lockfile.h"
 #include "policy.h"
@@ -716,6 +717,8 @@ hup_main(void *arg)
 	sigset_t set;
 	int sig;
 
+	/* The policy and its lock are the operator's files, not a request's. */
+	mg_confine_trust(1);
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	for (;;) {
@@ -841,6 +844,17 @@ cmd_serve(int argc, char **argv)
 	}
 	if ((v->tools_list = serve_tools_list()) == NULL)
 		goto nomem;
+	/*
+	 * From here on every file a request makes the library open is
+	 * checked on its descriptor: a path checked by name and swapped for
+	 * a symlink before the open is refused all the same.
+	 */
+	if (mg_confine_set(v->s.roots, v->s.nroots) != 0) {
+		cli_warn("serve: cannot confine reads to the roots: %s",
+		    errno == ENOSYS ? "/proc/self/fd is not available" :
+		    strerror(errno));
+		goto out;
+	}
 	/*
 	 * A few requests queued per worker keep the workers busy; more would
 	 * only hold memory.  The reader waits for a free slot beyond that.

@@ -13,10 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "artifact.h"
 #include "err.h"
 #include "fmt.h"
 #include "hash.h"
+#include "limits.h"
 #include "lockfile.h"
 #include "path.h"
 #include "rules.h"
@@ -168,8 +170,34 @@ static const char *
 absent(const char *path, char *buf, size_t len)
 {
 	struct stat st;
+	int r;
 
-	if (lstat(path, &st) != 0) {
+	if (mg_confine_on()) {
+		/*
+		 * Served: look at the name only through its directory, found
+		 * inside a root; a directory that is not says nothing about
+		 * what lies outside, not even whether it exists.
+		 */
+		char dir[MG_MAX_PATH_BYTES];
+		const char *slash = strrchr(path, '/');
+		int pfd;
+
+		if (slash == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else if ((size_t)(slash - path) + 2 > sizeof(dir))
+			return "its path is too long";
+		else
+			snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+			    (int)(slash - path), path);
+		pfd = mg_confine_open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (pfd < 0)
+			return "not found inside the served roots";
+		r = fstatat(pfd, slash != NULL ? slash + 1 : path, &st,
+		    AT_SYMLINK_NOFOLLOW);
+		close(pfd);
+	} else
+		r = lstat(path, &st);
+	if (r != 0) {
 		snprintf(buf, len, "%s", strerror(errno));
 		return buf;
 	}
@@ -198,7 +226,8 @@ check_plain(const struct mg_lock *l, const struct mg_lock_entry *e)
 	if ((a = synth(e->path, &mg_fmt_file)) == NULL)
 		return NULL;
 	a->complete = 0;
-	fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = mg_confine_open(e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
 		    "pinned file cannot be read: %s", fd < 0 ? strerror(errno) :

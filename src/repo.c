@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "confine.h"
 #include "err.h"
 #include "fmt.h"
 #include "hash.h"
@@ -2088,12 +2090,17 @@ check_config(struct rctx *c, struct rdir *d)
 static int
 read_names(struct rdir *d, int dots)
 {
-	DIR *dh = opendir(d->dir[0] != '\0' ? d->dir : ".");
+	int fd = mg_confine_open(d->dir[0] != '\0' ? d->dir : ".",
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dh = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
 	size_t cap = 0;
 
-	if (dh == NULL)
+	if (dh == NULL) {
+		if (fd >= 0)
+			close(fd);
 		return MG_OK;
+	}
 	while ((de = readdir(dh)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0 ||

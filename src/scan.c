@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "artifact.h"
 #include "err.h"
 #include "fmt.h"
@@ -484,7 +485,7 @@ mg_scan_file(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	}
 	if (!o->follow_symlinks)
 		flags |= O_NOFOLLOW;
-	fc.fd = open(fspath, flags);
+	fc.fd = mg_confine_open(fspath, flags);
 	if (fc.fd < 0) {
 		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
 		    "cannot open: %s", strerror(errno));

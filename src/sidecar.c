@@ -36,6 +36,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "confine.h"
 #include "artifact.h"
 #include "err.h"
 #include "jsonlex.h"
@@ -82,7 +83,7 @@ open_sidecar(const char *dir, const char *name, const char *root,
 		    name);
 		return -2;
 	}
-	if ((fd = open(path, flags)) >= 0)
+	if ((fd = mg_confine_open(path, flags)) >= 0)
 		return fd;
 	if ((e = errno) == ENOENT || e == ENOTDIR)
 		return -1;
@@ -109,7 +110,7 @@ open_sidecar(const char *dir, const char *name, const char *root,
 		    "sidecar %s: symlink target is outside the scan root; not "
 		    "followed", name);
 		fd = -2;
-	} else if ((fd = open(real, flags)) < 0) {
+	} else if ((fd = mg_confine_open(real, flags)) < 0) {
 		mg_artifact_add(a, MG_R_SIDECAR_JSON, MG_FINDING_NO_OFFSET, name,
 		    "sidecar %s: cannot open its symlink target: %s", name,
 		    strerror(errno));

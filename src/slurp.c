@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "err.h"
 #include "slurp.h"
 
@@ -99,7 +100,8 @@ mg_slurp(struct mg_slurp *s, const char *path, int fd, size_t max,
 	if (fd < 0 && (flags & MG_SLURP_STDIN) && strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
 	if (fd < 0) {
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		if ((fd = mg_confine_open(path,
+		    O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
 			return fail(s, MG_SLURP_OPEN, errno);
 		own = 1;
 	}

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "err.h"
 #include "limits.h"
 #include "walk.h"
@@ -178,7 +179,8 @@ visit_link(struct walker *w, const char *fs, const char *disp, int sidecars)
 		r = w->ops->file(w->ops->arg, real, disp, sidecars,
 		    w->root_real, &st, -1);
 	else if (S_ISDIR(st.st_mode)) {
-		fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		fd = mg_confine_open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
 		if (fd < 0)
 			report(w, disp, "cannot open directory", errno);
 		else
@@ -356,7 +358,7 @@ mg_walk(const char *root, const struct mg_walk_opts *o,
 			return MG_ERR_IO;
 		}
 	}
-	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = mg_confine_open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		report(&w, root, "cannot open directory", errno);
 		goto out;

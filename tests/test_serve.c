@@ -598,6 +598,53 @@ START_TEST(serve_refuses_paths_outside_the_roots)
 END_TEST
 
 /*
+ * verify reads the pins a manifest names only inside the roots: a pin
+ * through a symlinked directory inside a root that leads out is neither
+ * hashed nor told apart from a missing file.
+ */
+START_TEST(serve_verify_reads_nothing_outside_the_roots)
+{
+	char *root = tu_tmpdir();
+	const char *const args[] = { "--root", "models", NULL };
+	struct srv s;
+	const cJSON *f;
+	cJSON *a;
+	int seen = 0;
+
+	tu_sh("mkdir -p '%s/models' '%s/outside' && cp '%s' '%s/models/a.gguf' "
+	    "&& echo secret > '%s/outside/secret.txt' && "
+	    "ln -s ../outside '%s/models/link' && "
+	    "printf '%%064d  models/link/secret.txt\n%%064d  "
+	    "models/link/absent.txt\n' 0 0 > '%s/models/pins.txt'",
+	    root, root, tu_fix("gguf/valid/llama-q8_0.gguf"), root, root, root,
+	    root);
+	srv_start(&s, root, args);
+	srv_send(&s, INIT("2025-11-25"));
+	srv_send(&s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+	    "\"params\":{\"name\":\"verify\",\"arguments\":{\"paths\":"
+	    "[\".\"],\"manifest\":\"pins.txt\"}}}\n");
+	a = srv_answer(&s, "1", 30);
+	ck_assert_ptr_nonnull(a);
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(structured(a), "verified")));
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(structured(a), "files")) {
+		if (strstr(sget(f, "path"), "link/") == NULL)
+			continue;
+		seen++;
+		/* Read, it would be "changed" with the secret's digest. */
+		ck_assert_str_eq(sget(f, "sha256"), "");
+		ck_assert_str_eq(sget(f, "status"), "missing");
+		ck_assert_ptr_nonnull(strstr(sget(f, "message"),
+		    "not found inside the served roots"));
+	}
+	ck_assert_int_eq(seen, 2);
+	cJSON_Delete(a);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	tu_rmrf(root);
+	free(root);
+}
+END_TEST
+
+/*
  * One worker busy hashing a large file; a queued request cancelled before
  * it starts is never answered, the others are, once each.
  */
@@ -850,6 +897,7 @@ serve_suite(void)
 	tcase_add_test(tc, serve_bad_arguments_are_tool_errors_in_2025_11_25);
 	tcase_add_test(tc, serve_thousand_concurrent_requests);
 	tcase_add_test(tc, serve_refuses_paths_outside_the_roots);
+	tcase_add_test(tc, serve_verify_reads_nothing_outside_the_roots);
 	tcase_add_test(tc, serve_cancelled_request_gets_no_answer);
 	tcase_add_test(tc, serve_lock_verify_and_sighup_reload);
 	tcase_add_test(tc, serve_results_match_the_cli);
