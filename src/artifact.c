@@ -109,6 +109,7 @@ mg_artifact_free(struct mg_artifact *a)
 	for (i = 0; i < a->nimports; i++) {
 		free(a->imports[i].module);
 		free(a->imports[i].name);
+		free(a->imports[i].written);
 	}
 	free(a->imports);
 	free(a->storages);

@@ -66,6 +66,11 @@ struct mg_import {
 	unsigned	 nested;	/* 1: first seen in an embedded pickle,
 					   2: in data a plain load would read
 					   as opcodes */
+	/*
+	 * Owned, or NULL: "module.name" as the stream spells it, when the
+	 * unpickler's Python 2 mapping imports module.name instead.
+	 */
+	char		*written;
 };
 
 /*

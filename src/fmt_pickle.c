@@ -59,7 +59,16 @@ txt_ok(unsigned char c, int kind)
 		return c == '_' || c == '.' || (c >= '0' && c <= '9') ||
 		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 	case TXT_DEC:
-		return (c >= '0' && c <= '9') || c == '-' || c == 'L';
+		/*
+		 * int(text, 0) as the unpickler parses INT and LONG: blanks
+		 * around, a sign, 0x/0o/0b prefixes, hex digits, underscores,
+		 * LONG's L.
+		 */
+		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		    (c >= 'A' && c <= 'F') || c == 'x' || c == 'X' ||
+		    c == 'o' || c == 'O' || c == '_' || c == '-' || c == '+' ||
+		    c == 'L' || c == ' ' || c == '\t' || c == '\r' ||
+		    c == '\f' || c == '\v';
 	case TXT_FLOAT:
 		return (c >= '0' && c <= '9') || c == '-' || c == '+' ||
 		    c == '.' || c == 'e' || c == 'E' || c == 'n' || c == 'a' ||
@@ -67,8 +76,70 @@ txt_ok(unsigned char c, int kind)
 	case TXT_LATIN:
 		/* raw-unicode-escape: pickle escapes only these below 0x100. */
 		return c != '\0' && c != '\r' && c != 0x1a;
+	case TXT_QUOTED:
+		/* STRING's repr goes through escape_decode: any byte. */
+		return 1;
 	}
 	return c >= 0x20 && c <= 0x7e;
+}
+
+static int
+blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static int
+digit_of(unsigned char c, unsigned base)
+{
+	unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') :
+	    c >= 'a' && c <= 'z' ? (unsigned)(c - 'a' + 10) :
+	    c >= 'A' && c <= 'Z' ? (unsigned)(c - 'A' + 10) : 99;
+
+	return d < base;
+}
+
+/*
+ * An integer as the unpickler reads it: int(text, 0) for INT and LONG
+ * (LONG may end in L), int(text) for PUT and GET.  Blanks around, a sign,
+ * 0x/0o/0b with base 0, single underscores between digits, and no leading
+ * zero on a decimal number other than zero ("00" and "01" are INT's
+ * booleans).
+ */
+static int
+py_int(const unsigned char *t, size_t n, int allow_l, int base0)
+{
+	size_t i = 0, digits = 0;
+	unsigned base = 10;
+	int zero_lead = 0;
+
+	if (allow_l && n > 0 && t[n - 1] == 'L')
+		n--;
+	while (n > 0 && blank(t[n - 1]))
+		n--;
+	while (i < n && blank(t[i]))
+		i++;
+	if (i < n && (t[i] == '+' || t[i] == '-'))
+		i++;
+	if (base0 && n - i >= 2 && t[i] == '0' && strchr("xXoObB",
+	    t[i + 1]) != NULL && t[i + 1] != '\0') {
+		base = t[i + 1] == 'x' || t[i + 1] == 'X' ? 16 :
+		    t[i + 1] == 'o' || t[i + 1] == 'O' ? 8 : 2;
+		i += 2;
+		if (i < n && t[i] == '_')	/* 0x_1f */
+			i++;
+	} else if (base0 && i < n && t[i] == '0')
+		zero_lead = 1;
+	for (; i < n; i++) {
+		if (t[i] == '_' && digits > 0 && i + 1 < n && t[i + 1] != '_')
+			continue;
+		if (!digit_of(t[i], base))
+			return 0;
+		if (zero_lead && t[i] != '0')
+			return n == 2 && t[0] == '0' && t[1] == '1';
+		digits++;
+	}
+	return digits > 0;
 }
 
 /*
@@ -104,12 +175,13 @@ text_arg(const unsigned char *p, size_t n, size_t i, int kind)
  * and ordinary binary files rarely survive the first opcodes.
  */
 static int
-pickle01(const unsigned char *p, size_t n, uint64_t size)
+pickle01(const unsigned char *p, size_t n, uint64_t size, int *long_arg)
 {
 	size_t i = 0, ops = 0, m, len, w;
 	int imports = 0, more = size > n, strs = 0, was_str;
 	long k;
 
+	*long_arg = 0;
 	while (i < n) {
 		unsigned char op = p[i++];
 
@@ -129,6 +201,9 @@ pickle01(const unsigned char *p, size_t n, uint64_t size)
 		case 'I': case 'L': case 'p': case 'g':
 			if ((k = text_arg(p, n, i, TXT_DEC)) <= 0)
 				goto edge;
+			if (!py_int(p + i, (size_t)k - 1, op == 'L',
+			    op == 'I' || op == 'L'))
+				return 0;
 			i += (size_t)k;
 			was_str = op == 'g';
 			break;
@@ -193,6 +268,9 @@ pickle01(const unsigned char *p, size_t n, uint64_t size)
 			i += w;
 			if (len > n - i) {
 				k = len <= size ? 0 : -1;
+				/* It ends within the file. */
+				*long_arg = k == 0 && more &&
+				    len - (n - i) <= size - n;
 				goto edge;
 			}
 			i += len;
@@ -240,10 +318,21 @@ edge:
 static int
 pickle_probe(const unsigned char *head, size_t n, uint64_t size)
 {
+	int long_arg;
+
 	if (n >= 3 && head[0] == 0x80 && head[1] <= 5 &&
 	    (argw(head[2]) != -1 || (head[2] >= 0x80 && head[2] <= 0x98)))
 		return head[1] >= 2 ? 70 : 60;
-	return pickle01(head, n, size) > 0 ? 50 : 0;
+	return pickle01(head, n, size, &long_arg) > 0 ? 50 : 0;
+}
+
+int
+mg_pickle_prefix(const unsigned char *head, size_t n, uint64_t size)
+{
+	int long_arg;
+
+	return pickle_probe(head, n, size) > 0 ||
+	    (pickle01(head, n, size, &long_arg) == 0 && long_arg);
 }
 
 /* The same magic number pickled with protocol 0 or 1. */

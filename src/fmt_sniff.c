@@ -14,8 +14,11 @@
  * "\x89HDF\r\n\x1a\n"; TFLite's FlatBuffer identifier "TFL3" at 4;
  * ONNX is a protobuf ModelProto whose first field is ir_version.
  */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
+
+#include <zlib.h>
 
 #include "fmt.h"
 
@@ -246,28 +249,53 @@ compressed_model_name(const char *base)
 	return 0;
 }
 
+/*
+ * joblib's default compression is a bare zlib stream (two header bytes,
+ * no name, no magic of its own) and joblib.load recognises it by those
+ * bytes whatever the file is called.  A zlib header whose first inflated
+ * bytes open a pickle is one, under any name.
+ */
 static int
-never_compressed(const unsigned char *head, size_t n, uint64_t size)
+zlib_pickle(const unsigned char *head, size_t n, uint64_t size)
 {
-	(void)head;
-	(void)n;
+	unsigned char out[2048];
+	z_stream z;
+	int r, ok = 0;
+
 	(void)size;
-	return 0;
+	if (n < 3 || head[0] != 0x78 || ((head[0] << 8) | head[1]) % 31 != 0 ||
+	    (head[1] & 0x20) != 0)	/* FDICT: joblib never sets it */
+		return 0;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit(&z) != Z_OK)
+		return 0;
+	z.next_in = (unsigned char *)(uintptr_t)head;
+	z.avail_in = n > UINT32_MAX ? UINT32_MAX : (unsigned)n;
+	z.next_out = out;
+	z.avail_out = sizeof(out);
+	r = inflate(&z, Z_SYNC_FLUSH);
+	if ((r == Z_OK || r == Z_STREAM_END || r == Z_BUF_ERROR) &&
+	    z.total_out > 0)
+		ok = mg_fmt_pickle.probe(out, z.total_out, r == Z_STREAM_END ?
+		    z.total_out : UINT64_MAX) > 0 ||
+		    mg_fmt_torch_legacy.probe(out, z.total_out, UINT64_MAX) > 0;
+	inflateEnd(&z);
+	return ok ? 60 : 0;
 }
 
 static const char *const compressed_exts[] = { NULL };
 
 /*
  * A compressed stream that a loader decompresses and unpickles
- * (joblib.load), recognised by name and content, never by content alone
- * (a .tar.gz of documents is not a model).  container.c reads it: zlib
+ * (joblib.load), recognised by name and content; by content alone only
+ * as a zlib stream of a pickle (a .tar.gz of documents is not a model).  container.c reads it: zlib
  * (joblib's default compression, which has no format of its own in the
  * table) through zlib, the others through libarchive's filters.
  */
 const struct mg_format mg_fmt_compressed = {
 	.name = "compressed",
 	.exts = compressed_exts,
-	.probe = never_compressed,
+	.probe = zlib_pickle,
 	.flags = MG_FMT_CONTAINER | MG_FMT_ARCHIVE | MG_FMT_STREAM,
 };
 

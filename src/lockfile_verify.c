@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "confine.h"
 #include "artifact.h"
+#include "confine.h"
 #include "err.h"
 #include "fmt.h"
 #include "hash.h"

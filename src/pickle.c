@@ -34,6 +34,7 @@
 #include "glob.h"
 #include "limits.h"
 #include "pickle.h"
+#include "pickle_compat.h"
 #include "text.h"
 #include "policy.h"
 #include "rd.h"
@@ -1629,6 +1630,12 @@ bad(struct pk *pk, uint64_t off, const char *fmt, const char *what)
 	return MG_ERR_FORMAT;
 }
 
+static int
+blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
 /* A decimal integer argument (INT, LONG, GET, PUT). */
 static int
 parse_dec(const char *t, size_t len, int64_t *v, int *big, int allow_l)
@@ -1637,20 +1644,40 @@ parse_dec(const char *t, size_t len, int64_t *v, int *big, int allow_l)
 	int neg = 0;
 	uint64_t acc = 0;
 
+	unsigned base = 10, d, digits = 0;
+
 	*big = BIG_NO;
 	if (allow_l && len > 0 && t[len - 1] == 'L')
 		len--;
+	/* As int() reads it: blanks around, a sign, 0x/0o/0b, underscores. */
+	while (len > 0 && blank(t[len - 1]))
+		len--;
+	while (i < len && blank(t[i]))
+		i++;
 	if (i < len && (t[i] == '-' || t[i] == '+'))
 		neg = t[i++] == '-';
+	if (len - i > 2 && t[i] == '0' && t[i + 1] != '\0' &&
+	    strchr("xXoObB", t[i + 1]) != NULL) {
+		base = t[i + 1] == 'x' || t[i + 1] == 'X' ? 16 :
+		    t[i + 1] == 'o' || t[i + 1] == 'O' ? 8 : 2;
+		i += 2;
+	}
 	if (i == len)
 		return 0;
 	for (; i < len; i++) {
-		if (t[i] < '0' || t[i] > '9')
+		if (t[i] == '_' && digits > 0 && i + 1 < len && t[i + 1] != '_')
+			continue;
+		d = t[i] >= '0' && t[i] <= '9' ? (unsigned)(t[i] - '0') :
+		    t[i] >= 'a' && t[i] <= 'f' ? (unsigned)(t[i] - 'a' + 10) :
+		    t[i] >= 'A' && t[i] <= 'F' ? (unsigned)(t[i] - 'A' + 10) :
+		    99;
+		if (d >= base)
 			return 0;
-		if (acc > (UINT64_MAX - 9) / 10)
+		digits++;
+		if (acc > (UINT64_MAX - d) / base)
 			*big = BIG_YES;
 		else
-			acc = acc * 10 + (uint64_t)(t[i] - '0');
+			acc = acc * base + d;
 	}
 	if (acc > (uint64_t)INT64_MAX)
 		*big = BIG_YES;
@@ -1664,9 +1691,99 @@ static const unsigned char torch_magic_le[10] = {
 
 static const char torch_magic_dec[] = "119547037146038801333356";
 
+/* Length-aware order of the old spellings in pickle_compat.h. */
+static int
+cmp_counted(const unsigned char *a, size_t an, const char *b)
+{
+	size_t bn = strlen(b);
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	return c != 0 ? c : an < bn ? -1 : an > bn;
+}
+
+/*
+ * Protocols 0 to 2: the unpickler imports a Python 2 name under its
+ * Python 3 spelling (fix_imports): the (module, name) pair if it is
+ * mapped, else the module.  cStringIO.FileIO is io.FileIO.
+ */
+static int
+compat_map(int proto, const unsigned char **mod, size_t *ml,
+    const unsigned char **name, size_t *nl)
+{
+	size_t lo, hi, mid;
+	int c;
+
+	if (proto >= 3)
+		return 0;
+	lo = 0;
+	hi = sizeof(pk_name_map) / sizeof(pk_name_map[0]);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = cmp_counted(*mod, *ml, pk_name_map[mid].module);
+		if (c == 0)
+			c = cmp_counted(*name, *nl, pk_name_map[mid].name);
+		if (c == 0) {
+			*mod = (const unsigned char *)pk_name_map[mid].to_module;
+			*ml = strlen(pk_name_map[mid].to_module);
+			*name = (const unsigned char *)pk_name_map[mid].to_name;
+			*nl = strlen(pk_name_map[mid].to_name);
+			return 1;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	lo = 0;
+	hi = sizeof(pk_import_map) / sizeof(pk_import_map[0]);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = cmp_counted(*mod, *ml, pk_import_map[mid].from);
+		if (c == 0) {
+			*mod = (const unsigned char *)pk_import_map[mid].to;
+			*ml = strlen(pk_import_map[mid].to);
+			return 1;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+/* An import under its Python 3 name; the stream's spelling is kept. */
+static uint32_t
+add_import_fixed(struct pk *pk, int proto, const unsigned char *mod,
+    size_t ml, const unsigned char *name, size_t nl, uint64_t off)
+{
+	const unsigned char *mp = mod, *np = name;
+	size_t mpl = ml, npl = nl;
+	uint32_t imp;
+	int mapped = compat_map(proto, &mp, &mpl, &np, &npl);
+	struct mg_import *im;
+
+	imp = add_import(pk, mp, mpl, np, npl, off);
+	if (!mapped || imp == NOIMP)
+		return imp;
+	im = &pk->a->imports[imp];
+	if (im->written == NULL) {
+		char *w = clean_copy(mod, ml), *n = clean_copy(name, nl);
+
+		if (w != NULL && n != NULL && (im->written = malloc(ml + nl +
+		    2)) != NULL)
+			snprintf(im->written, ml + nl + 2, "%s.%s", w, n);
+		free(w);
+		free(n);
+		if (im->written == NULL)
+			pk->rc = MG_ERR_NOMEM;
+	}
+	return imp;
+}
+
 /* GLOBAL and INST: "module\nname\n". */
 static int
-text_global(struct pk *pk, uint64_t off, uint32_t *imp)
+text_global(struct pk *pk, struct strm *s, uint64_t off, uint32_t *imp)
 {
 	char m[512], n[512];
 	size_t ml, nl;
@@ -1684,7 +1801,7 @@ text_global(struct pk *pk, uint64_t off, uint32_t *imp)
 		    (unsigned long long)off, sizeof(m) - 2);
 		return MG_ERR_LIMIT;
 	}
-	*imp = add_import(pk, (const unsigned char *)m, ml,
+	*imp = add_import_fixed(pk, s->proto, (const unsigned char *)m, ml,
 	    (const unsigned char *)n, nl, off);
 	return pk->rc == MG_ERR_NOMEM ? MG_ERR_NOMEM : MG_OK;
 }
@@ -1708,7 +1825,8 @@ stack_global(struct pk *pk, struct strm *s, uint64_t off)
 		    bm->len == 0 ? "module" : "name");
 		return push(pk, s, g);
 	}
-	g.imp = add_import(pk, bm->b, bm->len, bn->b, bn->len, off);
+	g.imp = add_import_fixed(pk, s->proto, bm->b, bm->len, bn->b, bn->len,
+	    off);
 	if (pk->rc == MG_ERR_NOMEM)
 		return MG_ERR_NOMEM;
 	return push(pk, s, g);
@@ -2141,7 +2259,7 @@ stream(struct pk *pk, struct strm *s)
 			r = memo_put(pk, s, s->memo_n, off);
 			break;
 		case 'c':		/* GLOBAL */
-			if ((r = text_global(pk, off, &imp)) != MG_OK)
+			if ((r = text_global(pk, s, off, &imp)) != MG_OK)
 				goto arg;
 			v = pv_scalar(PV_GLOBAL, 0);
 			v.imp = imp;
@@ -2151,7 +2269,7 @@ stream(struct pk *pk, struct strm *s)
 			r = stack_global(pk, s, off);
 			break;
 		case 'i':		/* INST: class from the text, args to MARK */
-			if ((r = text_global(pk, off, &imp)) != MG_OK)
+			if ((r = text_global(pk, s, off, &imp)) != MG_OK)
 				goto arg;
 			(void)pop_mark(pk, s, off, "INST", &from);
 			w = collect(pk, s, from, C_TUPLE);
@@ -2370,6 +2488,10 @@ const char *const mg_pickle_safe_default[] = {
 	"copyreg._reconstructor", "copyreg.__newobj__", "copyreg.__newobj_ex__",
 	/* bytes under protocol 2 (torch's allowlist). */
 	"_codecs.encode",
+	/* Values of the standard library that pickle as a constructor. */
+	"datetime.datetime", "datetime.date", "datetime.time",
+	"datetime.timedelta", "datetime.timezone", "decimal.Decimal",
+	"fractions.Fraction",
 	/* torch.load(weights_only=True)'s default allowlist. */
 	"torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2",
 	"torch._utils._rebuild_tensor_v3", "torch._utils._rebuild_parameter",
@@ -2405,6 +2527,8 @@ const char *const mg_pickle_safe_default[] = {
 	"numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar",
 	"numpy.core.numeric._frombuffer", "numpy._core.numeric._frombuffer",
 	"numpy.ndarray", "numpy.dtype", "numpy.ma.core._mareconstruct",
+	"numpy.ma.core.MaskedArray", "numpy.ma.core.mvoid",
+	"numpy.ma.core._mvoid_reconstruct",
 	"numpy.dtypes.[A-Z]*DType",
 	"numpy.random._pickle.__randomstate_ctor",
 	"numpy.random._pickle.__bit_generator_ctor",
@@ -2498,6 +2622,31 @@ const char *const mg_pickle_unsafe_default[] = {
 	"operator.call", "_operator.call", "pathlib.Path.write_*",
 	"pathlib.Path.open", "pathlib.PosixPath.write_*",
 	"pathlib.PosixPath.open",
+	/* Code from strings: annotations evaluated, functions generated,
+	 * subinterpreters. */
+	"typing._eval_type", "typing.get_type_hints", "typing.ForwardRef",
+	"typing._type_check", "dataclasses._create_fn", "dataclasses._exec*",
+	"_xxsubinterpreters.*", "_interpreters.*", "_xxinterpchannels.*",
+	"interpreters.*",
+	/* Loaders of remote or local checkpoints and datasets. */
+	"torch.utils.model_zoo.*", "torch.from_file",
+	"sklearn.datasets.fetch_*", "sklearn.datasets._openml.*",
+	"sklearn.datasets._base.*", "sklearn.utils._joblib.*",
+	"sklearn.externals.*", "scipy.io.*", "pandas.read_*",
+	/* Writers of files: a load that overwrites the filesystem. */
+	"torch.save", "torch.serialization.save", "torch.serialization._save",
+	"numpy.save", "numpy.savez*", "numpy.savetxt", "numpy.tofile",
+	"numpy.lib.format.open_memmap", "numpy.lib.format.write_*",
+	"numpy.lib.format.read_*", "numpy.lib._format_impl.*",
+	"numpy.core.memmap.*", "numpy._core.memmap.*",
+	"numpy.lib.format._*",
+	"joblib.dump", "joblib.numpy_pickle.dump", "joblib.Memory",
+	"joblib.memory.*", "joblib.Parallel", "joblib.parallel.*",
+	"joblib.externals.*", "joblib._store_backends.*",
+	"logging.basicConfig", "logging.FileHandler", "logging.*Handler",
+	"zipfile.*", "gzip.*", "bz2.*", "lzma.*", "tarfile.*", "glob.*",
+	"mmap.*", "fcntl.*", "resource.*", "gc.*", "inspect.*",
+	"pandas.io.pickle.*",
 	NULL
 };
 
@@ -2526,6 +2675,24 @@ static const char *const danger_names[] = {
 	"unlink", "rmtree", "rmdir", "extractall", "SourceFileLoader",
 	"SourcelessFileLoader", "ExtensionFileLoader", "addpackage",
 	"addsitedir", "connect", "create_connection", "timeit",
+	/* Loaders and fetchers under any name (load_url, load_state_dict_*,
+	 * urlretrieve, fetch_openml). */
+	"load_*", "*_load", "*_loads", "fetch_*", "urlretrieve", "download*",
+	"from_file", "fromfile", "_eval_type", "get_type_hints",
+	"_create_fn", "run_string", "run_path", "run_module", "exec_module",
+	/* File writers and file objects re-exported by libraries (sklearn
+	 * modules import GzipFile, joblib's Memory and Parallel). */
+	"save", "savez*", "savetxt", "tofile", "dump", "_save",
+	"memmap", "open_memmap", "write_array*", "basicConfig",
+	"GzipFile", "BZ2File", "LZMAFile", "ZipFile", "PyZipFile",
+	"TarFile", "FileIO", "TextIOWrapper", "Buffered*", "FileHandler",
+	"*FileHandler", "NamedTemporaryFile", "TemporaryFile",
+	"SpooledTemporaryFile", "TemporaryDirectory", "mkstemp", "mkdtemp",
+	"Memory", "Parallel", "Thread", "Process", "Timer", "Pool",
+	"ThreadPool*", "ProcessPool*",
+	/* torch.nn.functional as the modules' name for it: a module, whose
+	 * attributes a BUILD could replace. */
+	"F",
 	NULL
 };
 
@@ -2861,9 +3028,12 @@ judge(const struct mg_pickle_pol *pol, struct mg_artifact *a)
 		snprintf(q, sizeof(q), "%s.%s", im->module, im->name);
 		(void)mg_artifact_addx(a, cl == MG_PK_UNSAFE ?
 		    MG_R_PICKLE_UNSAFE : MG_R_PICKLE_UNKNOWN, im->offset, 0, q,
-		    q, "%simports %s%s: %s; first at offset %llu%s",
+		    q, "%simports %s%s%.300s%s%s: %s; first at offset %llu%s",
 		    im->nested == 2 ? "array bytes read as a pickle " :
 		    im->nested ? "a nested pickle " : "", q,
+		    im->written != NULL ? " (written " : "",
+		    im->written != NULL ? im->written : "",
+		    im->written != NULL ? ", its Python 2 name)" : "",
 		    im->calls > 0 ? " and calls it" : "", why,
 		    (unsigned long long)im->offset,
 		    im->count > 1 ? ", imported more than once" : "");

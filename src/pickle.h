@@ -44,6 +44,15 @@ enum mg_pk_layout {
  * says why (imports found before and after the problem are still
  * reported), or MG_ERR_IO / MG_ERR_NOMEM.
  */
+/*
+ * 1 when head[0..n) of a file of size bytes may open a pickle: what the
+ * pickle probe claims, or valid opcodes up to a string or bytes argument
+ * that runs past the view and ends within the file (an import may lie
+ * behind it).  Too weak to claim a file alone; scan.c asks it for names
+ * a loader unpickles.
+ */
+int	mg_pickle_prefix(const unsigned char *head, size_t n, uint64_t size);
+
 int	mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 	    enum mg_pk_layout layout);
 

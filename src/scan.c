@@ -12,16 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "confine.h"
 #include "artifact.h"
+#include "confine.h"
 #include "err.h"
 #include "fmt.h"
 #include "hash.h"
 #include "hasher.h"
 #include "limits.h"
+#include "pickle.h"
 #include "scan.h"
 #include "sidecar.h"
 #include "text.h"
@@ -102,6 +104,44 @@ unpickles(const struct mg_format *f)
 {
 	return f == &mg_fmt_pickle || f == &mg_fmt_pytorch ||
 	    f == &mg_fmt_torch_legacy;
+}
+
+/*
+ * Names pickles are saved under with pickle.dump, joblib.dump or
+ * torch.save that say nothing else: none, .bin, and the extensions
+ * tutorials and projects use (scikit-learn's .sav).
+ */
+static int
+unpickled_name(const char *name)
+{
+	static const char *const exts[] = { "bin", "sav", "p", "pk", "pck",
+	    "pcl", "dat", "data", "jbl", "mdl", "clf", "model", "weights",
+	    "pth", "pt", "ckpt", NULL };
+	const char *base = strrchr(name, '/'), *dot;
+	size_t i;
+
+	base = base != NULL ? base + 1 : name;
+	if ((dot = strrchr(base, '.')) == NULL || dot == base)
+		return 1;
+	for (i = 0; exts[i] != NULL; i++)
+		if (strcasecmp(dot + 1, exts[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A tar named as a PyTorch checkpoint: x.pth.tar, x.pt.tar, x.ckpt.tar. */
+static int
+torch_tar_name(const char *name)
+{
+	static const char *const sfx[] = { ".pth.tar", ".pt.tar", ".ckpt.tar",
+	    NULL };
+	size_t i, n = strlen(name), k;
+
+	for (i = 0; sfx[i] != NULL; i++)
+		if (n > (k = strlen(sfx[i])) && strcasecmp(name + n - k,
+		    sfx[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /*
@@ -196,6 +236,10 @@ scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	byext = mg_fmt_by_ext(a->filename != NULL ? a->filename : "");
 	claim = byext != NULL ? byext : mg_fmt_claim_by_name(a->filename !=
 	    NULL ? a->filename : "", head, n);
+	/* model.pth.tar: torch.load reads it (an old tar checkpoint, or any). */
+	if (byext == &mg_fmt_tar && a->filename != NULL &&
+	    torch_tar_name(a->filename))
+		claim = &mg_fmt_pytorch;
 	/*
 	 * joblib.load decompresses a compressed pickle, whatever it is
 	 * called: under a name whose loader unpickles, a compressed stream
@@ -209,6 +253,15 @@ scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	    (claim->flags & (MG_FMT_CONTAINER | MG_FMT_ARCHIVE)) ==
 	    MG_FMT_CONTAINER)
 		fmt = claim;
+	/*
+	 * A pickle may open with a long string that hides its first import
+	 * from the probe: under a name a loader unpickles, opcodes that are
+	 * valid as far as they are seen make it one.
+	 */
+	if (fmt == NULL && claim == NULL && a->filename != NULL &&
+	    unpickled_name(a->filename) && !plain_text(head, n) &&
+	    mg_pickle_prefix(head, n, src->size))
+		fmt = &mg_fmt_pickle;
 	if (fmt == NULL && claim == NULL)
 		return;		/* not a model file: a->format stays unknown */
 	/*

@@ -36,8 +36,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "confine.h"
 #include "artifact.h"
+#include "confine.h"
 #include "err.h"
 #include "jsonlex.h"
 #include "limits.h"

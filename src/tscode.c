@@ -123,12 +123,31 @@ skip_string(const unsigned char *p, size_t n, size_t i, unsigned *line)
 	return n;
 }
 
+/*
+ * Blanks and line continuations; inside brackets (depth > 0) also line
+ * breaks and comments, which Python joins away there: "(torch\n
+ * .from_file)" is torch.from_file.
+ */
 static size_t
-skip_blanks(const unsigned char *p, size_t n, size_t i)
+skip_blanks(const unsigned char *p, size_t n, size_t i, unsigned depth,
+    unsigned *line)
 {
-	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\f' ||
-	    (p[i] == '\\' && i + 1 < n && p[i + 1] == '\n')))
-		i += p[i] == '\\' ? 2 : 1;
+	while (i < n) {
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\f')
+			i++;
+		else if (p[i] == '\\' && i + 1 < n && p[i + 1] == '\n') {
+			i += 2;
+			(*line)++;
+		} else if (depth > 0 && (p[i] == '\n' || p[i] == '\r')) {
+			if (p[i] == '\n')
+				(*line)++;
+			i++;
+		} else if (depth > 0 && p[i] == '#') {
+			while (i < n && p[i] != '\n')
+				i++;
+		} else
+			break;
+	}
 	return i;
 }
 
@@ -138,8 +157,9 @@ skip_blanks(const unsigned char *p, size_t n, size_t i)
  */
 static size_t
 read_name(const unsigned char *p, size_t n, size_t i, char *buf,
-    size_t *len, int *cut)
+    size_t *len, int *cut, unsigned depth, unsigned *line)
 {
+	unsigned at = *line, l2;
 	size_t j;
 
 	*len = 0;
@@ -152,17 +172,23 @@ read_name(const unsigned char *p, size_t n, size_t i, char *buf,
 			*len += j - i;
 		} else
 			*cut = 1;
-		i = skip_blanks(p, n, j);
-		if (i >= n || p[i] != '.')
+		/* Lines count only once a dot joins them to the name. */
+		l2 = at;
+		i = skip_blanks(p, n, j, depth, &l2);
+		if (i >= n || p[i] != '.') {
+			i = j;
 			break;
-		j = skip_blanks(p, n, i + 1);
+		}
+		j = skip_blanks(p, n, i + 1, depth, &l2);
 		if (j >= n || !id_start(p[j]))
-			break;
+			break;		/* the dot is the caller's */
 		if (*len + 1 < NAME_MAX_BYTES)
 			buf[(*len)++] = '.';
 		i = j;
+		at = l2;
 	}
 	buf[*len] = '\0';
+	*line = at;
 	return i;
 }
 
@@ -184,7 +210,7 @@ mg_tscode_scan(const unsigned char *p, size_t n, const char *file,
 	char name[NAME_MAX_BYTES + 16], mod[NAME_MAX_BYTES + 16];
 	char alias[NAME_MAX_BYTES + 16];
 	size_t i = 0, len, alen;
-	unsigned line = 1;
+	unsigned line = 1, depth = 0;
 	int after_dot = 0, cut, r, mode = 0;	/* 1 import, 2 from */
 
 	while (i < n) {
@@ -196,9 +222,12 @@ mg_tscode_scan(const unsigned char *p, size_t n, const char *file,
 			continue;
 		}
 		if (c == '\n') {
+			/* Inside brackets the statement goes on. */
 			line++;
-			mode = 0;
-			after_dot = 0;
+			if (depth == 0) {
+				mode = 0;
+				after_dot = 0;
+			}
 			i++;
 			continue;
 		}
@@ -208,7 +237,13 @@ mg_tscode_scan(const unsigned char *p, size_t n, const char *file,
 			continue;
 		}
 		if (!id_start(c)) {
-			after_dot = c == '.';
+			if (c == '(' || c == '[' || c == '{')
+				depth += depth < 1000000u;
+			else if ((c == ')' || c == ']' || c == '}') && depth > 0)
+				depth--;
+			/* Blanks keep a dot pending: "x .\n from_file". */
+			if (c != ' ' && c != '\t' && c != '\f' && c != '\r')
+				after_dot = c == '.';
 			if (c == ';')
 				mode = 0;
 			i++;
@@ -226,7 +261,7 @@ mg_tscode_scan(const unsigned char *p, size_t n, const char *file,
 			i = skip_string(p, n, i + 2, &line);
 			continue;
 		}
-		i = read_name(p, n, i, name, &len, &cut);
+		i = read_name(p, n, i, name, &len, &cut, depth, &line);
 		if (after_dot) {	/* an attribute of something else */
 			after_dot = 0;
 			continue;
@@ -242,9 +277,10 @@ mg_tscode_scan(const unsigned char *p, size_t n, const char *file,
 		}
 		if (strcmp(name, "as") == 0 && mode != 0) {
 			/* The alias that follows binds nothing unsafe. */
-			i = skip_blanks(p, n, i);
+			i = skip_blanks(p, n, i, depth, &line);
 			if (i < n && id_start(p[i]))
-				i = read_name(p, n, i, alias, &alen, &cut);
+				i = read_name(p, n, i, alias, &alen, &cut,
+				    depth, &line);
 			continue;
 		}
 		if (mode == 2) {		/* from <module> */
@@ -267,7 +303,8 @@ mg_tscode_scan(const unsigned char *p, size_t n, const char *file,
 			continue;
 		}
 		{
-			size_t k = skip_blanks(p, n, i);
+			unsigned l2 = line;
+			size_t k = skip_blanks(p, n, i, depth, &l2);
 			int called = k < n && p[k] == '(';
 
 			if (cut || mg_tscode_unsafe(name, called))

@@ -374,7 +374,27 @@ START_TEST(pickle_classify_defaults)
 		{ "pickle", "loads", MG_PK_UNSAFE },
 		{ "cPickle", "loads", MG_PK_UNSAFE },
 		{ "torch", "load", MG_PK_UNSAFE },
-		{ "sklearn.datasets", "fetch_openml", MG_PK_UNKNOWN },
+		{ "sklearn.datasets", "fetch_openml", MG_PK_UNSAFE },
+		/* Code from strings, remote loaders, file writers. */
+		{ "typing", "_eval_type", MG_PK_UNSAFE },
+		{ "dataclasses", "_create_fn", MG_PK_UNSAFE },
+		{ "_xxsubinterpreters", "run_string", MG_PK_UNSAFE },
+		{ "torch.utils.model_zoo", "load_url", MG_PK_UNSAFE },
+		{ "torch.hub", "load_state_dict_from_url", MG_PK_UNSAFE },
+		{ "numpy", "save", MG_PK_UNSAFE },
+		{ "numpy.core.memmap", "memmap", MG_PK_UNSAFE },
+		{ "joblib", "dump", MG_PK_UNSAFE },
+		{ "logging", "basicConfig", MG_PK_UNSAFE },
+		{ "zipfile", "ZipFile", MG_PK_UNSAFE },
+		/* Re-exports a safe pattern would otherwise cover. */
+		{ "sklearn.datasets._covtype", "GzipFile", MG_PK_UNSAFE },
+		{ "sklearn.datasets._lfw", "Memory", MG_PK_UNSAFE },
+		{ "sklearn.utils._joblib", "Parallel", MG_PK_UNSAFE },
+		{ "torch.nn.modules.activation", "F", MG_PK_UNSAFE },
+		/* Ordinary values of the standard library and NumPy. */
+		{ "datetime", "datetime", MG_PK_SAFE },
+		{ "decimal", "Decimal", MG_PK_SAFE },
+		{ "numpy.ma.core", "MaskedArray", MG_PK_SAFE },
 		/* An attribute chain is unsafe unless listed exactly. */
 		{ "sklearn.pipeline", "Pipeline.fit", MG_PK_UNSAFE },
 		/* Dangerous names re-exported by harmless modules. */
@@ -698,6 +718,8 @@ START_TEST(pickle_probe_leaves_text_alone)
 		T("\x8c\x03" "abc\x93."),	/* STACK_GLOBAL after one string */
 		T("\x95\xff\xff\xff\xff\xff\xff\xff\x7f\x8c\x02os"),
 		T("Lorem ipsum dolor sit amet.\n"),
+		T("I010\nccollections\nOrderedDict\n)R."),	/* int() refuses */
+		T("I 1 2\nccollections\nOrderedDict\n)R."),
 #undef T
 	};
 	size_t i;
