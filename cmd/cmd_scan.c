@@ -210,6 +210,9 @@ selection_void(const struct mg_strset *only, const struct mg_policy *pol,
 
 	if (mg_strset_count(only) == 0)
 		return "names no file";
+	if (mg_filelist_attributes(only))
+		return "a .gitattributes file (attributes change the bytes "
+		    "checked out of files it does not name)";
 	files[0] = policy_file;
 	files[1] = go->lock;
 	files[2] = pol->lock;

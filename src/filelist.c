@@ -222,6 +222,31 @@ out:
 	return r;
 }
 
+/*
+ * A selection naming a .gitattributes file carries this key as well: the
+ * attributes (eol, ident, filters, working-tree-encoding) change the bytes
+ * git checks out, not the content git diff compares.  No path is empty.
+ */
+static const char ATTRS_KEY[] = "\0.gitattributes";
+
+static int
+attributes_file(const char *p, size_t n)
+{
+	static const char name[] = ".gitattributes";
+	size_t k = sizeof(name) - 1;
+
+	while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == '/'))
+		n--;
+	return n >= k && memcmp(p + n - k, name, k) == 0 &&
+	    (n == k || p[n - k - 1] == '/');
+}
+
+int
+mg_filelist_attributes(const struct mg_strset *set)
+{
+	return mg_strset_has(set, ATTRS_KEY, sizeof(ATTRS_KEY) - 1);
+}
+
 static int
 split(struct mg_strset *set, const char *prefix, const char *buf, size_t len,
     int nul)
@@ -233,6 +258,11 @@ split(struct mg_strset *set, const char *prefix, const char *buf, size_t len,
 	while (i < len && r == MG_OK) {
 		for (j = i; j < len && buf[j] != (nul ? '\0' : '\n'); j++)
 			;
+		if (attributes_file(buf + i, j - i) && mg_strset_add(set,
+		    ATTRS_KEY, sizeof(ATTRS_KEY) - 1) < 0) {
+			r = MG_ERR_NOMEM;
+			break;
+		}
 		if (!nul && j > i && buf[j - 1] == '\r')
 			r = add_key(set, cwd, prefix, buf + i, j - 1 - i);
 		else

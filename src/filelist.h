@@ -43,4 +43,11 @@ int	mg_filelist_git_changed(struct mg_strset *set, const char *rev,
  */
 int	mg_filelist_has(const struct mg_strset *set, const char *path);
 
+/*
+ * 1 when the selection names a .gitattributes file: the bytes git checks
+ * out may then differ from those of the last scan for files git diff does
+ * not name (a new eol or filter attribute), so no selection holds.
+ */
+int	mg_filelist_attributes(const struct mg_strset *set);
+
 #endif /* MG_FILELIST_H */

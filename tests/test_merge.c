@@ -841,6 +841,18 @@ START_TEST(scan_changed_since_lock_edit_scans_everything)
 	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
 	tu_free(&r);
 	ck_assert_int_eq(count_rule(d, "../none.json", "HASH-MISMATCH"), 1);
+	/*
+	 * New attributes change the bytes git checks out (eol, filters)
+	 * of files git diff does not name: no selection holds.
+	 */
+	tu_sh("cd '%s/bad' && printf '*.gguf -text\\n' > models/.gitattributes",
+	    d);
+	r = scan_bad(d, (const char *const[]){ "--changed-since", "HEAD",
+	    "--json", "../attrs.json", NULL });
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, ".gitattributes"));
+	tu_free(&r);
+	ck_assert_int_eq(count_rule(d, "../attrs.json", "HASH-MISMATCH"), 1);
 	tu_rmrf(d);
 	free(d);
 }
