@@ -677,12 +677,17 @@ void
 mg_gate_check_artifact(const struct mg_policy *pol, struct mg_artifact *a)
 {
 	struct mg_scope s;
+	char *gk;
 
 	if (a->policy_checked)
 		return;
 	a->policy_checked = 1;
 	a->uncapped = 1;	/* policy findings decide verdicts */
-	mg_policy_effective(pol, a->path, &s);
+	gk = mg_path_glob_key(a->path, a->disk_len > 0 ? a->disk_len :
+	    strlen(a->path));
+	mg_policy_effective(pol, gk != NULL ? gk : a->path, &s);
+	if (gk != a->path)
+		free(gk);
 	check_policy(a, &s);
 }
 
@@ -884,8 +889,13 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 	int content_known = a->sha256[0] != '\0' ||
 	    mg_gate_is_synthetic_format(a->format);
 	int r = MG_ERR_NOMEM, waived, known;
+	/* A '!' in a name on disk is no archive separator to a glob. */
+	char *gk = mg_path_glob_key(a->path, a->disk_len > 0 ? a->disk_len :
+	    strlen(a->path));
 
-	mg_policy_effective(c->pol, a->path, &s);
+	if (gk == NULL)
+		return MG_ERR_NOMEM;
+	mg_policy_effective(c->pol, gk, &s);
 	fail_on = c->o->fail_on >= 0 ? c->o->fail_on :
 	    s.fail_on >= 0 ? s.fail_on : c->pol->fail_on;
 	ga->fail_on = fail_on;
@@ -928,7 +938,7 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 		    strcmp(f->bind, "-") != 0);
 		if (f->rule != MG_R_POLICY_SUPPRESS_EXPIRED &&
 		    f->rule != MG_R_POLICY_SUPPRESS_UNUSED &&
-		    (sp = suppressed_by(c, rid, a->path, known ?
+		    (sp = suppressed_by(c, rid, gk, known ?
 		    gf->fingerprint : NULL)) != NULL) {
 			gf->state = MG_FS_SUPPRESSED;
 			gf->reason = sp->reason;
@@ -966,6 +976,8 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 out:
 	free(occ);
 	free(pathkey);
+	if (gk != a->path)
+		free(gk);
 	return r;
 }
 

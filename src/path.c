@@ -7,6 +7,7 @@
  * (mg_path_display) only tidies what was typed and keeps "..": it is what
  * reports show and what policy globs match.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,4 +142,20 @@ mg_path_climbs(const char *clean)
 {
 	return clean[0] == '.' && clean[1] == '.' &&
 	    (clean[2] == '/' || clean[2] == '\0');
+}
+
+char *
+mg_path_glob_key(const char *path, size_t disk)
+{
+	size_t i;
+	char *k;
+
+	if (memchr(path, '!', disk) == NULL)
+		return (char *)(uintptr_t)path;
+	if ((k = strdup(path)) == NULL)
+		return NULL;
+	for (i = 0; i < disk; i++)
+		if (k[i] == '!')
+			k[i] = 0x7f;
+	return k;
 }

@@ -50,4 +50,15 @@ const char *mg_path_display(const char *p, char *buf, size_t len);
  */
 int	mg_path_climbs(const char *clean);
 
+/*
+ * The path as policy globs match it.  '!' separates an archive from its
+ * members, but a file on disk may have one in its name: in the first
+ * disk bytes (the part of the path on disk) each '!' becomes 0x7f, which
+ * globs' '*' and '?' match like any name byte and which never separates,
+ * so "models/vendor.zip!**" does not reach a file on disk called
+ * "vendor.zip!evil.pkl".  Returns path itself when it has no '!' there,
+ * else a copy the caller frees, or NULL when out of memory.
+ */
+char	*mg_path_glob_key(const char *path, size_t disk);
+
 #endif /* MG_PATH_H */

@@ -6,8 +6,11 @@
  * The policy is read only, so workers may share it.
  */
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "glob.h"
+#include "path.h"
 #include "policy.h"
 #include "rules.h"
 
@@ -22,18 +25,37 @@ any_match(const struct mg_strv *globs, const char *path)
 	return 0;
 }
 
+/*
+ * Walk paths are on disk: a '!' in them is part of a name (see
+ * mg_path_glob_key).  Out of memory, a file is wanted and not excluded.
+ */
 int
 mg_policy_wants(const struct mg_policy *p, const char *path)
 {
-	if (p->include.n > 0 && !any_match(&p->include, path))
-		return 0;
-	return !any_match(&p->exclude, path);
+	char *k = mg_path_glob_key(path, strlen(path));
+	int r;
+
+	if (k == NULL)
+		return 1;
+	r = (p->include.n == 0 || any_match(&p->include, k)) &&
+	    !any_match(&p->exclude, k);
+	if (k != path)
+		free(k);
+	return r;
 }
 
 int
 mg_policy_excludes(const struct mg_policy *p, const char *path)
 {
-	return any_match(&p->exclude, path);
+	char *k = mg_path_glob_key(path, strlen(path));
+	int r;
+
+	if (k == NULL)
+		return 0;
+	r = any_match(&p->exclude, k);
+	if (k != path)
+		free(k);
+	return r;
 }
 
 static void

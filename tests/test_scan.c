@@ -1520,6 +1520,62 @@ START_TEST(scan_golden_reports_jobs_1_and_8)
 }
 END_TEST
 
+/*
+ * '!' separates an archive from its members in paths and globs; a file on
+ * disk with one in its name is not a member: an override for an
+ * archive's members and an exclusion of a folder inside archives do not
+ * reach it, while the real member still gets its override.
+ */
+START_TEST(bang_in_a_disk_name_is_no_member)
+{
+	static const char payload[] = "\x80\x02" "cposix\nsystem\nX\x04\x00"
+	    "\x00\x00" "true\x85R.";
+	char *d = tu_tmpdir();
+	struct tres r;
+	cJSON *j;
+
+	tu_sh("mkdir -p '%s/models/x.zip!docs'", d);
+	tu_write_bytes(d, "models/vendor.zip!evil.pkl", payload,
+	    sizeof(payload) - 1);
+	tu_write_bytes(d, "models/x.zip!docs/evil.pkl", payload,
+	    sizeof(payload) - 1);
+	write_zip1(d, "models/vendor.zip", "evil.pkl", payload,
+	    sizeof(payload) - 1);
+	r = scan(d, "{\"version\": 1, \"exclude\": [\"**/*.zip!docs/**\"], "
+	    "\"overrides\": [{\"paths\": [\"models/vendor.zip!**\"], "
+	    "\"fail_on\": \"critical\", \"rules\": {\"PICKLE-UNSAFE\": "
+	    "\"high\"}}]}", NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	j = load_json(d, "report.json");
+	{
+		const cJSON *a;
+		int seen = 0;
+
+		cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "artifacts")) {
+			const char *p = cJSON_GetObjectItem(a, "path")->valuestring;
+			const char *v = cJSON_GetObjectItem(a,
+			    "verdict")->valuestring;
+
+			if (strcmp(p, "models/vendor.zip!evil.pkl") != 0 &&
+			    strcmp(p, "models/x.zip!docs/evil.pkl") != 0)
+				continue;
+			seen++;
+			/* The real member passes by its override. */
+			if (cJSON_GetObjectItem(a, "file") != NULL)
+				ck_assert_str_eq(v, "pass");
+			else
+				ck_assert_msg(strcmp(v, "fail") == 0, "%s: %s", p,
+				    v);
+		}
+		ck_assert_int_eq(seen, 3);
+	}
+	cJSON_Delete(j);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 Suite *
 scan_suite(void)
 {
@@ -1558,6 +1614,7 @@ scan_suite(void)
 	tcase_add_test(tc, gguf_licence_with_nul_is_whole);
 	tcase_add_test(tc, lock_pins_unchecked_formats);
 	tcase_add_test(tc, claims_text_and_pointers);
+	tcase_add_test(tc, bang_in_a_disk_name_is_no_member);
 	suite_add_tcase(s, tc);
 	return s;
 }
