@@ -21,6 +21,7 @@
 #include "gate_report.h"
 #include "merge.h"
 #include "out.h"
+#include "sign.h"
 #include "version.h"
 
 static const char merge_usage[] =
@@ -39,6 +40,8 @@ static const char merge_usage[] =
 "      --github-max N      annotate at most N findings (default 10)\n"
 "      --automation-id ID  SARIF automationDetails.id (default modelgate/scan/)\n"
 "      --allow-empty       exit 0 instead of 4 when no shard found a model\n"
+"      --shard-key FILE    every report must be signed with the key in FILE\n"
+"                          (scan --shard-key): an edited one is refused\n"
 "  -q, --quiet             no text report on standard output\n"
 "  -h, --help              show this help\n"
 "\n"
@@ -58,6 +61,7 @@ static const struct option merge_opts[] = {
 	{ "github-max", required_argument, NULL, 'N' },
 	{ "automation-id", required_argument, NULL, 'A' },
 	{ "allow-empty", no_argument, NULL, 'E' },
+	{ "shard-key", required_argument, NULL, 'K' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -71,9 +75,12 @@ cmd_merge(int argc, char **argv)
 	struct mg_merge m;
 	char stamp[64], err[1024];
 	int c, r, quiet = 0, allow_empty = 0, code;
+	const char *key_file = NULL;
+	struct mg_sign_key key;
 
 	memset(&info, 0, sizeof(info));
 	memset(&reqs, 0, sizeof(reqs));
+	memset(&key, 0, sizeof(key));
 	info.automation_id = "modelgate/scan/";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qh", merge_opts, NULL)) != -1) {
@@ -104,6 +111,9 @@ cmd_merge(int argc, char **argv)
 		case 'E':
 			allow_empty = 1;
 			continue;
+		case 'K':
+			key_file = optarg;
+			continue;
 		case 'q':
 			quiet = 1;
 			continue;
@@ -125,8 +135,19 @@ cmd_merge(int argc, char **argv)
 		cli_warn("merge: SOURCE_DATE_EPOCH must be a non-negative integer");
 		return cli_exit(MG_EXIT_USAGE, "usage error");
 	}
+	if (key_file != NULL && mg_sign_key_load(&key, key_file, err,
+	    sizeof(err)) != MG_OK) {
+		cli_warn("merge: --shard-key %s", err);
+		return cli_exit(MG_EXIT_USAGE, "usage error");
+	}
 	r = mg_merge_load(&m, argv + optind, (size_t)(argc - optind),
-	    allow_empty, err, sizeof(err));
+	    allow_empty, key_file != NULL ? &key : NULL, err, sizeof(err));
+	mg_sign_key_free(&key);
+	m.key = NULL;
+	if (r == MG_OK && key_file == NULL && m.nsigned > 0)
+		cli_warn("merge: %zu report%s signed, but no --shard-key was "
+		    "given: the signatures were not checked", m.nsigned,
+		    m.nsigned == 1 ? " is" : "s are");
 	if (r != MG_OK) {
 		cli_warn("merge: %s", err);
 		mg_merge_free(&m);

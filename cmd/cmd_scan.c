@@ -31,6 +31,7 @@
 #include "merge.h"
 #include "run.h"
 #include "shard.h"
+#include "sign.h"
 #include "strset.h"
 #include "version.h"
 
@@ -70,6 +71,8 @@ static const char scan_usage[] =
 "                          MODELGATE_SHARD_TOTAL)\n"
 "      --shard-mode MODE   hash (default: stable per path) or size\n"
 "                          (balanced by bytes over the whole listing)\n"
+"      --shard-key FILE    sign the shard's --json report with the key in\n"
+"                          FILE, for `merge --shard-key FILE` to verify\n"
 "      --files-from FILE   scan only the files listed (one per line; '-'\n"
 "                          reads standard input)\n"
 "  -0, --null              --files-from entries are NUL-separated\n"
@@ -93,7 +96,7 @@ enum {
 	OPT_ALLOW_EMPTY, OPT_JSON, OPT_SARIF, OPT_JUNIT, OPT_MARKDOWN,
 	OPT_AUTOMATION, OPT_CODEQUALITY, OPT_GITHUB, OPT_GITHUB_MAX,
 	OPT_SHARD, OPT_SHARD_TOTAL, OPT_SHARD_MODE, OPT_FILES_FROM,
-	OPT_CHANGED_SINCE
+	OPT_CHANGED_SINCE, OPT_SHARD_KEY
 };
 
 static const struct option scan_opts[] = {
@@ -114,6 +117,7 @@ static const struct option scan_opts[] = {
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "shard-total", required_argument, NULL, OPT_SHARD_TOTAL },
 	{ "shard-mode", required_argument, NULL, OPT_SHARD_MODE },
+	{ "shard-key", required_argument, NULL, OPT_SHARD_KEY },
 	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
 	{ "null", no_argument, NULL, '0' },
 	{ "changed-since", required_argument, NULL, OPT_CHANGED_SINCE },
@@ -420,6 +424,8 @@ cmd_scan(int argc, char **argv)
 	struct mg_strset *only = NULL;
 	struct mg_lock sel_lock;
 	const char *shard_spec = NULL, *files_from = NULL, *changed = NULL;
+	const char *key_file = NULL;
+	struct mg_sign_key skey;
 	unsigned shard_total = 0;
 	enum mg_shard_mode shard_mode = MG_SHARD_HASH;
 	int nul = 0;
@@ -444,6 +450,7 @@ cmd_scan(int argc, char **argv)
 	memset(&nw, 0, sizeof(nw));
 	memset(&sel_lock, 0, sizeof(sel_lock));
 	memset(&shard, 0, sizeof(shard));
+	memset(&skey, 0, sizeof(skey));
 	mg_listing_init(&listing);
 	cli_run_defaults(&ro);
 	info.automation_id = "modelgate/scan/";
@@ -525,6 +532,9 @@ cmd_scan(int argc, char **argv)
 		case OPT_FILES_FROM:
 			files_from = optarg;
 			break;
+		case OPT_SHARD_KEY:
+			key_file = optarg;
+			break;
 		case '0':
 			nul = 1;
 			break;
@@ -557,6 +567,25 @@ cmd_scan(int argc, char **argv)
 		return cli_exit(MG_EXIT_USAGE, "usage error");
 	}
 	shard.mode = shard_mode;
+	if (key_file != NULL) {
+		size_t k;
+		int json = 0;
+
+		for (k = 0; k < reqs.n; k++)
+			json |= strcmp(reqs.r[k].w->name, "json") == 0;
+		if (shard.total == 0 || !json) {
+			cli_warn("scan: --shard-key signs a shard's --json report: "
+			    "give --shard and --json");
+			return cli_exit(MG_EXIT_USAGE, "usage error");
+		}
+		/* Checked now, read again for the report. */
+		if (mg_sign_key_load(&skey, key_file, err, sizeof(err)) !=
+		    MG_OK) {
+			cli_warn("scan: --shard-key %s", err);
+			return cli_exit(MG_EXIT_USAGE, "usage error");
+		}
+		mg_sign_key_free(&skey);
+	}
 	if (files_from != NULL || changed != NULL) {
 		if ((only = mg_strset_new()) == NULL)
 			return cli_exit(MG_EXIT_INCOMPLETE, "out of memory");
@@ -702,6 +731,15 @@ cmd_scan(int argc, char **argv)
 		info.baseline_sha256 = si.baseline;
 		info.options = si.options;
 	}
+	if (key_file != NULL) {
+		if (mg_sign_key_load(&skey, key_file, err, sizeof(err)) !=
+		    MG_OK) {
+			cli_warn("scan: --shard-key %s", err);
+			code = cli_exit(MG_EXIT_USAGE, "usage error");
+			goto out_gate;
+		}
+		info.sign_key = &skey;
+	}
 	info.tool_version = MG_VERSION;
 	info.tool_uri = MG_URL;
 	info.generated_at = stamp;
@@ -730,6 +768,7 @@ out_gate:
 	mg_gate_free(&g);
 out_run:
 	cli_run_done(&run);
+	mg_sign_key_free(&skey);
 	mg_policy_free(pol);
 	mg_listing_free(&listing);
 	mg_strset_free(only);

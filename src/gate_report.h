@@ -13,6 +13,8 @@
 
 struct mg_gate;
 
+struct mg_sign_key;
+
 struct mg_gate_info {
 	const char	*tool_name;	/* "modelgate" */
 	const char	*tool_version;	/* "0.1.0" */
@@ -36,6 +38,8 @@ struct mg_gate_info {
 	const char	*baseline_sha256;
 	const char	*options;	/* scan options, selection digest */
 	unsigned	 annotations_max; /* --github: at most this many */
+	/* A shard's JSON report is signed with it (sign.h); NULL: not. */
+	const struct mg_sign_key *sign_key;
 };
 
 typedef int (*mg_gate_writer_fn)(FILE *f, const struct mg_gate *g,

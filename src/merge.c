@@ -25,6 +25,7 @@
 #include "lockfile.h"
 #include "limits.h"
 #include "merge.h"
+#include "sign.h"
 #include "slurp.h"
 #include "strset.h"
 #include "text.h"
@@ -240,6 +241,18 @@ load_doc(struct mg_merge *m, struct shard_doc *d, int first, char *err,
 		return r;
 	if (memchr(buf, '\0', len) != NULL)
 		BAD("%s: not a modelgate --json report (NUL byte)", d->file);
+	/* The bytes as the shard wrote them, before anything is believed. */
+	if (m->key != NULL) {
+		r = mg_sign_verify(buf, len, m->key);
+		if (r < 0)
+			BAD("%s: not signed (scan each shard with --shard-key)",
+			    d->file);
+		if (r == 0)
+			BAD("%s: the signature does not verify: the report was "
+			    "edited or signed with another key", d->file);
+		m->nsigned++;
+	} else if (mg_sign_present(buf, len))
+		m->nsigned++;
 	/* Names that are not UTF-8 come as \udcNN: back to their bytes. */
 	mg_json_unescape_bytes(buf, &len);
 	d->root = cJSON_ParseWithOpts(buf, NULL, 1);
@@ -832,7 +845,8 @@ out:
 
 int
 mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
-    int allow_empty, char *err, size_t errlen)
+    int allow_empty, const struct mg_sign_key *key, char *err,
+    size_t errlen)
 {
 	struct shard_doc d;
 	const char **by_index = NULL;
@@ -846,6 +860,7 @@ mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
 
 	memset(m, 0, sizeof(*m));
 	memset(&d, 0, sizeof(d));
+	m->key = key;
 	err[0] = '\0';
 	if (n == 0) {
 		snprintf(err, errlen, "no reports to merge");

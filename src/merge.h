@@ -28,6 +28,8 @@
 #define MG_MERGE_MAX_BYTES	(64ull * 1024 * 1024)
 #define MG_MERGE_MAX_TOTAL	(512ull * 1024 * 1024)
 
+struct mg_sign_key;
+
 struct mg_merge {
 	struct mg_gate	 g;		/* every artifact synthetic (owned) */
 	char		 tool_version[64];
@@ -42,6 +44,8 @@ struct mg_merge {
 	char		 options[160];
 	uint64_t	 selected;	/* listed files the selection keeps */
 	uint64_t	 bytes;		/* read so far */
+	const struct mg_sign_key *key;	/* every report verified; or NULL */
+	size_t		 nsigned;	/* reports carrying a signature */
 	char		**strs;		/* strings the gate borrows */
 	size_t		 nstrs, strs_cap;
 };
@@ -61,7 +65,8 @@ struct mg_merge {
  * MG_ERR_NOMEM.
  */
 int	mg_merge_load(struct mg_merge *m, char *const *files, size_t n,
-	    int allow_empty, char *err, size_t errlen);
+	    int allow_empty, const struct mg_sign_key *key, char *err,
+	    size_t errlen);
 void	mg_merge_free(struct mg_merge *m);	/* accepts NULL */
 
 /*

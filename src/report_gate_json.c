@@ -21,6 +21,7 @@
 #include "gate.h"
 #include "gate_report.h"
 #include "hash.h"
+#include "sign.h"
 #include "text.h"
 
 static int
@@ -247,8 +248,15 @@ mg_report_gate_json(FILE *out, const struct mg_gate *g,
 		else
 			cJSON_AddItemToArray(arts, a);
 	}
+	/* Last, so that it closes the document (sign.h). */
+	if (info->sign_key != NULL && info->shard_total > 0)
+		r |= put(root, MG_SIGN_MEMBER, cJSON_CreateString(
+		    MG_SIGN_ZEROS));
 	if (r == MG_OK && (s = mg_json_defuse(cJSON_Print(root))) == NULL)
 		r = MG_ERR_NOMEM;
+	if (r == MG_OK && info->sign_key != NULL && info->shard_total > 0 &&
+	    mg_sign_doc(s, strlen(s), info->sign_key) != MG_OK)
+		r = MG_ERR_INTERNAL;
 	if (r == MG_OK && (fputs(s, out) < 0 || fputc('\n', out) == EOF))
 		r = MG_ERR_IO;
 	free(s);

@@ -438,6 +438,73 @@ START_TEST(merge_accepts_a_waived_unchecked_format)
 END_TEST
 
 /*
+ * Signed shard reports: an honest set merges; one report edited
+ * consistently (a finding marked suppressed, its verdict and counts
+ * made to agree) merges without a key but not with one; an unsigned
+ * report, a report signed with another key and a short key are refused.
+ */
+START_TEST(merge_verifies_signed_shards)
+{
+	char *d = bad_tree(), cwd[4200];
+	struct tres r;
+
+	snprintf(cwd, sizeof(cwd), "%s/bad", d);
+	tu_write(cwd, "k", "0123456789abcdef0123456789abcdef\n");
+	tu_write(cwd, "k2", "fedcba9876543210fedcba9876543210\n");
+	tu_write(cwd, "short", "0123456789\n");
+	r = scan_bad(d, (const char *const[]){ "--shard", "1/2", "--shard-key",
+	    "k", "--json", "s1.json", NULL });
+	tu_free(&r);
+	r = scan_bad(d, (const char *const[]){ "--shard", "2/2", "--shard-key",
+	    "k", "--json", "s2.json", NULL });
+	tu_free(&r);
+	r = scan_bad(d, (const char *const[]){ "--shard", "2/2", "--shard-key",
+	    "k2", "--json", "o2.json", NULL });
+	tu_free(&r);
+	r = scan_bad(d, (const char *const[]){ "--shard", "2/2", "--json",
+	    "u2.json", NULL });
+	tu_free(&r);
+	r = merge(d, (const char *const[]){ "--shard-key", "k", "s1.json",
+	    "s2.json", NULL });
+	ck_assert_msg(r.status == 1, "merge exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	/* Every active finding of shard 1 turned suppressed, consistently. */
+	tu_sh("cd '%s' && sed -e 's/\"state\":\t\"active\"/\"state\":\t"
+	    "\"suppressed\"/' s1.json > e1.json", cwd);
+	r = merge(d, (const char *const[]){ "--shard-key", "k", "e1.json",
+	    "s2.json", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "does not verify"));
+	tu_free(&r);
+	r = merge(d, (const char *const[]){ "--shard-key", "k", "s1.json",
+	    "o2.json", NULL });
+	ck_assert_int_eq(r.status, 2);
+	tu_free(&r);
+	r = merge(d, (const char *const[]){ "--shard-key", "k", "s1.json",
+	    "u2.json", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "not signed"));
+	tu_free(&r);
+	r = merge(d, (const char *const[]){ "--shard-key", "short", "s1.json",
+	    "s2.json", NULL });
+	ck_assert_int_eq(r.status, 2);
+	tu_free(&r);
+	/* Without a key the merge says that it checked nothing. */
+	r = merge(d, (const char *const[]){ "s1.json", "s2.json", NULL });
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "signatures were not checked"));
+	tu_free(&r);
+	/* A key without a shard report to sign is a usage error. */
+	r = scan_bad(d, (const char *const[]){ "--shard-key", "k", "--json",
+	    "x.json", NULL });
+	ck_assert_int_eq(r.status, 2);
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
  * Accepting a format unchecked does not accept a file that was cut short
  * on top of it: a truncated tar named .pt stays an error, with its
  * corruption rule off, in a scan, a shard and their merge.
@@ -1294,6 +1361,7 @@ merge_suite(void)
 	tcase_add_test(tc, merge_recomputes_verdicts_from_findings);
 	tcase_add_test(tc, merge_accepts_a_waived_unchecked_format);
 	tcase_add_test(tc, merge_waived_format_cut_short_is_an_error);
+	tcase_add_test(tc, merge_verifies_signed_shards);
 	tcase_add_test(tc, merge_refuses_mismatched_shards);
 	tcase_add_test(tc, merge_single_report_with_a_fifo_pin);
 	tcase_add_test(tc, merge_caps_report_size);
