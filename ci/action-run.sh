@@ -15,6 +15,8 @@
 #   MG_BIN            modelgate binary (default: modelgate on PATH)
 #   MG_PATHS          paths to scan, one per line, or space-separated on one line
 #   MG_POLICY MG_FAIL_ON MG_LOCK MG_BASELINE MG_JOBS MG_SHARD MG_CHANGED_SINCE
+#   MG_SHARD_KEY      a secret: with MG_SHARD, the JSON report is signed
+#                     with it followed by GITHUB_RUN_ID (--shard-key)
 #   MG_SARIF_FILE MG_JUNIT_FILE MG_JSON_FILE   reports ("" for none; JSON
 #                     is always written, to a temporary file if need be)
 #   MG_ANNOTATIONS    at most this many annotations (default 10)
@@ -31,6 +33,12 @@ args=(scan)
 [ -n "${MG_BASELINE:-}" ] && args+=(--baseline "$MG_BASELINE")
 [ -n "${MG_JOBS:-}" ] && args+=(--jobs "$MG_JOBS")
 [ -n "${MG_SHARD:-}" ] && args+=(--shard "$MG_SHARD")
+if [ -n "${MG_SHARD_KEY:-}" ] && [ -n "${MG_SHARD:-}" ]; then
+	# One key per run: a signed report of another run is not accepted.
+	(umask 077 && printf '%s%s' "$MG_SHARD_KEY" "${GITHUB_RUN_ID:-}" \
+	    >"$tmp/shard.key") || exit 2
+	args+=(--shard-key "$tmp/shard.key")
+fi
 [ -n "${MG_CHANGED_SINCE:-}" ] && args+=(--changed-since "$MG_CHANGED_SINCE")
 [ -n "${MG_SARIF_FILE:-}" ] && args+=(--sarif "$MG_SARIF_FILE")
 [ -n "${MG_JUNIT_FILE:-}" ] && args+=(--junit "$MG_JUNIT_FILE")

@@ -160,6 +160,7 @@ def run(action_file, repo, workdir, outdir, mg_bin, pairs):
            "NO_COLOR": "1",
            "RUNNER_TEMP": outdir,
            "GITHUB_ACTIONS": "true",
+           "GITHUB_RUN_ID": "4242",
            "GITHUB_OUTPUT": os.path.join(outdir, "github_output"),
            "GITHUB_STEP_SUMMARY": os.path.join(outdir, "step_summary.md")}
     for k, v in step.get("env", {}).items():

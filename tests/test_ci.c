@@ -377,6 +377,22 @@ START_TEST(action_scan_step_runs_like_a_runner)
 	ck_assert_int_eq(commands_ok(good, &nerr), 2);
 	ck_assert_uint_eq(nerr, 0);
 	stdout_lines_ok(good);
+
+	/* A signed shard: the key is the secret and the run id. */
+	action_run(good, "paths=models shard=1/1 shard-key=0123456789abcdef "
+	    "json-file=s.json upload-sarif=false");
+	s = in(good, "s.json");
+	ck_assert_ptr_nonnull(strstr(s, "\"signature\":"));
+	free(s);
+	tu_write(good, "k", "0123456789abcdef4242");
+	{
+		struct tres r = tu_run(good, (const char *const[]){ "merge",
+		    "-q", "--shard-key", "k", "s.json", NULL });
+
+		ck_assert_msg(r.status == 0, "merge exit %d: %s", r.status,
+		    r.err);
+		tu_free(&r);
+	}
 	tu_rmrf(root);
 	free(root);
 }
@@ -500,6 +516,30 @@ START_TEST(gitlab_scan_job_succeeds_and_gate_fails)
 	free(s);
 	free(in(d, "modelgate-reports/modelgate.junit.xml"));
 	ck_assert_int_eq(gitlab_job(d, "modelgate-gate", ""), 1);
+	/*
+	 * Signed shards: the merge of the same pipeline verifies them; the
+	 * key of another pipeline (a replayed report) is refused (exit 2).
+	 */
+	tu_sh("rm -rf '%s/modelgate-reports'", d);
+	for (int i = 1; i <= 3; i++) {
+		snprintf(v, sizeof(v), "%s CI_NODE_INDEX=%d CI_NODE_TOTAL=3 "
+		    "MODELGATE_SHARD_KEY=0123456789abcdef CI_PIPELINE_ID=42",
+		    vars, i);
+		ck_assert_int_eq(gitlab_job(d, ".modelgate-scan-shard", v), 0);
+	}
+	s = in(d, "modelgate-reports/shard-1/modelgate.json");
+	ck_assert_ptr_nonnull(strstr(s, "\"signature\":"));
+	free(s);
+	ck_assert_int_eq(gitlab_job(d, ".modelgate-merge",
+	    "MODELGATE_SHARD_KEY=0123456789abcdef CI_PIPELINE_ID=42"), 0);
+	s = in(d, "modelgate-reports/exit-code");
+	ck_assert_str_eq(s, "1\n");
+	free(s);
+	ck_assert_int_eq(gitlab_job(d, ".modelgate-merge",
+	    "MODELGATE_SHARD_KEY=0123456789abcdef CI_PIPELINE_ID=43"), 0);
+	s = in(d, "modelgate-reports/exit-code");
+	ck_assert_str_eq(s, "2\n");
+	free(s);
 	/* No recorded code: the gate does not pass. */
 	tu_sh("rm -rf '%s/modelgate-reports'", d);
 	ck_assert_int_eq(gitlab_job(d, "modelgate-gate", ""), 3);
