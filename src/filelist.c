@@ -369,8 +369,12 @@ mg_filelist_git_changed(struct mg_strset *set, const char *rev, char *err,
     size_t errlen)
 {
 	char *prefix_argv[] = { "git", "rev-parse", "--show-prefix", NULL };
+	/*
+	 * Submodules count whatever .gitmodules or the configuration says
+	 * (ignore = all would hide a bump to a commit with a new model).
+	 */
 	char *diff_argv[] = { "git", "-c", "core.quotepath=off", "diff",
-	    "--name-only", "-z", NULL, "--", NULL };
+	    "--name-only", "-z", "--ignore-submodules=none", NULL, "--", NULL };
 	char *others_argv[] = { "git", "-c", "core.quotepath=off", "ls-files",
 	    "--others", "--exclude-standard", "--full-name", "-z", NULL };
 	char *prefix = NULL, *buf = NULL, gerr[512];
@@ -392,7 +396,7 @@ mg_filelist_git_changed(struct mg_strset *set, const char *rev, char *err,
 	while (plen > 0 && (prefix[plen - 1] == '\n' || prefix[plen - 1] ==
 	    '\r'))
 		prefix[--plen] = '\0';
-	diff_argv[6] = (char *)(uintptr_t)rev;
+	diff_argv[7] = (char *)(uintptr_t)rev;
 	r = run_git(diff_argv, &buf, &len, &status, gerr, sizeof(gerr));
 	if (r != MG_OK || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		snprintf(err, errlen, "--changed-since %s: git diff failed "

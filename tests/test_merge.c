@@ -926,6 +926,42 @@ START_TEST(scan_changed_since_lock_edit_scans_everything)
 END_TEST
 
 /*
+ * A submodule bump is a change whatever .gitmodules says: ignore = all
+ * does not hide a new commit that brings a model.
+ */
+START_TEST(scan_changed_since_sees_ignored_submodules)
+{
+	char *d = tu_tmpdir();
+	struct tres r;
+
+	tu_sh("cd '%s' && G='git -c user.email=t@t -c user.name=t "
+	    "-c protocol.file.allow=always' && mkdir B A && "
+	    "(cd B && git init -q . && echo a > a.txt && $G add -A && "
+	    "$G commit -qm b1) && "
+	    "(cd A && git init -q . && $G submodule -q add ../B sub && "
+	    "git config -f .gitmodules submodule.sub.ignore all && "
+	    "$G add -A && $G commit -qm base && git tag base) && "
+	    "(cd B && printf 'cos\\nsystem\\n(S\\047true\\047\\ntR.' > "
+	    "model.pkl && $G add -A && $G commit -qm evil) && "
+	    "(cd A/sub && $G pull -q origin HEAD) && "
+	    "(cd A && $G add sub && $G commit -qm bump && echo n > NOTES.md && "
+	    "$G add -A && $G commit -qm notes)", d);
+	{
+		char a[4200];
+		const char *const args[] = { "scan", "-q", "--changed-since",
+		    "base", ".", NULL };
+
+		snprintf(a, sizeof(a), "%s/A", d);
+		r = tu_run(a, args);
+		ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+		tu_free(&r);
+	}
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
  * What a selection names is what a full scan would see: a directory
  * (a submodule bump) selects everything below it, a scan root given
  * through a symlink matches git's names, untracked files count as
@@ -1372,6 +1408,7 @@ merge_suite(void)
 	tcase_add_test(tc, scan_files_from_keeps_lock_verification);
 	tcase_add_test(tc, scan_changed_since_uses_git_diff);
 	tcase_add_test(tc, scan_changed_since_lock_edit_scans_everything);
+	tcase_add_test(tc, scan_changed_since_sees_ignored_submodules);
 	tcase_add_test(tc, scan_selection_covers_dirs_links_untracked);
 	tcase_add_test(tc, scan_changed_since_escapes_git_stderr);
 	tcase_add_test(tc, merge_of_an_empty_selection_passes);
