@@ -472,6 +472,20 @@ shown(const char *p)
 	return mg_text_escape(p, n > 300 ? 300 : n);
 }
 
+static int
+inside_roots(const struct serve *s, const char *real)
+{
+	size_t i, n;
+
+	for (i = 0; i < s->nroots; i++) {
+		n = strlen(s->roots[i]);
+		if (strncmp(real, s->roots[i], n) == 0 && (real[n] == '\0' ||
+		    real[n] == '/' || (n == 1 && s->roots[i][0] == '/')))
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * The real path of a request's path, when it lies inside a served root;
  * NULL with the tool's error result in *why (NULL too: out of memory).
@@ -480,7 +494,7 @@ static char *
 resolve(const struct serve *s, const char *arg, char **why)
 {
 	char *joined = NULL, *real = NULL, *sh;
-	size_t i, n;
+	size_t n;
 	int e;
 
 	*why = NULL;
@@ -492,23 +506,40 @@ resolve(const struct serve *s, const char *arg, char **why)
 	}
 	real = realpath(joined != NULL ? joined : arg, NULL);
 	e = errno;
+	if (real == NULL) {
+		/*
+		 * Missing: say so only when what does exist of the path lies
+		 * inside a root, else nothing tells an absent file outside
+		 * from a present one.
+		 */
+		char *up = strdup(joined != NULL ? joined : arg), *cut;
+
+		while (up != NULL && real == NULL &&
+		    (cut = strrchr(up, '/')) != NULL) {
+			cut[cut == up ? 1 : 0] = '\0';
+			real = realpath(up, NULL);
+			if (cut == up)
+				break;
+		}
+		free(up);
+		if (real == NULL || !inside_roots(s, real))
+			e = -1;
+		free(real);
+		real = NULL;
+	}
 	free(joined);
 	if ((sh = shown(arg)) == NULL) {
 		free(real);
 		return NULL;
 	}
-	if (real == NULL) {
+	if (real == NULL && e != -1) {
 		*why = serve_tool_error("%s: %s", sh, strerror(e));
 		free(sh);
 		return NULL;
 	}
-	for (i = 0; i < s->nroots; i++) {
-		n = strlen(s->roots[i]);
-		if (strncmp(real, s->roots[i], n) == 0 && (real[n] == '\0' ||
-		    real[n] == '/' || (n == 1 && s->roots[i][0] == '/'))) {
-			free(sh);
-			return real;
-		}
+	if (real != NULL && inside_roots(s, real)) {
+		free(sh);
+		return real;
 	}
 	*why = serve_tool_error("%s: refused: the path is outside the roots "
 	    "this server may read", sh);

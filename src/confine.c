@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "confine.h"
@@ -96,6 +97,38 @@ mg_confine_fd(int fd)
 				return 0;
 	errno = EACCES;
 	return -1;
+}
+
+int
+mg_confine_lstat(const char *path, struct stat *st)
+{
+	const char *slash;
+	char *dir;
+	int pfd, r, e;
+
+	if (!active || trusted)
+		return lstat(path, st);
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
+		return -1;
+	pfd = mg_confine_open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (pfd < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	r = fstatat(pfd, slash != NULL ? slash + 1 : path, st,
+	    AT_SYMLINK_NOFOLLOW);
+	e = errno;
+	close(pfd);
+	errno = e;
+	return r;
 }
 
 int

@@ -37,6 +37,14 @@ int	mg_confine_fd(int fd);
 int	mg_confine_open(const char *path, int flags);
 
 /*
+ * lstat(2), but when confined the name is looked up through its
+ * directory, opened and checked: a directory outside the roots gives
+ * ENOENT, whether the name exists there or not.
+ */
+struct stat;
+int	mg_confine_lstat(const char *path, struct stat *st);
+
+/*
  * Trust the calling thread's opens (1) or not (0): for files the server's
  * operator named (the policy and its lock, reloaded on SIGHUP), not a
  * request.

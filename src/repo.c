@@ -275,7 +275,7 @@ file_art(struct rctx *c, struct rdir *d, const char *name,
 		free(path);
 		goto nomem;
 	}
-	if (lstat(path, &st) != 0) {
+	if (mg_confine_lstat(path, &st) != 0) {
 		free(path);
 		saw(d, name, "absent");
 		return NULL;	/* absent: nothing to check */
@@ -650,7 +650,7 @@ check_index(struct rctx *c, struct rdir *d, const char *name)
 			if (mg_strset_add(d->indexed, sh[k].path,
 			    strlen(sh[k].path)) < 0)
 				goto nomem;
-			if (lstat(sh[k].path, &st) != 0) {
+			if (mg_confine_lstat(sh[k].path, &st) != 0) {
 				saw(d, e->valuestring, "absent");
 				mg_artifact_addx(a, MG_R_REPO_INDEX,
 				    MG_FINDING_NO_OFFSET, 0, e->string,
@@ -954,7 +954,7 @@ check_split_group(struct rctx *c, struct rdir *d, const struct smem *m,
 			goto out;
 		}
 		/* A claimed count of 65535 is one finding, not 65535. */
-		if (lstat(fp, &st) == 0)
+		if (mg_confine_lstat(fp, &st) == 0)
 			;
 		else if (++nmissing <= 16)
 			mg_artifact_addx(anchor, MG_R_REPO_SPLIT,
@@ -1744,7 +1744,7 @@ py_digest(struct rdir *d, const char *file, char *hex)
 	hex[0] = '\0';
 	if (target_bad(file) != NULL || (p = join(d->dir, file)) == NULL)
 		return;
-	if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+	if (mg_confine_lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
 	    mg_slurp(&s, p, -1, MG_MAX_SIDECAR_BYTES, MG_SLURP_REGULAR) ==
 	    MG_OK) {
 		if (mg_sha256_hex(s.buf, s.len, hex) != MG_OK)

@@ -150,7 +150,10 @@ visit_link(struct walker *w, const char *fs, const char *disp, int sidecars)
 		 * nowhere yet (its target may appear by deploy time) or to a
 		 * device is no more checked than one to a file.
 		 */
-		if (stat(fs, &st) != 0)
+		if (mg_confine_on())
+			/* Served: say nothing of where it leads. */
+			w->ops->error(w->ops->arg, disp, "symlink not followed");
+		else if (stat(fs, &st) != 0)
 			report(w, disp, "symlink not followed, its target "
 			    "cannot be reached", errno);
 		else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))

@@ -538,7 +538,7 @@ START_TEST(serve_refuses_paths_outside_the_roots)
 	const char *const args[] = { "--root", rootarg, NULL };
 	static const char *const bad[] = {
 		"/etc/shadow", "../../../../etc/passwd", "link-out.gguf",
-		"dir-out", "/"
+		"dir-out", "/", "/nonexistent-mg/x", "dir-out/nonexistent-mg"
 	};
 	struct srv s;
 	size_t i;
@@ -546,9 +546,10 @@ START_TEST(serve_refuses_paths_outside_the_roots)
 
 	snprintf(rootarg, sizeof(rootarg), "%s/models", root);
 	tu_sh("mkdir -p '%s' && cp '%s' '%s/ok.gguf' && "
-	    "ln -s /etc/passwd '%s/link-out.gguf' && ln -s /etc '%s/dir-out'",
+	    "ln -s /etc/passwd '%s/link-out.gguf' && ln -s /etc '%s/dir-out' && "
+	    "ln -s /nonexistent-mg/x '%s/gone-out.gguf'",
 	    rootarg, tu_fix("gguf/valid/llama-q8_0.gguf"), rootarg, rootarg,
-	    rootarg);
+	    rootarg, rootarg);
 	srv_start(&s, NULL, args);
 	srv_send(&s, INIT("2025-11-25"));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -564,6 +565,14 @@ START_TEST(serve_refuses_paths_outside_the_roots)
 		a = srv_answer(&s, id, 20);
 		ck_assert_ptr_nonnull(a);
 		ck_assert_msg(is_error_result(a), "%s was not refused", bad[i]);
+		{
+			/* Absent or present, outside is all it says. */
+			char *t = cJSON_PrintUnformatted(a);
+
+			ck_assert_msg(strstr(t, "outside the roots") != NULL,
+			    "%s: %s", bad[i], t);
+			free(t);
+		}
 		cJSON_Delete(a);
 	}
 	/* The root itself scans, and its outbound links are not followed. */
@@ -581,6 +590,9 @@ START_TEST(serve_refuses_paths_outside_the_roots)
 		int read = 0;
 
 		ck_assert_ptr_null(strstr(t, "root:"));
+		/* Links out say nothing of their targets. */
+		ck_assert_ptr_null(strstr(t, "cannot be reached"));
+		ck_assert_ptr_null(strstr(t, "--follow-symlinks"));
 		cJSON_ArrayForEach(x, cJSON_GetObjectItem(sc, "artifacts")) {
 			if (strstr(sget(x, "path"), "-out") != NULL)
 				ck_assert_str_eq(sget(x, "sha256"), "");
