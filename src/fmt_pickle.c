@@ -17,6 +17,7 @@
 #include "fmt.h"
 #include "pickle.h"
 #include "rd.h"
+#include "text.h"
 
 /* LONG1 of the magic number 0x1950a86a20f9469cfc6c, then STOP. */
 static const unsigned char torch_magic[] = {
@@ -174,14 +175,34 @@ text_arg(const unsigned char *p, size_t n, size_t i, int kind)
  * (three or more) end with STOP exactly at the end of the file.  Text
  * and ordinary binary files rarely survive the first opcodes.
  */
+/* Valid UTF-8 but for a sequence the view may cut at its end. */
 static int
-pickle01(const unsigned char *p, size_t n, uint64_t size, int *long_arg)
+utf8_prefix(const unsigned char *p, size_t n)
+{
+	size_t cut;
+
+	for (cut = 0; cut < 4 && cut <= n; cut++)
+		if (mg_utf8_valid((const char *)p, n - cut))
+			return 1;
+	return 0;
+}
+
+/*
+ * The walk below, and where it stopped: *edge is 1 when the view ended
+ * inside a string or bytes argument that ends within the file (*cont: the
+ * offset after it, relative to p), 2 when it ended inside a text line
+ * (*cont: n; the line's end is beyond), else 0.
+ */
+static int
+pickle01(const unsigned char *p, size_t n, uint64_t size, int *edge_kind,
+    uint64_t *cont)
 {
 	size_t i = 0, ops = 0, m, len, w;
 	int imports = 0, more = size > n, strs = 0, was_str;
 	long k;
 
-	*long_arg = 0;
+	*edge_kind = 0;
+	*cont = 0;
 	while (i < n) {
 		unsigned char op = p[i++];
 
@@ -191,16 +212,16 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, int *long_arg)
 		case 'c':	/* GLOBAL module\nname\n */
 		case 'i':	/* INST module\nname\n */
 			if ((k = text_arg(p, n, i, TXT_IDENT)) <= 0)
-				goto edge;
+				goto text_edge;
 			i += (size_t)k;
 			if ((k = text_arg(p, n, i, TXT_IDENT)) <= 0)
-				goto edge;
+				goto text_edge;
 			i += (size_t)k;
 			imports = 1;
 			break;
 		case 'I': case 'L': case 'p': case 'g':
 			if ((k = text_arg(p, n, i, TXT_DEC)) <= 0)
-				goto edge;
+				goto text_edge;
 			if (!py_int(p + i, (size_t)k - 1, op == 'L',
 			    op == 'I' || op == 'L'))
 				return 0;
@@ -209,13 +230,18 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, int *long_arg)
 			break;
 		case 'F':
 			if ((k = text_arg(p, n, i, TXT_FLOAT)) <= 0)
-				goto edge;
+				goto text_edge;
 			i += (size_t)k;
 			break;
 		case 'S': case 'V': case 'P':
 			if ((k = text_arg(p, n, i, op == 'S' ? TXT_QUOTED :
-			    op == 'V' ? TXT_LATIN : TXT_ANY)) <= 0)
-				goto edge;
+			    op == 'V' ? TXT_LATIN : TXT_ANY)) <= 0) {
+				/* STRING's argument opens with its quote. */
+				if (op == 'S' && k == 0 && i < n &&
+				    p[i] != '\'' && p[i] != '"')
+					k = -1;
+				goto text_edge;
+			}
 			i += (size_t)k;
 			was_str = op != 'P';
 			break;
@@ -268,9 +294,16 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, int *long_arg)
 			i += w;
 			if (len > n - i) {
 				k = len <= size ? 0 : -1;
-				/* It ends within the file. */
-				*long_arg = k == 0 && more &&
-				    len - (n - i) <= size - n;
+				/*
+				 * It ends within the file, and a text string
+				 * is UTF-8 as far as it is seen.
+				 */
+				if (k == 0 && more && len - (n - i) <= size - n &&
+				    ((op != 'X' && op != 0x8c && op != 0x8d) ||
+				    utf8_prefix(p + i, n - i))) {
+					*edge_kind = 1;
+					*cont = (uint64_t)i + len;
+				}
 				goto edge;
 			}
 			i += len;
@@ -310,6 +343,13 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, int *long_arg)
 			strs = 0;
 	}
 	k = 0;
+	goto edge;
+text_edge:
+	/* A text line runs past the view: it ends further on, or never. */
+	if (k == 0 && more) {
+		*edge_kind = 2;
+		*cont = n;
+	}
 edge:
 	/* An argument or the stream runs past the view. */
 	return k == 0 && more && imports && ops > 6 ? 60 : 0;
@@ -318,21 +358,27 @@ edge:
 static int
 pickle_probe(const unsigned char *head, size_t n, uint64_t size)
 {
-	int long_arg;
+	uint64_t cont;
+	int edge;
 
 	if (n >= 3 && head[0] == 0x80 && head[1] <= 5 &&
 	    (argw(head[2]) != -1 || (head[2] >= 0x80 && head[2] <= 0x98)))
 		return head[1] >= 2 ? 70 : 60;
-	return pickle01(head, n, size, &long_arg) > 0 ? 50 : 0;
+	return pickle01(head, n, size, &edge, &cont) > 0 ? 50 : 0;
 }
 
 int
-mg_pickle_prefix(const unsigned char *head, size_t n, uint64_t size)
+mg_pickle_prefix(const unsigned char *head, size_t n, uint64_t size,
+    uint64_t *cont)
 {
-	int long_arg;
+	int edge;
 
-	return pickle_probe(head, n, size) > 0 ||
-	    (pickle01(head, n, size, &long_arg) == 0 && long_arg);
+	*cont = 0;
+	if (pickle_probe(head, n, size) > 0)
+		return MG_PK_PREFIX_PICKLE;
+	(void)pickle01(head, n, size, &edge, cont);
+	return edge == 1 ? MG_PK_PREFIX_SKIP : edge == 2 ?
+	    MG_PK_PREFIX_LINE : MG_PK_PREFIX_NO;
 }
 
 /* The same magic number pickled with protocol 0 or 1. */

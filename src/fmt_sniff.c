@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "fmt.h"
+#include "pickle.h"
 
 /* The first zip entry's name, when the local header is in view. */
 int
@@ -259,6 +260,7 @@ static int
 zlib_pickle(const unsigned char *head, size_t n, uint64_t size)
 {
 	unsigned char out[2048];
+	uint64_t cont;
 	z_stream z;
 	int r, ok = 0;
 
@@ -274,10 +276,14 @@ zlib_pickle(const unsigned char *head, size_t n, uint64_t size)
 	z.next_out = out;
 	z.avail_out = sizeof(out);
 	r = inflate(&z, Z_SYNC_FLUSH);
+	/*
+	 * A pickle, or one whose first argument runs past what was
+	 * inflated: the member is followed further when it is scanned.
+	 */
 	if ((r == Z_OK || r == Z_STREAM_END || r == Z_BUF_ERROR) &&
 	    z.total_out > 0)
-		ok = mg_fmt_pickle.probe(out, z.total_out, r == Z_STREAM_END ?
-		    z.total_out : UINT64_MAX) > 0 ||
+		ok = mg_pickle_prefix(out, z.total_out, r == Z_STREAM_END ?
+		    z.total_out : UINT64_MAX, &cont) != MG_PK_PREFIX_NO ||
 		    mg_fmt_torch_legacy.probe(out, z.total_out, UINT64_MAX) > 0;
 	inflateEnd(&z);
 	return ok ? 60 : 0;

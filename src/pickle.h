@@ -45,13 +45,20 @@ enum mg_pk_layout {
  * reported), or MG_ERR_IO / MG_ERR_NOMEM.
  */
 /*
- * 1 when head[0..n) of a file of size bytes may open a pickle: what the
- * pickle probe claims, or valid opcodes up to a string or bytes argument
- * that runs past the view and ends within the file (an import may lie
- * behind it).  Too weak to claim a file alone; scan.c asks it for names
- * a loader unpickles.
+ * What head[0..n), the start of size bytes, says of a pickle: the probe
+ * claims one (MG_PK_PREFIX_PICKLE); or every opcode seen is valid and the
+ * view ends inside a string or bytes argument that ends within the size
+ * (MG_PK_PREFIX_SKIP: the stream goes on at *cont) or inside a text line
+ * (MG_PK_PREFIX_LINE: it goes on after the next newline at or beyond
+ * *cont); or not (MG_PK_PREFIX_NO).  The two middle answers alone are too
+ * weak to claim a file: scan.c follows the stream past them.
  */
-int	mg_pickle_prefix(const unsigned char *head, size_t n, uint64_t size);
+enum {
+	MG_PK_PREFIX_NO, MG_PK_PREFIX_PICKLE, MG_PK_PREFIX_SKIP,
+	MG_PK_PREFIX_LINE
+};
+int	mg_pickle_prefix(const unsigned char *head, size_t n, uint64_t size,
+	    uint64_t *cont);
 
 int	mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 	    enum mg_pk_layout layout);

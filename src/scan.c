@@ -145,6 +145,64 @@ torch_tar_name(const char *name)
 }
 
 /*
+ * A pickle whose first argument (a long string, bytes, a text line) hides
+ * what follows from the probe: the stream is followed past such
+ * arguments with pread, up to a few of them, and claimed when what comes
+ * after is a pickle too.  Without random access (an archive member) the
+ * valid start is enough: such a name is where pickles live.
+ */
+#define HIDDEN_HOPS	8
+#define HIDDEN_LINE_MAX	(1u << 20)	/* bytes searched for a line's end */
+
+static int
+hidden_pickle(const struct mg_src *src, const unsigned char *head, size_t n)
+{
+	unsigned char win[4096];
+	uint64_t size = src->size, at = 0, cont, from, searched;
+	const unsigned char *v = head, *nl;
+	size_t vn = n, hop;
+	ssize_t got;
+	int k;
+
+	/* A stream of unknown size (a decompressed member) has no pread. */
+	for (hop = 0; hop < HIDDEN_HOPS; hop++) {
+		k = mg_pickle_prefix(v, vn, size - at, &cont);
+		if (k == MG_PK_PREFIX_PICKLE)
+			return 1;
+		if (k == MG_PK_PREFIX_NO)
+			return 0;
+		if (src->pread == NULL)
+			return 1;
+		at += cont;
+		if (k == MG_PK_PREFIX_LINE) {
+			/* The line's end, at most HIDDEN_LINE_MAX on. */
+			for (from = at, searched = 0;; from += (uint64_t)got) {
+				if (from >= size)
+					return 0;	/* never ends */
+				if (searched >= HIDDEN_LINE_MAX)
+					return 1;
+				got = src->pread(src->ctx, win, sizeof(win), from);
+				if (got <= 0)
+					return 0;
+				searched += (uint64_t)got;
+				if ((nl = memchr(win, '\n', (size_t)got)) != NULL) {
+					at = from + (uint64_t)(nl - win) + 1;
+					break;
+				}
+			}
+		}
+		if (at >= size)
+			return 0;
+		got = src->pread(src->ctx, win, sizeof(win), at);
+		if (got <= 0)
+			return 0;
+		v = win;
+		vn = (size_t)got;
+	}
+	return 1;
+}
+
+/*
  * Whether the loader a name implies reads these bytes the way modelgate
  * checked them: the same format, or a pickle stream (checked opcode by
  * opcode) under a name whose loader unpickles.
@@ -258,9 +316,9 @@ scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	 * from the probe: under a name a loader unpickles, opcodes that are
 	 * valid as far as they are seen make it one.
 	 */
-	if (fmt == NULL && claim == NULL && a->filename != NULL &&
-	    unpickled_name(a->filename) && !plain_text(head, n) &&
-	    mg_pickle_prefix(head, n, src->size))
+	if (fmt == NULL && a->filename != NULL && (claim == NULL ?
+	    unpickled_name(a->filename) : unpickles(claim)) &&
+	    hidden_pickle(src, head, n))
 		fmt = &mg_fmt_pickle;
 	if (fmt == NULL && claim == NULL)
 		return;		/* not a model file: a->format stays unknown */

@@ -702,6 +702,98 @@ START_TEST(pickle_forms_resolve)
 }
 END_TEST
 
+struct prsrc {
+	const unsigned char	*p;
+	size_t			 n, off;
+};
+
+static ssize_t
+pr_read(void *arg, void *buf, size_t n)
+{
+	struct prsrc *m = arg;
+
+	if (n > m->n - m->off)
+		n = m->n - m->off;
+	memcpy(buf, m->p + m->off, n);
+	m->off += n;
+	return (ssize_t)n;
+}
+
+static ssize_t
+pr_pread(void *arg, void *buf, size_t n, uint64_t off)
+{
+	struct prsrc *m = arg;
+
+	if (off >= m->n)
+		return 0;
+	if (n > m->n - off)
+		n = (size_t)(m->n - off);
+	memcpy(buf, m->p + off, n);
+	return (ssize_t)n;
+}
+
+/*
+ * Raw binary data under a name pickles are saved with is not taken for
+ * a pickle because its first bytes read as a long string: the stream is
+ * followed past it (pread) and random bytes after it are no pickle.
+ * The same start followed by a pickle is one.
+ */
+START_TEST(pickle_hidden_start_needs_a_pickle_after_it)
+{
+	static unsigned char buf[20000];
+	static const unsigned char ops[] = { 'B', 'T', 'X', 0x8e };
+	struct mg_scan_opts o;
+	struct mg_artifact a;
+	struct prsrc m;
+	struct mg_src src;
+	uint32_t x = 12345;
+	size_t i, k, w, len, claimed = 0;
+
+	memset(&o, 0, sizeof(o));
+	for (k = 0; k < 400; k++) {
+		for (i = 0; i < sizeof(buf); i++) {
+			x = x * 1103515245u + 12345u;
+			buf[i] = (unsigned char)(x >> 16);
+		}
+		buf[0] = ops[k % 4];
+		w = buf[0] == 0x8e ? 8 : 4;
+		len = 600 + (k * 37) % 9000;
+		memset(buf + 1, 0, w);
+		for (i = 0; i < 4; i++)
+			buf[1 + i] = (unsigned char)(len >> (8 * i));
+		if (buf[0] == 'X')
+			memset(buf + 1 + w, 'a', len);
+		if (k % 2 == 1)	/* a pickle right after the string */
+			memcpy(buf + 1 + w + len, "0cos\nsystem\n(S'true'\ntR.",
+			    sizeof("0cos\nsystem\n(S'true'\ntR.") - 1);
+		m.p = buf;
+		m.n = 1 + w + len + (k % 2 == 1 ? 28 : 4000);
+		m.off = 0;
+		memset(&src, 0, sizeof(src));
+		src.read = pr_read;
+		src.pread = pr_pread;
+		src.ctx = &m;
+		src.size = m.n;
+		mg_artifact_init(&a);
+		ck_assert_int_eq(mg_artifact_setz(&a.path, "weights.bin"), MG_OK);
+		ck_assert_int_eq(mg_artifact_setz(&a.filename, "weights.bin"),
+		    MG_OK);
+		drop_members();
+		mg_scan_src(&ctx, &o, &src, &a);
+		if (k % 2 == 0)
+			ck_assert_msg(strcmp(a.format->name, "unknown") == 0,
+			    "case %zu taken for %s", k, a.format->name);
+		else {
+			ck_assert_msg(strcmp(a.format->name, "pickle") == 0,
+			    "case %zu: %s", k, a.format->name);
+			claimed++;
+		}
+		mg_artifact_free(&a);
+	}
+	ck_assert_uint_eq(claimed, 200);
+}
+END_TEST
+
 /* Text and small binary files are not taken for header-less pickles. */
 START_TEST(pickle_probe_leaves_text_alone)
 {
@@ -1161,6 +1253,7 @@ pickle_suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, pickle_fixtures_meet_expectations);
 	tcase_add_test(tc, pickle_classify_defaults);
+	tcase_add_test(tc, pickle_hidden_start_needs_a_pickle_after_it);
 	tcase_add_test(tc, pickle_policy_section);
 	tcase_add_test(tc, pickle_torch_legacy_bom);
 	tcase_add_test(tc, pickle_containers_bom);
