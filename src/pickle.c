@@ -1706,48 +1706,55 @@ cmp_counted(const unsigned char *a, size_t an, const char *b)
  * Python 3 spelling (fix_imports): the (module, name) pair if it is
  * mapped, else the module.  cStringIO.FileIO is io.FileIO.
  */
+/* A name to look up in pickle_compat.h's tables. */
+struct compat_key {
+	const unsigned char	*mod, *name;
+	size_t			 ml, nl;
+};
+
+static int
+cmp_name_map(const void *k, const void *e)
+{
+	const struct compat_key *q = k;
+	const struct pk_namemap *m = e;
+	int c = cmp_counted(q->mod, q->ml, m->module);
+
+	return c != 0 ? c : cmp_counted(q->name, q->nl, m->name);
+}
+
+static int
+cmp_import_map(const void *k, const void *e)
+{
+	const struct compat_key *q = k;
+
+	return cmp_counted(q->mod, q->ml, ((const struct pk_modmap *)e)->from);
+}
+
 static int
 compat_map(int proto, const unsigned char **mod, size_t *ml,
     const unsigned char **name, size_t *nl)
 {
-	size_t lo, hi, mid;
-	int c;
+	struct compat_key q = { *mod, *name, *ml, *nl };
+	const struct pk_namemap *nm;
+	const struct pk_modmap *mm;
 
 	if (proto >= 3)
 		return 0;
-	lo = 0;
-	hi = sizeof(pk_name_map) / sizeof(pk_name_map[0]);
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = cmp_counted(*mod, *ml, pk_name_map[mid].module);
-		if (c == 0)
-			c = cmp_counted(*name, *nl, pk_name_map[mid].name);
-		if (c == 0) {
-			*mod = (const unsigned char *)pk_name_map[mid].to_module;
-			*ml = strlen(pk_name_map[mid].to_module);
-			*name = (const unsigned char *)pk_name_map[mid].to_name;
-			*nl = strlen(pk_name_map[mid].to_name);
-			return 1;
-		}
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+	if ((nm = bsearch(&q, pk_name_map, sizeof(pk_name_map) /
+	    sizeof(pk_name_map[0]), sizeof(pk_name_map[0]),
+	    cmp_name_map)) != NULL) {
+		*mod = (const unsigned char *)nm->to_module;
+		*ml = strlen(nm->to_module);
+		*name = (const unsigned char *)nm->to_name;
+		*nl = strlen(nm->to_name);
+		return 1;
 	}
-	lo = 0;
-	hi = sizeof(pk_import_map) / sizeof(pk_import_map[0]);
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = cmp_counted(*mod, *ml, pk_import_map[mid].from);
-		if (c == 0) {
-			*mod = (const unsigned char *)pk_import_map[mid].to;
-			*ml = strlen(pk_import_map[mid].to);
-			return 1;
-		}
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+	if ((mm = bsearch(&q, pk_import_map, sizeof(pk_import_map) /
+	    sizeof(pk_import_map[0]), sizeof(pk_import_map[0]),
+	    cmp_import_map)) != NULL) {
+		*mod = (const unsigned char *)mm->to;
+		*ml = strlen(mm->to);
+		return 1;
 	}
 	return 0;
 }
