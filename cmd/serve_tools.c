@@ -26,6 +26,7 @@
 #include "err.h"
 #include "fmt.h"
 #include "gate.h"
+#include "path.h"
 #include "policy.h"
 #include "report.h"
 #include "run.h"
@@ -472,6 +473,49 @@ shown(const char *p)
 	return mg_text_escape(p, n > 300 ? 300 : n);
 }
 
+static int inside_roots(const struct serve *s, const char *real);
+
+/*
+ * A path that does not resolve: 1 unless it is missing plainly inside a
+ * root (every component up to the missing one a directory, none a
+ * symlink, the last existing one inside a root), so that nothing tells
+ * an absent file outside the roots, or behind a link, from a present one.
+ */
+static int
+missing_outside(const struct serve *s, const char *path)
+{
+	char *p = strdup(path), *q, save;
+	struct stat st;
+	int r = 1;
+
+	if (p == NULL || p[0] != '/')
+		goto out;
+	for (q = p + 1;; q++) {
+		if (*q != '/' && *q != '\0')
+			continue;
+		save = *q;
+		*q = '\0';
+		if (lstat(p, &st) != 0) {
+			if (errno == ENOENT) {
+				/* The parent existed: is it inside? */
+				char *slash = strrchr(p, '/');
+
+				*slash = '\0';
+				r = !inside_roots(s, p[0] != '\0' ? p : "/");
+			}
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode) || (save != '\0' && !S_ISDIR(st.st_mode)))
+			goto out;
+		if (save == '\0')
+			goto out;
+		*q = save;
+	}
+out:
+	free(p);
+	return r;
+}
+
 static int
 inside_roots(const struct serve *s, const char *real)
 {
@@ -494,39 +538,19 @@ static char *
 resolve(const struct serve *s, const char *arg, char **why)
 {
 	char *joined = NULL, *real = NULL, *sh;
-	size_t n;
 	int e;
 
 	*why = NULL;
-	if (arg[0] != '/') {
-		n = strlen(s->roots[0]) + strlen(arg) + 2;
-		if ((joined = malloc(n)) == NULL)
-			return NULL;
-		snprintf(joined, n, "%s/%s", s->roots[0], arg);
-	}
-	real = realpath(joined != NULL ? joined : arg, NULL);
+	/*
+	 * ".." is taken lexically, so that resolving never walks through
+	 * what lies outside the roots ("r/../outside/x/../../r/y" is r/y).
+	 */
+	if ((joined = mg_path_abs(s->roots[0], arg)) == NULL)
+		return NULL;
+	real = realpath(joined, NULL);
 	e = errno;
-	if (real == NULL) {
-		/*
-		 * Missing: say so only when what does exist of the path lies
-		 * inside a root, else nothing tells an absent file outside
-		 * from a present one.
-		 */
-		char *up = strdup(joined != NULL ? joined : arg), *cut;
-
-		while (up != NULL && real == NULL &&
-		    (cut = strrchr(up, '/')) != NULL) {
-			cut[cut == up ? 1 : 0] = '\0';
-			real = realpath(up, NULL);
-			if (cut == up)
-				break;
-		}
-		free(up);
-		if (real == NULL || !inside_roots(s, real))
-			e = -1;
-		free(real);
-		real = NULL;
-	}
+	if (real == NULL && missing_outside(s, joined))
+		e = -1;
 	free(joined);
 	if ((sh = shown(arg)) == NULL) {
 		free(real);

@@ -1919,6 +1919,16 @@ scan_stream(struct arc *s, const struct mg_format *fmt, int *tar)
 	int r, zlib;
 
 	e = NULL;
+	/* joblib's old zfile: its header, then zlib. */
+	if (fmt == &mg_fmt_compressed) {
+		const unsigned char *h;
+		size_t hn;
+
+		if (mg_rd_peek(s->in, MG_ZFILE_HEADER, &h, &hn) == MG_OK &&
+		    mg_fmt_zfile_header(h, hn) > 0 &&
+		    mg_rd_skip(s->in, MG_ZFILE_HEADER) != MG_OK)
+			return MG_ERR_IO;
+	}
 	zlib = fmt != &mg_fmt_gzip && is_zlib(s);
 	if (fmt == &mg_fmt_gzip || zlib) {
 		if ((r = inflater_open(s, zlib)) != MG_OK)

@@ -176,4 +176,12 @@ int	mg_fmt_compressed_magic(const unsigned char *head, size_t n);
 size_t	mg_fmt_count(void);
 const struct mg_format *mg_fmt_at(size_t i);
 
+/*
+ * joblib's old zfile: "ZF", the uncompressed length as Python's hex()
+ * padded with blanks to 19 bytes, then a zlib stream.  The header's
+ * length when head[0..n) opens with one, else 0.
+ */
+#define MG_ZFILE_HEADER	21u
+size_t	mg_fmt_zfile_header(const unsigned char *head, size_t n);
+
 #endif /* MG_FMT_H */

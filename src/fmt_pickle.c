@@ -175,16 +175,49 @@ text_arg(const unsigned char *p, size_t n, size_t i, int kind)
  * (three or more) end with STOP exactly at the end of the file.  Text
  * and ordinary binary files rarely survive the first opcodes.
  */
-/* Valid UTF-8 but for a sequence the view may cut at its end. */
+/*
+ * UTF-8 as BINUNICODE's decoder reads it (surrogatepass: encoded
+ * surrogates are accepted), but for a sequence the view may cut at its
+ * end.
+ */
 static int
 utf8_prefix(const unsigned char *p, size_t n)
 {
-	size_t cut;
+	size_t i = 0, k, need;
+	unsigned char c, lo, hi;
 
-	for (cut = 0; cut < 4 && cut <= n; cut++)
-		if (mg_utf8_valid((const char *)p, n - cut))
-			return 1;
-	return 0;
+	while (i < n) {
+		c = p[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+		if (c >= 0xc2 && c <= 0xdf)
+			need = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			if (c == 0xe0)
+				lo = 0xa0;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			if (c == 0xf0)
+				lo = 0x90;
+			else if (c == 0xf4)
+				hi = 0x8f;
+		} else
+			return 0;
+		for (k = 1; k <= need; k++) {
+			if (i + k >= n)
+				return 1;	/* cut by the view */
+			if (p[i + k] < (k == 1 ? lo : 0x80) ||
+			    p[i + k] > (k == 1 ? hi : 0xbf))
+				return 0;
+		}
+		i += need + 1;
+	}
+	return 1;
 }
 
 /*
@@ -197,8 +230,8 @@ static int
 pickle01(const unsigned char *p, size_t n, uint64_t size, int *edge_kind,
     uint64_t *cont)
 {
-	size_t i = 0, ops = 0, m, len, w;
-	int imports = 0, more = size > n, strs = 0, was_str;
+	size_t i = 0, ops = 0, m, len, w, at = 0;
+	int imports = 0, more = size > n, strs = 0, was_str, stuck = 0;
 	long k;
 
 	*edge_kind = 0;
@@ -206,6 +239,7 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, int *edge_kind,
 	while (i < n) {
 		unsigned char op = p[i++];
 
+		at = i - 1;
 		ops++;
 		was_str = 0;
 		switch (op) {
@@ -303,7 +337,8 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, int *edge_kind,
 				    utf8_prefix(p + i, n - i))) {
 					*edge_kind = 1;
 					*cont = (uint64_t)i + len;
-				}
+				} else
+					stuck = 1;
 				goto edge;
 			}
 			i += len;
@@ -342,6 +377,8 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, int *edge_kind,
 		else if (op != 'q' && op != 'r' && op != 'p' && op != 0x94)
 			strs = 0;
 	}
+	/* Every opcode whole: the stream goes on at the view's end. */
+	at = n;
 	k = 0;
 	goto edge;
 text_edge:
@@ -351,6 +388,14 @@ text_edge:
 		*cont = n;
 	}
 edge:
+	/*
+	 * Valid opcodes up to the view's end (an argument of fixed size cut
+	 * by it, or none): the stream goes on at the last opcode's start.
+	 */
+	if (k == 0 && more && *edge_kind == 0 && !stuck && at > 0) {
+		*edge_kind = 3;
+		*cont = at;
+	}
 	/* An argument or the stream runs past the view. */
 	return k == 0 && more && imports && ops > 6 ? 60 : 0;
 }
@@ -378,7 +423,8 @@ mg_pickle_prefix(const unsigned char *head, size_t n, uint64_t size,
 		return MG_PK_PREFIX_PICKLE;
 	(void)pickle01(head, n, size, &edge, cont);
 	return edge == 1 ? MG_PK_PREFIX_SKIP : edge == 2 ?
-	    MG_PK_PREFIX_LINE : MG_PK_PREFIX_NO;
+	    MG_PK_PREFIX_LINE : edge == 3 ? MG_PK_PREFIX_MORE :
+	    MG_PK_PREFIX_NO;
 }
 
 /* The same magic number pickled with protocol 0 or 1. */

@@ -1637,8 +1637,9 @@ out:
 
 /*
  * A plausible header: N > 0 and '{' at offset 8 after optional JSON
- * whitespace.  N is not checked against the size then: a short file
- * routed here by its extension gets ST-LEN from parse().
+ * whitespace, with N within the loader's limit and the file (about one
+ * binary file in 256 has a '{' at offset 8).  A short file routed here
+ * by its extension still gets ST-LEN from parse().
  *
  * The reference loader accepts any amount of leading whitespace inside
  * the header, so a header whose first bytes are all whitespace is still
@@ -1656,15 +1657,15 @@ st_probe(const unsigned char *head, size_t n, uint64_t size)
 		return 0;
 	for (k = 0; k < 8; k++)
 		hlen |= (uint64_t)head[k] << (8 * k);
-	if (hlen == 0)
+	if (hlen == 0 || hlen > MG_MAX_ST_HEADER || size < 8 ||
+	    hlen > size - 8)
 		return 0;
 	for (k = 8; k < n && is_ws(head[k]); k++)
 		;
 	if (k < n)
 		return head[k] == '{' ? 90 : 0;
 	/* Only whitespace so far: it must all lie inside the header. */
-	if (hlen < n - 8 || hlen > MG_MAX_ST_HEADER || size < 8 ||
-	    hlen > size - 8)
+	if (hlen < n - 8)
 		return 0;
 	return 60;
 }

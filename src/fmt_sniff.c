@@ -252,19 +252,40 @@ compressed_model_name(const char *base)
 
 /*
  * joblib's default compression is a bare zlib stream (two header bytes,
+ * or before 0.10 "ZF", the length in hex padded to 19 bytes, then zlib),
  * no name, no magic of its own) and joblib.load recognises it by those
  * bytes whatever the file is called.  A zlib header whose first inflated
  * bytes open a pickle is one, under any name.
  */
+size_t
+mg_fmt_zfile_header(const unsigned char *head, size_t n)
+{
+	size_t i;
+
+	if (n < MG_ZFILE_HEADER || head[0] != 'Z' || head[1] != 'F' ||
+	    head[2] != '0' || (head[3] != 'x' && head[3] != 'X'))
+		return 0;
+	for (i = 4; i < MG_ZFILE_HEADER; i++)
+		if (!((head[i] >= '0' && head[i] <= '9') ||
+		    (head[i] >= 'a' && head[i] <= 'f') ||
+		    (head[i] >= 'A' && head[i] <= 'F') || head[i] == 'L' ||
+		    head[i] == ' '))
+			return 0;
+	return MG_ZFILE_HEADER;
+}
+
 static int
 zlib_pickle(const unsigned char *head, size_t n, uint64_t size)
 {
 	unsigned char out[2048];
 	uint64_t cont;
 	z_stream z;
+	size_t skip = mg_fmt_zfile_header(head, n);
 	int r, ok = 0;
 
 	(void)size;
+	head += skip;
+	n -= skip;
 	if (n < 3 || head[0] != 0x78 || ((head[0] << 8) | head[1]) % 31 != 0 ||
 	    (head[1] & 0x20) != 0)	/* FDICT: joblib never sets it */
 		return 0;

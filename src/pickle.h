@@ -50,12 +50,13 @@ enum mg_pk_layout {
  * view ends inside a string or bytes argument that ends within the size
  * (MG_PK_PREFIX_SKIP: the stream goes on at *cont) or inside a text line
  * (MG_PK_PREFIX_LINE: it goes on after the next newline at or beyond
- * *cont); or not (MG_PK_PREFIX_NO).  The two middle answers alone are too
+ * *cont) or with every opcode valid and no import yet (MG_PK_PREFIX_MORE:
+ * it goes on at *cont); or not (MG_PK_PREFIX_NO).  The two middle answers alone are too
  * weak to claim a file: scan.c follows the stream past them.
  */
 enum {
 	MG_PK_PREFIX_NO, MG_PK_PREFIX_PICKLE, MG_PK_PREFIX_SKIP,
-	MG_PK_PREFIX_LINE
+	MG_PK_PREFIX_LINE, MG_PK_PREFIX_MORE
 };
 int	mg_pickle_prefix(const unsigned char *head, size_t n, uint64_t size,
 	    uint64_t *cont);

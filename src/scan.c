@@ -145,46 +145,43 @@ torch_tar_name(const char *name)
 }
 
 /*
- * A pickle whose first argument (a long string, bytes, a text line) hides
- * what follows from the probe: the stream is followed past such
- * arguments with pread, up to a few of them, and claimed when what comes
- * after is a pickle too.  Without random access (an archive member) the
- * valid start is enough: such a name is where pickles live.
+ * A pickle whose start hides its first import from the probe (a long
+ * string, bytes or text line, or just many opcodes): the stream is
+ * followed with pread, window by window and past such arguments, until
+ * what comes is a pickle the probe claims (then so is the file), bytes
+ * that are no pickle, or the end of the file (no import, nothing a
+ * loader would run).  Each step moves forward, so the work is bounded by
+ * the file's size.  Without random access (an archive member) the valid
+ * start is enough: such a name is where pickles live.
  */
-#define HIDDEN_HOPS	8
-#define HIDDEN_LINE_MAX	(1u << 20)	/* bytes searched for a line's end */
-
 static int
 hidden_pickle(const struct mg_src *src, const unsigned char *head, size_t n)
 {
 	unsigned char win[4096];
-	uint64_t size = src->size, at = 0, cont, from, searched;
+	uint64_t size = src->size, at = 0, cont, from;
 	const unsigned char *v = head, *nl;
-	size_t vn = n, hop;
+	size_t vn = n;
 	ssize_t got;
 	int k;
 
-	/* A stream of unknown size (a decompressed member) has no pread. */
-	for (hop = 0; hop < HIDDEN_HOPS; hop++) {
+	for (;;) {
 		k = mg_pickle_prefix(v, vn, size - at, &cont);
 		if (k == MG_PK_PREFIX_PICKLE)
 			return 1;
-		if (k == MG_PK_PREFIX_NO)
+		if (k == MG_PK_PREFIX_NO || cont == 0)
 			return 0;
-		if (src->pread == NULL)
+		/* A stream of unknown size (a decompressed member) is one. */
+		if (src->pread == NULL || size == MG_SIZE_UNKNOWN)
 			return 1;
 		at += cont;
 		if (k == MG_PK_PREFIX_LINE) {
-			/* The line's end, at most HIDDEN_LINE_MAX on. */
-			for (from = at, searched = 0;; from += (uint64_t)got) {
+			/* The line's end; a line that never ends runs nothing. */
+			for (from = at;; from += (uint64_t)got) {
 				if (from >= size)
-					return 0;	/* never ends */
-				if (searched >= HIDDEN_LINE_MAX)
-					return 1;
+					return 0;
 				got = src->pread(src->ctx, win, sizeof(win), from);
 				if (got <= 0)
 					return 0;
-				searched += (uint64_t)got;
 				if ((nl = memchr(win, '\n', (size_t)got)) != NULL) {
 					at = from + (uint64_t)(nl - win) + 1;
 					break;
@@ -199,7 +196,6 @@ hidden_pickle(const struct mg_src *src, const unsigned char *head, size_t n)
 		v = win;
 		vn = (size_t)got;
 	}
-	return 1;
 }
 
 /*

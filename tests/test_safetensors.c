@@ -691,7 +691,13 @@ START_TEST(probe_scores)
 	const struct mg_format *f = &mg_fmt_safetensors;
 
 	ck_assert_int_eq(f->probe(ok1, sizeof(ok1) - 1, 10), 90);
-	ck_assert_int_eq(f->probe(ok2, sizeof(ok2) - 1, 12), 90);
+	ck_assert_int_eq(f->probe(ok2, sizeof(ok2) - 1, 0xffff + 8), 90);
+	/*
+	 * By content alone a header must fit the file: about one binary
+	 * file in 256 has a '{' at offset 8.  (By name it is parsed and
+	 * the short header reported.)
+	 */
+	ck_assert_int_eq(f->probe(ok2, sizeof(ok2) - 1, 12), 0);
 	ck_assert_int_eq(f->probe(no1, sizeof(no1) - 1, 10), 0);
 	ck_assert_int_eq(f->probe(no2, sizeof(no2) - 1, 10), 0);
 	ck_assert_int_eq(f->probe(no3, sizeof(no3) - 1, 8), 0);

@@ -575,6 +575,34 @@ START_TEST(serve_refuses_paths_outside_the_roots)
 		}
 		cJSON_Delete(a);
 	}
+	/*
+	 * ".." is lexical: whether a directory outside exists changes
+	 * nothing in the answer.
+	 */
+	{
+		char line[1400], id[16];
+		const char *dirs[] = { "/etc", "/nonexistent-mg" };
+		char *texts[2];
+		size_t k;
+
+		for (k = 0; k < 2; k++) {
+			snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"id\":"
+			    "%zu,\"method\":\"tools/call\",\"params\":{\"name\":"
+			    "\"scan\",\"arguments\":{\"paths\":[\"%s/..%s/"
+			    "nothere.gguf\"]}}}\n", 40 + k, dirs[k], rootarg);
+			srv_send(&s, line);
+			snprintf(id, sizeof(id), "%zu", 40 + k);
+			a = srv_answer(&s, id, 20);
+			ck_assert_ptr_nonnull(a);
+			ck_assert(is_error_result(a));
+			texts[k] = cJSON_PrintUnformatted(a);
+			ck_assert_msg(strstr(texts[k], "No such file") != NULL,
+			    "%s", texts[k]);
+			cJSON_Delete(a);
+		}
+		free(texts[0]);
+		free(texts[1]);
+	}
 	/* The root itself scans, and its outbound links are not followed. */
 	srv_send(&s, "{\"jsonrpc\":\"2.0\",\"id\":50,\"method\":\"tools/call\","
 	    "\"params\":{\"name\":\"scan\",\"arguments\":{\"paths\":[\".\"]}}}\n");
