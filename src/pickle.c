@@ -1636,7 +1636,7 @@ blank(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* A decimal integer argument (INT, LONG, GET, PUT). */
+/* A decimal integer argument (INT, LONG, GET, PUT): t holds all len bytes. */
 static int
 parse_dec(const char *t, size_t len, int64_t *v, int *big, int allow_l)
 {
@@ -2240,7 +2240,9 @@ stream(struct pk *pk, struct strm *s)
 			if ((r = read_line(pk, off, line, sizeof(line) - 1,
 			    &len)) != MG_OK)
 				goto arg;
-			if (!parse_dec(line, len, &iv, &big, 0) || iv < 0)
+			/* Longer than the copy: no index anyway. */
+			if (len >= sizeof(line) - 1 ||
+			    !parse_dec(line, len, &iv, &big, 0) || iv < 0)
 				return bad(pk, off, "%s at offset %llu has no "
 				    "decimal index", op == 'g' ? "GET" : "PUT");
 			if (big)
