@@ -221,21 +221,33 @@ utf8_prefix(const unsigned char *p, size_t n)
 }
 
 /*
- * The walk below, and where it stopped: *edge is 1 when the view ended
- * inside a string or bytes argument that ends within the file (*cont: the
- * offset after it, relative to p), 2 when it ended inside a text line
- * (*cont: n; the line's end is beyond), else 0.
+ * The walk below, and where it stopped.  In: follow (0: the probe; 1: a
+ * stream followed past its start, where STACK_GLOBAL after anything but
+ * two strings is no reason to stop) and continuing (the view starts
+ * inside a stream already walked: its STOP ends a pickle).  Out: edge 1
+ * when the view ended inside a string or bytes argument that ends within
+ * the file (cont: the offset after it, relative to p), 2 inside a text
+ * line (cont: n; lines: the newlines to pass, two for a GLOBAL cut in its
+ * module), 3 with every opcode valid (cont: where the next one starts),
+ * else 0.
  */
+struct walk {
+	int		 follow, continuing;
+	int		 edge, lines;
+	uint64_t	 cont;
+};
+
 static int
-pickle01(const unsigned char *p, size_t n, uint64_t size, int *edge_kind,
-    uint64_t *cont)
+pickle01(const unsigned char *p, size_t n, uint64_t size, struct walk *wk)
 {
 	size_t i = 0, ops = 0, m, len, w, at = 0;
 	int imports = 0, more = size > n, strs = 0, was_str, stuck = 0;
+	int lines = 1;
 	long k;
 
-	*edge_kind = 0;
-	*cont = 0;
+	wk->edge = 0;
+	wk->cont = 0;
+	wk->lines = 0;
 	while (i < n) {
 		unsigned char op = p[i++];
 
@@ -245,9 +257,11 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, int *edge_kind,
 		switch (op) {
 		case 'c':	/* GLOBAL module\nname\n */
 		case 'i':	/* INST module\nname\n */
+			lines = 2;
 			if ((k = text_arg(p, n, i, TXT_IDENT)) <= 0)
 				goto text_edge;
 			i += (size_t)k;
+			lines = 1;
 			if ((k = text_arg(p, n, i, TXT_IDENT)) <= 0)
 				goto text_edge;
 			i += (size_t)k;
@@ -335,8 +349,8 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, int *edge_kind,
 				if (k == 0 && more && len - (n - i) <= size - n &&
 				    ((op != 'X' && op != 0x8c && op != 0x8d) ||
 				    utf8_prefix(p + i, n - i))) {
-					*edge_kind = 1;
-					*cont = (uint64_t)i + len;
+					wk->edge = 1;
+					wk->cont = (uint64_t)i + len;
 				} else
 					stuck = 1;
 				goto edge;
@@ -346,9 +360,16 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, int *edge_kind,
 			    op == 0x8c || op == 0x8d;
 			break;
 		case 0x93:	/* STACK_GLOBAL: module and name strings */
-			if (strs < 2)
+			/*
+			 * After two strings: an import.  Otherwise its
+			 * module and name came another way (a POP between
+			 * them): the probe, which claims any name, stops;
+			 * a stream followed under a pickle's name goes on.
+			 */
+			if (strs >= 2)
+				imports = 1;
+			else if (!wk->follow)
 				return 0;
-			imports = 1;
 			break;
 		case '(': case ')': case ']': case '}': case 'N': case '0':
 		case '1': case '2': case 'R': case 'a': case 'b': case 'd':
@@ -363,7 +384,7 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, int *edge_kind,
 			 * imports nothing is still a pickle when it is the
 			 * whole file.
 			 */
-			if (imports)
+			if (imports || wk->continuing)
 				return 60;
 			if (i == n && !more)
 				return ops >= 3 ? 60 : 0;
@@ -384,17 +405,18 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, int *edge_kind,
 text_edge:
 	/* A text line runs past the view: it ends further on, or never. */
 	if (k == 0 && more) {
-		*edge_kind = 2;
-		*cont = n;
+		wk->edge = 2;
+		wk->cont = n;
+		wk->lines = lines;
 	}
 edge:
 	/*
 	 * Valid opcodes up to the view's end (an argument of fixed size cut
 	 * by it, or none): the stream goes on at the last opcode's start.
 	 */
-	if (k == 0 && more && *edge_kind == 0 && !stuck && at > 0) {
-		*edge_kind = 3;
-		*cont = at;
+	if (k == 0 && more && wk->edge == 0 && !stuck && at > 0) {
+		wk->edge = 3;
+		wk->cont = at;
 	}
 	/* An argument or the stream runs past the view. */
 	return k == 0 && more && imports && ops > 6 ? 60 : 0;
@@ -403,27 +425,30 @@ edge:
 static int
 pickle_probe(const unsigned char *head, size_t n, uint64_t size)
 {
-	uint64_t cont;
-	int edge;
+	struct walk wk = { 0, 0, 0, 0, 0 };
 
 	if (n >= 3 && head[0] == 0x80 && head[1] <= 5 &&
 	    (argw(head[2]) != -1 || (head[2] >= 0x80 && head[2] <= 0x98)))
 		return head[1] >= 2 ? 70 : 60;
-	return pickle01(head, n, size, &edge, &cont) > 0 ? 50 : 0;
+	return pickle01(head, n, size, &wk) > 0 ? 50 : 0;
 }
 
 int
 mg_pickle_prefix(const unsigned char *head, size_t n, uint64_t size,
-    uint64_t *cont)
+    int continuing, uint64_t *cont, int *lines)
 {
-	int edge;
+	struct walk wk = { 1, continuing, 0, 0, 0 };
 
 	*cont = 0;
-	if (pickle_probe(head, n, size) > 0)
+	*lines = 0;
+	if (!continuing && pickle_probe(head, n, size) > 0)
 		return MG_PK_PREFIX_PICKLE;
-	(void)pickle01(head, n, size, &edge, cont);
-	return edge == 1 ? MG_PK_PREFIX_SKIP : edge == 2 ?
-	    MG_PK_PREFIX_LINE : edge == 3 ? MG_PK_PREFIX_MORE :
+	if (pickle01(head, n, size, &wk) > 0)
+		return MG_PK_PREFIX_PICKLE;
+	*cont = wk.cont;
+	*lines = wk.lines;
+	return wk.edge == 1 ? MG_PK_PREFIX_SKIP : wk.edge == 2 ?
+	    MG_PK_PREFIX_LINE : wk.edge == 3 ? MG_PK_PREFIX_MORE :
 	    MG_PK_PREFIX_NO;
 }
 

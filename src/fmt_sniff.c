@@ -281,7 +281,7 @@ zlib_pickle(const unsigned char *head, size_t n, uint64_t size)
 	uint64_t cont;
 	z_stream z;
 	size_t skip = mg_fmt_zfile_header(head, n);
-	int r, ok = 0;
+	int r, ok = 0, lines;
 
 	(void)size;
 	head += skip;
@@ -299,15 +299,42 @@ zlib_pickle(const unsigned char *head, size_t n, uint64_t size)
 	r = inflate(&z, Z_SYNC_FLUSH);
 	/*
 	 * A pickle, or one whose first argument runs past what was
-	 * inflated: the member is followed further when it is scanned.
+	 * inflated: the member is followed further when it is scanned.  A
+	 * valid stream that gave nothing yet (empty blocks first) is one
+	 * too: only its inflated bytes can tell.
 	 */
 	if ((r == Z_OK || r == Z_STREAM_END || r == Z_BUF_ERROR) &&
 	    z.total_out > 0)
 		ok = mg_pickle_prefix(out, z.total_out, r == Z_STREAM_END ?
-		    z.total_out : UINT64_MAX, &cont) != MG_PK_PREFIX_NO ||
+		    z.total_out : UINT64_MAX, 0, &cont, &lines) !=
+		    MG_PK_PREFIX_NO ||
 		    mg_fmt_torch_legacy.probe(out, z.total_out, UINT64_MAX) > 0;
+	else if ((r == Z_OK || r == Z_BUF_ERROR) && z.avail_in == 0)
+		ok = 1;
 	inflateEnd(&z);
 	return ok ? 60 : 0;
+}
+
+/* A zlib start that inflates without error as far as it goes. */
+static int
+zlib_inflates(const unsigned char *head, size_t n)
+{
+	unsigned char out[2048];
+	z_stream z;
+	int r;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit(&z) != Z_OK)
+		return 1;	/* no means to tell: the reader will */
+	z.next_in = (unsigned char *)(uintptr_t)head;
+	z.avail_in = n > UINT32_MAX ? UINT32_MAX : (unsigned)n;
+	do {
+		z.next_out = out;
+		z.avail_out = sizeof(out);
+		r = inflate(&z, Z_SYNC_FLUSH);
+	} while (r == Z_OK && z.avail_in > 0 && z.avail_out == 0);
+	inflateEnd(&z);
+	return r == Z_OK || r == Z_STREAM_END || r == Z_BUF_ERROR;
 }
 
 static const char *const compressed_exts[] = { NULL };
@@ -354,7 +381,9 @@ mg_fmt_claim_by_name(const char *filename, const unsigned char *head,
 		return &mg_fmt_pytorch;
 	if (n >= 262 && memcmp(head + 257, "ustar", 5) == 0)
 		return &mg_fmt_pytorch;
-	if (mg_fmt_compressed_magic(head, n))
+	/* Two bytes of zlib magic are weak: the start must inflate. */
+	if (mg_fmt_compressed_magic(head, n) && (head[0] != 0x78 ||
+	    zlib_inflates(head, n)))
 		return &mg_fmt_compressed;
 	return NULL;
 }

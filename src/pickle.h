@@ -49,9 +49,11 @@ enum mg_pk_layout {
  * claims one (MG_PK_PREFIX_PICKLE); or every opcode seen is valid and the
  * view ends inside a string or bytes argument that ends within the size
  * (MG_PK_PREFIX_SKIP: the stream goes on at *cont) or inside a text line
- * (MG_PK_PREFIX_LINE: it goes on after the next newline at or beyond
+ * (MG_PK_PREFIX_LINE: it goes on after *lines newlines at or beyond
  * *cont) or with every opcode valid and no import yet (MG_PK_PREFIX_MORE:
- * it goes on at *cont); or not (MG_PK_PREFIX_NO).  The two middle answers alone are too
+ * it goes on at *cont); or not (MG_PK_PREFIX_NO).  continuing: head lies
+ * inside a stream already followed from its start, so a STOP there ends
+ * a pickle.  The two middle answers alone are too
  * weak to claim a file: scan.c follows the stream past them.
  */
 enum {
@@ -59,7 +61,7 @@ enum {
 	MG_PK_PREFIX_LINE, MG_PK_PREFIX_MORE
 };
 int	mg_pickle_prefix(const unsigned char *head, size_t n, uint64_t size,
-	    uint64_t *cont);
+	    int continuing, uint64_t *cont, int *lines);
 
 int	mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 	    enum mg_pk_layout layout);

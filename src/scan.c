@@ -148,44 +148,55 @@ torch_tar_name(const char *name)
  * A pickle whose start hides its first import from the probe (a long
  * string, bytes or text line, or just many opcodes): the stream is
  * followed with pread, window by window and past such arguments, until
- * what comes is a pickle the probe claims (then so is the file), bytes
- * that are no pickle, or the end of the file (no import, nothing a
- * loader would run).  Each step moves forward, so the work is bounded by
- * the file's size.  Without random access (an archive member) the valid
- * start is enough: such a name is where pickles live.
+ * it ends a pickle (then so is the file), bytes that are no pickle show,
+ * or the file ends (no import, nothing a loader would run).  Each step
+ * moves forward, so the work is bounded by the file's size.  Without
+ * random access (an archive member) it is followed as far as the
+ * reader's window holds, and a start still valid there is taken for one,
+ * unless it is text cut inside what would be a binary length.
  */
+static int plain_text(const unsigned char *p, size_t n);
+
 static int
-hidden_pickle(const struct mg_src *src, const unsigned char *head, size_t n)
+hidden_pickle(struct mg_rd *rd, const struct mg_src *src,
+    const unsigned char *head, size_t n)
 {
 	unsigned char win[4096];
 	uint64_t size = src->size, at = 0, cont, from;
-	const unsigned char *v = head, *nl;
-	size_t vn = n;
+	const unsigned char *v = head, *nl, *big;
+	size_t vn = n, bn;
 	ssize_t got;
-	int k;
+	int k, lines, continuing = 0;
 
+	if (src->pread == NULL || size == MG_SIZE_UNKNOWN) {
+		if (mg_rd_peek(rd, rd->cap, &big, &bn) != MG_OK)
+			return 1;	/* the parser reports the read */
+		k = mg_pickle_prefix(big, bn, rd->open_ended ? UINT64_MAX :
+		    rd->size, 0, &cont, &lines);
+		return k == MG_PK_PREFIX_PICKLE || (k != MG_PK_PREFIX_NO &&
+		    !(k == MG_PK_PREFIX_SKIP && plain_text(big, bn)));
+	}
 	for (;;) {
-		k = mg_pickle_prefix(v, vn, size - at, &cont);
+		k = mg_pickle_prefix(v, vn, size - at, continuing, &cont,
+		    &lines);
 		if (k == MG_PK_PREFIX_PICKLE)
 			return 1;
 		if (k == MG_PK_PREFIX_NO || cont == 0)
 			return 0;
-		/* A stream of unknown size (a decompressed member) is one. */
-		if (src->pread == NULL || size == MG_SIZE_UNKNOWN)
-			return 1;
+		continuing = 1;
 		at += cont;
-		if (k == MG_PK_PREFIX_LINE) {
-			/* The line's end; a line that never ends runs nothing. */
-			for (from = at;; from += (uint64_t)got) {
-				if (from >= size)
-					return 0;
-				got = src->pread(src->ctx, win, sizeof(win), from);
-				if (got <= 0)
-					return 0;
-				if ((nl = memchr(win, '\n', (size_t)got)) != NULL) {
-					at = from + (uint64_t)(nl - win) + 1;
-					break;
-				}
+		/* Past the rest of a text argument: its newline, or two. */
+		for (from = at; k == MG_PK_PREFIX_LINE && lines > 0;
+		    from += (uint64_t)got) {
+			if (from >= size)
+				return 0;	/* never ends: runs nothing */
+			got = src->pread(src->ctx, win, sizeof(win), from);
+			if (got <= 0)
+				return 0;
+			if ((nl = memchr(win, '\n', (size_t)got)) != NULL) {
+				at = from + (uint64_t)(nl - win) + 1;
+				got = (ssize_t)(nl - win) + 1;
+				lines--;
 			}
 		}
 		if (at >= size)
@@ -314,7 +325,7 @@ scan_src(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	 */
 	if (fmt == NULL && a->filename != NULL && (claim == NULL ?
 	    unpickled_name(a->filename) : unpickles(claim)) &&
-	    hidden_pickle(src, head, n))
+	    hidden_pickle(rd, src, head, n))
 		fmt = &mg_fmt_pickle;
 	if (fmt == NULL && claim == NULL)
 		return;		/* not a model file: a->format stays unknown */

@@ -819,9 +819,21 @@ START_TEST(pickle_probe_leaves_text_alone)
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct mg_artifact a;
 
-		scan_mem("data", t[i].b, t[i].n, &a);
+		/* By content alone (a name that says text). */
+		scan_mem("data.txt", t[i].b, t[i].n, &a);
 		ck_assert_msg(strcmp(a.format->name, "unknown") == 0, "case %zu: %s",
 		    i, a.format->name);
+		mg_artifact_free(&a);
+		/*
+		 * Under a name pickles are saved with, followed further: a
+		 * whole stream that only underflows (case 5) is a broken
+		 * pickle there, reported as one.
+		 */
+		scan_mem("data", t[i].b, t[i].n, &a);
+		ck_assert_msg(strcmp(a.format->name, i == 5 ? "pickle" :
+		    "unknown") == 0, "case %zu: %s", i, a.format->name);
+		if (i == 5)
+			ck_assert_int_ge(max_sev_all(&a), MG_SEV_HIGH);
 		mg_artifact_free(&a);
 	}
 }
