@@ -105,10 +105,11 @@ digit_of(unsigned char c, unsigned base)
  * (LONG may end in L), int(text) for PUT and GET.  Blanks around, a sign,
  * 0x/0o/0b with base 0, single underscores between digits, and no leading
  * zero on a decimal number other than zero ("00" and "01" are INT's
- * booleans).
+ * booleans).  INT is read by C's strtol first, where a leading zero
+ * makes the rest octal ("010" is 8): c_octal allows that.
  */
 static int
-py_int(const unsigned char *t, size_t n, int allow_l, int base0)
+py_int(const unsigned char *t, size_t n, int allow_l, int base0, int c_octal)
 {
 	size_t i = 0, digits = 0;
 	unsigned base = 10;
@@ -136,7 +137,7 @@ py_int(const unsigned char *t, size_t n, int allow_l, int base0)
 			continue;
 		if (!digit_of(t[i], base))
 			return 0;
-		if (zero_lead && t[i] != '0')
+		if (zero_lead && t[i] != '0' && !(c_octal && t[i] <= '7'))
 			return n == 2 && t[0] == '0' && t[1] == '1';
 		digits++;
 	}
@@ -271,7 +272,7 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, struct walk *wk)
 			if ((k = text_arg(p, n, i, TXT_DEC)) <= 0)
 				goto text_edge;
 			if (!py_int(p + i, (size_t)k - 1, op == 'L',
-			    op == 'I' || op == 'L'))
+			    op == 'I' || op == 'L', op == 'I'))
 				return 0;
 			i += (size_t)k;
 			was_str = op == 'g';

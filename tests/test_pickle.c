@@ -810,7 +810,7 @@ START_TEST(pickle_probe_leaves_text_alone)
 		T("\x8c\x03" "abc\x93."),	/* STACK_GLOBAL after one string */
 		T("\x95\xff\xff\xff\xff\xff\xff\xff\x7f\x8c\x02os"),
 		T("Lorem ipsum dolor sit amet.\n"),
-		T("I010\nccollections\nOrderedDict\n)R."),	/* int() refuses */
+		T("L010\nccollections\nOrderedDict\n)R."),	/* int() refuses */
 		T("I 1 2\nccollections\nOrderedDict\n)R."),
 #undef T
 	};
