@@ -50,7 +50,8 @@ argw(unsigned char op)
 }
 
 /* Kinds of protocol 0 text argument. */
-enum { TXT_ANY, TXT_IDENT, TXT_DEC, TXT_FLOAT, TXT_QUOTED, TXT_LATIN };
+enum { TXT_ANY, TXT_IDENT, TXT_DEC, TXT_FLOAT, TXT_QUOTED, TXT_LATIN,
+	TXT_LINE };
 
 static int
 txt_ok(unsigned char c, int kind)
@@ -78,7 +79,9 @@ txt_ok(unsigned char c, int kind)
 		/* raw-unicode-escape: pickle escapes only these below 0x100. */
 		return c != '\0' && c != '\r' && c != 0x1a;
 	case TXT_QUOTED:
-		/* STRING's repr goes through escape_decode: any byte. */
+	case TXT_LINE:
+		/* STRING's repr goes through escape_decode: any byte; and a
+		 * followed stream takes any line the loaders read. */
 		return 1;
 	}
 	return c >= 0x20 && c <= 0x7e;
@@ -162,7 +165,8 @@ text_arg(const unsigned char *p, size_t n, size_t i, int kind)
 	if (kind == TXT_QUOTED && (j - i < 2 || (p[i] != '\'' &&
 	    p[i] != '"') || p[j - 1] != p[i]))
 		return -1;
-	return j > i || kind == TXT_ANY || kind == TXT_LATIN ?
+	return j > i || kind == TXT_ANY || kind == TXT_LATIN ||
+	    kind == TXT_LINE ?
 	    (long)(j + 1 - i) : -1;
 }
 
@@ -236,6 +240,8 @@ struct walk {
 	int		 follow, continuing;
 	int		 edge, lines;
 	uint64_t	 cont;
+	int		 imported;	/* out: an import was seen */
+	int		 called;	/* out: then a call (REDUCE, BUILD...) */
 };
 
 static int
@@ -255,6 +261,9 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, struct walk *wk)
 		at = i - 1;
 		ops++;
 		was_str = 0;
+		if (wk->imported && (op == 'R' || op == 'o' || op == 'b' ||
+		    op == 'i' || op == 0x81 || op == 0x92))
+			wk->called = 1;
 		switch (op) {
 		case 'c':	/* GLOBAL module\nname\n */
 		case 'i':	/* INST module\nname\n */
@@ -266,25 +275,28 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, struct walk *wk)
 			if ((k = text_arg(p, n, i, TXT_IDENT)) <= 0)
 				goto text_edge;
 			i += (size_t)k;
-			imports = 1;
+			imports = wk->imported = 1;
 			break;
 		case 'I': case 'L': case 'p': case 'g':
-			if ((k = text_arg(p, n, i, TXT_DEC)) <= 0)
+			if ((k = text_arg(p, n, i, wk->follow ? TXT_LINE :
+			    TXT_DEC)) <= 0)
 				goto text_edge;
-			if (!py_int(p + i, (size_t)k - 1, op == 'L',
-			    op == 'I' || op == 'L', op == 'I'))
+			if (!wk->follow && !py_int(p + i, (size_t)k - 1,
+			    op == 'L', op == 'I' || op == 'L', op == 'I'))
 				return 0;
 			i += (size_t)k;
 			was_str = op == 'g';
 			break;
 		case 'F':
-			if ((k = text_arg(p, n, i, TXT_FLOAT)) <= 0)
+			if ((k = text_arg(p, n, i, wk->follow ? TXT_LINE :
+			    TXT_FLOAT)) <= 0)
 				goto text_edge;
 			i += (size_t)k;
 			break;
 		case 'S': case 'V': case 'P':
 			if ((k = text_arg(p, n, i, op == 'S' ? TXT_QUOTED :
-			    op == 'V' ? TXT_LATIN : TXT_ANY)) <= 0) {
+			    wk->follow ? TXT_LINE : op == 'V' ? TXT_LATIN :
+			    TXT_ANY)) <= 0) {
 				/* STRING's argument opens with its quote. */
 				if (op == 'S' && k == 0 && i < n &&
 				    p[i] != '\'' && p[i] != '"')
@@ -368,7 +380,7 @@ pickle01(const unsigned char *p, size_t n, uint64_t size, struct walk *wk)
 			 * a stream followed under a pickle's name goes on.
 			 */
 			if (strs >= 2)
-				imports = 1;
+				imports = wk->imported = 1;
 			else if (!wk->follow)
 				return 0;
 			break;
@@ -426,7 +438,7 @@ edge:
 static int
 pickle_probe(const unsigned char *head, size_t n, uint64_t size)
 {
-	struct walk wk = { 0, 0, 0, 0, 0 };
+	struct walk wk = { 0, 0, 0, 0, 0, 0, 0 };
 
 	if (n >= 3 && head[0] == 0x80 && head[1] <= 5 &&
 	    (argw(head[2]) != -1 || (head[2] >= 0x80 && head[2] <= 0x98)))
@@ -438,13 +450,19 @@ int
 mg_pickle_prefix(const unsigned char *head, size_t n, uint64_t size,
     int continuing, uint64_t *cont, int *lines)
 {
-	struct walk wk = { 1, continuing, 0, 0, 0 };
+	struct walk wk = { 1, continuing, 0, 0, 0, 0, 0 };
 
 	*cont = 0;
 	*lines = 0;
 	if (!continuing && pickle_probe(head, n, size) > 0)
 		return MG_PK_PREFIX_PICKLE;
 	if (pickle01(head, n, size, &wk) > 0)
+		return MG_PK_PREFIX_PICKLE;
+	/*
+	 * An import called, then bytes that are no pickle or the end:
+	 * loaders run what came before they fail.
+	 */
+	if (wk.imported && wk.called && wk.edge == 0)
 		return MG_PK_PREFIX_PICKLE;
 	*cont = wk.cont;
 	*lines = wk.lines;
