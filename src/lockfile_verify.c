@@ -170,34 +170,14 @@ static const char *
 absent(const char *path, char *buf, size_t len)
 {
 	struct stat st;
-	int r;
 
-	if (mg_confine_on()) {
-		/*
-		 * Served: look at the name only through its directory, found
-		 * inside a root; a directory that is not says nothing about
-		 * what lies outside, not even whether it exists.
-		 */
-		char dir[MG_MAX_PATH_BYTES];
-		const char *slash = strrchr(path, '/');
-		int pfd;
-
-		if (slash == NULL)
-			snprintf(dir, sizeof(dir), ".");
-		else if ((size_t)(slash - path) + 2 > sizeof(dir))
-			return "its path is too long";
-		else
-			snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
-			    (int)(slash - path), path);
-		pfd = mg_confine_open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (pfd < 0)
+	/*
+	 * Served, the name is looked at only through its directory, found
+	 * inside a root: what lies outside is not found, present or not.
+	 */
+	if (mg_confine_lstat(path, &st) != 0) {
+		if (mg_confine_on())
 			return "not found inside the served roots";
-		r = fstatat(pfd, slash != NULL ? slash + 1 : path, &st,
-		    AT_SYMLINK_NOFOLLOW);
-		close(pfd);
-	} else
-		r = lstat(path, &st);
-	if (r != 0) {
 		snprintf(buf, len, "%s", strerror(errno));
 		return buf;
 	}
