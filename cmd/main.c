@@ -232,6 +232,8 @@ cli_check_paths(const char *cmd, int argc, char **argv, int first,
 	return 0;
 }
 
+static char outbuf[256 << 10];
+
 int
 main(int argc, char **argv)
 {
@@ -258,6 +260,14 @@ main(int argc, char **argv)
 	 */
 	if (getenv("MIMALLOC_LARGE_OS_PAGES") == NULL)
 		mi_option_set(mi_option_large_os_pages, 1);
+	/*
+	 * Commit each heap's first segments whole as well, so that they too
+	 * can be huge pages: by default the first few are committed a page
+	 * at a time, and a tree of small models then faults thousands of
+	 * times for the results it keeps.
+	 */
+	if (getenv("MIMALLOC_EAGER_COMMIT_DELAY") == NULL)
+		mi_option_set(mi_option_eager_commit_delay, 0);
 #endif
 	/*
 	 * Archive member names are UTF-8 in modern archives: the archive
@@ -275,6 +285,14 @@ main(int argc, char **argv)
 	if (getenv("TZ") == NULL)
 		(void)setenv("TZ", ":/etc/localtime", 0);
 	tzset();
+	/*
+	 * A report on standard output goes out in large writes: a bom of
+	 * thousands of files is tens of MB, and stdio's default for a pipe
+	 * or a file is one system call per 4 KiB.  A terminal keeps line
+	 * buffering; serve writes its answers with write(2).
+	 */
+	if (!isatty(STDOUT_FILENO))
+		(void)setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	if (argc < 2) {
 		usage(stderr);
 		return MG_EXIT_USAGE;

@@ -10,6 +10,7 @@
  * the scan fail closed (see flip_check).  Files written by gguf-py and
  * @huggingface/gguf are scanned too.
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1288,6 +1289,70 @@ START_TEST(hole14_memory_budget)
 }
 END_TEST
 
+/*
+ * A file read through the descriptor the walk opened, with the size the
+ * walk saw: with a digest, which reads to the end, a file longer than
+ * that (it grew after the walk) or shorter is an I/O error; the same
+ * bytes at the right size are clean.
+ */
+START_TEST(fd_source_size)
+{
+	struct gguf_model m = { .vocab = 8, .n_tensors = 3, .ne0 = 256,
+	    .ne1 = 2 };
+	static const int64_t delta[] = { 0, -1, 1 };
+	struct mg_scan_opts o;
+	struct mg_artifact a;
+	struct fbuf b;
+	char *dir = tu_tmpdir(), path[512];
+	size_t d;
+	int hash, fd;
+
+	fbuf_init(&b);
+	gguf_build_model(&m, &b);
+	tu_write_bytes(dir, "t.gguf", b.p, b.len);
+	snprintf(path, sizeof(path), "%s/t.gguf", dir);
+	for (hash = 0; hash < 2; hash++)
+		for (d = 0; d < sizeof(delta) / sizeof(delta[0]); d++) {
+			memset(&o, 0, sizeof(o));
+			o.hash = hash;
+			mg_artifact_init(&a);
+			ck_assert_int_eq(mg_artifact_setz(&a.path, path), MG_OK);
+			ck_assert_int_eq(mg_artifact_setz(&a.filename,
+			    "t.gguf"), MG_OK);
+			fd = open(path, O_RDONLY);
+			ck_assert_int_ge(fd, 0);
+			mg_scan_file(&ctx, &o, path, 0, NULL, 0, 0, fd,
+			    (uint64_t)((int64_t)b.len + delta[d]), &a);
+			if (delta[d] == 0) {
+				ck_assert_uint_eq(count_rule(&a, "IO-READ"), 0);
+				if (hash)
+					ck_assert_uint_eq(strlen(a.sha256), 64);
+			} else if (!hash) {
+				/*
+				 * The header parser skips the tensor data
+				 * unread: a grown file is not seen, a short one
+				 * is a tensor that ends past the declared end.
+				 */
+				ck_assert_uint_eq(count_rule(&a, "IO-READ"), 0);
+				if (delta[d] > 0)
+					ck_assert_uint_eq(count_rule(&a,
+					    "GGUF-TRAIL"), 1);
+			}
+			else {
+				if (count_rule(&a, "IO-READ") != 1)
+					dump(&a);
+				ck_assert_msg(count_rule(&a, "IO-READ") == 1,
+				    "size %+lld, digest %d", (long long)delta[d],
+				    hash);
+			}
+			mg_artifact_free(&a);
+		}
+	tu_rmrf(dir);
+	free(dir);
+	fbuf_free(&b);
+}
+END_TEST
+
 /* Stored tensor types, and a file-type label that claims more. */
 START_TEST(hole06_stored_types)
 {
@@ -1513,6 +1578,7 @@ gguf_suite(void)
 	tcase_add_test(tc, hole14_memory_budget);
 	tcase_add_test(tc, hole06_stored_types);
 	tcase_add_test(tc, hole06_stored_types_safetensors);
+	tcase_add_test(tc, fd_source_size);
 	tcase_add_test(tc, writer_gguf_py);
 	tcase_add_test(tc, writer_hf_gguf_js);
 	suite_add_tcase(s, tc);
