@@ -393,13 +393,28 @@ mg_json_bytesz(const char *s)
 	return mg_json_bytes(s, strlen(s));
 }
 
+/* Decimal text of v, with a '-' when neg, ending at end; the start. */
+static char *
+dec_text(uint64_t v, int neg, char *end)
+{
+	char *p = end;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	if (neg)
+		*--p = '-';
+	return p;
+}
+
 cJSON *
 mg_json_u64(uint64_t v)
 {
 	char b[24];
 
-	snprintf(b, sizeof(b), "%" PRIu64, v);
-	return cJSON_CreateRaw(b);
+	return cJSON_CreateRaw(dec_text(v, 0, b + sizeof(b) - 1));
 }
 
 cJSON *
@@ -407,8 +422,9 @@ mg_json_i64(int64_t v)
 {
 	char b[24];
 
-	snprintf(b, sizeof(b), "%" PRId64, v);
-	return cJSON_CreateRaw(b);
+	/* The magnitude in unsigned arithmetic: INT64_MIN has no negation. */
+	return cJSON_CreateRaw(dec_text(v < 0 ? 0 - (uint64_t)v :
+	    (uint64_t)v, v < 0, b + sizeof(b) - 1));
 }
 
 /*
@@ -536,6 +552,40 @@ shortest_prec(double v, char *e, size_t elen)
 	return lo;
 }
 
+/*
+ * shortest_prec() through a small per-thread memo keyed by the value's
+ * bits: a tree of models repeats the same few awkward values (a norm
+ * epsilon stored as float32, a rope scale) in every file, and each search
+ * costs several print and read-back round trips.
+ */
+static void
+slow_digits(double v, char *e, size_t elen)
+{
+	static _Thread_local struct {
+		uint64_t	bits;
+		char		text[40];
+	} memo[8];
+	static _Thread_local unsigned next, used;
+	uint64_t bits;
+	unsigned i;
+
+	memcpy(&bits, &v, sizeof(bits));
+	for (i = 0; i < used; i++)
+		if (memo[i].bits == bits && strlen(memo[i].text) < elen) {
+			memcpy(e, memo[i].text, strlen(memo[i].text) + 1);
+			return;
+		}
+	(void)shortest_prec(v, e, elen);
+	i = next % 8;
+	if (strlen(e) < sizeof(memo[i].text)) {
+		memo[i].bits = bits;
+		memcpy(memo[i].text, e, strlen(e) + 1);
+		next++;
+		if (used <= i)
+			used = i + 1;
+	}
+}
+
 void
 mg_fmt_double(double v, char *buf, size_t len)
 {
@@ -549,7 +599,7 @@ mg_fmt_double(double v, char *buf, size_t len)
 	}
 	neg = signbit(v) != 0;
 	if (!fast_digits(neg ? -v : v, digits, &nd, &exp10)) {
-		(void)shortest_prec(v, e, sizeof(e));
+		slow_digits(v, e, sizeof(e));
 		neg = e[0] == '-';
 		nd = 0;
 		for (p = e + neg; *p != '\0' && *p != 'e'; p++)

@@ -460,6 +460,22 @@ START_TEST(fmt_double_matches_search)
 		fmt_double_ref(v, b, sizeof(b));
 		ck_assert_msg(strcmp(a, b) == 0, "%.17g: %s, search %s", v, a,
 		    b);
+		/* Again, from the memo of recent values. */
+		mg_fmt_double(v, a, sizeof(a));
+		ck_assert_msg(strcmp(a, b) == 0, "%.17g again: %s, search %s",
+		    v, a, b);
+	}
+	/* Awkward values repeating in a cycle longer than the memo. */
+	for (t = 0; t < 12 * 5; t++) {
+		double v = (1.0 + (double)(t % 12)) / 3.0e5;
+
+		mg_fmt_double(v, a, sizeof(a));
+		fmt_double_ref(v, b, sizeof(b));
+		ck_assert_msg(strcmp(a, b) == 0, "%.17g cycled: %s, search %s",
+		    v, a, b);
+		mg_fmt_double(-v, a, sizeof(a));
+		fmt_double_ref(-v, b, sizeof(b));
+		ck_assert_str_eq(a, b);
 	}
 	/*
 	 * Powers of two, where the values that read back lie unevenly around
