@@ -102,8 +102,8 @@ mg_pool_new(struct mg_pool **out, unsigned nthreads, size_t qcap,
 	return MG_OK;
 }
 
-int
-mg_pool_submit(struct mg_pool *p, void *job)
+static void
+put(struct mg_pool *p, void *job, size_t wake_at)
 {
 	pthread_mutex_lock(&p->mu);
 	while (p->count == p->qcap) {
@@ -113,10 +113,40 @@ mg_pool_submit(struct mg_pool *p, void *job)
 	}
 	p->q[(p->head + p->count) % p->qcap] = job;
 	p->count++;
-	if (p->idle > 0)
+	if (p->idle > 0 && (p->count >= wake_at || p->count == p->qcap))
 		pthread_cond_signal(&p->not_empty);
 	pthread_mutex_unlock(&p->mu);
+}
+
+int
+mg_pool_submit(struct mg_pool *p, void *job)
+{
+	put(p, job, 1);
 	return MG_OK;
+}
+
+/*
+ * A worker that ran dry sleeps; waking it costs two system calls and two
+ * context switches, more than a small file's whole scan.  So a waiting
+ * worker is woken for a batch, not for each job, and by mg_pool_kick when
+ * the submitter is about to wait on something else.
+ */
+#define WAKE_BATCH	16
+
+int
+mg_pool_submit_batched(struct mg_pool *p, void *job)
+{
+	put(p, job, WAKE_BATCH);
+	return MG_OK;
+}
+
+void
+mg_pool_kick(struct mg_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	if (p->idle > 0 && p->count > 0)
+		pthread_cond_broadcast(&p->not_empty);
+	pthread_mutex_unlock(&p->mu);
 }
 
 int

@@ -27,6 +27,16 @@ int	mg_pool_new(struct mg_pool **out, unsigned nthreads, size_t qcap,
 /* Queue a job (borrowed until mg_pool_finish returns); blocks when full. */
 int	mg_pool_submit(struct mg_pool *p, void *job);
 
+/*
+ * Queue a job, waking a waiting worker only once a batch is queued (or the
+ * queue is full): for a producer of many quick jobs, which calls
+ * mg_pool_kick before anything that may block it and finishes with
+ * mg_pool_finish.
+ */
+int	mg_pool_submit_batched(struct mg_pool *p, void *job);
+/* Wake the waiting workers for whatever is queued. */
+void	mg_pool_kick(struct mg_pool *p);
+
 /* Wait for every submitted job, stop the workers and free the pool. */
 int	mg_pool_finish(struct mg_pool *p);
 

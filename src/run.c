@@ -209,7 +209,7 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars,
 		fd = -1;
 	}
 	if (c->pool != NULL)
-		mg_pool_submit(c->pool, j);
+		mg_pool_submit_batched(c->pool, j);
 	else
 		scan_job(c->sc, c->o, j);
 	return 0;
@@ -218,6 +218,15 @@ nomem:
 		close(fd);
 	c->nomem = 1;
 	return MG_ERR_NOMEM;
+}
+
+static void
+on_idle(void *arg)
+{
+	struct collect *c = arg;
+
+	if (c->pool != NULL)
+		mg_pool_kick(c->pool);
 }
 
 static int
@@ -358,6 +367,7 @@ run_walk(struct collect *c, char *const *roots, size_t nroots)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	wops.file = on_file;
 	wops.error = on_error;
+	wops.idle = on_idle;
 	wops.arg = c;
 	wo.follow_symlinks = o->scan.follow_symlinks;
 	wo.open_files = o->open_ahead && c->max_fds > 0;

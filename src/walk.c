@@ -221,6 +221,8 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 	DIR *d;
 	int r = 0, sidecars;
 
+	if (w->ops->idle != NULL)
+		w->ops->idle(w->ops->arg);
 	if ((d = fdopendir(dfd)) == NULL) {
 		report(w, disp, "cannot read directory", errno);
 		close(dfd);

@@ -30,6 +30,11 @@ struct mg_walk_ops {
 		    int sidecars, const char *root_real, const struct stat *st,
 		    int fd);
 	void	(*error)(void *arg, const char *display, const char *msg);
+	/*
+	 * Optional (NULL): the walk is about to list a directory, which may
+	 * take a while; a consumer holding work back for a batch lets it go.
+	 */
+	void	(*idle)(void *arg);
 	void	*arg;
 };
 

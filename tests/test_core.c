@@ -1047,6 +1047,7 @@ START_TEST(walk_sorted_no_symlinks)
 	memset(&s, 0, sizeof(s));
 	ops.file = w_file;
 	ops.error = w_err;
+	ops.idle = NULL;
 	ops.arg = &s;
 	wo.open_files = 1;
 	ck_assert_int_eq(mg_walk(root, &wo, &ops), MG_OK);
