@@ -2949,13 +2949,11 @@ classify(const struct mg_pickle_pol *pol, int ts, const char *module,
 	return MG_PK_UNKNOWN;
 }
 
-int
-mg_pickle_listed_unsafe(const char *dotted)
+static int
+listed_unsafe(const char *dotted, size_t k)
 {
-	size_t i, n, k = strlen(dotted);
+	size_t i, n;
 
-	if (k == 0)
-		return 0;
 	if (any_match(mg_pickle_unsafe_default,
 	    NUNSAFE, dotted, 1))
 		return 1;
@@ -2969,6 +2967,40 @@ mg_pickle_listed_unsafe(const char *dotted)
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * The built-in unsafe list's answer for a dotted name, through a small
+ * per-thread table as builtin_facts() keeps: TorchScript code names the
+ * same few dozen functions in every archive.
+ */
+struct listed_slot {
+	unsigned char	 klen;		/* 0: empty */
+	unsigned char	 unsafe;
+	char		 key[FACTS_KEY];
+};
+
+static _Thread_local struct listed_slot listed_cache[FACTS_SLOTS];
+
+int
+mg_pickle_listed_unsafe(const char *dotted)
+{
+	size_t k = strlen(dotted);
+	struct listed_slot *sl;
+	int r;
+
+	if (k == 0)
+		return 0;
+	sl = &listed_cache[fnv(dotted, 14695981039346656037ull) % FACTS_SLOTS];
+	if (k < FACTS_KEY && sl->klen == k && memcmp(sl->key, dotted, k) == 0)
+		return sl->unsafe;
+	r = listed_unsafe(dotted, k);
+	if (k < FACTS_KEY) {
+		sl->klen = (unsigned char)k;
+		sl->unsafe = (unsigned char)r;
+		memcpy(sl->key, dotted, k);
+	}
+	return r;
 }
 
 /* Why the built-in rules alone make an import unsafe, when not a list. */
