@@ -1159,9 +1159,10 @@ static const char *canon_module(const char *m);
 static int
 is_wrapper(const struct pk *pk, const struct cont *o)
 {
+	static const char wrapper[] = "joblib.numpy_pickle.NumpyArrayWrapper";
 	const struct mg_import *im;
 	const char *m, *last;
-	char q[1100];
+	size_t ml;
 
 	if (o == NULL || o->kind != C_OBJ)
 		return 0;
@@ -1169,12 +1170,15 @@ is_wrapper(const struct pk *pk, const struct cont *o)
 		return -1;
 	im = &pk->a->imports[o->imp];
 	m = canon_module(im->module);
-	snprintf(q, sizeof(q), "%s.%s", m, im->name);
-	if (strcmp(q, "joblib.numpy_pickle.NumpyArrayWrapper") == 0)
+	/* module.name, however the dot falls between them. */
+	ml = strlen(m);
+	if (strncmp(wrapper, m, ml) == 0 && wrapper[ml] == '.' &&
+	    strcmp(wrapper + ml + 1, im->name) == 0)
 		return 1;
 	/* NDArrayWrapper (joblib 0.9) reads a file of its own, not the stream. */
-	last = strrchr(q, '.');
-	return strcmp(last + 1, "NumpyArrayWrapper") == 0 ? -1 : 0;
+	last = strrchr(im->name, '.');
+	last = last != NULL ? last + 1 : im->name;
+	return strcmp(last, "NumpyArrayWrapper") == 0 ? -1 : 0;
 }
 
 /* The array block, read through the file's reader, for the shadow walk. */
@@ -3132,10 +3136,20 @@ meta(struct pk *pk, enum mg_pk_layout layout)
 	    (imps = cJSON_AddArrayToObject(m, "pickle_imports")) == NULL)
 		return MG_ERR_NOMEM;
 	for (i = 0; i < a->nimports; i++) {
+		const char *mo = a->imports[i].module, *na = a->imports[i].name;
+		size_t ml = strlen(mo), nl = strlen(na);
 		char q[1100];
 
-		snprintf(q, sizeof(q), "%s.%s", a->imports[i].module,
-		    a->imports[i].name);
+		/* As "%s.%s" into q would: cut at the buffer's end. */
+		if (ml > sizeof(q) - 1)
+			ml = sizeof(q) - 1;
+		memcpy(q, mo, ml);
+		if (ml < sizeof(q) - 1)
+			q[ml++] = '.';
+		if (nl > sizeof(q) - 1 - ml)
+			nl = sizeof(q) - 1 - ml;
+		memcpy(q + ml, na, nl);
+		q[ml + nl] = '\0';
 		if ((s = cJSON_CreateString(q)) == NULL)
 			return MG_ERR_NOMEM;
 		cJSON_AddItemToArray(imps, s);
