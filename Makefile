@@ -17,32 +17,16 @@ CFLAGS   += -Werror
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring
-# The binary links libarchive statically where its static library and the
-# codec libraries it calls are installed (libarchive-dev has both): the
-# shared library loads ICU, libxml2 and the C++ runtime for a format (xar)
-# modelgate never reads, a third of a small run's start-up (1.4 ms of
-# 4).  A libarchive fix is taken up by rebuilding, as the action and the
-# CI templates do on every run.  ARCHIVE_STATIC= links the shared library.
+# `make ARCHIVE_STATIC=1` links libarchive statically (libarchive.a from
+# libarchive-dev, and the compression libraries it calls): the shared
+# library also loads ICU, libxml2 and the C++ runtime for a format (xar)
+# modelgate never reads, a millisecond of every run's start-up.  The
+# default links the shared library, so that a libarchive security update
+# reaches modelgate without a rebuild.
 ARC_A    = $(shell $(CC) -print-file-name=libarchive.a)
 ARC_DEPS = -l:liblzma.so.5 -l:libzstd.so.1 -l:liblz4.so.1 -l:libbz2.so.1.0 \
            -l:libnettle.so.8 -lz
-ARC_PROBE = \#include <archive.h>\nint main(void) { struct archive *a = \
-	archive_read_new(); return archive_read_support_format_7zip(a) + \
-	archive_read_support_format_zip_streamable(a) + \
-	archive_read_support_format_tar(a) + \
-	archive_read_support_filter_gzip(a) + \
-	archive_read_support_filter_bzip2(a) + \
-	archive_read_support_filter_xz(a) + \
-	archive_read_support_filter_lzma(a) + \
-	archive_read_support_filter_zstd(a) + \
-	archive_read_support_filter_lz4(a); }\n
-ifeq ($(origin ARCHIVE_STATIC),undefined)
-ARCHIVE_STATIC := $(shell test -f "$(ARC_A)" && printf '$(ARC_PROBE)' | \
-	$(CC) $(PKG_CFLAGS) -x c - -x none -o /dev/null "$(ARC_A)" $(ARC_DEPS) \
-	2>/dev/null && \
-	echo "$(ARC_A) $(ARC_DEPS)")
-endif
-BIN_LIBS = $(if $(ARCHIVE_STATIC),$(ARCHIVE_STATIC) \
+BIN_LIBS = $(if $(filter 1,$(ARCHIVE_STATIC)),$(ARC_A) $(ARC_DEPS) \
 	   $(shell pkg-config --libs $(filter-out libarchive,$(PKGS)) \
 	   2>/dev/null) -lunistring,$(PKG_LIBS))
 # mimalloc, where installed, replaces the C library's malloc in the binary:

@@ -3,9 +3,8 @@
 #
 #   action-build.sh key    write key=<cache key> and bin-dir=<dir> to
 #                          $GITHUB_OUTPUT: the key is a digest of every
-#                          source file and of the installed libarchive
-#                          version, so a cached build is reused until
-#                          either changes
+#                          source file, so a cached build is reused until
+#                          the sources change
 #   action-build.sh build  install the dependencies (Ubuntu/Debian) and,
 #                          unless the cache was hit, build modelgate into
 #                          $MG_BIN_DIR
@@ -17,14 +16,9 @@ set -euo pipefail
 src=${MG_ACTION_PATH:?}
 case ${1:-} in
 key)
-	# The binary carries libarchive (linked statically where it can be):
-	# the installed libarchive packages are part of the key, so a cached
-	# build never outlives a libarchive update.
-	arc=$(dpkg-query -W -f='${Package}=${Version};' 'libarchive13*' \
-	    libarchive-dev 2>/dev/null || true)
-	digest=$({ (cd "$src" && find Makefile src cmd ci/install-deps.sh \
-	    -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); \
-	    echo "libarchive $arc"; } | sha256sum | cut -c1-40)
+	digest=$(cd "$src" && find Makefile src cmd ci/install-deps.sh -type f \
+	    -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum |
+	    cut -c1-40)
 	bin_dir="${RUNNER_TEMP:-/tmp}/modelgate-bin"
 	{
 		echo "key=modelgate-${RUNNER_OS:-os}-${RUNNER_ARCH:-arch}-$digest"

@@ -25,6 +25,8 @@ enum {
 
 /* Defaults: hashing, sidecars, one worker per online CPU. */
 void	cli_run_defaults(struct mg_run_opts *ro);
+/* Tune the allocator for this many worker threads (before they start). */
+void	cli_threads(unsigned jobs);
 /*
  * A run's results just before the command returns from main: the
  * kernel takes the memory back at once, so they are only freed where a

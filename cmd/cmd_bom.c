@@ -33,7 +33,7 @@ static const char bom_usage[] =
 "                          cyclonedx (CycloneDX 1.6 ML-BOM)\n"
 "  -o, --output FILE       write to FILE atomically instead of standard output\n"
 "      --no-hash           skip SHA-256 and read only the headers\n"
-"  -j, --jobs N            worker threads (default: online CPUs)\n"
+"  -j, --jobs N            worker threads (default: the CPUs it may use)\n"
 "      --follow-symlinks   follow symlinks that stay inside the scan root\n"
 "      --no-sidecars       do not merge config.json / tokenizer_config.json\n"
 "                          fields (repository checks still read them)\n"

@@ -38,7 +38,7 @@ static const char lock_usage[] =
 "Options:\n"
 "  -o, --output FILE       lock file to write (default: " LOCK_DEFAULT_OUTPUT ");\n"
 "                          written atomically; '-' for standard output\n"
-"  -j, --jobs N            worker threads (default: online CPUs)\n"
+"  -j, --jobs N            worker threads (default: the CPUs it may use)\n"
 "      --follow-symlinks   follow symlinks that stay inside the scan root\n"
 "      --no-sidecars       do not merge config.json / tokenizer_config.json\n"
 "                          fields (repository checks still read them)\n"

@@ -81,7 +81,7 @@ static const char scan_usage[] =
 "                          no file, scans everything)\n"
 "Scanning:\n"
 "      --no-hash           skip SHA-256 (pinned digests then cannot be verified)\n"
-"  -j, --jobs N            worker threads (default: online CPUs)\n"
+"  -j, --jobs N            worker threads (default: the CPUs it may use)\n"
 "      --follow-symlinks   follow symlinks that stay inside the scan root\n"
 "      --no-sidecars       do not merge config.json / tokenizer_config.json\n"
 "                          fields (repository checks still read them)\n"

@@ -62,7 +62,7 @@ static const char serve_usage[] =
 "                          SIGHUP reloads it (a broken file keeps the old)\n"
 "      --lock FILE         the lock file of `modelgate lock`, read once:\n"
 "                          scan checks its pins, verify compares with it\n"
-"  -j, --jobs N            tool calls run at once (default: online CPUs)\n"
+"  -j, --jobs N            tool calls run at once (default: the CPUs it may use)\n"
 "  -h, --help              show this help\n"
 "\n"
 "Exit status: 0 after standard input ends; 2 usage, policy or lock error.\n";

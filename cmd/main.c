@@ -177,6 +177,24 @@ cli_run_done(struct mg_run *run)
 }
 
 void
+cli_threads(unsigned jobs)
+{
+#ifdef MG_MIMALLOC
+	/*
+	 * With one or two workers, commit each thread's first heap segment
+	 * whole, so that it too can be huge pages: by default it is committed
+	 * a page at a time, and a tree of small models then faults thousands
+	 * of times for the results it keeps.  Each thread then holds a few MiB
+	 * from the start, which many workers would multiply.
+	 */
+	if (getenv("MIMALLOC_EAGER_COMMIT_DELAY") == NULL)
+		mi_option_set(mi_option_eager_commit_delay, jobs <= 2 ? 0 : 1);
+#else
+	(void)jobs;
+#endif
+}
+
+void
 cli_run_defaults(struct mg_run_opts *ro)
 {
 	memset(ro, 0, sizeof(*ro));
@@ -184,6 +202,7 @@ cli_run_defaults(struct mg_run_opts *ro)
 	ro->scan.sidecars = 1;
 	ro->jobs = mg_run_default_jobs();
 	ro->open_ahead = 1;
+	cli_threads(ro->jobs);
 }
 
 int
@@ -196,6 +215,7 @@ cli_run_option(const char *cmd, int c, const char *arg,
 			cli_warn("%s: --jobs takes a number from 1 to 256", cmd);
 			return -1;
 		}
+		cli_threads(ro->jobs);
 		return 1;
 	case CLI_OPT_NO_HASH:
 		ro->scan.hash = 0;
@@ -260,14 +280,6 @@ main(int argc, char **argv)
 	 */
 	if (getenv("MIMALLOC_LARGE_OS_PAGES") == NULL)
 		mi_option_set(mi_option_large_os_pages, 1);
-	/*
-	 * Commit each heap's first segments whole as well, so that they too
-	 * can be huge pages: by default the first few are committed a page
-	 * at a time, and a tree of small models then faults thousands of
-	 * times for the results it keeps.
-	 */
-	if (getenv("MIMALLOC_EAGER_COMMIT_DELAY") == NULL)
-		mi_option_set(mi_option_eager_commit_delay, 0);
 #endif
 	/*
 	 * Archive member names are UTF-8 in modern archives: the archive

@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -302,11 +303,84 @@ same_art(const struct mg_artifact *x, const struct mg_artifact *y)
 }
 
 
+/* The first line of a small file, or "" when it cannot be read. */
+static void
+first_line(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t k = fd >= 0 ? read(fd, buf, cap - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[k > 0 ? (size_t)k : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* CPUs a CFS quota allows (quota / period, rounded up), or 0: none. */
+static long
+quota_cpus(int64_t quota, int64_t period)
+{
+	if (quota <= 0 || period <= 0 || quota > INT64_MAX - period)
+		return 0;
+	return (long)((quota + period - 1) / period);
+}
+
+/*
+ * The CPU quota of this process's cgroup and of every cgroup above it
+ * (cgroup v2 cpu.max "QUOTA PERIOD" or "max PERIOD"; v1
+ * cpu.cfs_quota_us / cpu.cfs_period_us), the smallest; 0 when none.  A
+ * container limited to two CPUs on a 64-CPU node sees 64 online.
+ */
+long
+mg_run_cgroup_cpus(const char *proc_cgroup, const char *fs)
+{
+	char line[512], path[768], v[64], per[64];
+	long best = 0, n;
+
+	first_line(proc_cgroup, line, sizeof(line));
+	/* v2: one line, "0::/path"; v1 and hybrid list controllers first. */
+	if (strncmp(line, "0::/", 4) == 0) {
+		char *rel = line + 3, *slash;
+
+		for (;;) {
+			long long q = 0, t = 0;
+
+			snprintf(path, sizeof(path), "%s%s/cpu.max", fs,
+			    strcmp(rel, "/") == 0 ? "" : rel);
+			first_line(path, v, sizeof(v));
+			if (sscanf(v, "%lld %lld", &q, &t) == 2 &&
+			    (n = quota_cpus(q, t)) > 0 && (best == 0 || n < best))
+				best = n;
+			if (strcmp(rel, "/") == 0)
+				break;
+			slash = strrchr(rel, '/');
+			if (slash == rel)
+				rel[1] = '\0';
+			else
+				*slash = '\0';
+		}
+		return best;
+	}
+	snprintf(path, sizeof(path), "%s/cpu/cpu.cfs_quota_us", fs);
+	first_line(path, v, sizeof(v));
+	snprintf(path, sizeof(path), "%s/cpu/cpu.cfs_period_us", fs);
+	first_line(path, per, sizeof(per));
+	return quota_cpus(strtoll(v, NULL, 10), strtoll(per, NULL, 10));
+}
+
 unsigned
 mg_run_default_jobs(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	long n = sysconf(_SC_NPROCESSORS_ONLN), q;
+	cpu_set_t set;
 
+	/* CPUs this process may run on (taskset, a cpuset), and its quota. */
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0 &&
+	    (n < 1 || CPU_COUNT(&set) < n))
+		n = CPU_COUNT(&set);
+	if ((q = mg_run_cgroup_cpus("/proc/self/cgroup",
+	    "/sys/fs/cgroup")) > 0 && (n < 1 || q < n))
+		n = q;
 	return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
 }
 

@@ -76,7 +76,16 @@ int	mg_run_scan_with(struct mg_run *run, char *const *roots, size_t nroots,
 	    const struct mg_run_opts *o, struct mg_scan_ctx *sc);
 void	mg_run_free(struct mg_run *run);
 
-/* Number of online CPUs, at least 1. */
+/*
+ * Worker threads by default: the online CPUs, narrowed by the CPU
+ * affinity and the cgroup CPU quota (1 to 256).
+ */
 unsigned mg_run_default_jobs(void);
+/*
+ * The CPUs the cgroup quotas allow (the smallest along the path in
+ * proc_cgroup, a /proc/self/cgroup, under the cgroup file system fs), or 0
+ * when there is none.
+ */
+long	mg_run_cgroup_cpus(const char *proc_cgroup, const char *fs);
 
 #endif /* MG_RUN_H */

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "path.h"
 #include "pool.h"
 #include "rd.h"
+#include "run.h"
 #include "sort.h"
 #include "strset.h"
 #include "suites.h"
@@ -1021,6 +1023,65 @@ touch(const char *p)
 	close(fd);
 }
 
+/*
+ * Default worker threads: a CPU affinity narrows them (taskset), and so
+ * does a cgroup quota, v2 (cpu.max along the cgroup's path, the smallest)
+ * or v1 (cfs_quota_us / cfs_period_us, rounded up).
+ */
+START_TEST(default_jobs_follow_limits)
+{
+	char *t = tu_tmpdir(), p[512];
+	cpu_set_t one, all;
+
+	/* v2: the parent's 1.5 CPUs under the leaf's 4 count, as 2. */
+	tu_write(t, "cg2", "0::/kubepods/pod1/c1\n");
+	snprintf(p, sizeof(p), "mkdir -p '%s/fs/kubepods/pod1/c1'", t);
+	tu_sh("%s", p);
+	snprintf(p, sizeof(p), "%s/fs/kubepods/pod1/c1", t);
+	tu_write(p, "cpu.max", "400000 100000\n");
+	snprintf(p, sizeof(p), "%s/fs/kubepods/pod1", t);
+	tu_write(p, "cpu.max", "150000 100000\n");
+	snprintf(p, sizeof(p), "%s/fs/kubepods", t);
+	tu_write(p, "cpu.max", "max 100000\n");
+	snprintf(p, sizeof(p), "%s/fs", t);
+	{
+		char cg[512];
+
+		snprintf(cg, sizeof(cg), "%s/cg2", t);
+		ck_assert_int_eq(mg_run_cgroup_cpus(cg, p), 2);
+		/* No quota anywhere: none. */
+		tu_write(t, "cg2", "0::/\n");
+		ck_assert_int_eq(mg_run_cgroup_cpus(cg, p), 0);
+		/* v1, a hybrid listing: quota 3.2 CPUs is 4. */
+		tu_write(t, "cg2", "12:cpu,cpuacct:/x\n0::/\n");
+		snprintf(p, sizeof(p), "mkdir -p '%s/fs/cpu'", t);
+		tu_sh("%s", p);
+		snprintf(p, sizeof(p), "%s/fs/cpu", t);
+		tu_write(p, "cpu.cfs_quota_us", "320000\n");
+		tu_write(p, "cpu.cfs_period_us", "100000\n");
+		snprintf(p, sizeof(p), "%s/fs", t);
+		ck_assert_int_eq(mg_run_cgroup_cpus(cg, p), 4);
+		/* Unlimited (-1), garbage and missing files: none. */
+		snprintf(p, sizeof(p), "%s/fs/cpu", t);
+		tu_write(p, "cpu.cfs_quota_us", "-1\n");
+		snprintf(p, sizeof(p), "%s/fs", t);
+		ck_assert_int_eq(mg_run_cgroup_cpus(cg, p), 0);
+		ck_assert_int_eq(mg_run_cgroup_cpus("/nonexistent", p), 0);
+	}
+	/* One CPU allowed: one worker (Check runs each test in a child). */
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(all), &all), 0);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &one);
+	if (sched_setaffinity(0, sizeof(one), &one) == 0) {
+		ck_assert_uint_eq(mg_run_default_jobs(), 1);
+		(void)sched_setaffinity(0, sizeof(all), &all);
+	}
+	ck_assert_uint_ge(mg_run_default_jobs(), 1);
+	tu_rmrf(t);
+	free(t);
+}
+END_TEST
+
 START_TEST(walk_sorted_no_symlinks)
 {
 	char root[] = "/tmp/mgwalkXXXXXX", p[512];
@@ -1243,6 +1304,7 @@ core_suite(void)
 	tcase_add_test(tc, rd_fast_getters);
 	tcase_add_test(tc, fmt_double_matches_search);
 	tcase_add_test(tc, json_numbers_exact);
+	tcase_add_test(tc, default_jobs_follow_limits);
 	tcase_add_test(tc, template_markers);
 	tcase_add_test(tc, findings_cap_and_limit_rule);
 	tcase_add_test(tc, findings_capped_per_rule);
