@@ -264,6 +264,9 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 		struct stat st;
 		int fd;
 
+		/* Work held back for a batch goes out while a long listing runs. */
+		if ((i & 63) == 63 && w->ops->idle != NULL)
+			w->ops->idle(w->ops->arg);
 		if (strcmp(names[i], ".git") == 0)
 			continue;
 		if (join(fs2, fs, names[i]) != 0 ||

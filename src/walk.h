@@ -31,8 +31,9 @@ struct mg_walk_ops {
 		    int fd);
 	void	(*error)(void *arg, const char *display, const char *msg);
 	/*
-	 * Optional (NULL): the walk is about to list a directory, which may
-	 * take a while; a consumer holding work back for a batch lets it go.
+	 * Optional (NULL): the walk is about to list a directory, or has gone
+	 * through another 64 entries of one, which may take a while; a
+	 * consumer holding work back for a batch lets it go.
 	 */
 	void	(*idle)(void *arg);
 	void	*arg;

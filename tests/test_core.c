@@ -956,6 +956,15 @@ p_fini(void *wctx)
 	(void)wctx;
 }
 
+/* p_work for a job the test reads while the pool runs. */
+static void
+p_work_atomic(void *wctx, void *job)
+{
+	(void)wctx;
+	__atomic_store_n((int *)job, __atomic_load_n((int *)job,
+	    __ATOMIC_SEQ_CST) * 2, __ATOMIC_SEQ_CST);
+}
+
 START_TEST(pool_runs_every_job)
 {
 	struct pool_arg pa;
@@ -970,6 +979,45 @@ START_TEST(pool_runs_every_job)
 	}
 	ck_assert_int_eq(mg_pool_finish(p), MG_OK);
 	for (i = 0; i < 1000; i++)
+		ck_assert_int_eq(jobs[i], 2 * i);
+}
+END_TEST
+
+/*
+ * Batched submission: fewer jobs than a batch run once kicked, without
+ * waiting for the end; a small queue still fills and drains; finishing
+ * runs whatever is left.
+ */
+START_TEST(pool_batched_submission)
+{
+	struct pool_arg pa;
+	struct mg_pool_ops ops = { p_init, p_work_atomic, p_fini, &pa };
+	struct mg_pool *p;
+	int jobs[300], i, k;
+
+	ck_assert_int_eq(mg_pool_new(&p, 2, 64, &ops), MG_OK);
+	for (i = 0; i < 3; i++) {
+		jobs[i] = i + 1;
+		ck_assert_int_eq(mg_pool_submit_batched(p, &jobs[i]), MG_OK);
+	}
+	mg_pool_kick(p);
+	for (k = 0; k < 5000; k++) {
+		if (__atomic_load_n(&jobs[0], __ATOMIC_SEQ_CST) == 2 &&
+		    __atomic_load_n(&jobs[1], __ATOMIC_SEQ_CST) == 4 &&
+		    __atomic_load_n(&jobs[2], __ATOMIC_SEQ_CST) == 6)
+			break;
+		usleep(1000);
+	}
+	ck_assert_msg(k < 5000, "kicked jobs did not run");
+	ck_assert_int_eq(mg_pool_finish(p), MG_OK);
+	/* A queue smaller than a batch: it wakes a worker when full. */
+	ck_assert_int_eq(mg_pool_new(&p, 1, 2, &ops), MG_OK);
+	for (i = 0; i < 300; i++) {
+		jobs[i] = i;
+		ck_assert_int_eq(mg_pool_submit_batched(p, &jobs[i]), MG_OK);
+	}
+	ck_assert_int_eq(mg_pool_finish(p), MG_OK);
+	for (i = 0; i < 300; i++)
 		ck_assert_int_eq(jobs[i], 2 * i);
 }
 END_TEST
@@ -1305,6 +1353,7 @@ core_suite(void)
 	tcase_add_test(tc, fmt_double_matches_search);
 	tcase_add_test(tc, json_numbers_exact);
 	tcase_add_test(tc, default_jobs_follow_limits);
+	tcase_add_test(tc, pool_batched_submission);
 	tcase_add_test(tc, template_markers);
 	tcase_add_test(tc, findings_cap_and_limit_rule);
 	tcase_add_test(tc, findings_capped_per_rule);
