@@ -177,6 +177,18 @@ mg_artifact_add_tensor(struct mg_artifact *a, const char *name, size_t n,
 	return MG_OK;
 }
 
+void
+mg_artifact_drop_tensors(struct mg_artifact *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->ntensors; i++)
+		free(a->tensors[i].name);
+	free(a->tensors);
+	a->tensors = NULL;
+	a->ntensors = a->tensors_cap = 0;
+}
+
 int
 mg_artifact_add_digest(struct mg_digest **v, size_t *n, const char *name,
     const char *hex)

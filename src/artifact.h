@@ -359,6 +359,8 @@ int	mg_artifact_setz(char **field, const char *s);
 int	mg_artifact_add_tensor(struct mg_artifact *a, const char *name,
 	    size_t n, uint64_t nbytes, uint64_t dim0, unsigned ndim,
 	    const char *dtype, size_t dtypen);
+/* Free the tensor facts (what only the repository checks read). */
+void	mg_artifact_drop_tensors(struct mg_artifact *a);
 int	mg_artifact_add_digest(struct mg_digest **v, size_t *n,
 	    const char *name, const char *hex);
 

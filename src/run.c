@@ -39,7 +39,8 @@ struct job {
 	struct mg_artifact	**members;	/* what an archive yields */
 	size_t			 nmembers;
 	char			*fspath;
-	int			 sidecars;	/* see mg_walk_ops.file */
+	int			 sidecars;	/* see mg_walk_ops.file: -1, 0, 1 */
+	int			 facts;		/* repository checks read tensors */
 	char			*root_real;	/* likewise; NULL or owned */
 	dev_t			 dev;		/* identity the walker saw */
 	ino_t			 ino;
@@ -54,6 +55,12 @@ struct collect {
 	struct mg_run		*run;
 	struct mg_pool		*pool;	/* NULL: scan in the walker's thread */
 	struct mg_scan_ctx	*sc;	/* ... with this context */
+	/*
+	 * Roots of the walk.  With one, every directory the repository
+	 * checks look at is inside it, and the walk has seen any shard
+	 * index above a file before the file.
+	 */
+	size_t			 nroots;
 	struct job		**jobs;
 	size_t			 n, cap;
 	int			 nomem;
@@ -120,6 +127,14 @@ scan_job(struct mg_scan_ctx *sc, const struct mg_run_opts *o, struct job *j)
 	if (o->post != NULL)
 		for (i = 0; i < j->nmembers; i++)
 			o->post(o->post_arg, j->members[i]);
+	/*
+	 * Tensor names are kept for the repository checks alone, and only a
+	 * config.json beside the file or a shard index here or above (in a
+	 * walk of one root) reads them: elsewhere they go now, not at the
+	 * end of the run (a tree of safetensors files keeps tens of MB).
+	 */
+	if (!j->facts)
+		mg_artifact_drop_tensors(&j->a);
 	if (o->progress != NULL)
 		o->progress(o->progress_arg, j->a.size);
 }
@@ -183,7 +198,9 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars,
 	j->open_fds = &c->open_fds;
 	slash = strrchr(display, '/');
 	j->fspath = strdup(fspath);
-	j->sidecars = sidecars;
+	j->sidecars = sidecars < 0 ? -1 : (sidecars & MG_WALK_SIDECARS) != 0;
+	j->facts = sidecars < 0 || (sidecars & MG_WALK_FACTS) != 0 ||
+	    c->nroots != 1;
 	j->root_real = root_real != NULL ? strdup(root_real) : NULL;
 	j->dev = st->st_dev;
 	j->ino = st->st_ino;
@@ -437,6 +454,7 @@ run_walk(struct collect *c, char *const *roots, size_t nroots)
 
 	if (getcwd(c->cwd, sizeof(c->cwd)) == NULL)
 		c->cwd[0] = '\0';
+	c->nroots = nroots;
 	c->max_fds = fd_budget(c->pool != NULL ? o->jobs : 1);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	wops.file = on_file;

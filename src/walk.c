@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ struct walker {
 	char		*root_real;	/* with follow_symlinks */
 	struct ancestor	 anc[MG_MAX_WALK_DEPTH + 1];
 	unsigned	 depth;
+	unsigned	 indexed;	/* directories above with a shard index */
 };
 
 /*
@@ -201,6 +203,44 @@ has_name(char **names, size_t n, const char *name)
 	    cmp_names) != NULL;
 }
 
+/*
+ * What the repository checks may read of this directory's files' tensor
+ * names: FACTS_INDEX when it holds a shard index (whose shards may also
+ * lie in subdirectories), FACTS_HERE when it holds a config.json
+ * (vocabulary and position rows), matched without regard to ASCII case as
+ * a case-folding file system would find them; a name outside ASCII, whose
+ * folding is not known here, counts as both.  Where neither holds, here or
+ * in a directory above, the scanner may drop them once a file is checked.
+ */
+#define FACTS_HERE	1
+#define FACTS_INDEX	2
+
+static int
+facts_wanted(char **names, size_t n)
+{
+	static const char idx1[] = ".safetensors.index.json",
+	    idx2[] = ".bin.index.json";
+	size_t i, k;
+	int f = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *s = names[i];
+
+		k = strlen(s);
+		if (strcasecmp(s, "config.json") == 0)
+			f |= FACTS_HERE;
+		if ((k >= sizeof(idx1) - 1 &&
+		    strcasecmp(s + k - (sizeof(idx1) - 1), idx1) == 0) ||
+		    (k >= sizeof(idx2) - 1 &&
+		    strcasecmp(s + k - (sizeof(idx2) - 1), idx2) == 0))
+			f |= FACTS_INDEX;
+		for (; *s != '\0'; s++)
+			if ((unsigned char)*s >= 0x80)
+				return FACTS_HERE | FACTS_INDEX;
+	}
+	return f;
+}
+
 static void
 free_names(char **names, size_t n)
 {
@@ -219,7 +259,7 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 	size_t n = 0, cap = 0, i;
 	struct dirent *de;
 	DIR *d;
-	int r = 0, sidecars;
+	int r = 0, sidecars, facts, partial = 0;
 
 	if (w->ops->idle != NULL)
 		w->ops->idle(w->ops->arg);
@@ -237,28 +277,40 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 			size_t ncap = cap ? cap * 2 : 64;
 			char **nn = realloc(names, ncap * sizeof(*nn));
 
-			if (nn == NULL)
+			if (nn == NULL) {
+				partial = 1;
 				break;
+			}
 			names = nn;
 			cap = ncap;
 		}
 		size_t len = strlen(de->d_name);
 		char *p = malloc(len + 2);
 
-		if (p == NULL)
+		if (p == NULL) {
+			partial = 1;
 			break;
+		}
 		p[0] = (char)de->d_type;
 		memcpy(p + 1, de->d_name, len + 1);
 		names[n++] = p + 1;
 		errno = 0;
 	}
-	if (errno != 0)
+	if (errno != 0) {
 		report(w, disp, "error while reading directory", errno);
+		partial = 1;
+	}
 	if (n > 1)
 		qsort(names, n, sizeof(*names), cmp_names);
 	/* Tell the scanner whether to look for sidecars: no probe per file. */
 	sidecars = has_name(names, n, "config.json") ||
-	    has_name(names, n, "tokenizer_config.json");
+	    has_name(names, n, "tokenizer_config.json") ? MG_WALK_SIDECARS : 0;
+	/* A listing cut short may have missed an index: assume one. */
+	facts = partial ? FACTS_HERE | FACTS_INDEX : facts_wanted(names, n);
+	if (facts != 0 || w->indexed > 0)
+		sidecars |= MG_WALK_FACTS;
+	if (facts & FACTS_INDEX)
+		w->indexed++;
 
 	for (i = 0; i < n && r == 0; i++) {
 		struct stat st;
@@ -315,6 +367,8 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 			w->ops->error(w->ops->arg, disp2, "not a regular file "
 			    "(a pipe, socket or device); not scanned");
 	}
+	if (facts & FACTS_INDEX)
+		w->indexed--;
 	free_names(names, n);
 	closedir(d);
 	return r;

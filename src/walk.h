@@ -11,14 +11,18 @@
 
 #include <sys/stat.h>
 
+#define MG_WALK_SIDECARS	1
+#define MG_WALK_FACTS		2
+
 struct mg_walk_ops {
 	/*
 	 * A regular file.  fspath opens it (a followed link's resolved
 	 * target); display is the root as the user wrote it joined with the
 	 * path below it, so its directory is where the file was found;
-	 * sidecars is 1 when that directory holds config.json or
-	 * tokenizer_config.json, 0 when it does not, -1 when unknown (a file
-	 * named on the command line); root_real is the scan root's real path
+	 * sidecars is -1 when unknown (a file named on the command line),
+	 * else MG_WALK_SIDECARS set when that directory holds config.json or
+	 * tokenizer_config.json and MG_WALK_FACTS when the repository checks
+	 * may read its files' tensor names (see walk.c); root_real is the scan root's real path
 	 * with follow_symlinks (a directory root), else NULL, valid during
 	 * the call only (see mg_walk_inside); st is what the walker saw (the
 	 * scanner checks that the file it opens is the same one).  fd is the

@@ -697,6 +697,46 @@ START_TEST(repo_index_shards_in_order)
 END_TEST
 
 /*
+ * Tensor names outlive a file's scan only where the repository checks
+ * read them: a shard index above the file (its shard in a subdirectory)
+ * and a config.json beside it still see every tensor.
+ */
+START_TEST(repo_tensor_facts_where_read)
+{
+	static const char *const a1[] = { "a" };
+	static const char *const e1[] = { "model.embed_tokens.weight" };
+	static const char *const p1[] = { "w" };
+	char *d = tu_tmpdir(), dir[4200];
+	const cJSON *a;
+	cJSON *j;
+
+	tu_sh("mkdir -p '%s/t/sub' '%s/t/cfg' '%s/t/plain'", d, d, d);
+	snprintf(dir, sizeof(dir), "%s/t", d);
+	tu_write(dir, "model.safetensors.index.json", "{\"weight_map\": {"
+	    "\"a\": \"sub/a.safetensors\", \"b\": \"sub/a.safetensors\"}}");
+	/* A model beside the index, so that its directory is checked. */
+	put_st(dir, "extra.safetensors", p1, 1);
+	snprintf(dir, sizeof(dir), "%s/t/sub", d);
+	put_st(dir, "a.safetensors", a1, 1);
+	snprintf(dir, sizeof(dir), "%s/t/cfg", d);
+	tu_write(dir, "config.json", "{\"vocab_size\": 5}");
+	put_st(dir, "e.safetensors", e1, 1);
+	snprintf(dir, sizeof(dir), "%s/t/plain", d);
+	put_st(dir, "p.safetensors", p1, 1);
+	j = scan_json(d, "t", NULL);
+	a = art_named(j, "t/model.safetensors.index.json");
+	ck_assert_int_eq(nmsg(a, "tensor 'b' is indexed in "
+	    "'sub/a.safetensors' but no shard holds it"), 1);
+	a = art_named(j, "t/cfg/config.json");
+	ck_assert_int_eq(nmsg(a, "vocab_size is 5 but tensor "
+	    "'model.embed_tokens.weight'"), 1);
+	cJSON_Delete(j);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
  * Every auto_map reference gets its module's digest, however often the
  * module is named: 5000 references to one pinned module are pinned.
  */
@@ -798,6 +838,7 @@ repo_suite(void)
 	tcase_add_test(tc, repo_findings_bound_to_the_directory);
 	tcase_add_test(tc, remote_code_bound_to_the_module);
 	tcase_add_test(tc, repo_index_shards_in_order);
+	tcase_add_test(tc, repo_tensor_facts_where_read);
 	tcase_add_test(tc, repo_auto_map_every_reference);
 	tcase_add_test(tc, repo_named_templates_across_variants);
 	suite_add_tcase(s, tc);
