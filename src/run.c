@@ -320,9 +320,9 @@ same_art(const struct mg_artifact *x, const struct mg_artifact *y)
 }
 
 
-/* The first line of a small file, or "" when it cannot be read. */
+/* A small file's text, cut at cap - 1 bytes; "" when it cannot be read. */
 static void
-first_line(const char *path, char *buf, size_t cap)
+slurp_small(const char *path, char *buf, size_t cap)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t k = fd >= 0 ? read(fd, buf, cap - 1) : -1;
@@ -330,59 +330,107 @@ first_line(const char *path, char *buf, size_t cap)
 	if (fd >= 0)
 		close(fd);
 	buf[k > 0 ? (size_t)k : 0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
 }
 
 /* CPUs a CFS quota allows (quota / period, rounded up), or 0: none. */
 static long
 quota_cpus(int64_t quota, int64_t period)
 {
+	int64_t n;
+
 	if (quota <= 0 || period <= 0 || quota > INT64_MAX - period)
 		return 0;
-	return (long)((quota + period - 1) / period);
+	n = (quota + period - 1) / period;
+	return n > 4096 ? 4096 : (long)n;
 }
 
 /*
- * The CPU quota of this process's cgroup and of every cgroup above it
- * (cgroup v2 cpu.max "QUOTA PERIOD" or "max PERIOD"; v1
- * cpu.cfs_quota_us / cpu.cfs_period_us), the smallest; 0 when none.  A
- * container limited to two CPUs on a 64-CPU node sees 64 online.
+ * The smallest quota on the way from cgroup rel up to the root of the
+ * hierarchy mounted at dir: v2 reads cpu.max ("QUOTA PERIOD" or "max
+ * PERIOD"), v1 cpu.cfs_quota_us and cpu.cfs_period_us.  0: none.
+ */
+static long
+quota_up(const char *dir, char *rel, int v2)
+{
+	char path[1024], v[64], per[64];
+	long best = 0, n;
+	char *slash;
+
+	for (;;) {
+		const char *r = strcmp(rel, "/") == 0 ? "" : rel;
+		long long q = 0, t = 0;
+
+		if (v2) {
+			snprintf(path, sizeof(path), "%s%s/cpu.max", dir, r);
+			slurp_small(path, v, sizeof(v));
+			if (sscanf(v, "%lld %lld", &q, &t) != 2)
+				q = t = 0;
+		} else {
+			snprintf(path, sizeof(path), "%s%s/cpu.cfs_quota_us",
+			    dir, r);
+			slurp_small(path, v, sizeof(v));
+			snprintf(path, sizeof(path), "%s%s/cpu.cfs_period_us",
+			    dir, r);
+			slurp_small(path, per, sizeof(per));
+			q = strtoll(v, NULL, 10);
+			t = strtoll(per, NULL, 10);
+		}
+		if ((n = quota_cpus(q, t)) > 0 && (best == 0 || n < best))
+			best = n;
+		if (strcmp(rel, "/") == 0 || (slash = strrchr(rel, '/')) ==
+		    NULL)
+			break;
+		if (slash == rel)
+			rel[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	return best;
+}
+
+/*
+ * The CPU quota of this process's cgroup and of every cgroup above it,
+ * the smallest; 0 when none.  /proc/self/cgroup lists one line per
+ * hierarchy, "ID:CONTROLLERS:/path": the v1 hierarchy whose controllers
+ * include cpu (mounted at fs/cpu or fs/cpu,cpuacct), else the v2 one
+ * ("0::/path", mounted at fs).  A container limited to two CPUs on a
+ * 64-CPU node sees 64 online.
  */
 long
 mg_run_cgroup_cpus(const char *proc_cgroup, const char *fs)
 {
-	char line[512], path[768], v[64], per[64];
-	long best = 0, n;
+	char list[4096], dir[640], *line, *save = NULL, *v2 = NULL;
+	long n;
 
-	first_line(proc_cgroup, line, sizeof(line));
-	/* v2: one line, "0::/path"; v1 and hybrid list controllers first. */
-	if (strncmp(line, "0::/", 4) == 0) {
-		char *rel = line + 3, *slash;
+	slurp_small(proc_cgroup, list, sizeof(list));
+	for (line = strtok_r(list, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *ctl = strchr(line, ':'), *rel, *c, *csave = NULL;
 
-		for (;;) {
-			long long q = 0, t = 0;
-
-			snprintf(path, sizeof(path), "%s%s/cpu.max", fs,
-			    strcmp(rel, "/") == 0 ? "" : rel);
-			first_line(path, v, sizeof(v));
-			if (sscanf(v, "%lld %lld", &q, &t) == 2 &&
-			    (n = quota_cpus(q, t)) > 0 && (best == 0 || n < best))
-				best = n;
-			if (strcmp(rel, "/") == 0)
-				break;
-			slash = strrchr(rel, '/');
-			if (slash == rel)
-				rel[1] = '\0';
-			else
-				*slash = '\0';
+		if (ctl == NULL || (rel = strchr(++ctl, ':')) == NULL)
+			continue;
+		*rel++ = '\0';
+		if (*rel != '/')
+			continue;
+		if (strcmp(line, "0:") == 0 && *ctl == '\0') {
+			v2 = rel;
+			continue;
 		}
-		return best;
+		for (c = strtok_r(ctl, ",", &csave); c != NULL;
+		    c = strtok_r(NULL, ",", &csave))
+			if (strcmp(c, "cpu") == 0) {
+				char copy[2048];
+
+				snprintf(copy, sizeof(copy), "%s", rel);
+				snprintf(dir, sizeof(dir), "%s/cpu", fs);
+				if ((n = quota_up(dir, copy, 0)) > 0)
+					return n;
+				snprintf(copy, sizeof(copy), "%s", rel);
+				snprintf(dir, sizeof(dir), "%s/cpu,cpuacct", fs);
+				return quota_up(dir, copy, 0);
+			}
 	}
-	snprintf(path, sizeof(path), "%s/cpu/cpu.cfs_quota_us", fs);
-	first_line(path, v, sizeof(v));
-	snprintf(path, sizeof(path), "%s/cpu/cpu.cfs_period_us", fs);
-	first_line(path, per, sizeof(per));
-	return quota_cpus(strtoll(v, NULL, 10), strtoll(per, NULL, 10));
+	return v2 != NULL ? quota_up(fs, v2, 1) : 0;
 }
 
 unsigned

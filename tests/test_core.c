@@ -1109,6 +1109,23 @@ START_TEST(default_jobs_follow_limits)
 		tu_write(p, "cpu.cfs_period_us", "100000\n");
 		snprintf(p, sizeof(p), "%s/fs", t);
 		ck_assert_int_eq(mg_run_cgroup_cpus(cg, p), 4);
+		/* v1: the process's own cgroup below the mount counts. */
+		tu_write(t, "cg2", "1:cpu:/x\n");
+		snprintf(p, sizeof(p), "mkdir -p '%s/fs/cpu/x'", t);
+		tu_sh("%s", p);
+		snprintf(p, sizeof(p), "%s/fs/cpu/x", t);
+		tu_write(p, "cpu.cfs_quota_us", "100000\n");
+		tu_write(p, "cpu.cfs_period_us", "100000\n");
+		snprintf(p, sizeof(p), "%s/fs", t);
+		ck_assert_int_eq(mg_run_cgroup_cpus(cg, p), 1);
+		/* A named v1 hierarchy first, the CPU controller on v2. */
+		tu_write(t, "cg2", "1:name=systemd:/user.slice\n"
+		    "0::/kubepods/pod1/c1\n");
+		ck_assert_int_eq(mg_run_cgroup_cpus(cg, p), 2);
+		tu_write(t, "cg2", "12:cpu,cpuacct:/x\n0::/\n");
+		snprintf(p, sizeof(p), "rm -r '%s/fs/cpu/x'", t);
+		tu_sh("%s", p);
+		snprintf(p, sizeof(p), "%s/fs", t);
 		/* Unlimited (-1), garbage and missing files: none. */
 		snprintf(p, sizeof(p), "%s/fs/cpu", t);
 		tu_write(p, "cpu.cfs_quota_us", "-1\n");
