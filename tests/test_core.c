@@ -965,21 +965,31 @@ p_work_atomic(void *wctx, void *job)
 	    __ATOMIC_SEQ_CST) * 2, __ATOMIC_SEQ_CST);
 }
 
+/* n jobs through a pool of nthreads and qcap: each is done, once. */
+static void
+pool_doubles(const struct mg_pool_ops *ops, unsigned nthreads, size_t qcap,
+    int n, int (*submit)(struct mg_pool *, void *))
+{
+	struct mg_pool *p;
+	int jobs[1000], i;
+
+	ck_assert_int_le(n, 1000);
+	ck_assert_int_eq(mg_pool_new(&p, nthreads, qcap, ops), MG_OK);
+	for (i = 0; i < n; i++) {
+		jobs[i] = i;
+		ck_assert_int_eq(submit(p, &jobs[i]), MG_OK);
+	}
+	ck_assert_int_eq(mg_pool_finish(p), MG_OK);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(jobs[i], 2 * i);
+}
+
 START_TEST(pool_runs_every_job)
 {
 	struct pool_arg pa;
 	struct mg_pool_ops ops = { p_init, p_work, p_fini, &pa };
-	struct mg_pool *p;
-	int jobs[1000], i;
 
-	ck_assert_int_eq(mg_pool_new(&p, 3, 2, &ops), MG_OK);
-	for (i = 0; i < 1000; i++) {
-		jobs[i] = i;
-		ck_assert_int_eq(mg_pool_submit(p, &jobs[i]), MG_OK);
-	}
-	ck_assert_int_eq(mg_pool_finish(p), MG_OK);
-	for (i = 0; i < 1000; i++)
-		ck_assert_int_eq(jobs[i], 2 * i);
+	pool_doubles(&ops, 3, 2, 1000, mg_pool_submit);
 }
 END_TEST
 
@@ -993,7 +1003,7 @@ START_TEST(pool_batched_submission)
 	struct pool_arg pa;
 	struct mg_pool_ops ops = { p_init, p_work_atomic, p_fini, &pa };
 	struct mg_pool *p;
-	int jobs[300], i, k;
+	int jobs[3], i, k;
 
 	ck_assert_int_eq(mg_pool_new(&p, 2, 64, &ops), MG_OK);
 	for (i = 0; i < 3; i++) {
@@ -1011,14 +1021,7 @@ START_TEST(pool_batched_submission)
 	ck_assert_msg(k < 5000, "kicked jobs did not run");
 	ck_assert_int_eq(mg_pool_finish(p), MG_OK);
 	/* A queue smaller than a batch: it wakes a worker when full. */
-	ck_assert_int_eq(mg_pool_new(&p, 1, 2, &ops), MG_OK);
-	for (i = 0; i < 300; i++) {
-		jobs[i] = i;
-		ck_assert_int_eq(mg_pool_submit_batched(p, &jobs[i]), MG_OK);
-	}
-	ck_assert_int_eq(mg_pool_finish(p), MG_OK);
-	for (i = 0; i < 300; i++)
-		ck_assert_int_eq(jobs[i], 2 * i);
+	pool_doubles(&ops, 1, 2, 300, mg_pool_submit_batched);
 }
 END_TEST
 
