@@ -77,57 +77,94 @@ word4(const unsigned char *p)
 
 #define HIGH_BITS	0x8080808080808080ull
 
+#ifdef __SSE2__
 /*
- * The validator's core.  ASCII, the bulk of keys, tokens and templates,
- * is checked 8 bytes at a time; the first byte with its high bit set is
- * found from the word (on little-endian hosts), decoded there (2-byte
- * sequences inline, the common non-ASCII case in vocabularies), and the
- * word loop resumes after it.  padded: s[n..n+8) may be read too (the
- * bytes are masked off, never judged), so short strings need no byte
- * loop either.
+ * Whole sequences from p[i], 16 bytes a step, while they are ASCII,
+ * 2-byte sequences (C2-DF then 80-BF) or 3-byte ones led by E1-EC or
+ * EE-EF (then any two of 80-BF): the forms vocabularies and templates are
+ * made of.  Each byte is classed at once and every continuation must sit
+ * exactly where a lead asks for one; a lead near the end of a step carries
+ * its demand into the next.  E0 and ED (whose second byte has a narrower
+ * range), 4-byte sequences and anything invalid stop the step.  Returns
+ * where the scalar loop takes over: the start of the sequence that
+ * stopped it, or of one that the end cut.
+ */
+static size_t
+utf8_span16(const unsigned char *p, size_t i, size_t n)
+{
+	const __m128i c0 = _mm_set1_epi8((char)0xc0);
+	const __m128i c1 = _mm_set1_epi8((char)0xc1);
+	const __m128i df = _mm_set1_epi8((char)0xdf);
+	const __m128i e0 = _mm_set1_epi8((char)0xe0);
+	const __m128i ed = _mm_set1_epi8((char)0xed);
+	const __m128i f0 = _mm_set1_epi8((char)0xf0);
+	unsigned carry = 0, back = 0;
+
+	while (n - i >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+		unsigned hi = (unsigned)_mm_movemask_epi8(x);
+		unsigned cont, l2, l3, odd, want;
+
+		if (hi == 0) {
+			if (carry != 0)
+				break;
+			i += 16;
+			continue;
+		}
+		/* Signed compares: 80-BF < C0 <= C2-DF < E0 <= E1-EF < F0. */
+		cont = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x, c0));
+		l2 = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+		    _mm_cmpgt_epi8(x, c1), _mm_cmplt_epi8(x, e0)));
+		l3 = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+		    _mm_cmpgt_epi8(x, df), _mm_cmplt_epi8(x, f0)));
+		odd = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(x, e0), _mm_cmpeq_epi8(x, ed)));
+		want = (l2 << 1) | (l3 << 1) | (l3 << 2) | carry;
+		if (hi != (cont | l2 | l3) || odd != 0 ||
+		    (want & 0xffffu) != cont)
+			break;
+		carry = want >> 16;
+		back = (l3 & 0x4000u) != 0 ? 2 : carry != 0;
+		i += 16;
+	}
+	return carry != 0 ? i - back : i;
+}
+#endif
+
+/*
+ * The validator's core.  Long text goes to the 16-byte steps above; the
+ * rest, and whatever stops them, is checked 8 bytes at a time: the first
+ * byte with its high bit set is found from the word (on little-endian
+ * hosts), decoded there (2-byte sequences inline), and the word loop
+ * resumes after it.  A step that made no progress is not retried for 16
+ * bytes, so text full of what it leaves aside costs little more.
+ * padded: s[n..n+8) may be read too (the bytes are masked off, never
+ * judged), so short strings need no byte loop either.
  */
 static inline int
 utf8_valid_core(const unsigned char *p, size_t n, int padded)
 {
 	size_t i = 0, k;
-
 #ifdef __SSE2__
-	/*
-	 * 16 bytes a step while they hold only ASCII and 2-byte sequences
-	 * (C2-DF then 80-BF); a lead in the last byte carries into the next
-	 * step.  The step never depends on the data, so loads run ahead.
-	 * Anything else (and the tail) goes to the loop below, from the
-	 * carried lead when there is one.
-	 */
-	{
-		const __m128i c80 = _mm_set1_epi8((char)0xc0);
-		const __m128i lo2 = _mm_set1_epi8((char)0xc1);
-		const __m128i hi2 = _mm_set1_epi8((char)0xe0);
-		unsigned carry = 0;
-
-		while (n - i >= 16) {
-			__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
-			unsigned hi = (unsigned)_mm_movemask_epi8(x);
-			unsigned cont = (unsigned)_mm_movemask_epi8(
-			    _mm_cmplt_epi8(x, c80));
-			unsigned lead = (unsigned)_mm_movemask_epi8(
-			    _mm_and_si128(_mm_cmpgt_epi8(x, lo2),
-			    _mm_cmplt_epi8(x, hi2)));
-
-			if (hi != (lead | cont) ||
-			    (((lead << 1) | carry) & 0xffffu) != cont)
-				break;
-			carry = lead >> 15;
-			i += 16;
-		}
-		i -= carry;
-	}
+	size_t wide = 0;	/* where 16-byte steps may be tried again */
 #endif
+
 	while (i < n) {
 		size_t rem = n - i;
 		uint64_t m;
 		unsigned c;
 
+#ifdef __SSE2__
+		if (rem >= 32 && i >= wide) {
+			size_t j = utf8_span16(p, i, n);
+
+			if (j == i)
+				wide = i + 16;
+			i = j;
+			if ((rem = n - i) == 0)
+				break;
+		}
+#endif
 		if (rem >= 8 || padded) {
 			uint64_t w = word8(p + i);
 			size_t span = rem < 8 ? rem : 8;

@@ -506,31 +506,33 @@ START_TEST(utf8_fast_paths_match_reference)
 {
 	static const char *const piece[] = {
 		"a", "abcdefg", "\xc4\xa0", "\xc3\xa9", "\xe2\x96\x81",
+		"\xef\xbf\xbf", "\xe0\xa4\x85", "\xed\x9f\xbf",
 		"\xf0\x9f\x98\x80", "\x80", "\xc4", "\xe2\x96", "\xc0\xaf",
-		"\xed\xa0\x80", "\xf4\x90\x80\x80", "\xdf\xbf", "\xc2\x80",
-		"\xff", " ", "\0"
+		"\xed\xa0\x80", "\xe0\x80\x80", "\xf4\x90\x80\x80",
+		"\xdf\xbf", "\xc2\x80", "\xe1\x80", "\xff", "\xf8", " ", "\0"
 	};
-	unsigned char buf[96];
+	unsigned char buf[176];
 	uint64_t x = 0x757466387465737aull;
 	unsigned t;
 
 	for (t = 0; t < 50000; t++) {
 		size_t n = 0, off;
-		int ref;
+		int ref, clean;
 
 		x = x * 6364136223846793005ull + 1442695040888963407ull;
 		off = (size_t)(x >> 60) % 8;
+		clean = (x >> 40) % 2;	/* half the texts well-formed */
 		memset(buf, 0xa0, sizeof(buf));	/* junk past the end */
-		while (n < 60) {
+		while (n < 160) {
 			const char *pc;
 			size_t l;
 
 			x = x * 6364136223846793005ull + 1442695040888963407ull;
 			/* Mostly well-formed text, now and then a bad piece. */
-			pc = piece[(x >> 59) % 4 != 0 ? (x >> 33) % 6 :
+			pc = piece[clean || (x >> 59) % 16 != 0 ? (x >> 33) % 9 :
 			    (x >> 33) % (sizeof(piece) / sizeof(piece[0]))];
 			l = pc[0] == '\0' ? 1 : strlen(pc);
-			if (n + l > 60 || (x >> 20) % 13 == 0)
+			if (n + l > 160 || (x >> 20) % 61 == 0)
 				break;
 			memcpy(buf + off + n, pc, l);
 			n += l;
