@@ -34,17 +34,15 @@ mg_jsonw_free(struct mg_jsonw *w)
 	memset(w, 0, sizeof(*w));
 }
 
-/* Room for n more bytes; 0 (and the error set) when there is none. */
+/* The buffer grown for n more bytes (room() found too few). */
 static int
-room(struct mg_jsonw *w, size_t n)
+grow(struct mg_jsonw *w, size_t n)
 {
 	size_t ncap;
 	char *np;
 
 	if (w->err != MG_OK)
 		return 0;
-	if (n <= w->cap - w->len)
-		return 1;
 	if (n > w->max - w->len) {
 		w->err = MG_ERR_LIMIT;
 		return 0;
@@ -64,6 +62,15 @@ room(struct mg_jsonw *w, size_t n)
 	w->cap = ncap;
 	w->heap = 1;
 	return 1;
+}
+
+/* Room for n more bytes; 0 (and the error set) when there is none. */
+static inline int
+room(struct mg_jsonw *w, size_t n)
+{
+	if (__builtin_expect(n <= w->cap - w->len && w->err == MG_OK, 1))
+		return 1;
+	return grow(w, n);
 }
 
 void
@@ -126,6 +133,48 @@ special8(uint64_t x)
 	return ((x - ONES * 0x20) | (q - ONES) | (b - ONES)) & ~x & HIGHS;
 }
 
+static inline uint32_t
+word4(const unsigned char *p)
+{
+	uint32_t x;
+
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+/* special8() on 4 bytes. */
+static inline uint32_t
+special4(uint32_t x)
+{
+	uint32_t q = x ^ (0x01010101u * '"'), b = x ^ (0x01010101u * '\\');
+
+	return ((x - 0x01010101u * 0x20) | (q - 0x01010101u) |
+	    (b - 0x01010101u)) & ~x & 0x80808080u;
+}
+
+/*
+ * Whether any of s[0..n) needs an escape, in words only: the last word
+ * overlaps the one before rather than stepping past the end.
+ */
+static inline int
+needs_escape(const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; n - i > 8; i += 8)
+			if (special8(word8(s + i)) != 0)
+				return 1;
+		return special8(word8(s + n - 8)) != 0;
+	}
+	if (n >= 4)
+		return (special4(word4(s)) | special4(word4(s + n - 4))) != 0;
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] == '"' || s[i] == '\\')
+			return 1;
+	return 0;
+}
+
 /*
  * cJSON's print_string_ptr: '"', '\\' and \b \f \n \r \t escaped by name,
  * other bytes below 0x20 as \u00xx (lowercase), the rest verbatim.
@@ -137,6 +186,16 @@ put_escaped(struct mg_jsonw *w, const char *str, size_t n)
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run = 0;
 
+	/* Most strings need no escape: quoted and copied in one step. */
+	if (!needs_escape(s, n)) {
+		if (n > SIZE_MAX - 2 || !room(w, n + 2))
+			return;
+		w->p[w->len] = '"';
+		memcpy(w->p + w->len + 1, str, n);
+		w->p[w->len + 1 + n] = '"';
+		w->len += n + 2;
+		return;
+	}
 	put_c(w, '"');
 	while (i < n) {
 		unsigned c;

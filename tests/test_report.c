@@ -20,6 +20,7 @@
 #include "artifact.h"
 #include "err.h"
 #include "fmt.h"
+#include "jsonw.h"
 #include "report.h"
 #include "run.h"
 #include "text.h"
@@ -1000,6 +1001,46 @@ START_TEST(bom_json_stream_matches_tree)
 END_TEST
 
 /*
+ * Strings of every length up to 40 with a byte that needs an escape (or
+ * none) at every place: the word-at-a-time test of the writer must agree
+ * with cJSON's byte loop, the short lengths and the last word included.
+ */
+START_TEST(jsonw_str_matches_cjson)
+{
+	static const unsigned char odd[] = {
+		'"', '\\', '\n', '\t', 0x01, 0x1f, 0x20, 0x7f, 0x80, 0xff, 'a'
+	};
+	char s[48], buf[256], *got, *want;
+	struct mg_jsonw w;
+	size_t n, at, k;
+	cJSON *item;
+	int err;
+
+	for (n = 0; n <= 40; n++)
+		for (at = 0; at <= n; at++)
+			for (k = 0; k < sizeof(odd); k++) {
+				memset(s, 'x', n);
+				if (at < n)
+					s[at] = (char)odd[k];
+				s[n] = '\0';
+				mg_jsonw_init(&w, buf, sizeof(buf), 1u << 20);
+				mg_jsonw_str(&w, s);
+				got = mg_jsonw_finish(&w, &err);
+				mg_jsonw_free(&w);
+				ck_assert_ptr_nonnull(got);
+				item = cJSON_CreateString(s);
+				want = cJSON_PrintUnformatted(item);
+				ck_assert_msg(strcmp(got, want) == 0,
+				    "n %zu at %zu byte %02x: %s against %s", n,
+				    at, odd[k], got, want);
+				cJSON_free(want);
+				cJSON_Delete(item);
+				free(got);
+			}
+}
+END_TEST
+
+/*
  * A finding added after the worker wrote the head (the repository checks
  * run after every file is read) is in the report: the tail is written
  * with the report.
@@ -1258,6 +1299,7 @@ report_suite(void)
 	tcase_add_test(tc, hole10_table_defuses_workflow_commands);
 	tcase_add_test(tc, hole15_bom_json_exact_names);
 	tcase_add_test(tc, bom_json_stream_matches_tree);
+	tcase_add_test(tc, jsonw_str_matches_cjson);
 	tcase_add_test(tc, bom_json_tail_after_head);
 	tcase_add_test(tc, bom_json_stream_matches_tree_fixtures);
 	tcase_add_test(tc, hfreadme_hostile_title);
