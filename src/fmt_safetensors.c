@@ -339,9 +339,22 @@ get_string(struct st *s, char **out, size_t *outn, int *nul)
 	*nul = 0;
 	if (peek(s) != '"')
 		return syntax(s, "a string");
-	/* Most strings hold no escape and no control byte: one pass. */
-	for (e = start; e < s->n && p[e] != '"' && p[e] != '\\' &&
-	    p[e] >= 0x20; e++)
+	/*
+	 * Most strings hold no escape and no control byte: one pass, a
+	 * word at a time to the first byte that ends or escapes.
+	 */
+	e = start;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; s->n - e >= 8; e += 8) {
+		uint64_t m = mg_json_special8(mg_word8(p + e));
+
+		if (m != 0) {
+			e += (size_t)__builtin_ctzll(m) >> 3;
+			break;
+		}
+	}
+#endif
+	for (; e < s->n && p[e] != '"' && p[e] != '\\' && p[e] >= 0x20; e++)
 		;
 	if (e < s->n && p[e] == '"') {
 		p[e] = '\0';

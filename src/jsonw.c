@@ -111,27 +111,6 @@ put_tabs(struct mg_jsonw *w, unsigned n)
 	w->len += n;
 }
 
-/* 8 bytes as a word, whatever the alignment. */
-static inline uint64_t
-word8(const unsigned char *p)
-{
-	uint64_t x;
-
-	memcpy(&x, p, sizeof(x));
-	return x;
-}
-
-#define ONES	0x0101010101010101ull
-#define HIGHS	0x8080808080808080ull
-
-/* Nonzero when a byte of x is below 0x20, '"' or '\\' (exact for zero). */
-static inline uint64_t
-special8(uint64_t x)
-{
-	uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
-
-	return ((x - ONES * 0x20) | (q - ONES) | (b - ONES)) & ~x & HIGHS;
-}
 
 static inline uint32_t
 word4(const unsigned char *p)
@@ -142,7 +121,7 @@ word4(const unsigned char *p)
 	return x;
 }
 
-/* special8() on 4 bytes. */
+/* mg_json_special8() on 4 bytes. */
 static inline uint32_t
 special4(uint32_t x)
 {
@@ -163,9 +142,9 @@ needs_escape(const unsigned char *s, size_t n)
 
 	if (n >= 8) {
 		for (i = 0; n - i > 8; i += 8)
-			if (special8(word8(s + i)) != 0)
+			if (mg_json_special8(mg_word8(s + i)) != 0)
 				return 1;
-		return special8(word8(s + n - 8)) != 0;
+		return mg_json_special8(mg_word8(s + n - 8)) != 0;
 	}
 	if (n >= 4)
 		return (special4(word4(s)) | special4(word4(s + n - 4))) != 0;
@@ -200,7 +179,7 @@ put_escaped(struct mg_jsonw *w, const char *str, size_t n)
 	while (i < n) {
 		unsigned c;
 
-		if (n - i >= 8 && special8(word8(s + i)) == 0) {
+		if (n - i >= 8 && mg_json_special8(mg_word8(s + i)) == 0) {
 			i += 8;
 			continue;
 		}

@@ -57,14 +57,6 @@ utf8_seq(const unsigned char *s, size_t n)
 }
 
 /* 8 bytes as a word, whatever the alignment. */
-static inline uint64_t
-word8(const unsigned char *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, sizeof(w));
-	return w;
-}
 
 static inline uint32_t
 word4(const unsigned char *p)
@@ -166,7 +158,7 @@ utf8_valid_core(const unsigned char *p, size_t n, int padded)
 		}
 #endif
 		if (rem >= 8 || padded) {
-			uint64_t w = word8(p + i);
+			uint64_t w = mg_word8(p + i);
 			size_t span = rem < 8 ? rem : 8;
 
 			if (rem < 8)
@@ -229,7 +221,7 @@ mg_utf8_valid(const char *s, size_t n)
 		uint64_t w;
 
 		if (n >= 8)
-			w = word8(p) | word8(p + n - 8);
+			w = mg_word8(p) | mg_word8(p + n - 8);
 		else if (n >= 4)
 			w = word4(p) | word4(p + n - 4);
 		else

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -137,5 +138,30 @@ char	*mg_pct_encode(const char *prefix, const char *s, const char *keep);
 
 /* Shortest round-trip text of a finite double into buf (>= 32 bytes). */
 void	mg_fmt_double(double v, char *buf, size_t len);
+
+/* 8 bytes as a word, whatever the alignment. */
+static inline uint64_t
+mg_word8(const void *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+/*
+ * Nonzero when a byte of x is below 0x20, '"' or '\\': the bytes a JSON
+ * string cannot hold as they are.  Exact for zero, and on a little-endian
+ * host the lowest set bit marks the first such byte.
+ */
+static inline uint64_t
+mg_json_special8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+
+	return ((x - ones * 0x20) | (q - ones) | (b - ones)) & ~x &
+	    0x8080808080808080ull;
+}
 
 #endif /* MG_TEXT_H */

@@ -515,6 +515,57 @@ START_TEST(inline_headers)
 END_TEST
 
 /*
+ * The string reader looks for the end of a plain string a word at a
+ * time: an escape, a raw control byte or the closing quote at every place
+ * of strings up to 24 bytes must be found where it is.
+ */
+START_TEST(string_ends_everywhere)
+{
+	char hdr[128], want[32];
+	size_t n, at, k;
+
+	for (n = 0; n <= 24; n++)
+		for (at = 0; at <= n; at++)
+			for (k = 0; k < 3; k++) {
+				struct mg_artifact a;
+				struct fbuf b;
+				const cJSON *v;
+				char val[40];
+
+				memset(val, 'v', n);
+				memset(want, 'v', n);
+				val[n] = want[n] = '\0';
+				if (at < n && k == 0) {		/* an escape */
+					memmove(val + at + 2, val + at + 1,
+					    n - at);
+					memcpy(val + at, "\\n", 2);
+					want[at] = '\n';
+				} else if (at < n && k == 1)	/* a raw tab */
+					val[at] = '\t';
+				else if (at < n)		/* a quote */
+					val[at] = '"';
+				snprintf(hdr, sizeof(hdr),
+				    "{\"__metadata__\":{\"k\":\"%s\"}}", val);
+				fbuf_init(&b);
+				st_build_raw(&b, hdr, strlen(hdr), 0);
+				scan_mem(b.p, b.len, &a);
+				if (at == n || k == 0) {
+					ck_assert_msg(a.nfindings == 0,
+					    "%s: findings", hdr);
+					v = cJSON_GetObjectItem(a.metadata, "k");
+					ck_assert_ptr_nonnull(v);
+					ck_assert_str_eq(v->valuestring, want);
+				} else
+					ck_assert_msg(count_rule(&a, "ST-JSON") +
+					    count_rule(&a, "ST-META") > 0,
+					    "%s: accepted", hdr);
+				mg_artifact_free(&a);
+				fbuf_free(&b);
+			}
+}
+END_TEST
+
+/*
  * tensor_dtypes is keyed by sanitised names: a name with a NUL becomes
  * the same key as one spelt with U+FFFD, and the first keeps the key,
  * whether the NUL name comes first or later.  Escaped names and values
@@ -876,6 +927,7 @@ safetensors_suite(void)
 	tcase_add_test(tc, bad_fixtures_table);
 	tcase_add_test(tc, s4_real_size);
 	tcase_add_test(tc, inline_headers);
+	tcase_add_test(tc, string_ends_everywhere);
 	tcase_add_test(tc, overlap_message);
 	tcase_add_test(tc, tdtypes_sanitised_names);
 	tcase_add_test(tc, finding_cap);
