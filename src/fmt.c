@@ -118,6 +118,8 @@ mg_fmt_detect(const unsigned char *head, size_t n, uint64_t size)
 		if (s > best_score) {
 			best_score = s;
 			best = formats[i];
+			if (s >= 100)	/* certain: no later bid can win */
+				break;
 		}
 	}
 	return best;

@@ -37,13 +37,16 @@ tar_probe(const unsigned char *h, size_t n, uint64_t size)
 	(void)size;
 	if (n < 512)
 		return 0;
-	for (i = 0; i < 512; i++)
-		sum += i >= 148 && i < 156 ? ' ' : h[i];
+	/* The checksum field first: most files have no octal there. */
 	for (i = 148; i < 156 && h[i] == ' '; i++)
 		;
 	for (; i < 156 && h[i] >= '0' && h[i] <= '7'; i++, digits++)
 		want = want * 8 + (unsigned long)(h[i] - '0');
-	if (digits == 0 || sum != want)
+	if (digits == 0)
+		return 0;
+	for (i = 0; i < 512; i++)
+		sum += i >= 148 && i < 156 ? ' ' : h[i];
+	if (sum != want)
 		return 0;
 	if (memcmp(h + 257, "ustar", 5) == 0)
 		return 60;

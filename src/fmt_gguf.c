@@ -1666,7 +1666,10 @@ ranges(struct gg *g)
 			v[n++] = t;
 	}
 	contiguity(g);
-	if (n > 1)
+	/* Writers lay tensors out in the order they list them, most often. */
+	for (i = 1; i < n && cmp_off(&v[i - 1], &v[i]) < 0; i++)
+		;
+	if (i < n)
 		qsort(v, (size_t)n, sizeof(*v), cmp_off);
 	for (i = 0; i < n; i++) {
 		if (holder != NULL && v[i]->off < maxend)

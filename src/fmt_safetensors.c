@@ -1409,7 +1409,10 @@ check_cover(struct st *s, uint64_t dsize, uint64_t dbase)
 	size_t k;
 	int r, partial = s->cover_partial;
 
-	if (s->nt > 1)
+	/* Writers lay tensors out in header order: sorted, most often. */
+	for (k = 1; k < s->nt && rec_cmp(&s->t[k - 1], &s->t[k]) < 0; k++)
+		;
+	if (k < s->nt)
 		qsort(s->t, s->nt, sizeof(*s->t), rec_cmp);
 	for (k = 0; k < s->nt; k++) {
 		const struct st_rec *t = &s->t[k];

@@ -386,6 +386,10 @@ static const struct {
 	const char	*rule;		/* NULL: no finding at all */
 } inline_cases[] = {
 	{ "{\"__metadata__\":null}", 0, NULL },
+	/* Listed out of offset order, the ranges still tile the data. */
+	{ "{\"b\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[1,3]},"
+	    "\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}",
+	    3, NULL },
 	{ "{\"__metadata__\":{}}   \t\r\n", 0, NULL },
 	{ "{\"__metadata__\":{\"a\":\"\\u00e9\\ud83d\\ude00\"}}", 0, NULL },
 	{ "{\"\\u0061\":{\"dtype\":\"U8\",\"shape\":[1],"
