@@ -150,6 +150,8 @@ mg_artifact_add_tensor(struct mg_artifact *a, const char *name, size_t n,
 {
 	struct mg_tfact *t;
 
+	if (a->skip_tensors)
+		return MG_OK;
 	if (a->ntensors == a->tensors_cap) {
 		size_t ncap = a->tensors_cap ? a->tensors_cap * 2 : 16;
 
@@ -175,18 +177,6 @@ mg_artifact_add_tensor(struct mg_artifact *a, const char *name, size_t n,
 	}
 	a->ntensors++;
 	return MG_OK;
-}
-
-void
-mg_artifact_drop_tensors(struct mg_artifact *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->ntensors; i++)
-		free(a->tensors[i].name);
-	free(a->tensors);
-	a->tensors = NULL;
-	a->ntensors = a->tensors_cap = 0;
 }
 
 int

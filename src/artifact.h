@@ -225,6 +225,7 @@ struct mg_artifact {
 	 */
 	struct mg_tfact	*tensors;
 	size_t		 ntensors, tensors_cap;
+	int		 skip_tensors;	/* 1: no check reads them; not kept */
 	struct mg_digest *templates;
 	size_t		 ntemplates;
 	struct mg_digest *coderefs;
@@ -359,8 +360,6 @@ int	mg_artifact_setz(char **field, const char *s);
 int	mg_artifact_add_tensor(struct mg_artifact *a, const char *name,
 	    size_t n, uint64_t nbytes, uint64_t dim0, unsigned ndim,
 	    const char *dtype, size_t dtypen);
-/* Free the tensor facts (what only the repository checks read). */
-void	mg_artifact_drop_tensors(struct mg_artifact *a);
 int	mg_artifact_add_digest(struct mg_digest **v, size_t *n,
 	    const char *name, const char *hex);
 

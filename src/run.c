@@ -127,14 +127,6 @@ scan_job(struct mg_scan_ctx *sc, const struct mg_run_opts *o, struct job *j)
 	if (o->post != NULL)
 		for (i = 0; i < j->nmembers; i++)
 			o->post(o->post_arg, j->members[i]);
-	/*
-	 * Tensor names are kept for the repository checks alone, and only a
-	 * config.json beside the file or a shard index here or above (in a
-	 * walk of one root) reads them: elsewhere they go now, not at the
-	 * end of the run (a tree of safetensors files keeps tens of MB).
-	 */
-	if (!j->facts)
-		mg_artifact_drop_tensors(&j->a);
 	if (o->progress != NULL)
 		o->progress(o->progress_arg, j->a.size);
 }
@@ -201,6 +193,13 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars,
 	j->sidecars = sidecars < 0 ? -1 : (sidecars & MG_WALK_SIDECARS) != 0;
 	j->facts = sidecars < 0 || (sidecars & MG_WALK_FACTS) != 0 ||
 	    c->nroots != 1;
+	/*
+	 * Tensor names are kept for the repository checks alone, and only a
+	 * config.json beside the file or a shard index here or above (in a
+	 * walk of one root) reads them: elsewhere the parsers do not keep
+	 * them (a tree of safetensors files would hold tens of MB).
+	 */
+	j->a.skip_tensors = !j->facts;
 	j->root_real = root_real != NULL ? strdup(root_real) : NULL;
 	j->dev = st->st_dev;
 	j->ino = st->st_ino;
