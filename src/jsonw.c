@@ -85,8 +85,9 @@ mg_jsonw_resume(struct mg_jsonw *w, unsigned depth)
 	w->depth = depth;
 }
 
-void
-mg_jsonw_raw(struct mg_jsonw *w, const char *s, size_t n)
+/* Inline here: most pieces are a few bytes of known length. */
+static inline void
+raw(struct mg_jsonw *w, const char *s, size_t n)
 {
 	if (!room(w, n))
 		return;
@@ -94,7 +95,13 @@ mg_jsonw_raw(struct mg_jsonw *w, const char *s, size_t n)
 	w->len += n;
 }
 
-static void
+void
+mg_jsonw_raw(struct mg_jsonw *w, const char *s, size_t n)
+{
+	raw(w, s, n);
+}
+
+static inline void
 put_c(struct mg_jsonw *w, char c)
 {
 	if (!room(w, 1))
@@ -102,7 +109,7 @@ put_c(struct mg_jsonw *w, char c)
 	w->p[w->len++] = c;
 }
 
-static void
+static inline void
 put_tabs(struct mg_jsonw *w, unsigned n)
 {
 	if (!room(w, n))
@@ -188,7 +195,7 @@ put_escaped(struct mg_jsonw *w, const char *str, size_t n)
 			i++;
 			continue;
 		}
-		mg_jsonw_raw(w, str + run, i - run);
+		raw(w, str + run, i - run);
 		if (!room(w, 6))
 			return;
 		w->p[w->len++] = '\\';
@@ -221,7 +228,7 @@ put_escaped(struct mg_jsonw *w, const char *str, size_t n)
 		}
 		run = ++i;
 	}
-	mg_jsonw_raw(w, str + run, n - run);
+	raw(w, str + run, n - run);
 	put_c(w, '"');
 }
 
@@ -232,7 +239,7 @@ sep(struct mg_jsonw *w, const char *after, size_t n)
 	if (w->depth == 0 || w->depth > MG_JSONW_DEPTH)
 		return;
 	if (w->more[w->depth - 1])
-		mg_jsonw_raw(w, after, n);
+		raw(w, after, n);
 	w->more[w->depth - 1] = 1;
 }
 
@@ -250,7 +257,7 @@ open_level(struct mg_jsonw *w)
 void
 mg_jsonw_obj_begin(struct mg_jsonw *w)
 {
-	mg_jsonw_raw(w, "{\n", 2);
+	raw(w, "{\n", 2);
 	open_level(w);
 }
 
@@ -288,7 +295,7 @@ mg_jsonw_key(struct mg_jsonw *w, const char *key)
 	sep(w, ",\n", 2);
 	put_tabs(w, w->depth);
 	put_escaped(w, key, strlen(key));
-	mg_jsonw_raw(w, ":\t", 2);
+	raw(w, ":\t", 2);
 }
 
 void
@@ -300,16 +307,16 @@ mg_jsonw_elem(struct mg_jsonw *w)
 void
 mg_jsonw_null(struct mg_jsonw *w)
 {
-	mg_jsonw_raw(w, "null", 4);
+	raw(w, "null", 4);
 }
 
 void
 mg_jsonw_bool(struct mg_jsonw *w, int v)
 {
 	if (v)
-		mg_jsonw_raw(w, "true", 4);
+		raw(w, "true", 4);
 	else
-		mg_jsonw_raw(w, "false", 5);
+		raw(w, "false", 5);
 }
 
 void
@@ -322,14 +329,14 @@ mg_jsonw_u64(struct mg_jsonw *w, uint64_t v)
 		b[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v > 0);
-	mg_jsonw_raw(w, b + i, sizeof(b) - i);
+	raw(w, b + i, sizeof(b) - i);
 }
 
 void
 mg_jsonw_str(struct mg_jsonw *w, const char *s)
 {
 	if (s == NULL)
-		mg_jsonw_raw(w, "\"\"", 2);
+		raw(w, "\"\"", 2);
 	else
 		put_escaped(w, s, strlen(s));
 }
@@ -375,15 +382,15 @@ static void put_value(struct mg_jsonw *w, const cJSON *item, unsigned depth);
 static void
 put_members(struct mg_jsonw *w, const cJSON *c, unsigned depth)
 {
-	mg_jsonw_raw(w, "{\n", 2);
+	raw(w, "{\n", 2);
 	depth++;
 	for (; c != NULL && w->err == MG_OK; c = c->next) {
 		put_tabs(w, depth);
 		mg_jsonw_str(w, c->string);
-		mg_jsonw_raw(w, ":\t", 2);
+		raw(w, ":\t", 2);
 		put_value(w, c, depth);
 		if (c->next != NULL)
-			mg_jsonw_raw(w, ",\n", 2);
+			raw(w, ",\n", 2);
 		else
 			put_c(w, '\n');
 	}
@@ -413,7 +420,7 @@ put_value(struct mg_jsonw *w, const cJSON *item, unsigned depth)
 				w->err = MG_ERR_INTERNAL;
 			break;
 		}
-		mg_jsonw_raw(w, item->valuestring, strlen(item->valuestring));
+		raw(w, item->valuestring, strlen(item->valuestring));
 		break;
 	case cJSON_String:
 		mg_jsonw_str(w, item->valuestring);
@@ -425,7 +432,7 @@ put_value(struct mg_jsonw *w, const cJSON *item, unsigned depth)
 				w->err = MG_ERR_NOMEM;
 			break;
 		}
-		mg_jsonw_raw(w, t, strlen(t));
+		raw(w, t, strlen(t));
 		cJSON_free(t);
 		break;
 	case cJSON_Array:
@@ -434,7 +441,7 @@ put_value(struct mg_jsonw *w, const cJSON *item, unsigned depth)
 		    c = c->next) {
 			put_value(w, c, depth + 1);
 			if (c->next != NULL)
-				mg_jsonw_raw(w, ", ", 2);
+				raw(w, ", ", 2);
 		}
 		put_c(w, ']');
 		break;
