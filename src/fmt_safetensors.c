@@ -37,6 +37,7 @@
 #include "artifact.h"
 #include "err.h"
 #include "fmt.h"
+#include "jsonw.h"
 #include "limits.h"
 #include "rd.h"
 #include "strset.h"
@@ -84,7 +85,13 @@ struct st {
 	int		 meta_seen;	/* a first __metadata__ was read */
 	int		 meta_full;	/* LIMIT-META already reported */
 	cJSON		*meta;		/* __metadata__ entries, then ours */
-	cJSON		*lnames, *tdtypes;
+	/*
+	 * layer_names is written as JSON text while the header is read (a
+	 * list of strings prints the same at any depth): no node per name.
+	 */
+	struct mg_jsonw	 lnames;
+	size_t		 nlnames;
+	cJSON		*tdtypes;
 	/*
 	 * Keys already in meta and tdtypes: cJSON lookups are linear.
 	 * tdtype_keys is made only when a tensor name holds a NUL (see
@@ -1106,12 +1113,11 @@ tensor_record(struct st *s, struct st_ent *e, const char *name, size_t namen)
 
 	s->ntensors++;
 	if (meta_charge(s, namen, &r)) {
-		cJSON *item = mg_json_str(name, namen);
-
-		if (item == NULL || !cJSON_AddItemToArray(s->lnames, item)) {
-			cJSON_Delete(item);
-			return MG_ERR_NOMEM;
-		}
+		if (s->nlnames++ > 0)
+			mg_jsonw_raw(&s->lnames, ", ", 2);
+		mg_jsonw_textn(&s->lnames, name, namen);
+		if (s->lnames.err != MG_OK)
+			return s->lnames.err;
 	} else if (r != MG_OK)
 		return r;
 	if (e->dtype != NULL) {
@@ -1496,11 +1502,15 @@ finish(struct st *s, uint64_t hlen, int whole)
 		while (m->child != NULL)
 			cJSON_Delete(cJSON_DetachItemViaPointer(m, m->child));
 	} else {
-		if ((r = obj_put(m, "layer_names", s->lnames)) != MG_OK) {
-			s->lnames = NULL;
+		char *ln;
+
+		mg_jsonw_raw(&s->lnames, "]", 1);
+		ln = mg_jsonw_finish(&s->lnames, &r);
+		if (ln == NULL)
+			return r != MG_OK ? r : MG_ERR_NOMEM;
+		if ((r = obj_put(m, "layer_names", mg_json_raw_own(ln))) !=
+		    MG_OK)
 			return r;
-		}
-		s->lnames = NULL;	/* transferred */
 		if ((r = obj_put(m, "tensor_dtypes", s->tdtypes)) != MG_OK) {
 			s->tdtypes = NULL;
 			return r;
@@ -1549,6 +1559,9 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 	int r = MG_ERR_INTERNAL, r2, open = rd->open_ended;
 
 	memset(&s, 0, sizeof(s));
+	/* Bounded by the metadata charge of each name (meta_charge()). */
+	mg_jsonw_init(&s.lnames, NULL, 0, SIZE_MAX / 2);
+	mg_jsonw_raw(&s.lnames, "[", 1);
 	s.a = a;
 	s.t = s.t_small = small_t;
 	s.tcap = sizeof(small_t) / sizeof(small_t[0]);
@@ -1594,7 +1607,6 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 	 */
 	hint = hlen < ST_HINT_BYTES ? (size_t)hlen : ST_HINT_BYTES;
 	if ((s.meta = cJSON_CreateObject()) == NULL ||
-	    (s.lnames = cJSON_CreateArray()) == NULL ||
 	    (s.tdtypes = cJSON_CreateObject()) == NULL ||
 	    (s.names = mg_strset_new_sized(hint / ST_ENTRY_MIN,
 	    hint / 2)) == NULL ||
@@ -1637,7 +1649,7 @@ out:
 		s.meta_keys = NULL;	/* transferred */
 	}
 	cJSON_Delete(s.meta);
-	cJSON_Delete(s.lnames);
+	mg_jsonw_free(&s.lnames);
 	cJSON_Delete(s.tdtypes);
 	mg_strset_free(s.names);
 	mg_strset_free(s.dtypes);

@@ -344,10 +344,15 @@ mg_jsonw_str(struct mg_jsonw *w, const char *s)
 void
 mg_jsonw_text(struct mg_jsonw *w, const char *s)
 {
-	size_t n = strlen(s);
+	mg_jsonw_textn(w, s, strlen(s));
+}
+
+void
+mg_jsonw_textn(struct mg_jsonw *w, const char *s, size_t n)
+{
 	char *t;
 
-	if (mg_utf8_valid(s, n)) {
+	if (memchr(s, '\0', n) == NULL && mg_utf8_valid(s, n)) {
 		put_escaped(w, s, n);
 		return;
 	}

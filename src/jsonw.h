@@ -73,6 +73,8 @@ void	mg_jsonw_u64(struct mg_jsonw *w, uint64_t v);
 void	mg_jsonw_str(struct mg_jsonw *w, const char *s);
 /* s sanitised first, as mg_json_strz() does (invalid UTF-8 to U+FFFD). */
 void	mg_jsonw_text(struct mg_jsonw *w, const char *s);
+/* s[0..n) as the string mg_json_str(s, n) holds (a NUL to U+FFFD too). */
+void	mg_jsonw_textn(struct mg_jsonw *w, const char *s, size_t n);
 /* s as mg_json_bytesz() writes it (exact, \udcNN for stray bytes). */
 void	mg_jsonw_bytes(struct mg_jsonw *w, const char *s);
 /*

@@ -345,6 +345,22 @@ mg_json_str(const char *s, size_t n)
 }
 
 cJSON *
+mg_json_raw_own(char *s)
+{
+	cJSON *j;
+
+	if (s == NULL)
+		return NULL;
+	if ((j = cJSON_CreateNull()) == NULL) {
+		free(s);
+		return NULL;
+	}
+	j->type = cJSON_Raw;	/* as mg_json_str() does for a string */
+	j->valuestring = s;
+	return j;
+}
+
+cJSON *
 mg_json_strz(const char *s)
 {
 	return mg_json_str(s, strlen(s));

@@ -42,6 +42,8 @@ size_t	mg_utf8_clean_into(char *out, const char *s, size_t n);
 cJSON	*mg_json_str(const char *s, size_t n);
 cJSON	*mg_json_strz(const char *s);
 cJSON	*mg_json_u64(uint64_t v);
+/* A raw node holding s, JSON text from malloc(); s is the node's now. */
+cJSON	*mg_json_raw_own(char *s);
 cJSON	*mg_json_i64(int64_t v);
 cJSON	*mg_json_double(double v);
 

@@ -113,6 +113,22 @@ json_u64(const cJSON *j)
 	return (uint64_t)j->valuedouble;
 }
 
+/*
+ * layer_names, written as JSON text by the parser (a raw node), read back
+ * as the array it prints: the caller deletes it.
+ */
+static cJSON *
+layer_names(const cJSON *meta)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(meta, "layer_names");
+	cJSON *v;
+
+	ck_assert_msg(cJSON_IsRaw(j), "layer_names is not JSON text");
+	v = cJSON_Parse(j->valuestring);
+	ck_assert_msg(cJSON_IsArray(v), "layer_names: %s", j->valuestring);
+	return v;
+}
+
 static const char *
 json_s(const cJSON *obj, const char *key)
 {
@@ -158,7 +174,7 @@ START_TEST(valid_s1_empty)
 {
 	struct mg_artifact a;
 	struct fbuf b;
-	cJSON *m;
+	cJSON *m, *ln;
 
 	build_named("empty.safetensors", &b);
 	ck_assert_uint_eq(b.len, 10);
@@ -168,8 +184,9 @@ START_TEST(valid_s1_empty)
 	ck_assert_ptr_null(a.dtype);
 	ck_assert_ptr_null(a.training_framework);
 	m = a.metadata;
-	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(m,
-	    "layer_names")), 0);
+	ln = layer_names(m);
+	ck_assert_int_eq(cJSON_GetArraySize(ln), 0);
+	cJSON_Delete(ln);
 	ck_assert(cJSON_IsObject(cJSON_GetObjectItem(m, "tensor_dtypes")));
 	ck_assert_uint_eq(json_u64(cJSON_GetObjectItem(m, "header_length")),
 	    2);
@@ -196,9 +213,10 @@ START_TEST(valid_s2_one_tensor)
 	ck_assert_ptr_null(a.architecture);
 	ck_assert_ptr_null(a.quantization);
 	m = a.metadata;
-	ln = cJSON_GetObjectItem(m, "layer_names");
+	ln = layer_names(m);
 	ck_assert_int_eq(cJSON_GetArraySize(ln), 1);
 	ck_assert_str_eq(cJSON_GetArrayItem(ln, 0)->valuestring, "a");
+	cJSON_Delete(ln);
 	ck_assert_str_eq(json_s(cJSON_GetObjectItem(m, "tensor_dtypes"), "a"),
 	    "F32");
 	/* Order: layer_names, tensor_dtypes, header_length, tensor_count. */
@@ -231,12 +249,13 @@ START_TEST(valid_multi_pt)
 	ck_assert_str_eq(m->child->string, "format");
 	ck_assert_str_eq(m->child->valuestring, "pt");
 	ck_assert_str_eq(m->child->next->string, "layer_names");
-	ln = cJSON_GetObjectItem(m, "layer_names");
+	ln = layer_names(m);
 	ck_assert_int_eq(cJSON_GetArraySize(ln), 3);
 	ck_assert_str_eq(cJSON_GetArrayItem(ln, 0)->valuestring,
 	    "model.embed_tokens.weight");
 	ck_assert_str_eq(cJSON_GetArrayItem(ln, 2)->valuestring,
 	    "lm_head.weight");
+	cJSON_Delete(ln);
 	td = cJSON_GetObjectItem(m, "tensor_dtypes");
 	ck_assert_int_eq(cJSON_GetArraySize(td), 3);
 	ck_assert_str_eq(json_s(td, "model.norm.weight"), "BF16");
@@ -593,7 +612,8 @@ START_TEST(tdtypes_sanitised_names)
 	for (k = 0; k < 2; k++) {
 		struct mg_artifact a;
 		struct fbuf b;
-		const cJSON *td, *ln;
+		const cJSON *td;
+		cJSON *ln;
 
 		fbuf_init(&b);
 		st_build_raw(&b, hdr[k], strlen(hdr[k]), 3);
@@ -601,10 +621,13 @@ START_TEST(tdtypes_sanitised_names)
 		ck_assert_ptr_nonnull(a.metadata);
 		td = cJSON_GetObjectItemCaseSensitive(a.metadata,
 		    "tensor_dtypes");
-		ln = cJSON_GetObjectItemCaseSensitive(a.metadata,
-		    "layer_names");
+		ln = layer_names(a.metadata);
 		ck_assert_int_eq(cJSON_GetArraySize(td), 2);
 		ck_assert_int_eq(cJSON_GetArraySize(ln), 3);
+		/* The NUL name is spelt with U+FFFD, as in tensor_dtypes. */
+		ck_assert_str_eq(cJSON_GetArrayItem(ln, 1)->valuestring,
+		    "a\xef\xbf\xbd");
+		cJSON_Delete(ln);
 		ck_assert_str_eq(json_s(td, "x"), "U8");
 		ck_assert_str_eq(json_s(td, "a\xef\xbf\xbd"), first[k]);
 		ck_assert_uint_eq(count_rule(&a, "ST-NUL"), 1);
@@ -621,6 +644,7 @@ START_TEST(tdtypes_sanitised_names)
 		struct mg_artifact a;
 		struct fbuf b;
 		const cJSON *td;
+		cJSON *ln;
 
 		fbuf_init(&b);
 		st_build_raw(&b, h, strlen(h), 4);
@@ -634,6 +658,11 @@ START_TEST(tdtypes_sanitised_names)
 		td = cJSON_GetObjectItemCaseSensitive(a.metadata,
 		    "tensor_dtypes");
 		ck_assert_str_eq(json_s(td, "w\xc3\xa9\t"), "F16");
+		ln = layer_names(a.metadata);
+		ck_assert_int_eq(cJSON_GetArraySize(ln), 1);
+		ck_assert_str_eq(cJSON_GetArrayItem(ln, 0)->valuestring,
+		    "w\xc3\xa9\t");
+		cJSON_Delete(ln);
 		ck_assert_str_eq(a.training_framework, "pytorch");
 		ck_assert_str_eq(a.dtype, "F16");
 		mg_artifact_free(&a);
