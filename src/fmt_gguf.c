@@ -50,6 +50,7 @@
 #include "fmt.h"
 #include "gguf_types.h"
 #include "hash.h"
+#include "jsonw.h"
 #include "limits.h"
 #include "rd.h"
 #include "strset.h"
@@ -120,7 +121,12 @@ struct gg {
 	char		 where_buf[96];
 
 	cJSON		*meta;		/* raw KVs, then the summary */
-	cJSON		*keylist;
+	/*
+	 * metadata_keys as JSON text, written as keys are stored (a list of
+	 * strings prints the same at any depth): no node per key.
+	 */
+	struct mg_jsonw	 keylist;
+	size_t		 nkeylist;
 	struct mg_strset *mkeys;	/* the raw keys stored in meta */
 	cJSON		*tmpl;		/* chat_template_sha256, or NULL */
 	struct mg_keyset *keyset;	/* digests of every raw key */
@@ -1306,11 +1312,11 @@ kv(struct gg *g, uint64_t idx)
 	    MG_OK)
 		goto out;
 	if (store) {
-		cJSON *kj = cJSON_CreateString(jk);
-
-		if (kj == NULL || !cJSON_AddItemToArray(g->keylist, kj)) {
-			cJSON_Delete(kj);
-			r = MG_ERR_NOMEM;
+		if (g->nkeylist++ > 0)
+			mg_jsonw_raw(&g->keylist, ", ", 2);
+		mg_jsonw_str(&g->keylist, jk);	/* sanitised already */
+		if (g->keylist.err != MG_OK) {
+			r = g->keylist.err;
 			goto out;
 		}
 		if (mg_strset_add(g->mkeys, jk, strlen(jk)) < 0) {
@@ -1987,7 +1993,7 @@ finish(struct gg *g)
 	cJSON *counts = NULL, *params = NULL;
 	const char *q = NULL;
 	uint64_t total = 0;
-	char major[32];
+	char major[32], *kl;
 	int r;
 
 	if ((counts = cJSON_CreateObject()) == NULL ||
@@ -2001,8 +2007,13 @@ finish(struct gg *g)
 	ftype_check(g);
 	put(g, "gguf_version", mg_json_u64(g->version));
 	put(g, "endianness", cJSON_CreateString(g->be ? "big" : "little"));
-	put(g, "metadata_keys", g->keylist);
-	g->keylist = NULL;	/* transferred */
+	mg_jsonw_raw(&g->keylist, "]", 1);
+	if ((kl = mg_jsonw_finish(&g->keylist, &r)) == NULL) {
+		if (r == MG_OK)
+			r = MG_ERR_NOMEM;
+		goto out;
+	}
+	put(g, "metadata_keys", mg_json_raw_own(kl));
 	put(g, "tensor_count", mg_json_u64(g->tparsed));
 	a->tensor_count = g->tparsed;
 	a->have |= MG_HAVE_TENSORS;
@@ -2124,6 +2135,9 @@ gguf_parse(struct mg_rd *rd, struct mg_artifact *a)
 	g->rd = rd;
 	g->a = a;
 	g->align = GGUF_DEFAULT_ALIGN;
+	/* Bounded by the metadata charge of each key (store_key()). */
+	mg_jsonw_init(&g->keylist, NULL, 0, SIZE_MAX / 2);
+	mg_jsonw_raw(&g->keylist, "[", 1);
 	set_where(g, W_FILE, 0, NULL);
 	for (i = 0; i < 5; i++)
 		g->spec[i].key = special_keys[i];
@@ -2156,7 +2170,6 @@ gguf_parse(struct mg_rd *rd, struct mg_artifact *a)
 	}
 	g->version = v;
 	if ((g->meta = cJSON_CreateObject()) == NULL ||
-	    (g->keylist = cJSON_CreateArray()) == NULL ||
 	    (g->mkeys = mg_strset_new()) == NULL ||
 	    (g->dirty = mg_keyset_new(0)) == NULL) {
 		r = MG_ERR_NOMEM;
@@ -2248,7 +2261,7 @@ out:
 	if (g->nomem)
 		r = MG_ERR_NOMEM;
 	cJSON_Delete(g->meta);
-	cJSON_Delete(g->keylist);
+	mg_jsonw_free(&g->keylist);
 	mg_strset_free(g->mkeys);
 	cJSON_Delete(g->tmpl);
 	mg_keyset_free(g->keyset);
