@@ -1012,7 +1012,7 @@ out:
 	return r;
 }
 
-static int
+static inline int
 key_is(const char *k, size_t n, const char *lit)
 {
 	return n == strlen(lit) && memcmp(k, lit, n) == 0;

@@ -81,6 +81,7 @@ struct st {
 
 	struct mg_strset *names;	/* top-level member names */
 	struct mg_strset *dtypes;	/* distinct dtype strings */
+	size_t		 dtype_last;	/* st_dtypes index last matched */
 	char		*dtype1;	/* the first dtype string seen */
 	int		 meta_seen;	/* a first __metadata__ was read */
 	int		 meta_full;	/* LIMIT-META already reported */
@@ -1025,10 +1026,20 @@ tensor_member(struct st *s, struct st_ent *e, struct mg_strset **unknown,
 			return tinfo_type(s, e, "dtype", c);
 		if ((r = get_string(s, &e->dtype, &e->dtypen, &nul)) != MG_OK)
 			return r;
-		for (k = 0; k < sizeof(st_dtypes) / sizeof(st_dtypes[0]); k++)
-			if (st_dtypes[k].len == e->dtypen &&
-			    memcmp(st_dtypes[k].name, e->dtype, e->dtypen) == 0)
-				e->dtype_idx = (int)k;
+		/* Tensors of a file share a few dtypes: the last one first. */
+		k = s->dtype_last;
+		if (st_dtypes[k].len != e->dtypen ||
+		    memcmp(st_dtypes[k].name, e->dtype, e->dtypen) != 0)
+			for (k = 0; k < sizeof(st_dtypes) / sizeof(st_dtypes[0]);
+			    k++)
+				if (st_dtypes[k].len == e->dtypen &&
+				    memcmp(st_dtypes[k].name, e->dtype,
+				    e->dtypen) == 0)
+					break;
+		if (k < sizeof(st_dtypes) / sizeof(st_dtypes[0])) {
+			e->dtype_idx = (int)k;
+			s->dtype_last = k;
+		}
 		if (e->dtype_idx < 0) {
 			d = disp_dup(e->dtype, e->dtypen);
 			r = st_find(s, MG_R_ST_DTYPE, hoff(pos), e->disp,
