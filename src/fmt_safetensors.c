@@ -187,13 +187,13 @@ disp_get(const char *p, size_t n, char **own)
 	return *own = disp_dup(p, n);
 }
 
-static int
+static inline int
 is_ws(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static void
+static inline void
 skip_ws(struct st *s)
 {
 	while (s->i < s->n && is_ws(s->p[s->i]))
@@ -201,7 +201,7 @@ skip_ws(struct st *s)
 }
 
 /* The next byte, or -1 at the end of the header. */
-static int
+static inline int
 peek(const struct st *s)
 {
 	return s->i < s->n ? s->p[s->i] : -1;
