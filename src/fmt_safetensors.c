@@ -50,18 +50,21 @@
 #define ST_ENTRY_MIN	64u
 #define ST_HINT_BYTES	(256u << 10)
 
-/* The crate's dtype set at 24b0b285 with bit sizes (research notes 2.2). */
+/*
+ * The crate's dtype set at 24b0b285 with bit sizes (research notes 2.2),
+ * the dtypes of most checkpoints first: lookups scan in this order.
+ */
 #define DT(name, bits)	{ name, sizeof(name) - 1, bits }
 static const struct {
 	const char	*name;
 	size_t		 len;
 	unsigned	 bits;
 } st_dtypes[] = {
+	DT("BF16", 16), DT("F16", 16), DT("F32", 32),
 	DT("BOOL", 8), DT("U8", 8), DT("I8", 8), DT("F8_E5M2", 8),
 	DT("F8_E4M3", 8), DT("F8_E8M0", 8), DT("F8_E4M3FNUZ", 8),
 	DT("F8_E5M2FNUZ", 8), DT("F4", 4), DT("F6_E2M3", 6), DT("F6_E3M2", 6),
-	DT("I16", 16), DT("U16", 16), DT("F16", 16), DT("BF16", 16),
-	DT("I32", 32), DT("U32", 32), DT("F32", 32),
+	DT("I16", 16), DT("U16", 16), DT("I32", 32), DT("U32", 32),
 	DT("C64", 64), DT("F64", 64), DT("I64", 64), DT("U64", 64),
 };
 #undef DT
