@@ -83,7 +83,9 @@ struct st {
 	struct mg_artifact *a;
 
 	struct mg_strset *names;	/* top-level member names */
-	struct mg_strset *dtypes;	/* distinct dtype strings */
+	const char	*dtype_raw;	/* the first dtype string, in the header */
+	size_t		 dtype_rawn;
+	int		 dtype_mixed;	/* another dtype string was seen */
 	size_t		 dtype_last;	/* st_dtypes index last matched */
 	char		*dtype1;	/* the first dtype string seen */
 	int		 meta_seen;	/* a first __metadata__ was read */
@@ -1141,11 +1143,16 @@ tensor_record(struct st *s, struct st_ent *e, const char *name, size_t namen)
 		    e->dtype, e->dtypen, e->dtype_idx >= 0 ?
 		    st_dtypes[e->dtype_idx].name : NULL)) != MG_OK)
 			return r;
-		if ((r = mg_strset_add(s->dtypes, e->dtype, e->dtypen)) < 0)
-			return r;
-		if (s->dtype1 == NULL &&
-		    (s->dtype1 = mg_utf8_dup(e->dtype, e->dtypen)) == NULL)
-			return MG_ERR_NOMEM;
+		/* One dtype string or several: all the report says. */
+		if (s->dtype_raw == NULL) {
+			s->dtype_raw = e->dtype;
+			s->dtype_rawn = e->dtypen;
+			if ((s->dtype1 = mg_utf8_dup(e->dtype, e->dtypen)) ==
+			    NULL)
+				return MG_ERR_NOMEM;
+		} else if (e->dtypen != s->dtype_rawn ||
+		    memcmp(e->dtype, s->dtype_raw, e->dtypen) != 0)
+			s->dtype_mixed = 1;
 	}
 	if (e->have_shape && e->shape_ok) {
 		if (e->nelem_ovf ||
@@ -1552,10 +1559,9 @@ finish(struct st *s, uint64_t hlen, int whole)
 		s->a->parameter_count = s->params;
 		s->a->have |= MG_HAVE_PARAMS;
 	}
-	if (mg_strset_count(s->dtypes) == 1)
-		r = mg_artifact_setz(&s->a->dtype, s->dtype1);
-	else if (mg_strset_count(s->dtypes) > 1)
-		r = mg_artifact_setz(&s->a->dtype, "mixed");
+	if (s->dtype_raw != NULL)
+		r = mg_artifact_setz(&s->a->dtype, s->dtype_mixed ? "mixed" :
+		    s->dtype1);
 	if (r != MG_OK)
 		return r;
 	return set_framework(s);
@@ -1624,7 +1630,6 @@ st_parse(struct mg_rd *rd, struct mg_artifact *a)
 	    (s.tdtypes = cJSON_CreateObject()) == NULL ||
 	    (s.names = mg_strset_new_sized(hint / ST_ENTRY_MIN,
 	    hint / 2)) == NULL ||
-	    (s.dtypes = mg_strset_new()) == NULL ||
 	    (s.meta_keys = mg_strset_new()) == NULL) {
 		r = MG_ERR_NOMEM;
 		goto out;
@@ -1666,7 +1671,6 @@ out:
 	mg_jsonw_free(&s.lnames);
 	cJSON_Delete(s.tdtypes);
 	mg_strset_free(s.names);
-	mg_strset_free(s.dtypes);
 	mg_strset_free(s.meta_keys);
 	mg_strset_free(s.tdtype_keys);
 	if (s.t != s.t_small)
