@@ -19,6 +19,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define MG_UTF8_AVX2	1	/* 32-byte steps where the CPU has AVX2 */
+#endif
 
 #include "text.h"
 
@@ -123,6 +127,57 @@ utf8_span16(const unsigned char *p, size_t i, size_t n)
 }
 #endif
 
+#ifdef MG_UTF8_AVX2
+/* utf8_span16() 32 bytes a step, for CPUs with AVX2 (see utf8_avx2()). */
+__attribute__((target("avx2"))) static size_t
+utf8_span32(const unsigned char *p, size_t i, size_t n)
+{
+	const __m256i c0 = _mm256_set1_epi8((char)0xc0);
+	const __m256i c1 = _mm256_set1_epi8((char)0xc1);
+	const __m256i df = _mm256_set1_epi8((char)0xdf);
+	const __m256i e0 = _mm256_set1_epi8((char)0xe0);
+	const __m256i ed = _mm256_set1_epi8((char)0xed);
+	const __m256i f0 = _mm256_set1_epi8((char)0xf0);
+	uint64_t carry = 0, back = 0;
+
+	while (n - i >= 32) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)(p + i));
+		uint64_t hi = (uint32_t)_mm256_movemask_epi8(x);
+		uint64_t cont, l2, l3, odd, want;
+
+		if (hi == 0) {
+			if (carry != 0)
+				break;
+			i += 32;
+			continue;
+		}
+		/* Signed compares: 80-BF < C0 <= C2-DF < E0 <= E1-EF < F0. */
+		cont = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(c0, x));
+		l2 = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(
+		    _mm256_cmpgt_epi8(x, c1), _mm256_cmpgt_epi8(e0, x)));
+		l3 = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(
+		    _mm256_cmpgt_epi8(x, df), _mm256_cmpgt_epi8(f0, x)));
+		odd = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
+		    _mm256_cmpeq_epi8(x, e0), _mm256_cmpeq_epi8(x, ed)));
+		want = (l2 << 1) | (l3 << 1) | (l3 << 2) | carry;
+		if (hi != (cont | l2 | l3) || odd != 0 ||
+		    (want & 0xffffffffu) != cont)
+			break;
+		carry = want >> 32;
+		back = (l3 & 0x40000000u) != 0 ? 2 : carry != 0;
+		i += 32;
+	}
+	return carry != 0 ? i - back : i;
+}
+
+/* Whether this CPU runs utf8_span32() (the compiler's CPU probe). */
+static int
+utf8_avx2(void)
+{
+	return __builtin_cpu_supports("avx2");
+}
+#endif
+
 /*
  * The validator's core.  Long text goes to the 16-byte steps above; the
  * rest, and whatever stops them, is checked 8 bytes at a time: the first
@@ -148,7 +203,13 @@ utf8_valid_core(const unsigned char *p, size_t n, int padded)
 
 #ifdef __SSE2__
 		if (rem >= 32 && i >= wide) {
-			size_t j = utf8_span16(p, i, n);
+			size_t j = i;
+
+#ifdef MG_UTF8_AVX2
+			if (rem >= 64 && utf8_avx2())
+				j = utf8_span32(p, i, n);
+#endif
+			j = utf8_span16(p, j, n);
 
 			if (j == i)
 				wide = i + 16;
