@@ -290,11 +290,11 @@ mg_jsonw_arr_end(struct mg_jsonw *w)
 }
 
 void
-mg_jsonw_key(struct mg_jsonw *w, const char *key)
+mg_jsonw_keyn(struct mg_jsonw *w, const char *key, size_t n)
 {
 	sep(w, ",\n", 2);
 	put_tabs(w, w->depth);
-	put_escaped(w, key, strlen(key));
+	put_escaped(w, key, n);
 	raw(w, ":\t", 2);
 }
 
@@ -333,12 +333,9 @@ mg_jsonw_u64(struct mg_jsonw *w, uint64_t v)
 }
 
 void
-mg_jsonw_str(struct mg_jsonw *w, const char *s)
+mg_jsonw_strn(struct mg_jsonw *w, const char *s, size_t n)
 {
-	if (s == NULL)
-		raw(w, "\"\"", 2);
-	else
-		put_escaped(w, s, strlen(s));
+	put_escaped(w, s, n);
 }
 
 void

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -62,7 +63,13 @@ void	mg_jsonw_obj_begin(struct mg_jsonw *w);
 void	mg_jsonw_obj_end(struct mg_jsonw *w);
 void	mg_jsonw_arr_begin(struct mg_jsonw *w);
 void	mg_jsonw_arr_end(struct mg_jsonw *w);
-void	mg_jsonw_key(struct mg_jsonw *w, const char *key);
+void	mg_jsonw_keyn(struct mg_jsonw *w, const char *key, size_t n);
+/* Inline: a literal key's length is known where it is written. */
+static inline void
+mg_jsonw_key(struct mg_jsonw *w, const char *key)
+{
+	mg_jsonw_keyn(w, key, strlen(key));
+}
 void	mg_jsonw_elem(struct mg_jsonw *w);
 
 /* Values. */
@@ -70,7 +77,15 @@ void	mg_jsonw_null(struct mg_jsonw *w);
 void	mg_jsonw_bool(struct mg_jsonw *w, int v);
 void	mg_jsonw_u64(struct mg_jsonw *w, uint64_t v);
 /* s written as cJSON writes a string it holds (bytes >= 0x20 verbatim). */
-void	mg_jsonw_str(struct mg_jsonw *w, const char *s);
+void	mg_jsonw_strn(struct mg_jsonw *w, const char *s, size_t n);
+static inline void
+mg_jsonw_str(struct mg_jsonw *w, const char *s)
+{
+	if (s == NULL)
+		mg_jsonw_raw(w, "\"\"", 2);
+	else
+		mg_jsonw_strn(w, s, strlen(s));
+}
 /* s sanitised first, as mg_json_strz() does (invalid UTF-8 to U+FFFD). */
 void	mg_jsonw_text(struct mg_jsonw *w, const char *s);
 /* s[0..n) as the string mg_json_str(s, n) holds (a NUL to U+FFFD too). */
