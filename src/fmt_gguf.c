@@ -393,13 +393,19 @@ charge(struct gg *g, uint64_t cost)
 	return 1;
 }
 
+static const char *
+placeholder_text(uint64_t n, char *b, size_t len)
+{
+	snprintf(b, len, "<elided: %llu bytes>", ull(n));
+	return b;
+}
+
 static cJSON *
 placeholder(uint64_t n)
 {
 	char b[64];
 
-	snprintf(b, sizeof(b), "<elided: %llu bytes>", ull(n));
-	return cJSON_CreateString(b);
+	return cJSON_CreateString(placeholder_text(n, b, sizeof(b)));
 }
 
 /* Attach item to a list (or drop it when list is NULL); NULL item: NOMEM. */
@@ -541,7 +547,8 @@ template_check(struct gg *g, const char *s, size_t n, uint64_t off)
 
 /* One scalar of type t: JSON into *out when out != NULL, number into n. */
 static int
-scalar(struct gg *g, uint32_t t, cJSON **out, struct num *n)
+scalar(struct gg *g, uint32_t t, cJSON **out, struct mg_jsonw *tw,
+    struct num *n)
 {
 	uint8_t u8 = 0;
 	uint16_t u16 = 0;
@@ -601,6 +608,8 @@ scalar(struct gg *g, uint32_t t, cJSON **out, struct num *n)
 		n->u = u8 != 0;
 		if (out != NULL)
 			j = cJSON_CreateBool(u8 != 0);
+		if (tw != NULL)
+			mg_jsonw_bool(tw, u8 != 0);
 	} else if (is_float) {
 		if (t == MG_GGUF_FLOAT32) {
 			memcpy(&f, &u32, sizeof(f));
@@ -626,17 +635,23 @@ scalar(struct gg *g, uint32_t t, cJSON **out, struct num *n)
 		}
 		if (out != NULL)
 			j = mg_json_double(d);
+		if (tw != NULL)
+			mg_jsonw_double(tw, d);
 	} else if (is_signed) {
 		n->has_int = 1;
 		n->neg = i < 0;
 		n->u = (uint64_t)i;
 		if (out != NULL)
 			j = mg_json_i64(i);
+		if (tw != NULL)
+			mg_jsonw_i64(tw, i);
 	} else {
 		n->has_int = 1;
 		n->u = u64;
 		if (out != NULL)
 			j = mg_json_u64(u64);
+		if (tw != NULL)
+			mg_jsonw_u64(tw, u64);
 	}
 	if (out != NULL) {
 		if (j == NULL) {
@@ -648,7 +663,21 @@ scalar(struct gg *g, uint32_t t, cJSON **out, struct num *n)
 	return MG_OK;
 }
 
-static int value(struct gg *, uint32_t, unsigned, cJSON **, struct kvfacts *);
+static int value(struct gg *, uint32_t, unsigned, cJSON **, struct mg_jsonw *,
+    struct kvfacts *);
+
+/* obj[name] = item, name a literal (not copied); 0 when item is NULL. */
+static int
+wrap_add(cJSON *obj, const char *name, cJSON *item)
+{
+	if (item == NULL)
+		return 0;
+	if (!cJSON_AddItemToObjectCS(obj, name, item)) {
+		cJSON_Delete(item);
+		return 0;
+	}
+	return 1;
+}
 
 /* Validate (and discard) count bool bytes. */
 static int
@@ -781,9 +810,11 @@ array(struct gg *g, unsigned depth, cJSON **out, struct kvfacts *f)
 {
 	uint64_t off = mg_rd_tell(g->rd), count, minsz, npre, k, need;
 	cJSON *list = NULL, *obj = NULL, *item;
+	struct mg_jsonw pw;
+	char pbuf[1024];
 	uint32_t et;
 	unsigned esz;
-	int r;
+	int r, text = 0;
 
 	if ((r = get_u32(g, &et, "an array element type")) != MG_OK)
 		return r;
@@ -841,21 +872,31 @@ array(struct gg *g, unsigned depth, cJSON **out, struct kvfacts *f)
 	}
 
 	npre = count < MG_ARRAY_PREVIEW ? count : MG_ARRAY_PREVIEW;
+	mg_jsonw_init(&pw, pbuf, sizeof(pbuf), SIZE_MAX / 2);
 	if (out != NULL) {
 		/* The list itself takes this value's slot. */
-		if (charge(g, npre * SLOT_COST +
-		    (count > MG_ARRAY_PREVIEW ? WRAP_COST : 0))) {
-			if ((list = cJSON_CreateArray()) == NULL) {
-				g->nomem = 1;
-				return MG_ERR_NOMEM;
-			}
-		} else
+		if (!charge(g, npre * SLOT_COST +
+		    (count > MG_ARRAY_PREVIEW ? WRAP_COST : 0)))
 			*out = NULL;	/* elided below */
+		else if (count > MG_ARRAY_PREVIEW && et != MG_GGUF_ARRAY) {
+			/*
+			 * A preview of scalars or strings is written as JSON
+			 * text as it is read (a list prints the same at any
+			 * depth), not kept as a node per element.
+			 */
+			text = 1;
+			mg_jsonw_raw(&pw, "[", 1);
+		} else if ((list = cJSON_CreateArray()) == NULL) {
+			g->nomem = 1;
+			return MG_ERR_NOMEM;
+		}
 	}
 	for (k = 0; k < npre; k++) {
 		item = NULL;
-		if ((r = value(g, et, depth + 1, list ? &item : NULL, NULL)) !=
-		    MG_OK)
+		if (text && k > 0)
+			mg_jsonw_raw(&pw, ", ", 2);
+		if ((r = value(g, et, depth + 1, list ? &item : NULL,
+		    text ? &pw : NULL, NULL)) != MG_OK)
 			goto out;
 		if (list != NULL && (r = add_item(g, list, item)) != MG_OK)
 			goto out;
@@ -870,7 +911,8 @@ array(struct gg *g, unsigned depth, cJSON **out, struct kvfacts *f)
 			r = skim_strings(g, count);
 		else {
 			for (k = 0; k < count; k++)
-				if ((r = value(g, et, depth + 1, NULL, NULL)) !=
+				if ((r = value(g, et, depth + 1, NULL, NULL,
+				    NULL)) !=
 				    MG_OK)
 					break;
 		}
@@ -880,7 +922,7 @@ array(struct gg *g, unsigned depth, cJSON **out, struct kvfacts *f)
 	count += npre;
 
 	if (out != NULL) {
-		if (list == NULL) {
+		if (list == NULL && !text) {
 			*out = placeholder(count);
 			if (*out == NULL)
 				r = MG_ERR_NOMEM;
@@ -888,18 +930,26 @@ array(struct gg *g, unsigned depth, cJSON **out, struct kvfacts *f)
 			*out = list;	/* transferred */
 			list = NULL;
 		} else {
-			if ((obj = cJSON_CreateObject()) == NULL ||
-			    cJSON_AddStringToObject(obj, "type", "array") == NULL ||
-			    cJSON_AddStringToObject(obj, "element_type",
-			    mg_gguf_vtype_name(et)) == NULL ||
-			    (item = mg_json_u64(count)) == NULL) {
+			if (text) {
+				mg_jsonw_raw(&pw, "]", 1);
+				list = mg_json_raw_own(mg_jsonw_finish(&pw,
+				    &r));
+			}
+			/* Names and the type's name are static: not copied. */
+			if (list == NULL ||
+			    (obj = cJSON_CreateObject()) == NULL ||
+			    !wrap_add(obj, "type",
+			    cJSON_CreateStringReference("array")) ||
+			    !wrap_add(obj, "element_type",
+			    cJSON_CreateStringReference(
+			    mg_gguf_vtype_name(et))) ||
+			    !wrap_add(obj, "count", mg_json_u64(count))) {
 				r = MG_ERR_NOMEM;
 				goto out;
 			}
-			cJSON_AddItemToObject(obj, "count", item);
-			cJSON_AddItemToObject(obj, "preview", list);
+			(void)wrap_add(obj, "preview", list);
 			list = NULL;	/* transferred */
-			if (cJSON_AddTrueToObject(obj, "truncated") == NULL) {
+			if (!wrap_add(obj, "truncated", cJSON_CreateTrue())) {
 				r = MG_ERR_NOMEM;
 				goto out;
 			}
@@ -911,6 +961,7 @@ array(struct gg *g, unsigned depth, cJSON **out, struct kvfacts *f)
 out:
 	if (r == MG_ERR_NOMEM)
 		g->nomem = 1;
+	mg_jsonw_free(&pw);
 	cJSON_Delete(list);
 	cJSON_Delete(obj);
 	return r;
@@ -922,7 +973,7 @@ out:
  */
 static int
 value(struct gg *g, uint32_t t, unsigned depth, cJSON **out,
-    struct kvfacts *f)
+    struct mg_jsonw *tw, struct kvfacts *f)
 {
 	struct mg_hash *h = NULL;
 	struct num n;
@@ -936,7 +987,7 @@ value(struct gg *g, uint32_t t, unsigned depth, cJSON **out,
 		return array(g, depth, out, f);
 	if (t != MG_GGUF_STRING) {
 		/* A number or a boolean fits the slot its parent charged. */
-		if ((r = scalar(g, t, out, &n)) != MG_OK)
+		if ((r = scalar(g, t, out, tw, &n)) != MG_OK)
 			return r;
 		if (f != NULL)
 			f->n = n;
@@ -947,7 +998,7 @@ value(struct gg *g, uint32_t t, unsigned depth, cJSON **out,
 	    MG_OK)
 		return r;
 	off = mg_rd_tell(g->rd);
-	if (out != NULL) {
+	if (out != NULL || tw != NULL) {
 		/* A node and a copy that sanitising may triple. */
 		uint64_t cost = NODE_COST + mchunk(len > UINT64_MAX / 4 ?
 		    UINT64_MAX / 4 : 3 * len + 1);
@@ -995,6 +1046,19 @@ value(struct gg *g, uint32_t t, unsigned depth, cJSON **out,
 		*out = keep ? mg_json_str(s, (size_t)len) : placeholder(len);
 		if (*out == NULL) {
 			r = MG_ERR_NOMEM;
+			goto out;
+		}
+	}
+	if (tw != NULL) {
+		if (keep)
+			mg_jsonw_textn(tw, s, (size_t)len);
+		else {
+			char b[64];
+
+			mg_jsonw_str(tw, placeholder_text(len, b, sizeof(b)));
+		}
+		if (tw->err != MG_OK) {
+			r = tw->err;
 			goto out;
 		}
 	}
@@ -1308,7 +1372,8 @@ kv(struct gg *g, uint64_t idx)
 			goto out;
 		}
 	}
-	if ((r = value(g, f.type, 0, store ? &val : NULL, dup ? NULL : &f)) !=
+	if ((r = value(g, f.type, 0, store ? &val : NULL, NULL,
+	    dup ? NULL : &f)) !=
 	    MG_OK)
 		goto out;
 	if (store) {

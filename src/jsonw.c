@@ -10,6 +10,7 @@
  *
  * Invariants: len <= cap <= max; after an error nothing more is written.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -330,6 +331,30 @@ mg_jsonw_u64(struct mg_jsonw *w, uint64_t v)
 		v /= 10;
 	} while (v > 0);
 	raw(w, b + i, sizeof(b) - i);
+}
+
+void
+mg_jsonw_i64(struct mg_jsonw *w, int64_t v)
+{
+	if (v < 0) {
+		raw(w, "-", 1);
+		/* The magnitude in unsigned arithmetic: INT64_MIN too. */
+		mg_jsonw_u64(w, 0 - (uint64_t)v);
+	} else
+		mg_jsonw_u64(w, (uint64_t)v);
+}
+
+void
+mg_jsonw_double(struct mg_jsonw *w, double v)
+{
+	char b[40];
+
+	if (!isfinite(v)) {
+		raw(w, "null", 4);
+		return;
+	}
+	mg_fmt_double(v, b, sizeof(b));
+	raw(w, b, strlen(b));
 }
 
 void

@@ -76,6 +76,9 @@ void	mg_jsonw_elem(struct mg_jsonw *w);
 void	mg_jsonw_null(struct mg_jsonw *w);
 void	mg_jsonw_bool(struct mg_jsonw *w, int v);
 void	mg_jsonw_u64(struct mg_jsonw *w, uint64_t v);
+void	mg_jsonw_i64(struct mg_jsonw *w, int64_t v);
+/* As mg_json_double() prints it: Python's repr, null when not finite. */
+void	mg_jsonw_double(struct mg_jsonw *w, double v);
 /* s written as cJSON writes a string it holds (bytes >= 0x20 verbatim). */
 void	mg_jsonw_strn(struct mg_jsonw *w, const char *s, size_t n);
 static inline void

@@ -11,6 +11,7 @@
  * @huggingface/gguf are scanned too.
  */
 #include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "fmt.h"
 #include "gguf_build.h"
 #include "hash.h"
+#include "jsonw.h"
 #include "limits.h"
 #include "rd.h"
 #include "rules.h"
@@ -144,6 +146,22 @@ meta_keys_list(const struct mg_artifact *a)
 	ck_assert_msg(cJSON_IsRaw(j), "metadata_keys is not JSON text");
 	v = cJSON_Parse(j->valuestring);
 	ck_assert_msg(cJSON_IsArray(v), "metadata_keys: %s", j->valuestring);
+	return v;
+}
+
+/*
+ * The preview of a long array, written as JSON text by the parser (a raw
+ * node), read back as the array it prints: the caller deletes it.
+ */
+static cJSON *
+preview(const cJSON *wrap)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(wrap, "preview");
+	cJSON *v;
+
+	ck_assert_msg(cJSON_IsRaw(j), "the preview is not JSON text");
+	v = cJSON_Parse(j->valuestring);
+	ck_assert_msg(cJSON_IsArray(v), "preview: %s", j->valuestring);
 	return v;
 }
 
@@ -272,10 +290,113 @@ START_TEST(valid_derived)
 }
 END_TEST
 
+/*
+ * A long array's preview is written as text while it is read; a short
+ * array is kept as a list.  Both must print alike: every element type,
+ * with NaN, infinities, -0.0, a boolean byte of 2, extreme integers and
+ * strings that need escapes or sanitising.
+ */
+START_TEST(preview_text_matches_list)
+{
+	static const uint32_t types[] = {
+		GGUF_T_UINT8, GGUF_T_INT8, GGUF_T_UINT16, GGUF_T_INT16,
+		GGUF_T_UINT32, GGUF_T_INT32, GGUF_T_FLOAT32, GGUF_T_BOOL,
+		GGUF_T_STRING, GGUF_T_UINT64, GGUF_T_INT64, GGUF_T_FLOAT64
+	};
+	static const size_t width[] = { 1, 1, 2, 2, 4, 4, 4, 1, 0, 8, 8, 8 };
+	static const char *const strs[] = {
+		"a", "q\"uote", "back\\slash", "tab\there", "\x01ctl",
+		"caf\xc3\xa9", "\xff\xfe bad", "\xe2\x96", "##[x]", "",
+		"\xf0\x9f\x98\x80", "nul", "x", "y", "z", "w"
+	};
+	static const double dv[] = {
+		0.0, -0.0, 1.5, 0.1, 1e-7, 1e22, 3.4e38, -2.5e-300
+	};
+	struct mg_artifact a;
+	struct gguf_b g;
+	struct fbuf b;
+	char key[32];
+	size_t t, k, c;
+	uint64_t x = 0x7072657669657721ull;
+
+	gguf_b_init(&g, 3, 0);
+	for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+		for (c = 16; c <= 20; c += 4) {
+			x = 0x7072657669657721ull;	/* the same 16 first */
+			snprintf(key, sizeof(key), "a%zu.%zu", c, t);
+			gguf_kv_arr(&g, key, types[t], c);
+			for (k = 0; k < c; k++) {
+				unsigned char e[8];
+				float f;
+				double d;
+
+				x = x * 6364136223846793005ull +
+				    1442695040888963407ull;
+				memcpy(e, &x, sizeof(e));
+				if (types[t] == GGUF_T_STRING) {
+					if (k == 11)	/* a NUL inside */
+						gguf_w_str(&g, &g.kv, "n\0l", 3);
+					else
+						gguf_w_str(&g, &g.kv, strs[k % 16],
+						    strlen(strs[k % 16]));
+					continue;
+				}
+				if (types[t] == GGUF_T_BOOL)
+					e[0] = (unsigned char)(k % 3);
+				if (types[t] == GGUF_T_FLOAT32 && k < 11) {
+					f = k == 8 ? (float)NAN : k == 9 ?
+					    (float)INFINITY : k == 10 ?
+					    -(float)INFINITY : (float)dv[k];
+					memcpy(e, &f, 4);
+				}
+				if (types[t] == GGUF_T_FLOAT64 && k < 11) {
+					d = k == 8 ? NAN : k == 9 ? INFINITY :
+					    k == 10 ? -INFINITY : dv[k];
+					memcpy(e, &d, 8);
+				}
+				if (types[t] != GGUF_T_FLOAT32 &&
+				    types[t] != GGUF_T_FLOAT64 && k < 2)
+					memset(e, k == 0 ? 0x00 : 0xff, 8);
+				fbuf_put(&g.kv, e, width[t]);
+			}
+		}
+	fbuf_init(&b);
+	gguf_b_out(&g, &b);
+	scan_mem(b.p, b.len, &a);
+	/* One per array: the short one and the long one. */
+	ck_assert_uint_eq(count_rule(&a, "GGUF-BOOL"), 2);
+	for (t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		const cJSON *list, *wrap, *pv;
+		struct mg_jsonw w;
+		char *want;
+		int err;
+
+		snprintf(key, sizeof(key), "a16.%zu", t);
+		list = meta(&a, key);
+		snprintf(key, sizeof(key), "a20.%zu", t);
+		wrap = meta(&a, key);
+		ck_assert(cJSON_IsArray(list));
+		pv = cJSON_GetObjectItemCaseSensitive(wrap, "preview");
+		ck_assert(cJSON_IsRaw(pv));
+		mg_jsonw_init(&w, NULL, 0, 1u << 20);
+		mg_jsonw_cjson(&w, list);
+		want = mg_jsonw_finish(&w, &err);
+		mg_jsonw_free(&w);
+		ck_assert_ptr_nonnull(want);
+		ck_assert_msg(strcmp(pv->valuestring, want) == 0,
+		    "type %zu: %s against %s", t, pv->valuestring, want);
+		free(want);
+	}
+	mg_artifact_free(&a);
+	fbuf_free(&b);
+	gguf_b_free(&g);
+}
+END_TEST
+
 START_TEST(q8_metadata_shape)
 {
-	const cJSON *j, *p, *first;
-	cJSON *kl;
+	const cJSON *j, *first;
+	cJSON *kl, *pv;
 	struct mg_artifact a;
 	struct fbuf b;
 	char hex[65];
@@ -301,19 +422,25 @@ START_TEST(q8_metadata_shape)
 	ck_assert_str_eq(cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(j, "element_type")), "STRING");
 	ck_raw(cJSON_GetObjectItemCaseSensitive(j, "count"), "300");
-	p = cJSON_GetObjectItemCaseSensitive(j, "preview");
-	ck_assert_int_eq(cJSON_GetArraySize(p), MG_ARRAY_PREVIEW);
-	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(p, 1)), "<s>");
+	pv = preview(j);
+	ck_assert_int_eq(cJSON_GetArraySize(pv), MG_ARRAY_PREVIEW);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(pv, 1)),
+	    "<s>");
+	cJSON_Delete(pv);
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j,
 	    "truncated")));
 	j = meta(&a, "tokenizer.ggml.scores");
 	ck_assert_str_eq(cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(j, "element_type")), "FLOAT32");
-	ck_num(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j,
-	    "preview"), 2), -2.0);
+	pv = preview(j);
+	ck_assert(cJSON_GetArrayItem(pv, 2)->valuedouble == -2.0);
+	cJSON_Delete(pv);
+	ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItemCaseSensitive(j,
+	    "preview")->valuestring, ", -2.0, "));
 	j = meta(&a, "tokenizer.ggml.token_type");
-	ck_raw(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j,
-	    "preview"), 0), "3");
+	ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j,
+	    "preview")->valuestring, "[3, 3, 3, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, "
+	    "6, 6, 6]");
 
 	kl = meta_keys_list(&a);
 	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(kl, 0)),
@@ -1585,6 +1712,7 @@ gguf_suite(void)
 	tcase_add_loop_test(tc, valid_derived, 0,
 	    (int)(sizeof(expects) / sizeof(expects[0])));
 	tcase_add_test(tc, q8_metadata_shape);
+	tcase_add_test(tc, preview_text_matches_list);
 	tcase_add_test(tc, twins_agree);
 	tcase_add_test(tc, vectors);
 	tcase_add_test(tc, vector_details);
