@@ -46,7 +46,8 @@ CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
 LIB_SRC  = $(wildcard src/*.c)
 CMD_SRC  = $(wildcard cmd/*.c)
-FIX_MAIN = fixtures/mkfixtures.c fixtures/mkbench.c fixtures/servebench.c
+FIX_MAIN = fixtures/mkfixtures.c fixtures/mkbench.c fixtures/servebench.c \
+           fixtures/runstat.c
 FIX_SRC  = $(filter-out $(FIX_MAIN),$(wildcard fixtures/*.c))
 TEST_SRC = $(wildcard tests/*.c)
 
@@ -61,6 +62,7 @@ RUNNER   = $(BUILD)/test_runner
 MKFIX    = $(BUILD)/mkfixtures
 MKBENCH  = $(BUILD)/mkbench
 SERVEBENCH = $(BUILD)/servebench
+RUNSTAT  = $(BUILD)/runstat
 FIXDIR   = $(BUILD)/fixtures
 
 .PHONY: all build test check check-tsan fuzz bench lint fixtures demo docs \
@@ -106,6 +108,10 @@ $(MKBENCH): $(BUILD)/obj/fixtures/mkbench.o $(FIX_OBJ) $(LIB)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(SERVEBENCH): $(BUILD)/obj/fixtures/servebench.o
+		@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(RUNSTAT): $(BUILD)/obj/fixtures/runstat.o
 		@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
@@ -178,8 +184,9 @@ _check-tsan:
 	    EXTRA_CFLAGS="-fsanitize=thread" LDFLAGS="-fsanitize=thread" \
 	    _test
 
-_bench: $(BIN) $(MKBENCH) $(SERVEBENCH)
-	sh ci/bench.sh $(abspath $(BIN)) $(abspath $(MKBENCH))
+_bench: $(BIN) $(MKBENCH) $(SERVEBENCH) $(RUNSTAT)
+	MG_RUNSTAT=$(abspath $(RUNSTAT)) \
+	    sh ci/bench.sh $(abspath $(BIN)) $(abspath $(MKBENCH))
 	sh ci/bench-serve.sh $(abspath $(BIN)) $(abspath $(SERVEBENCH)) \
 	    $${MG_BENCH_DIR:-build/bench}
 

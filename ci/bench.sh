@@ -28,8 +28,12 @@
 #
 # MG_BENCH_SMALL_ONLY=1 skips the 1 GiB files (quick runs).
 # Units: MB = 10^6 bytes (openssl's convention), MiB = 2^20 bytes.
-# Wall time comes from `date +%s%N` around each run (it includes the
-# exec of /usr/bin/time, about a millisecond); peak RSS from GNU time -v.
+# Each run goes through MG_RUNSTAT (build/runstat, which `make bench`
+# builds): wall time from its fork to its wait, user and system CPU time
+# to the microsecond and peak RSS from the child's resource usage.
+# Without it, GNU time -v gives RSS and CPU (rounded to 10 ms) and
+# `date +%s%N` around each run the wall time (which then includes the
+# exec of /usr/bin/time, about a millisecond).
 set -u
 
 if [ $# -ne 2 ]; then
@@ -98,16 +102,23 @@ if command -v openssl >/dev/null 2>&1; then
 fi
 echo "openssl speed -evp sha256 (16384-byte blocks, 1 core): $OSSL_MBS MB/s"
 
-# --- GNU time ---------------------------------------------------------------
+# --- runstat, or GNU time ---------------------------------------------------
+RUNSTAT=${MG_RUNSTAT:-}
+if [ -n "$RUNSTAT" ] && [ ! -x "$RUNSTAT" ]; then
+	echo "bench: MG_RUNSTAT=$RUNSTAT is not an executable" >&2
+	RUNSTAT=""
+fi
 TIME=/usr/bin/time
-if ! "$TIME" -v true >/dev/null 2>&1; then
+if [ -n "$RUNSTAT" ]; then
+	:
+elif ! "$TIME" -v true >/dev/null 2>&1; then
 	SUDO=""
 	[ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
 	echo "bench: installing GNU time for peak RSS" >&2
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time \
 	    >/dev/null 2>&1 || true
 fi
-if ! "$TIME" -v true >/dev/null 2>&1; then
+if [ -z "$RUNSTAT" ] && ! "$TIME" -v true >/dev/null 2>&1; then
 	echo "bench: GNU time unavailable; peak RSS not measured" >&2
 	TIME=""
 fi
@@ -127,20 +138,27 @@ measure() {
 	i=0
 	while [ "$i" -lt "$RUNS" ]; do
 		s=$(now_ns)
-		if [ -n "$TIME" ]; then
+		if [ -n "$RUNSTAT" ]; then
+			"$RUNSTAT" "$TMP/time" "$@" >/dev/null 2>"$TMP/err"
+		elif [ -n "$TIME" ]; then
 			"$TIME" -v -o "$TMP/time" "$@" >/dev/null 2>"$TMP/err"
 		else
 			"$@" >/dev/null 2>"$TMP/err"
 		fi
 		RC=$?
 		e=$(now_ns)
+		if [ -n "$RUNSTAT" ]; then
+			w=$(awk -F': *' '/Wall clock \(ns\)/ { print $2 }' \
+			    "$TMP/time" 2>/dev/null)
+			[ -n "$w" ] && s=0 && e=$w
+		fi
 		cpu=-
-		if [ -n "$TIME" ]; then
+		if [ -n "$TIME" ] || [ -n "$RUNSTAT" ]; then
 			r=$(awk -F': *' '/Maximum resident set size/ { print $2 }' "$TMP/time")
 			if [ -n "$r" ] && { [ -z "$RSS_KB" ] || [ "$r" -gt "$RSS_KB" ]; }; then
 				RSS_KB=$r
 			fi
-			cpu=$(awk -F': *' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$TMP/time")
+			cpu=$(awk -F': *' '/User time|System time/ { t += $2 } END { printf "%.4f", t }' "$TMP/time")
 			if grep -q "terminated by signal" "$TMP/time"; then
 				RC=$((128 + $(awk '/terminated by signal/ { print $NF }' "$TMP/time")))
 			fi
