@@ -396,7 +396,7 @@ npy_parse(struct mg_rd *rd, struct mg_artifact *a)
 		goto out;
 	}
 	if ((hdr = malloc(hlen + 1)) == NULL ||
-	    (L.nodes = calloc(hlen + 8, sizeof(*L.nodes))) == NULL) {
+	    (L.nodes = malloc((hlen + 8) * sizeof(*L.nodes))) == NULL) {
 		r = MG_ERR_NOMEM;
 		goto out;
 	}

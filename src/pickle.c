@@ -2713,6 +2713,9 @@ static const char *const danger_names[] = {
 static const char *
 canon_module(const char *m)
 {
+	/* Each spelling below starts with '_', 'e' or 'c'. */
+	if (m[0] != '_' && m[0] != 'e' && m[0] != 'c')
+		return m;
 	if (strcmp(m, "__builtin__") == 0 || strcmp(m, "exceptions") == 0 ||
 	    strcmp(m, "__builtins__") == 0)
 		return "builtins";
