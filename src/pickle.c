@@ -2709,6 +2709,25 @@ static const char *const danger_names[] = {
 	NULL
 };
 
+/* Whether a final name matches one of danger_names. */
+static int
+danger_name(const char *last)
+{
+	size_t i;
+
+	for (i = 0; danger_names[i] != NULL; i++) {
+		char c = danger_names[i][0];
+
+		/* A literal first byte that differs rules the pattern out. */
+		if (c != last[0] && c != '*' && c != '?' && c != '[' &&
+		    c != '\\')
+			continue;
+		if (mg_glob_match(danger_names[i], last))
+			return 1;
+	}
+	return 0;
+}
+
 /* Python 2 spellings the unpickler maps (fix_imports). */
 static const char *
 canon_module(const char *m)
@@ -2861,7 +2880,7 @@ static void
 builtin_facts(const char *q, size_t ml, int dotted, const char *last,
     struct builtin_facts *f)
 {
-	size_t i, ql = strlen(q);
+	size_t ql = strlen(q);
 	uint64_t h = fnv(q, 14695981039346656037ull) ^ ml;
 	struct facts_slot *sl = &facts_cache[h % FACTS_SLOTS];
 
@@ -2874,9 +2893,7 @@ builtin_facts(const char *q, size_t ml, int dotted, const char *last,
 	    NUNSAFE, q, ml);
 	f->exact = (unsigned char)any_match(mg_pickle_safe_default,
 	    NSAFE, q, 0);
-	f->danger = 0;
-	for (i = 0; danger_names[i] != NULL && !f->danger; i++)
-		f->danger = (unsigned char)mg_glob_match(danger_names[i], last);
+	f->danger = (unsigned char)danger_name(last);
 	f->safe = (unsigned char)any_match(mg_pickle_safe_default,
 	    NSAFE, q, !dotted);
 	if (ql > 0 && ql < FACTS_KEY && ml < 256) {
@@ -3015,7 +3032,6 @@ static const char *
 builtin_why(int ts, const char *module, const char *name)
 {
 	const char *last = strrchr(name, '.');
-	size_t i;
 
 	if (classify(NULL, ts, module, name) != MG_PK_UNSAFE)
 		return NULL;
@@ -3029,10 +3045,9 @@ builtin_why(int ts, const char *module, const char *name)
 			return NULL;
 	}
 	last = last != NULL ? last + 1 : name;
-	for (i = 0; danger_names[i] != NULL; i++)
-		if (mg_glob_match(danger_names[i], last))
-			return "a name that runs code, loads code or touches "
-			    "files, whatever module it is reached through";
+	if (danger_name(last))
+		return "a name that runs code, loads code or touches "
+		    "files, whatever module it is reached through";
 	if (strchr(name, '.') != NULL)
 		return "an attribute chain, which reaches whatever a module "
 		    "holds, not listed exactly as safe";
