@@ -1076,6 +1076,30 @@ out:
 	return r;
 }
 
+/* Whether p[0..n) holds bytes 0x20-0x7e only, a word at a time. */
+static int
+printable_ascii(const char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
+	uint64_t x;
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&x, p + i, 8);
+		/* A high bit, a 0x7f (+1 reaches 0x80), a byte below 0x20. */
+		if (((x | (x + ones) | (x - ones * 0x20)) & high) != 0)
+			return 0;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* k[0..n) is the literal lit, whose length the compiler knows. */
+#define KEY_IS(k, n, lit) \
+	((n) == sizeof(lit) - 1 && memcmp((k), (lit), sizeof(lit) - 1) == 0)
+
 static inline int
 key_is(const char *k, size_t n, const char *lit)
 {
@@ -1131,7 +1155,7 @@ collect(struct gg *g, const char *k, size_t kn, struct kvfacts *f,
 	int str = f->type == MG_GGUF_STRING && f->s != NULL;
 	size_t i;
 
-	if (key_is(k, kn, "general.alignment")) {
+	if (KEY_IS(k, kn, "general.alignment")) {
 		if (f->type != MG_GGUF_UINT32)
 			note(g, MG_R_GGUF_ALIGN, off, g->key,
 			    "gguf: general.alignment has type %s; ggml requires "
@@ -1144,60 +1168,60 @@ collect(struct gg *g, const char *k, size_t kn, struct kvfacts *f,
 			    ull(f->n.u), GGUF_DEFAULT_ALIGN);
 		else
 			g->align = (uint32_t)f->n.u;
-	} else if (key_is(k, kn, "general.architecture") && str) {
+	} else if (KEY_IS(k, kn, "general.architecture") && str) {
 		g->arch_len = f->slen;
 		g->arch = take_str(f);
-	} else if (key_is(k, kn, "general.license") && str) {
+	} else if (KEY_IS(k, kn, "general.license") && str) {
 		g->license_len = f->slen;
 		g->license = take_str(f);
-	} else if (key_is(k, kn, "general.base_model.0.repo_url") && str) {
+	} else if (KEY_IS(k, kn, "general.base_model.0.repo_url") && str) {
 		g->bm_url_len = f->slen;
 		g->bm_url = take_str(f);
-	} else if (key_is(k, kn, "general.base_model.0.name") && str) {
+	} else if (KEY_IS(k, kn, "general.base_model.0.name") && str) {
 		g->bm_name_len = f->slen;
 		g->bm_name = take_str(f);
-	} else if (key_is(k, kn, "general.file_type")) {
+	} else if (KEY_IS(k, kn, "general.file_type")) {
 		g->have_ftype = f->n.has_int;
 		g->ftype = f->n;
 		g->ftype_off = off;
-	} else if (key_is(k, kn, "split.no") && f->n.has_int && !f->n.neg) {
+	} else if (KEY_IS(k, kn, "split.no") && f->n.has_int && !f->n.neg) {
 		/* gguf-split: shards after the first carry only tensors. */
 		g->a->split_no = f->n.u;
 		g->a->have |= MG_HAVE_SPLIT;
-	} else if (key_is(k, kn, "split.count") && f->n.has_int &&
+	} else if (KEY_IS(k, kn, "split.count") && f->n.has_int &&
 	    !f->n.neg) {
 		g->a->split_count = f->n.u;
-	} else if (key_is(k, kn, "split.tensors.count") && f->n.has_int &&
+	} else if (KEY_IS(k, kn, "split.tensors.count") && f->n.has_int &&
 	    !f->n.neg) {
 		g->a->split_tensors = f->n.u;
 		g->a->have |= MG_HAVE_SPLIT_TENSORS;
-	} else if (key_is(k, kn, "tokenizer.ggml.model") && str) {
+	} else if (KEY_IS(k, kn, "tokenizer.ggml.model") && str) {
 		/* One tokenizer across a split set (repo.c). */
 		free(g->a->tokenizer_model);
 		g->a->tokenizer_model = take_str(f);
-	} else if (key_is(k, kn, "tokenizer.ggml.tokens")) {
+	} else if (KEY_IS(k, kn, "tokenizer.ggml.tokens")) {
 		g->have_tokens = f->is_arr;
 		g->ntokens = f->is_arr ? f->count : 0;
 		g->tokens_et = f->is_arr ? f->etype : MG_GGUF_NVTYPES;
 		g->tokens_off = off;
-	} else if (key_is(k, kn, "tokenizer.ggml.scores")) {
+	} else if (KEY_IS(k, kn, "tokenizer.ggml.scores")) {
 		g->have_scores = f->is_arr;
 		g->nscores = f->is_arr ? f->count : 0;
 		g->scores_et = f->is_arr ? f->etype : MG_GGUF_NVTYPES;
 		g->scores_off = off;
-	} else if (key_is(k, kn, "tokenizer.ggml.token_type")) {
+	} else if (KEY_IS(k, kn, "tokenizer.ggml.token_type")) {
 		g->have_ttypes = f->is_arr;
 		g->nttypes = f->is_arr ? f->count : 0;
 		g->ttypes_et = f->is_arr ? f->etype : MG_GGUF_NVTYPES;
 		g->ttypes_off = off;
-	} else if (key_is(k, kn, "tokenizer.ggml.n_vocab")) {
+	} else if (KEY_IS(k, kn, "tokenizer.ggml.n_vocab")) {
 		g->have_nvocab = f->n.has_int;
 		g->nvocab = f->n;
-	} else if (key_is(k, kn, "general.vocab_size")) {
+	} else if (KEY_IS(k, kn, "general.vocab_size")) {
 		g->have_gvocab = f->n.has_int;
 		g->gvocab = f->n;
 	}
-	if (key_is(k, kn, "general.context_length")) {
+	if (KEY_IS(k, kn, "general.context_length")) {
 		g->have_ctx = f->n.has_int;
 		g->ctx = f->n;
 	}
@@ -1293,7 +1317,7 @@ kv(struct gg *g, uint64_t idx)
 	cJSON *val = NULL;
 	char *k = NULL, *jk = NULL;
 	size_t i;
-	int r, dup = 0, ctl = 0, store;
+	int r, dup = 0, ctl = 0, bad = 0, store;
 
 	memset(&f, 0, sizeof(f));
 	g->key = NULL;
@@ -1314,20 +1338,26 @@ kv(struct gg *g, uint64_t idx)
 	if ((r = get_bytes(g, k, (size_t)klen, "string bytes")) != MG_OK)
 		goto out;
 	k[klen] = '\0';
-	mg_utf8_clean_into(jk, k, (size_t)klen);
+	/* Keys are printable ASCII as a rule: then all is said in one pass. */
+	if (printable_ascii(k, (size_t)klen))
+		memcpy(jk, k, (size_t)klen + 1);
+	else {
+		mg_utf8_clean_into(jk, k, (size_t)klen);
+		for (i = 0; i < klen; i++)
+			if ((unsigned char)k[i] < 0x20 || k[i] == 0x7f)
+				ctl = 1;
+		bad = !mg_utf8_valid(k, (size_t)klen);
+	}
 	g->key = jk;
 	set_where(g, W_KV, idx, jk);
 	if (klen == 0)
 		note(g, MG_R_GGUF_KEY, off, NULL,
 		    "gguf: metadata entry %llu has an empty key (offset %llu)",
 		    ull(idx), ull(off));
-	for (i = 0; i < klen; i++)
-		if ((unsigned char)k[i] < 0x20 || k[i] == 0x7f)
-			ctl = 1;
 	if (ctl)
 		note(g, MG_R_GGUF_KEY, off, jk,
 		    "gguf: the key of %s contains control bytes", where(g));
-	if (!mg_utf8_valid(k, (size_t)klen))
+	if (bad)
 		bad_utf8(g, off);
 	if ((r = mg_keyset_add(g->keyset, k, (size_t)klen)) < 0)
 		goto out;
@@ -1357,13 +1387,13 @@ kv(struct gg *g, uint64_t idx)
 	    MG_OK)
 		goto out;
 	if (!dup) {
-		f.want_str = key_is(k, klen, "general.architecture") ||
-		    key_is(k, klen, "general.license") ||
-		    key_is(k, klen, "general.base_model.0.repo_url") ||
-		    key_is(k, klen, "general.base_model.0.name") ||
-		    key_is(k, klen, "tokenizer.ggml.model");
+		f.want_str = KEY_IS(k, klen, "general.architecture") ||
+		    KEY_IS(k, klen, "general.license") ||
+		    KEY_IS(k, klen, "general.base_model.0.repo_url") ||
+		    KEY_IS(k, klen, "general.base_model.0.name") ||
+		    KEY_IS(k, klen, "tokenizer.ggml.model");
 		f.want_hash = f.type == MG_GGUF_STRING &&
-		    (key_is(k, klen, "tokenizer.chat_template") ||
+		    (KEY_IS(k, klen, "tokenizer.chat_template") ||
 		    (klen > 24 && memcmp(k, "tokenizer.chat_template.", 24) ==
 		    0));
 		if (f.want_hash && g->tmpl == NULL &&

@@ -393,6 +393,52 @@ START_TEST(preview_text_matches_list)
 }
 END_TEST
 
+/*
+ * Keys are checked a word at a time when they are printable ASCII: a
+ * control byte, DEL or a byte that breaks UTF-8 at any place of a key of
+ * any length must still be reported, and a clean key must not be.
+ */
+START_TEST(key_bytes_everywhere)
+{
+	static const unsigned char odd[] = {
+		0x00, 0x01, 0x1f, 0x20, 0x41, 0x7e, 0x7f, 0x80, 0xc3, 0xff
+	};
+	char key[24];
+	size_t n, at, k;
+
+	for (n = 1; n <= 19; n++)
+		for (at = 0; at < n; at++)
+			for (k = 0; k < sizeof(odd); k++) {
+				struct mg_artifact a;
+				struct gguf_b g;
+				struct fbuf b;
+				unsigned c = odd[k];
+				int ctl = c < 0x20 || c == 0x7f;
+				int bad = c >= 0x80;	/* alone: never UTF-8 */
+
+				memset(key, 'k', n);
+				key[at] = (char)c;
+				gguf_b_init(&g, 3, 0);
+				gguf_kv_begin(&g, key, n, GGUF_T_UINT32);
+				gguf_w_u32(&g, &g.kv, 7);
+				fbuf_init(&b);
+				gguf_b_out(&g, &b);
+				scan_mem(b.p, b.len, &a);
+				ck_assert_msg(count_rule(&a, "GGUF-KEY") ==
+				    (size_t)ctl, "n %zu at %zu byte %02x: "
+				    "GGUF-KEY %zu", n, at, c,
+				    count_rule(&a, "GGUF-KEY"));
+				ck_assert_msg(count_rule(&a, "GGUF-UTF8") ==
+				    (size_t)bad, "n %zu at %zu byte %02x: "
+				    "GGUF-UTF8 %zu", n, at, c,
+				    count_rule(&a, "GGUF-UTF8"));
+				mg_artifact_free(&a);
+				fbuf_free(&b);
+				gguf_b_free(&g);
+			}
+}
+END_TEST
+
 START_TEST(q8_metadata_shape)
 {
 	const cJSON *j, *first;
@@ -1712,6 +1758,7 @@ gguf_suite(void)
 	tcase_add_loop_test(tc, valid_derived, 0,
 	    (int)(sizeof(expects) / sizeof(expects[0])));
 	tcase_add_test(tc, q8_metadata_shape);
+	tcase_add_test(tc, key_bytes_everywhere);
 	tcase_add_test(tc, preview_text_matches_list);
 	tcase_add_test(tc, twins_agree);
 	tcase_add_test(tc, vectors);
