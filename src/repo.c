@@ -74,6 +74,9 @@ struct rdir {
 	struct pyref	*py;		/* .py files auto_map named, by file */
 	size_t		 npy, pycap;
 	struct mg_hash	*seen;		/* every file the checks looked for */
+	/* What goes into seen, gathered: a digest update per name is slow. */
+	unsigned char	 seenbuf[4096];
+	size_t		 seenlen;
 	int		 unknown;	/* ... one of them without a digest */
 };
 
@@ -245,13 +248,29 @@ unusable(const struct rctx *c, const char *path, struct stat *st)
  * there is none.  Fed in the order the checks look (the same for the
  * same directory), it becomes part of the directory's digest (bind_dir).
  */
+/* Bytes for the directory's digest (bind_dir), in order. */
 static void
-saw(struct rdir *d, const char *name, const char *what)
+seen_put(struct rdir *d, const void *p, size_t n)
 {
 	if (d->seen == NULL)
 		return;
-	(void)mg_hash_update(d->seen, name, strlen(name) + 1);
-	(void)mg_hash_update(d->seen, what, strlen(what) + 1);
+	if (n > sizeof(d->seenbuf) - d->seenlen) {
+		(void)mg_hash_update(d->seen, d->seenbuf, d->seenlen);
+		d->seenlen = 0;
+		if (n > sizeof(d->seenbuf)) {
+			(void)mg_hash_update(d->seen, p, n);
+			return;
+		}
+	}
+	memcpy(d->seenbuf + d->seenlen, p, n);
+	d->seenlen += n;
+}
+
+static void
+saw(struct rdir *d, const char *name, const char *what)
+{
+	seen_put(d, name, strlen(name) + 1);
+	seen_put(d, what, strlen(what) + 1);
 }
 
 static struct mg_artifact *
@@ -2289,12 +2308,14 @@ bind_dir(struct rctx *c, struct rdir *d, const size_t *from, size_t add0)
 		if (d->arts[i]->sha256[0] == '\0')
 			known = 0;
 	if (known) {
-		(void)mg_hash_update(d->seen, "\n", 2);
+		seen_put(d, "\n", 2);
 		for (i = 0; i < d->narts; i++)
 			saw(d, d->arts[i]->filename, d->arts[i]->sha256);
-		(void)mg_hash_update(d->seen, "\n", 2);
+		seen_put(d, "\n", 2);
 		for (i = 0; i < d->nnames; i++)
 			saw(d, d->names[i], "");
+		(void)mg_hash_update(d->seen, d->seenbuf, d->seenlen);
+		d->seenlen = 0;
 		if (mg_hash_final_hex(d->seen, hex) != MG_OK)
 			known = 0;
 	}
