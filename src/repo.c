@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -69,6 +70,8 @@ struct rdir {
 	size_t		 nnames;
 	struct mg_strset *indexed;	/* shard paths an index names */
 	int		 truncated;	/* more than MG_MAX_REPO_ENTRIES */
+	int		 listed;	/* the directory could be read */
+	int		 nonascii;	/* a name has a byte above 0x7f */
 	cJSON		*cfg, *tok;	/* config.json, tokenizer_config.json */
 	struct mg_artifact *cfg_a, *tok_a;
 	struct pyref	*py;		/* .py files auto_map named, by file */
@@ -273,6 +276,28 @@ saw(struct rdir *d, const char *name, const char *what)
 	seen_put(d, what, strlen(what) + 1);
 }
 
+/*
+ * Whether the directory may hold name: no, when its whole listing was
+ * read, is ASCII and has no entry spelt like name in any case; else (a
+ * name in a subdirectory too) the file system has to be asked.  A case-insensitive file system opens
+ * "Config.json" as "config.json", and one that folds other scripts may
+ * map names this comparison cannot see.  Saves the probes for sidecars
+ * that most model directories do not have.
+ */
+static int
+may_hold(const struct rdir *d, const char *name)
+{
+	size_t i;
+
+	if (!d->listed || d->truncated || d->nonascii ||
+	    strchr(name, '/') != NULL)
+		return 1;
+	for (i = 0; i < d->nnames; i++)
+		if (strcasecmp(d->names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 static struct mg_artifact *
 file_art(struct rctx *c, struct rdir *d, const char *name,
     const struct mg_format *f, char **buf, size_t *len)
@@ -294,7 +319,7 @@ file_art(struct rctx *c, struct rdir *d, const char *name,
 		free(path);
 		goto nomem;
 	}
-	if (mg_confine_lstat(path, &st) != 0) {
+	if (!may_hold(d, name) || mg_confine_lstat(path, &st) != 0) {
 		free(path);
 		saw(d, name, "absent");
 		return NULL;	/* absent: nothing to check */
@@ -1281,7 +1306,8 @@ extra_templates(struct rctx *c, struct rdir *d)
 	/* By name, as the listing: what is read, and in which order. */
 	memset(&t, 0, sizeof(t));
 	t.dir = sub;
-	if (read_names(&t, 1) != MG_OK)
+	if (may_hold(d, "additional_chat_templates") &&
+	    read_names(&t, 1) != MG_OK)
 		c->nomem = 1;
 	if (t.truncated && d->narts > 0)
 		mg_artifact_add(d->arts[0], MG_R_IO_READ, MG_FINDING_NO_OFFSET,
@@ -2120,11 +2146,17 @@ read_names(struct rdir *d, int dots)
 			close(fd);
 		return MG_OK;
 	}
+	d->listed = 1;
 	while ((de = readdir(dh)) != NULL) {
+		const unsigned char *q;
+
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0 ||
 		    (!dots && de->d_name[0] == '.'))
 			continue;
+		for (q = (const unsigned char *)de->d_name; *q != '\0'; q++)
+			if (*q >= 0x80)
+				d->nonascii = 1;
 		if (d->nnames == MG_MAX_REPO_ENTRIES) {
 			d->truncated = 1;
 			break;
