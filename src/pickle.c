@@ -3168,7 +3168,8 @@ meta(struct pk *pk, enum mg_pk_layout layout)
 			nl = sizeof(q) - 1 - ml;
 		memcpy(q + ml, na, nl);
 		q[ml + nl] = '\0';
-		if ((s = cJSON_CreateString(q)) == NULL)
+		/* The bytes as they are: a stray byte as \udcNN, not raw. */
+		if ((s = mg_json_bytesz(q)) == NULL)
 			return MG_ERR_NOMEM;
 		cJSON_AddItemToArray(imps, s);
 	}

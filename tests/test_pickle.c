@@ -36,6 +36,7 @@
 #include "strset.h"
 #include "suites.h"
 #include "tscode.h"
+#include "text.h"
 #include "tutil.h"
 
 static struct mg_scan_ctx ctx;
@@ -520,6 +521,29 @@ START_TEST(pickle_policy_section)
 		tu_rmrf(d);
 		free(d);
 	}
+}
+END_TEST
+
+/*
+ * An import whose module is not UTF-8 is listed in the BOM with its bytes
+ * escaped: the document stays valid UTF-8 JSON.
+ */
+START_TEST(pickle_import_bytes_in_bom)
+{
+	static const unsigned char pk[] = "\x80\x02" "cos\xd4" "x\nsystem\n)R.";
+	struct mg_artifact a;
+	const cJSON *imps;
+	char *txt;
+
+	scan_mem("p1.pkl", (unsigned char *)pk, sizeof(pk) - 1, &a);
+	imps = cJSON_GetObjectItem(a.metadata, "pickle_imports");
+	ck_assert_int_eq(cJSON_GetArraySize(imps), 1);
+	txt = cJSON_PrintUnformatted(imps);
+	ck_assert_ptr_nonnull(txt);
+	ck_assert_msg(mg_utf8_valid(txt, strlen(txt)), "%s", txt);
+	ck_assert_str_eq(txt, "[\"os\\udcd4x.system\"]");
+	cJSON_free(txt);
+	mg_artifact_free(&a);
 }
 END_TEST
 
@@ -1271,6 +1295,7 @@ pickle_suite(void)
 	tcase_add_test(tc, pickle_hidden_start_needs_a_pickle_after_it);
 	tcase_add_test(tc, pickle_policy_section);
 	tcase_add_test(tc, pickle_torch_legacy_bom);
+	tcase_add_test(tc, pickle_import_bytes_in_bom);
 	tcase_add_test(tc, pickle_containers_bom);
 	tcase_add_test(tc, pickle_tscode_names);
 	tcase_add_test(tc, pickle_forms_resolve);
