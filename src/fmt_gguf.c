@@ -932,7 +932,7 @@ array(struct gg *g, unsigned depth, cJSON **out, struct kvfacts *f)
 		} else {
 			if (text) {
 				mg_jsonw_raw(&pw, "]", 1);
-				list = mg_json_raw_own(mg_jsonw_finish(&pw,
+				list = mg_json_raw_own(mg_jsonw_take(&pw,
 				    &r));
 			}
 			/* Names and the type's name are static: not copied. */
@@ -2103,7 +2103,7 @@ finish(struct gg *g)
 	put(g, "gguf_version", mg_json_u64(g->version));
 	put(g, "endianness", cJSON_CreateString(g->be ? "big" : "little"));
 	mg_jsonw_raw(&g->keylist, "]", 1);
-	if ((kl = mg_jsonw_finish(&g->keylist, &r)) == NULL) {
+	if ((kl = mg_jsonw_take(&g->keylist, &r)) == NULL) {
 		if (r == MG_OK)
 			r = MG_ERR_NOMEM;
 		goto out;

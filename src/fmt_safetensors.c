@@ -1526,7 +1526,7 @@ finish(struct st *s, uint64_t hlen, int whole)
 		char *ln;
 
 		mg_jsonw_raw(&s->lnames, "]", 1);
-		ln = mg_jsonw_finish(&s->lnames, &r);
+		ln = mg_jsonw_take(&s->lnames, &r);
 		if (ln == NULL)
 			return r != MG_OK ? r : MG_ERR_NOMEM;
 		if ((r = obj_put(m, "layer_names", mg_json_raw_own(ln))) !=

@@ -495,6 +495,26 @@ mg_jsonw_cjson_members(struct mg_jsonw *w, const cJSON *child)
 }
 
 char *
+mg_jsonw_take(struct mg_jsonw *w, int *err)
+{
+	char *t = NULL;
+
+	*err = w->err;
+	if (w->err == MG_OK) {
+		if (w->len > SIZE_MAX - 1 || (t = malloc(w->len + 1)) == NULL)
+			*err = MG_ERR_NOMEM;
+		else {
+			memcpy(t, w->p, w->len);
+			t[w->len] = '\0';
+			w->done_len = w->len;
+		}
+	}
+	w->len = 0;
+	w->depth = 0;
+	return t;
+}
+
+char *
 mg_jsonw_finish(struct mg_jsonw *w, int *err)
 {
 	const char *p, *end;

@@ -109,5 +109,11 @@ void	mg_jsonw_cjson_members(struct mg_jsonw *w, const cJSON *child);
  * *err set on failure.
  */
 char	*mg_jsonw_finish(struct mg_jsonw *w, int *err);
+/*
+ * The text as it is, for a piece of a larger document (a raw node): the
+ * writer of the whole document defuses it with the rest.  Otherwise as
+ * mg_jsonw_finish().
+ */
+char	*mg_jsonw_take(struct mg_jsonw *w, int *err);
 
 #endif /* MG_JSONW_H */

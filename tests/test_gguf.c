@@ -380,7 +380,7 @@ START_TEST(preview_text_matches_list)
 		ck_assert(cJSON_IsRaw(pv));
 		mg_jsonw_init(&w, NULL, 0, 1u << 20);
 		mg_jsonw_cjson(&w, list);
-		want = mg_jsonw_finish(&w, &err);
+		want = mg_jsonw_take(&w, &err);
 		mg_jsonw_free(&w);
 		ck_assert_ptr_nonnull(want);
 		ck_assert_msg(strcmp(pv->valuestring, want) == 0,
