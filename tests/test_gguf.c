@@ -133,38 +133,6 @@ meta(const struct mg_artifact *a, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(a->metadata, key);
 }
 
-/*
- * metadata_keys, written as JSON text by the parser (a raw node), read
- * back as the array it prints: the caller deletes it.
- */
-static cJSON *
-meta_keys_list(const struct mg_artifact *a)
-{
-	const cJSON *j = meta(a, "metadata_keys");
-	cJSON *v;
-
-	ck_assert_msg(cJSON_IsRaw(j), "metadata_keys is not JSON text");
-	v = cJSON_Parse(j->valuestring);
-	ck_assert_msg(cJSON_IsArray(v), "metadata_keys: %s", j->valuestring);
-	return v;
-}
-
-/*
- * The preview of a long array, written as JSON text by the parser (a raw
- * node), read back as the array it prints: the caller deletes it.
- */
-static cJSON *
-preview(const cJSON *wrap)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(wrap, "preview");
-	cJSON *v;
-
-	ck_assert_msg(cJSON_IsRaw(j), "the preview is not JSON text");
-	v = cJSON_Parse(j->valuestring);
-	ck_assert_msg(cJSON_IsArray(v), "preview: %s", j->valuestring);
-	return v;
-}
-
 /* Integers and doubles are raw JSON text. */
 static void
 ck_raw(const cJSON *j, const char *text)
@@ -282,7 +250,7 @@ START_TEST(valid_derived)
 	ck_raw(meta(&a, "tensor_count"), buf);
 	ck_raw(meta(&a, "alignment"), "32");
 	ck_assert_ptr_nonnull(meta(&a, "data_offset"));
-	cJSON_Delete(meta_keys_list(&a));
+	cJSON_Delete(tu_raw_list(a.metadata, "metadata_keys"));
 	ck_assert(cJSON_IsObject(meta(&a, "tensor_type_counts")));
 	ck_assert(cJSON_IsObject(meta(&a, "tensor_type_parameter_counts")));
 	mg_artifact_free(&a);
@@ -468,7 +436,7 @@ START_TEST(q8_metadata_shape)
 	ck_assert_str_eq(cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(j, "element_type")), "STRING");
 	ck_raw(cJSON_GetObjectItemCaseSensitive(j, "count"), "300");
-	pv = preview(j);
+	pv = tu_raw_list(j, "preview");
 	ck_assert_int_eq(cJSON_GetArraySize(pv), MG_ARRAY_PREVIEW);
 	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(pv, 1)),
 	    "<s>");
@@ -478,7 +446,7 @@ START_TEST(q8_metadata_shape)
 	j = meta(&a, "tokenizer.ggml.scores");
 	ck_assert_str_eq(cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(j, "element_type")), "FLOAT32");
-	pv = preview(j);
+	pv = tu_raw_list(j, "preview");
 	ck_assert(cJSON_GetArrayItem(pv, 2)->valuedouble == -2.0);
 	cJSON_Delete(pv);
 	ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItemCaseSensitive(j,
@@ -488,7 +456,7 @@ START_TEST(q8_metadata_shape)
 	    "preview")->valuestring, "[3, 3, 3, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, "
 	    "6, 6, 6]");
 
-	kl = meta_keys_list(&a);
+	kl = tu_raw_list(a.metadata, "metadata_keys");
 	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(kl, 0)),
 	    "general.architecture");
 	cJSON_Delete(kl);
@@ -607,7 +575,7 @@ START_TEST(vector_details)
 	scan_mem(b.p, b.len, &a);
 	ck_assert_str_eq(cJSON_GetStringValue(meta(&a, "general.name")),
 	    "first");
-	kl = meta_keys_list(&a);
+	kl = tu_raw_list(a.metadata, "metadata_keys");
 	ck_assert_int_eq(cJSON_GetArraySize(kl), 1);
 	cJSON_Delete(kl);
 	mg_artifact_free(&a);

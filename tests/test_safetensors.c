@@ -27,6 +27,7 @@
 #include "scan.h"
 #include "st_build.h"
 #include "suites.h"
+#include "tutil.h"
 
 static struct mg_scan_ctx ctx;
 
@@ -113,22 +114,6 @@ json_u64(const cJSON *j)
 	return (uint64_t)j->valuedouble;
 }
 
-/*
- * layer_names, written as JSON text by the parser (a raw node), read back
- * as the array it prints: the caller deletes it.
- */
-static cJSON *
-layer_names(const cJSON *meta)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(meta, "layer_names");
-	cJSON *v;
-
-	ck_assert_msg(cJSON_IsRaw(j), "layer_names is not JSON text");
-	v = cJSON_Parse(j->valuestring);
-	ck_assert_msg(cJSON_IsArray(v), "layer_names: %s", j->valuestring);
-	return v;
-}
-
 static const char *
 json_s(const cJSON *obj, const char *key)
 {
@@ -184,7 +169,7 @@ START_TEST(valid_s1_empty)
 	ck_assert_ptr_null(a.dtype);
 	ck_assert_ptr_null(a.training_framework);
 	m = a.metadata;
-	ln = layer_names(m);
+	ln = tu_raw_list(m, "layer_names");
 	ck_assert_int_eq(cJSON_GetArraySize(ln), 0);
 	cJSON_Delete(ln);
 	ck_assert(cJSON_IsObject(cJSON_GetObjectItem(m, "tensor_dtypes")));
@@ -213,7 +198,7 @@ START_TEST(valid_s2_one_tensor)
 	ck_assert_ptr_null(a.architecture);
 	ck_assert_ptr_null(a.quantization);
 	m = a.metadata;
-	ln = layer_names(m);
+	ln = tu_raw_list(m, "layer_names");
 	ck_assert_int_eq(cJSON_GetArraySize(ln), 1);
 	ck_assert_str_eq(cJSON_GetArrayItem(ln, 0)->valuestring, "a");
 	cJSON_Delete(ln);
@@ -249,7 +234,7 @@ START_TEST(valid_multi_pt)
 	ck_assert_str_eq(m->child->string, "format");
 	ck_assert_str_eq(m->child->valuestring, "pt");
 	ck_assert_str_eq(m->child->next->string, "layer_names");
-	ln = layer_names(m);
+	ln = tu_raw_list(m, "layer_names");
 	ck_assert_int_eq(cJSON_GetArraySize(ln), 3);
 	ck_assert_str_eq(cJSON_GetArrayItem(ln, 0)->valuestring,
 	    "model.embed_tokens.weight");
@@ -621,7 +606,7 @@ START_TEST(tdtypes_sanitised_names)
 		ck_assert_ptr_nonnull(a.metadata);
 		td = cJSON_GetObjectItemCaseSensitive(a.metadata,
 		    "tensor_dtypes");
-		ln = layer_names(a.metadata);
+		ln = tu_raw_list(a.metadata, "layer_names");
 		ck_assert_int_eq(cJSON_GetArraySize(td), 2);
 		ck_assert_int_eq(cJSON_GetArraySize(ln), 3);
 		/* The NUL name is spelt with U+FFFD, as in tensor_dtypes. */
@@ -658,7 +643,7 @@ START_TEST(tdtypes_sanitised_names)
 		td = cJSON_GetObjectItemCaseSensitive(a.metadata,
 		    "tensor_dtypes");
 		ck_assert_str_eq(json_s(td, "w\xc3\xa9\t"), "F16");
-		ln = layer_names(a.metadata);
+		ln = tu_raw_list(a.metadata, "layer_names");
 		ck_assert_int_eq(cJSON_GetArraySize(ln), 1);
 		ck_assert_str_eq(cJSON_GetArrayItem(ln, 0)->valuestring,
 		    "w\xc3\xa9\t");

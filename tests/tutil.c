@@ -272,3 +272,15 @@ tu_junit_xsd_ok(const char *file)
 	ck_assert_msg(rc == 0, "%s does not validate against junit-10.xsd",
 	    file);
 }
+
+cJSON *
+tu_raw_list(const cJSON *obj, const char *key)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
+	cJSON *v;
+
+	ck_assert_msg(cJSON_IsRaw(j), "%s is not JSON text", key);
+	v = cJSON_Parse(j->valuestring);
+	ck_assert_msg(cJSON_IsArray(v), "%s: %s", key, j->valuestring);
+	return v;
+}

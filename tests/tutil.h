@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 struct tres {
 	int	 status;	/* exit status, or 128 + signal */
 	char	*out;		/* standard output (NUL-terminated) */
@@ -59,5 +61,11 @@ void	tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void	tu_sarif_schema_ok(const char *file);
 void	tu_junit_xsd_ok(const char *file);
+
+/*
+ * obj[key], a list the parser wrote as JSON text (a raw node), read back
+ * as the array it prints; fails the test otherwise.  The caller deletes it.
+ */
+cJSON	*tu_raw_list(const cJSON *obj, const char *key);
 
 #endif
