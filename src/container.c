@@ -23,6 +23,7 @@
  * is the same.
  */
 #include <errno.h>
+#include <langinfo.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,6 @@
 #include <archive_entry.h>
 #include <unicase.h>
 #include <uninorm.h>
-#include <zlib.h>
 
 #include "container.h"
 #include "artifact.h"
@@ -109,6 +109,7 @@ struct arc {
 	unsigned	 depth;
 	int		 zip;		/* keep the tail, check the directory */
 	int		 sevenz;	/* needs random access (see sz_read) */
+	int		 utf8;		/* the locale's multibyte text is UTF-8 */
 
 	/*
 	 * A compressed stream: ao decompresses it (raw format) and either a
@@ -1208,6 +1209,24 @@ note_zip(struct arc *s, struct archive *ar, struct archive_entry *e,
 /* Print at most 300 bytes of a name. */
 #define NAMEW(n)	(int)((n) < 300 ? (n) : 300)
 
+/*
+ * An entry's name in UTF-8 where it is valid, else its bytes.  In a
+ * UTF-8 locale (the command line sets one) the library's multibyte form
+ * is that already; asking for UTF-8 instead converts it again, by way of
+ * wide characters, for every entry.
+ */
+static const char *
+entry_name(const struct arc *s, struct archive_entry *e)
+{
+	const char *name;
+
+	if (s->utf8 && (name = archive_entry_pathname(e)) != NULL)
+		return name;
+	if ((name = archive_entry_pathname_utf8(e)) != NULL)
+		return name;
+	return archive_entry_pathname(e);
+}
+
 static int
 entry(struct arc *s, struct archive_entry *e, int raw)
 {
@@ -1219,8 +1238,7 @@ entry(struct arc *s, struct archive_entry *e, int raw)
 	if (raw) {
 		raw_name(s->a, rname, sizeof(rname));
 		name = rname;
-	} else if ((name = archive_entry_pathname_utf8(e)) == NULL &&
-	    (name = archive_entry_pathname(e)) == NULL) {
+	} else if ((name = entry_name(s, e)) == NULL) {
 		mg_artifact_add(s->a, MG_R_ARC_PATH, MG_FINDING_NO_OFFSET, NULL,
 		    "entry %llu: its name cannot be read",
 		    (unsigned long long)s->entries);
@@ -2063,6 +2081,7 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	if ((s.lv = level(c, depth)) == NULL)
 		return MG_ERR_NOMEM;
 	s.zip = !stream && fmt != &mg_fmt_tar && fmt != &mg_fmt_7z;
+	s.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	s.sevenz = fmt == &mg_fmt_7z;
 	if (s.zip && s.lv->tail == NULL) {
 		if ((s.lv->tail = malloc(MG_ARC_ZIP_TAIL)) == NULL)

@@ -899,9 +899,10 @@ judge(struct ctx *c, struct mg_gate_artifact *ga)
 	fail_on = c->o->fail_on >= 0 ? c->o->fail_on :
 	    s.fail_on >= 0 ? s.fail_on : c->pol->fail_on;
 	ga->fail_on = fail_on;
-	if ((pathkey = mg_path_key(c->cwd, a->path)) == NULL)
-		goto out;
 	if (a->nfindings > 0) {
+		/* The fingerprints' path: only findings need it. */
+		if ((pathkey = mg_path_key(c->cwd, a->path)) == NULL)
+			goto out;
 		ga->findings = calloc(a->nfindings, sizeof(*ga->findings));
 		if (ga->findings == NULL || (occ = calloc(a->nfindings,
 		    sizeof(*occ))) == NULL || occurrences(a, &s, occ) != MG_OK)
