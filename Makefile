@@ -16,19 +16,25 @@ ifeq ($(CI),true)
 CFLAGS   += -Werror
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring
-# `make ARCHIVE_STATIC=1` links libarchive statically (libarchive.a from
-# libarchive-dev, and the compression libraries it calls): the shared
-# library also loads ICU, libxml2 and the C++ runtime for a format (xar)
-# modelgate never reads, a millisecond of every run's start-up.  The
-# default links the shared library, so that a libarchive security update
-# reaches modelgate without a rebuild.
+# libarchive is not linked: it is opened on first need (src/arclib.h), so
+# the libxml2, ICU and C++ runtime it brings for a format modelgate never
+# reads (xar) cost nothing on a tree without archives, and a libarchive
+# security update still reaches modelgate without a rebuild.  Its soname
+# comes from the installed development library.
+PKG_LIBS   = $(shell pkg-config --libs $(filter-out libarchive,$(PKGS)) \
+	     2>/dev/null) -lunistring -ldl
+ARC_SONAME := $(shell objdump -p "$$(pkg-config --variable=libdir libarchive \
+	2>/dev/null)/libarchive.so" 2>/dev/null | awk '/SONAME/ { print $$2 }')
+CPPFLAGS += $(if $(ARC_SONAME),-DMG_ARCHIVE_SONAME='"$(ARC_SONAME)"')
+# `make ARCHIVE_STATIC=1` links libarchive statically into the binary
+# instead (libarchive.a from libarchive-dev, and the compression libraries
+# it calls): no library to find at run time, and no security update
+# either until the next build.
 ARC_A    = $(shell $(CC) -print-file-name=libarchive.a)
 ARC_DEPS = -l:liblzma.so.5 -l:libzstd.so.1 -l:liblz4.so.1 -l:libbz2.so.1.0 \
            -l:libnettle.so.8 -lz
-BIN_LIBS = $(if $(filter 1,$(ARCHIVE_STATIC)),$(ARC_A) $(ARC_DEPS) \
-	   $(shell pkg-config --libs $(filter-out libarchive,$(PKGS)) \
-	   2>/dev/null) -lunistring,$(PKG_LIBS))
+ARC_LINKED = $(if $(filter 1,$(ARCHIVE_STATIC)),$(BUILD)/obj/arclib-linked.o)
+BIN_LIBS = $(if $(filter 1,$(ARCHIVE_STATIC)),$(ARC_A) $(ARC_DEPS)) $(PKG_LIBS)
 # mimalloc, where installed, replaces the C library's malloc in the binary:
 # a bom of small files spends a third of its time in glibc's malloc and
 # free (fastbin consolidation, per-thread heaps grown a page at a time),
@@ -89,10 +95,17 @@ $(LIB): $(LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)$(AR) rcs $@ $^
 
-$(BIN): $(CMD_OBJ) $(LIB)
+$(BIN): $(CMD_OBJ) $(ARC_LINKED) $(LIB)
 		@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIB) $(ALLOC_LIBS) \
-	    $(BIN_LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(ARC_LINKED) $(LIB) \
+	    $(ALLOC_LIBS) $(BIN_LIBS) -lm
+
+# The table of arclib.h filled from a libarchive linked in.
+$(BUILD)/obj/arclib-linked.o: src/arclib.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) -DMG_ARCHIVE_LINKED $(CFLAGS) $(PKG_CFLAGS) \
+	    -c $< -o $@
 
 $(RUNNER): $(TEST_OBJ) $(FIX_OBJ) $(LIB)
 		@$(if $(Q),echo "  LD      $@")

@@ -297,9 +297,8 @@ placeholders(struct mg_run *run, struct narrow *nw, const struct mg_policy *pol,
 	return r;
 }
 
-/* SHA-256 of the policy text, so that a merge can tell policies apart. */
 static int
-policy_digest(const char *file, char out[65]);
+digest_file(const char *file, char out[65]);
 
 /*
  * What a merge compares across shards besides the policy: the digests of
@@ -317,7 +316,7 @@ file_digest(const char *file, char out[65])
 {
 	if (file == NULL)
 		out[0] = '\0';
-	else if (policy_digest(file, out) != 0)
+	else if (digest_file(file, out) != 0)
 		snprintf(out, 65, "unreadable");
 }
 
@@ -360,8 +359,9 @@ out:
 	return r;
 }
 
+/* SHA-256 of a pin, manifest or baseline file. */
 static int
-policy_digest(const char *file, char out[65])
+digest_file(const char *file, char out[65])
 {
 	struct mg_hash *h = NULL;
 	char buf[65536];
@@ -369,11 +369,6 @@ policy_digest(const char *file, char out[65])
 	FILE *f = NULL;
 	int r = -1;
 
-	if (file == NULL) {
-		const char *t = mg_policy_default_text();
-
-		return mg_sha256_hex(t, strlen(t), out) == MG_OK ? 0 : -1;
-	}
 	if ((f = fopen(file, "rb")) == NULL || (h = mg_hash_new()) == NULL ||
 	    mg_hash_reset(h) != MG_OK)
 		goto out;
@@ -608,12 +603,6 @@ cmd_scan(int argc, char **argv)
 		return cli_exit(MG_EXIT_USAGE, "policy error");
 	}
 	ro.scan.arc = pol->arc;
-	if (policy_digest(policy_file, psha) != 0) {
-		cli_warn("scan: cannot read the policy %s", policy_file);
-		mg_strset_free(only);
-		mg_policy_free(pol);
-		return cli_exit(MG_EXIT_USAGE, "policy error");
-	}
 
 	if (only != NULL) {
 		const char *why = selection_void(only, pol, policy_file, &go);
@@ -712,6 +701,12 @@ cmd_scan(int argc, char **argv)
 		    go.allow_empty ? MG_EXIT_OK : MG_EXIT_EMPTY);
 
 	info.tool_name = MG_NAME;
+	/* Here, not before the scan: the digest library starts up meanwhile. */
+	if (mg_policy_digest(pol, psha) != MG_OK) {
+		cli_warn("scan: %s", mg_strerror(MG_ERR_NOMEM));
+		code = cli_exit(MG_EXIT_INCOMPLETE, "the scan could not finish");
+		goto out_gate;
+	}
 	info.policy_sha256 = psha;
 	if (shard.total > 0) {
 		info.shard_index = shard.index;

@@ -36,6 +36,7 @@
 #include <unicase.h>
 #include <uninorm.h>
 
+#include "arclib.h"
 #include "container.h"
 #include "artifact.h"
 #include "err.h"
@@ -2077,6 +2078,11 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		    "was not opened and nothing in it was checked", depth + 1,
 		    (unsigned long long)s.lim.depth);
 		return MG_ERR_LIMIT;
+	}
+	if (mg_arclib_load(s.why, sizeof(s.why)) != MG_OK) {
+		mg_artifact_add(a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
+		    "%s: %s; it was not read", fmt->name, s.why);
+		return MG_ERR_UNSUPPORTED;
 	}
 	if ((s.lv = level(c, depth)) == NULL)
 		return MG_ERR_NOMEM;

@@ -39,6 +39,7 @@
 #include "glob.h"
 #include "jsonlex.h"
 #include "limits.h"
+#include "hash.h"
 #include "policy.h"
 #include "rules.h"
 #include "slurp.h"
@@ -1408,7 +1409,7 @@ mg_policy_load(struct mg_policy **out, const char *path, char *err,
 	struct mg_policy *p = NULL;
 	struct ld L;
 	char *text = NULL, dummy[1];
-	size_t len;
+	size_t len = 0;
 	int r = MG_ERR_NOMEM;
 
 	*out = NULL;
@@ -1437,6 +1438,9 @@ mg_policy_load(struct mg_policy **out, const char *path, char *err,
 	L.errlen = errlen;
 	if ((r = parse_text(&L, p)) != MG_OK)
 		goto out;
+	p->text = text;
+	p->textlen = text != NULL ? len : 0;
+	text = NULL;	/* kept for the digest */
 	*out = p;
 	p = NULL;	/* transferred */
 	r = MG_OK;
@@ -1447,6 +1451,15 @@ out:
 	return r;
 }
 
+int
+mg_policy_digest(const struct mg_policy *p, char out[65])
+{
+	if (p->text == NULL)
+		return mg_sha256_hex(default_text, sizeof(default_text) - 1,
+		    out);
+	return mg_sha256_hex(p->text, p->textlen, out);
+}
+
 void
 mg_policy_free(struct mg_policy *p)
 {
@@ -1455,6 +1468,7 @@ mg_policy_free(struct mg_policy *p)
 	if (p == NULL)
 		return;
 	free(p->source);
+	free(p->text);
 	strv_free(&p->include);
 	strv_free(&p->exclude);
 	scope_free(&p->base);

@@ -118,6 +118,8 @@ struct mg_suppression {
 
 struct mg_policy {
 	char		*source;	/* file path, or "(embedded default)" */
+	char		*text;		/* the bytes parsed; NULL: embedded */
+	size_t		 textlen;
 	int		 fail_on;	/* enum mg_sev; default MG_SEV_HIGH;
 					   equals base.fail_on */
 	struct mg_strv	 include, exclude;	/* globs */
@@ -140,6 +142,12 @@ struct mg_policy {
 int	mg_policy_load(struct mg_policy **out, const char *path, char *err,
 	    size_t errlen);
 void	mg_policy_free(struct mg_policy *p);	/* accepts NULL */
+
+/*
+ * SHA-256 of the text the policy was parsed from (the same bytes, not a
+ * second read of its file), so that a merge can tell policies apart.
+ */
+int	mg_policy_digest(const struct mg_policy *p, char out[65]);
 
 /* The embedded default policy's JSON text (for `modelgate policy`). */
 const char *mg_policy_default_text(void);

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arclib.h"
 #include "err.h"
 #include "fmt.h"
 #include "limits.h"
@@ -596,6 +597,8 @@ mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
 	memset(&c, 0, sizeof(c));
 	c.run = run;
 	c.o = o;
+	/* Ready, on another core, before an archive comes up. */
+	mg_arclib_preload();
 	ops.arg = (void *)(uintptr_t)o;	/* workers only read it */
 	if ((r = mg_pool_new(&c.pool, o->jobs, (size_t)o->jobs * 64, &ops)) !=
 	    MG_OK)

@@ -34,6 +34,7 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 
+#include "arclib.h"
 #include "hash.h"
 #include "suites.h"
 #include "tutil.h"
@@ -1217,6 +1218,53 @@ START_TEST(where_matcher)
 }
 END_TEST
 
+/*
+ * Without a usable archive library every archive fails closed, and a
+ * plain model beside it is still checked: a stand-in found first on
+ * LD_LIBRARY_PATH has none of the library's functions.
+ */
+START_TEST(library_unusable_fails_closed)
+{
+	const char *scan[] = { "scan", "--json", "-", ".", NULL };
+	const char *env[2] = { NULL, NULL };
+	char ld[512];
+	const cJSON *a, *f;
+	struct run r;
+	char *d;
+	int said = 0;
+
+	d = tu_tmpdir();
+	tu_sh("cd '%s' && mkdir lib && echo 'int mg_stand_in;' | "
+	    "cc -shared -fPIC -x c - -o 'lib/%s' && python3 -c \"import "
+	    "zipfile\nz = zipfile.ZipFile('m.zip', 'w')\n"
+	    "z.writestr('a.txt', 'x')\nz.close()\" && "
+	    "printf '\\200\\004N.' > m.pkl && cp m.zip m.npz",
+	    d, MG_ARCHIVE_SONAME);
+	snprintf(ld, sizeof(ld), "LD_LIBRARY_PATH=%s/lib", d);
+	env[0] = ld;
+	r.t = tu_run_env(d, scan, env, NULL);
+	r.doc = parse(&r.t, "scan without the archive library");
+	ck_assert_msg(r.t.status == 3, "exit %d, want 3:%s", r.t.status,
+	    dump(&r));
+	expect_rule(&r, "IO-READ", "m.zip");
+	expect_rule(&r, "IO-READ", "m.npz");
+	ck_assert_uint_eq(count_under(&r, "m.zip!"), 0);
+	a = art_at(&r, "m.zip");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_ne(str_of(a, "verdict"), "pass");
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(a, "findings"))
+		if (strstr(str_of(f, "message"), MG_ARCHIVE_SONAME) != NULL)
+			said = 1;
+	ck_assert_msg(said, "no finding names the library:%s", dump(&r));
+	a = art_at(&r, "m.pkl");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(str_of(a, "verdict"), "pass");
+	run_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 START_TEST(surrogates_become_bytes)
 {
 	char *s = unescape_bytes("{\"p\": \"caf\\udce9\\\\udce9 \\ud83d\\udc00"
@@ -1241,6 +1289,7 @@ archive_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, where_matcher);
 	tcase_add_test(tc, surrogates_become_bytes);
+	tcase_add_test(tc, library_unusable_fails_closed);
 	tcase_add_test(tc, sevenzip_nested_fails_closed);
 	tcase_add_test(tc, odd_but_benign);
 	tcase_add_test(tc, sarif_points_at_the_archive);

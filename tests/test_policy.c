@@ -16,6 +16,7 @@
 
 #include "err.h"
 #include "glob.h"
+#include "hash.h"
 #include "limits.h"
 #include "policy.h"
 #include "rules.h"
@@ -608,6 +609,34 @@ START_TEST(default_policy_loads)
 	ck_assert_int_eq(mg_policy_load(&p, NULL, NULL, 0), MG_OK);
 	mg_policy_free(p);
 	mg_policy_free(NULL);
+}
+END_TEST
+
+/* The digest is of the very bytes parsed, the embedded text's likewise. */
+START_TEST(digest_of_parsed_bytes)
+{
+	static const char text[] = "{\r\n  \"version\": 1, "
+	    "\"fail_on\": \"medium\" ,\t\r\n"
+	    "  \"exclude\": [\"caf\xc3\xa9/**\"]\n}\n\n  ";
+	struct mg_policy *p = NULL;
+	char err[256], got[65], want[65];
+	const char *t = mg_policy_default_text();
+
+	ck_assert_int_eq(load_text(text, sizeof(text) - 1, &p, err,
+	    sizeof(err), NULL), MG_OK);
+	ck_assert_int_eq(mg_policy_digest(p, got), MG_OK);
+	ck_assert_int_eq(mg_sha256_hex(text, sizeof(text) - 1, want), MG_OK);
+	ck_assert_str_eq(got, want);
+	/* The file changed after the load: still the bytes parsed. */
+	write_policy("{}", 2);
+	ck_assert_int_eq(mg_policy_digest(p, got), MG_OK);
+	ck_assert_str_eq(got, want);
+	mg_policy_free(p);
+	ck_assert_int_eq(mg_policy_load(&p, NULL, err, sizeof(err)), MG_OK);
+	ck_assert_int_eq(mg_policy_digest(p, got), MG_OK);
+	ck_assert_int_eq(mg_sha256_hex(t, strlen(t), want), MG_OK);
+	ck_assert_str_eq(got, want);
+	mg_policy_free(p);
 }
 END_TEST
 
@@ -1204,6 +1233,7 @@ policy_suite(void)
 	tcase_add_test(tc, effective_merges_overrides);
 	tcase_add_test(tc, wants_include_exclude);
 	tcase_add_test(tc, default_policy_loads);
+	tcase_add_test(tc, digest_of_parsed_bytes);
 	tcase_add_test(tc, numbers_exact);
 	tcase_add_test(tc, suppression_dates);
 	tcase_add_test(tc, license_normalised_in_policy);
