@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arclib.h"
 #include "cli.h"
 #include "err.h"
 #include "gate_report.h"
@@ -204,11 +203,6 @@ cli_run_defaults(struct mg_run_opts *ro)
 	ro->jobs = mg_run_default_jobs();
 	ro->open_ahead = 1;
 	cli_threads(ro->jobs);
-	/*
-	 * The archive library loads on another core while the options, the
-	 * policy and the first directories are read.
-	 */
-	mg_arclib_preload();
 }
 
 int

@@ -9,6 +9,7 @@
  * CI shard scanned it) counts as present; the tensor-level checks need its
  * facts and are skipped for it.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -76,10 +77,16 @@ struct rdir {
 	struct mg_artifact *cfg_a, *tok_a;
 	struct pyref	*py;		/* .py files auto_map named, by file */
 	size_t		 npy, pycap;
-	struct mg_hash	*seen;		/* every file the checks looked for */
-	/* What goes into seen, gathered: a digest update per name is slow. */
-	unsigned char	 seenbuf[4096];
-	size_t		 seenlen;
+	/*
+	 * Every file the checks looked for, kept as text and digested only
+	 * when a finding is bound to it (bind_dir): most directories get
+	 * none.  Past SEEN_MAX bytes the text goes into the digest as it
+	 * comes, so a huge directory holds no more than that.
+	 */
+	unsigned char	*seenbuf;
+	size_t		 seenlen, seencap;
+	struct mg_hash	*seen;		/* created at the first flush */
+	int		 seenbad;	/* memory or the digest failed */
 	int		 unknown;	/* ... one of them without a digest */
 };
 
@@ -252,19 +259,50 @@ unusable(const struct rctx *c, const char *path, struct stat *st)
  * same directory), it becomes part of the directory's digest (bind_dir).
  */
 /* Bytes for the directory's digest (bind_dir), in order. */
+#define SEEN_MAX	((size_t)1 << 20)
+
+/* Into the digest, made on first use. */
+static void
+seen_digest(struct rdir *d, const void *p, size_t n)
+{
+	if (d->seenbad || n == 0)
+		return;
+	if ((d->seen == NULL && ((d->seen = mg_hash_new()) == NULL ||
+	    mg_hash_reset(d->seen) != MG_OK)) ||
+	    mg_hash_update(d->seen, p, n) != MG_OK)
+		d->seenbad = 1;
+}
+
 static void
 seen_put(struct rdir *d, const void *p, size_t n)
 {
-	if (d->seen == NULL)
+	unsigned char *nb;
+	size_t cap;
+
+	if (d->seenbad)
 		return;
-	if (n > sizeof(d->seenbuf) - d->seenlen) {
-		(void)mg_hash_update(d->seen, d->seenbuf, d->seenlen);
+	if (n <= d->seencap - d->seenlen)
+		goto copy;
+	if (d->seenlen + n > SEEN_MAX) {
+		/* Past the cap: what is held goes to the digest first. */
+		seen_digest(d, d->seenbuf, d->seenlen);
 		d->seenlen = 0;
-		if (n > sizeof(d->seenbuf)) {
-			(void)mg_hash_update(d->seen, p, n);
+		if (n > SEEN_MAX) {
+			seen_digest(d, p, n);
 			return;
 		}
+		if (n <= d->seencap)
+			goto copy;
 	}
+	for (cap = d->seencap ? d->seencap : 4096; cap - d->seenlen < n; )
+		cap *= 2;
+	if ((nb = realloc(d->seenbuf, cap)) == NULL) {
+		d->seenbad = 1;
+		return;
+	}
+	d->seenbuf = nb;
+	d->seencap = cap;
+copy:
 	memcpy(d->seenbuf + d->seenlen, p, n);
 	d->seenlen += n;
 }
@@ -289,11 +327,15 @@ may_hold(const struct rdir *d, const char *name)
 {
 	size_t i;
 
+	int c0;
+
 	if (!d->listed || d->truncated || d->nonascii ||
 	    strchr(name, '/') != NULL)
 		return 1;
+	c0 = tolower((unsigned char)name[0]);
 	for (i = 0; i < d->nnames; i++)
-		if (strcasecmp(d->names[i], name) == 0)
+		if (tolower((unsigned char)d->names[i][0]) == c0 &&
+		    strcasecmp(d->names[i], name) == 0)
 			return 1;
 	return 0;
 }
@@ -2328,14 +2370,34 @@ about_others(enum mg_rule_id r)
  * digests, each file they looked for, and the listing.  "-" when an
  * artifact has no digest (--no-hash): then no fingerprint forgives them.
  */
+/* Whether a finding of a, from index `from` on, waits for a digest. */
+static int
+wants_bind(const struct mg_artifact *a, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < a->nfindings; i++)
+		if (a->findings[i].bind == NULL &&
+		    about_others(a->findings[i].rule))
+			return 1;
+	return 0;
+}
+
 static void
 bind_dir(struct rctx *c, struct rdir *d, const size_t *from, size_t add0)
 {
 	char hex[65];
 	const char *digest = hex;
 	size_t i;
-	int known = d->seen != NULL && !d->unknown;
+	int known = !d->unknown, wanted = 0;
 
+	/* Most directories get no finding: then no digest is taken. */
+	for (i = 0; i < d->narts && !wanted; i++)
+		wanted = wants_bind(d->arts[i], from[i]);
+	for (i = add0; i < c->nadd && !wanted; i++)
+		wanted = wants_bind(c->add[i], 0);
+	if (!wanted)
+		return;
 	for (i = 0; i < d->narts; i++)
 		if (d->arts[i]->sha256[0] == '\0')
 			known = 0;
@@ -2346,9 +2408,9 @@ bind_dir(struct rctx *c, struct rdir *d, const size_t *from, size_t add0)
 		seen_put(d, "\n", 2);
 		for (i = 0; i < d->nnames; i++)
 			saw(d, d->names[i], "");
-		(void)mg_hash_update(d->seen, d->seenbuf, d->seenlen);
+		seen_digest(d, d->seenbuf, d->seenlen);
 		d->seenlen = 0;
-		if (mg_hash_final_hex(d->seen, hex) != MG_OK)
+		if (d->seenbad || mg_hash_final_hex(d->seen, hex) != MG_OK)
 			known = 0;
 	}
 	if (!known)
@@ -2413,8 +2475,7 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 			;
 		d.arts = calloc(k - i, sizeof(*d.arts));
 		from = calloc(k - i, sizeof(*from));
-		if (d.arts == NULL || from == NULL ||
-		    (d.seen = mg_hash_new()) == NULL) {
+		if (d.arts == NULL || from == NULL) {
 			free(d.arts);
 			free(from);
 			c.nomem = 1;
@@ -2429,6 +2490,7 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 		bind_dir(&c, &d, from, add0);
 		free(from);
 		mg_hash_free(d.seen);
+		free(d.seenbuf);
 		for (j = i; j < k; j++)
 			pl[j].a->repo_pass = 0;
 		for (j = 0; j < d.nnames; j++)

@@ -597,12 +597,16 @@ mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
 	memset(&c, 0, sizeof(c));
 	c.run = run;
 	c.o = o;
-	/* Ready, on another core, before an archive comes up. */
-	mg_arclib_preload();
 	ops.arg = (void *)(uintptr_t)o;	/* workers only read it */
 	if ((r = mg_pool_new(&c.pool, o->jobs, (size_t)o->jobs * 64, &ops)) !=
 	    MG_OK)
 		return r;
+	/*
+	 * The archive library loads on another core while the walk starts.
+	 * After the workers exist: a thread cannot start while a library
+	 * is being loaded (both need the loader's lock).
+	 */
+	mg_arclib_preload();
 	return run_walk(&c, roots, nroots);
 }
 
