@@ -56,6 +56,8 @@
 #define MG_MAX_SIDECAR_VALUES	1000000u	/* JSON values (cJSON nodes) */
 #define MG_MAX_REPO_ENTRIES	100000u	/* directory entries the repository
 						   checks look at (repo.c) */
+#define MG_MAX_DIRLIST_BYTES	(8u << 20)	/* the walk's listings kept
+						   for those checks */
 
 /* Baseline reports read by --baseline */
 #define MG_MAX_BASELINE_BYTES	(256ull << 20)

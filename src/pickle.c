@@ -1996,7 +1996,7 @@ stream(struct pk *pk, struct strm *s)
 			r = push(pk, s, pv_scalar(PV_INT, u8));
 			break;
 		case 'M':		/* BININT2 */
-			if ((r = mg_rd_u16(rd, 0, &u16)) != MG_OK)
+			if ((r = mg_rd_u16f(rd, 0, &u16)) != MG_OK)
 				goto arg;
 			r = push(pk, s, pv_scalar(PV_INT, u16));
 			break;

@@ -136,6 +136,18 @@ mg_rd_u8f(struct mg_rd *rd, uint8_t *v)
 	return mg_rd_u8(rd, v);
 }
 
+static inline int
+mg_rd_u16f(struct mg_rd *rd, int big_endian, uint16_t *v)
+{
+	if (!big_endian && mg_rd_has_(rd, 2)) {
+		*v = (uint16_t)(rd->buf[rd->lo] | rd->buf[rd->lo + 1] << 8);
+		rd->lo += 2;
+		rd->off += 2;
+		return 0;
+	}
+	return mg_rd_u16(rd, big_endian, v);
+}
+
 static inline uint32_t
 mg_rd_le32_(const unsigned char *p)
 {

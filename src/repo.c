@@ -53,6 +53,7 @@ struct rctx {
 	int		 follow;	/* --follow-symlinks */
 	char		**realroots;	/* real paths of the directory roots */
 	size_t		 nrealroots;
+	const struct mg_dirlists *lists;	/* the walk's, or NULL */
 	int		 nomem;
 };
 
@@ -69,6 +70,7 @@ struct rdir {
 	size_t		 narts;
 	char		**names;	/* sorted entries (regular or not) */
 	size_t		 nnames;
+	int		 borrowed;	/* names point into the walk's listing */
 	struct mg_strset *indexed;	/* shard paths an index names */
 	int		 truncated;	/* more than MG_MAX_REPO_ENTRIES */
 	int		 listed;	/* the directory could be read */
@@ -2174,6 +2176,131 @@ check_config(struct rctx *c, struct rdir *d)
 
 /* ---- one directory ---------------------------------------------------- */
 
+/* ---- the walk's listings -------------------------------------------- */
+
+void
+mg_dirlists_add(struct mg_dirlists *l, const char *dir, size_t dirlen,
+    char *const *names, size_t n)
+{
+	size_t i, bytes = dirlen + 1, len;
+	struct mg_dirlist *e;
+	char **v, *p;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(names[i]) + 1;
+		if (len > MG_MAX_DIRLIST_BYTES - bytes)
+			return;
+		bytes += len;
+	}
+	if (n > (MG_MAX_DIRLIST_BYTES - bytes) / sizeof(*v))
+		return;
+	bytes += n * sizeof(*v);
+	if (bytes > MG_MAX_DIRLIST_BYTES - l->bytes)
+		return;
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 64;
+
+		if ((e = realloc(l->v, nc * sizeof(*e))) == NULL)
+			return;
+		l->v = e;
+		l->cap = nc;
+	}
+	/* One block: the pointers, then the names, then the directory. */
+	if ((v = malloc(bytes)) == NULL)
+		return;
+	p = (char *)(v + n);
+	for (i = 0; i < n; i++) {
+		len = strlen(names[i]) + 1;
+		memcpy(p, names[i], len);
+		v[i] = p;
+		p += len;
+	}
+	memcpy(p, dir, dirlen);
+	p[dirlen] = '\0';
+	e = &l->v[l->n++];
+	e->dir = p;
+	e->names = v;
+	e->n = n;
+	l->bytes += bytes;
+}
+
+static int
+cmp_dirlist(const void *x, const void *y)
+{
+	return strcmp(((const struct mg_dirlist *)x)->dir,
+	    ((const struct mg_dirlist *)y)->dir);
+}
+
+void
+mg_dirlists_done(struct mg_dirlists *l)
+{
+	size_t i, j, k;
+
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_dirlist);
+	/* A directory listed twice (overlapping roots) is read again. */
+	for (i = 0, k = 0; i < l->n; i = j) {
+		for (j = i + 1; j < l->n && strcmp(l->v[j].dir,
+		    l->v[i].dir) == 0; j++)
+			;
+		if (j - i == 1) {
+			l->v[k++] = l->v[i];
+			continue;
+		}
+		while (i < j)
+			free(l->v[i++].names);
+	}
+	l->n = k;
+}
+
+void
+mg_dirlists_free(struct mg_dirlists *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].names);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * The walk's listing of d->dir, without its dot names, when it has one
+ * within MG_MAX_REPO_ENTRIES: 1 (d->names borrowed, d->listed set), else
+ * 0 and the directory is read.
+ */
+static int
+walked_names(const struct rctx *c, struct rdir *d)
+{
+	const struct mg_dirlist *e;
+	struct mg_dirlist key;
+	const unsigned char *q;
+	size_t i, n = 0;
+
+	if (c->lists == NULL || c->lists->n == 0)
+		return 0;
+	key.dir = (char *)d->dir;
+	if ((e = bsearch(&key, c->lists->v, c->lists->n, sizeof(key),
+	    cmp_dirlist)) == NULL)
+		return 0;
+	for (i = 0; i < e->n; i++)
+		n += e->names[i][0] != '.';
+	if (n > MG_MAX_REPO_ENTRIES ||
+	    (n > 0 && (d->names = malloc(n * sizeof(*d->names))) == NULL))
+		return 0;
+	for (i = 0; i < e->n; i++) {
+		if (e->names[i][0] == '.')
+			continue;
+		for (q = (const unsigned char *)e->names[i]; *q != '\0'; q++)
+			if (*q >= 0x80)
+				d->nonascii = 1;
+		d->names[d->nnames++] = e->names[i];
+	}
+	d->borrowed = 1;
+	d->listed = 1;
+	return 1;
+}
+
 static int
 read_names(struct rdir *d, int dots)
 {
@@ -2249,7 +2376,7 @@ check_dir(struct rctx *c, struct rdir *d)
 	size_t i, side0;
 
 	if ((d->indexed = mg_strset_new()) == NULL ||
-	    read_names(d, 0) != MG_OK) {
+	    (!walked_names(c, d) && read_names(d, 0) != MG_OK)) {
 		c->nomem = 1;
 		return;
 	}
@@ -2427,7 +2554,7 @@ bind_dir(struct rctx *c, struct rdir *d, const size_t *from, size_t add0)
 
 int
 mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
-    const struct mg_run_opts *o)
+    const struct mg_run_opts *o, const struct mg_dirlists *lists)
 {
 	struct rctx c;
 	struct placed *pl = NULL;
@@ -2458,6 +2585,7 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 			c.nrealroots++;
 	}
 	c.run = run;
+	c.lists = lists;
 	c.want = o->want;
 	c.want_arg = o->want_arg;
 	c.follow = o->scan.follow_symlinks;
@@ -2493,7 +2621,7 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 		free(d.seenbuf);
 		for (j = i; j < k; j++)
 			pl[j].a->repo_pass = 0;
-		for (j = 0; j < d.nnames; j++)
+		for (j = 0; j < d.nnames && !d.borrowed; j++)
 			free(d.names[j]);
 		free(d.names);
 		free(d.arts);

@@ -27,8 +27,38 @@
 #ifndef MG_REPO_H
 #define MG_REPO_H
 
+#include <stddef.h>
+
 #include "artifact.h"
 #include "run.h"
+
+/*
+ * A directory listing the walk already read: the checks use it rather
+ * than read the directory again.  dir is the directory part of its
+ * files' display paths; names are sorted with strcmp, every entry but
+ * "." and "..".
+ */
+struct mg_dirlist {
+	char		*dir;
+	char		**names;
+	size_t		 n;
+};
+
+struct mg_dirlists {
+	struct mg_dirlist *v;		/* sorted by dir, no dir twice */
+	size_t		 n, cap;
+	size_t		 bytes;		/* held, against MG_MAX_DIRLIST_BYTES */
+};
+
+/*
+ * Keep a copy of a listing, within MG_MAX_DIRLIST_BYTES for them all
+ * (beyond it, or out of memory, the checks read the directory).  Call
+ * mg_dirlists_done once every listing is in.
+ */
+void	mg_dirlists_add(struct mg_dirlists *l, const char *dir, size_t dirlen,
+	    char *const *names, size_t n);
+void	mg_dirlists_done(struct mg_dirlists *l);
+void	mg_dirlists_free(struct mg_dirlists *l);
 
 /*
  * Run the checks over a finished run of these roots: adds findings to
@@ -41,7 +71,7 @@
  * MG_ERR_NOMEM.
  */
 int	mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
-	    const struct mg_run_opts *o);
+	    const struct mg_run_opts *o, const struct mg_dirlists *lists);
 
 
 #endif /* MG_REPO_H */

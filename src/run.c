@@ -67,6 +67,7 @@ struct collect {
 	int			 nomem;
 	atomic_size_t		 open_fds;	/* jobs holding an fd */
 	size_t			 max_fds;	/* ... at most */
+	struct mg_dirlists	 lists;		/* for the repository checks */
 };
 
 /* A worker's scratch and the (read-only) options of the run. */
@@ -245,6 +246,13 @@ on_idle(void *arg)
 
 	if (c->pool != NULL)
 		mg_pool_kick(c->pool);
+}
+
+static void
+on_listing(void *arg, const char *dir, size_t dirlen, char *const *names,
+    size_t n)
+{
+	mg_dirlists_add(&((struct collect *)arg)->lists, dir, dirlen, names, n);
 }
 
 static int
@@ -508,6 +516,7 @@ run_walk(struct collect *c, char *const *roots, size_t nroots)
 	wops.file = on_file;
 	wops.error = on_error;
 	wops.idle = on_idle;
+	wops.listing = on_listing;
 	wops.arg = c;
 	wo.follow_symlinks = o->scan.follow_symlinks;
 	wo.open_files = o->open_ahead && c->max_fds > 0;
@@ -577,8 +586,11 @@ run_walk(struct collect *c, char *const *roots, size_t nroots)
 	run->n = u;
 	run->cap = u;
 	/* Checks across the files of each model directory (repo.h). */
-	if (r == MG_OK && mg_repo_check(run, roots, nroots, o) != MG_OK)
+	mg_dirlists_done(&c->lists);
+	if (r == MG_OK && mg_repo_check(run, roots, nroots, o, &c->lists) !=
+	    MG_OK)
 		r = MG_ERR_NOMEM;
+	mg_dirlists_free(&c->lists);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	run->seconds = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

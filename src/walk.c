@@ -251,6 +251,18 @@ free_names(char **names, size_t n)
 	free(names);
 }
 
+/*
+ * The length of the directory part of disp joined with a name (see join):
+ * disp itself, less one trailing slash.
+ */
+static size_t
+dir_part(const char *disp)
+{
+	size_t n = strlen(disp);
+
+	return n > 0 && disp[n - 1] == '/' ? n - 1 : n;
+}
+
 /* Takes ownership of dfd. */
 static int
 walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
@@ -259,7 +271,7 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 	size_t n = 0, cap = 0, i;
 	struct dirent *de;
 	DIR *d;
-	int r = 0, sidecars, facts, partial = 0;
+	int r = 0, sidecars, facts, partial = 0, files = 0;
 
 	if (w->ops->idle != NULL)
 		w->ops->idle(w->ops->arg);
@@ -339,6 +351,7 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 			    O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 			if (fd >= 0 && fstat(fd, &st) == 0 &&
 			    S_ISREG(st.st_mode)) {
+				files++;
 				r = w->ops->file(w->ops->arg, fs2, disp2,
 				    sidecars, w->root_real, &st, fd);
 				continue;
@@ -360,15 +373,18 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 				    errno);
 			else
 				r = enter(w, fd, fs2, disp2);
-		} else if (S_ISREG(st.st_mode))
+		} else if (S_ISREG(st.st_mode)) {
+			files++;
 			r = w->ops->file(w->ops->arg, fs2, disp2, sidecars,
 			    w->root_real, &st, -1);
-		else
+		} else
 			w->ops->error(w->ops->arg, disp2, "not a regular file "
 			    "(a pipe, socket or device); not scanned");
 	}
 	if (facts & FACTS_INDEX)
 		w->indexed--;
+	if (r == 0 && !partial && files > 0 && w->ops->listing != NULL)
+		w->ops->listing(w->ops->arg, disp, dir_part(disp), names, n);
 	free_names(names, n);
 	closedir(d);
 	return r;

@@ -40,6 +40,16 @@ struct mg_walk_ops {
 	 * consumer holding work back for a batch lets it go.
 	 */
 	void	(*idle)(void *arg);
+	/*
+	 * Optional (NULL): the whole listing of a directory, sorted with
+	 * strcmp ("." and ".." left out), once its entries were visited and
+	 * only when file() got at least one of its files; dir (dirlen bytes,
+	 * not NUL-terminated) is the directory part of those files' display
+	 * paths.  Valid during the call only.  Not called for a listing cut
+	 * short.
+	 */
+	void	(*listing)(void *arg, const char *dir, size_t dirlen,
+		    char *const *names, size_t n);
 	void	*arg;
 };
 

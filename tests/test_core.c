@@ -1029,6 +1029,7 @@ END_TEST
 
 struct seen {
 	char	list[8192];
+	char	listings[8192];	/* "dir: name|name|...\n" per listing */
 	int	errors;
 	int	open_fds;	/* files handed over open */
 };
@@ -1065,6 +1066,22 @@ w_err(void *arg, const char *display, const char *msg)
 	(void)display;
 	(void)msg;
 	s->errors++;
+}
+
+static void
+w_listing(void *arg, const char *dir, size_t dirlen, char *const *names,
+    size_t n)
+{
+	struct seen *s = arg;
+	size_t i, at = strlen(s->listings);
+
+	at += (size_t)snprintf(s->listings + at, sizeof(s->listings) - at,
+	    "%.*s:", (int)dirlen, dir);
+	for (i = 0; i < n && at < sizeof(s->listings); i++)
+		at += (size_t)snprintf(s->listings + at,
+		    sizeof(s->listings) - at, " %s", names[i]);
+	if (at < sizeof(s->listings))
+		snprintf(s->listings + at, sizeof(s->listings) - at, "\n");
 }
 
 static void
@@ -1179,6 +1196,7 @@ START_TEST(walk_sorted_no_symlinks)
 	ops.file = w_file;
 	ops.error = w_err;
 	ops.idle = NULL;
+	ops.listing = w_listing;
 	ops.arg = &s;
 	wo.open_files = 1;
 	ck_assert_int_eq(mg_walk(root, &wo, &ops), MG_OK);
@@ -1188,6 +1206,15 @@ START_TEST(walk_sorted_no_symlinks)
 		snprintf(want, sizeof(want), "%s/a\n%s/b/z\n%s/bad\xff\n%s/new\nline\n",
 		    root, root, root, root);
 		ck_assert_str_eq(s.list, want);
+		/*
+		 * Each directory that gave files lists every entry, sorted,
+		 * keyed as its files' display paths are (.git gave none):
+		 * after the subdirectory's, as the walk leaves each.
+		 */
+		snprintf(want, sizeof(want), "%s/b: z\n%s: .git a b bad\xff "
+		    "later.bin link new\nline self zero.safetensors\n", root,
+		    root);
+		ck_assert_str_eq(s.listings, want);
 	}
 	/* Links not followed are reported, never skipped in silence. */
 	ck_assert_int_eq(s.errors, 4);
@@ -1208,6 +1235,18 @@ START_TEST(walk_sorted_no_symlinks)
 		ck_assert_int_eq(s.open_fds, typed ? 4 : 0);
 	}
 
+	/* A root written with a trailing slash keys its files' directory. */
+	{
+		char slashed[600], want[1024];
+
+		snprintf(slashed, sizeof(slashed), "%s/b/", root);
+		memset(&s, 0, sizeof(s));
+		ck_assert_int_eq(mg_walk(slashed, &wo, &ops), MG_OK);
+		snprintf(want, sizeof(want), "%s/b/z\n", root);
+		ck_assert_str_eq(s.list, want);
+		snprintf(want, sizeof(want), "%s/b: z\n", root);
+		ck_assert_str_eq(s.listings, want);
+	}
 	/* Following: /etc is outside the root, "." loops. */
 	memset(&s, 0, sizeof(s));
 	wo.follow_symlinks = 1;
