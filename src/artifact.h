@@ -66,6 +66,8 @@ struct mg_import {
 	unsigned	 nested;	/* 1: first seen in an embedded pickle,
 					   2: in data a plain load would read
 					   as opcodes */
+	unsigned char	 role;		/* pickle.c's note of what calling it
+					   does; 0 until first asked */
 	/*
 	 * Owned, or NULL: "module.name" as the stream spells it, when the
 	 * unpickler's Python 2 mapping imports module.name instead.

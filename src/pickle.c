@@ -1546,6 +1546,41 @@ called(struct pk *pk, const struct pv *callable)
 		pk->a->imports[callable->imp].calls++;
 }
 
+/*
+ * What a call of an import does to the analysis, worked out at its first
+ * call and kept in mg_import.role: ROLE_DEC + how for a decoder.
+ */
+enum {
+	ROLE_UNKNOWN, ROLE_PLAIN, ROLE_LOADER, ROLE_REBUILD, ROLE_RECON,
+	ROLE_NEWOBJ, ROLE_DEC
+};
+
+static unsigned char
+role_of(struct mg_import *im)
+{
+	int how;
+
+	if (im->role != ROLE_UNKNOWN)
+		return im->role;
+	if (is_loader(im))
+		im->role = ROLE_LOADER;
+	else if ((how = decoder(im)) >= 0)
+		im->role = (unsigned char)(ROLE_DEC + how);
+	else if (strcmp(im->module, "torch._utils") == 0 &&
+	    strncmp(im->name, "_rebuild_tensor", 15) == 0)
+		im->role = ROLE_REBUILD;
+	else if (strcmp(canon_module(im->module), "copyreg") == 0 &&
+	    strcmp(im->name, "_reconstructor") == 0)
+		im->role = ROLE_RECON;
+	else if (strcmp(canon_module(im->module), "copyreg") == 0 &&
+	    (strcmp(im->name, "__newobj__") == 0 ||
+	    strcmp(im->name, "__newobj_ex__") == 0))
+		im->role = ROLE_NEWOBJ;
+	else
+		im->role = ROLE_PLAIN;
+	return im->role;
+}
+
 /* REDUCE, NEWOBJ, OBJ, INST: a new object made by callable(args). */
 enum { CALL_NEW, CALL_REDUCE, CALL_INST };
 
@@ -1555,39 +1590,33 @@ call(struct pk *pk, struct strm *s, struct pv callable, struct pv args,
 {
 	int is_reduce = how_made == CALL_REDUCE;
 	struct cont *c, *ac = as_cont(&args, C_TUPLE);
-	const struct mg_import *im = NULL;
+	unsigned char role = ROLE_UNKNOWN;
 	int how;
 
 	called(pk, &callable);
 	if (callable.kind == PV_GLOBAL && callable.imp != NOIMP)
-		im = &pk->a->imports[callable.imp];
-	if (im != NULL && is_reduce && ac != NULL && ac->n >= 1) {
-		if (is_loader(im)) {
-			uint32_t keep = callable.imp;
+		role = role_of(&pk->a->imports[callable.imp]);
+	if (role != ROLE_UNKNOWN && is_reduce && ac != NULL && ac->n >= 1) {
+		if (role == ROLE_LOADER) {
 			int r = nested(pk, &ac->items[0], off);
 
 			if (r != MG_OK)
 				return r;
-			/* The nested pickle may have moved a->imports. */
-			im = &pk->a->imports[keep];
-		} else if ((how = decoder(im)) >= 0) {
+		} else if (role >= ROLE_DEC) {
+			how = role - ROLE_DEC;
 			/* codecs.encode(s, 'latin1') only; others stay opaque. */
 			if (how != DEC_LATIN1 || (ac->n >= 2 &&
 			    (str_eq(&ac->items[1], "latin1") ||
 			    str_eq(&ac->items[1], "latin-1"))))
 				return push(pk, s, decode(pk,
 				    as_blob(&ac->items[0]), how));
-		} else if (strcmp(im->module, "torch._utils") == 0 &&
-		    strncmp(im->name, "_rebuild_tensor", 15) == 0)
+		} else if (role == ROLE_REBUILD)
 			count_tensor(pk, ac, off);
 	}
 	if ((c = cont_new(pk, C_OBJ)) != NULL) {
 		c->imp = callable.kind == PV_GLOBAL ? callable.imp : NOIMP;
 		c->args = args;
-		if (im != NULL && strcmp(canon_module(im->module),
-		    "copyreg") == 0 && (strcmp(im->name, "_reconstructor") == 0 ||
-		    strcmp(im->name, "__newobj__") == 0 ||
-		    strcmp(im->name, "__newobj_ex__") == 0)) {
+		if (role == ROLE_RECON || role == ROLE_NEWOBJ) {
 			/*
 			 * _reconstructor(cls, base, state), __newobj__(cls,
 			 * *args) and __newobj_ex__(cls, args, kwargs) make a
@@ -1597,9 +1626,8 @@ call(struct pk *pk, struct strm *s, struct pv callable, struct pv args,
 			c->imp = ac != NULL && ac->n >= 1 &&
 			    ac->items[0].kind == PV_GLOBAL ? ac->items[0].imp :
 			    NOIMP;
-			c->init = ac == NULL || (strcmp(im->name,
-			    "_reconstructor") == 0 && ac->n >= 3 &&
-			    ac->items[2].kind != PV_NONE);
+			c->init = ac == NULL || (role == ROLE_RECON &&
+			    ac->n >= 3 && ac->items[2].kind != PV_NONE);
 		} else if (how_made != CALL_NEW)
 			/* cls(*args): __init__ sets what it likes. */
 			c->init = ac == NULL || ac->total > 0;
