@@ -187,14 +187,18 @@ worse(struct pk *pk, int r)
 /*
  * Bump allocation from 64 KiB chunks (larger requests get a block of
  * their own); everything is freed at once when the artifact is done.
+ * The slow path: a new chunk or block, or the limit.
  */
 static void *
-arena_alloc(struct pk *pk, size_t n)
+arena_alloc_slow(struct pk *pk, size_t n)
 {
+	size_t charge;
 	void *p;
 
 	n = (n + 15) & ~(size_t)15;
-	if (pk->mem_full || n > MG_MAX_PICKLE_MEM - pk->mem) {
+	/* A new chunk counts whole: pk->mem never passes the limit. */
+	charge = n <= CHUNK / 4 ? CHUNK : n;
+	if (pk->mem_full || charge > MG_MAX_PICKLE_MEM - pk->mem) {
 		if (!pk->mem_full)
 			pk_note(pk, MG_R_PICKLE_LIMIT, mg_rd_tell(pk->rd), NULL,
 			    "values kept by the analysis reached %u bytes "
@@ -203,13 +207,6 @@ arena_alloc(struct pk *pk, size_t n)
 		pk->mem_full = 1;
 		worse(pk, MG_ERR_LIMIT);
 		return NULL;
-	}
-	if (n <= CHUNK / 4 && n <= pk->chunk_left) {
-		p = pk->chunk_at;
-		pk->chunk_at += n;
-		pk->chunk_left -= n;
-		memset(p, 0, n);
-		return p;
 	}
 	if (pk->narena == pk->arena_cap) {
 		size_t nc = pk->arena_cap ? pk->arena_cap * 2 : 64;
@@ -235,6 +232,27 @@ arena_alloc(struct pk *pk, size_t n)
 	pk->mem += n;
 	memset(p, 0, n);
 	return p;
+}
+
+/*
+ * n zeroed bytes that live as long as the analysis: from the current
+ * chunk in the common case, inline; arena_alloc_slow otherwise.
+ */
+static inline void *
+arena_alloc(struct pk *pk, size_t n)
+{
+	void *p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (__builtin_expect(!pk->mem_full && n <= CHUNK / 4 &&
+	    n <= pk->chunk_left, 1)) {
+		p = pk->chunk_at;
+		pk->chunk_at += n;
+		pk->chunk_left -= n;
+		memset(p, 0, n);
+		return p;
+	}
+	return arena_alloc_slow(pk, n);
 }
 
 static void
@@ -274,26 +292,33 @@ pv_cont(struct cont *c)
 	return v;
 }
 
-static void
+/* Room for one more item in a full container: 0, or -1 to drop it. */
+static int
+cont_grow(struct pk *pk, struct cont *c)
+{
+	uint32_t nc = c->cap ? c->cap * 2 : 4;
+	struct pv *ni;
+
+	if (nc > (1u << 24))
+		return -1;
+	/* Item arrays come from the arena too; the old one stays. */
+	if ((ni = arena_alloc(pk, nc * sizeof(*ni))) == NULL)
+		return -1;
+	if (c->n > 0)
+		memcpy(ni, c->items, c->n * sizeof(*ni));
+	c->items = ni;
+	c->cap = nc;
+	return 0;
+}
+
+static inline void
 cont_add(struct pk *pk, struct cont *c, struct pv v)
 {
 	c->total++;
 	if (c->n >= MG_MAX_PICKLE_ITEMS && !pk->keep_all)
 		return;
-	if (c->n == c->cap) {
-		uint32_t nc = c->cap ? c->cap * 2 : 4;
-		struct pv *ni;
-
-		if (nc > (1u << 24))
-			return;
-		/* Item arrays come from the arena too; the old one stays. */
-		if ((ni = arena_alloc(pk, nc * sizeof(*ni))) == NULL)
-			return;
-		if (c->n > 0)
-			memcpy(ni, c->items, c->n * sizeof(*ni));
-		c->items = ni;
-		c->cap = nc;
-	}
+	if (c->n == c->cap && cont_grow(pk, c) != 0)
+		return;
 	c->items[c->n++] = v;
 }
 
@@ -577,27 +602,37 @@ imp_is(const struct pk *pk, uint32_t imp, const char *mod, const char *name)
 
 /* ---- stack ---------------------------------------------------------------- */
 
+/* Room for one more value on a full stack. */
 static int
+stack_grow(struct pk *pk, struct strm *s)
+{
+	size_t nc = s->scap ? s->scap * 2 : 64;
+	struct pv *ns;
+
+	if (s->scap >= MG_MAX_PICKLE_STACK) {
+		pk_note(pk, MG_R_PICKLE_LIMIT, mg_rd_tell(pk->rd), NULL,
+		    "stack deeper than %u items (MG_MAX_PICKLE_STACK) at "
+		    "offset %llu", (unsigned)MG_MAX_PICKLE_STACK,
+		    (unsigned long long)mg_rd_tell(pk->rd));
+		return MG_ERR_LIMIT;
+	}
+	if (nc > MG_MAX_PICKLE_STACK)
+		nc = MG_MAX_PICKLE_STACK;
+	if ((ns = realloc(s->stack, nc * sizeof(*ns))) == NULL)
+		return MG_ERR_NOMEM;
+	s->stack = ns;
+	s->scap = nc;
+	return MG_OK;
+}
+
+static inline int
 push(struct pk *pk, struct strm *s, struct pv v)
 {
-	if (s->sn == s->scap) {
-		size_t nc = s->scap ? s->scap * 2 : 64;
-		struct pv *ns;
+	int r;
 
-		if (s->scap >= MG_MAX_PICKLE_STACK) {
-			pk_note(pk, MG_R_PICKLE_LIMIT, mg_rd_tell(pk->rd), NULL,
-			    "stack deeper than %u items (MG_MAX_PICKLE_STACK) "
-			    "at offset %llu", (unsigned)MG_MAX_PICKLE_STACK,
-			    (unsigned long long)mg_rd_tell(pk->rd));
-			return MG_ERR_LIMIT;
-		}
-		if (nc > MG_MAX_PICKLE_STACK)
-			nc = MG_MAX_PICKLE_STACK;
-		if ((ns = realloc(s->stack, nc * sizeof(*ns))) == NULL)
-			return MG_ERR_NOMEM;
-		s->stack = ns;
-		s->scap = nc;
-	}
+	if (__builtin_expect(s->sn == s->scap, 0) &&
+	    (r = stack_grow(pk, s)) != MG_OK)
+		return r;
 	s->stack[s->sn++] = v;
 	return MG_OK;
 }
@@ -609,11 +644,21 @@ floor_of(const struct strm *s)
 }
 
 /* Pop one value; underflow is recoverable (an opaque value, s->bad). */
-static struct pv
+static struct pv	pop_empty(struct pk *, struct strm *, uint64_t,
+		    const char *);
+
+static inline struct pv
 pop(struct pk *pk, struct strm *s, uint64_t off, const char *op)
 {
-	if (s->sn > floor_of(s))
+	if (__builtin_expect(s->sn > floor_of(s), 1))
 		return s->stack[--s->sn];
+	return pop_empty(pk, s, off, op);
+}
+
+/* Underflow: noted once per stream, an opaque value. */
+static struct pv
+pop_empty(struct pk *pk, struct strm *s, uint64_t off, const char *op)
+{
 	if (!s->bad)
 		pk_note(pk, MG_R_PICKLE_OPCODE, off, NULL, "%s at offset %llu "
 		    "pops an empty stack", op, (unsigned long long)off);
@@ -621,11 +666,20 @@ pop(struct pk *pk, struct strm *s, uint64_t off, const char *op)
 	return pv_scalar(PV_OPAQUE, 0);
 }
 
-static struct pv *
+static struct pv	*top_empty(struct pk *, struct strm *, uint64_t,
+		    const char *);
+
+static inline struct pv *
 top(struct pk *pk, struct strm *s, uint64_t off, const char *op)
 {
-	if (s->sn > floor_of(s))
+	if (__builtin_expect(s->sn > floor_of(s), 1))
 		return &s->stack[s->sn - 1];
+	return top_empty(pk, s, off, op);
+}
+
+static struct pv *
+top_empty(struct pk *pk, struct strm *s, uint64_t off, const char *op)
+{
 	if (!s->bad)
 		pk_note(pk, MG_R_PICKLE_OPCODE, off, NULL, "%s at offset %llu "
 		    "needs a value on an empty stack", op,

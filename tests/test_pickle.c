@@ -28,6 +28,7 @@
 #include "artifact.h"
 #include "err.h"
 #include "fmt.h"
+#include "limits.h"
 #include "pickle.h"
 #include "policy.h"
 #include "rd.h"
@@ -1039,6 +1040,41 @@ START_TEST(pickle_many_imports_counted)
 }
 END_TEST
 
+/*
+ * The cap on values kept holds when blocks of their own have left the
+ * count off a chunk boundary: a kept string of 40,000 bytes, then empty
+ * dicts (a new value each, 2 bytes of input) until the cap is reached.
+ */
+START_TEST(pickle_memory_cap_holds)
+{
+	struct buf b = { 0 };
+	struct mg_artifact a;
+	unsigned char big[5] = { 'B', 0x40, 0x9c, 0, 0 };	/* 40,000 */
+	unsigned char *pad = calloc(1, 40000);
+	size_t k, pairs = (size_t)MG_MAX_PICKLE_MEM / 32;
+	int limit = 0;
+
+	ck_assert_ptr_nonnull(pad);
+	put(&b, "\x80\x04", 2);
+	put(&b, big, sizeof(big));
+	put(&b, pad, 40000);
+	put(&b, "0", 1);
+	for (k = 0; k < pairs; k++)
+		put(&b, "}0", 2);
+	put(&b, "N.", 2);
+	scan_mem("cap.pkl", b.p, b.n, &a);
+	for (k = 0; k < a.nfindings; k++)
+		if (a.findings[k].rule == MG_R_PICKLE_LIMIT &&
+		    strstr(a.findings[k].message, "MG_MAX_PICKLE_MEM") != NULL)
+			limit = 1;
+	ck_assert_msg(limit, "no PICKLE-LIMIT for the kept values");
+	ck_assert_int_eq(a.complete, 0);
+	mg_artifact_free(&a);
+	free(pad);
+	free(b.p);
+}
+END_TEST
+
 /* The stored tensor types as a scan of every entry finds them. */
 struct ref_ttype {
 	char		 name[16];
@@ -1303,6 +1339,7 @@ pickle_suite(void)
 	tcase_add_test(tc, pickle_cli_scan_and_bom);
 	tcase_add_test(tc, pickle_many_storages_first_seen);
 	tcase_add_test(tc, pickle_many_imports_counted);
+	tcase_add_test(tc, pickle_memory_cap_holds);
 	tcase_add_test(tc, ttypes_match_a_linear_scan);
 	tcase_add_test(tc, strmap_first_put_wins);
 	tcase_add_test(tc, torch_zip_many_storages);
