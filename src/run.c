@@ -248,11 +248,26 @@ on_idle(void *arg)
 		mg_pool_kick(c->pool);
 }
 
+/*
+ * Keep a directory's listing for the repository checks, under the name
+ * they give the directory: that of its files' paths as on_file spells
+ * them ("./models//" lists "models").
+ */
 static void
 on_listing(void *arg, const char *dir, size_t dirlen, char *const *names,
     size_t n)
 {
-	mg_dirlists_add(&((struct collect *)arg)->lists, dir, dirlen, names, n);
+	char raw[MG_MAX_PATH_BYTES], norm[MG_MAX_PATH_BYTES];
+	const char *d, *slash;
+
+	if (dirlen + 3 > sizeof(raw))
+		return;
+	memcpy(raw, dir, dirlen);
+	memcpy(raw + dirlen, "/x", 3);
+	d = mg_path_display(raw, norm, sizeof(norm));
+	slash = strrchr(d, '/');
+	mg_dirlists_add(&((struct collect *)arg)->lists, d,
+	    slash != NULL ? (size_t)(slash - d) : 0, names, n);
 }
 
 static int
@@ -284,8 +299,10 @@ static void
 on_error(void *arg, const char *display, const char *msg)
 {
 	struct collect *c = arg;
-	char dir[MG_MAX_PATH_BYTES + 2];
+	char dir[MG_MAX_PATH_BYTES + 2], norm[MG_MAX_PATH_BYTES];
 
+	/* Spelt as on_file spells the files, for the globs and the report. */
+	display = mg_path_display(display, norm, sizeof(norm));
 	/*
 	 * A problem in a part of the tree the policy excludes is no concern;
 	 * one that an include list merely fails to name is: what lies behind

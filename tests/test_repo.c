@@ -316,6 +316,72 @@ START_TEST(repo_jobs_do_not_change_findings)
 }
 END_TEST
 
+/*
+ * However the root is spelt, the files and the directory listings the
+ * checks use are named alike: the same report.
+ */
+START_TEST(repo_root_spellings_agree)
+{
+	static const char *const roots[] = { ".", "./", ".//./", NULL };
+	char path[4300], *first = NULL, *s;
+	size_t i;
+
+	for (i = 0; roots[i] != NULL; i++) {
+		const char *a[] = { "scan", "--jobs", "2", roots[i], "--json",
+		    "sp.json", NULL };
+		struct tres r = tu_run(fixdir, a);
+
+		ck_assert_int_eq(r.status, 1);
+		snprintf(path, sizeof(path), "%s/sp.json", fixdir);
+		ck_assert_ptr_nonnull(s = tu_slurp(path, NULL));
+		ck_assert_ptr_nonnull(strstr(s, "\"artifacts\":\t["));
+		if (first == NULL)
+			first = s;
+		else {
+			ck_assert_str_eq(strstr(first, "\"artifacts\":\t["),
+			    strstr(s, "\"artifacts\":\t["));
+			free(s);
+		}
+		tu_free(&r);
+	}
+	free(first);
+	remove(path);
+}
+END_TEST
+
+/*
+ * A walk problem (an unfollowed link) in a part of the tree the policy
+ * excludes is dropped however the root is spelt: "." walks "./x".
+ */
+START_TEST(repo_excluded_walk_errors_dropped)
+{
+	static const char *const roots[] = { ".", "./", ".//./", NULL };
+	char pol[4300], out[4300], *s;
+	FILE *f;
+	size_t i;
+
+	snprintf(pol, sizeof(pol), "%s/excl.json", fixdir);
+	snprintf(out, sizeof(out), "%s/excl-out.json", fixdir);
+	ck_assert_ptr_nonnull(f = fopen(pol, "w"));
+	fputs("{\"version\": 1, \"exclude\": [\"tmpl_symlink/**\"]}\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	for (i = 0; roots[i] != NULL; i++) {
+		const char *a[] = { "scan", "--policy", "excl.json", roots[i],
+		    "--json", "excl-out.json", NULL };
+		struct tres r = tu_run(fixdir, a);
+
+		ck_assert_ptr_nonnull(s = tu_slurp(out, NULL));
+		ck_assert_msg(strstr(s, "tmpl_symlink") == NULL,
+		    "root %s: the excluded link is reported", roots[i]);
+		ck_assert_ptr_nonnull(strstr(s, "index_symlink_shard"));
+		free(s);
+		tu_free(&r);
+	}
+	remove(pol);
+	remove(out);
+}
+END_TEST
+
 /* ---- layouts written here: sets named many ways ---------------------- */
 
 /* A GGUF of architecture arch, a split.no when no >= 0, templates. */
@@ -833,6 +899,8 @@ repo_suite(void)
 	tcase_add_test(tc, repo_sarif_points_at_index);
 	tcase_add_test(tc, repo_policy_keys_are_strict);
 	tcase_add_test(tc, repo_jobs_do_not_change_findings);
+	tcase_add_test(tc, repo_root_spellings_agree);
+	tcase_add_test(tc, repo_excluded_walk_errors_dropped);
 	tcase_add_test(tc, repo_split_sets_by_name);
 	tcase_add_test(tc, repo_split_repeats_are_counted);
 	tcase_add_test(tc, repo_findings_bound_to_the_directory);
