@@ -7,8 +7,9 @@
 # preallocated buffers: first paced at MG_SERVE_BENCH_RATE (default 50)
 # requests/s, then back to back (saturation), each beside the floor of
 # the same client through `cat`.  MG_SERVE_BENCH_N (default 3000 paced,
-# 20000 at saturation; the full run is MG_SERVE_BENCH_N=100000) sets the
-# number of requests.  With an l-bom checkout named by LBOM_DIR (the
+# 20000 at saturation; the full run is MG_SERVE_BENCH_N=100000, about 37
+# minutes paced) sets the number of requests; the echo floor takes 10,000
+# at most.  With an l-bom checkout named by LBOM_DIR (the
 # directory holding llm_sbom/), ci/lbom-latency.py measures l-bom's document builder in
 # one long-lived Python process over the same files at the same pace.
 # Targets (reported, never fatal): p99/p50 <= 1.5 when paced; the
