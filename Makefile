@@ -34,6 +34,8 @@ ARC_A    = $(shell $(CC) -print-file-name=libarchive.a)
 ARC_DEPS = -l:liblzma.so.5 -l:libzstd.so.1 -l:liblz4.so.1 -l:libbz2.so.1.0 \
            -l:libnettle.so.8 -lz
 ARC_LINKED = $(if $(filter 1,$(ARCHIVE_STATIC)),$(BUILD)/obj/arclib-linked.o)
+# Which of the two the binary was linked with, so that switching relinks.
+ARC_MODE = $(if $(filter 1,$(ARCHIVE_STATIC)),static,shared)
 BIN_LIBS = $(if $(filter 1,$(ARCHIVE_STATIC)),$(ARC_A) $(ARC_DEPS)) $(PKG_LIBS)
 # mimalloc, where installed, replaces the C library's malloc in the binary:
 # a bom of small files spends a third of its time in glibc's malloc and
@@ -72,7 +74,7 @@ RUNSTAT  = $(BUILD)/runstat
 FIXDIR   = $(BUILD)/fixtures
 
 .PHONY: all build test check check-tsan fuzz bench lint fixtures demo docs \
-        install clean help deps _test _demo _check _check-tsan _bench \
+        install clean help deps FORCE _test _demo _check _check-tsan _bench \
         npm-fixtures mcp-client
 
 all: $(BIN)
@@ -95,7 +97,13 @@ $(LIB): $(LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)$(AR) rcs $@ $^
 
-$(BIN): $(CMD_OBJ) $(ARC_LINKED) $(LIB)
+$(BUILD)/archive-link: FORCE
+	@mkdir -p $(@D)
+	@echo $(ARC_MODE) | cmp -s - $@ || echo $(ARC_MODE) > $@
+
+FORCE:
+
+$(BIN): $(CMD_OBJ) $(ARC_LINKED) $(LIB) $(BUILD)/archive-link
 		@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(ARC_LINKED) $(LIB) \
 	    $(ALLOC_LIBS) $(BIN_LIBS) -lm

@@ -1211,17 +1211,20 @@ note_zip(struct arc *s, struct archive *ar, struct archive_entry *e,
 #define NAMEW(n)	(int)((n) < 300 ? (n) : 300)
 
 /*
- * An entry's name in UTF-8 where it is valid, else its bytes.  In a
- * UTF-8 locale (the command line sets one) the library's multibyte form
- * is that already; asking for UTF-8 instead converts it again, by way of
- * wide characters, for every entry.
+ * An entry's name in UTF-8 where it converts, else its bytes.  In a UTF-8
+ * locale (the command line sets one) the library's multibyte form is
+ * that already when it is valid UTF-8, and is taken as it is: asking for
+ * UTF-8 converts it again, by way of wide characters, for every entry.
+ * Anything else goes through the conversion, which also turns CESU-8
+ * surrogate pairs into the characters they encode.
  */
 static const char *
 entry_name(const struct arc *s, struct archive_entry *e)
 {
 	const char *name;
 
-	if (s->utf8 && (name = archive_entry_pathname(e)) != NULL)
+	if (s->utf8 && (name = archive_entry_pathname(e)) != NULL &&
+	    mg_utf8_valid(name, strlen(name)))
 		return name;
 	if ((name = archive_entry_pathname_utf8(e)) != NULL)
 		return name;

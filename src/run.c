@@ -266,6 +266,12 @@ on_listing(void *arg, const char *dir, size_t dirlen, char *const *names,
 	memcpy(raw + dirlen, "/x", 3);
 	d = mg_path_display(raw, norm, sizeof(norm));
 	slash = strrchr(d, '/');
+	/*
+	 * Files right under "/" have the directory "" there, which the
+	 * checks read as the working directory: no listing stands for it.
+	 */
+	if (slash == d)
+		return;
 	mg_dirlists_add(&((struct collect *)arg)->lists, d,
 	    slash != NULL ? (size_t)(slash - d) : 0, names, n);
 }
@@ -632,8 +638,8 @@ mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
 		return r;
 	/*
 	 * The archive library loads on another core while the walk starts.
-	 * After the workers exist: a thread cannot start while a library
-	 * is being loaded (both need the loader's lock).
+	 * After the workers exist: pthread_create waits for the dynamic
+	 * loader's lock (thread-local storage), which dlopen holds.
 	 */
 	mg_arclib_preload();
 	return run_walk(&c, roots, nroots);

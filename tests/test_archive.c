@@ -1265,6 +1265,39 @@ START_TEST(library_unusable_fails_closed)
 }
 END_TEST
 
+/*
+ * A member name spelt in CESU-8 (a surrogate pair as two 3-byte
+ * sequences) is read as the character it encodes, as the archive
+ * library's UTF-8 conversion gives it: the same path, lock pin and
+ * fingerprint whichever way the name was written.
+ */
+START_TEST(cesu8_member_names_decoded)
+{
+	const char *scan[] = { "scan", "--json", "-", "c.tar", NULL };
+	struct run r;
+	char *d;
+
+	d = tu_tmpdir();
+	tu_sh("cd '%s' && python3 -c \"import tarfile, io, pickle\n"
+	    "d = pickle.dumps({'a': 1}, 2)\n"
+	    "t = tarfile.open('c.tar', 'w', format=tarfile.USTAR_FORMAT, "
+	    "encoding='utf-8', errors='surrogateescape')\n"
+	    "i = tarfile.TarInfo(b'\\xed\\xa0\\xbd\\xed\\xb8\\x80.pkl'"
+	    ".decode('utf-8', 'surrogateescape'))\n"
+	    "i.size = len(d)\n"
+	    "t.addfile(i, io.BytesIO(d))\n"
+	    "t.close()\"", d);
+	r.t = tu_run(d, scan);
+	r.doc = parse(&r.t, "scan of a CESU-8 member name");
+	ck_assert_msg(r.t.status == 0, "exit %d:%s", r.t.status, dump(&r));
+	expect_listed(&r, "c.tar!\xf0\x9f\x98\x80.pkl", NULL);
+	expect_no_rule(&r, "ARC-PATH", "c.tar");
+	run_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 START_TEST(surrogates_become_bytes)
 {
 	char *s = unescape_bytes("{\"p\": \"caf\\udce9\\\\udce9 \\ud83d\\udc00"
@@ -1290,6 +1323,7 @@ archive_suite(void)
 	tcase_add_test(tc, where_matcher);
 	tcase_add_test(tc, surrogates_become_bytes);
 	tcase_add_test(tc, library_unusable_fails_closed);
+	tcase_add_test(tc, cesu8_member_names_decoded);
 	tcase_add_test(tc, sevenzip_nested_fails_closed);
 	tcase_add_test(tc, odd_but_benign);
 	tcase_add_test(tc, sarif_points_at_the_archive);
