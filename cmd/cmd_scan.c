@@ -655,6 +655,7 @@ cmd_scan(int argc, char **argv)
 	}
 	ro.post = check_in_worker;
 	ro.post_arg = pol;
+	ro.no_abspath = 1;	/* the gate's reports name files by path */
 	memset(&prog, 0, sizeof(prog));
 	if (isatty(STDERR_FILENO)) {
 		ro.progress = progress_tick;

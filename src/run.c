@@ -133,12 +133,22 @@ scan_job(struct mg_scan_ctx *sc, const struct mg_run_opts *o, struct job *j)
 		o->progress(o->progress_arg, j->a.size);
 }
 
+/*
+ * The first job of a pool of two or more: load the archive library on a
+ * worker, beside the walk, before an archive needs it (arclib.h).
+ */
+static char load_arclib;
+
 static void
 w_work(void *wp, void *jp)
 {
 	struct wctx *w = wp;
 	struct job *j = jp;
 
+	if (jp == &load_arclib) {
+		(void)mg_arclib_load(NULL, 0);
+		return;
+	}
 	if (w == NULL) {
 		mg_artifact_add(&j->a, MG_R_IO_READ, MG_FINDING_NO_OFFSET, NULL,
 		    "not scanned: worker out of memory");
@@ -210,10 +220,12 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars,
 	j->a.path = strdup(display);
 	j->a.filename = strdup(slash != NULL ? slash + 1 : display);
 	/* Without a working directory, the path as found is all we have. */
-	j->a.abspath = c->cwd[0] != '\0' || display[0] == '/' ?
-	    mg_path_abs(c->cwd, display) : strdup(display);
+	if (!c->o->no_abspath)
+		j->a.abspath = c->cwd[0] != '\0' || display[0] == '/' ?
+		    mg_path_abs(c->cwd, display) : strdup(display);
 	if (j->fspath == NULL || j->a.path == NULL || j->a.filename == NULL ||
-	    j->a.abspath == NULL || (root_real != NULL && j->root_real == NULL)) {
+	    (!c->o->no_abspath && j->a.abspath == NULL) ||
+	    (root_real != NULL && j->root_real == NULL)) {
 		mg_artifact_free(&j->a);
 		free(j->fspath);
 		free(j->root_real);
@@ -637,11 +649,16 @@ mg_run_scan(struct mg_run *run, char *const *roots, size_t nroots,
 	    MG_OK)
 		return r;
 	/*
-	 * The archive library loads on another core while the walk starts.
-	 * After the workers exist: pthread_create waits for the dynamic
-	 * loader's lock (thread-local storage), which dlopen holds.
+	 * The archive library loads on another core while the walk starts:
+	 * on a worker when there are two or more, else on a thread of its
+	 * own (the second core is free).  After the workers exist either
+	 * way: pthread_create waits for the dynamic loader's lock, which
+	 * dlopen holds.
 	 */
-	mg_arclib_preload();
+	if (o->jobs >= 2)
+		(void)mg_pool_submit(c.pool, &load_arclib);
+	else
+		mg_arclib_preload();
 	return run_walk(&c, roots, nroots);
 }
 

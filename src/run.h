@@ -31,6 +31,11 @@ struct mg_run_opts {
 	 */
 	int		 open_ahead;
 	/*
+	 * 1: artifacts get no absolute path (mg_artifact.abspath), which
+	 * only the inventory reports print: one less string per file.
+	 */
+	int		 no_abspath;
+	/*
 	 * Optional: called by the worker right after it scanned a model
 	 * artifact (never for the other files of the tree), e.g. to render
 	 * its report entry in parallel; must be thread-safe and touch only
