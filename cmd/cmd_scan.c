@@ -705,7 +705,8 @@ cmd_scan(int argc, char **argv)
 	/* Here, not before the scan: the digest library starts up meanwhile. */
 	if (mg_policy_digest(pol, psha) != MG_OK) {
 		cli_warn("scan: %s", mg_strerror(MG_ERR_NOMEM));
-		code = cli_exit(MG_EXIT_INCOMPLETE, "the scan could not finish");
+		code = cli_exit(MG_EXIT_INCOMPLETE,
+		    "the scan could not finish");
 		goto out_gate;
 	}
 	info.policy_sha256 = psha;

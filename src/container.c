@@ -110,7 +110,7 @@ struct arc {
 	unsigned	 depth;
 	int		 zip;		/* keep the tail, check the directory */
 	int		 sevenz;	/* needs random access (see sz_read) */
-	int		 utf8;		/* the locale's multibyte text is UTF-8 */
+	int		 utf8;		/* the locale's text is UTF-8 */
 
 	/*
 	 * A compressed stream: ao decompresses it (raw format) and either a

@@ -70,7 +70,7 @@ struct rdir {
 	size_t		 narts;
 	char		**names;	/* sorted entries (regular or not) */
 	size_t		 nnames;
-	int		 borrowed;	/* names point into the walk's listing */
+	int		 borrowed;	/* names are the walk's listing's */
 	struct mg_strset *indexed;	/* shard paths an index names */
 	int		 truncated;	/* more than MG_MAX_REPO_ENTRIES */
 	int		 listed;	/* the directory could be read */
