@@ -37,6 +37,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "arclib.h"
 #include "cli.h"
 #include "confine.h"
 #include "err.h"
@@ -887,6 +888,12 @@ cmd_serve(int argc, char **argv)
 	/* Fewer threads serve fewer calls at once, the same way. */
 	if (nth <= jobs)
 		cli_warn("serve: %u of %u threads started", nth, jobs + 1);
+	/*
+	 * The archive library, loaded now rather than by the first call
+	 * that meets an archive: that call's answer takes no longer than
+	 * the next one's.
+	 */
+	mg_arclib_preload();
 	code = MG_EXIT_OK;
 	/* At end of input the threads answer what is in flight and end. */
 	while (nth > 0)
