@@ -48,13 +48,12 @@ load(void)
 	void *h, *p;
 
 	/*
-	 * Lazily bound where a library allows it (the C++ runtime that
-	 * libxml2 brings does): binding every one of its functions up front
-	 * takes longer than the rest of the load, for functions never
-	 * called.  Each function used here is looked up below all the same.
+	 * Every symbol bound now: a library that needs one its dependencies
+	 * lack is refused here, with the reason, rather than ending the
+	 * process at its first call.
 	 */
 	(void)dlerror();
-	if ((h = dlopen(MG_ARCHIVE_SONAME, RTLD_LAZY | RTLD_LOCAL)) == NULL) {
+	if ((h = dlopen(MG_ARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		e = dlerror();
 		snprintf(failure, sizeof(failure), "the archive library (%s) "
 		    "could not be loaded: %s", MG_ARCHIVE_SONAME,

@@ -23,7 +23,6 @@
  * is the same.
  */
 #include <errno.h>
-#include <langinfo.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,7 +109,6 @@ struct arc {
 	unsigned	 depth;
 	int		 zip;		/* keep the tail, check the directory */
 	int		 sevenz;	/* needs random access (see sz_read) */
-	int		 utf8;		/* the locale's text is UTF-8 */
 
 	/*
 	 * A compressed stream: ao decompresses it (raw format) and either a
@@ -989,10 +987,12 @@ member(struct arc *s, struct archive_entry *e, const char *name, size_t nlen)
 		if (name[i] == '/' && i + 1 < shown)
 			base = name + i + 1;
 	m->path = join(s->a->path, name, shown);
-	m->abspath = join(s->a->abspath != NULL ? s->a->abspath : s->a->path,
-	    name, shown);
+	/* Only a container with an absolute path (see no_abspath) gives one. */
+	if (s->a->abspath != NULL)
+		m->abspath = join(s->a->abspath, name, shown);
 	m->filename = strndup(base, shown - (size_t)(base - name));
-	if (m->path == NULL || m->abspath == NULL || m->filename == NULL) {
+	if (m->path == NULL || (s->a->abspath != NULL && m->abspath == NULL) ||
+	    m->filename == NULL) {
 		mg_artifact_free(m);
 		free(m);
 		return MG_ERR_NOMEM;
@@ -1210,27 +1210,6 @@ note_zip(struct arc *s, struct archive *ar, struct archive_entry *e,
 /* Print at most 300 bytes of a name. */
 #define NAMEW(n)	(int)((n) < 300 ? (n) : 300)
 
-/*
- * An entry's name in UTF-8 where it converts, else its bytes.  In a UTF-8
- * locale (the command line sets one) the library's multibyte form is
- * that already when it is valid UTF-8, and is taken as it is: asking for
- * UTF-8 converts it again, by way of wide characters, for every entry.
- * Anything else goes through the conversion, which also turns CESU-8
- * surrogate pairs into the characters they encode.
- */
-static const char *
-entry_name(const struct arc *s, struct archive_entry *e)
-{
-	const char *name;
-
-	if (s->utf8 && (name = archive_entry_pathname(e)) != NULL &&
-	    mg_utf8_valid(name, strlen(name)))
-		return name;
-	if ((name = archive_entry_pathname_utf8(e)) != NULL)
-		return name;
-	return archive_entry_pathname(e);
-}
-
 static int
 entry(struct arc *s, struct archive_entry *e, int raw)
 {
@@ -1242,7 +1221,8 @@ entry(struct arc *s, struct archive_entry *e, int raw)
 	if (raw) {
 		raw_name(s->a, rname, sizeof(rname));
 		name = rname;
-	} else if ((name = entry_name(s, e)) == NULL) {
+	} else if ((name = archive_entry_pathname_utf8(e)) == NULL &&
+	    (name = archive_entry_pathname(e)) == NULL) {
 		mg_artifact_add(s->a, MG_R_ARC_PATH, MG_FINDING_NO_OFFSET, NULL,
 		    "entry %llu: its name cannot be read",
 		    (unsigned long long)s->entries);
@@ -2090,7 +2070,6 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	if ((s.lv = level(c, depth)) == NULL)
 		return MG_ERR_NOMEM;
 	s.zip = !stream && fmt != &mg_fmt_tar && fmt != &mg_fmt_7z;
-	s.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	s.sevenz = fmt == &mg_fmt_7z;
 	if (s.zip && s.lv->tail == NULL) {
 		if ((s.lv->tail = malloc(MG_ARC_ZIP_TAIL)) == NULL)

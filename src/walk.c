@@ -61,7 +61,7 @@ report(struct walker *w, const char *disp, const char *what, int e)
 	char msg[512];
 
 	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(e));
-	w->ops->error(w->ops->arg, disp, msg);
+	w->ops->error(w->ops->arg, disp, msg, 0);
 }
 
 static int
@@ -120,13 +120,13 @@ enter(struct walker *w, int fd, const char *fs, const char *disp)
 	}
 	if (w->depth >= MG_MAX_WALK_DEPTH) {
 		w->ops->error(w->ops->arg, disp,
-		    "directory nesting exceeds the walk depth cap");
+		    "directory nesting exceeds the walk depth cap", 0);
 		close(fd);
 		return 0;
 	}
 	if (on_branch(w, &st)) {
 		w->ops->error(w->ops->arg, disp,
-		    "symlink loop: directory already on this branch");
+		    "symlink loop: directory already on this branch", 0);
 		close(fd);
 		return 0;
 	}
@@ -154,17 +154,18 @@ visit_link(struct walker *w, const char *fs, const char *disp, int sidecars)
 		 */
 		if (mg_confine_on())
 			/* Served: say nothing of where it leads. */
-			w->ops->error(w->ops->arg, disp, "symlink not followed");
+			w->ops->error(w->ops->arg, disp, "symlink not followed",
+			    0);
 		else if (stat(fs, &st) != 0)
 			report(w, disp, "symlink not followed, its target "
 			    "cannot be reached", errno);
 		else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
 			w->ops->error(w->ops->arg, disp, "symlink not followed "
 			    "(--follow-symlinks follows links inside the scan "
-			    "root)");
+			    "root)", 0);
 		else
 			w->ops->error(w->ops->arg, disp, "symlink to a pipe, "
-			    "socket or device; not followed");
+			    "socket or device; not followed", 1);
 		return 0;
 	}
 	if ((real = realpath(fs, NULL)) == NULL) {
@@ -173,7 +174,7 @@ visit_link(struct walker *w, const char *fs, const char *disp, int sidecars)
 	}
 	if (!mg_walk_inside(w->root_real, real)) {
 		w->ops->error(w->ops->arg, disp,
-		    "symlink target is outside the scan root; not followed");
+		    "symlink target is outside the scan root; not followed", 0);
 		goto out;
 	}
 	if (stat(real, &st) != 0) {
@@ -336,7 +337,7 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 		if (join(fs2, fs, names[i]) != 0 ||
 		    join(disp2, disp, names[i]) != 0) {
 			w->ops->error(w->ops->arg, disp,
-			    "an entry's path exceeds the path length cap");
+			    "an entry's path exceeds the path length cap", 0);
 			continue;
 		}
 		/*
@@ -379,7 +380,7 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 			    w->root_real, &st, -1);
 		} else
 			w->ops->error(w->ops->arg, disp2, "not a regular file "
-			    "(a pipe, socket or device); not scanned");
+			    "(a pipe, socket or device); not scanned", 1);
 	}
 	if (facts & FACTS_INDEX)
 		w->indexed--;
@@ -402,7 +403,7 @@ mg_walk(const char *root, const struct mg_walk_opts *o,
 	w.o = o;
 	w.ops = ops;
 	if (strlen(root) >= MG_MAX_PATH_BYTES) {
-		ops->error(ops->arg, root, "path exceeds the path length cap");
+		ops->error(ops->arg, root, "path exceeds the path length cap", 0);
 		return MG_ERR_IO;
 	}
 	/* A root named on the command line is followed, as find -H does. */
@@ -427,7 +428,7 @@ mg_walk(const char *root, const struct mg_walk_opts *o,
 		return ops->file(ops->arg, root, root, -1, NULL, &st, -1);
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		ops->error(ops->arg, root, "not a regular file or directory");
+		ops->error(ops->arg, root, "not a regular file or directory", 1);
 		return MG_ERR_IO;
 	}
 	if (o->follow_symlinks) {

@@ -33,7 +33,13 @@ struct mg_walk_ops {
 	int	(*file)(void *arg, const char *fspath, const char *display,
 		    int sidecars, const char *root_real, const struct stat *st,
 		    int fd);
-	void	(*error)(void *arg, const char *display, const char *msg);
+	/*
+	 * A path the walk could not enter, follow or read; leaf is 1 when
+	 * nothing can lie below it (a pipe, socket or device, or a link to
+	 * one), 0 for a directory, a link or anything unknown.
+	 */
+	void	(*error)(void *arg, const char *display, const char *msg,
+		    int leaf);
 	/*
 	 * Optional (NULL): the walk is about to list a directory, or has gone
 	 * through another 64 entries of one, which may take a while; a

@@ -34,6 +34,9 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 
+#include <archive.h>
+#include <archive_entry.h>
+#define MG_ARCLIB_IMPL	/* the table's names, not calls through it */
 #include "arclib.h"
 #include "hash.h"
 #include "suites.h"
@@ -1223,19 +1226,41 @@ END_TEST
  * plain model beside it is still checked: a stand-in found first on
  * LD_LIBRARY_PATH has none of the library's functions.
  */
+#define ARC_NAME(f)	#f,
+static const char *const arc_names[] = { MG_ARCLIB_FUNCS(ARC_NAME) };
+#undef ARC_NAME
+
 START_TEST(library_unusable_fails_closed)
 {
 	const char *scan[] = { "scan", "--json", "-", ".", NULL };
 	const char *env[2] = { NULL, NULL };
-	char ld[512];
+	char ld[512], path[4200];
 	const cJSON *a, *f;
 	struct run r;
 	char *d;
 	int said = 0;
+	size_t i;
+	FILE *fp;
 
 	d = tu_tmpdir();
-	tu_sh("cd '%s' && mkdir lib && echo 'int mg_stand_in;' | "
-	    "cc -shared -fPIC -x c - -o 'lib/%s' && python3 -c \"import "
+	/*
+	 * Two stand-ins: one without the library's functions, and one with
+	 * all of them, each calling a function no library defines (versions
+	 * of libarchive and its dependencies out of step).
+	 */
+	snprintf(path, sizeof(path), "%s/stub.c", d);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	if (_i == 0)
+		fputs("int mg_stand_in;\n", fp);
+	else {
+		fputs("void mg_nowhere(void);\n", fp);
+		for (i = 0; i < sizeof(arc_names) / sizeof(arc_names[0]); i++)
+			fprintf(fp, "void %s(void) { mg_nowhere(); }\n",
+			    arc_names[i]);
+	}
+	ck_assert_int_eq(fclose(fp), 0);
+	tu_sh("cd '%s' && mkdir lib && cc -shared -fPIC stub.c -o 'lib/%s' && "
+	    "rm stub.c && python3 -c \"import "
 	    "zipfile\nz = zipfile.ZipFile('m.zip', 'w')\n"
 	    "z.writestr('a.txt', 'x')\nz.close()\" && "
 	    "printf '\\200\\004N.' > m.pkl && cp m.zip m.npz",
@@ -1322,7 +1347,7 @@ archive_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, where_matcher);
 	tcase_add_test(tc, surrogates_become_bytes);
-	tcase_add_test(tc, library_unusable_fails_closed);
+	tcase_add_loop_test(tc, library_unusable_fails_closed, 0, 2);
 	tcase_add_test(tc, cesu8_member_names_decoded);
 	tcase_add_test(tc, sevenzip_nested_fails_closed);
 	tcase_add_test(tc, odd_but_benign);

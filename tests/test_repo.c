@@ -382,6 +382,48 @@ START_TEST(repo_excluded_walk_errors_dropped)
 }
 END_TEST
 
+/*
+ * An exclude drops a walk problem only when it covers whatever could lie
+ * behind it.  "*.md" names an unreadable directory and a link but not
+ * what is inside them: both stay.  A pipe it names has nothing inside:
+ * gone.  A directory below "skip/" followed by a double star: gone.  Run
+ * as nobody, so that the directories are unreadable to root's tests too.
+ */
+START_TEST(repo_excludes_cover_what_lies_behind)
+{
+	const char *a[] = { "scan", "--policy", "p.json", "--json", "-", ".",
+	    NULL };
+	const char *dot[] = { "scan", "--json", "-", "./", NULL };
+	char *d, sub[4200];
+	struct tres r;
+
+	d = tu_tmpdir();
+	tu_sh("cd '%s' && mkdir evil.md skip skip/deep ok outside locked && "
+	    "printf '\\200\\004N.' > ok/m.pkl && "
+	    "printf '\\200\\004N.' > evil.md/m.pkl && "
+	    "ln -s outside link.md && mkfifo p.fifo && "
+	    "printf '{\"version\": 1, \"exclude\": [\"*.md\", \"*.fifo\", "
+	    "\"skip/**\", \"p.json\"]}' > p.json && chmod -R a+rwX . && "
+	    "chmod 0 evil.md skip/deep && chmod 711 locked && chmod 755 .", d);
+	r = tu_run_unprivileged(d, a);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"evil.md\""));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"link.md\""));
+	ck_assert_ptr_null(strstr(r.out, "p.fifo"));
+	ck_assert_ptr_null(strstr(r.out, "skip/deep"));
+	tu_free(&r);
+	/* A root spelt "./" that cannot be listed is reported as ".". */
+	snprintf(sub, sizeof(sub), "%s/locked", d);
+	r = tu_run_unprivileged(sub, dot);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"path\":\t\".\""));
+	tu_free(&r);
+	tu_sh("chmod -R u+rwX '%s'", d);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /* ---- layouts written here: sets named many ways ---------------------- */
 
 /* A GGUF of architecture arch, a split.no when no >= 0, templates. */
@@ -901,6 +943,7 @@ repo_suite(void)
 	tcase_add_test(tc, repo_jobs_do_not_change_findings);
 	tcase_add_test(tc, repo_root_spellings_agree);
 	tcase_add_test(tc, repo_excluded_walk_errors_dropped);
+	tcase_add_test(tc, repo_excludes_cover_what_lies_behind);
 	tcase_add_test(tc, repo_split_sets_by_name);
 	tcase_add_test(tc, repo_split_repeats_are_counted);
 	tcase_add_test(tc, repo_findings_bound_to_the_directory);
