@@ -162,7 +162,7 @@ visit_link(struct walker *w, const char *fs, const char *disp, int sidecars)
 		else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
 			w->ops->error(w->ops->arg, disp, "symlink not followed "
 			    "(--follow-symlinks follows links inside the scan "
-			    "root)", 0);
+			    "root)", !S_ISDIR(st.st_mode));
 		else
 			w->ops->error(w->ops->arg, disp, "symlink to a pipe, "
 			    "socket or device; not followed", 1);
@@ -174,7 +174,8 @@ visit_link(struct walker *w, const char *fs, const char *disp, int sidecars)
 	}
 	if (!mg_walk_inside(w->root_real, real)) {
 		w->ops->error(w->ops->arg, disp,
-		    "symlink target is outside the scan root; not followed", 0);
+		    "symlink target is outside the scan root; not followed",
+		    stat(real, &st) == 0 && !S_ISDIR(st.st_mode));
 		goto out;
 	}
 	if (stat(real, &st) != 0) {

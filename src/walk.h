@@ -35,8 +35,9 @@ struct mg_walk_ops {
 		    int fd);
 	/*
 	 * A path the walk could not enter, follow or read; leaf is 1 when
-	 * nothing can lie below it (a pipe, socket or device, or a link to
-	 * one), 0 for a directory, a link or anything unknown.
+	 * nothing can lie below it (a file, pipe, socket or device, or a
+	 * link to one), 0 for a directory, a link to one or anything
+	 * unknown (a link that leads nowhere yet).
 	 */
 	void	(*error)(void *arg, const char *display, const char *msg,
 		    int leaf);
