@@ -246,9 +246,12 @@ want(void *arg, const char *display)
 }
 
 static int
-excluded(void *arg, const char *display)
+excluded(void *arg, const char *display, int below)
 {
-	return mg_policy_excludes(((struct narrow *)arg)->pol, display);
+	const struct mg_policy *pol = ((struct narrow *)arg)->pol;
+
+	return below ? mg_policy_excludes_below(pol, display) :
+	    mg_policy_excludes(pol, display);
 }
 
 /*

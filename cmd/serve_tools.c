@@ -626,11 +626,14 @@ want(void *arg, const char *display)
 }
 
 static int
-excluded(void *arg, const char *display)
+excluded(void *arg, const char *display, int below)
 {
 	struct walkctx *w = arg;
 
-	return w->pol != NULL && mg_policy_excludes(w->pol, display);
+	if (w->pol == NULL)
+		return 0;
+	return below ? mg_policy_excludes_below(w->pol, display) :
+	    mg_policy_excludes(w->pol, display);
 }
 
 /* The policy checks in the worker, then the metadata goes (cmd_scan.c). */

@@ -274,3 +274,46 @@ out:
 	free(heap);
 	return r;
 }
+
+int
+mg_glob_covers(const char *pat, const char *dir)
+{
+	size_t n = strlen(pat), d = strlen(dir), k;
+	char *x, *probe;
+	int r;
+
+	/*
+	 * A final `**` after a '/' (so neither star is escaped) or alone:
+	 * what precedes it ends a component, "dir/", or is nothing.
+	 */
+	if (n < 2 || pat[n - 1] != '*' || pat[n - 2] != '*')
+		return 0;
+	if (n > 2 && pat[n - 3] != '/')
+		return 0;
+	if (n == 2)
+		return 1;
+	if (d == 0)
+		return 0;
+	if ((x = malloc(n - 1)) == NULL || (probe = malloc(d + 2)) == NULL) {
+		free(x);
+		return 0;
+	}
+	memcpy(x, pat, n - 2);
+	x[n - 2] = '\0';
+	memcpy(probe, dir, d);
+	probe[d] = '/';
+	probe[d + 1] = '\0';
+	/* The part may name dir or any directory above it: "a/", "a/b/". */
+	for (r = 0, k = 0; k <= d && !r; k++)
+		if (probe[k] == '/') {
+			char keep = probe[k + 1];
+
+			probe[k + 1] = '\0';
+			r = mg_glob_match(x, probe);
+			probe[k + 1] = keep;
+		}
+	free(x);
+	free(probe);
+	return r;
+}
+

@@ -156,6 +156,11 @@ const char *mg_policy_default_text(void);
 int	mg_policy_wants(const struct mg_policy *p, const char *path);
 /* 1 when an exclude glob names the display path. */
 int	mg_policy_excludes(const struct mg_policy *p, const char *path);
+/*
+ * 1 when one exclude glob covers everything below the directory at the
+ * display path ("." the root), at any depth (mg_glob_covers).
+ */
+int	mg_policy_excludes_below(const struct mg_policy *p, const char *dir);
 
 /*
  * The settings in force for one path: base, then every override whose

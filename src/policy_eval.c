@@ -58,6 +58,23 @@ mg_policy_excludes(const struct mg_policy *p, const char *path)
 	return r;
 }
 
+int
+mg_policy_excludes_below(const struct mg_policy *p, const char *dir)
+{
+	const char *d = strcmp(dir, ".") == 0 ? "" : dir;
+	char *k = mg_path_glob_key(d, strlen(d));
+	size_t i;
+	int r = 0;
+
+	if (k == NULL)
+		return 0;
+	for (i = 0; i < p->exclude.n && !r; i++)
+		r = mg_glob_covers(p->exclude.v[i], k);
+	if (k != d)
+		free(k);
+	return r;
+}
+
 static void
 merge_bound(struct mg_bound *to, const struct mg_bound *from)
 {

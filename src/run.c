@@ -317,7 +317,7 @@ static void
 on_error(void *arg, const char *display, const char *msg, int leaf)
 {
 	struct collect *c = arg;
-	char below[MG_MAX_PATH_BYTES + 8], norm[MG_MAX_PATH_BYTES];
+	char norm[MG_MAX_PATH_BYTES];
 
 	/* Spelt as on_file spells the files, for the globs and the report. */
 	display = mg_path_display(display, norm, sizeof(norm));
@@ -326,27 +326,14 @@ on_error(void *arg, const char *display, const char *msg, int leaf)
 	/*
 	 * A problem in a part of the tree the policy excludes is no concern;
 	 * one that an include list merely fails to name is: what lies behind
-	 * an unreadable directory or an unfollowed link is unknown.  So the
-	 * excludes must cover all of that: the path itself for a pipe or a
-	 * device, else whatever lies below it (a "dir/" glob ending in a
-	 * double star), not the name alone: "*.md" does not exclude
-	 * "evil.md/m.pkl".  Names below are probed with a byte no glob
-	 * spells.
+	 * an unreadable directory or an unfollowed link is unknown.  So an
+	 * exclude must cover all of that: the path itself for a link to a
+	 * file or a pipe, else everything below it, at any depth ("*.md"
+	 * does not exclude "evil.md/m.pkl").
 	 */
-	if (c->o->excluded != NULL) {
-		int out;
-
-		if (leaf)
-			out = c->o->excluded(c->o->want_arg, display);
-		else {
-			snprintf(below, sizeof(below), "%s/", display);
-			out = c->o->excluded(c->o->want_arg, below);
-			snprintf(below, sizeof(below), "%s/\x7f/\x7f", display);
-			out = out && c->o->excluded(c->o->want_arg, below);
-		}
-		if (out)
-			return;
-	}
+	if (c->o->excluded != NULL &&
+	    c->o->excluded(c->o->want_arg, display, !leaf))
+		return;
 
 	if (add_err(c->run, display, msg) != MG_OK)
 		c->nomem = 1;

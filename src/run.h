@@ -18,11 +18,13 @@ struct mg_run_opts {
 	int		(*want)(void *arg, const char *display);
 	/*
 	 * Optional: 1 when a path the walk could not enter, follow or read
-	 * is excluded on purpose (policy exclude).  Anything else the walk
-	 * could not see stays a walk error: an include list never hides it,
-	 * since a directory or link never matches a file glob.
+	 * is excluded on purpose (policy exclude): the path itself, or with
+	 * below set (a directory, a link to one or to nowhere yet), all
+	 * that may lie below it.  Anything else the walk could not see
+	 * stays a walk error: an include list never hides it, since a
+	 * directory or link never matches a file glob.
 	 */
-	int		(*excluded)(void *arg, const char *display);
+	int		(*excluded)(void *arg, const char *display, int below);
 	void		*want_arg;
 	/*
 	 * 1: the walker may open regular files for the workers (one short

@@ -242,6 +242,41 @@ START_TEST(glob_match_table)
 }
 END_TEST
 
+/* Whether one glob covers everything below a directory, at any depth. */
+static const struct {
+	const char *pat, *dir;
+	int want;
+} cover_cases[] = {
+	{ "**", "a/b", 1 },
+	{ "**", "", 1 },
+	{ "a/**", "a", 1 },
+	{ "a/**", "a/b/c", 1 },
+	{ "a/**", "ab", 0 },
+	{ "a/**", "", 0 },
+	{ "*/**", "a/b", 1 },
+	{ "**/secret/**", "x/secret", 1 },
+	{ "**/secret/**", "x/secret/y", 1 },
+	{ "**/secret/**", "x/secrets", 0 },
+	{ "a/*", "a", 0 },
+	{ "a/*/*", "a/b", 0 },
+	{ "*.md", "evil.md", 0 },
+	{ "a**", "a", 0 },
+	{ "a/\\**", "a", 0 },
+	{ "a/b/**", "a", 0 },
+	{ "a/[bc]/**", "a/c/d", 1 },
+	{ "a/?/**", "a/bb", 0 },
+};
+
+START_TEST(glob_covers_table)
+{
+	int got = mg_glob_covers(cover_cases[_i].pat, cover_cases[_i].dir);
+
+	ck_assert_int_eq(mg_glob_check(cover_cases[_i].pat, NULL, 0), MG_OK);
+	ck_assert_msg(got == cover_cases[_i].want, "glob '%s' below '%s': "
+	    "got %d", cover_cases[_i].pat, cover_cases[_i].dir, got);
+}
+END_TEST
+
 static const char *const bad_globs[] = {
 	"", "models/[abc", "[", "[!", "[]", "a\\", "[a\\", "[z-a]",
 	"\xff", "a/\xc3", "[\xff]",
@@ -1213,6 +1248,8 @@ policy_suite(void)
 	tc = tcase_create("glob");
 	tcase_add_loop_test(tc, glob_match_table, 0,
 	    (int)(sizeof(glob_cases) / sizeof(glob_cases[0])));
+	tcase_add_loop_test(tc, glob_covers_table, 0,
+	    (int)(sizeof(cover_cases) / sizeof(cover_cases[0])));
 	tcase_add_loop_test(tc, glob_check_invalid, 0,
 	    (int)(sizeof(bad_globs) / sizeof(bad_globs[0])));
 	tcase_add_test(tc, glob_check_length);

@@ -383,11 +383,14 @@ START_TEST(repo_excluded_walk_errors_dropped)
 END_TEST
 
 /*
- * An exclude drops a walk problem only when it covers whatever could lie
- * behind it.  "*.md" names an unreadable directory and a link but not
- * what is inside them: both stay.  A pipe it names has nothing inside:
- * gone.  A directory below "skip/" followed by a double star: gone.  Run
- * as nobody, so that the directories are unreadable to root's tests too.
+ * An exclude drops a walk problem only when one glob covers whatever
+ * could lie behind it, at any depth.  "*.md" names an unreadable
+ * directory and a link to a directory, not what is inside them: both
+ * stay.  Two globs of one and two stars below "one" name two depths
+ * below "one/deep", not all: it stays.  A link to a file and a pipe that
+ * a glob names have nothing inside: gone.  A directory under "skip/"
+ * followed by a double star: gone.  Run as nobody, so that the
+ * directories are unreadable to root's tests too.
  */
 START_TEST(repo_excludes_cover_what_lies_behind)
 {
@@ -398,17 +401,21 @@ START_TEST(repo_excludes_cover_what_lies_behind)
 	struct tres r;
 
 	d = tu_tmpdir();
-	tu_sh("cd '%s' && mkdir evil.md skip skip/deep ok outside locked && "
-	    "printf '\\200\\004N.' > ok/m.pkl && "
+	tu_sh("cd '%s' && mkdir evil.md skip skip/deep one one/deep ok "
+	    "outside locked && printf '\\200\\004N.' > ok/m.pkl && "
 	    "printf '\\200\\004N.' > evil.md/m.pkl && "
-	    "ln -s outside link.md && mkfifo p.fifo && "
-	    "printf '{\"version\": 1, \"exclude\": [\"*.md\", \"*.fifo\", "
-	    "\"skip/**\", \"p.json\"]}' > p.json && chmod -R a+rwX . && "
-	    "chmod 0 evil.md skip/deep && chmod 711 locked && chmod 755 .", d);
+	    "ln -s outside link.md && ln -s ok/m.pkl file.md && "
+	    "mkfifo p.fifo && printf '{\"version\": 1, \"exclude\": "
+	    "[\"*.md\", \"*.fifo\", \"skip/**\", \"one/*\", \"one/*/*\", "
+	    "\"p.json\"]}' > p.json && chmod -R a+rwX . && "
+	    "chmod 0 evil.md skip/deep one/deep && chmod 711 locked && "
+	    "chmod 755 .", d);
 	r = tu_run_unprivileged(d, a);
 	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
 	ck_assert_ptr_nonnull(strstr(r.out, "\"evil.md\""));
 	ck_assert_ptr_nonnull(strstr(r.out, "\"link.md\""));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"one/deep\""));
+	ck_assert_ptr_null(strstr(r.out, "file.md"));
 	ck_assert_ptr_null(strstr(r.out, "p.fifo"));
 	ck_assert_ptr_null(strstr(r.out, "skip/deep"));
 	tu_free(&r);
