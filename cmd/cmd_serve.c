@@ -876,6 +876,14 @@ cmd_serve(int argc, char **argv)
 	cli_warn("serve: MCP on standard input and output; %zu root%s, "
 	    "policy %s, %u worker%s", v->s.nroots, v->s.nroots == 1 ? "" : "s",
 	    v->s.pol->p->source, jobs, jobs == 1 ? "" : "s");
+	/*
+	 * The archive library, loaded before the first request is read
+	 * rather than by the first call that meets an archive: that call's
+	 * answer takes no longer than the next one's, and memory stays flat
+	 * from the first answer on.  A library that cannot be used is
+	 * reported by each call that needs it.
+	 */
+	(void)mg_arclib_load(NULL, 0);
 	/* One thread more than calls at once: a reader is always free. */
 	for (nth = 0; nth <= jobs; nth++)
 		if (pthread_create(&th[nth], NULL, serve_thread, v) != 0)
@@ -888,12 +896,7 @@ cmd_serve(int argc, char **argv)
 	/* Fewer threads serve fewer calls at once, the same way. */
 	if (nth <= jobs)
 		cli_warn("serve: %u of %u threads started", nth, jobs + 1);
-	/*
-	 * The archive library, loaded now rather than by the first call
-	 * that meets an archive: that call's answer takes no longer than
-	 * the next one's.
-	 */
-	mg_arclib_preload();
+
 	code = MG_EXIT_OK;
 	/* At end of input the threads answer what is in flight and end. */
 	while (nth > 0)
