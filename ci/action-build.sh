@@ -3,8 +3,9 @@
 #
 #   action-build.sh key    write key=<cache key> and bin-dir=<dir> to
 #                          $GITHUB_OUTPUT: the key is a digest of every
-#                          source file, so a cached build is reused until
-#                          the sources change
+#                          source file, the runner image and its
+#                          libarchive, so a cached build is reused until
+#                          one of them changes
 #   action-build.sh build  install the dependencies (Ubuntu/Debian) and,
 #                          unless the cache was hit, build modelgate into
 #                          $MG_BIN_DIR
@@ -16,9 +17,13 @@ set -euo pipefail
 src=${MG_ACTION_PATH:?}
 case ${1:-} in
 key)
-	digest=$(cd "$src" && find Makefile src cmd ci/install-deps.sh -type f \
-	    -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum |
-	    cut -c1-40)
+	# The runner's libarchive and image count too: the binary links
+	# libarchive in, so its updates need a new build.
+	digest=$( { cd "$src" && find Makefile src cmd ci/install-deps.sh \
+	    -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+	    echo "$(dpkg-query -W -f='${Package} ${Version} ' 'libarchive1*' \
+		2>/dev/null || true) image ${ImageVersion:-}"; } |
+	    sha256sum | cut -c1-40)
 	bin_dir="${RUNNER_TEMP:-/tmp}/modelgate-bin"
 	{
 		echo "key=modelgate-${RUNNER_OS:-os}-${RUNNER_ARCH:-arch}-$digest"

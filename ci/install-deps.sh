@@ -9,11 +9,19 @@ set -eu
 # with it because libarchive's gzip reader does not check CRC-32 and length,
 # and joblib's default compression is a raw zlib stream libarchive cannot read.
 PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev zlib1g-dev check"
+# The static archives of the compression libraries libarchive calls: the
+# binary links libarchive in with them (see the Makefile).
+ARC_DEV="liblzma-dev libzstd-dev liblz4-dev libbz2-dev nettle-dev"
+PKGS="$PKGS $ARC_DEV"
 # Test-only validators: SARIF JSON schema (python3-jsonschema) and JUnit XSD
 # (xmllint from libxml2-utils), used by tests/test_gate_report.c.
 PKGS="$PKGS python3-jsonschema libxml2-utils"
 # Test-only: node and npm install @huggingface/gguf to write GGUF fixtures.
-PKGS="$PKGS nodejs npm"
+# A node that ships its own npm (NodeSource's nodejs) conflicts with
+# Debian's npm package, so a present pair is left alone.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	PKGS="$PKGS nodejs npm"
+fi
 # tests/test_ci.c parses action.yml and the GitLab template (python3-yaml)
 # and tests/test_merge.c runs --changed-since in a scratch repository (git).
 PKGS="$PKGS python3-yaml git"
@@ -28,7 +36,7 @@ PKGS="$PKGS $ARC_PKGS"
 BUILD_ONLY=0
 if [ "${1:-}" = "--build" ]; then
 	BUILD_ONLY=1
-	PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev zlib1g-dev"
+	PKGS="build-essential pkg-config libarchive-dev libssl-dev libcjson-dev libunistring-dev zlib1g-dev $ARC_DEV"
 fi
 
 have_build() {
@@ -36,7 +44,13 @@ have_build() {
 	command -v make >/dev/null 2>&1 || return 1
 	command -v pkg-config >/dev/null 2>&1 || return 1
 	pkg-config --exists libarchive libcrypto libcjson zlib 2>/dev/null &&
-	    [ -f /usr/include/unicase.h ]
+	    [ -f /usr/include/unicase.h ] || return 1
+	for a in libarchive.a liblzma.a libzstd.a liblz4.a libbz2.a libnettle.a; do
+		case $(cc -print-file-name="$a" 2>/dev/null) in
+		/*) ;;
+		*) return 1 ;;
+		esac
+	done
 }
 # Test-only writers of the pickle fixtures (fixtures/writers/): the real
 # numpy.save, joblib.dump, scikit-learn and torch.save.  A missing one
@@ -51,6 +65,7 @@ have_all() {
 		have_build
 		return
 	fi
+	have_build || return 1
 	command -v git >/dev/null 2>&1 || return 1
 	{ /usr/bin/python3 -c 'import yaml' >/dev/null 2>&1 ||
 	    python3 -c 'import yaml' >/dev/null 2>&1; } || return 1

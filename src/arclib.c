@@ -95,6 +95,14 @@ mg_arclib_load(char *why, size_t whylen)
 	return MG_ERR_UNSUPPORTED;
 }
 
+#ifdef MG_ARCHIVE_LINKED
+/* Linked in: filling the table costs less than starting a thread. */
+static void
+preload_start(void)
+{
+	(void)pthread_once(&once, load);
+}
+#else
 static void *
 preload_main(void *arg)
 {
@@ -116,6 +124,7 @@ preload_start(void)
 	(void)pthread_create(&th, &at, preload_main, NULL);
 	(void)pthread_attr_destroy(&at);
 }
+#endif
 
 void
 mg_arclib_preload(void)

@@ -141,6 +141,7 @@ struct arc {
 	struct mg_arc_level *lv;
 	size_t		 tail_w;	/* next write position */
 	size_t		 tail_n;	/* bytes held */
+	int		 tail_nomem;	/* the ring could not grow */
 	uint64_t	 seen;		/* container bytes passed so far */
 	uint64_t	 prefix;	/* bytes before a zip's first header */
 	uint64_t	 skip;		/* of them, still to hold back */
@@ -232,6 +233,33 @@ level(struct mg_scan_ctx *c, unsigned d)
 
 /* ---- the container's bytes ------------------------------------------ */
 
+/*
+ * Make the level's tail ring hold at least need bytes, up to
+ * MG_ARC_ZIP_TAIL.  It grows only while it has not wrapped, so what it
+ * holds stays in order; a small zip never has the whole ring mapped.
+ */
+static int
+tail_grow(struct arc *s, uint64_t need)
+{
+	struct mg_arc_level *l = s->lv;
+	size_t cap = l->tail_cap != 0 ? l->tail_cap : MG_ARC_ZIP_TAIL_MIN;
+	unsigned char *t;
+
+	if (need > MG_ARC_ZIP_TAIL)
+		need = MG_ARC_ZIP_TAIL;
+	if (need <= l->tail_cap && l->tail != NULL)
+		return MG_OK;
+	while (cap < need)
+		cap *= 2;
+	if (cap > MG_ARC_ZIP_TAIL)
+		cap = MG_ARC_ZIP_TAIL;
+	if ((t = realloc(l->tail, cap)) == NULL)
+		return MG_ERR_NOMEM;
+	l->tail = t;
+	l->tail_cap = cap;
+	return MG_OK;
+}
+
 /* Keep the last bytes of a zip stream as they pass. */
 static void
 tap(struct arc *s, const unsigned char *p, size_t n)
@@ -242,6 +270,14 @@ tap(struct arc *s, const unsigned char *p, size_t n)
 	s->seen += n;
 	if (!s->zip || l->tail == NULL)
 		return;
+	/* More than the stream said it held: the ring grows, in order. */
+	if (l->tail_cap < MG_ARC_ZIP_TAIL && s->tail_n + n > l->tail_cap &&
+	    !s->tail_nomem) {
+		if (tail_grow(s, (uint64_t)s->tail_n + n) != MG_OK)
+			s->tail_nomem = 1;
+		else
+			s->tail_w = s->tail_n;
+	}
 	/* A stream of known size: only its last tail_cap bytes matter. */
 	if (size != MG_SIZE_UNKNOWN && size > l->tail_cap &&
 	    s->seen <= size - l->tail_cap)
@@ -2071,11 +2107,10 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 		return MG_ERR_NOMEM;
 	s.zip = !stream && fmt != &mg_fmt_tar && fmt != &mg_fmt_7z;
 	s.sevenz = fmt == &mg_fmt_7z;
-	if (s.zip && s.lv->tail == NULL) {
-		if ((s.lv->tail = malloc(MG_ARC_ZIP_TAIL)) == NULL)
-			return MG_ERR_NOMEM;
-		s.lv->tail_cap = MG_ARC_ZIP_TAIL;
-	}
+	/* The ring holds the whole stream, or its last MG_ARC_ZIP_TAIL. */
+	if (s.zip && tail_grow(&s, rd->open_ended ? MG_ARC_ZIP_TAIL :
+	    rd->size) != MG_OK)
+		return MG_ERR_NOMEM;
 	/*
 	 * A zip with bytes before its first header (a self-extracting stub):
 	 * found within the first window, they are skipped and reported.
@@ -2259,6 +2294,8 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	free(s.z);
 	mg_keyset_free(s.names);
 	mg_keyset_free(s.folded);
+	if (ret == MG_OK && s.tail_nomem)
+		ret = MG_ERR_NOMEM;
 	if (ret != MG_OK)
 		return ret;
 	if (s.stop)

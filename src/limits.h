@@ -111,5 +111,6 @@
 #define MG_ARC_KEEP		(1u << 20)	/* member bytes kept for a format check */
 #define MG_ARC_KEEP_TOTAL	(32u << 20)	/* all kept members of one container */
 #define MG_ARC_ZIP_TAIL		(8u << 20)	/* zip directory bytes kept to verify */
+#define MG_ARC_ZIP_TAIL_MIN	(64u << 10)	/* the ring's first size */
 
 #endif /* MG_LIMITS_H */

@@ -64,6 +64,13 @@ tu_run_env(const char *cwd, const char *const *args, const char *const *env,
 }
 
 struct tres
+tu_run_bin(const char *bin, const char *cwd, const char *const *args,
+    const char *const *env)
+{
+	return run(cwd, args, bin, 0, env, NULL);
+}
+
+struct tres
 tu_run_unprivileged(const char *cwd, const char *const *args)
 {
 	char bin[4096];

@@ -38,6 +38,9 @@ struct tres tu_run_unprivileged(const char *cwd, const char *const *args);
 struct rusage;
 struct tres tu_run_env(const char *cwd, const char *const *args,
 	    const char *const *env, struct rusage *ru);
+/* tu_run_env with another build of the program (a path). */
+struct tres tu_run_bin(const char *bin, const char *cwd,
+	    const char *const *args, const char *const *env);
 void	tu_free(struct tres *r);
 
 /* A file's bytes (NUL-terminated), or NULL; *len may be NULL. */
