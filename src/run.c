@@ -548,7 +548,9 @@ run_walk(struct collect *c, char *const *roots, size_t nroots)
 	if (getcwd(c->cwd, sizeof(c->cwd)) == NULL)
 		c->cwd[0] = '\0';
 	c->nroots = nroots;
-	c->max_fds = fd_budget(c->pool != NULL ? o->jobs : 1);
+	/* The walk opens files ahead only when asked (not in serve). */
+	c->max_fds = o->open_ahead ? fd_budget(c->pool != NULL ? o->jobs : 1) :
+	    0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	wops.file = on_file;
 	wops.error = on_error;
