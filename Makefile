@@ -41,6 +41,12 @@ ARC_A    := $(call arc_static,libarchive.a)
 ARC_DEPS_A := $(foreach l,liblzma.a libzstd.a liblz4.a libbz2.a libnettle.a,\
 	$(call arc_static,$(l)))
 ARCHIVE_STATIC ?= $(if $(and $(ARC_A),$(word 5,$(ARC_DEPS_A))),1,0)
+ifneq ($(ARCHIVE_STATIC),$(filter 0 1,$(ARCHIVE_STATIC)))
+$(error ARCHIVE_STATIC is 0 (open libarchive.so at run time) or 1 (link it in))
+endif
+ifeq ($(ARCHIVE_STATIC)$(and $(ARC_A),$(word 5,$(ARC_DEPS_A))),1)
+$(error ARCHIVE_STATIC=1: install libarchive-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev nettle-dev, or build with ARCHIVE_STATIC=0)
+endif
 ARC_DEPS = $(ARC_DEPS_A) -lz
 ARC_LINKED = $(if $(filter 1,$(ARCHIVE_STATIC)),$(BUILD)/obj/arclib-linked.o)
 # Which of the two the binary was linked with, so that switching relinks.
@@ -113,8 +119,6 @@ $(BUILD)/archive-link: FORCE
 FORCE:
 
 $(BIN): $(CMD_OBJ) $(ARC_LINKED) $(LIB) $(BUILD)/archive-link
-	$(if $(filter 1,$(ARCHIVE_STATIC)),$(if $(and $(ARC_A),$(word 5,$(ARC_DEPS_A))),,\
-	    $(error ARCHIVE_STATIC=1: install libarchive-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev nettle-dev, or build with ARCHIVE_STATIC=0)))
 		@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(ARC_LINKED) $(LIB) \
 	    $(ALLOC_LIBS) $(BIN_LIBS) -lm

@@ -3,9 +3,10 @@
 #
 #   action-build.sh key    write key=<cache key> and bin-dir=<dir> to
 #                          $GITHUB_OUTPUT: the key is a digest of every
-#                          source file, the runner image and its
-#                          libarchive, so a cached build is reused until
-#                          one of them changes
+#                          source file, the runner image, the versions of
+#                          the archive libraries installed and the week,
+#                          so a cached build is reused until one of them
+#                          changes
 #   action-build.sh build  install the dependencies (Ubuntu/Debian) and,
 #                          unless the cache was hit, build modelgate into
 #                          $MG_BIN_DIR
@@ -17,12 +18,17 @@ set -euo pipefail
 src=${MG_ACTION_PATH:?}
 case ${1:-} in
 key)
-	# The runner's libarchive and image count too: the binary links
-	# libarchive in, so its updates need a new build.
+	# The binary links libarchive and the compression libraries in, so
+	# their updates need a new build: the key also holds the runner's
+	# image, the versions of those packages installed now, and the
+	# week, so that an update from the package archive is built in
+	# within a week even where the image stays (self-hosted runners).
 	digest=$( { cd "$src" && find Makefile src cmd ci/install-deps.sh \
 	    -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-	    echo "$(dpkg-query -W -f='${Package} ${Version} ' 'libarchive1*' \
-		2>/dev/null || true) image ${ImageVersion:-}"; } |
+	    dpkg-query -W -f='${Package} ${Version}\n' 'libarchive*' \
+		'liblzma*' 'libzstd*' 'liblz4*' 'libbz2*' 'nettle-dev' \
+		'libnettle*' 2>/dev/null || true
+	    echo "image ${ImageVersion:-} week $(date -u +%G-%V)"; } |
 	    sha256sum | cut -c1-40)
 	bin_dir="${RUNNER_TEMP:-/tmp}/modelgate-bin"
 	{

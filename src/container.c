@@ -141,7 +141,6 @@ struct arc {
 	struct mg_arc_level *lv;
 	size_t		 tail_w;	/* next write position */
 	size_t		 tail_n;	/* bytes held */
-	int		 tail_nomem;	/* the ring could not grow */
 	uint64_t	 seen;		/* container bytes passed so far */
 	uint64_t	 prefix;	/* bytes before a zip's first header */
 	uint64_t	 skip;		/* of them, still to hold back */
@@ -235,8 +234,9 @@ level(struct mg_scan_ctx *c, unsigned d)
 
 /*
  * Make the level's tail ring hold at least need bytes, up to
- * MG_ARC_ZIP_TAIL.  It grows only while it has not wrapped, so what it
- * holds stays in order; a small zip never has the whole ring mapped.
+ * MG_ARC_ZIP_TAIL: sized by the stream before it is read (the reader
+ * hands over no more than the stream's declared size), so a small zip
+ * never has the whole ring mapped.
  */
 static int
 tail_grow(struct arc *s, uint64_t need)
@@ -270,14 +270,6 @@ tap(struct arc *s, const unsigned char *p, size_t n)
 	s->seen += n;
 	if (!s->zip || l->tail == NULL)
 		return;
-	/* More than the stream said it held: the ring grows, in order. */
-	if (l->tail_cap < MG_ARC_ZIP_TAIL && s->tail_n + n > l->tail_cap &&
-	    !s->tail_nomem) {
-		if (tail_grow(s, (uint64_t)s->tail_n + n) != MG_OK)
-			s->tail_nomem = 1;
-		else
-			s->tail_w = s->tail_n;
-	}
 	/* A stream of known size: only its last tail_cap bytes matter. */
 	if (size != MG_SIZE_UNKNOWN && size > l->tail_cap &&
 	    s->seen <= size - l->tail_cap)
@@ -2294,8 +2286,6 @@ mg_archive_scan(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
 	free(s.z);
 	mg_keyset_free(s.names);
 	mg_keyset_free(s.folded);
-	if (ret == MG_OK && s.tail_nomem)
-		ret = MG_ERR_NOMEM;
 	if (ret != MG_OK)
 		return ret;
 	if (s.stop)

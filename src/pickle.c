@@ -3343,10 +3343,37 @@ trunc:
 	return r;
 }
 
+/*
+ * Whether bytes follow the current offset.  A source of unknown size (a
+ * zip member written without its sizes, as torch.save writes them) is
+ * asked by reading: at its end, its size becomes known.
+ */
+static int
+pk_more(struct mg_rd *rd)
+{
+	const unsigned char *p;
+	size_t n;
+
+	if (rd->open_ended && mg_rd_peek(rd, 1, &p, &n) != MG_OK)
+		return 1;	/* the next read reports the failure */
+	return mg_rd_left(rd) > 0;
+}
+
+/* "N bytes", or "more bytes" while the source's size is unknown. */
+static const char *
+pk_left_words(const struct mg_rd *rd, char *buf, size_t len)
+{
+	if (rd->open_ended)
+		return "more bytes";
+	snprintf(buf, len, "%llu bytes", (unsigned long long)mg_rd_left(rd));
+	return buf;
+}
+
 int
 mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
     enum mg_pk_layout layout)
 {
+	char lw[32];
 	struct pk pk;
 	struct strm s;
 	int r = MG_OK, torch = layout == MG_PK_TORCH_LEGACY, broken = 0;
@@ -3359,7 +3386,7 @@ mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 	pk.torch = torch;
 	/* np.load unpickles an object array with pickle.load: no joblib. */
 	pk.plain = layout == MG_PK_EMBEDDED;
-	while (mg_rd_left(rd) > 0 || pk.streams == 0) {
+	while (pk.streams == 0 || pk_more(rd)) {
 		uint64_t start = mg_rd_tell(rd);
 
 		if (pk.streams >= MG_MAX_PICKLE_STREAMS) {
@@ -3373,10 +3400,10 @@ mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 		pk.keep_all = torch && pk.streams == 4;
 		if (pk.streams > 0 && !broken && !(torch && pk.streams < 5) &&
 		    !pk.trailed)
-			pk_note(&pk, MG_R_PICKLE_TRAIL, start, NULL, "%llu bytes "
+			pk_note(&pk, MG_R_PICKLE_TRAIL, start, NULL, "%s "
 			    "follow the pickle that ends at offset %llu; they are "
 			    "analysed as further pickles",
-			    (unsigned long long)mg_rd_left(rd),
+			    pk_left_words(rd, lw, sizeof(lw)),
 			    (unsigned long long)end);
 		pk.streams++;
 		r = stream(&pk, &s);
@@ -3405,11 +3432,11 @@ mg_pickle_scan(struct mg_rd *rd, struct mg_artifact *a,
 					pk.quiet = 1;
 					continue;
 				}
-				if (mg_rd_left(rd) > 0) {
+				if (pk_more(rd)) {
 					pk_note(&pk, MG_R_PICKLE_TRAIL,
-					    mg_rd_tell(rd), NULL, "%llu bytes "
+					    mg_rd_tell(rd), NULL, "%s "
 					    "follow the last storage record",
-					    (unsigned long long)mg_rd_left(rd));
+					    pk_left_words(rd, lw, sizeof(lw)));
 					torch = 0;
 				}
 				continue;

@@ -1179,32 +1179,45 @@ START_TEST(strmap_first_put_wins)
 }
 END_TEST
 
-/* A stored zip of the members (name, bytes) in order. */
+/*
+ * A stored zip of the members (name, bytes) in order.  Streamed, as
+ * torch.save writes them: the local headers say nothing of the sizes
+ * (flag bit 3) and a data descriptor follows each member's bytes.
+ */
 static void
-zip_stored(struct buf *z, const char *const *names,
-    const struct buf *data, size_t n)
+zip_stored_as(struct buf *z, const char *const *names,
+    const struct buf *data, size_t n, int streamed)
 {
 	struct buf cd = { 0 };
 	size_t i;
 	uint64_t off;
+	unsigned flags = streamed ? 0x0008 : 0;
 
 	for (i = 0; i < n; i++) {
 		size_t nl = strlen(names[i]);
 		uint32_t crc = (uint32_t)crc32(0, data[i].p, (uInt)data[i].n);
 
 		off = z->n;
-		put(z, "PK\x03\x04\x0a\x00\x00\x00\x00\x00\x00\x00\x00\x00",
-		    14);
-		put_le(z, crc, 4);
-		put_le(z, data[i].n, 4);
-		put_le(z, data[i].n, 4);
+		put(z, "PK\x03\x04\x0a\x00", 6);
+		put_le(z, flags, 2);
+		put(z, "\x00\x00\x00\x00\x00\x00", 6);
+		put_le(z, streamed ? 0 : crc, 4);
+		put_le(z, streamed ? 0 : data[i].n, 4);
+		put_le(z, streamed ? 0 : data[i].n, 4);
 		put_le(z, nl, 2);
 		put_le(z, 0, 2);
 		put(z, names[i], nl);
 		if (data[i].n)
 			put(z, data[i].p, data[i].n);
-		put(&cd, "PK\x01\x02\x14\x00\x0a\x00\x00\x00\x00\x00\x00\x00"
-		    "\x00\x00", 16);
+		if (streamed) {
+			put(z, "PK\x07\x08", 4);
+			put_le(z, crc, 4);
+			put_le(z, data[i].n, 4);
+			put_le(z, data[i].n, 4);
+		}
+		put(&cd, "PK\x01\x02\x14\x00\x0a\x00", 8);
+		put_le(&cd, flags, 2);
+		put(&cd, "\x00\x00\x00\x00\x00\x00", 6);
 		put_le(&cd, crc, 4);
 		put_le(&cd, data[i].n, 4);
 		put_le(&cd, data[i].n, 4);
@@ -1223,6 +1236,13 @@ zip_stored(struct buf *z, const char *const *names,
 	put_le(z, off, 4);
 	put_le(z, 0, 2);
 	free(cd.p);
+}
+
+static void
+zip_stored(struct buf *z, const char *const *names,
+    const struct buf *data, size_t n)
+{
+	zip_stored_as(z, names, data, n, 0);
 }
 
 /*
@@ -1317,6 +1337,55 @@ START_TEST(torch_zip_many_storages)
 }
 END_TEST
 
+/*
+ * A member whose size the zip's local header does not give ends where
+ * its bytes end: a pickle longer than the reader's window, read to its
+ * STOP, is whole (it was once taken as a second, truncated pickle), and
+ * bytes after its STOP are still reported.  Case 0: clean; case 1: junk
+ * after the STOP.
+ */
+START_TEST(streamed_member_ends_where_it_ends)
+{
+	const char *scan[] = { "scan", "--no-hash", "--json", "-", "m.zip",
+	    NULL };
+	const char *names[] = { "x.pkl" };
+	struct buf pk = { 0 }, z = { 0 };
+	char *d = tu_tmpdir();
+	struct tres r;
+	size_t i;
+
+	/* A list of 200,000 small ints, each APPENDed: 600 KB of opcodes. */
+	put_lit(&pk, "\x80\x02]q\x00");
+	for (i = 0; i < 200000; i++) {
+		unsigned char k[3] = { 'K', (unsigned char)(i & 0x7f), 'a' };
+
+		put(&pk, k, 3);
+	}
+	put_lit(&pk, ".");
+	ck_assert_uint_gt(pk.n, MG_RD_BUFSZ);
+	if (_i == 1)
+		put_lit(&pk, "junk");
+	zip_stored_as(&z, names, &pk, 1, 1);
+	tu_write_bytes(d, "m.zip", z.p, z.n);
+	r = tu_run(d, scan);
+	if (_i == 0) {
+		ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.out);
+		ck_assert_ptr_null(strstr(r.out, "PICKLE-TRUNC"));
+		ck_assert_ptr_null(strstr(r.out, "PICKLE-TRAIL"));
+	} else {
+		ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.out);
+		ck_assert_ptr_nonnull(strstr(r.out, "PICKLE-TRAIL"));
+		ck_assert_ptr_nonnull(strstr(r.out, "more bytes follow the "
+		    "pickle that ends at offset"));
+	}
+	tu_free(&r);
+	free(pk.p);
+	free(z.p);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 Suite *
 pickle_suite(void)
 {
@@ -1343,6 +1412,7 @@ pickle_suite(void)
 	tcase_add_test(tc, ttypes_match_a_linear_scan);
 	tcase_add_test(tc, strmap_first_put_wins);
 	tcase_add_test(tc, torch_zip_many_storages);
+	tcase_add_loop_test(tc, streamed_member_ends_where_it_ends, 0, 2);
 	tcase_add_test(tc, pickle_truncation_never_passes);
 	tcase_add_test(tc, pickle_bit_flips_never_crash);
 	suite_add_tcase(s, tc);
