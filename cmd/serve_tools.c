@@ -13,7 +13,6 @@
  * Lists are capped at SERVE_MAX_LISTED entries, with "truncated" set.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,10 +20,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "artifact.h"
 #include "cli.h"
+#include "confine.h"
 #include "err.h"
 #include "fmt.h"
 #include "gate.h"
@@ -533,33 +532,6 @@ inside_roots(const struct serve *s, const char *real)
 }
 
 /*
- * realpath(3) in three system calls instead of one per component: the
- * kernel resolves the path once, and /proc names what it opened.  Where
- * that cannot be read (no /proc), realpath(3) itself, which also gives
- * the error of a path that cannot be opened.
- */
-static char *
-real_path(const char *path)
-{
-	char link[32], buf[4096];	/* PATH_MAX on Linux */
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_PATH | O_CLOEXEC)) >= 0) {
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-		n = readlink(link, buf, sizeof(buf));
-		(void)close(fd);
-		/* " (deleted)": gone meanwhile, or a name that ends so. */
-		if (n > 0 && (size_t)n < sizeof(buf) && buf[0] == '/' &&
-		    (n < 10 || memcmp(buf + n - 10, " (deleted)", 10) != 0)) {
-			buf[n] = '\0';
-			return strdup(buf);
-		}
-	}
-	return realpath(path, NULL);
-}
-
-/*
  * The real path of a request's path, when it lies inside a served root;
  * NULL with the tool's error result in *why (NULL too: out of memory).
  */
@@ -576,7 +548,7 @@ resolve(const struct serve *s, const char *arg, char **why)
 	 */
 	if ((joined = mg_path_abs(s->roots[0], arg)) == NULL)
 		return NULL;
-	real = real_path(joined);
+	real = mg_confine_realpath(joined);
 	e = errno;
 	if (real == NULL && missing_outside(s, joined))
 		e = -1;

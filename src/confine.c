@@ -52,6 +52,24 @@ fd_path(int fd, char *buf, size_t len)
 	return 0;
 }
 
+char *
+mg_confine_realpath(const char *path)
+{
+	char buf[MG_PATH_BUF];
+	size_t n;
+	int fd, r;
+
+	if ((fd = open(path, O_PATH | O_CLOEXEC)) >= 0) {
+		r = fd_path(fd, buf, sizeof(buf));
+		(void)close(fd);
+		/* " (deleted)": gone meanwhile, or a name that ends so. */
+		if (r == 0 && ((n = strlen(buf)) < 10 ||
+		    strcmp(buf + n - 10, " (deleted)") != 0))
+			return strdup(buf);
+	}
+	return realpath(path, NULL);
+}
+
 int
 mg_confine_set(char *const *r, size_t n)
 {

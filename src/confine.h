@@ -45,6 +45,14 @@ struct stat;
 int	mg_confine_lstat(const char *path, struct stat *st);
 
 /*
+ * realpath(3) through the kernel: the path is opened (O_PATH) and named
+ * by its descriptor, in three system calls whatever its depth.  Where
+ * that fails, realpath(3) itself, which also sets errno for a path that
+ * cannot be resolved.  A name, not a confinement check.
+ */
+char	*mg_confine_realpath(const char *path);
+
+/*
  * Trust the calling thread's opens (1) or not (0): for files the server's
  * operator named (the policy and its lock, reloaded on SIGHUP), not a
  * request.
