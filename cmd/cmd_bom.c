@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "artifact.h"
@@ -96,7 +95,7 @@ cmd_bom(int argc, char **argv)
 	const char *output = NULL;
 	char stamp[64];
 	size_t i, bad = 0;
-	int c, r, single = 0;
+	int c, r;
 
 	memset(&info, 0, sizeof(info));
 	info.hf_app_port = -1;
@@ -163,11 +162,6 @@ cmd_bom(int argc, char **argv)
 		cli_warn("bom: --hf-app-port can only be used with --hf-sdk docker");
 		return MG_EXIT_USAGE;
 	}
-	if (argc - optind == 1) {
-		struct stat st;
-
-		single = stat(argv[optind], &st) == 0 && S_ISREG(st.st_mode);
-	}
 	if (cli_timestamp(stamp, sizeof(stamp)) != 0) {
 		cli_warn("bom: SOURCE_DATE_EPOCH must be a non-negative integer");
 		return MG_EXIT_USAGE;
@@ -175,7 +169,6 @@ cmd_bom(int argc, char **argv)
 	info.generated_at = stamp;
 	info.tool_name = MG_NAME;
 	info.tool_version = MG_VERSION;
-	info.single = single;
 	info.color = output == NULL && isatty(STDOUT_FILENO) &&
 	    getenv("NO_COLOR") == NULL;
 
@@ -189,6 +182,8 @@ cmd_bom(int argc, char **argv)
 		cli_warn("bom: %s", mg_strerror(r));
 		return cli_exit(MG_EXIT_INCOMPLETE, "the scan could not finish");
 	}
+	/* One file named: its document alone, not an array of one. */
+	info.single = run.single_file;
 	/* A model card describes the model, not the files beside it. */
 	if (strcmp(w->name, "hf-readme") == 0) {
 		size_t k = 0;

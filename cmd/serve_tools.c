@@ -860,7 +860,6 @@ tool_bom(struct serve *s, struct mg_scan_ctx *sc, const cJSON *args,
 	struct mg_bom_info info;
 	struct mg_run_opts ro;
 	struct mg_run run;
-	struct stat st;
 	char stamp[64], *real, *why = NULL, *out = NULL, *text = NULL;
 	cJSON *o = NULL, *docs;
 	size_t i, bad = 0;
@@ -887,11 +886,11 @@ tool_bom(struct serve *s, struct mg_scan_ctx *sc, const cJSON *args,
 	info.generated_at = stamp;
 	info.tool_name = MG_NAME;
 	info.tool_version = MG_VERSION;
-	info.single = stat(real, &st) == 0 && S_ISREG(st.st_mode);
 	if ((r = mg_run_scan_with(&run, &real, 1, &ro, sc)) != MG_OK) {
 		out = serve_tool_error("bom: %s", mg_strerror(r));
 		goto done;
 	}
+	info.single = run.single_file;
 	if (atomic_load(cancel))
 		goto done;
 	for (i = 0; i < run.n; i++)

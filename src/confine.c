@@ -6,6 +6,7 @@
  * path is not below a root (or cannot be read) is refused.  The roots are
  * written once, before any worker starts, and only read afterwards.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -147,6 +148,21 @@ mg_confine_lstat(const char *path, struct stat *st)
 	close(pfd);
 	errno = e;
 	return r;
+}
+
+DIR *
+mg_confine_opendir(const char *path)
+{
+	DIR *d = opendir(path);
+	int e;
+
+	if (d != NULL && mg_confine_fd(dirfd(d)) != 0) {
+		e = errno;
+		closedir(d);
+		errno = e;
+		return NULL;
+	}
+	return d;
 }
 
 int

@@ -37,6 +37,13 @@ int	mg_confine_fd(int fd);
 int	mg_confine_open(const char *path, int flags);
 
 /*
+ * opendir(3), its descriptor checked as mg_confine_open() checks one:
+ * NULL with errno EACCES, and nothing left open, outside the roots.
+ */
+#include <dirent.h>
+DIR	*mg_confine_opendir(const char *path);
+
+/*
  * lstat(2), but when confined the name is looked up through its
  * directory, opened and checked: a directory outside the roots gives
  * ENOENT, whether the name exists there or not.

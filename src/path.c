@@ -10,8 +10,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "limits.h"
 #include "path.h"
+
+_Static_assert(sizeof(((struct mg_cwd *)0)->buf) >= MG_MAX_PATH_BYTES,
+    "a working directory holds a path of the path cap");
 
 char *
 mg_path_abs(const char *cwd, const char *p)
@@ -64,6 +69,16 @@ mg_path_abs(const char *cwd, const char *p)
 	out[o] = '\0';
 	free(in);
 	return out;
+}
+
+char *
+mg_path_abs_wd(struct mg_cwd *wd, const char *p)
+{
+	if (p[0] == '/')
+		return mg_path_abs(NULL, p);
+	if (wd->state == 0)
+		wd->state = getcwd(wd->buf, sizeof(wd->buf)) != NULL ? 1 : -1;
+	return wd->state > 0 ? mg_path_abs(wd->buf, p) : strdup(p);
 }
 
 char *

@@ -20,6 +20,22 @@
 char	*mg_path_abs(const char *cwd, const char *p);
 
 /*
+ * The working directory, read (getcwd) the first time a relative path
+ * needs it: a run of absolute paths, as a server's requests are, never
+ * asks.  Zero it to start.
+ */
+struct mg_cwd {
+	char	buf[4096];	/* MG_MAX_PATH_BYTES */
+	int	state;		/* 0: not read yet, 1: read, -1: unreadable */
+};
+
+/*
+ * mg_path_abs() against the working directory held in wd; a relative p
+ * as it is (a copy) when the working directory cannot be read.
+ */
+char	*mg_path_abs_wd(struct mg_cwd *wd, const char *p);
+
+/*
  * The matching key of p: its lexically absolute form, made relative to
  * cwd when it lies below cwd ("." for cwd itself).  Returns a new string
  * or NULL.

@@ -34,6 +34,7 @@
 #include "sort.h"
 #include "strset.h"
 #include "template.h"
+#include "walk.h"
 
 
 struct rctx {
@@ -42,7 +43,7 @@ struct rctx {
 	size_t		 ndroots;
 	int		(*want)(void *, const char *);
 	void		*want_arg;
-	char		 cwd[MG_MAX_PATH_BYTES];
+	struct mg_cwd	 wd;
 	struct mg_artifact **add;	/* new artifacts */
 	size_t		 nadd, addcap;
 	/*
@@ -398,7 +399,7 @@ file_art(struct rctx *c, struct rdir *d, const char *name,
 		a->format = f;
 		a->remote_code = f == &mg_fmt_python;
 		if ((a->filename = strdup(name)) == NULL ||
-		    (a->abspath = mg_path_abs(c->cwd, path)) == NULL) {
+		    (a->abspath = mg_path_abs_wd(&c->wd, path)) == NULL) {
 			mg_artifact_free(a);
 			free(a);
 			goto nomem;
@@ -416,8 +417,7 @@ file_art(struct rctx *c, struct rdir *d, const char *name,
 	a->size = s.len;
 	a->complete = 1;
 	a->filename = strdup(name);
-	a->abspath = c->cwd[0] != '\0' || path[0] == '/' ?
-	    mg_path_abs(c->cwd, path) : strdup(path);
+	a->abspath = mg_path_abs_wd(&c->wd, path);
 	if (a->filename == NULL || a->abspath == NULL ||
 	    mg_sha256_hex(s.buf, s.len, a->sha256) != MG_OK) {
 		free(s.buf);
@@ -2304,17 +2304,12 @@ walked_names(const struct rctx *c, struct rdir *d)
 static int
 read_names(struct rdir *d, int dots)
 {
-	int fd = mg_confine_open(d->dir[0] != '\0' ? d->dir : ".",
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *dh = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *dh = mg_confine_opendir(d->dir[0] != '\0' ? d->dir : ".");
 	struct dirent *de;
 	size_t cap = 0;
 
-	if (dh == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if (dh == NULL)
 		return MG_OK;
-	}
 	d->listed = 1;
 	while ((de = readdir(dh)) != NULL) {
 		const unsigned char *q;
@@ -2553,7 +2548,8 @@ bind_dir(struct rctx *c, struct rdir *d, const size_t *from, size_t add0)
 }
 
 int
-mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
+mg_repo_check(struct mg_run *run, char *const *roots,
+    const unsigned char *kinds, size_t nroots,
     const struct mg_run_opts *o, const struct mg_dirlists *lists)
 {
 	struct rctx c;
@@ -2575,7 +2571,8 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 		return MG_ERR_NOMEM;
 	}
 	for (i = 0; i < nroots; i++) {
-		if (stat(roots[i], &st) != 0 || !S_ISDIR(st.st_mode))
+		if (kinds != NULL ? kinds[i] != MG_WALK_ROOT_DIR :
+		    stat(roots[i], &st) != 0 || !S_ISDIR(st.st_mode))
 			continue;
 		if ((c.droots[c.ndroots] = strdup(mg_path_display(roots[i],
 		    norm, sizeof(norm)))) != NULL)
@@ -2589,8 +2586,6 @@ mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
 	c.want = o->want;
 	c.want_arg = o->want_arg;
 	c.follow = o->scan.follow_symlinks;
-	if (getcwd(c.cwd, sizeof(c.cwd)) == NULL)
-		c.cwd[0] = '\0';
 	if (place(run, &pl, &npl) != MG_OK)
 		c.nomem = 1;
 	for (i = 0; i < npl && !c.nomem; i = k) {

@@ -67,10 +67,12 @@ void	mg_dirlists_free(struct mg_dirlists *l);
  * o->want (may be NULL) decides, as for the walk, whether a repository
  * file belongs to this run; a symlinked repository file is read only with
  * o->scan.follow_symlinks and only when it stays inside a root (else it
- * is an IO-READ finding: there, not read).  Returns MG_OK or
- * MG_ERR_NOMEM.
+ * is an IO-READ finding: there, not read).  kinds (NULL: each root is
+ * looked at again) holds what the walk found each root to be
+ * (MG_WALK_ROOT_*).  Returns MG_OK or MG_ERR_NOMEM.
  */
-int	mg_repo_check(struct mg_run *run, char *const *roots, size_t nroots,
+int	mg_repo_check(struct mg_run *run, char *const *roots,
+	    const unsigned char *kinds, size_t nroots,
 	    const struct mg_run_opts *o, const struct mg_dirlists *lists);
 
 

@@ -52,7 +52,7 @@ struct job {
 
 struct collect {
 	const struct mg_run_opts *o;
-	char			 cwd[MG_MAX_PATH_BYTES];
+	struct mg_cwd		 wd;
 	struct mg_run		*run;
 	struct mg_pool		*pool;	/* NULL: scan in the walker's thread */
 	struct mg_scan_ctx	*sc;	/* ... with this context */
@@ -221,8 +221,7 @@ on_file(void *arg, const char *fspath, const char *display, int sidecars,
 	j->a.filename = strdup(slash != NULL ? slash + 1 : display);
 	/* Without a working directory, the path as found is all we have. */
 	if (!c->o->no_abspath)
-		j->a.abspath = c->cwd[0] != '\0' || display[0] == '/' ?
-		    mg_path_abs(c->cwd, display) : strdup(display);
+		j->a.abspath = mg_path_abs_wd(&c->wd, display);
 	if (j->fspath == NULL || j->a.path == NULL || j->a.filename == NULL ||
 	    (!c->o->no_abspath && j->a.abspath == NULL) ||
 	    (root_real != NULL && j->root_real == NULL)) {
@@ -542,11 +541,10 @@ run_walk(struct collect *c, char *const *roots, size_t nroots)
 	struct mg_walk_ops wops;
 	struct mg_walk_opts wo;
 	struct timespec t0, t1;
+	unsigned char *kinds;
 	size_t i, k, u, total;
 	int r = MG_OK;
 
-	if (getcwd(c->cwd, sizeof(c->cwd)) == NULL)
-		c->cwd[0] = '\0';
 	c->nroots = nroots;
 	/* The walk opens files ahead only when asked (not in serve). */
 	c->max_fds = o->open_ahead ? fd_budget(c->pool != NULL ? o->jobs : 1) :
@@ -559,8 +557,23 @@ run_walk(struct collect *c, char *const *roots, size_t nroots)
 	wops.arg = c;
 	wo.follow_symlinks = o->scan.follow_symlinks;
 	wo.open_files = o->open_ahead && c->max_fds > 0;
-	for (i = 0; i < nroots && !c->nomem; i++)
-		(void)mg_walk(roots[i], &wo, &wops);
+	/*
+	 * A lone file root's directory is listed by the walk.  With many
+	 * roots the checks list each directory once; the walk would list it
+	 * for every file named in it.
+	 */
+	wo.list_parent = nroots == 1;
+	/* What each root is, for the repository checks (no second stat). */
+	if ((kinds = calloc(nroots ? nroots : 1, 1)) == NULL)
+		c->nomem = 1;
+	for (i = 0; i < nroots && !c->nomem; i++) {
+		int kind;
+
+		(void)mg_walk(roots[i], &wo, &wops, &kind);
+		kinds[i] = (unsigned char)kind;
+	}
+	run->single_file = nroots == 1 && kinds != NULL &&
+	    kinds[0] == MG_WALK_ROOT_FILE;
 	if (c->pool != NULL)
 		r = mg_pool_finish(c->pool);
 	c->pool = NULL;
@@ -626,10 +639,11 @@ run_walk(struct collect *c, char *const *roots, size_t nroots)
 	run->cap = u;
 	/* Checks across the files of each model directory (repo.h). */
 	mg_dirlists_done(&c->lists);
-	if (r == MG_OK && mg_repo_check(run, roots, nroots, o, &c->lists) !=
-	    MG_OK)
+	if (r == MG_OK && mg_repo_check(run, roots, kinds, nroots, o,
+	    &c->lists) != MG_OK)
 		r = MG_ERR_NOMEM;
 	mg_dirlists_free(&c->lists);
+	free(kinds);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	run->seconds = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

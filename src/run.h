@@ -61,6 +61,8 @@ struct mg_run {
 	struct mg_walk_error *errs;	/* walk problems, in walk order */
 	size_t		 nerrs, errs_cap;
 	double		 seconds;	/* wall time of the scan */
+	int		 single_file;	/* one root, a regular file when walked
+					   (a link to one included) */
 };
 
 /*

@@ -561,9 +561,9 @@ mg_scan_member_raw(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
  * the last read asks for one byte more than the declared size, so a
  * short answer proves the end and the reader's end-of-file probe is
  * answered without another read (a longer one keeps the byte for that
- * probe, which then fails as it should); and a skip is only a position
- * until something reads after it, so a header parser that skips the
- * tensor data to the end costs no lseek.
+ * probe, which then fails as it should); and every read is positioned
+ * (pread), so a skip is only a new position: a header parser that skips
+ * the tensor data to the end costs no lseek.
  */
 struct fd_ctx {
 	int		fd;
@@ -571,8 +571,7 @@ struct fd_ctx {
 	int		has_extra;	/* the file had a byte past size */
 	unsigned char	extra;
 	uint64_t	size;		/* declared (fstat) size */
-	uint64_t	pos;		/* logical offset of the next read */
-	uint64_t	skip;		/* bytes skipped but not yet seeked */
+	uint64_t	pos;		/* offset of the next read */
 };
 
 static ssize_t
@@ -589,21 +588,17 @@ fd_read(void *ctx, void *buf, size_t n)
 		*(unsigned char *)buf = f->extra;
 		return 1;
 	}
-	if (f->skip > 0) {
-		if (f->skip > (uint64_t)INT64_MAX) {
-			errno = EOVERFLOW;
-			return -1;
-		}
-		if (lseek(f->fd, (off_t)f->skip, SEEK_CUR) < 0)
-			return -1;
-		f->skip = 0;
+	if (f->pos >= (uint64_t)INT64_MAX ||
+	    n > (uint64_t)INT64_MAX - 1 - f->pos) {
+		errno = EOVERFLOW;
+		return -1;
 	}
 	if (f->pos < f->size && n > 0 && n == f->size - f->pos) {
 		iov[0].iov_base = buf;
 		iov[0].iov_len = n;
 		iov[1].iov_base = &f->extra;
 		iov[1].iov_len = 1;
-		if ((got = readv(f->fd, iov, 2)) < 0)
+		if ((got = preadv(f->fd, iov, 2, (off_t)f->pos)) < 0)
 			return -1;
 		if ((size_t)got > n) {
 			f->has_extra = 1;
@@ -611,7 +606,7 @@ fd_read(void *ctx, void *buf, size_t n)
 		}
 		if ((size_t)got == n)
 			f->at_end = 1;
-	} else if ((got = read(f->fd, buf, n)) < 0)
+	} else if ((got = pread(f->fd, buf, n, (off_t)f->pos)) < 0)
 		return -1;
 	f->pos += (uint64_t)got;
 	return got;
@@ -636,7 +631,6 @@ fd_skip(void *ctx, uint64_t n)
 		errno = EOVERFLOW;
 		return -1;
 	}
-	f->skip += n;
 	f->pos += n;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,37 +266,39 @@ dir_part(const char *disp)
 	return n > 0 && disp[n - 1] == '/' ? n - 1 : n;
 }
 
-/* Takes ownership of dfd. */
+/*
+ * Read d's names ("." and ".." left out), at most max of them, sorted,
+ * into *names (*n of them; free_names).  1 when the listing was cut short
+ * (no memory, over max, or a read error, reported), else 0.
+ */
 static int
-walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
+list_names(struct walker *w, DIR *d, const char *disp, size_t max,
+    char ***names, size_t *n)
 {
-	char **names = NULL, fs2[MG_MAX_PATH_BYTES], disp2[MG_MAX_PATH_BYTES];
-	size_t n = 0, cap = 0, i;
 	struct dirent *de;
-	DIR *d;
-	int r = 0, sidecars, facts, partial = 0, files = 0;
+	size_t cap = 0;
+	int partial = 0;
 
-	if (w->ops->idle != NULL)
-		w->ops->idle(w->ops->arg);
-	if ((d = fdopendir(dfd)) == NULL) {
-		report(w, disp, "cannot read directory", errno);
-		close(dfd);
-		return 0;
-	}
+	*names = NULL;
+	*n = 0;
 	errno = 0;
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (n == cap) {
+		if (*n == max) {
+			partial = 1;
+			break;
+		}
+		if (*n == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
-			char **nn = realloc(names, ncap * sizeof(*nn));
+			char **nn = realloc(*names, ncap * sizeof(*nn));
 
 			if (nn == NULL) {
 				partial = 1;
 				break;
 			}
-			names = nn;
+			*names = nn;
 			cap = ncap;
 		}
 		size_t len = strlen(de->d_name);
@@ -307,17 +310,40 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 		}
 		p[0] = (char)de->d_type;
 		memcpy(p + 1, de->d_name, len + 1);
-		names[n++] = p + 1;
+		(*names)[(*n)++] = p + 1;
 		errno = 0;
 	}
 	if (errno != 0) {
 		report(w, disp, "error while reading directory", errno);
 		partial = 1;
 	}
-	if (n > 1)
-		qsort(names, n, sizeof(*names), cmp_names);
-	/* Tell the scanner whether to look for sidecars: no probe per file. */
-	sidecars = has_name(names, n, "config.json") ||
+	if (*n > 1)
+		qsort(*names, *n, sizeof(**names), cmp_names);
+	return partial;
+}
+
+/* Takes ownership of dfd. */
+static int
+walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
+{
+	char **names, fs2[MG_MAX_PATH_BYTES], disp2[MG_MAX_PATH_BYTES];
+	size_t n, i;
+	DIR *d;
+	int r = 0, sidecars, facts, partial, files = 0;
+
+	if (w->ops->idle != NULL)
+		w->ops->idle(w->ops->arg);
+	if ((d = fdopendir(dfd)) == NULL) {
+		report(w, disp, "cannot read directory", errno);
+		close(dfd);
+		return 0;
+	}
+	partial = list_names(w, d, disp, SIZE_MAX, &names, &n);
+	/*
+	 * Tell the scanner whether to look for sidecars: no probe per file.
+	 * A listing cut short may have missed them: look.
+	 */
+	sidecars = partial || has_name(names, n, "config.json") ||
 	    has_name(names, n, "tokenizer_config.json") ? MG_WALK_SIDECARS : 0;
 	/* A listing cut short may have missed an index: assume one. */
 	facts = partial ? FACTS_HERE | FACTS_INDEX : facts_wanted(names, n);
@@ -392,32 +418,83 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 	return r;
 }
 
+/*
+ * A lone file root: its directory is listed here, once, for the scanner
+ * (whether to look for sidecars) and for the repository checks (the
+ * listing), instead of a probe per sidecar and a second listing.  Where
+ * the directory cannot be listed whole, the file goes as any file root
+ * does, with sidecars unknown.
+ */
+static int
+file_root(struct walker *w, const char *root, const struct stat *st)
+{
+	const char *slash = strrchr(root, '/');
+	char dir[MG_MAX_PATH_BYTES], **names = NULL;
+	size_t n = 0;
+	DIR *d = NULL;
+	int r, sidecars = -1;
+
+	dir[0] = '\0';
+	/* Files right under "/" have no listing (see mg_walk_ops.listing). */
+	if (w->o->list_parent && slash != root) {
+		if (slash == NULL)
+			memcpy(dir, ".", 2);
+		else {
+			memcpy(dir, root, (size_t)(slash - root));
+			dir[slash - root] = '\0';
+		}
+		d = mg_confine_opendir(dir);
+		if (d != NULL && list_names(w, d, dir, MG_MAX_REPO_ENTRIES,
+		    &names, &n) == 0)
+			sidecars = MG_WALK_FACTS |
+			    (has_name(names, n, "config.json") ||
+			    has_name(names, n, "tokenizer_config.json") ?
+			    MG_WALK_SIDECARS : 0);
+	}
+	r = w->ops->file(w->ops->arg, root, root, sidecars, NULL, st, -1);
+	if (r == 0 && sidecars >= 0 && w->ops->listing != NULL)
+		w->ops->listing(w->ops->arg, dir, strlen(dir), names, n);
+	free_names(names, n);
+	if (d != NULL)
+		closedir(d);
+	return r;
+}
+
 int
 mg_walk(const char *root, const struct mg_walk_opts *o,
-    const struct mg_walk_ops *ops)
+    const struct mg_walk_ops *ops, int *kind)
 {
 	struct walker w;
-	struct stat st;
-	int r = MG_ERR_IO, fd;
+	struct stat st, lst;
+	int r = MG_ERR_IO, fd, dummy;
 
 	memset(&w, 0, sizeof(w));
 	w.o = o;
 	w.ops = ops;
+	if (kind == NULL)
+		kind = &dummy;
+	*kind = MG_WALK_ROOT_NONE;
 	if (strlen(root) >= MG_MAX_PATH_BYTES) {
 		ops->error(ops->arg, root, "path exceeds the path length cap", 0);
 		return MG_ERR_IO;
 	}
-	/* A root named on the command line is followed, as find -H does. */
-	if (stat(root, &st) != 0) {
+	/*
+	 * A root named on the command line is followed, as find -H does.
+	 * lstat first: only a link takes a second look.
+	 */
+	if (lstat(root, &lst) != 0 ||
+	    (S_ISLNK(lst.st_mode) && stat(root, &st) != 0)) {
 		report(&w, root, "cannot stat", errno);
 		return MG_ERR_IO;
 	}
+	if (!S_ISLNK(lst.st_mode))
+		st = lst;
 	if (S_ISREG(st.st_mode)) {
-		struct stat lst;
 		char *real;
 
+		*kind = MG_WALK_ROOT_FILE;
 		/* A file named on the command line is used through a link. */
-		if (lstat(root, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+		if (S_ISLNK(lst.st_mode)) {
 			if ((real = realpath(root, NULL)) == NULL) {
 				report(&w, root, "cannot resolve", errno);
 				return MG_ERR_IO;
@@ -426,12 +503,13 @@ mg_walk(const char *root, const struct mg_walk_opts *o,
 			free(real);
 			return r;
 		}
-		return ops->file(ops->arg, root, root, -1, NULL, &st, -1);
+		return file_root(&w, root, &st);
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		ops->error(ops->arg, root, "not a regular file or directory", 1);
 		return MG_ERR_IO;
 	}
+	*kind = MG_WALK_ROOT_DIR;
 	if (o->follow_symlinks) {
 		if ((w.root_real = realpath(root, NULL)) == NULL) {
 			report(&w, root, "cannot resolve", errno);

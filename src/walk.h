@@ -19,7 +19,8 @@ struct mg_walk_ops {
 	 * A regular file.  fspath opens it (a followed link's resolved
 	 * target); display is the root as the user wrote it joined with the
 	 * path below it, so its directory is where the file was found;
-	 * sidecars is -1 when unknown (a file named on the command line),
+	 * sidecars is -1 when unknown (a file named on the command line whose
+	 * directory was not listed: see list_parent),
 	 * else MG_WALK_SIDECARS set when that directory holds config.json or
 	 * tokenizer_config.json and MG_WALK_FACTS when the repository checks
 	 * may read its files' tensor names (see walk.c); root_real is the scan root's real path
@@ -63,15 +64,26 @@ struct mg_walk_ops {
 struct mg_walk_opts {
 	int	follow_symlinks;
 	int	open_files;	/* hand regular files over open (see file) */
+	/*
+	 * A root that is a regular file (not a link): list its directory
+	 * for sidecars and listing(), as a directory's files have them.
+	 */
+	int	list_parent;
 };
+
+/* What a root turned out to be (links followed). */
+#define MG_WALK_ROOT_NONE	0	/* missing, unusable, or neither */
+#define MG_WALK_ROOT_FILE	1
+#define MG_WALK_ROOT_DIR	2
 
 /*
  * Walk one root (a file or a directory).  Returns MG_OK, MG_ERR_IO when
  * the root itself cannot be used (after calling error()), or the nonzero
- * value a file() callback returned.
+ * value a file() callback returned.  *kind (when kind is not NULL) is set
+ * to MG_WALK_ROOT_*.
  */
 int	mg_walk(const char *root, const struct mg_walk_opts *o,
-	    const struct mg_walk_ops *ops);
+	    const struct mg_walk_ops *ops, int *kind);
 
 /*
  * The rule for following a link: 1 when real (a path from realpath) is

@@ -1201,7 +1201,7 @@ START_TEST(walk_sorted_no_symlinks)
 	ops.listing = w_listing;
 	ops.arg = &s;
 	wo.open_files = 1;
-	ck_assert_int_eq(mg_walk(root, &wo, &ops), MG_OK);
+	ck_assert_int_eq(mg_walk(root, &wo, &ops, NULL), MG_OK);
 	{
 		char want[1024];
 
@@ -1247,7 +1247,7 @@ START_TEST(walk_sorted_no_symlinks)
 
 		snprintf(slashed, sizeof(slashed), "%s/b/", root);
 		memset(&s, 0, sizeof(s));
-		ck_assert_int_eq(mg_walk(slashed, &wo, &ops), MG_OK);
+		ck_assert_int_eq(mg_walk(slashed, &wo, &ops, NULL), MG_OK);
 		snprintf(want, sizeof(want), "%s/b/z\n", root);
 		ck_assert_str_eq(s.list, want);
 		snprintf(want, sizeof(want), "%s/b: z\n", root);
@@ -1256,7 +1256,7 @@ START_TEST(walk_sorted_no_symlinks)
 	/* Following: /etc is outside the root, "." loops. */
 	memset(&s, 0, sizeof(s));
 	wo.follow_symlinks = 1;
-	ck_assert_int_eq(mg_walk(root, &wo, &ops), MG_OK);
+	ck_assert_int_eq(mg_walk(root, &wo, &ops, NULL), MG_OK);
 	ck_assert_int_eq(s.errors, 4);
 	ck_assert_ptr_null(strstr(s.list, "passwd"));
 	{

@@ -131,6 +131,83 @@ START_TEST(sidecar_license_denied)
 END_TEST
 
 /*
+ * A model named alone: its directory is listed by the walk, which then
+ * tells the scanner whether sidecars lie beside it.  However the file is
+ * spelt, and beside a second file root (each directory listed by the
+ * checks instead), the licence in config.json is found.
+ */
+START_TEST(sidecar_beside_a_file_root)
+{
+	static const char *const spell[][3] = {
+		{ ".", MODEL, NULL },
+		{ ".", "./" MODEL, NULL },
+		{ ".", "models//model.safetensors", NULL },
+		{ "models", "model.safetensors", NULL },
+		{ "models", "./model.safetensors", NULL },
+		{ ".", MODEL, "models/config.json" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(spell) / sizeof(spell[0]); i++) {
+		char *d = make_dir("{\"license\":\"gpl-3.0\"}"), cwd[4096];
+		const char *args[10];
+		struct tres r;
+		cJSON *j;
+		int n = 0;
+
+		tu_write(d, "policy.json", DENY_GPL);
+		snprintf(cwd, sizeof(cwd), "%s/%s", d, spell[i][0]);
+		args[n++] = "scan";
+		args[n++] = "-q";
+		args[n++] = "--json";
+		args[n++] = "report.json";
+		args[n++] = "--policy";
+		args[n++] = strcmp(spell[i][0], ".") == 0 ? "policy.json" :
+		    "../policy.json";
+		args[n++] = spell[i][1];
+		if (spell[i][2] != NULL)
+			args[n++] = spell[i][2];
+		args[n] = NULL;
+		r = tu_run(cwd, args);
+		ck_assert_msg(r.status == 1, "%s: exit %d (want 1): %s",
+		    spell[i][1], r.status, r.err);
+		j = report(cwd);
+		ck_assert_msg(finding(j, strchr(spell[i][1], '/') != NULL &&
+		    strcmp(spell[i][0], ".") == 0 ? MODEL : "model.safetensors",
+		    "POLICY-LICENSE", "denied") != NULL,
+		    "%s: the licence beside it was not found", spell[i][1]);
+		cJSON_Delete(j);
+		done(d, &r);
+	}
+}
+END_TEST
+
+/*
+ * A directory that can be entered but not listed: the file named in it
+ * is still read, and its sidecars are looked for by name.
+ */
+START_TEST(sidecar_beside_a_file_root_unlisted)
+{
+	const char *args[] = { "scan", "-q", "--json", "report.json",
+	    "--policy", "policy.json", MODEL, NULL };
+	char *d = make_dir("{\"license\":\"gpl-3.0\"}");
+	struct tres r;
+	cJSON *j;
+
+	tu_write(d, "policy.json", DENY_GPL);
+	tu_sh("chmod -R a+rwX '%s' && chmod 711 '%s/models'", d, d);
+	r = tu_run_unprivileged(d, args);
+	ck_assert_msg(r.status == 1, "exit %d (want 1): %s", r.status, r.err);
+	j = report(d);
+	ck_assert_msg(finding(j, MODEL, "POLICY-LICENSE", "denied") != NULL,
+	    "the licence beside an unlisted file root was not found");
+	cJSON_Delete(j);
+	tu_sh("chmod -R u+rwX '%s'", d);
+	done(d, &r);
+}
+END_TEST
+
+/*
  * cJSON keeps the first of two equal keys, Python's json (transformers)
  * the last: a licence check must not pick one of them.
  */
@@ -647,6 +724,8 @@ sidecar_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, sidecar_license_denied);
+	tcase_add_test(tc, sidecar_beside_a_file_root);
+	tcase_add_test(tc, sidecar_beside_a_file_root_unlisted);
 	tcase_add_test(tc, sidecar_duplicate_license_key);
 	tcase_add_test(tc, sidecar_duplicate_license_key_tokenizer);
 	tcase_add_test(tc, sidecar_duplicate_key_same_value);
