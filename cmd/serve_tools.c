@@ -27,6 +27,7 @@
 #include "err.h"
 #include "fmt.h"
 #include "gate.h"
+#include "jsonw.h"
 #include "path.h"
 #include "policy.h"
 #include "report.h"
@@ -861,9 +862,9 @@ tool_bom(struct serve *s, struct mg_scan_ctx *sc, const cJSON *args,
 	struct mg_run_opts ro;
 	struct mg_run run;
 	char stamp[64], *real, *why = NULL, *out = NULL, *text = NULL;
-	cJSON *o = NULL, *docs;
+	struct mg_jsonw w;
 	size_t i, bad = 0;
-	int r, code, truncated = 0;
+	int r, code, truncated;
 
 	memset(&run, 0, sizeof(run));
 	real = resolve(s, cJSON_GetObjectItemCaseSensitive(args,
@@ -898,22 +899,7 @@ tool_bom(struct serve *s, struct mg_scan_ctx *sc, const cJSON *args,
 			bad++;
 	code = bad > 0 || run.nerrs > 0 ? MG_EXIT_INCOMPLETE : run.n == 0 ?
 	    MG_EXIT_EMPTY : MG_EXIT_OK;
-	if ((o = cJSON_CreateObject()) == NULL ||
-	    (docs = cJSON_AddArrayToObject(o, "documents")) == NULL)
-		goto done;
-	for (i = 0; i < run.n; i++) {
-		cJSON *d;
-
-		if (i >= SERVE_MAX_LISTED) {
-			truncated = 1;
-			break;
-		}
-		if ((d = mg_bom_json_doc(run.arts[i], &info)) == NULL)
-			goto done;
-		cJSON_AddItemToArray(docs, d);
-	}
-	cJSON_AddNumberToObject(o, "exit_code", code);
-	cJSON_AddBoolToObject(o, "truncated", truncated);
+	truncated = run.n > SERVE_MAX_LISTED;
 	/* The text block is the CLI's document, byte for byte. */
 	if (!truncated)
 		text = bom_text(&run, &info);
@@ -925,11 +911,41 @@ tool_bom(struct serve *s, struct mg_scan_ctx *sc, const cJSON *args,
 	}
 	if (text == NULL)
 		goto done;
-	/* The documents borrow the artifacts' metadata: print before freeing. */
-	out = result_text(o, text, 0);
-	o = NULL;
+	/*
+	 * Written as it goes, as cJSON_PrintUnformatted would print the
+	 * result's tree: no node per member, no second pass.
+	 */
+	mg_jsonw_init(&w, NULL, 0, SIZE_MAX / 2);
+	mg_jsonw_compact(&w);
+	mg_jsonw_obj_begin(&w);
+	mg_jsonw_key(&w, "content");
+	mg_jsonw_arr_begin(&w);
+	mg_jsonw_elem(&w);
+	mg_jsonw_obj_begin(&w);
+	mg_jsonw_key(&w, "type");
+	mg_jsonw_str(&w, "text");
+	mg_jsonw_key(&w, "text");
+	mg_jsonw_text(&w, text);
+	mg_jsonw_obj_end(&w);
+	mg_jsonw_arr_end(&w);
+	mg_jsonw_key(&w, "structuredContent");
+	mg_jsonw_obj_begin(&w);
+	mg_jsonw_key(&w, "documents");
+	mg_jsonw_arr_begin(&w);
+	for (i = 0; i < run.n && i < SERVE_MAX_LISTED; i++) {
+		mg_jsonw_elem(&w);
+		mg_bom_json_write(&w, run.arts[i], &info);
+	}
+	mg_jsonw_arr_end(&w);
+	mg_jsonw_key(&w, "exit_code");
+	mg_jsonw_i64(&w, code);
+	mg_jsonw_key(&w, "truncated");
+	mg_jsonw_bool(&w, truncated);
+	mg_jsonw_obj_end(&w);
+	mg_jsonw_obj_end(&w);
+	out = mg_jsonw_take(&w, &r);
+	mg_jsonw_free(&w);
 done:
-	cJSON_Delete(o);
 	free(text);
 	mg_run_free(&run);
 	free(real);

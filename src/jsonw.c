@@ -28,6 +28,12 @@ mg_jsonw_init(struct mg_jsonw *w, char *buf, size_t cap, size_t max)
 }
 
 void
+mg_jsonw_compact(struct mg_jsonw *w)
+{
+	w->compact = 1;
+}
+
+void
 mg_jsonw_free(struct mg_jsonw *w)
 {
 	if (w->heap)
@@ -113,7 +119,7 @@ put_c(struct mg_jsonw *w, char c)
 static inline void
 put_tabs(struct mg_jsonw *w, unsigned n)
 {
-	if (!room(w, n))
+	if (w->compact || !room(w, n))
 		return;
 	memset(w->p + w->len, '\t', n);
 	w->len += n;
@@ -258,7 +264,7 @@ open_level(struct mg_jsonw *w)
 void
 mg_jsonw_obj_begin(struct mg_jsonw *w)
 {
-	raw(w, "{\n", 2);
+	raw(w, "{\n", w->compact ? 1 : 2);
 	open_level(w);
 }
 
@@ -267,7 +273,7 @@ mg_jsonw_obj_end(struct mg_jsonw *w)
 {
 	if (w->depth == 0)
 		return;
-	if (w->more[w->depth - 1])
+	if (w->more[w->depth - 1] && !w->compact)
 		put_c(w, '\n');
 	w->depth--;
 	put_tabs(w, w->depth);
@@ -293,16 +299,16 @@ mg_jsonw_arr_end(struct mg_jsonw *w)
 void
 mg_jsonw_keyn(struct mg_jsonw *w, const char *key, size_t n)
 {
-	sep(w, ",\n", 2);
+	sep(w, ",\n", w->compact ? 1 : 2);
 	put_tabs(w, w->depth);
 	put_escaped(w, key, n);
-	raw(w, ":\t", 2);
+	raw(w, ":\t", w->compact ? 1 : 2);
 }
 
 void
 mg_jsonw_elem(struct mg_jsonw *w)
 {
-	sep(w, ", ", 2);
+	sep(w, ", ", w->compact ? 1 : 2);
 }
 
 void
@@ -409,16 +415,18 @@ static void put_value(struct mg_jsonw *w, const cJSON *item, unsigned depth);
 static void
 put_members(struct mg_jsonw *w, const cJSON *c, unsigned depth)
 {
-	raw(w, "{\n", 2);
+	size_t nl = w->compact ? 1 : 2;
+
+	raw(w, "{\n", nl);
 	depth++;
 	for (; c != NULL && w->err == MG_OK; c = c->next) {
 		put_tabs(w, depth);
 		mg_jsonw_str(w, c->string);
-		raw(w, ":\t", 2);
+		raw(w, ":\t", nl);
 		put_value(w, c, depth);
 		if (c->next != NULL)
-			raw(w, ",\n", 2);
-		else
+			raw(w, ",\n", nl);
+		else if (!w->compact)
 			put_c(w, '\n');
 	}
 	put_tabs(w, depth - 1);
@@ -468,7 +476,7 @@ put_value(struct mg_jsonw *w, const cJSON *item, unsigned depth)
 		    c = c->next) {
 			put_value(w, c, depth + 1);
 			if (c->next != NULL)
-				raw(w, ", ", 2);
+				raw(w, ", ", w->compact ? 1 : 2);
 		}
 		put_c(w, ']');
 		break;

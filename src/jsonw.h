@@ -11,6 +11,9 @@
  * verbatim).  A cJSON subtree (metadata) is printed in place by
  * mg_jsonw_cjson() with the same rules, so a document may mix both.
  *
+ * A compact writer (mg_jsonw_compact) writes what cJSON_PrintUnformatted
+ * gives instead: no newline, tab or space between tokens.
+ *
  * The text goes into one growable buffer, which may start as a caller's
  * (stack) buffer and moves to the heap when it outgrows it.  Errors are
  * sticky: after the first failure every call is a no-op and
@@ -34,6 +37,7 @@ struct mg_jsonw {
 	size_t		 len, cap, max;
 	int		 heap;		/* p is ours (else the caller's) */
 	int		 err;		/* MG_OK, or the first failure */
+	int		 compact;	/* cJSON_PrintUnformatted's layout */
 	unsigned	 depth;		/* open containers */
 	unsigned char	 more[MG_JSONW_DEPTH];	/* a member written at level */
 	size_t		 done_len;	/* strlen of what finish returned */
@@ -44,6 +48,8 @@ struct mg_jsonw {
  * heap up to max bytes.  The caller's buffer is borrowed, never freed.
  */
 void	mg_jsonw_init(struct mg_jsonw *w, char *buf, size_t cap, size_t max);
+/* Write cJSON_PrintUnformatted's layout from now on (one line). */
+void	mg_jsonw_compact(struct mg_jsonw *w);
 /* Release the heap buffer, if any; w may be initialised again. */
 void	mg_jsonw_free(struct mg_jsonw *w);
 

@@ -54,6 +54,14 @@ int	mg_bom_json_prerender(struct mg_artifact *a,
 cJSON	*mg_bom_json_doc(const struct mg_artifact *a,
 	    const struct mg_bom_info *info);
 
+/*
+ * The same document written into w, in w's layout (compact or not),
+ * with no tree; the artifact's head must not have been prerendered.
+ */
+struct mg_jsonw;
+void	mg_bom_json_write(struct mg_jsonw *w, const struct mg_artifact *a,
+	    const struct mg_bom_info *info);
+
 /* Writers, one per file (report_<name>.c). */
 int	mg_report_json(FILE *, struct mg_artifact *const *, size_t,
 	    const struct mg_bom_info *);

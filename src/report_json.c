@@ -274,6 +274,20 @@ doc_tail(struct mg_jsonw *w, const struct mg_artifact *a)
 	mg_jsonw_obj_end(w);
 }
 
+void
+mg_bom_json_write(struct mg_jsonw *w, const struct mg_artifact *a,
+    const struct mg_bom_info *info)
+{
+	if (a->rendered != NULL) {
+		/* Its metadata went with the prerendered head. */
+		if (w->err == MG_OK)
+			w->err = MG_ERR_INTERNAL;
+		return;
+	}
+	doc_head(w, a, info);
+	doc_tail(w, a);
+}
+
 /*
  * A document, its head or its tail as a NUL-terminated heap string.  It
  * is written into a stack buffer that holds a typical document whole,

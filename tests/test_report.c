@@ -925,7 +925,29 @@ stream_matches_tree(struct mg_artifact *a, const struct mg_bom_info *info)
 	struct mg_bom_info one = *info;
 	char *want = tree_text(a, info), *got = NULL;
 	size_t n = 0;
+	struct mg_jsonw w;
+	cJSON *d;
 	FILE *f;
+	int err;
+
+	/* Compact, as the server writes it: cJSON_PrintUnformatted's text. */
+	ck_assert_ptr_nonnull(d = mg_bom_json_doc(a, info));
+	ck_assert_ptr_nonnull(got = cJSON_PrintUnformatted(d));
+	cJSON_Delete(d);
+	mg_jsonw_init(&w, NULL, 0, 1u << 24);
+	mg_jsonw_compact(&w);
+	mg_bom_json_write(&w, a, info);
+	{
+		char *c = mg_jsonw_take(&w, &err);
+
+		ck_assert_int_eq(err, MG_OK);
+		ck_assert_msg(strcmp(c, got) == 0, "%s: compact document "
+		    "differs:\n%s\n--- tree ---\n%s", a->path, c, got);
+		free(c);
+	}
+	mg_jsonw_free(&w);
+	cJSON_free(got);
+	got = NULL;
 
 	one.single = 1;
 	ck_assert_int_eq(mg_bom_json_prerender(a, info), MG_OK);
