@@ -193,7 +193,9 @@ visit_link(struct walker *w, const char *fs, const char *disp, int sidecars)
 			report(w, disp, "cannot open directory", errno);
 		else
 			r = enter(w, fd, real, disp);
-	}
+	} else
+		w->ops->error(w->ops->arg, disp, "symlink to a pipe, socket "
+		    "or device; not followed", 1);
 out:
 	free(real);
 	return r;

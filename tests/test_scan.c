@@ -261,6 +261,17 @@ START_TEST(scan_exit3_incomplete)
 	tu_free(&r);
 	tu_sh("rm '%s/models/alias.gguf'", d);
 
+	/* Followed or not, a link to a pipe is no file: reported. */
+	tu_sh("mkfifo '%s/models/p.fifo' && ln -s p.fifo "
+	    "'%s/models/pipe.gguf'", d, d);
+	r = scan(d, NULL, follow);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	j = load_json(d, "report.json");
+	ck_assert_ptr_nonnull(find(j, "IO-READ", "models/pipe.gguf"));
+	cJSON_Delete(j);
+	tu_free(&r);
+	tu_sh("rm '%s/models/p.fifo' '%s/models/pipe.gguf'", d, d);
+
 	/* A symlink leaving the root cannot be followed: not checked. */
 	out = tu_tmpdir();
 	tu_write(out, "elsewhere.gguf", "GGUF");
