@@ -323,10 +323,7 @@ w_work(void *wp, void *job)
 	if (!cancelled) {
 		if (result != NULL && strlen(result) > SERVE_MAX_REPLY) {
 			free(result);
-			result = serve_tool_error("%s: the result is over the "
-			    "%u-byte cap of one answer; run `modelgate %s` on "
-			    "fewer files", sl->tool->name, SERVE_MAX_REPLY,
-			    sl->tool->name);
+			result = serve_tool_over_cap(sl->tool->name);
 		}
 		if (result != NULL)
 			reply_result(v, id, result);

@@ -107,4 +107,7 @@ char	*serve_tools_list(void);
 char	*serve_tool_error(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 
+/* The tool error result for a result over SERVE_MAX_REPLY bytes. */
+char	*serve_tool_over_cap(const char *tool);
+
 #endif /* MG_SERVE_H */

@@ -464,6 +464,14 @@ serve_tool_error(const char *fmt, ...)
 	return result_text(NULL, msg, 1);
 }
 
+char *
+serve_tool_over_cap(const char *tool)
+{
+	return serve_tool_error("%s: the result is over the %u-byte cap of "
+	    "one answer; run `modelgate %s` on fewer files", tool,
+	    SERVE_MAX_REPLY, tool);
+}
+
 /* ---- paths ---------------------------------------------------------------- */
 
 /* A short, printable form of an untrusted path for messages (caller frees). */
@@ -911,11 +919,18 @@ tool_bom(struct serve *s, struct mg_scan_ctx *sc, const cJSON *args,
 	}
 	if (text == NULL)
 		goto done;
+	/* Its text alone is over the cap: write nothing more. */
+	if (strlen(text) > SERVE_MAX_REPLY) {
+		out = serve_tool_over_cap("bom");
+		goto done;
+	}
 	/*
 	 * Written as it goes, as cJSON_PrintUnformatted would print the
-	 * result's tree: no node per member, no second pass.
+	 * result's tree: no node per member, no second pass.  The writer
+	 * stops soon after the cap (a string's room is reserved for its
+	 * worst case, so the exact cap is checked on the whole reply).
 	 */
-	mg_jsonw_init(&w, NULL, 0, SIZE_MAX / 2);
+	mg_jsonw_init(&w, NULL, 0, 2 * (size_t)SERVE_MAX_REPLY);
 	mg_jsonw_compact(&w);
 	mg_jsonw_obj_begin(&w);
 	mg_jsonw_key(&w, "content");
@@ -945,6 +960,8 @@ tool_bom(struct serve *s, struct mg_scan_ctx *sc, const cJSON *args,
 	mg_jsonw_obj_end(&w);
 	out = mg_jsonw_take(&w, &r);
 	mg_jsonw_free(&w);
+	if (out == NULL && r == MG_ERR_LIMIT)
+		out = serve_tool_over_cap("bom");
 done:
 	free(text);
 	mg_run_free(&run);

@@ -508,6 +508,23 @@ mg_jsonw_take(struct mg_jsonw *w, int *err)
 	char *t = NULL;
 
 	*err = w->err;
+	/*
+	 * A large text on the heap is handed over, shrunk to its size: no
+	 * second copy of it at the peak.  The writer starts afresh.
+	 */
+	if (w->err == MG_OK && w->heap && w->len >= MG_JSONW_HANDOVER &&
+	    room(w, 1)) {
+		w->p[w->len] = '\0';
+		if ((t = realloc(w->p, w->len + 1)) == NULL)
+			t = w->p;
+		w->done_len = w->len;
+		w->p = NULL;
+		w->cap = 0;
+		w->heap = 0;
+		w->len = 0;
+		w->depth = 0;
+		return t;
+	}
 	if (w->err == MG_OK) {
 		if (w->len > SIZE_MAX - 1 || (t = malloc(w->len + 1)) == NULL)
 			*err = MG_ERR_NOMEM;

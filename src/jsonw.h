@@ -29,6 +29,9 @@
 
 #include <cjson/cJSON.h>
 
+/* mg_jsonw_take hands over a heap buffer holding this much text or more. */
+#define MG_JSONW_HANDOVER	65536u
+
 /* Containers opened through the writer's own calls (not mg_jsonw_cjson). */
 #define MG_JSONW_DEPTH	32u
 

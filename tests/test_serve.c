@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -902,6 +903,96 @@ START_TEST(serve_results_match_the_cli)
 }
 END_TEST
 
+/* A GGUF v3 file with no tensors and one string of n bytes 'a'. */
+static void
+big_gguf(const char *dir, const char *name, size_t n)
+{
+	static const char key[] = "general.description";
+	uint64_t u64;
+	uint32_t u32;
+	char path[4096];
+	FILE *f;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+	fwrite("GGUF", 1, 4, f);
+	u32 = 3;
+	fwrite(&u32, 4, 1, f);
+	u64 = 0;
+	fwrite(&u64, 8, 1, f);
+	u64 = 1;
+	fwrite(&u64, 8, 1, f);
+	u64 = sizeof(key) - 1;
+	fwrite(&u64, 8, 1, f);
+	fwrite(key, 1, sizeof(key) - 1, f);
+	u32 = 8;
+	fwrite(&u32, 4, 1, f);
+	u64 = n;
+	fwrite(&u64, 8, 1, f);
+	for (i = 0; i < n; i++)
+		fputc('a', f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/*
+ * A bom result over the reply cap is a tool error that says so, whether
+ * its text alone is over the cap (three strings of 3 MiB) or only the
+ * whole answer is (two: the text and the documents each hold them), and
+ * the server goes on.
+ */
+START_TEST(serve_reply_over_the_cap)
+{
+	char *d = tu_tmpdir(), root[4200];
+	const char *const args[] = { "--root", d, NULL };
+	const char *const ids[] = { "1", "2" };
+	struct srv s;
+	size_t i;
+	cJSON *a;
+
+	tu_sh("mkdir '%s/three' '%s/two'", d, d);
+	snprintf(root, sizeof(root), "%s/three", d);
+	for (i = 0; i < 3; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "m%zu.gguf", i);
+		big_gguf(root, name, 3u << 20);
+	}
+	snprintf(root, sizeof(root), "%s/two", d);
+	big_gguf(root, "m0.gguf", 3u << 20);
+	big_gguf(root, "m1.gguf", 3u << 20);
+	srv_start(&s, NULL, args);
+	srv_send(&s, INIT("2025-11-25"));
+	srv_send(&s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+	    "\"params\":{\"name\":\"bom\",\"arguments\":{\"path\":"
+	    "\"three\",\"hash\":false}}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
+	    "\"params\":{\"name\":\"bom\",\"arguments\":{\"path\":"
+	    "\"two\",\"hash\":false}}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}\n");
+	for (i = 0; i < 2; i++) {
+		const cJSON *blk;
+
+		a = srv_answer(&s, ids[i], 120);
+		ck_assert_ptr_nonnull(a);
+		ck_assert_msg(is_error_result(a), "id %s: not a tool error",
+		    ids[i]);
+		blk = cJSON_GetArrayItem(cJSON_GetObjectItem(result_of(a),
+		    "content"), 0);
+		ck_assert_ptr_nonnull(strstr(sget(blk, "text"),
+		    "over the 8388608-byte cap of one answer"));
+		cJSON_Delete(a);
+	}
+	a = srv_answer(&s, "3", 60);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(cJSON_GetObjectItem(a, "result"));
+	cJSON_Delete(a);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 /*
  * The official MCP TypeScript SDK client (installed by `make mcp-client`
  * under build/; skipped, with the reason, when node or the package could
@@ -941,6 +1032,7 @@ serve_suite(void)
 	tcase_add_test(tc, serve_cancelled_request_gets_no_answer);
 	tcase_add_test(tc, serve_lock_verify_and_sighup_reload);
 	tcase_add_test(tc, serve_results_match_the_cli);
+	tcase_add_test(tc, serve_reply_over_the_cap);
 	tcase_add_test(tc, serve_official_sdk_client);
 	suite_add_tcase(s, tc);
 	return s;
