@@ -26,6 +26,7 @@
 #include "pickle.h"
 #include "rd.h"
 #include "strset.h"
+#include "text.h"
 
 enum nk { N_STR, N_INT, N_TRUE, N_FALSE, N_NONE, N_TUPLE, N_LIST, N_DICT };
 
@@ -472,9 +473,16 @@ npy_parse(struct mg_rd *rd, struct mg_artifact *a)
 		r = MG_ERR_NOMEM;
 		goto out;
 	}
-	for (k = L.nodes[shape].child; k >= 0; k = L.nodes[k].next)
-		cJSON_AddItemToArray(sh, cJSON_CreateNumber(
-		    (double)L.nodes[k].i));
+	/* Exact: a double would round a dimension past 2^53. */
+	for (k = L.nodes[shape].child; k >= 0; k = L.nodes[k].next) {
+		cJSON *dim = mg_json_u64((uint64_t)L.nodes[k].i);
+
+		if (dim == NULL) {
+			r = MG_ERR_NOMEM;
+			goto out;
+		}
+		cJSON_AddItemToArray(sh, dim);
+	}
 	/* The header dictionary's keys, the ones metadata names too. */
 	mg_strset_free(a->meta_keys);
 	if ((a->meta_keys = mg_strset_new()) == NULL ||
