@@ -892,6 +892,30 @@ START_TEST(pickle_cli_scan_and_bom)
 	ck_assert_ptr_nonnull(strstr(r.out, "\"pickle_imports\""));
 	ck_assert_ptr_nonnull(strstr(r.out, "os.system"));
 	tu_free(&r);
+	/* A dimension past 2^53 is reported as written, not rounded. */
+	{
+		static const char hdr[] = "{'descr': '<u1', 'fortran_order': "
+		    "False, 'shape': (9007199254740993, 0), }";
+		const char *big[] = { "bom", "--no-hash", "m/big.npy", NULL };
+		char path[4200];
+		unsigned char pre[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+		    118, 0 };
+		FILE *f;
+		size_t k;
+
+		snprintf(path, sizeof(path), "%s/m/big.npy", d);
+		ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+		fwrite(pre, 1, sizeof(pre), f);
+		fputs(hdr, f);
+		for (k = sizeof(hdr) - 1; k < 117; k++)
+			fputc(' ', f);
+		fputc('\n', f);
+		ck_assert_int_eq(fclose(f), 0);
+		r = tu_run(d, big);
+		ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+		ck_assert_ptr_nonnull(strstr(r.out, "[9007199254740993, 0]"));
+		tu_free(&r);
+	}
 	r = tu_run(NULL, fmts);
 	ck_assert_ptr_nonnull(strstr(r.out, "pickle        checked   .pkl"));
 	ck_assert_ptr_nonnull(strstr(r.out, "numpy         checked   .npy"));
