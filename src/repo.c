@@ -73,7 +73,9 @@ struct rdir {
 	size_t		 nnames;
 	int		 borrowed;	/* names are the walk's listing's */
 	struct mg_strset *indexed;	/* shard paths an index names */
-	int		 truncated;	/* more than MG_MAX_REPO_ENTRIES */
+	int		 truncated;	/* more than MG_MAX_REPO_ENTRIES, or
+					   read_err */
+	int		 read_err;	/* errno of a listing that failed */
 	int		 listed;	/* the directory could be read */
 	int		 nonascii;	/* a name has a byte above 0x7f */
 	cJSON		*cfg, *tok;	/* config.json, tokenizer_config.json */
@@ -2311,6 +2313,7 @@ read_names(struct rdir *d, int dots)
 	if (dh == NULL)
 		return MG_OK;
 	d->listed = 1;
+	errno = 0;
 	while ((de = readdir(dh)) != NULL) {
 		const unsigned char *q;
 
@@ -2337,6 +2340,12 @@ read_names(struct rdir *d, int dots)
 		if ((d->names[d->nnames] = strdup(de->d_name)) == NULL)
 			goto nomem;
 		d->nnames++;
+		errno = 0;
+	}
+	/* Read only in part: what the checks did not see is said. */
+	if (de == NULL && errno != 0) {
+		d->truncated = 1;
+		d->read_err = errno;
 	}
 	closedir(dh);
 	if (d->nnames > 1)
@@ -2375,7 +2384,12 @@ check_dir(struct rctx *c, struct rdir *d)
 		c->nomem = 1;
 		return;
 	}
-	if (d->truncated && d->narts > 0)
+	if (d->read_err != 0 && d->narts > 0)
+		mg_artifact_add(d->arts[0], MG_R_IO_READ, MG_FINDING_NO_OFFSET,
+		    NULL, "its directory could not be read to its end (%s): "
+		    "the repository checks looked at part of it",
+		    strerror(d->read_err));
+	else if (d->truncated && d->narts > 0)
 		mg_artifact_add(d->arts[0], MG_R_IO_READ, MG_FINDING_NO_OFFSET,
 		    NULL, "its directory holds more than %u entries: the "
 		    "repository checks looked at the first %u only",

@@ -563,16 +563,42 @@ mg_scan_member_raw(struct mg_scan_ctx *c, const struct mg_scan_opts *o,
  * answered without another read (a longer one keeps the byte for that
  * probe, which then fails as it should); and every read is positioned
  * (pread), so a skip is only a new position: a header parser that skips
- * the tensor data to the end costs no lseek.
+ * the tensor data to the end costs no lseek.  A file that refuses
+ * positioned reads (a FUSE file opened as a stream) is read in order,
+ * a skip then seeking as far as the next read.
  */
 struct fd_ctx {
 	int		fd;
 	int		at_end;		/* the end was seen at size */
 	int		has_extra;	/* the file had a byte past size */
+	int		stream;		/* pread failed with ESPIPE */
 	unsigned char	extra;
 	uint64_t	size;		/* declared (fstat) size */
 	uint64_t	pos;		/* offset of the next read */
+	uint64_t	at;		/* the descriptor's offset, in stream */
 };
+
+/* n bytes at f->pos into iov (the extra byte's too when last), or -1. */
+static ssize_t
+fd_get(struct fd_ctx *f, struct iovec *iov, int cnt)
+{
+	ssize_t got;
+
+	if (!f->stream) {
+		if ((got = preadv(f->fd, iov, cnt, (off_t)f->pos)) >= 0 ||
+		    errno != ESPIPE)
+			return got;
+		f->stream = 1;
+	}
+	if (f->at != f->pos) {
+		if (lseek(f->fd, (off_t)(f->pos - f->at), SEEK_CUR) < 0)
+			return -1;
+		f->at = f->pos;
+	}
+	if ((got = readv(f->fd, iov, cnt)) > 0)
+		f->at += (uint64_t)got;
+	return got;
+}
 
 static ssize_t
 fd_read(void *ctx, void *buf, size_t n)
@@ -580,6 +606,7 @@ fd_read(void *ctx, void *buf, size_t n)
 	struct fd_ctx *f = ctx;
 	struct iovec iov[2];
 	ssize_t got;
+	int cnt = 1;
 
 	if (f->at_end) {
 		if (!f->has_extra || n == 0)
@@ -593,21 +620,23 @@ fd_read(void *ctx, void *buf, size_t n)
 		errno = EOVERFLOW;
 		return -1;
 	}
+	iov[0].iov_base = buf;
+	iov[0].iov_len = n;
 	if (f->pos < f->size && n > 0 && n == f->size - f->pos) {
-		iov[0].iov_base = buf;
-		iov[0].iov_len = n;
 		iov[1].iov_base = &f->extra;
 		iov[1].iov_len = 1;
-		if ((got = preadv(f->fd, iov, 2, (off_t)f->pos)) < 0)
-			return -1;
+		cnt = 2;
+	}
+	if ((got = fd_get(f, iov, cnt)) < 0)
+		return -1;
+	if (cnt == 2) {
 		if ((size_t)got > n) {
 			f->has_extra = 1;
 			got = (ssize_t)n;
 		}
 		if ((size_t)got == n)
 			f->at_end = 1;
-	} else if ((got = pread(f->fd, buf, n, (off_t)f->pos)) < 0)
-		return -1;
+	}
 	f->pos += (uint64_t)got;
 	return got;
 }

@@ -201,11 +201,28 @@ out:
 	return r;
 }
 
+/*
+ * 1 when the scanner should look for sidecars beside this directory's
+ * files: a name is config.json or tokenizer_config.json without regard
+ * to ASCII case (a case-insensitive file system opens "config.json" as
+ * "Config.json"), or lies outside ASCII, whose folding is not known here.
+ */
 static int
-has_name(char **names, size_t n, const char *name)
+sidecars_here(char **names, size_t n)
 {
-	return n > 0 && bsearch(&name, names, n, sizeof(*names),
-	    cmp_names) != NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const unsigned char *q = (const unsigned char *)names[i];
+
+		if (strcasecmp(names[i], "config.json") == 0 ||
+		    strcasecmp(names[i], "tokenizer_config.json") == 0)
+			return 1;
+		for (; *q != '\0'; q++)
+			if (*q >= 0x80)
+				return 1;
+	}
+	return 0;
 }
 
 /*
@@ -271,7 +288,8 @@ dir_part(const char *disp)
 /*
  * Read d's names ("." and ".." left out), at most max of them, sorted,
  * into *names (*n of them; free_names).  1 when the listing was cut short
- * (no memory, over max, or a read error, reported), else 0.
+ * (no memory, over max, or a read error, reported as disp's unless disp
+ * is NULL), else 0.
  */
 static int
 list_names(struct walker *w, DIR *d, const char *disp, size_t max,
@@ -316,7 +334,8 @@ list_names(struct walker *w, DIR *d, const char *disp, size_t max,
 		errno = 0;
 	}
 	if (errno != 0) {
-		report(w, disp, "error while reading directory", errno);
+		if (disp != NULL)
+			report(w, disp, "error while reading directory", errno);
 		partial = 1;
 	}
 	if (*n > 1)
@@ -345,8 +364,7 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 	 * Tell the scanner whether to look for sidecars: no probe per file.
 	 * A listing cut short may have missed them: look.
 	 */
-	sidecars = partial || has_name(names, n, "config.json") ||
-	    has_name(names, n, "tokenizer_config.json") ? MG_WALK_SIDECARS : 0;
+	sidecars = partial || sidecars_here(names, n) ? MG_WALK_SIDECARS : 0;
 	/* A listing cut short may have missed an index: assume one. */
 	facts = partial ? FACTS_HERE | FACTS_INDEX : facts_wanted(names, n);
 	if (facts != 0 || w->indexed > 0)
@@ -446,12 +464,14 @@ file_root(struct walker *w, const char *root, const struct stat *st)
 			dir[slash - root] = '\0';
 		}
 		d = mg_confine_opendir(dir);
-		if (d != NULL && list_names(w, d, dir, MG_MAX_REPO_ENTRIES,
+		/*
+		 * Quietly: a listing that fails here is the repository
+		 * checks' to read again and report.
+		 */
+		if (d != NULL && list_names(w, d, NULL, MG_MAX_REPO_ENTRIES,
 		    &names, &n) == 0)
 			sidecars = MG_WALK_FACTS |
-			    (has_name(names, n, "config.json") ||
-			    has_name(names, n, "tokenizer_config.json") ?
-			    MG_WALK_SIDECARS : 0);
+			    (sidecars_here(names, n) ? MG_WALK_SIDECARS : 0);
 	}
 	r = w->ops->file(w->ops->arg, root, root, sidecars, NULL, st, -1);
 	if (r == 0 && sidecars >= 0 && w->ops->listing != NULL)

@@ -1537,6 +1537,114 @@ END_TEST
  * archive's members and an exclusion of a folder inside archives do not
  * reach it, while the real member still gets its override.
  */
+/*
+ * A file that refuses positioned reads (ESPIPE, as a FUSE file opened as
+ * a stream does) is read in order instead: the same documents, findings
+ * and exit as from a plain file.  preadv is made to fail by a library
+ * loaded before libc's.
+ */
+START_TEST(files_refusing_pread_are_read_in_order)
+{
+	static const char shim[] =
+	    "#include <errno.h>\n#include <sys/types.h>\n"
+	    "struct iovec;\n"
+	    "ssize_t preadv(int fd, const struct iovec *v, int n, off_t o)"
+	    " { (void)fd; (void)v; (void)n; (void)o; errno = ESPIPE; "
+	    "return -1; }\n"
+	    "ssize_t preadv64(int fd, const struct iovec *v, int n, off_t o)"
+	    " { return preadv(fd, v, n, o); }\n";
+	const char *bom[] = { "bom", "--no-hash", "m", NULL };
+	const char *gate[] = { "scan", "-q", "m", NULL };
+	const char *envp[] = { NULL, "SOURCE_DATE_EPOCH=1700000000", NULL };
+	const char *plain[] = { "SOURCE_DATE_EPOCH=1700000000", NULL };
+	static const char *const fix[] = { "gguf/valid/llama-q8_0.gguf",
+	    "safetensors/valid/multi-pt.safetensors",
+	    "pickle/hostile/memo-names.pkl", "pickle/valid/f4.npy" };
+	char *d = tu_tmpdir(), pre[4200];
+	struct tres a, b;
+	size_t i;
+
+	tu_write(d, "shim.c", shim);
+	tu_sh("cd '%s' && cc -shared -fPIC shim.c -o shim.so && mkdir m", d);
+	for (i = 0; i < sizeof(fix) / sizeof(fix[0]); i++)
+		tu_sh("cp '%s' '%s/m/'", tu_fix(fix[i]), d);
+	snprintf(pre, sizeof(pre), "LD_PRELOAD=%s/shim.so", d);
+	envp[0] = pre;
+	a = tu_run_env(d, bom, plain, NULL);
+	b = tu_run_env(d, bom, envp, NULL);
+	/* The payload is a high finding: bom says its file is malformed. */
+	ck_assert_msg(a.status == 3, "exit %d: %s", a.status, a.err);
+	ck_assert_msg(b.status == a.status, "exit %d, want %d: %s", b.status,
+	    a.status, b.err);
+	ck_assert_str_eq(b.out, a.out);
+	tu_free(&a);
+	tu_free(&b);
+	a = tu_run_env(d, gate, plain, NULL);
+	b = tu_run_env(d, gate, envp, NULL);
+	ck_assert_msg(a.status == 1, "exit %d: %s", a.status, a.err);
+	ck_assert_msg(b.status == a.status, "exit %d, want %d: %s", b.status,
+	    a.status, b.err);
+	tu_free(&a);
+	tu_free(&b);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/*
+ * A directory whose listing fails part way (EIO from readdir, made so by
+ * a library loaded before libc's): the repository checks of the file
+ * named in it say they saw only part of it, and the scan is incomplete.
+ */
+START_TEST(directory_read_error_is_said)
+{
+	static const char shim[] =
+	    "#define _GNU_SOURCE\n#include <dirent.h>\n#include <dlfcn.h>\n"
+	    "#include <errno.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+	    "#include <string.h>\n#include <unistd.h>\n"
+	    "static struct dirent64 *(*real)(DIR *);\n"
+	    "struct dirent64 *readdir64(DIR *d) {\n"
+	    "  char l[64], p[4096]; const char *f = getenv(\"FAIL_DIR\");\n"
+	    "  ssize_t n; struct dirent64 *e;\n"
+	    "  if (real == NULL) real = (struct dirent64 *(*)(DIR *))"
+	    "dlsym(RTLD_NEXT, \"readdir64\");\n"
+	    "  e = real(d);\n"
+	    "  snprintf(l, sizeof(l), \"/proc/self/fd/%d\", dirfd(d));\n"
+	    "  n = readlink(l, p, sizeof(p) - 1);\n"
+	    "  if (n > 0) p[n] = 0;\n"
+	    "  if (f != NULL && n > 0 && strcmp(p, f) == 0 && e != NULL &&\n"
+	    "      strcmp(e->d_name, \".\") != 0 &&"
+	    " strcmp(e->d_name, \"..\") != 0) {\n"
+	    "    errno = EIO; return NULL; }\n"
+	    "  return e; }\n"
+	    "struct dirent *readdir(DIR *d) {"
+	    " return (struct dirent *)readdir64(d); }\n";
+	const char *gate[] = { "scan", "--json", "-", "m/m.safetensors",
+	    NULL };
+	const char *envp[] = { NULL, NULL, NULL };
+	char *d = tu_tmpdir(), pre[4200], fail[4200];
+	struct tres r;
+
+	tu_write(d, "shim.c", shim);
+	tu_sh("cd '%s' && cc -shared -fPIC shim.c -o shim.so -ldl && "
+	    "mkdir m && cp '%s' m/m.safetensors && touch m/extra.py", d,
+	    tu_fix("safetensors/valid/multi-pt.safetensors"));
+	r = tu_run(d, gate);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	tu_free(&r);
+	snprintf(pre, sizeof(pre), "LD_PRELOAD=%s/shim.so", d);
+	snprintf(fail, sizeof(fail), "FAIL_DIR=%s/m", d);
+	envp[0] = pre;
+	envp[1] = fail;
+	r = tu_run_env(d, gate, envp, NULL);
+	ck_assert_msg(r.status == 3, "exit %d, want 3: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "could not be read to its end"));
+	tu_free(&r);
+	tu_rmrf(d);
+	free(d);
+}
+END_TEST
+
 START_TEST(bang_in_a_disk_name_is_no_member)
 {
 	static const char payload[] = "\x80\x02" "cposix\nsystem\nX\x04\x00"
@@ -1626,6 +1734,8 @@ scan_suite(void)
 	tcase_add_test(tc, lock_pins_unchecked_formats);
 	tcase_add_test(tc, claims_text_and_pointers);
 	tcase_add_test(tc, bang_in_a_disk_name_is_no_member);
+	tcase_add_test(tc, files_refusing_pread_are_read_in_order);
+	tcase_add_test(tc, directory_read_error_is_said);
 	suite_add_tcase(s, tc);
 	return s;
 }
