@@ -1558,8 +1558,13 @@ START_TEST(files_refusing_pread_are_read_in_order)
 	const char *envp[] = { NULL, "SOURCE_DATE_EPOCH=1700000000", NULL };
 	const char *plain[] = { "SOURCE_DATE_EPOCH=1700000000", NULL };
 	static const char *const fix[] = { "gguf/valid/llama-q8_0.gguf",
-	    "safetensors/valid/multi-pt.safetensors",
-	    "pickle/hostile/memo-names.pkl", "pickle/valid/f4.npy" };
+	    "safetensors/valid/multi-pt.safetensors" };
+	static const char payload[] = "\x80\x02" "cposix\nsystem\nX\x04\x00"
+	    "\x00\x00" "true\x85R.";
+	static const char npyhdr[] = "\x93NUMPY\x01\x00\x76\x00{'descr': "
+	    "'<f4', 'fortran_order': False, 'shape': (2,), }";
+	static const unsigned char two[] = { 0, 0, 0x80, 0x3f, 0, 0, 0, 0x40 };
+	char npy[136];
 	char *d = tu_tmpdir(), pre[4200];
 	struct tres a, b;
 	size_t i;
@@ -1568,6 +1573,14 @@ START_TEST(files_refusing_pread_are_read_in_order)
 	tu_sh("cd '%s' && cc -shared -fPIC shim.c -o shim.so && mkdir m", d);
 	for (i = 0; i < sizeof(fix) / sizeof(fix[0]); i++)
 		tu_sh("cp '%s' '%s/m/'", tu_fix(fix[i]), d);
+	/* The pickle writers' fixtures are not written yet: these by hand. */
+	tu_write_bytes(d, "m/evil.pkl", payload, sizeof(payload) - 1);
+	/* Header padded with spaces to 128 bytes, a newline, two floats. */
+	memset(npy, ' ', 128);
+	memcpy(npy, npyhdr, sizeof(npyhdr) - 1);
+	npy[127] = '\n';
+	memcpy(npy + 128, two, sizeof(two));
+	tu_write_bytes(d, "m/f4.npy", npy, sizeof(npy));
 	snprintf(pre, sizeof(pre), "LD_PRELOAD=%s/shim.so", d);
 	envp[0] = pre;
 	a = tu_run_env(d, bom, plain, NULL);
