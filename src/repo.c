@@ -75,7 +75,8 @@ struct rdir {
 	struct mg_strset *indexed;	/* shard paths an index names */
 	int		 truncated;	/* more than MG_MAX_REPO_ENTRIES, or
 					   read_err */
-	int		 read_err;	/* errno of a listing that failed */
+	int		 read_err;	/* errno of a listing that failed (to
+					   open, when not listed) */
 	int		 listed;	/* the directory could be read */
 	int		 nonascii;	/* a name has a byte above 0x7f */
 	cJSON		*cfg, *tok;	/* config.json, tokenizer_config.json */
@@ -1355,7 +1356,12 @@ extra_templates(struct rctx *c, struct rdir *d)
 	if (may_hold(d, "additional_chat_templates") &&
 	    read_names(&t, 1) != MG_OK)
 		c->nomem = 1;
-	if (t.truncated && d->narts > 0)
+	if (t.read_err != 0 && d->narts > 0)
+		mg_artifact_add(d->arts[0], MG_R_IO_READ, MG_FINDING_NO_OFFSET,
+		    NULL, "additional_chat_templates could not be %s (%s): its "
+		    "templates were not all checked", t.listed ?
+		    "read to its end" : "listed", strerror(t.read_err));
+	else if (t.truncated && d->narts > 0)
 		mg_artifact_add(d->arts[0], MG_R_IO_READ, MG_FINDING_NO_OFFSET,
 		    NULL, "additional_chat_templates holds more than %u "
 		    "entries: the repository checks looked at the first %u "
@@ -2310,8 +2316,17 @@ read_names(struct rdir *d, int dots)
 	struct dirent *de;
 	size_t cap = 0;
 
-	if (dh == NULL)
+	/*
+	 * A directory that is not there, or that may be entered but not
+	 * listed, is looked into by name (may_hold); one that fails to open
+	 * otherwise (EIO, out of descriptors) is said.
+	 */
+	if (dh == NULL) {
+		if (errno != ENOENT && errno != ENOTDIR && errno != EACCES &&
+		    errno != EPERM)
+			d->read_err = errno;
 		return MG_OK;
+	}
 	d->listed = 1;
 	errno = 0;
 	while ((de = readdir(dh)) != NULL) {
@@ -2386,9 +2401,10 @@ check_dir(struct rctx *c, struct rdir *d)
 	}
 	if (d->read_err != 0 && d->narts > 0)
 		mg_artifact_add(d->arts[0], MG_R_IO_READ, MG_FINDING_NO_OFFSET,
-		    NULL, "its directory could not be read to its end (%s): "
-		    "the repository checks looked at part of it",
-		    strerror(d->read_err));
+		    NULL, "its directory could not be %s (%s): the repository "
+		    "checks looked at %s", d->listed ? "read to its end" :
+		    "listed", strerror(d->read_err), d->listed ? "part of it" :
+		    "the files they name only");
 	else if (d->truncated && d->narts > 0)
 		mg_artifact_add(d->arts[0], MG_R_IO_READ, MG_FINDING_NO_OFFSET,
 		    NULL, "its directory holds more than %u entries: the "

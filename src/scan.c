@@ -154,7 +154,9 @@ torch_tar_name(const char *name)
  * moves forward, so the work is bounded by the file's size.  Without
  * random access (an archive member) it is followed as far as the
  * reader's window holds, and a start still valid there is taken for one,
- * unless it is text cut inside what would be a binary length.
+ * unless it is text cut inside what would be a binary length.  A read
+ * that fails takes it for one too: the pickle parser reads the file in
+ * order and says what it finds, or that it could not.
  */
 static int plain_text(const unsigned char *p, size_t n);
 
@@ -193,7 +195,7 @@ hidden_pickle(struct mg_rd *rd, const struct mg_src *src,
 				return 0;	/* never ends: runs nothing */
 			got = src->pread(src->ctx, win, sizeof(win), from);
 			if (got <= 0)
-				return 0;
+				return 1;	/* the parser reads it and says */
 			if ((nl = memchr(win, '\n', (size_t)got)) != NULL) {
 				at = from + (uint64_t)(nl - win) + 1;
 				got = (ssize_t)(nl - win) + 1;
@@ -204,7 +206,7 @@ hidden_pickle(struct mg_rd *rd, const struct mg_src *src,
 			return 0;
 		got = src->pread(src->ctx, win, sizeof(win), at);
 		if (got <= 0)
-			return 0;
+			return 1;
 		v = win;
 		vn = (size_t)got;
 	}
@@ -591,9 +593,25 @@ fd_get(struct fd_ctx *f, struct iovec *iov, int cnt)
 		f->stream = 1;
 	}
 	if (f->at != f->pos) {
-		if (lseek(f->fd, (off_t)(f->pos - f->at), SEEK_CUR) < 0)
+		if (lseek(f->fd, (off_t)(f->pos - f->at), SEEK_CUR) >= 0)
+			f->at = f->pos;
+		else if (errno != ESPIPE)
 			return -1;
-		f->at = f->pos;
+		/* A stream that cannot seek either: read past the skip. */
+		while (f->at < f->pos) {
+			unsigned char junk[16384];
+			size_t want = f->pos - f->at < sizeof(junk) ?
+			    (size_t)(f->pos - f->at) : sizeof(junk);
+
+			if ((got = read(f->fd, junk, want)) < 0) {
+				if (errno == EINTR)
+					continue;
+				return -1;
+			}
+			if (got == 0)
+				return 0;	/* shorter than declared */
+			f->at += (uint64_t)got;
+		}
 	}
 	if ((got = readv(f->fd, iov, cnt)) > 0)
 		f->at += (uint64_t)got;

@@ -1555,24 +1555,45 @@ asan_preload_ok(char *buf, size_t len)
 /*
  * A file that refuses positioned reads (ESPIPE, as a FUSE file opened as
  * a stream does) is read in order instead: the same documents, findings
- * and exit as from a plain file.  preadv is made to fail by a library
- * loaded before libc's.
+ * and exit as from a plain file.  A library loaded before libc's makes
+ * preadv fail on the files below STREAM_DIR; with STREAM_FULL, pread and
+ * lseek too, as a real stream does.  Two pickles need more than reading
+ * in order: one hides behind a long text argument (followed with pread
+ * to tell it is a pickle), one skips a large bytes argument.
  */
 START_TEST(files_refusing_pread_are_read_in_order)
 {
 	static const char shim[] =
-	    "#include <errno.h>\n#include <sys/types.h>\n"
-	    "struct iovec;\n"
-	    "ssize_t preadv(int fd, const struct iovec *v, int n, off_t o)"
-	    " { (void)fd; (void)v; (void)n; (void)o; errno = ESPIPE; "
-	    "return -1; }\n"
-	    "ssize_t preadv64(int fd, const struct iovec *v, int n, off_t o)"
-	    " { return preadv(fd, v, n, o); }\n";
-	const char *bom[] = { "bom", "--no-hash", "m", NULL };
-	const char *gate[] = { "scan", "-q", "m", NULL };
-	const char *envp[] = { NULL, "SOURCE_DATE_EPOCH=1700000000", NULL,
-	    NULL };
-	const char *plain[] = { "SOURCE_DATE_EPOCH=1700000000", NULL };
+	    "#define _GNU_SOURCE\n#include <dlfcn.h>\n#include <errno.h>\n"
+	    "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
+	    "#include <sys/types.h>\n#include <sys/uio.h>\n"
+	    "#include <unistd.h>\n"
+	    "static int streamed(int fd, int full) {\n"
+	    "  const char *d = getenv(\"STREAM_DIR\"); char l[64], p[4096];\n"
+	    "  ssize_t n;\n"
+	    "  if (d == NULL || (full && getenv(\"STREAM_FULL\") == NULL))\n"
+	    "    return 0;\n"
+	    "  snprintf(l, sizeof(l), \"/proc/self/fd/%d\", fd);\n"
+	    "  if ((n = readlink(l, p, sizeof(p) - 1)) <= 0) return 0;\n"
+	    "  p[n] = 0; return strncmp(p, d, strlen(d)) == 0; }\n"
+	    "#define NEXT(t, f) ((t)dlsym(RTLD_NEXT, f))\n"
+	    "typedef ssize_t (*pv_t)(int, const struct iovec *, int, off_t);\n"
+	    "typedef ssize_t (*pr_t)(int, void *, size_t, off_t);\n"
+	    "typedef off_t (*ls_t)(int, off_t, int);\n"
+	    "ssize_t preadv64(int fd, const struct iovec *v, int n, off_t o) {\n"
+	    "  if (streamed(fd, 0)) { errno = ESPIPE; return -1; }\n"
+	    "  return NEXT(pv_t, \"preadv64\")(fd, v, n, o); }\n"
+	    "ssize_t preadv(int fd, const struct iovec *v, int n, off_t o) {\n"
+	    "  return preadv64(fd, v, n, o); }\n"
+	    "ssize_t pread64(int fd, void *b, size_t n, off_t o) {\n"
+	    "  if (streamed(fd, 1)) { errno = ESPIPE; return -1; }\n"
+	    "  return NEXT(pr_t, \"pread64\")(fd, b, n, o); }\n"
+	    "ssize_t pread(int fd, void *b, size_t n, off_t o) {\n"
+	    "  return pread64(fd, b, n, o); }\n"
+	    "off_t lseek64(int fd, off_t o, int w) {\n"
+	    "  if (streamed(fd, 1)) { errno = ESPIPE; return -1; }\n"
+	    "  return NEXT(ls_t, \"lseek64\")(fd, o, w); }\n"
+	    "off_t lseek(int fd, off_t o, int w) { return lseek64(fd, o, w); }\n";
 	static const char *const fix[] = { "gguf/valid/llama-q8_0.gguf",
 	    "safetensors/valid/multi-pt.safetensors" };
 	static const char payload[] = "\x80\x02" "cposix\nsystem\nX\x04\x00"
@@ -1580,17 +1601,28 @@ START_TEST(files_refusing_pread_are_read_in_order)
 	static const char npyhdr[] = "\x93NUMPY\x01\x00\x76\x00{'descr': "
 	    "'<f4', 'fortran_order': False, 'shape': (2,), }";
 	static const unsigned char two[] = { 0, 0, 0x80, 0x3f, 0, 0, 0, 0x40 };
-	char npy[136];
-	char *d = tu_tmpdir(), pre[4200], asan[1024];
+	const char *bom[] = { "bom", "--no-hash", "m", NULL };
+	const char *gate[] = { "scan", "-q", "--no-hash", "m", NULL };
+	const char *plain[] = { "SOURCE_DATE_EPOCH=1700000000", NULL };
+	const char *envp[6];
+	char npy[136], *d = tu_tmpdir(), pre[4200], dir[4200], asan[1024];
 	struct tres a, b;
 	size_t i;
+	int full;
 
 	tu_write(d, "shim.c", shim);
-	tu_sh("cd '%s' && cc -shared -fPIC shim.c -o shim.so && mkdir m", d);
+	tu_sh("cd '%s' && cc -shared -fPIC shim.c -o shim.so -ldl && mkdir m",
+	    d);
 	for (i = 0; i < sizeof(fix) / sizeof(fix[0]); i++)
 		tu_sh("cp '%s' '%s/m/'", tu_fix(fix[i]), d);
 	/* The pickle writers' fixtures are not written yet: these by hand. */
 	tu_write_bytes(d, "m/evil.pkl", payload, sizeof(payload) - 1);
+	tu_sh("cd '%s/m' && python3 -c \"import struct, sys\n"
+	    "open('skip.pkl', 'wb').write(b'\\x80\\x04B' + "
+	    "struct.pack('<I', 300000) + bytes(300000) + b'0cposix\\nsystem\\n"
+	    "X\\x04\\x00\\x00\\x00true\\x85R.')\n"
+	    "open('model.pt', 'wb').write(b\\\"S'\\\" + b'A' * 20000 + "
+	    "b\\\"'\\np0\\n0cos\\nsystem\\n(S'echo pwned'\\ntR.\\\")\"", d);
 	/* Header padded with spaces to 128 bytes, a newline, two floats. */
 	memset(npy, ' ', 128);
 	memcpy(npy, npyhdr, sizeof(npyhdr) - 1);
@@ -1598,24 +1630,33 @@ START_TEST(files_refusing_pread_are_read_in_order)
 	memcpy(npy + 128, two, sizeof(two));
 	tu_write_bytes(d, "m/f4.npy", npy, sizeof(npy));
 	snprintf(pre, sizeof(pre), "LD_PRELOAD=%s/shim.so", d);
-	envp[0] = pre;
-	envp[2] = asan_preload_ok(asan, sizeof(asan));
-	a = tu_run_env(d, bom, plain, NULL);
-	b = tu_run_env(d, bom, envp, NULL);
-	/* The payload is a high finding: bom says its file is malformed. */
-	ck_assert_msg(a.status == 3, "exit %d: %s", a.status, a.err);
-	ck_assert_msg(b.status == a.status, "exit %d, want %d: %s", b.status,
-	    a.status, b.err);
-	ck_assert_str_eq(b.out, a.out);
-	tu_free(&a);
-	tu_free(&b);
-	a = tu_run_env(d, gate, plain, NULL);
-	b = tu_run_env(d, gate, envp, NULL);
-	ck_assert_msg(a.status == 1, "exit %d: %s", a.status, a.err);
-	ck_assert_msg(b.status == a.status, "exit %d, want %d: %s", b.status,
-	    a.status, b.err);
-	tu_free(&a);
-	tu_free(&b);
+	snprintf(dir, sizeof(dir), "STREAM_DIR=%s/m/", d);
+	for (full = 0; full <= 1; full++) {
+		envp[0] = pre;
+		envp[1] = dir;
+		envp[2] = "SOURCE_DATE_EPOCH=1700000000";
+		envp[3] = asan_preload_ok(asan, sizeof(asan));
+		envp[4] = full ? "STREAM_FULL=1" : NULL;
+		envp[5] = NULL;
+		a = tu_run_env(d, bom, plain, NULL);
+		b = tu_run_env(d, bom, envp, NULL);
+		/* The payloads are high findings: bom says "malformed". */
+		ck_assert_msg(a.status == 3, "exit %d: %s", a.status, a.err);
+		ck_assert_ptr_nonnull(strstr(a.out, "model.pt"));
+		ck_assert_msg(b.status == a.status, "full %d: exit %d, want "
+		    "%d: %s", full, b.status, a.status, b.err);
+		ck_assert_str_eq(b.out, a.out);
+		tu_free(&a);
+		tu_free(&b);
+		a = tu_run_env(d, gate, plain, NULL);
+		b = tu_run_env(d, gate, envp, NULL);
+		ck_assert_msg(a.status == 1, "exit %d: %s", a.status, a.err);
+		ck_assert_msg(b.status == a.status, "full %d: exit %d, want "
+		    "%d: %s", full, b.status, a.status, b.err);
+		ck_assert_str_eq(b.out, a.out);
+		tu_free(&a);
+		tu_free(&b);
+	}
 	tu_rmrf(d);
 	free(d);
 }
@@ -1648,10 +1689,19 @@ START_TEST(directory_read_error_is_said)
 	    "    errno = EIO; return NULL; }\n"
 	    "  return e; }\n"
 	    "struct dirent *readdir(DIR *d) {"
-	    " return (struct dirent *)readdir64(d); }\n";
+	    " return (struct dirent *)readdir64(d); }\n"
+	    "static int opens;\n"
+	    "DIR *opendir(const char *p) {\n"
+	    "  const char *f = getenv(\"FAIL_OPENDIR\");\n"
+	    "  char r[4096];\n"
+	    "  if (f != NULL && realpath(p, r) != NULL &&\n"
+	    "      strcmp(r, getenv(\"FAIL_DIR\")) == 0 && ++opens >= atoi(f))"
+	    " {\n    errno = EIO; return NULL; }\n"
+	    "  return ((DIR *(*)(const char *))dlsym(RTLD_NEXT, "
+	    "\"opendir\"))(p); }\n";
 	const char *gate[] = { "scan", "--json", "-", "m/m.safetensors",
 	    NULL };
-	const char *envp[] = { NULL, NULL, NULL, NULL };
+	const char *envp[] = { NULL, NULL, NULL, NULL, NULL };
 	char *d = tu_tmpdir(), pre[4200], fail[4200], asan[1024];
 	struct tres r;
 
@@ -1670,6 +1720,12 @@ START_TEST(directory_read_error_is_said)
 	r = tu_run_env(d, gate, envp, NULL);
 	ck_assert_msg(r.status == 3, "exit %d, want 3: %s", r.status, r.err);
 	ck_assert_ptr_nonnull(strstr(r.out, "could not be read to its end"));
+	tu_free(&r);
+	/* The walk's listing fails, then the checks cannot open it again. */
+	envp[3] = "FAIL_OPENDIR=2";
+	r = tu_run_env(d, gate, envp, NULL);
+	ck_assert_msg(r.status == 3, "exit %d, want 3: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "could not be listed"));
 	tu_free(&r);
 	tu_rmrf(d);
 	free(d);
