@@ -422,34 +422,62 @@ bad:
 
 /* ---- results ------------------------------------------------------------ */
 
-/* Print a result object with one text block; takes structured. */
+/*
+ * Open a result object, compact, with its one text block written: the
+ * caller adds structuredContent or isError, then result_end().  The
+ * writer stops soon after the reply cap (a string's room is reserved for
+ * its worst case, so the exact cap is checked on the whole reply).
+ */
+static void
+result_begin(struct mg_jsonw *w, const char *text)
+{
+	mg_jsonw_init(w, NULL, 0, 2 * (size_t)SERVE_MAX_REPLY);
+	mg_jsonw_compact(w);
+	mg_jsonw_obj_begin(w);
+	mg_jsonw_key(w, "content");
+	mg_jsonw_arr_begin(w);
+	mg_jsonw_elem(w);
+	mg_jsonw_obj_begin(w);
+	mg_jsonw_key(w, "type");
+	mg_jsonw_str(w, "text");
+	mg_jsonw_key(w, "text");
+	mg_jsonw_text(w, text);
+	mg_jsonw_obj_end(w);
+	mg_jsonw_arr_end(w);
+}
+
+/* Close the result: its text, or the over-cap error of tool. */
+static char *
+result_end(struct mg_jsonw *w, const char *tool)
+{
+	char *s;
+	int r;
+
+	mg_jsonw_obj_end(w);
+	s = mg_jsonw_take(w, &r);
+	mg_jsonw_free(w);
+	if (s == NULL && r == MG_ERR_LIMIT && tool != NULL)
+		s = serve_tool_over_cap(tool);
+	return s;
+}
+
+/* A result object with one text block; takes structured. */
 static char *
 result_text(cJSON *structured, const char *text, int is_error)
 {
-	cJSON *r = cJSON_CreateObject(), *content, *blk, *t;
-	char *s = NULL;
+	struct mg_jsonw w;
 
-	if (r == NULL || (content = cJSON_AddArrayToObject(r, "content")) ==
-	    NULL || (blk = cJSON_CreateObject()) == NULL) {
+	result_begin(&w, text);
+	if (structured != NULL) {
+		mg_jsonw_key(&w, "structuredContent");
+		mg_jsonw_cjson(&w, structured);
 		cJSON_Delete(structured);
-		cJSON_Delete(r);
-		return NULL;
 	}
-	cJSON_AddItemToArray(content, blk);
-	cJSON_AddStringToObject(blk, "type", "text");
-	if ((t = mg_json_strz(text)) == NULL)
-		goto out;
-	cJSON_AddItemToObject(blk, "text", t);
-	if (structured != NULL)
-		cJSON_AddItemToObject(r, "structuredContent", structured);
-	structured = NULL;
-	if (is_error)
-		cJSON_AddTrueToObject(r, "isError");
-	s = cJSON_PrintUnformatted(r);
-out:
-	cJSON_Delete(structured);
-	cJSON_Delete(r);
-	return s;
+	if (is_error) {
+		mg_jsonw_key(&w, "isError");
+		mg_jsonw_bool(&w, 1);
+	}
+	return result_end(&w, NULL);
 }
 
 char *
@@ -926,23 +954,9 @@ tool_bom(struct serve *s, struct mg_scan_ctx *sc, const cJSON *args,
 	}
 	/*
 	 * Written as it goes, as cJSON_PrintUnformatted would print the
-	 * result's tree: no node per member, no second pass.  The writer
-	 * stops soon after the cap (a string's room is reserved for its
-	 * worst case, so the exact cap is checked on the whole reply).
+	 * result's tree: no node per member, no second pass.
 	 */
-	mg_jsonw_init(&w, NULL, 0, 2 * (size_t)SERVE_MAX_REPLY);
-	mg_jsonw_compact(&w);
-	mg_jsonw_obj_begin(&w);
-	mg_jsonw_key(&w, "content");
-	mg_jsonw_arr_begin(&w);
-	mg_jsonw_elem(&w);
-	mg_jsonw_obj_begin(&w);
-	mg_jsonw_key(&w, "type");
-	mg_jsonw_str(&w, "text");
-	mg_jsonw_key(&w, "text");
-	mg_jsonw_text(&w, text);
-	mg_jsonw_obj_end(&w);
-	mg_jsonw_arr_end(&w);
+	result_begin(&w, text);
 	mg_jsonw_key(&w, "structuredContent");
 	mg_jsonw_obj_begin(&w);
 	mg_jsonw_key(&w, "documents");
@@ -957,11 +971,7 @@ tool_bom(struct serve *s, struct mg_scan_ctx *sc, const cJSON *args,
 	mg_jsonw_key(&w, "truncated");
 	mg_jsonw_bool(&w, truncated);
 	mg_jsonw_obj_end(&w);
-	mg_jsonw_obj_end(&w);
-	out = mg_jsonw_take(&w, &r);
-	mg_jsonw_free(&w);
-	if (out == NULL && r == MG_ERR_LIMIT)
-		out = serve_tool_over_cap("bom");
+	out = result_end(&w, "bom");
 done:
 	free(text);
 	mg_run_free(&run);

@@ -201,44 +201,27 @@ out:
 	return r;
 }
 
-/*
- * 1 when the scanner should look for sidecars beside this directory's
- * files: a name is config.json or tokenizer_config.json without regard
- * to ASCII case (a case-insensitive file system opens "config.json" as
- * "Config.json"), or lies outside ASCII, whose folding is not known here.
- */
-static int
-sidecars_here(char **names, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		const unsigned char *q = (const unsigned char *)names[i];
-
-		if (strcasecmp(names[i], "config.json") == 0 ||
-		    strcasecmp(names[i], "tokenizer_config.json") == 0)
-			return 1;
-		for (; *q != '\0'; q++)
-			if (*q >= 0x80)
-				return 1;
-	}
-	return 0;
-}
 
 /*
- * What the repository checks may read of this directory's files' tensor
- * names: FACTS_INDEX when it holds a shard index (whose shards may also
- * lie in subdirectories), FACTS_HERE when it holds a config.json
- * (vocabulary and position rows), matched without regard to ASCII case as
- * a case-folding file system would find them; a name outside ASCII, whose
- * folding is not known here, counts as both.  Where neither holds, here or
- * in a directory above, the scanner may drop them once a file is checked.
+ * What a directory's names tell, in one pass.  FACTS_SIDECAR: the scanner
+ * should look for sidecars beside its files, a name being config.json or
+ * tokenizer_config.json.  What the repository checks may read of its
+ * files' tensor names: FACTS_INDEX when it holds a shard index (whose
+ * shards may also lie in subdirectories), FACTS_HERE when it holds a
+ * config.json (vocabulary and position rows).  Names are matched without
+ * regard to ASCII case, as a case-insensitive file system would find them
+ * (it opens "config.json" as "Config.json"); a name outside ASCII, whose
+ * folding is not known here, counts as all three.  Where neither HERE nor
+ * INDEX holds, here or in a directory above, the scanner may drop the
+ * tensor names once a file is checked.
  */
 #define FACTS_HERE	1
 #define FACTS_INDEX	2
+#define FACTS_SIDECAR	4
+#define FACTS_ALL	(FACTS_HERE | FACTS_INDEX | FACTS_SIDECAR)
 
 static int
-facts_wanted(char **names, size_t n)
+name_facts(char **names, size_t n)
 {
 	static const char idx1[] = ".safetensors.index.json",
 	    idx2[] = ".bin.index.json";
@@ -250,7 +233,9 @@ facts_wanted(char **names, size_t n)
 
 		k = strlen(s);
 		if (strcasecmp(s, "config.json") == 0)
-			f |= FACTS_HERE;
+			f |= FACTS_HERE | FACTS_SIDECAR;
+		if (strcasecmp(s, "tokenizer_config.json") == 0)
+			f |= FACTS_SIDECAR;
 		if ((k >= sizeof(idx1) - 1 &&
 		    strcasecmp(s + k - (sizeof(idx1) - 1), idx1) == 0) ||
 		    (k >= sizeof(idx2) - 1 &&
@@ -258,7 +243,7 @@ facts_wanted(char **names, size_t n)
 			f |= FACTS_INDEX;
 		for (; *s != '\0'; s++)
 			if ((unsigned char)*s >= 0x80)
-				return FACTS_HERE | FACTS_INDEX;
+				return FACTS_ALL;
 	}
 	return f;
 }
@@ -361,13 +346,13 @@ walk_dir(struct walker *w, int dfd, const char *fs, const char *disp)
 	}
 	partial = list_names(w, d, disp, SIZE_MAX, &names, &n);
 	/*
-	 * Tell the scanner whether to look for sidecars: no probe per file.
-	 * A listing cut short may have missed them: look.
+	 * Tell the scanner whether to look for sidecars (no probe per file)
+	 * and whether to keep tensor names.  A listing cut short may have
+	 * missed a sidecar or an index: assume both.
 	 */
-	sidecars = partial || sidecars_here(names, n) ? MG_WALK_SIDECARS : 0;
-	/* A listing cut short may have missed an index: assume one. */
-	facts = partial ? FACTS_HERE | FACTS_INDEX : facts_wanted(names, n);
-	if (facts != 0 || w->indexed > 0)
+	facts = partial ? FACTS_ALL : name_facts(names, n);
+	sidecars = facts & FACTS_SIDECAR ? MG_WALK_SIDECARS : 0;
+	if ((facts & (FACTS_HERE | FACTS_INDEX)) != 0 || w->indexed > 0)
 		sidecars |= MG_WALK_FACTS;
 	if (facts & FACTS_INDEX)
 		w->indexed++;
@@ -471,7 +456,8 @@ file_root(struct walker *w, const char *root, const struct stat *st)
 		if (d != NULL && list_names(w, d, NULL, MG_MAX_REPO_ENTRIES,
 		    &names, &n) == 0)
 			sidecars = MG_WALK_FACTS |
-			    (sidecars_here(names, n) ? MG_WALK_SIDECARS : 0);
+			    (name_facts(names, n) & FACTS_SIDECAR ?
+			    MG_WALK_SIDECARS : 0);
 	}
 	r = w->ops->file(w->ops->arg, root, root, sidecars, NULL, st, -1);
 	if (r == 0 && sidecars >= 0 && w->ops->listing != NULL)

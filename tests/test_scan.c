@@ -111,6 +111,23 @@ scan(const char *dir, const char *policy, const char *const *extra)
 	return tu_run(dir, args);
 }
 
+/* scan() that must exit 3 with an IO-READ finding on path. */
+static void
+scan_io_read(const char *dir, const char *policy, const char *const *extra,
+    const char *path)
+{
+	struct tres r = scan(dir, policy, extra);
+	cJSON *j;
+
+	ck_assert_msg(r.status == 3, "%s: exit %d: %s", path, r.status,
+	    r.err);
+	j = load_json(dir, "report.json");
+	ck_assert_msg(find(j, "IO-READ", path) != NULL, "no IO-READ on %s",
+	    path);
+	cJSON_Delete(j);
+	tu_free(&r);
+}
+
 START_TEST(scan_exit0_benign)
 {
 	char *d = make_tree(0);
@@ -244,12 +261,7 @@ START_TEST(scan_exit3_incomplete)
 
 	/* A symlink not followed is reported, not skipped in silence. */
 	tu_sh("ln -s llama-q8_0.gguf '%s/models/alias.gguf'", d);
-	r = scan(d, NULL, NULL);
-	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
-	j = load_json(d, "report.json");
-	ck_assert_ptr_nonnull(find(j, "IO-READ", "models/alias.gguf"));
-	cJSON_Delete(j);
-	tu_free(&r);
+	scan_io_read(d, NULL, NULL, "models/alias.gguf");
 	/* ... unless the policy excludes that part of the tree. */
 	r = scan(d, "{\"version\": 1, \"exclude\": [\"**/alias.gguf\"]}",
 	    NULL);
@@ -264,24 +276,14 @@ START_TEST(scan_exit3_incomplete)
 	/* Followed or not, a link to a pipe is no file: reported. */
 	tu_sh("mkfifo '%s/models/p.fifo' && ln -s p.fifo "
 	    "'%s/models/pipe.gguf'", d, d);
-	r = scan(d, NULL, follow);
-	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
-	j = load_json(d, "report.json");
-	ck_assert_ptr_nonnull(find(j, "IO-READ", "models/pipe.gguf"));
-	cJSON_Delete(j);
-	tu_free(&r);
+	scan_io_read(d, NULL, follow, "models/pipe.gguf");
 	tu_sh("rm '%s/models/p.fifo' '%s/models/pipe.gguf'", d, d);
 
 	/* A symlink leaving the root cannot be followed: not checked. */
 	out = tu_tmpdir();
 	tu_write(out, "elsewhere.gguf", "GGUF");
 	tu_sh("ln -s '%s/elsewhere.gguf' '%s/models/outside.gguf'", out, d);
-	r = scan(d, NULL, follow);
-	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
-	j = load_json(d, "report.json");
-	ck_assert_ptr_nonnull(find(j, "IO-READ", "models/outside.gguf"));
-	cJSON_Delete(j);
-	tu_free(&r);
+	scan_io_read(d, NULL, follow, "models/outside.gguf");
 	tu_rmrf(out);
 	free(out);
 	tu_rmrf(d);
@@ -303,26 +305,15 @@ START_TEST(hole01_walk_errors_under_include)
 	    "\"**/alias.gguf\"]}";
 	char *d = make_tree(0);
 	struct tres r;
-	cJSON *j;
 
 	/* An unfollowed symlink to a model. */
 	tu_sh("ln -s llama-q8_0.gguf '%s/models/alias.gguf'", d);
-	r = scan(d, inc, NULL);
-	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
-	j = load_json(d, "report.json");
-	ck_assert_ptr_nonnull(find(j, "IO-READ", "models/alias.gguf"));
-	cJSON_Delete(j);
-	tu_free(&r);
+	scan_io_read(d, inc, NULL, "models/alias.gguf");
 
 	/* A link to a directory that is not followed. */
 	tu_sh("mkdir -p '%s/models/locked' && "
 	    "ln -s ../legacy '%s/models/locked/up'", d, d);
-	r = scan(d, inc, NULL);
-	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
-	j = load_json(d, "report.json");
-	ck_assert_ptr_nonnull(find(j, "IO-READ", "models/locked/up"));
-	cJSON_Delete(j);
-	tu_free(&r);
+	scan_io_read(d, inc, NULL, "models/locked/up");
 
 	/* Excluded on purpose: no longer a concern. */
 	r = scan(d, inc_ex, NULL);

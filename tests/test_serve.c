@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,8 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 
+#include "buf.h"
+#include "gguf_build.h"
 #include "suites.h"
 #include "tutil.h"
 
@@ -255,6 +256,11 @@ is_error_result(const cJSON *a)
 
 static const cJSON *structured(const cJSON *a);
 static const char *sget(const cJSON *o, const char *k);
+
+/* A tools/call request line; args is the arguments object's JSON text. */
+#define CALL(id, tool, args) \
+	"{\"jsonrpc\":\"2.0\",\"id\":" id ",\"method\":\"tools/call\"," \
+	"\"params\":{\"name\":\"" tool "\",\"arguments\":" args "}}\n"
 
 #define INIT(ver) \
 	"{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":" \
@@ -868,12 +874,8 @@ START_TEST(serve_results_match_the_cli)
 	    tu_fix("safetensors/valid"));
 	srv_start(&s, NULL, args);
 	srv_send(&s, INIT("2025-11-25"));
-	srv_send(&s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
-	    "\"params\":{\"name\":\"scan\",\"arguments\":{\"paths\":"
-	    "[\"gguf/hostile\"]}}}\n"
-	    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
-	    "\"params\":{\"name\":\"bom\",\"arguments\":{\"path\":"
-	    "\"safetensors/valid\"}}}\n");
+	srv_send(&s, CALL("1", "scan", "{\"paths\":[\"gguf/hostile\"]}")
+	    CALL("2", "bom", "{\"path\":\"safetensors/valid\"}"));
 	r = tu_run(NULL, scan_args);
 	a = srv_answer(&s, "1", 60);
 	ck_assert_ptr_nonnull(a);
@@ -903,36 +905,24 @@ START_TEST(serve_results_match_the_cli)
 }
 END_TEST
 
-/* A GGUF v3 file with no tensors and one string of n bytes 'a'. */
+/* A GGUF v3 file with one string of n bytes 'a'. */
 static void
 big_gguf(const char *dir, const char *name, size_t n)
 {
-	static const char key[] = "general.description";
-	uint64_t u64;
-	uint32_t u32;
-	char path[4096];
-	FILE *f;
-	size_t i;
+	struct gguf_b g;
+	struct fbuf out;
+	char *v = malloc(n);
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
-	fwrite("GGUF", 1, 4, f);
-	u32 = 3;
-	fwrite(&u32, 4, 1, f);
-	u64 = 0;
-	fwrite(&u64, 8, 1, f);
-	u64 = 1;
-	fwrite(&u64, 8, 1, f);
-	u64 = sizeof(key) - 1;
-	fwrite(&u64, 8, 1, f);
-	fwrite(key, 1, sizeof(key) - 1, f);
-	u32 = 8;
-	fwrite(&u32, 4, 1, f);
-	u64 = n;
-	fwrite(&u64, 8, 1, f);
-	for (i = 0; i < n; i++)
-		fputc('a', f);
-	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_ptr_nonnull(v);
+	memset(v, 'a', n);
+	gguf_b_init(&g, 3, 0);
+	gguf_kv_strn(&g, "general.description", v, n);
+	fbuf_init(&out);
+	gguf_b_out(&g, &out);
+	fbuf_write(&out, dir, name);
+	fbuf_free(&out);
+	gguf_b_free(&g);
+	free(v);
 }
 
 /*
@@ -963,12 +953,8 @@ START_TEST(serve_reply_over_the_cap)
 	big_gguf(root, "m1.gguf", 3u << 20);
 	srv_start(&s, NULL, args);
 	srv_send(&s, INIT("2025-11-25"));
-	srv_send(&s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
-	    "\"params\":{\"name\":\"bom\",\"arguments\":{\"path\":"
-	    "\"three\",\"hash\":false}}}\n"
-	    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
-	    "\"params\":{\"name\":\"bom\",\"arguments\":{\"path\":"
-	    "\"two\",\"hash\":false}}}\n"
+	srv_send(&s, CALL("1", "bom", "{\"path\":\"three\",\"hash\":false}")
+	    CALL("2", "bom", "{\"path\":\"two\",\"hash\":false}")
 	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}\n");
 	for (i = 0; i < 2; i++) {
 		const cJSON *blk;
