@@ -461,9 +461,13 @@ result_end(struct mg_jsonw *w, const char *tool)
 	return s;
 }
 
-/* A result object with one text block; takes structured. */
+/*
+ * A result object with one text block; takes structured.  Over the
+ * reply cap, tool's error that says so (NULL tool: none).
+ */
 static char *
-result_text(cJSON *structured, const char *text, int is_error)
+result_text(cJSON *structured, const char *text, int is_error,
+    const char *tool)
 {
 	struct mg_jsonw w;
 
@@ -477,7 +481,7 @@ result_text(cJSON *structured, const char *text, int is_error)
 		mg_jsonw_key(&w, "isError");
 		mg_jsonw_bool(&w, 1);
 	}
-	return result_end(&w, NULL);
+	return result_end(&w, tool);
 }
 
 char *
@@ -489,7 +493,7 @@ serve_tool_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return result_text(NULL, msg, 1);
+	return result_text(NULL, msg, 1, NULL);
 }
 
 char *
@@ -852,7 +856,7 @@ tool_scan(struct serve *s, struct mg_scan_ctx *sc, const cJSON *args,
 	    g.sum.error, g.sum.by_sev[MG_SEV_CRIT], g.sum.by_sev[MG_SEV_HIGH],
 	    g.sum.by_sev[MG_SEV_MED], g.sum.by_sev[MG_SEV_LOW],
 	    truncated ? " (lists truncated)" : "");
-	out = result_text(st, text, 0);
+	out = result_text(st, text, 0, "scan");
 done:
 	mg_gate_free(&g);
 	mg_run_free(&run);
@@ -1163,7 +1167,7 @@ tool_verify(struct serve *s, struct mg_scan_ctx *sc, const cJSON *args,
 	    "verified, %zu changed, missing, unlisted or unverified, %zu "
 	    "unreadable%s", code == MG_EXIT_OK ? "verified" : "not verified",
 	    code, nok, nbad, nunread, truncated ? " (list truncated)" : "");
-	out = result_text(o, text, 0);
+	out = result_text(o, text, 0, "verify");
 	o = NULL;
 done:
 	cJSON_Delete(o);
